@@ -1,0 +1,102 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import ora from 'ora';
+import { PocomputeError, toPocomputeError } from './errors.js';
+
+export interface ReporterOptions {
+  json?: boolean;
+  /** Where progress and logs go; results go to stdout. */
+  stderr?: NodeJS.WriteStream;
+  stdout?: NodeJS.WriteStream;
+}
+
+/**
+ * The one output path. Human mode: ora spinners with timings on a TTY, plain lines when piped,
+ * colours only on a TTY without NO_COLOR. JSON mode: stdout carries one JSON document and nothing
+ * else; progress is silent and logs go to stderr.
+ */
+export class Reporter {
+  readonly json: boolean;
+  readonly timings: Record<string, number> = {};
+  readonly c: ChalkInstance;
+  private readonly stderr: NodeJS.WriteStream;
+  private readonly stdout: NodeJS.WriteStream;
+  private readonly interactive: boolean;
+
+  constructor(options: ReporterOptions = {}) {
+    this.json = options.json ?? false;
+    this.stderr = options.stderr ?? process.stderr;
+    this.stdout = options.stdout ?? process.stdout;
+    this.interactive = Boolean(this.stderr.isTTY) && !process.env.CI && !this.json;
+    const colour = Boolean(this.stdout.isTTY) && !('NO_COLOR' in process.env) && !this.json;
+    this.c = new Chalk({ level: colour ? 1 : 0 });
+  }
+
+  /** Runs one phase, shows it (spinner or a line) and records how long it took, in ms. */
+  async step<T>(label: string, work: () => Promise<T> | T, key = label): Promise<T> {
+    const started = performance.now();
+    const spinner = this.interactive ? ora({ text: label, stream: this.stderr }).start() : undefined;
+    try {
+      const result = await work();
+      const ms = performance.now() - started;
+      this.timings[key] = Math.round(ms);
+      const line = `${label} ${this.c.dim(`(${formatMs(ms)})`)}`;
+      if (spinner) spinner.succeed(line);
+      else if (!this.json) this.stderr.write(`${this.c.green('✔')} ${line}\n`);
+      return result;
+    } catch (error) {
+      if (spinner) spinner.fail(label);
+      else if (!this.json) this.stderr.write(`${this.c.red('✖')} ${label}\n`);
+      throw error;
+    }
+  }
+
+  info(message: string): void {
+    if (!this.json) this.stderr.write(`${message}\n`);
+  }
+
+  /** Warnings are shown in JSON mode too (on stderr): they are things a script's user must see. */
+  warn(message: string): void {
+    this.stderr.write(`${this.c.yellow('⚠')} ${this.c.yellow(message)}\n`);
+  }
+
+  /** Prints the command's result: `data` as one JSON document, or the human rendering. */
+  result(data: unknown, render: () => string): void {
+    if (this.json) this.stdout.write(`${JSON.stringify(data, jsonReplacer, 2)}\n`);
+    else this.stdout.write(`${render()}\n`);
+  }
+
+  /** Prints a failure and returns the exit code to use. */
+  failure(error: unknown): number {
+    const err = toPocomputeError(error);
+    if (this.json) {
+      this.stdout.write(`${JSON.stringify({ ok: false, error: err.toJSON() }, jsonReplacer, 2)}\n`);
+    } else {
+      this.stderr.write(`${this.c.red(`error ${err.code}:`)} ${err.message}\n${this.c.dim(`hint: ${err.hint}`)}\n`);
+      if (process.env.POCOMPUTE_DEBUG && err.cause) this.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    }
+    return err.exitCode;
+  }
+}
+
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A plain aligned table for human output. */
+export function table(rows: (string | number)[][], header?: string[]): string {
+  const all = header ? [header, ...rows] : rows;
+  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => stripAnsi(String(r[i] ?? '')).length))) ?? [];
+  const fmt = (r: (string | number)[]) => r.map((cell, i) => String(cell).padEnd(widths[i] + (String(cell).length - stripAnsi(String(cell)).length))).join('  ').trimEnd();
+  return all.map(fmt).join('\n');
+}
+
+function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+export { PocomputeError };

@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The installed package's root (where package.json, fixtures/ and src/prover/engine live), from src/ or dist/src/. */
+export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'pocompute') return dir;
+  }
+  throw new Error(`pocompute's package.json was not found above ${from}`);
+}
+
+/** pocompute's own state: the managed EZKL venv, the SRS cache, compiled artifacts, deployments. */
+export function pocomputeHome(): string {
+  return resolve(process.env.POCOMPUTE_HOME ?? join(homedir(), '.pocompute'));
+}
+
+export const homePaths = {
+  engine: () => join(pocomputeHome(), 'engine'),
+  srs: () => join(pocomputeHome(), 'srs'),
+  artifacts: () => join(pocomputeHome(), 'artifacts'),
+  deployments: () => join(pocomputeHome(), 'deployments'),
+  chain: () => join(pocomputeHome(), 'chain'),
+};
+
+export function fixturePath(...parts: string[]): string {
+  return join(PACKAGE_ROOT, 'fixtures', ...parts);
+}
