@@ -1,0 +1,59 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { table } from '../core/output.js';
+import { paramVisibilitySchema, visibilitySchema } from '../prover/artifactsManifest.js';
+import { compileModel } from '../prover/compileModel.js';
+
+export const compileCircuitOptions = z.object({
+  input: z.string({ required_error: 'a sample input is required (--input <file>)' }),
+  inputVisibility: visibilitySchema.default('public'),
+  outputVisibility: visibilitySchema.default('public'),
+  paramVisibility: paramVisibilitySchema.default('fixed'),
+  calibration: z.enum(['resources', 'accuracy']).default('resources'),
+  srs: z.string().optional(),
+  artifactsDir: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+/** The compile flags, shared with prove and deploy-verifier (which compile when needed). */
+export function withCircuitOptions(command: Command): Command {
+  return command
+    .option('--input-visibility <v>', 'public | hashed | private', 'public')
+    .option('--output-visibility <v>', 'public | hashed | private', 'public')
+    .option('--param-visibility <v>', 'fixed (weights in the circuit) | hashed (weights hashed, hash public)', 'fixed')
+    .option('--calibration <target>', 'calibrate for resources | accuracy', 'resources')
+    .option('--srs <spec>', 'SRS: a file, "dev" (insecure, local) or "download" (EZKL public SRS)')
+    .option('--artifacts-dir <dir>', 'where compiled artifacts are kept (default ~/.pocompute/artifacts)');
+}
+
+export const circuitOptionsFrom = (o: z.infer<typeof compileCircuitOptions>) => ({
+  options: { inputVisibility: o.inputVisibility, outputVisibility: o.outputVisibility, paramVisibility: o.paramVisibility, calibrationTarget: o.calibration },
+  srs: o.srs,
+  artifactsRoot: o.artifactsDir,
+});
+
+export function compileCommand(): Command {
+  return withCommonOptions(withCircuitOptions(new Command('compile')))
+    .description('Compile an ONNX model into an EZKL circuit with keys (cached by content hash)')
+    .argument('<model>', 'ONNX model file')
+    .requiredOption('--input <file>', 'sample input: validates shapes and calibrates the circuit')
+    .option('--force', 'rebuild even if cached artifacts exist')
+    .action((model: string, raw) =>
+      runCommand(raw, async (reporter) => {
+        const o = parseOptions(compileCircuitOptions, raw);
+        const result = await compileModel({ model, input: o.input, ...circuitOptionsFrom(o), force: Boolean(raw.force), reporter });
+        const m = result.manifest;
+        if (m.srs.origin === 'insecure-dev') reporter.warn('SRS: insecure-dev (local use only)');
+        reporter.result({ ok: true, cached: result.cached, dir: result.dir, manifest: m }, () =>
+          table([
+            ['artifacts', result.dir + (result.cached ? reporter.c.dim(' (cached)') : '')],
+            ['model', `${m.model.name} (sha256 ${m.model.sha256.slice(0, 16)}…)`],
+            ['circuit', `2^${m.circuit.logrows} rows (${m.circuit.numRows} used)`],
+            ['visibility', `inputs ${m.options.inputVisibility}, outputs ${m.options.outputVisibility}, weights ${m.options.paramVisibility}`],
+            ['srs', m.srs.origin],
+          ]),
+        );
+      }),
+    );
+}

@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { table } from '../core/output.js';
+import { proveInference } from '../prover/proveInference.js';
+import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
+
+const proveOptions = compileCircuitOptions.extend({
+  out: z.string().default('out/proof.json'),
+  engine: z.enum(['native', 'wasm']).optional(),
+});
+
+export function proveCommand(): Command {
+  return withCommonOptions(withCircuitOptions(new Command('prove')))
+    .description('Prove that a model, run on an input, gave its output (compiles the model if needed)')
+    .argument('<target>', 'ONNX model file or artifacts directory')
+    .requiredOption('--input <file>', 'input: {"input_data": [...]}, {"<name>": [...]} or a nested array')
+    .option('--out <file>', 'where to write the proof bundle', 'out/proof.json')
+    .option('--engine <engine>', 'native (Python EZKL, multi-threaded) | wasm (in-process)')
+    .action((target: string, raw) =>
+      runCommand(raw, async (reporter) => {
+        const o = parseOptions(proveOptions, raw);
+        const { bundle, bundlePath } = await proveInference({ target, input: o.input, out: o.out, engine: o.engine, ...circuitOptionsFrom(o), reporter });
+        if (bundle.srs.origin === 'insecure-dev') reporter.warn('SRS: insecure-dev (local use only)');
+        reporter.result({ ok: true, bundle: bundlePath, engine: bundle.engine, model: bundle.model, public: bundle.public, quantization: bundle.quantization, srs: bundle.srs, timings: bundle.timings }, () =>
+          [
+            `Proof bundle written to ${bundlePath} (${bundle.engine} engine)`,
+            table(
+              bundle.public.outputs.map((o, i) => [o.name, o.visibility, (o.values ?? []).map((v) => v.toFixed(4)).join(' ') || (o.hash ? `hash ${o.hash[0].slice(0, 18)}…` : '—'), bundle.quantization[i].maxAbsError.toExponential(2), bundle.quantization[i].maxRelError.toExponential(2)]),
+              ['output', 'visibility', 'proved value', 'max abs err', 'max rel err'],
+            ),
+          ].join('\n'),
+        );
+      }),
+    );
+}

@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import type { Reporter } from '../core/output.js';
+import { fixturePath } from '../core/paths.js';
+import { proveInference } from '../prover/proveInference.js';
+import { verifyBundle, type VerifyBundleResult } from '../verifier/verifyBundle.js';
+import type { ProofBundle } from '../prover/bundle.js';
+
+export interface DemoParams {
+  fixture?: string;
+  outDir?: string;
+  reporter?: Reporter;
+}
+
+export interface DemoResult {
+  bundlePath: string;
+  bundle: ProofBundle;
+  verification: VerifyBundleResult;
+  artifactsDir: string;
+}
+
+/** The quick start: prove the default fixture on the embedded defaults and verify it against the compiled key. */
+export async function runDemo(params: DemoParams = {}): Promise<DemoResult> {
+  const fixture = params.fixture ?? 'mlp';
+  const bundlePath = join(params.outDir ?? 'out', `${fixture}.proof`);
+  const { bundle, artifacts } = await proveInference({
+    target: fixturePath(fixture, 'model.onnx'),
+    input: fixturePath(fixture, 'input.json'),
+    out: bundlePath,
+    reporter: params.reporter,
+  });
+  const verify = () => verifyBundle({ bundle: bundlePath, artifacts: artifacts.dir });
+  const verification = params.reporter ? await params.reporter.step('Verifying the bundle (WASM, no Python)', verify, 'verify') : await verify();
+  return { bundlePath, bundle, verification, artifactsDir: artifacts.dir };
+}

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { PocomputeError } from '../core/errors.js';
+import { requireFile } from '../core/files.js';
+import { compileOptionsSchema } from './artifactsManifest.js';
+
+const publicTensorSchema = z.object({
+  name: z.string(),
+  dims: z.array(z.number()),
+  visibility: z.enum(['public', 'hashed', 'private']),
+  /** Dequantized values (public tensors). */
+  values: z.array(z.number()).optional(),
+  /** Poseidon hash felts (hashed tensors). */
+  hash: z.array(z.string()).optional(),
+});
+export type PublicTensor = z.infer<typeof publicTensorSchema>;
+
+/** A proof of inference and everything needed to check it: the format `prove` writes and `verify` reads. */
+export const proofBundleSchema = z.object({
+  format: z.literal('pocompute-proof@1'),
+  kind: z.literal('inference'),
+  createdAt: z.string(),
+  engine: z.enum(['native', 'wasm']),
+  ezklVersion: z.string(),
+  model: z.object({ name: z.string(), sha256: z.string() }),
+  artifacts: z.object({ key: z.string(), settingsSha256: z.string(), vkSha256: z.string(), compiledSha256: z.string(), logrows: z.number(), numRows: z.number() }),
+  srs: z.object({ origin: z.enum(['insecure-dev', 'file', 'public-download']), sha256: z.string(), verifierSha256: z.string() }),
+  options: compileOptionsSchema,
+  /** EZKL settings.json, verifying key and k=0 verifier SRS (base64), so the bundle verifies anywhere. */
+  settings: z.record(z.string(), z.unknown()),
+  vk: z.string(),
+  verifierSrs: z.string(),
+  /** EZKL's proof JSON, unchanged. */
+  proof: z.object({ instances: z.array(z.array(z.string())), proof: z.unknown() }).passthrough(),
+  public: z.object({ inputs: z.array(publicTensorSchema), outputs: z.array(publicTensorSchema) }),
+  floatReference: z.object({ outputs: z.array(z.object({ name: z.string(), values: z.array(z.number()) })) }),
+  quantization: z.array(z.object({ name: z.string(), maxAbsError: z.number(), maxRelError: z.number() })),
+  timings: z.record(z.string(), z.number()),
+});
+export type ProofBundle = z.infer<typeof proofBundleSchema>;
+
+export async function readBundle(path: string): Promise<ProofBundle> {
+  const text = await readFile(requireFile(path, 'proof bundle'), 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new PocomputeError('BUNDLE_INVALID', `${path} is not a proof bundle: truncated or not JSON (${(error as Error).message})`, { cause: error });
+  }
+  const parsed = proofBundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PocomputeError('BUNDLE_INVALID', `${path} is not a pocompute proof bundle: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export const b64 = {
+  encode: (bytes: Uint8Array) => Buffer.from(bytes).toString('base64'),
+  decode: (text: string) => new Uint8Array(Buffer.from(text, 'base64')),
+};

@@ -1,0 +1,99 @@
+"""Runs a batch of EZKL 21.0.0 calls for pocompute and writes their results as JSON.
+
+Usage: python ezkl_worker.py <request.json> <result.json>
+
+The request is {"ops": [{"op": name, "args": {...}}, ...]}; ops run in order and the batch stops at
+the first failure. EZKL prints its own logs to stdout/stderr, so results travel through a file.
+The process ends with os._exit: EZKL's pyo3 runtime aborts during normal interpreter shutdown.
+"""
+import asyncio
+import json
+import os
+import sys
+import traceback
+
+
+def _run_args(args):
+    import ezkl
+
+    run_args = ezkl.PyRunArgs()
+    run_args.input_visibility = args["input_visibility"]
+    run_args.output_visibility = args["output_visibility"]
+    run_args.param_visibility = args["param_visibility"]
+    if args.get("num_inner_cols"):
+        run_args.num_inner_cols = args["num_inner_cols"]
+    return run_args
+
+
+def _run_async(call):
+    """EZKL's async bindings need a running event loop at the moment they are called."""
+    async def run():
+        return await call()
+    return asyncio.run(run())
+
+
+def run_op(op, a):
+    import ezkl
+
+    if op == "version":
+        from importlib.metadata import version
+        return {"ezkl": version("ezkl"), "python": sys.version.split()[0]}
+    if op == "gen_settings":
+        return ezkl.gen_settings(a["model"], a["settings"], py_run_args=_run_args(a))
+    if op == "calibrate_settings":
+        return _run_async(lambda: ezkl.calibrate_settings(
+            a["data"], a["model"], a["settings"], a.get("target", "resources"),
+            lookup_safety_margin=float(a.get("lookup_safety_margin", 2.0)), scales=a.get("scales"),
+            scale_rebase_multiplier=a.get("scale_rebase_multiplier", [1]), max_logrows=a.get("max_logrows")))
+    if op == "compile_circuit":
+        return ezkl.compile_circuit(a["model"], a["compiled"], a["settings"])
+    if op == "gen_srs":
+        ezkl.gen_srs(a["srs"], int(a["logrows"]))
+        return True
+    if op == "get_srs":
+        return _run_async(lambda: ezkl.get_srs(a.get("settings"), a.get("logrows"), a["srs"], None))
+    if op == "setup":
+        return ezkl.setup(a["compiled"], a["vk"], a["pk"], a["srs"], None, False)
+    if op == "gen_witness":
+        _run_async(lambda: ezkl.gen_witness(a["data"], a["compiled"], a["witness"], None, None))
+        return True
+    if op == "prove":
+        ezkl.prove(a["witness"], a["compiled"], a["pk"], a["proof"], "single", a["srs"])
+        return True
+    if op == "verify":
+        return ezkl.verify(a["proof"], a["settings"], a["vk"], a["srs"], False)
+    if op == "create_evm_verifier":
+        return _run_async(lambda: ezkl.create_evm_verifier(a["vk"], a["settings"], a["sol"], a["abi"], a["srs"], bool(a.get("reusable", False))))
+    if op == "create_evm_vka":
+        return _run_async(lambda: ezkl.create_evm_vka(a["vk"], a["settings"], a["sol"], a["abi"], a["srs"]))
+    if op == "encode_evm_calldata":
+        return list(ezkl.encode_evm_calldata(a["proof"], a["calldata"], a.get("addr_vk")))
+    if op == "poseidon_hash":
+        return ezkl.poseidon_hash(a["message"])
+    raise ValueError("unknown op " + op)
+
+
+def main():
+    request_path, result_path = sys.argv[1], sys.argv[2]
+    with open(request_path) as f:
+        request = json.load(f)
+    results = []
+    error = None
+    for item in request["ops"]:
+        try:
+            results.append({"op": item["op"], "value": run_op(item["op"], item.get("args", {}))})
+        except BaseException as exc:  # EZKL raises RuntimeError, pyo3 PanicException (a BaseException)
+            error = {"op": item["op"], "type": type(exc).__name__, "message": str(exc), "trace": traceback.format_exc()}
+            break
+    with open(result_path + ".tmp", "w") as f:
+        json.dump({"results": results, "error": error}, f)
+    os.replace(result_path + ".tmp", result_path)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

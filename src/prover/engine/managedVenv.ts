@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PocomputeError, oneLine } from '../../core/errors.js';
+import { writeJsonAtomic } from '../../core/files.js';
+import { homePaths } from '../../core/paths.js';
+import { EZKL_VERSION } from './version.js';
+
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a process to completion, collecting its output (EZKL and pip are chatty; we keep the tail). */
+export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const keep = (s: string, chunk: Buffer) => (s + chunk.toString()).slice(-200_000);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout = keep(stdout, c);
+      if (process.env.POCOMPUTE_DEBUG) process.stderr.write(c);
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = keep(stderr, c);
+      if (process.env.POCOMPUTE_DEBUG) process.stderr.write(c);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export const venvDir = () => join(homePaths.engine(), `ezkl-${EZKL_VERSION}`, 'venv');
+export const venvPython = (dir = venvDir()) => join(dir, 'bin', 'python');
+const markerPath = (dir = venvDir()) => join(dir, 'pocompute-engine.json');
+
+export interface VenvStatus {
+  path: string;
+  python: string;
+  state: 'ready' | 'missing' | 'broken';
+  detail?: string;
+}
+
+/** Looks at the managed venv without changing it. */
+export async function inspectManagedVenv(): Promise<VenvStatus> {
+  const path = venvDir();
+  const python = venvPython(path);
+  if (!existsSync(path)) return { path, python, state: 'missing' };
+  if (!existsSync(python) || !existsSync(markerPath(path))) return { path, python, state: 'broken', detail: 'interpreter or install marker missing' };
+  const marker = JSON.parse(await readFile(markerPath(path), 'utf8')) as { ezkl?: string };
+  if (marker.ezkl !== EZKL_VERSION) return { path, python, state: 'broken', detail: `has ezkl ${marker.ezkl}, needs ${EZKL_VERSION}` };
+  return { path, python, state: 'ready' };
+}
+
+/**
+ * Creates the managed venv with ezkl==21.0.0 from the user's Python package index. It is built under
+ * a temporary name and renamed into place only once ezkl imports, so an interrupted install is
+ * never mistaken for a working one. A broken venv is replaced.
+ */
+export async function installManagedVenv(bootstrapPython = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3'): Promise<VenvStatus> {
+  const target = venvDir();
+  const tmp = `${target}.tmp-${process.pid}`;
+  await mkdir(join(target, '..'), { recursive: true });
+  await rm(tmp, { recursive: true, force: true });
+  try {
+    const created = await runProcess(bootstrapPython, ['-m', 'venv', tmp]).catch((error: Error) => ({ code: -1, stdout: '', stderr: error.message }));
+    if (created.code !== 0) {
+      throw new PocomputeError('ENGINE_MISSING', `cannot create a Python venv with ${bootstrapPython}: ${lastLine(created.stderr)}`, {
+        hint: 'Install python3 with venv (Debian: apt-get install python3-venv), or set POCOMPUTE_BOOTSTRAP_PYTHON / POCOMPUTE_PYTHON.',
+      });
+    }
+    const pip = await runProcess(venvPython(tmp), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `ezkl==${EZKL_VERSION}`]);
+    if (pip.code !== 0) {
+      throw new PocomputeError('ENGINE_INSTALL_FAILED', `pip could not install ezkl==${EZKL_VERSION}: ${pipReason(pip.stderr + pip.stdout)}`);
+    }
+    const check = await runProcess(venvPython(tmp), ['-c', 'from importlib.metadata import version; import ezkl; print(version("ezkl"))']);
+    const installed = check.stdout.trim().split('\n').pop();
+    if (check.code !== 0 || installed !== EZKL_VERSION) {
+      throw new PocomputeError('ENGINE_INSTALL_FAILED', `ezkl does not import in the new venv: ${lastLine(check.stderr) || installed}`);
+    }
+    await writeJsonAtomic(markerPath(tmp), { ezkl: EZKL_VERSION, installedAt: new Date().toISOString(), bootstrapPython });
+    await rm(target, { recursive: true, force: true });
+    await rename(tmp, target);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return inspectManagedVenv();
+}
+
+function lastLine(text: string): string {
+  return oneLine(text.trim().split('\n').filter(Boolean).pop() ?? '');
+}
+
+/** pip prints pages; the useful part is the first ERROR line (no matching distribution, connection refused…). */
+export function pipReason(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const error = lines.find((l) => /^ERROR:/.test(l)) ?? lines.find((l) => /(Connection|NewConnectionError|Could not find|Temporary failure|Max retries)/.test(l));
+  return oneLine((error ?? lines.pop() ?? 'unknown pip failure').replace(/^ERROR:\s*/, ''), 300);
+}

@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../core/config.js';
+import { PocomputeError, oneLine } from '../../core/errors.js';
+import { PACKAGE_ROOT, homePaths } from '../../core/paths.js';
+import type { Reporter } from '../../core/output.js';
+import { inspectManagedVenv, installManagedVenv, runProcess } from './managedVenv.js';
+import { EZKL_VERSION } from './version.js';
+
+export interface EzklOp {
+  op: string;
+  args?: Record<string, unknown>;
+}
+
+export interface PythonEngine {
+  python: string;
+  source: 'managed-venv' | 'user';
+  /** Runs ops in one Python process, in order; returns each op's value. */
+  run(ops: EzklOp[]): Promise<unknown[]>;
+}
+
+const WORKER = join(PACKAGE_ROOT, 'src', 'prover', 'engine', 'ezkl_worker.py');
+let cached: Promise<PythonEngine> | undefined;
+
+/**
+ * The native EZKL engine: the user's interpreter (POCOMPUTE_PYTHON or config `python`) or the managed
+ * venv, installed on first use with a visible step. Resolved once per process.
+ */
+export function getPythonEngine(reporter?: Reporter): Promise<PythonEngine> {
+  cached ??= resolvePythonEngine(reporter).catch((error) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
+
+async function resolvePythonEngine(reporter?: Reporter): Promise<PythonEngine> {
+  const { python: userPython } = await resolveConfig();
+  if (userPython) {
+    const engine = makeEngine(userPython, 'user');
+    const [version] = (await engine.run([{ op: 'version' }]).catch((error: PocomputeError) => {
+      throw new PocomputeError('ENGINE_MISSING', `POCOMPUTE_PYTHON=${userPython} cannot run EZKL: ${error.message}`, { cause: error });
+    })) as { ezkl: string }[];
+    if (version.ezkl !== EZKL_VERSION) {
+      throw new PocomputeError('ENGINE_MISSING', `${userPython} has ezkl ${version.ezkl}, pocompute needs ezkl==${EZKL_VERSION}`, {
+        hint: `Run \`${userPython} -m pip install ezkl==${EZKL_VERSION}\`, or unset POCOMPUTE_PYTHON to use the managed venv.`,
+      });
+    }
+    return engine;
+  }
+  let status = await inspectManagedVenv();
+  if (status.state !== 'ready') {
+    const why = status.state === 'broken' ? `repairing the managed EZKL venv (${status.detail})` : 'installing EZKL';
+    const install = () => installManagedVenv();
+    status = reporter ? await reporter.step(`${why[0].toUpperCase()}${why.slice(1)} ${EZKL_VERSION} into ${status.path} (first run only)`, install, 'engineInstall') : await install();
+  }
+  return makeEngine(status.python, 'managed-venv');
+}
+
+function makeEngine(python: string, source: PythonEngine['source']): PythonEngine {
+  return { python, source, run: (ops) => runWorker(python, ops) };
+}
+
+async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'pocompute-ezkl-'));
+  try {
+    const request = join(dir, 'request.json');
+    const resultPath = join(dir, 'result.json');
+    await writeFile(request, JSON.stringify({ ops }));
+    // HOME points at pocompute's engine home, where the npm-solc shim stands in for svm's solc 0.8.20.
+    const env = { ...process.env, HOME: homePaths.engine(), RUST_LOG: process.env.RUST_LOG ?? 'error' };
+    const proc = await runProcess(python, [WORKER, request, resultPath], env).catch((error: Error) => {
+      throw new PocomputeError('ENGINE_MISSING', `cannot start the EZKL engine (${python}): ${error.message}`, { cause: error });
+    });
+    let result: { results: { op: string; value: unknown }[]; error: null | { op: string; type: string; message: string } };
+    try {
+      result = JSON.parse(await readFile(resultPath, 'utf8'));
+    } catch {
+      const tail = oneLine((proc.stderr || proc.stdout).trim().split('\n').slice(-3).join(' '));
+      throw new PocomputeError('ENGINE_MISSING', `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`);
+    }
+    if (result.error) throw engineError(result.error);
+    return result.results.map((r) => r.value);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** EZKL's own words are kept; an op it cannot turn into a circuit is a model problem, not an engine one. */
+function engineError(error: { op: string; type: string; message: string }): PocomputeError {
+  const message = `EZKL ${error.op} failed: ${error.message}`;
+  if (/unsupported|unknown op|not implemented|UnsupportedOp|unsupported operation/i.test(error.message) && ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op)) {
+    return new PocomputeError('ONNX_UNSUPPORTED', message);
+  }
+  return new PocomputeError('ENGINE_FAILED', message);
+}
+
+export function resetPythonEngine(): void {
+  cached = undefined;
+}

@@ -1,0 +1,2 @@
+/** The one EZKL release pocompute speaks to, on both engines. */
+export const EZKL_VERSION = '21.0.0';

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { open, readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PocomputeError } from '../core/errors.js';
+import { sha256File } from '../core/files.js';
+import { homePaths } from '../core/paths.js';
+import type { Reporter } from '../core/output.js';
+import { getPythonEngine } from './engine/pythonEngine.js';
+
+/** Where an SRS came from; `insecure-dev` is generated locally and must never secure real value. */
+export type SrsOrigin = 'insecure-dev' | 'file' | 'public-download';
+
+export interface ResolvedSrs {
+  path: string;
+  sha256: string;
+  origin: SrsOrigin;
+  logrows: number;
+}
+
+/** How a user asks for an SRS: "dev", "download", or a path to a file. */
+export type SrsSpec = string;
+
+export const INSECURE_DEV_WARNING =
+  'insecure-dev SRS: generated on this machine by EZKL gen_srs, whose secret is not destroyed. Fine for local runs and tests; worthless as a guarantee to anyone else.';
+
+/** A stable identity for cache keys: the spec itself, or the content of a user's file. */
+export async function srsIdentity(spec: SrsSpec): Promise<string> {
+  if (spec === 'dev' || spec === 'download') return spec;
+  return `file:${await sha256File(requireSrsFile(spec))}`;
+}
+
+/** KZG params files are: k (u32 LE), 2^k G1 points, 2^k Lagrange G1 points, then G2 and s·G2. */
+const G1_BYTES = 64;
+const G2_PAIR_BYTES = 256;
+export const srsFileSize = (k: number) => 4 + 2 * 2 ** k * G1_BYTES + G2_PAIR_BYTES;
+
+/** Checks an SRS file's header and size without reading it all: a truncated download fails here. */
+export async function checkSrsFile(path: string, logrows: number): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(4);
+    await handle.read(header, 0, 4, 0);
+    const k = header.readUInt32LE(0);
+    const { size } = await stat(path);
+    if (k > 28 || size !== srsFileSize(k)) {
+      throw new PocomputeError('SRS_INVALID', `${path} is not a KZG SRS file (size ${size} does not match its header k=${k})`);
+    }
+    if (k < logrows) throw new PocomputeError('SRS_INVALID', `${path} holds 2^${k} points, the circuit needs 2^${logrows}`);
+    return k;
+  } finally {
+    await handle.close();
+  }
+}
+
+function requireSrsFile(spec: string): string {
+  const path = resolve(spec);
+  if (!existsSync(path)) throw new PocomputeError('SRS_INVALID', `SRS file not found: ${spec}`);
+  return path;
+}
+
+/** Finds or makes the SRS for a circuit of 2^logrows rows. Dev and downloaded ones are cached per k. */
+export async function resolveSrs(spec: SrsSpec, logrows: number, reporter?: Reporter): Promise<ResolvedSrs> {
+  if (spec !== 'dev' && spec !== 'download') {
+    const path = requireSrsFile(spec);
+    await checkSrsFile(path, logrows);
+    return { path, sha256: await sha256File(path), origin: 'file', logrows };
+  }
+  const origin: SrsOrigin = spec === 'dev' ? 'insecure-dev' : 'public-download';
+  const path = join(homePaths.srs(), `${spec === 'dev' ? 'dev' : 'public'}-k${logrows}.srs`);
+  if (!existsSync(path)) {
+    await mkdir(homePaths.srs(), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    const make = async () => {
+      const engine = await getPythonEngine(reporter);
+      await engine.run(spec === 'dev' ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }] : [{ op: 'get_srs', args: { srs: tmp, logrows } }]).catch(async (error) => {
+        await rm(tmp, { force: true });
+        if (spec === 'download') {
+          throw new PocomputeError('SRS_UNAVAILABLE', `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`, { cause: error });
+        }
+        throw error;
+      });
+      await checkSrsFile(tmp, logrows);
+      await rename(tmp, path);
+    };
+    const label = spec === 'dev' ? `Generating an insecure dev SRS (2^${logrows})` : `Downloading the public KZG SRS (2^${logrows})`;
+    if (reporter) await reporter.step(label, make, 'srs');
+    else await make();
+  } else {
+    await checkSrsFile(path, logrows).catch(async (error) => {
+      await rm(path, { force: true }); // a corrupt cache entry is rebuilt on the next run
+      throw error;
+    });
+  }
+  return { path, sha256: await sha256File(path), origin, logrows };
+}
+
+/**
+ * A KZG verifier only needs g[0], g2 and s·g2: cut a full SRS down to a k=0 "verifier SRS"
+ * (388 bytes) that travels inside proof bundles and verifies with the WASM engine.
+ */
+export async function verifierSrsFrom(path: string): Promise<Uint8Array> {
+  const full = await readFile(path);
+  const k = full.readUInt32LE(0);
+  if (full.length !== srsFileSize(k)) throw new PocomputeError('SRS_INVALID', `${path} is not a KZG SRS file`);
+  const n = 2 ** k;
+  const header = Buffer.alloc(4); // k = 0
+  return Buffer.concat([header, full.subarray(4, 4 + G1_BYTES), full.subarray(4 + n * G1_BYTES, 4 + n * G1_BYTES + G1_BYTES), full.subarray(full.length - G2_PAIR_BYTES)]);
+}
