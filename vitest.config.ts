@@ -9,5 +9,6 @@ export default defineConfig({
     // Files run one at a time: each proof already uses both cores, and e2e files share compiled artifacts.
     fileParallelism: false,
     reporters: ['default'],
+    globalSetup: ['test/helpers/globalSetup.ts'],
   },
 });

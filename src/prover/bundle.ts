@@ -39,14 +39,36 @@ export const proofBundleSchema = z.object({
 });
 export type ProofBundle = z.infer<typeof proofBundleSchema>;
 
-export async function readBundle(path: string): Promise<ProofBundle> {
+/** EZKL's own proof.json (from its Python or CLI), which verify accepts together with --artifacts. */
+export const ezklProofSchema = z.object({ instances: z.array(z.array(z.string())), proof: z.unknown() }).passthrough();
+export type EzklProof = z.infer<typeof ezklProofSchema>;
+
+export type ProofFile = { kind: 'bundle'; bundle: ProofBundle } | { kind: 'ezkl-proof'; proof: EzklProof };
+
+/** Reads a pocompute bundle, or a bare EZKL proof (told apart by the bundle's "format" field). */
+export async function readProofFile(path: string): Promise<ProofFile> {
+  const raw = await readJson(path);
+  if (raw && typeof raw === 'object' && !('format' in raw)) {
+    const proof = ezklProofSchema.safeParse(raw);
+    if (proof.success) return { kind: 'ezkl-proof', proof: proof.data };
+  }
+  return { kind: 'bundle', bundle: parseBundle(raw, path) };
+}
+
+async function readJson(path: string): Promise<unknown> {
   const text = await readFile(requireFile(path, 'proof bundle'), 'utf8');
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new PocomputeError('BUNDLE_INVALID', `${path} is not a proof bundle: truncated or not JSON (${(error as Error).message})`, { cause: error });
   }
+}
+
+export async function readBundle(path: string): Promise<ProofBundle> {
+  return parseBundle(await readJson(path), path);
+}
+
+function parseBundle(raw: unknown, path: string): ProofBundle {
   const parsed = proofBundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

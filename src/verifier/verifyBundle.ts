@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
 import { requireFile, sha256Hex } from '../core/files.js';
-import { openArtifacts } from '../prover/artifacts.js';
-import { b64, readBundle, type ProofBundle, type PublicTensor } from '../prover/bundle.js';
+import { join } from 'node:path';
+import { openArtifacts, type Artifacts } from '../prover/artifacts.js';
+import { b64, readProofFile, type ProofBundle, type PublicTensor } from '../prover/bundle.js';
+import { bundleFromEzklProof } from './bundleFromEzklProof.js';
 import { verifyWithWasm } from '../prover/engine/wasmEngine.js';
 import { publicValuesFromInstances } from '../prover/publicValues.js';
 import type { TensorInfo } from '../prover/onnx/inspectModel.js';
@@ -41,8 +43,10 @@ export interface VerifyBundleResult {
 
 /** Verifies a proof bundle with the WASM engine alone (no Python) and says which key it trusted. */
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
-  const bundle = await readBundle(params.bundle);
-  const key = await resolveKey(bundle, params);
+  const artifacts = params.artifacts ? await openArtifacts(params.artifacts) : undefined;
+  const file = await readProofFile(params.bundle);
+  const bundle = file.kind === 'bundle' ? file.bundle : await bundleFromEzklProof(file.proof, artifacts, params.bundle);
+  const key = await resolveKey(bundle, params, artifacts);
   const srs = await resolveVerifierSrs(bundle, params);
   const warnings: string[] = [];
   if (key.source === 'bundled') {
@@ -94,10 +98,9 @@ interface KeyMaterial {
   layout: { inputs: TensorInfo[]; outputs: TensorInfo[]; inputScales: number[]; outputScales: number[] };
 }
 
-async function resolveKey(bundle: ProofBundle, params: VerifyBundleParams): Promise<KeyMaterial> {
+async function resolveKey(bundle: ProofBundle, params: VerifyBundleParams, artifacts?: Artifacts): Promise<KeyMaterial> {
   const bundleLayout = layoutFromSettings(bundle, bundle.settings);
-  if (params.artifacts) {
-    const artifacts = await openArtifacts(params.artifacts);
+  if (artifacts) {
     const settings = await readFile(artifacts.path('settings.json'));
     const layout = { ...layoutFromSettings(bundle, JSON.parse(settings.toString())), inputs: artifacts.manifest.model.inputs, outputs: artifacts.manifest.model.outputs };
     return { vk: await readFile(artifacts.path('vk.key')), settings, source: 'artifacts', layout };
@@ -136,7 +139,7 @@ async function resolveVerifierSrs(bundle: ProofBundle, params: VerifyBundleParam
     await checkSrsFile(path, 0);
     return { bytes: await verifierSrsFrom(path), source: 'file' };
   }
-  if (params.artifacts) return { bytes: await readFile(`${params.artifacts}/verifier.srs`), source: 'artifacts' };
+  if (params.artifacts) return { bytes: await readFile(join(params.artifacts, 'verifier.srs')), source: 'artifacts' };
   return { bytes: b64.decode(bundle.verifierSrs), source: 'bundled' };
 }
 

@@ -98,6 +98,11 @@ function lastLine(text: string): string {
 /** pip prints pages; the useful part is the first ERROR line (no matching distribution, connection refused…). */
 export function pipReason(output: string): string {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const indexes = lines.find((l) => l.startsWith('Looking in indexes:'))?.replace('Looking in indexes:', '').trim();
+  if (/from versions: none/.test(output)) {
+    // pip reports an unreachable index and an index without the package the same way.
+    return `no package index answered with any ezkl release${indexes ? ` (looked in ${indexes})` : ''}: the index is unreachable or does not carry ezkl`;
+  }
   const error = lines.find((l) => /^ERROR:/.test(l)) ?? lines.find((l) => /(Connection|NewConnectionError|Could not find|Temporary failure|Max retries)/.test(l));
   return oneLine((error ?? lines.pop() ?? 'unknown pip failure').replace(/^ERROR:\s*/, ''), 300);
 }

@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixturePath, PACKAGE_ROOT } from '../../src/core/paths.js';
+import { compileModel, type CompileResult } from '../../src/prover/compileModel.js';
+import { proveInference, type ProveInferenceResult, type ProvingEngine } from '../../src/prover/proveInference.js';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: () => any;
+}
+
+/** Runs the built CLI (bin/pocompute.js → dist/) as a user would, without a TTY. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'pocompute.js'), ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
+
+export const fixtureModel = (name: string) => fixturePath(name, 'model.onnx');
+export const fixtureInput = (name: string) => fixturePath(name, 'input.json');
+
+/** Compiles a fixture once per run: later calls hit the content-addressed artifacts cache on disk. */
+export function compiledFixture(name: string): Promise<CompileResult> {
+  return compileModel({ model: fixtureModel(name), input: fixtureInput(name) });
+}
+
+export function tempDir(prefix = 'pocompute-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Proves a fixture on its own input into a fresh temporary bundle. */
+export function provedFixture(name: string, engine: ProvingEngine = 'native'): Promise<ProveInferenceResult> {
+  return proveInference({ target: fixtureModel(name), input: fixtureInput(name), out: join(tempDir(), `${name}.proof`), engine });
+}
