@@ -1,5 +1,5 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
 import { buildDirAtomic, canonicalJson, sha256File, sha256Hex, writeJsonAtomic } from '../core/files.js';
@@ -41,7 +41,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const srsSpec = params.srs ?? config.srs;
   const key = sha256Hex(canonicalJson({ model: model.sha256, options, srs: await srsIdentity(srsSpec), ezkl: EZKL_VERSION })).slice(0, 16);
   const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
-  const dir = join(root, `${basename(params.model).replace(/\.onnx$/i, '')}-${key}`);
+  const dir = join(root, `${artifactsName(params.model)}-${key}`);
 
   if (!params.force && isArtifactsDir(dir)) {
     try {
@@ -112,6 +112,12 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   });
   if (manifest.srs.origin === 'insecure-dev') reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
   return { dir, manifest, path: (file) => join(dir, file), cached: false };
+}
+
+/** A readable directory name: the model's file name, or its folder's when the file is just model.onnx. */
+function artifactsName(modelPath: string): string {
+  const name = basename(modelPath).replace(/\.onnx$/i, '');
+  return (name === 'model' ? basename(dirname(resolve(modelPath))) : name).replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
 /** Accepts either a model (compiled if needed) or an artifacts directory. */

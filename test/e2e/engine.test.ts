@@ -41,7 +41,7 @@ describe('the managed EZKL engine', () => {
   });
 
   it('rejects a POCOMPUTE_PYTHON that cannot run EZKL, with a hint', async () => {
-    const result = await runCli(['compile', 'fixtures/mlp/model.onnx', '--input', 'fixtures/mlp/input.json', '--json'], { POCOMPUTE_PYTHON: '/nonexistent/python3' });
+    const result = await runCli(['compile', 'fixtures/mlp/model.onnx', '--input', 'fixtures/mlp/input.json', '--force', '--json'], { POCOMPUTE_PYTHON: '/nonexistent/python3' });
     expect(result.code).toBe(3);
     expect(result.json().error.code).toBe('ENGINE_MISSING');
     expect(result.json().error.hint).toMatch(/POCOMPUTE_PYTHON|engine install/);

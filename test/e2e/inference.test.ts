@@ -26,15 +26,6 @@ describe('the CNN fixture', () => {
   });
 });
 
-describe('the WASM engine', () => {
-  it('proves the MLP in-process, and the proof verifies', async () => {
-    const artifacts = await compiledFixture('mlp');
-    const { bundle, bundlePath } = await provedFixture('mlp', 'wasm');
-    expect(bundle.engine).toBe('wasm');
-    expect((await verifyBundle({ bundle: bundlePath, artifacts: artifacts.dir })).valid).toBe(true);
-  });
-});
-
 describe('compiled artifacts', () => {
   it('are reused on a second compile of the same model and options', async () => {
     const first = await compiledFixture('mlp');

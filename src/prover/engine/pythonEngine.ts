@@ -90,7 +90,7 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
 /** EZKL's own words are kept; an op it cannot turn into a circuit is a model problem, not an engine one. */
 function engineError(error: { op: string; type: string; message: string }): PocomputeError {
   const message = `EZKL ${error.op} failed: ${error.message}`;
-  if (/unsupported|unknown op|not implemented|UnsupportedOp|unsupported operation/i.test(error.message) && ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op)) {
+  if (/unsupported|unimplemented|unknown op|not implemented/i.test(error.message) && ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op)) {
     return new PocomputeError('ONNX_UNSUPPORTED', message);
   }
   return new PocomputeError('ENGINE_FAILED', message);

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: times compile, setup, prove (native and WASM) and verify for each fixture,
+ * median of several runs with peak memory, and writes bench/results.json and the README table.
+ * BENCH_RUNS (default 3) and BENCH_FIXTURES (default mlp,cnn,two_input) adjust it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../src/core/files.js';
+import { PACKAGE_ROOT } from '../src/core/paths.js';
+import { EZKL_VERSION } from '../src/prover/engine/version.js';
+import { measurePhase, median, type Measurement } from './measure.js';
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const wasmRuns = Number(process.env.BENCH_WASM_RUNS ?? Math.min(runs, 2));
+const fixtures = (process.env.BENCH_FIXTURES ?? 'mlp,cnn,two_input').split(',');
+const phaseScript = join(PACKAGE_ROOT, 'dist', 'bench', 'phase.js');
+
+interface Row {
+  fixture: string;
+  logrows: number;
+  compileMs: number;
+  setupMs: number;
+  proveNativeMs: number;
+  proveWasmMs: number;
+  verifyMs: number;
+  peakMiB: { compile: number; proveNative: number; proveWasm: number; verify: number };
+  runs: number;
+}
+
+async function repeat(n: number, args: string[]): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for (let i = 0; i < n; i++) out.push(await measurePhase(args));
+  return out;
+}
+
+async function benchFixture(fixture: string): Promise<Row> {
+  const work = mkdtempSync(join(tmpdir(), `pocompute-bench-${fixture}-`));
+  const args = (phase: string) => [phaseScript, phase, fixture, work];
+  process.stderr.write(`bench ${fixture}: compile ×${runs}\n`);
+  const compile = await repeat(runs, args('compile'));
+  process.stderr.write(`bench ${fixture}: prove native ×${runs}\n`);
+  const native = await repeat(runs, args('prove-native'));
+  process.stderr.write(`bench ${fixture}: verify ×${runs}\n`);
+  const verify = await repeat(runs, args('verify'));
+  process.stderr.write(`bench ${fixture}: prove wasm ×${wasmRuns}\n`);
+  const wasm = await repeat(wasmRuns, args('prove-wasm'));
+  const settings = JSON.parse(await readFile(join(work, `${fixture}.proof`), 'utf8')).artifacts;
+  const max = (m: Measurement[]) => Math.max(...m.map((x) => x.peakMiB));
+  return {
+    fixture,
+    logrows: settings.logrows,
+    compileMs: median(compile.map((m) => m.timings.compile)),
+    setupMs: median(compile.map((m) => m.timings.setup)),
+    proveNativeMs: median(native.map((m) => m.timings.prove)),
+    proveWasmMs: median(wasm.map((m) => m.timings.prove)),
+    verifyMs: median(verify.map((m) => m.timings.verify)),
+    peakMiB: { compile: max(compile), proveNative: max(native), proveWasm: max(wasm), verify: max(verify) },
+    runs,
+  };
+}
+
+function renderTable(rows: Row[]): string {
+  const s = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+  return [
+    '| fixture | rows | compile | setup | prove (native) | prove (WASM) | verify (WASM) | peak memory: setup / prove native / prove WASM / verify |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.fixture} | 2^${r.logrows} | ${s(r.compileMs)} | ${s(r.setupMs)} | ${s(r.proveNativeMs)} | ${s(r.proveWasmMs)} | ${s(r.verifyMs)} | ${r.peakMiB.compile} / ${r.peakMiB.proveNative} / ${r.peakMiB.proveWasm} / ${r.peakMiB.verify} MiB |`),
+  ].join('\n');
+}
+
+const rows: Row[] = [];
+for (const fixture of fixtures) rows.push(await benchFixture(fixture));
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), { date: new Date().toISOString(), ezkl: EZKL_VERSION, machine, runs, wasmRuns, rows });
+const table = `${renderTable(rows)}\n\nMedian of ${runs} runs (WASM prove: ${wasmRuns}) on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
+const readmePath = join(PACKAGE_ROOT, 'README.md');
+const readme = await readFile(readmePath, 'utf8');
+const updated = readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`);
+await writeFile(readmePath, updated);
+process.stdout.write(`${table}\n`);
