@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { calldataCommand } from './commands/calldata.js';
+import { chainCommand } from './commands/chain.js';
 import { compileCommand } from './commands/compile.js';
+import { deployVerifierCommand } from './commands/deployVerifier.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { engineCommand } from './commands/engine.js';
@@ -14,7 +17,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), compileCommand(), proveCommand(), verifyCommand(), inspectCommand(), doctorCommand(), engineCommand()]) {
+  for (const command of [demoCommand(), compileCommand(), proveCommand(), verifyCommand(), deployVerifierCommand(), calldataCommand(), chainCommand(), inspectCommand(), doctorCommand(), engineCommand()]) {
     program.addCommand(command);
   }
   return program;

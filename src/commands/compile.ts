@@ -27,7 +27,7 @@ export function withCircuitOptions(command: Command): Command {
     .option('--artifacts-dir <dir>', 'where compiled artifacts are kept (default ~/.pocompute/artifacts)');
 }
 
-export const circuitOptionsFrom = (o: z.infer<typeof compileCircuitOptions>) => ({
+export const circuitOptionsFrom = (o: Omit<z.infer<typeof compileCircuitOptions>, 'input'>) => ({
   options: { inputVisibility: o.inputVisibility, outputVisibility: o.outputVisibility, paramVisibility: o.paramVisibility, calibrationTarget: o.calibration },
   srs: o.srs,
   artifactsRoot: o.artifactsDir,

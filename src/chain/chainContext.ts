@@ -1,0 +1,74 @@
+import type { JsonRpcProvider, Signer } from 'ethers';
+import type { Reporter } from '../core/output.js';
+import { devAccounts as anvilDevAccounts, startAnvil } from './anvil.js';
+import { loadSigner, type KeySource } from './keys.js';
+import { readRunningChain } from './localChain.js';
+import { connectRpc } from './provider.js';
+
+export interface ChainOptions {
+  /** An EVM JSON-RPC URL; without it, a running `pocompute chain` or an embedded anvil is used. */
+  rpc?: string;
+  chainId?: number;
+  keyEnv?: string;
+  keystore?: string;
+  passwordEnv?: string;
+  reporter?: Reporter;
+}
+
+export interface ChainContext {
+  provider: JsonRpcProvider;
+  chainId: bigint;
+  rpcUrl: string;
+  kind: 'rpc' | 'local' | 'embedded';
+  /** Loads the signer lazily: read-only commands never touch a key. */
+  signer(): Promise<{ signer: Signer; address: string; source: KeySource }>;
+  devAccounts: { address: string; privateKey: string }[];
+}
+
+/**
+ * Runs `work` against a chain: the given RPC, else the running `pocompute chain`, else an anvil
+ * started for this command and stopped when it ends. anvil's dev keys are offered only for the last
+ * two, which pocompute itself runs.
+ */
+export async function withChain<T>(options: ChainOptions, work: (chain: ChainContext) => Promise<T>): Promise<T> {
+  const { reporter } = options;
+  let stop: (() => Promise<void>) | undefined;
+  let kind: ChainContext['kind'];
+  let rpcUrl: string;
+  let devAccounts: ChainContext['devAccounts'] = [];
+  if (options.rpc) {
+    kind = 'rpc';
+    rpcUrl = options.rpc;
+  } else {
+    const local = await readRunningChain();
+    if (local) {
+      kind = 'local';
+      rpcUrl = local.rpcUrl;
+    } else {
+      const start = () => startAnvil();
+      const anvil = reporter ? await reporter.step('Starting an embedded anvil chain', start, 'anvil') : await start();
+      kind = 'embedded';
+      rpcUrl = anvil.rpcUrl;
+      stop = anvil.stop;
+    }
+    devAccounts = anvilDevAccounts(10);
+  }
+  try {
+    const { provider, chainId } = await connectRpc(rpcUrl, { expectedChainId: options.chainId });
+    const context: ChainContext = {
+      provider,
+      chainId,
+      rpcUrl,
+      kind,
+      devAccounts,
+      signer: () => loadSigner({ provider, keyEnv: options.keyEnv, keystore: options.keystore, passwordEnv: options.passwordEnv, devKey: kind === 'rpc' ? undefined : devAccounts[0].privateKey }),
+    };
+    try {
+      return await work(context);
+    } finally {
+      provider.destroy();
+    }
+  } finally {
+    await stop?.();
+  }
+}

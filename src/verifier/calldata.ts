@@ -1,0 +1,29 @@
+import { getAddress, hexlify, Interface } from 'ethers';
+import type { ProofBundle } from '../prover/bundle.js';
+import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
+import { feltToUint256 } from '../prover/felts.js';
+
+/** The verifier ABIs EZKL 21 emits: single contract, and reusable with a separate VKA address. */
+export const HALO2_VERIFIER_ABI = new Interface(['function verifyProof(bytes proof, uint256[] instances) returns (bool)']);
+export const HALO2_REUSABLE_ABI = new Interface(['function verifyProof(address vk, bytes proof, uint256[] instances) returns (bool)']);
+
+/**
+ * Calldata for verifyProof, from EZKL's own encoder (the bytes Python's encode_evm_calldata writes);
+ * with `vka` it targets the reusable verifier.
+ */
+export function encodeCalldata(bundle: Pick<ProofBundle, 'proof'>, vka?: string): string {
+  const proof = clamped(new TextEncoder().encode(JSON.stringify(bundle.proof)));
+  const vkAddress = vka ? Uint8Array.from(Buffer.from(getAddress(vka).slice(2), 'hex')) : undefined;
+  return hexlify(wasmEngine().encodeVerifierCalldata(proof, vkAddress));
+}
+
+/** The proof's public instances as uint256, in the order the verifier expects them. */
+export function instancesAsUint256(bundle: Pick<ProofBundle, 'proof'>): bigint[] {
+  return (bundle.proof.instances[0] ?? []).map(feltToUint256);
+}
+
+/** The proof bytes the verifier takes (the `proof` argument of verifyProof). */
+export function proofBytes(calldata: string, vka?: string): string {
+  const decoded = (vka ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI).decodeFunctionData('verifyProof', calldata);
+  return vka ? decoded[1] : decoded[0];
+}

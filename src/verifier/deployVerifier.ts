@@ -1,0 +1,76 @@
+import type { ChainContext } from '../chain/chainContext.js';
+import { deployContract, hasExpectedCode, listDeployments, readDeployment, writeDeployment, type DeployedContract } from '../chain/deployments.js';
+import type { Reporter } from '../core/output.js';
+import type { Artifacts } from '../prover/artifacts.js';
+import { emitEvmVerifier, type EvmVerifier, type VerifierLayout } from './emitEvmVerifier.js';
+
+export interface VerifierDeployment {
+  chainId: string;
+  layout: VerifierLayout;
+  reason: string;
+  verifier: DeployedContract;
+  vka?: DeployedContract;
+  deployer: string;
+  vkSha256: string;
+  artifactsKey: string;
+  compilerVersion: string;
+  deployedAt: string;
+  /** True when an existing deployment was found and its code checked, instead of deploying again. */
+  reused?: boolean;
+}
+
+export interface DeployVerifierParams {
+  artifacts: Artifacts;
+  chain: ChainContext;
+  layout?: VerifierLayout | 'auto';
+  force?: boolean;
+  confirmations?: number;
+  reporter?: Reporter;
+}
+
+const recordName = (artifacts: Artifacts, layout: VerifierLayout) => `verifier-${artifacts.manifest.key}-${layout}`;
+
+/**
+ * Emits, compiles and deploys the verifier of compiled artifacts; records it per chain id. On a
+ * re-run the record is found and the code at its address checked, rather than deploying twice.
+ */
+export async function deployVerifier(params: DeployVerifierParams): Promise<VerifierDeployment> {
+  const { artifacts, chain, reporter } = params;
+  const evm = await emitEvmVerifier(artifacts, { layout: params.layout, reporter });
+  const name = recordName(artifacts, evm.layout);
+  if (!params.force) {
+    const existing = await readDeployment<VerifierDeployment>(chain.chainId, name);
+    if (existing && (await stillDeployed(chain, existing, evm))) return { ...existing, reused: true };
+  }
+  const { signer, address } = await chain.signer();
+  const step = <T>(label: string, key: string, work: () => Promise<T>) => (reporter ? reporter.step(label, work, key) : work());
+  const confirmations = params.confirmations ?? 1;
+  const vka = evm.vka ? await step('Deploying the verifying-key artifact (VKA)', 'deployVka', () => deployContract(signer, evm.vka!.name, evm.vka!, [], confirmations)) : undefined;
+  const verifier = await step(`Deploying ${evm.verifier.name} (${evm.verifier.runtimeSize} bytes)`, 'deployVerifier', () => deployContract(signer, evm.verifier.name, evm.verifier, [], confirmations));
+  const record: VerifierDeployment = {
+    chainId: chain.chainId.toString(),
+    layout: evm.layout,
+    reason: evm.reason,
+    verifier,
+    vka,
+    deployer: address,
+    vkSha256: artifacts.manifest.files['vk.key'],
+    artifactsKey: artifacts.manifest.key,
+    compilerVersion: evm.compilerVersion,
+    deployedAt: new Date().toISOString(),
+  };
+  await writeDeployment(chain.chainId, name, record);
+  return record;
+}
+
+async function stillDeployed(chain: ChainContext, record: VerifierDeployment, evm: EvmVerifier): Promise<boolean> {
+  const verifierOk = await hasExpectedCode(chain.provider, record.verifier.address, evm.verifier.deployedBytecode);
+  const vkaOk = !evm.vka || (record.vka !== undefined && (await hasExpectedCode(chain.provider, record.vka.address, evm.vka.deployedBytecode)));
+  return verifierOk && vkaOk;
+}
+
+/** Finds the deployment record of a verifier address on a chain, if pocompute deployed it. */
+export async function findVerifierRecord(chainId: bigint, address: string): Promise<VerifierDeployment | undefined> {
+  const records = await listDeployments<VerifierDeployment>(chainId, 'verifier-');
+  return records.find((r) => r.verifier.address.toLowerCase() === address.toLowerCase());
+}

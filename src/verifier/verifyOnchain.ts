@@ -1,0 +1,59 @@
+import type { ChainContext } from '../chain/chainContext.js';
+import { describeChainError, requireCode } from '../chain/provider.js';
+import { PocomputeError } from '../core/errors.js';
+import type { ProofBundle } from '../prover/bundle.js';
+import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI } from './calldata.js';
+import { findVerifierRecord } from './deployVerifier.js';
+
+export interface OnchainVerifyParams {
+  bundle: ProofBundle;
+  chain: ChainContext;
+  verifier: string;
+  /** The verifying-key artifact, for the reusable layout (found from the deployment record if omitted). */
+  vka?: string;
+  /** Send a transaction instead of only calling. */
+  send?: boolean;
+}
+
+export interface OnchainVerifyResult {
+  valid: boolean;
+  verifier: string;
+  vka?: string;
+  chainId: string;
+  /** Gas an eth_call estimates (or the transaction used, with --send). */
+  gas?: string;
+  txHash?: string;
+  reason?: string;
+}
+
+/** Calls verifyProof on a deployed EZKL verifier by eth_call (or a transaction with `send`). */
+export async function verifyOnchain(params: OnchainVerifyParams): Promise<OnchainVerifyResult> {
+  const { chain, bundle } = params;
+  await requireCode(chain.provider, params.verifier, 'verifier');
+  const record = await findVerifierRecord(chain.chainId, params.verifier);
+  if (record && record.vkSha256 !== bundle.artifacts.vkSha256) {
+    throw new PocomputeError('VERIFIER_MISMATCH', `verifier ${params.verifier} was deployed for vk ${record.vkSha256.slice(0, 16)}…, this proof is for vk ${bundle.artifacts.vkSha256.slice(0, 16)}…`);
+  }
+  const vka = params.vka ?? record?.vka?.address;
+  const data = encodeCalldata(bundle, vka);
+  const abi = vka ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI;
+  const base = { verifier: params.verifier, vka, chainId: chain.chainId.toString() };
+  const tx = { to: params.verifier, data };
+  let valid: boolean;
+  try {
+    [valid] = abi.decodeFunctionResult('verifyProof', await chain.provider.call(tx));
+  } catch (error) {
+    const reason = describeChainError(error, abi);
+    if (reason.code === 'RPC_UNREACHABLE') throw reason;
+    return { ...base, valid: false, reason: reason.message };
+  }
+  if (!valid) return { ...base, valid: false, reason: 'verifyProof returned false' };
+  if (!params.send) return { ...base, valid: true, gas: (await chain.provider.estimateGas(tx)).toString() };
+  const { signer } = await chain.signer();
+  try {
+    const receipt = await (await signer.sendTransaction(tx)).wait();
+    return { ...base, valid: receipt?.status === 1, gas: receipt?.gasUsed.toString(), txHash: receipt?.hash };
+  } catch (error) {
+    throw describeChainError(error, abi);
+  }
+}
