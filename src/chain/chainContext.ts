@@ -26,16 +26,14 @@ export interface ChainContext {
 }
 
 /**
- * Runs `work` against a chain: the given RPC, else the running `pocompute chain`, else an anvil
- * started for this command and stopped when it ends. anvil's dev keys are offered only for the last
- * two, which pocompute itself runs.
+ * Opens a chain: the given RPC, else the running `pocompute chain`, else an anvil started for this
+ * command (stopped by `close`). anvil's dev keys are offered only for the last two, which pocompute runs.
  */
-export async function withChain<T>(options: ChainOptions, work: (chain: ChainContext) => Promise<T>): Promise<T> {
+export async function openChain(options: ChainOptions): Promise<ChainContext & { close(): Promise<void> }> {
   const { reporter } = options;
   let stop: (() => Promise<void>) | undefined;
   let kind: ChainContext['kind'];
   let rpcUrl: string;
-  let devAccounts: ChainContext['devAccounts'] = [];
   if (options.rpc) {
     kind = 'rpc';
     rpcUrl = options.rpc;
@@ -51,24 +49,34 @@ export async function withChain<T>(options: ChainOptions, work: (chain: ChainCon
       rpcUrl = anvil.rpcUrl;
       stop = anvil.stop;
     }
-    devAccounts = anvilDevAccounts(10);
   }
+  const devAccounts = kind === 'rpc' ? [] : anvilDevAccounts(10);
   try {
     const { provider, chainId } = await connectRpc(rpcUrl, { expectedChainId: options.chainId });
-    const context: ChainContext = {
+    return {
       provider,
       chainId,
       rpcUrl,
       kind,
       devAccounts,
-      signer: () => loadSigner({ provider, keyEnv: options.keyEnv, keystore: options.keystore, passwordEnv: options.passwordEnv, devKey: kind === 'rpc' ? undefined : devAccounts[0].privateKey }),
+      signer: () => loadSigner({ provider, keyEnv: options.keyEnv, keystore: options.keystore, passwordEnv: options.passwordEnv, devKey: devAccounts[0]?.privateKey }),
+      close: async () => {
+        provider.destroy();
+        await stop?.();
+      },
     };
-    try {
-      return await work(context);
-    } finally {
-      provider.destroy();
-    }
-  } finally {
+  } catch (error) {
     await stop?.();
+    throw error;
+  }
+}
+
+/** Runs `work` against a chain opened with `openChain`, and closes it afterwards. */
+export async function withChain<T>(options: ChainOptions, work: (chain: ChainContext) => Promise<T>): Promise<T> {
+  const chain = await openChain(options);
+  try {
+    return await work(chain);
+  } finally {
+    await chain.close();
   }
 }

@@ -1,4 +1,4 @@
-import { Interface, JsonRpcProvider, isError } from 'ethers';
+import { Interface, JsonRpcProvider, Network, isError } from 'ethers';
 import { PocomputeError, oneLine } from '../core/errors.js';
 
 export interface RpcConnection {
@@ -14,21 +14,34 @@ export async function connectRpc(rpcUrl: string, options: { expectedChainId?: bi
   let lastError: unknown;
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1)));
-    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
     try {
-      const chainId = BigInt(await provider.send('eth_chainId', []));
+      // Probed with a plain request: ethers logs its own network-detection retries to the console.
+      const chainId = await fetchChainId(rpcUrl);
       if (options.expectedChainId !== undefined && chainId !== BigInt(options.expectedChainId)) {
-        provider.destroy();
         throw new PocomputeError('CHAIN_ID_MISMATCH', `${rpcUrl} serves chain ${chainId}, expected ${options.expectedChainId}`);
       }
+      // No request cache: two transactions in a row must not see the same cached nonce.
+      const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: Network.from(chainId), batchMaxCount: 1, cacheTimeout: -1 });
       return { provider, chainId, rpcUrl };
     } catch (error) {
-      provider.destroy();
       if (error instanceof PocomputeError) throw error;
       lastError = error;
     }
   }
   throw new PocomputeError('RPC_UNREACHABLE', `cannot reach RPC ${rpcUrl} after ${retries + 1} attempts: ${oneLine(shortReason(lastError), 200)}`, { cause: lastError });
+}
+
+async function fetchChainId(rpcUrl: string): Promise<bigint> {
+  const response = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+  const body = (await response.json()) as { result?: string; error?: { message: string } };
+  if (!body.result) throw new Error(body.error?.message ?? 'no result for eth_chainId');
+  return BigInt(body.result);
 }
 
 export async function requireCode(provider: JsonRpcProvider, address: string, what = 'contract'): Promise<string> {

@@ -1,4 +1,4 @@
-import { getAddress, hexlify, Interface } from 'ethers';
+import { getAddress, getBytes, hexlify, Interface } from 'ethers';
 import type { ProofBundle } from '../prover/bundle.js';
 import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
 import { feltToUint256 } from '../prover/felts.js';
@@ -13,7 +13,8 @@ export const HALO2_REUSABLE_ABI = new Interface(['function verifyProof(address v
  */
 export function encodeCalldata(bundle: Pick<ProofBundle, 'proof'>, vka?: string): string {
   const proof = clamped(new TextEncoder().encode(JSON.stringify(bundle.proof)));
-  const vkAddress = vka ? Uint8Array.from(Buffer.from(getAddress(vka).slice(2), 'hex')) : undefined;
+  // EZKL's WASM binding reads the VKA address as JSON: an array of its 20 bytes.
+  const vkAddress = vka ? new TextEncoder().encode(JSON.stringify(Array.from(getBytes(getAddress(vka))))) : undefined;
   return hexlify(wasmEngine().encodeVerifierCalldata(proof, vkAddress));
 }
 
