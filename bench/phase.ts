@@ -1,13 +1,17 @@
 /**
  * One benchmark phase in its own process, so that its peak memory can be measured from outside.
- * Usage: node dist/bench/phase.js <compile|prove-native|prove-wasm|verify> <fixture> <workdir>
+ * Usage: node dist/bench/phase.js <compile|prove-native|prove-wasm|verify|onchain> <fixture> <workdir>
  * Prints one JSON line: { phase, fixture, ms, timings }.
  */
 import { join } from 'node:path';
+import { withChain } from '../src/chain/chainContext.js';
 import { fixturePath } from '../src/core/paths.js';
+import { readBundle } from '../src/prover/bundle.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
+import { deployVerifier } from '../src/verifier/deployVerifier.js';
 import { verifyBundle } from '../src/verifier/verifyBundle.js';
+import { verifyOnchain } from '../src/verifier/verifyOnchain.js';
 
 const [phase, fixture, workdir] = process.argv.slice(2);
 const model = fixturePath(fixture, 'model.onnx');
@@ -29,6 +33,21 @@ if (phase === 'compile') {
   const result = await verifyBundle({ bundle, artifacts: artifacts.dir });
   if (!result.valid) throw new Error('benchmark proof did not verify');
   timings = { verify: Math.round(performance.now() - t) };
+} else if (phase === 'onchain') {
+  // Deploy gas, runtime code size and verify gas on a fresh anvil with the normal EIP-170 limit.
+  const artifacts = await compileModel({ model, input, artifactsRoot });
+  const bundleData = await readBundle(bundle);
+  timings = await withChain({}, async (chain) => {
+    const deployment = await deployVerifier({ artifacts, chain, force: true });
+    const verified = await verifyOnchain({ bundle: bundleData, chain, verifier: deployment.verifier.address });
+    if (!verified.valid) throw new Error('benchmark proof did not verify on-chain');
+    return {
+      deployGas: Number(deployment.verifier.gasUsed) + Number(deployment.vka?.gasUsed ?? 0),
+      runtimeSize: deployment.verifier.runtimeSize,
+      verifyGas: Number(verified.gas),
+      reusable: deployment.layout === 'reusable' ? 1 : 0,
+    };
+  });
 } else {
   throw new Error(`unknown phase ${phase}`);
 }

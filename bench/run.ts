@@ -14,7 +14,7 @@ import { measurePhase, median, type Measurement } from './measure.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const wasmRuns = Number(process.env.BENCH_WASM_RUNS ?? Math.min(runs, 2));
-const fixtures = (process.env.BENCH_FIXTURES ?? 'mlp,cnn,two_input').split(',');
+const fixtures = (process.env.BENCH_FIXTURES ?? 'mlp,cnn,two_input,wide').split(',');
 const phaseScript = join(PACKAGE_ROOT, 'dist', 'bench', 'phase.js');
 
 interface Row {
@@ -26,6 +26,7 @@ interface Row {
   proveWasmMs: number;
   verifyMs: number;
   peakMiB: { compile: number; proveNative: number; proveWasm: number; verify: number };
+  onchain: { layout: string; deployGas: number; runtimeSize: number; verifyGas: number };
   runs: number;
 }
 
@@ -46,6 +47,8 @@ async function benchFixture(fixture: string): Promise<Row> {
   const verify = await repeat(runs, args('verify'));
   process.stderr.write(`bench ${fixture}: prove wasm ×${wasmRuns}\n`);
   const wasm = await repeat(wasmRuns, args('prove-wasm'));
+  process.stderr.write(`bench ${fixture}: on-chain (deploy + verify gas)\n`);
+  const [onchain] = await repeat(1, args('onchain'));
   const settings = JSON.parse(await readFile(join(work, `${fixture}.proof`), 'utf8')).artifacts;
   const max = (m: Measurement[]) => Math.max(...m.map((x) => x.peakMiB));
   return {
@@ -57,6 +60,7 @@ async function benchFixture(fixture: string): Promise<Row> {
     proveWasmMs: median(wasm.map((m) => m.timings.prove)),
     verifyMs: median(verify.map((m) => m.timings.verify)),
     peakMiB: { compile: max(compile), proveNative: max(native), proveWasm: max(wasm), verify: max(verify) },
+    onchain: { layout: onchain.timings.reusable ? 'reusable + VKA' : 'single', deployGas: onchain.timings.deployGas, runtimeSize: onchain.timings.runtimeSize, verifyGas: onchain.timings.verifyGas },
     runs,
   };
 }
@@ -67,6 +71,10 @@ function renderTable(rows: Row[]): string {
     '| fixture | rows | compile | setup | prove (native) | prove (WASM) | verify (WASM) | peak memory: setup / prove native / prove WASM / verify |',
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.fixture} | 2^${r.logrows} | ${s(r.compileMs)} | ${s(r.setupMs)} | ${s(r.proveNativeMs)} | ${s(r.proveWasmMs)} | ${s(r.verifyMs)} | ${r.peakMiB.compile} / ${r.peakMiB.proveNative} / ${r.peakMiB.proveWasm} / ${r.peakMiB.verify} MiB |`),
+    '',
+    '| fixture | verifier layout | deploy gas | runtime code | verifyProof gas (eth_call estimate) |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.fixture} | ${r.onchain.layout} | ${r.onchain.deployGas.toLocaleString('en')} | ${r.onchain.runtimeSize.toLocaleString('en')} bytes | ${r.onchain.verifyGas.toLocaleString('en')} |`),
   ].join('\n');
 }
 

@@ -7,6 +7,11 @@ import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { engineCommand } from './commands/engine.js';
 import { inspectCommand } from './commands/inspect.js';
+import { marketCommand } from './commands/market.js';
+import { modelCommand } from './commands/model.js';
+import { submitCommand } from './commands/submit.js';
+import { taskCommand } from './commands/task.js';
+import { workerCommand } from './commands/worker.js';
 import { proveCommand } from './commands/prove.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT } from './core/errorCodes.js';
@@ -17,7 +22,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), compileCommand(), proveCommand(), verifyCommand(), deployVerifierCommand(), calldataCommand(), chainCommand(), inspectCommand(), doctorCommand(), engineCommand()]) {
+  for (const command of [demoCommand(), compileCommand(), proveCommand(), verifyCommand(), deployVerifierCommand(), calldataCommand(), chainCommand(), marketCommand(), modelCommand(), taskCommand(), submitCommand(), workerCommand(), inspectCommand(), doctorCommand(), engineCommand()]) {
     program.addCommand(command);
   }
   return program;

@@ -18,6 +18,8 @@ export interface ChainOptions {
 export interface ChainContext {
   provider: JsonRpcProvider;
   chainId: bigint;
+  /** chain id + genesis hash: tells apart two chains with one id (every fresh anvil is 31337). */
+  networkKey: string;
   rpcUrl: string;
   kind: 'rpc' | 'local' | 'embedded';
   /** Loads the signer lazily: read-only commands never touch a key. */
@@ -53,9 +55,11 @@ export async function openChain(options: ChainOptions): Promise<ChainContext & {
   const devAccounts = kind === 'rpc' ? [] : anvilDevAccounts(10);
   try {
     const { provider, chainId } = await connectRpc(rpcUrl, { expectedChainId: options.chainId });
+    const genesis = await provider.getBlock(0);
     return {
       provider,
       chainId,
+      networkKey: `${chainId}-${(genesis?.hash ?? '0x00000000').slice(2, 10)}`,
       rpcUrl,
       kind,
       devAccounts,

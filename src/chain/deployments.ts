@@ -10,6 +10,8 @@ import { describeChainError } from './provider.js';
 export interface DeployedContract {
   name: string;
   address: string;
+  /** keccak256 of the runtime code, so a record is trusted only where that code is. */
+  codeHash: string;
   txHash: string;
   block: number;
   gasUsed: string;
@@ -23,24 +25,32 @@ export async function deployContract(signer: Signer, name: string, compiled: Pic
     const contract = await factory.deploy(...args);
     const tx = contract.deploymentTransaction();
     const receipt = await tx!.wait(confirmations);
-    return { name, address: await contract.getAddress(), txHash: receipt!.hash, block: receipt!.blockNumber, gasUsed: receipt!.gasUsed.toString(), runtimeSize: compiled.runtimeSize };
+    const address = await contract.getAddress();
+    const codeHash = keccak256(await signer.provider!.getCode(address));
+    return { name, address, codeHash, txHash: receipt!.hash, block: receipt!.blockNumber, gasUsed: receipt!.gasUsed.toString(), runtimeSize: compiled.runtimeSize };
   } catch (error) {
     throw describeChainError(error);
   }
 }
 
-/** Deployment records live per chain id under ~/.pocompute/deployments/<chainId>/<name>.json. */
-export const deploymentPath = (chainId: bigint, name: string) => join(homePaths.deployments(), chainId.toString(), `${name}.json`);
+/** Deployment records live per chain under ~/.pocompute/deployments/<chainId>-<genesis>/<name>.json. */
+export const deploymentPath = (networkKey: string, name: string) => join(homePaths.deployments(), networkKey, `${name}.json`);
 
-export async function readDeployment<T>(chainId: bigint, name: string): Promise<T | undefined> {
-  const path = deploymentPath(chainId, name);
+export async function readDeployment<T>(networkKey: string, name: string): Promise<T | undefined> {
+  const path = deploymentPath(networkKey, name);
   return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as T) : undefined;
 }
 
-export async function writeDeployment(chainId: bigint, name: string, record: unknown): Promise<string> {
-  const path = deploymentPath(chainId, name);
+export async function writeDeployment(networkKey: string, name: string, record: unknown): Promise<string> {
+  const path = deploymentPath(networkKey, name);
   await writeJsonAtomic(path, record);
   return path;
+}
+
+/** True when the code at `address` is still what the record says was deployed there. */
+export async function recordStillHolds(provider: JsonRpcProvider, contract: Pick<DeployedContract, 'address' | 'codeHash'>): Promise<boolean> {
+  const code = await provider.getCode(contract.address);
+  return code !== '0x' && keccak256(code) === contract.codeHash;
 }
 
 /** True when the code at `address` is exactly the compiled runtime code (so a record can be trusted). */
@@ -49,8 +59,8 @@ export async function hasExpectedCode(provider: JsonRpcProvider, address: string
   return code !== '0x' && keccak256(code) === keccak256(deployedBytecode);
 }
 
-export async function listDeployments<T>(chainId: bigint, prefix: string): Promise<T[]> {
-  const dir = join(homePaths.deployments(), chainId.toString());
+export async function listDeployments<T>(networkKey: string, prefix: string): Promise<T[]> {
+  const dir = join(homePaths.deployments(), networkKey);
   if (!existsSync(dir)) return [];
   const files = (await readdir(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.json'));
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as T));

@@ -25,6 +25,7 @@ export const homePaths = {
   artifacts: () => join(pocomputeHome(), 'artifacts'),
   deployments: () => join(pocomputeHome(), 'deployments'),
   chain: () => join(pocomputeHome(), 'chain'),
+  workers: () => join(pocomputeHome(), 'workers'),
 };
 
 export function fixturePath(...parts: string[]): string {

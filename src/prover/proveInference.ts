@@ -40,7 +40,14 @@ export interface ProveInferenceResult {
 export async function proveInference(params: ProveInferenceParams): Promise<ProveInferenceResult> {
   const { reporter } = params;
   const engine = params.engine ?? (await resolveConfig()).engine;
-  const step = <T>(label: string, key: string, work: () => Promise<T>) => (reporter ? reporter.step(label, work, key) : work());
+  // Phases are timed here, with or without a reporter: the timings go into the bundle.
+  const timings: Record<string, number> = {};
+  const step = async <T>(label: string, key: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = reporter ? await reporter.step(label, work, key) : await work();
+    timings[key] = Math.round(performance.now() - started);
+    return result;
+  };
   const artifacts = await artifactsFor(params.target, { input: params.input, options: params.options, srs: params.srs, artifactsRoot: params.artifactsRoot, reporter });
   const { manifest } = artifacts;
   const model = await inspectModel(artifacts.path('model.onnx'));
@@ -89,7 +96,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       public: claimed,
       floatReference: { outputs: manifest.model.outputs.map((o, i) => ({ name: o.name, values: float[i] })) },
       quantization,
-      timings: { ...(reporter?.timings ?? {}) },
+      timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
     };
     await writeJsonAtomic(params.out, bundle);
     return { bundlePath: params.out, bundle, artifacts };

@@ -1,5 +1,5 @@
 import type { ChainContext } from '../chain/chainContext.js';
-import { deployContract, hasExpectedCode, listDeployments, readDeployment, writeDeployment, type DeployedContract } from '../chain/deployments.js';
+import { deployContract, hasExpectedCode, listDeployments, readDeployment, recordStillHolds, writeDeployment, type DeployedContract } from '../chain/deployments.js';
 import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import { emitEvmVerifier, type EvmVerifier, type VerifierLayout } from './emitEvmVerifier.js';
@@ -39,7 +39,7 @@ export async function deployVerifier(params: DeployVerifierParams): Promise<Veri
   const evm = await emitEvmVerifier(artifacts, { layout: params.layout, reporter });
   const name = recordName(artifacts, evm.layout);
   if (!params.force) {
-    const existing = await readDeployment<VerifierDeployment>(chain.chainId, name);
+    const existing = await readDeployment<VerifierDeployment>(chain.networkKey, name);
     if (existing && (await stillDeployed(chain, existing, evm))) return { ...existing, reused: true };
   }
   const { signer, address } = await chain.signer();
@@ -59,7 +59,7 @@ export async function deployVerifier(params: DeployVerifierParams): Promise<Veri
     compilerVersion: evm.compilerVersion,
     deployedAt: new Date().toISOString(),
   };
-  await writeDeployment(chain.chainId, name, record);
+  await writeDeployment(chain.networkKey, name, record);
   return record;
 }
 
@@ -69,8 +69,9 @@ async function stillDeployed(chain: ChainContext, record: VerifierDeployment, ev
   return verifierOk && vkaOk;
 }
 
-/** Finds the deployment record of a verifier address on a chain, if pocompute deployed it. */
-export async function findVerifierRecord(chainId: bigint, address: string): Promise<VerifierDeployment | undefined> {
-  const records = await listDeployments<VerifierDeployment>(chainId, 'verifier-');
-  return records.find((r) => r.verifier.address.toLowerCase() === address.toLowerCase());
+/** Finds the deployment record of a verifier address on a chain, if pocompute deployed what is there now. */
+export async function findVerifierRecord(chain: ChainContext, address: string): Promise<VerifierDeployment | undefined> {
+  const records = await listDeployments<VerifierDeployment>(chain.networkKey, 'verifier-');
+  const record = records.find((r) => r.verifier.address.toLowerCase() === address.toLowerCase());
+  return record && (await recordStillHolds(chain.provider, record.verifier)) ? record : undefined;
 }

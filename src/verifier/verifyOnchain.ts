@@ -30,7 +30,7 @@ export interface OnchainVerifyResult {
 export async function verifyOnchain(params: OnchainVerifyParams): Promise<OnchainVerifyResult> {
   const { chain, bundle } = params;
   await requireCode(chain.provider, params.verifier, 'verifier');
-  const record = await findVerifierRecord(chain.chainId, params.verifier);
+  const record = await findVerifierRecord(chain, params.verifier);
   if (record && record.vkSha256 !== bundle.artifacts.vkSha256) {
     throw new PocomputeError('VERIFIER_MISMATCH', `verifier ${params.verifier} was deployed for vk ${record.vkSha256.slice(0, 16)}…, this proof is for vk ${bundle.artifacts.vkSha256.slice(0, 16)}…`);
   }

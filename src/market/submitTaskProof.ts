@@ -1,0 +1,35 @@
+import type { Contract } from 'ethers';
+import { PocomputeError } from '../core/errors.js';
+import type { ProofBundle } from '../prover/bundle.js';
+import { encodeCalldata, instancesAsUint256, proofBytes } from '../verifier/calldata.js';
+import { readTask, sendMarketTx } from './market.js';
+
+export interface SubmitResult {
+  taskId: string;
+  worker: string;
+  claimGas?: string;
+  submitGas: string;
+  txHash: string;
+  rewardEth: string;
+  outputs: string[];
+}
+
+/**
+ * Claims the task for the sender (unless it already holds the claim), then submits the proof.
+ * The claim is its own transaction, mined before the proof is revealed: that is what makes a proof
+ * copied from the mempool worthless to anyone else.
+ */
+export async function submitTaskProof(market: Contract, taskId: bigint | number | string, bundle: ProofBundle, worker: string): Promise<SubmitResult> {
+  const task = await readTask(market, taskId);
+  if (task.status !== 'open') throw new PocomputeError('TX_REVERTED', `task ${taskId} is ${task.status}`, { hint: 'Only open tasks can be submitted; see `pocompute task show`.' });
+  let claimGas: string | undefined;
+  const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
+  if (task.claimant.toLowerCase() !== worker.toLowerCase() || task.claimExpiry <= now) {
+    claimGas = (await sendMarketTx(market, 'claim', [BigInt(taskId)])).gasUsed.toString();
+  }
+  const vka = undefined; // the market holds the VKA address itself
+  const calldata = encodeCalldata(bundle, vka);
+  const receipt = await sendMarketTx(market, 'submit', [BigInt(taskId), proofBytes(calldata), instancesAsUint256(bundle)]);
+  const done = await readTask(market, taskId);
+  return { taskId: String(taskId), worker, claimGas, submitGas: receipt.gasUsed.toString(), txHash: receipt.hash, rewardEth: task.rewardEth, outputs: done.outputs };
+}
