@@ -154,7 +154,6 @@ contract PocomputeMarket {
         uint256 reward = task.reward;
         task.status = Status.Done;
         task.worker = msg.sender;
-        task.reward = 0;
         uint256[] memory outputs = instances[model.numInputs:];
         taskOutputs[taskId] = outputs;
         verifiedTasks[msg.sender] += 1;
@@ -225,7 +224,6 @@ contract PocomputeMarket {
     function _refund(uint256 taskId, Task storage task) private {
         uint256 amount = task.reward;
         task.status = Status.Refunded;
-        task.reward = 0;
         emit TaskRefunded(taskId, task.requester, amount);
         (bool ok, ) = payable(task.requester).call{value: amount}("");
         if (!ok) revert TransferFailed();

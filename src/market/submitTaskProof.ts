@@ -8,6 +8,7 @@ export interface SubmitResult {
   taskId: string;
   worker: string;
   claimGas?: string;
+  claimTxHash?: string;
   submitGas: string;
   txHash: string;
   rewardEth: string;
@@ -22,14 +23,14 @@ export interface SubmitResult {
 export async function submitTaskProof(market: Contract, taskId: bigint | number | string, bundle: ProofBundle, worker: string): Promise<SubmitResult> {
   const task = await readTask(market, taskId);
   if (task.status !== 'open') throw new PocomputeError('TX_REVERTED', `task ${taskId} is ${task.status}`, { hint: 'Only open tasks can be submitted; see `pocompute task show`.' });
-  let claimGas: string | undefined;
+  let claim: { gasUsed: bigint; hash: string } | undefined;
   const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
   if (task.claimant.toLowerCase() !== worker.toLowerCase() || task.claimExpiry <= now) {
-    claimGas = (await sendMarketTx(market, 'claim', [BigInt(taskId)])).gasUsed.toString();
+    claim = await sendMarketTx(market, 'claim', [BigInt(taskId)]);
   }
   const vka = undefined; // the market holds the VKA address itself
   const calldata = encodeCalldata(bundle, vka);
   const receipt = await sendMarketTx(market, 'submit', [BigInt(taskId), proofBytes(calldata), instancesAsUint256(bundle)]);
   const done = await readTask(market, taskId);
-  return { taskId: String(taskId), worker, claimGas, submitGas: receipt.gasUsed.toString(), txHash: receipt.hash, rewardEth: task.rewardEth, outputs: done.outputs };
+  return { taskId: String(taskId), worker, claimGas: claim?.gasUsed.toString(), claimTxHash: claim?.hash, submitGas: receipt.gasUsed.toString(), txHash: receipt.hash, rewardEth: task.rewardEth, outputs: done.outputs };
 }

@@ -13,7 +13,7 @@ import { readTask } from './market.js';
 import { submitTaskProof } from './submitTaskProof.js';
 
 export type WorkerEvent =
-  | { event: 'paid'; taskId: string; rewardEth: string; proveMs: number; submitGas: string; outputs: string[] }
+  | { event: 'paid'; taskId: string; rewardEth: string; proveMs: number; submitGas: string; outputs: string[]; txHashes: string[] }
   | { event: 'skipped'; taskId: string; reason: string }
   | { event: 'failed'; taskId: string; code: string; reason: string }
   | { event: 'rpc-retry'; attempt: number; reason: string };
@@ -102,6 +102,7 @@ async function handleTask(params: WorkerParams, taskId: string): Promise<WorkerE
     const claim = await market.getFunction('claim')(BigInt(taskId));
     const claimReceipt = await claim.wait().catch(() => undefined);
     if (!claimReceipt || claimReceipt.status !== 1) return { event: 'skipped', taskId, reason: 'lost the claim race' };
+    const claimTx: string = claimReceipt.hash;
 
     const inputs = dequantizeInputs((await market.getTaskInputs(BigInt(taskId))) as bigint[], artifacts.manifest);
     const work = await mkdtemp(join(tmpdir(), 'pocompute-worker-'));
@@ -111,7 +112,7 @@ async function handleTask(params: WorkerParams, taskId: string): Promise<WorkerE
       const { bundle } = await proveInference({ target: artifacts.dir, input: join(work, 'input.json'), out: join(work, 'proof.json'), engine: params.engine });
       const proveMs = Math.round(performance.now() - started);
       const result = await submitTaskProof(market, taskId, bundle, params.worker);
-      return { event: 'paid', taskId, rewardEth: result.rewardEth, proveMs, submitGas: result.submitGas, outputs: result.outputs };
+      return { event: 'paid', taskId, rewardEth: result.rewardEth, proveMs, submitGas: result.submitGas, outputs: result.outputs, txHashes: [claimTx, result.txHash] };
     } finally {
       await rm(work, { recursive: true, force: true });
     }
@@ -123,10 +124,12 @@ async function handleTask(params: WorkerParams, taskId: string): Promise<WorkerE
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
