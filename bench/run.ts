@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { EZKL_VERSION } from '../src/prover/engine/version.js';
+import { compileModel } from '../src/prover/compileModel.js';
+import { proveInference } from '../src/prover/proveInference.js';
+import { measureMarketGas } from './marketGas.js';
 import { measurePhase, median, type Measurement } from './measure.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -80,11 +83,19 @@ function renderTable(rows: Row[]): string {
 
 const rows: Row[] = [];
 for (const fixture of fixtures) rows.push(await benchFixture(fixture));
+process.stderr.write('bench market: gas per call (mlp)\n');
+const mlpInput = join(PACKAGE_ROOT, 'fixtures', 'mlp', 'input.json');
+const mlpArtifacts = await compileModel({ model: join(PACKAGE_ROOT, 'fixtures', 'mlp', 'model.onnx'), input: mlpInput });
+const mlpBundle = (await proveInference({ target: mlpArtifacts.dir, input: mlpInput, out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-')), 'mlp.proof') })).bundle;
+const marketGas = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), { date: new Date().toISOString(), ezkl: EZKL_VERSION, machine, runs, wasmRuns, rows });
+await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), { date: new Date().toISOString(), ezkl: EZKL_VERSION, machine, runs, wasmRuns, rows, marketGas });
+const marketTable = ['| PocomputeMarket call | gas used |', '|---|---|', ...Object.entries(marketGas).map(([call, gas]) => `| ${call} | ${gas.toLocaleString('en')} |`)].join('\n');
 const table = `${renderTable(rows)}\n\nMedian of ${runs} runs (WASM prove: ${wasmRuns}) on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
 const readmePath = join(PACKAGE_ROOT, 'README.md');
 const readme = await readFile(readmePath, 'utf8');
-const updated = readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`);
+const updated = readme
+  .replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`)
+  .replace(/<!-- market-gas:start -->[\s\S]*<!-- market-gas:end -->/, `<!-- market-gas:start -->\n${marketTable}\n\nMeasured by \`npm run bench\` on anvil with the mlp fixture's real proof.\n<!-- market-gas:end -->`);
 await writeFile(readmePath, updated);
-process.stdout.write(`${table}\n`);
+process.stdout.write(`${table}\n\n${marketTable}\n`);

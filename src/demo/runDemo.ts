@@ -4,10 +4,13 @@ import { fixturePath } from '../core/paths.js';
 import { proveInference } from '../prover/proveInference.js';
 import { verifyBundle, type VerifyBundleResult } from '../verifier/verifyBundle.js';
 import type { ProofBundle } from '../prover/bundle.js';
+import { runMarketDemo, type MarketDemoResult } from './runMarketDemo.js';
 
 export interface DemoParams {
   fixture?: string;
   outDir?: string;
+  /** Also run the market loop on the embedded chain (default true). */
+  market?: boolean;
   reporter?: Reporter;
 }
 
@@ -16,9 +19,13 @@ export interface DemoResult {
   bundle: ProofBundle;
   verification: VerifyBundleResult;
   artifactsDir: string;
+  market?: MarketDemoResult;
 }
 
-/** The quick start: prove the default fixture on the embedded defaults and verify it against the compiled key. */
+/**
+ * The quick start: prove the default fixture on the embedded defaults, verify it against the compiled
+ * key, then run the market loop (deploy, register, post, prove, submit, paid) on an embedded anvil.
+ */
 export async function runDemo(params: DemoParams = {}): Promise<DemoResult> {
   const fixture = params.fixture ?? 'mlp';
   const bundlePath = join(params.outDir ?? 'out', `${fixture}.proof`);
@@ -30,5 +37,6 @@ export async function runDemo(params: DemoParams = {}): Promise<DemoResult> {
   });
   const verify = () => verifyBundle({ bundle: bundlePath, artifacts: artifacts.dir });
   const verification = params.reporter ? await params.reporter.step('Verifying the bundle (WASM, no Python)', verify, 'verify') : await verify();
-  return { bundlePath, bundle, verification, artifactsDir: artifacts.dir };
+  const market = params.market === false || !verification.valid ? undefined : await runMarketDemo({ artifacts, fixture, reporter: params.reporter });
+  return { bundlePath, bundle, verification, artifactsDir: artifacts.dir, market };
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
@@ -153,8 +153,7 @@ describe('bad proofs and keys', () => {
     expect(result.code).not.toBe(0);
     // An artifacts directory whose settings were swapped is caught by its manifest.
     const copy = join(dir, 'swapped');
-    await mkdir(copy);
-    for (const f of readdirSync(mlp.artifacts.dir)) await copyFile(join(mlp.artifacts.dir, f), join(copy, f));
+    await cp(mlp.artifacts.dir, copy, { recursive: true });
     await copyFile(cnn.path('settings.json'), join(copy, 'settings.json'));
     expectCliError(await runCli(['verify', mlp.bundlePath, '--artifacts', copy, '--json']), 'SETTINGS_MISMATCH', 2);
   });
