@@ -6,6 +6,8 @@ import { deployVerifierCommand } from './commands/deployVerifier.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { engineCommand } from './commands/engine.js';
+import { exportCommand } from './commands/export.js';
+import { trainCommand } from './commands/train.js';
 import { inspectCommand } from './commands/inspect.js';
 import { marketCommand } from './commands/market.js';
 import { modelCommand } from './commands/model.js';
@@ -22,7 +24,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), compileCommand(), proveCommand(), verifyCommand(), deployVerifierCommand(), calldataCommand(), chainCommand(), marketCommand(), modelCommand(), taskCommand(), submitCommand(), workerCommand(), inspectCommand(), doctorCommand(), engineCommand()]) {
+  for (const command of [demoCommand(), compileCommand(), proveCommand(), verifyCommand(), deployVerifierCommand(), calldataCommand(), chainCommand(), marketCommand(), modelCommand(), taskCommand(), submitCommand(), workerCommand(), trainCommand(), exportCommand(), inspectCommand(), doctorCommand(), engineCommand()]) {
     program.addCommand(command);
   }
   return program;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { withChain } from '../chain/chainContext.js';
@@ -6,6 +8,8 @@ import { EXIT } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
 import { table, type Reporter } from '../core/output.js';
 import { readBundle } from '../prover/bundle.js';
+import { RUN_MANIFEST } from '../prover/training/runManifest.js';
+import { verifyRun } from '../prover/training/verifyRun.js';
 import { verifyBundle } from '../verifier/verifyBundle.js';
 import { verifyOnchain } from '../verifier/verifyOnchain.js';
 import { chainOptionsFrom, chainOptionsSchema, withChainOptions } from './chainOptions.js';
@@ -20,6 +24,7 @@ const verifyOptions = chainOptionsSchema.extend({
   verifier: address.optional(),
   vka: address.optional(),
   send: z.boolean().optional(),
+  exported: z.string().optional(),
   json: z.boolean().optional(),
 });
 type VerifyOptions = z.infer<typeof verifyOptions>;
@@ -27,7 +32,7 @@ type VerifyOptions = z.infer<typeof verifyOptions>;
 export function verifyCommand(): Command {
   return withCommonOptions(withChainOptions(new Command('verify')))
     .description('Verify a proof bundle with the WASM engine (no Python), or on-chain. Exit 0 valid, 1 invalid, 2 input error')
-    .argument('<bundle>', 'proof bundle written by `pocompute prove` (or a bare EZKL proof.json with --artifacts)')
+    .argument('<bundle>', 'proof bundle written by `pocompute prove`, a bare EZKL proof.json with --artifacts, or a training run directory')
     .option('--vk <file>', 'a verifying key you trust (default: the key inside the bundle, reported as such)')
     .option('--settings <file>', "EZKL settings for --vk (default: the bundle's)")
     .option('--artifacts <dir>', 'an artifacts directory whose key, settings and SRS you trust')
@@ -36,9 +41,11 @@ export function verifyCommand(): Command {
     .option('--verifier <address>', 'the verifier contract, with --onchain')
     .option('--vka <address>', 'the verifying-key artifact, for a reusable verifier')
     .option('--send', 'with --onchain: send a transaction and report the gas it used')
+    .option('--exported <model>', 'for a training run: also check that this exported model holds its final weights')
     .action((bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(verifyOptions, raw);
+        if (existsSync(join(bundlePath, RUN_MANIFEST))) return verifyRunCommand(bundlePath, o.exported, reporter);
         return o.onchain ? verifyOnChainCommand(bundlePath, o, reporter) : verifyOffChainCommand(bundlePath, o, reporter);
       }),
     );
@@ -54,6 +61,16 @@ async function verifyOffChainCommand(bundlePath: string, o: VerifyOptions, repor
       `key: ${result.keySource} · srs: ${result.srsOrigin} (${result.srsSource})`,
       result.valid ? reporter.c.green('VALID') : reporter.c.red('INVALID'),
     ].join('\n');
+  });
+  return result.valid ? EXIT.ok : EXIT.invalid;
+}
+
+async function verifyRunCommand(dir: string, exported: string | undefined, reporter: Reporter): Promise<number> {
+  const result = await reporter.step('Verifying every step and link of the training run (WASM)', () => verifyRun(dir, { exported }), 'verifyRun');
+  if (result.srsOrigin === 'insecure-dev') reporter.warn('insecure-dev SRS: this run proves nothing to anyone else.');
+  reporter.result({ ok: result.valid, ...result }, () => {
+    const mark = (ok: boolean) => (ok ? reporter.c.green('✔') : reporter.c.red('✖'));
+    return [table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])), result.valid ? reporter.c.green('VALID RUN') : reporter.c.red(`INVALID RUN: ${result.failure}`)].join('\n');
   });
   return result.valid ? EXIT.ok : EXIT.invalid;
 }

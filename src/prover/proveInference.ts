@@ -34,6 +34,10 @@ export interface ProveInferenceResult {
   bundlePath: string;
   bundle: ProofBundle;
   artifacts: CompileResult;
+  /** Every output as the circuit computed it (dequantized), public or not. */
+  outputs: number[][];
+  /** The float model's outputs on the same input. */
+  floatOutputs: number[][];
 }
 
 /** Proves that the model, run on the input, gave the output; writes a self-contained proof bundle. */
@@ -69,9 +73,8 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     });
     // The witness holds every output, public or not: quantization error is measured on all of them.
     const witnessOutputs: string[][] = witness.outputs;
-    const quantization = manifest.model.outputs.map((o, i) =>
-      quantizationError(o.name, witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])), float[i]),
-    );
+    const outputs = manifest.model.outputs.map((_, i) => witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])));
+    const quantization = manifest.model.outputs.map((o, i) => quantizationError(o.name, outputs[i], float[i]));
     const bundle: ProofBundle = {
       format: 'pocompute-proof@1',
       kind: 'inference',
@@ -99,7 +102,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
     };
     await writeJsonAtomic(params.out, bundle);
-    return { bundlePath: params.out, bundle, artifacts };
+    return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs: float };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
