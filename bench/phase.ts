@@ -3,12 +3,14 @@
  * Usage: node dist/bench/phase.js <compile|prove-native|prove-wasm|verify|onchain> <fixture> <workdir>
  * Prints one JSON line: { phase, fixture, ms, timings }.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withChain } from '../src/chain/chainContext.js';
 import { fixturePath } from '../src/core/paths.js';
 import { readBundle } from '../src/prover/bundle.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
+import { trainRun } from '../src/prover/training/trainRun.js';
 import { deployVerifier } from '../src/verifier/deployVerifier.js';
 import { verifyBundle } from '../src/verifier/verifyBundle.js';
 import { verifyOnchain } from '../src/verifier/verifyOnchain.js';
@@ -48,6 +50,12 @@ if (phase === 'compile') {
       reusable: deployment.layout === 'reusable' ? 1 : 0,
     };
   });
+} else if (phase === 'train-mse' || phase === 'train-cross-entropy') {
+  // One proved SGD step of the model's head on its fine-tuning data.
+  const loss = phase === 'train-mse' ? 'mse' : 'cross-entropy';
+  const run = await trainRun({ model, data: fixturePath(fixture, 'train.json'), trainable: 'head', loss, lr: 0.05, batch: 8, steps: 1, out: join(workdir, `run-${loss}`) });
+  const settings = JSON.parse(await readFile(join(workdir, `run-${loss}`, 'steps', '0', 'proof.json'), 'utf8')).artifacts;
+  timings = { stepProve: run.steps[0].proveMs, logrows: settings.logrows, drift: run.steps[0].drift.maxAbsWeight };
 } else {
   throw new Error(`unknown phase ${phase}`);
 }

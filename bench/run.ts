@@ -3,7 +3,7 @@
  * median of several runs with peak memory, and writes bench/results.json and the README table.
  * BENCH_RUNS (default 3) and BENCH_FIXTURES (default mlp,cnn,two_input) adjust it.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { EZKL_VERSION } from '../src/prover/engine/version.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
+import { readMlp } from '../src/prover/training/mlpSpec.js';
 import { measureMarketGas } from './marketGas.js';
 import { measurePhase, median, type Measurement } from './measure.js';
 
@@ -83,15 +84,31 @@ function renderTable(rows: Row[]): string {
 
 const rows: Row[] = [];
 for (const fixture of fixtures) rows.push(await benchFixture(fixture));
+const trainingRows: string[] = [];
+for (const fixture of fixtures) {
+  try {
+    readMlp(readFileSync(join(PACKAGE_ROOT, 'fixtures', fixture, 'model.onnx')));
+  } catch (error) {
+    trainingRows.push(`| ${fixture} | — | n/a: ${(error as Error).message.replace(/\|/g, '/')} | | |`);
+    continue;
+  }
+  for (const loss of ['mse', 'cross-entropy']) {
+    process.stderr.write(`bench ${fixture}: one proved training step (${loss})\n`);
+    const work = mkdtempSync(join(tmpdir(), `pocompute-bench-train-${fixture}-`));
+    const m = await measurePhase([phaseScript, `train-${loss}`, fixture, work]);
+    trainingRows.push(`| ${fixture} | head | ${loss} | 2^${m.timings.logrows} | ${(m.timings.stepProve / 1000).toFixed(1)} s, peak ${m.peakMiB} MiB, max weight drift ${m.timings.drift.toExponential(1)} |`);
+  }
+}
+const trainingTable = ['| fixture | trainable layer | loss | step circuit | one step proof (native) |', '|---|---|---|---|---|', ...trainingRows].join('\n');
 process.stderr.write('bench market: gas per call (mlp)\n');
 const mlpInput = join(PACKAGE_ROOT, 'fixtures', 'mlp', 'input.json');
 const mlpArtifacts = await compileModel({ model: join(PACKAGE_ROOT, 'fixtures', 'mlp', 'model.onnx'), input: mlpInput });
 const mlpBundle = (await proveInference({ target: mlpArtifacts.dir, input: mlpInput, out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-')), 'mlp.proof') })).bundle;
 const marketGas = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), { date: new Date().toISOString(), ezkl: EZKL_VERSION, machine, runs, wasmRuns, rows, marketGas });
+await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), { date: new Date().toISOString(), ezkl: EZKL_VERSION, machine, runs, wasmRuns, rows, training: trainingRows, marketGas });
 const marketTable = ['| PocomputeMarket call | gas used |', '|---|---|', ...Object.entries(marketGas).map(([call, gas]) => `| ${call} | ${gas.toLocaleString('en')} |`)].join('\n');
-const table = `${renderTable(rows)}\n\nMedian of ${runs} runs (WASM prove: ${wasmRuns}) on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
+const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runs} runs (WASM prove: ${wasmRuns}) on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
 const readmePath = join(PACKAGE_ROOT, 'README.md');
 const readme = await readFile(readmePath, 'utf8');
 const updated = readme

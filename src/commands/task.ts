@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { table } from '../core/output.js';
 import { listTasks, readTask, sendMarketTx, type TaskView } from '../market/market.js';
+import { dequantizeOutputs } from '../market/instanceLayout.js';
 import { parseDuration, postTask } from '../market/postTask.js';
+import { findArtifactsByVk } from '../prover/artifactsIndex.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
 const postOptions = marketOptionsSchema.extend({
@@ -15,7 +17,7 @@ const postOptions = marketOptionsSchema.extend({
 });
 const taskId = z.string().regex(/^\d+$/, 'a task id is a number');
 
-const renderTask = (t: TaskView) =>
+const renderTask = (t: TaskView & { outputValues?: number[] }) =>
   table([
     ['task', t.taskId],
     ['model', t.modelId],
@@ -24,7 +26,7 @@ const renderTask = (t: TaskView) =>
     ['deadline', new Date(t.deadline * 1000).toISOString()],
     ['requester', t.requester],
     ['worker', t.worker],
-    ['outputs', t.outputs.join(' ') || '—'],
+    ['outputs', t.outputValues ? t.outputValues.map((v) => v.toFixed(4)).join(' ') : t.outputs.join(' ') || '—'],
   ]);
 
 export function taskCommand(): Command {
@@ -64,7 +66,12 @@ export function taskCommand(): Command {
       .action((id: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(marketOptionsSchema, raw);
-          const t = await withMarket(o, reporter, false, (market) => readTask(market, parseOptions(taskId, id)));
+          const t = await withMarket(o, reporter, false, async (market) => {
+            const task = await readTask(market, parseOptions(taskId, id));
+            // Outputs as numbers when the model is compiled here (its output scales are known).
+            const artifacts = task.outputs.length ? await findArtifactsByVk(String((await market.getModel(BigInt(task.modelId))).vkHash).slice(2)) : undefined;
+            return { ...task, outputValues: artifacts ? dequantizeOutputs(task.outputs.map(BigInt), artifacts.manifest) : undefined };
+          });
           reporter.result({ ok: true, ...t }, () => renderTask(t));
         }),
       ),

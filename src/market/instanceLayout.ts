@@ -41,3 +41,9 @@ export function dequantizeInputs(instances: bigint[], manifest: ArtifactsManifes
 
 export const feltHexToUint = (hex: string) => feltFromHexLE(hex);
 export { clamped };
+
+/** A task's verified outputs as numbers, with the model's output scales. */
+export function dequantizeOutputs(outputs: bigint[], manifest: ArtifactsManifest): number[] {
+  const scales = manifest.model.outputs.flatMap((t, i) => Array<number>(t.size).fill(manifest.circuit.outputScales[i]));
+  return outputs.map((v, i) => dequantize(v.toString(16).padStart(64, '0').match(/../g)!.reverse().join(''), scales[i]));
+}

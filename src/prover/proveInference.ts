@@ -6,7 +6,8 @@ import { PocomputeError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
 import type { CompileOptions } from './artifactsManifest.js';
-import { b64, type ProofBundle } from './bundle.js';
+import type { ProofBundle } from './bundle.js';
+import { bundleKeyMaterial } from './bundleKeyMaterial.js';
 import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 import { clamped, wasmEngine } from './engine/wasmEngine.js';
@@ -80,21 +81,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       kind: 'inference',
       createdAt: new Date().toISOString(),
       engine,
-      ezklVersion: manifest.ezklVersion,
-      model: { name: manifest.model.name, sha256: manifest.model.sha256 },
-      artifacts: {
-        key: manifest.key,
-        settingsSha256: manifest.files['settings.json'],
-        vkSha256: manifest.files['vk.key'],
-        compiledSha256: manifest.files['model.compiled'],
-        logrows: manifest.circuit.logrows,
-        numRows: manifest.circuit.numRows,
-      },
-      srs: { origin: manifest.srs.origin, sha256: manifest.srs.sha256, verifierSha256: manifest.srs.verifierSha256 },
-      options: manifest.options,
-      settings: JSON.parse(await readFile(artifacts.path('settings.json'), 'utf8')),
-      vk: b64.encode(await readFile(artifacts.path('vk.key'))),
-      verifierSrs: b64.encode(await readFile(artifacts.path('verifier.srs'))),
+      ...(await bundleKeyMaterial(artifacts)),
       proof,
       public: claimed,
       floatReference: { outputs: manifest.model.outputs.map((o, i) => ({ name: o.name, values: float[i] })) },

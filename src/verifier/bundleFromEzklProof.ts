@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../prover/artifacts.js';
-import { b64, type EzklProof, type ProofBundle } from '../prover/bundle.js';
+import type { EzklProof, ProofBundle } from '../prover/bundle.js';
+import { bundleKeyMaterial } from '../prover/bundleKeyMaterial.js';
 import { publicValuesFromInstances } from '../prover/publicValues.js';
 
 /**
@@ -25,14 +25,7 @@ export async function bundleFromEzklProof(proof: EzklProof, artifacts: Artifacts
     kind: 'inference',
     createdAt: new Date(0).toISOString(),
     engine: 'native',
-    ezklVersion: m.ezklVersion,
-    model: { name: m.model.name, sha256: m.model.sha256 },
-    artifacts: { key: m.key, settingsSha256: m.files['settings.json'], vkSha256: m.files['vk.key'], compiledSha256: m.files['model.compiled'], logrows: m.circuit.logrows, numRows: m.circuit.numRows },
-    srs: { origin: m.srs.origin, sha256: m.srs.sha256, verifierSha256: m.srs.verifierSha256 },
-    options: m.options,
-    settings: JSON.parse(await readFile(artifacts.path('settings.json'), 'utf8')),
-    vk: b64.encode(await readFile(artifacts.path('vk.key'))),
-    verifierSrs: b64.encode(await readFile(artifacts.path('verifier.srs'))),
+    ...(await bundleKeyMaterial(artifacts)),
     proof,
     public: values,
     floatReference: { outputs: [] },

@@ -53,12 +53,19 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     const before = await balance(account(1).address);
     const events: WorkerEvent[] = [];
     const controller = new AbortController();
-    const running = runWorker({ market: worker, worker: account(1).address, networkKey: chain.networkKey, signal: controller.signal, pollMs: 200, stateFile: join(tempDir(), 'w.json'), log: (e) => {
+    const stateFile = join(tempDir(), 'w.json');
+    const running = runWorker({ market: worker, worker: account(1).address, networkKey: chain.networkKey, signal: controller.signal, pollMs: 200, stateFile, log: (e) => {
       events.push(e);
       if (e.event === 'paid' || e.event === 'failed') controller.abort();
     } });
     const totals = await running;
     expect(totals.paid).toBe(1);
+    // Restarted with the same state file, the worker resumes after the last block: nothing is proved twice.
+    const again: WorkerEvent[] = [];
+    const restart = new AbortController();
+    setTimeout(() => restart.abort(), 1500);
+    expect(await runWorker({ market: worker, worker: account(1).address, networkKey: chain.networkKey, signal: restart.signal, pollMs: 200, stateFile, log: (e) => again.push(e) })).toEqual({ paid: 0, skipped: 0, failed: 0 });
+    expect(again).toEqual([]);
     const paid = events.find((e) => e.event === 'paid') as Extract<WorkerEvent, { event: 'paid' }>;
     expect(paid.taskId).toBe(taskId);
     const after = await balance(account(1).address);
@@ -213,5 +220,12 @@ describe('market CLI', () => {
     expect(listed.tasks[0]).toMatchObject({ status: 'open', rewardEth: '0.02' });
     const badReward = await runCli(['task', 'post', '--model', '0', '--input', 'fixtures/mlp/input.json', '--reward', 'lots', ...m, ...rpc], env);
     expect(badReward.json().error.code).toBe('OPTION_INVALID');
+    // A revert is decoded to the contract's own error.
+    const notRequester = await runCli(['task', 'cancel', '0', ...m, ...rpc], { POCOMPUTE_PRIVATE_KEY: anvil().accounts[8].privateKey });
+    expect(notRequester.code).toBe(4);
+    expect(notRequester.json().error).toMatchObject({ code: 'TX_REVERTED' });
+    expect(notRequester.json().error.message).toContain('NotRequester');
+    const shown = (await runCli(['task', 'show', '0', ...m, ...rpc], env)).json();
+    expect(shown).toMatchObject({ status: 'open', outputs: [] });
   });
 });
