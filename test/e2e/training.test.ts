@@ -108,6 +108,27 @@ describe('provable fine-tuning with the real engine', () => {
     expect((await verifyRun(run)).valid).toBe(true); // the original run is untouched
   });
 
+  it('a cross-entropy run of every dense layer, through the CLI as a user types it, proves and verifies', async () => {
+    const dir = join(tempDir(), 'ft-ce');
+    const train = await runCli(['train', fixtureModel('mlp'), '--data', options.data, '--layers', 'all', '--loss', 'cross-entropy', '--lr', '0.05', '--batch', '8', '--steps', '2', '--out', dir, '--json']);
+    expect(train.code).toBe(0);
+    const trained = train.json() as RunManifest;
+    expect(trained.options.loss).toBe('cross-entropy');
+    expect(trained.options.trainable.length).toBeGreaterThan(1);
+    for (const step of trained.steps) {
+      expect(step.drift.maxAbsWeight).toBeLessThan(0.01);
+      expect(step.drift.loss).toBeLessThan(0.05);
+    }
+    const verified = await runCli(['verify', dir, '--json']);
+    expect(verified.code).toBe(0);
+    expect(verified.json().valid).toBe(true);
+    // The cross-entropy run is not interchangeable with the MSE run: its steps use another circuit.
+    const spliced = await tampered(async (copy) => {
+      await cp(join(dir, 'steps/0/proof.json'), join(copy, 'steps/0/proof.json'));
+    });
+    expect(spliced.failure).toMatch(/^step 0 /);
+  });
+
   it('verify exits 1 on a broken run and export refuses it', async () => {
     const dir = join(tempDir(), 'broken');
     await cp(run, dir, { recursive: true });
