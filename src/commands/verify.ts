@@ -35,7 +35,7 @@ export function verifyCommand(): Command {
     .argument('<bundle>', 'proof bundle written by `pocompute prove`, a bare EZKL proof.json with --artifacts, or a training run directory')
     .option('--vk <file>', 'a verifying key you trust (default: the key inside the bundle, reported as such)')
     .option('--settings <file>', "EZKL settings for --vk (default: the bundle's)")
-    .option('--artifacts <dir>', 'an artifacts directory whose key, settings and SRS you trust')
+    .option('--artifacts <dir>', 'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit)')
     .option('--srs <file>', 'a KZG SRS file you trust (default: the verifier SRS inside the bundle)')
     .option('--onchain', 'verify with the deployed Solidity verifier (eth_call of verifyProof)')
     .option('--verifier <address>', 'the verifier contract, with --onchain')
@@ -45,7 +45,7 @@ export function verifyCommand(): Command {
     .action((bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(verifyOptions, raw);
-        if (existsSync(join(bundlePath, RUN_MANIFEST))) return verifyRunCommand(bundlePath, o.exported, reporter);
+        if (existsSync(join(bundlePath, RUN_MANIFEST))) return verifyRunCommand(bundlePath, o, reporter);
         return o.onchain ? verifyOnChainCommand(bundlePath, o, reporter) : verifyOffChainCommand(bundlePath, o, reporter);
       }),
     );
@@ -65,12 +65,17 @@ async function verifyOffChainCommand(bundlePath: string, o: VerifyOptions, repor
   return result.valid ? EXIT.ok : EXIT.invalid;
 }
 
-async function verifyRunCommand(dir: string, exported: string | undefined, reporter: Reporter): Promise<number> {
-  const result = await reporter.step('Verifying every step and link of the training run (WASM)', () => verifyRun(dir, { exported }), 'verifyRun');
+async function verifyRunCommand(dir: string, o: VerifyOptions, reporter: Reporter): Promise<number> {
+  const result = await reporter.step('Verifying every step and link of the training run (WASM)', () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts }), 'verifyRun');
+  for (const warning of result.warnings) reporter.warn(warning);
   if (result.srsOrigin === 'insecure-dev') reporter.warn('insecure-dev SRS: this run proves nothing to anyone else.');
   reporter.result({ ok: result.valid, ...result }, () => {
     const mark = (ok: boolean) => (ok ? reporter.c.green('✔') : reporter.c.red('✖'));
-    return [table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])), result.valid ? reporter.c.green('VALID RUN') : reporter.c.red(`INVALID RUN: ${result.failure}`)].join('\n');
+    return [
+      table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])),
+      `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit' : "the run's own"} · srs: ${result.srsOrigin}`,
+      result.valid ? reporter.c.green('VALID RUN') : reporter.c.red(`INVALID RUN: ${result.failure}`),
+    ].join('\n');
   });
   return result.valid ? EXIT.ok : EXIT.invalid;
 }

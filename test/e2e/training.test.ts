@@ -34,7 +34,7 @@ describe('provable fine-tuning with the real engine', () => {
     const result = await verifyRun(run);
     expect(result.failure).toBeUndefined();
     expect(result.valid).toBe(true);
-    expect(result.checks.map((c) => c.step)).toEqual(['base', 0, 1, 2, 'final']);
+    expect(result.checks.map((c) => c.step)).toEqual(['base', 'circuit', 0, 1, 2, 'final']);
     expect(manifest.steps).toHaveLength(3);
     for (const step of manifest.steps) {
       expect(step.drift.loss).toBeLessThan(0.01);
@@ -106,6 +106,32 @@ describe('provable fine-tuning with the real engine', () => {
     });
     expect(result.failure).toMatch(/^step 1 .*does not continue step 0/);
     expect((await verifyRun(run)).valid).toBe(true); // the original run is untouched
+  });
+
+  it('a run whose step circuit is not the SGD step it claims breaks at the circuit check', async () => {
+    // The options relabelled (lr 0.5 claimed for proofs made at 0.05): the rebuilt circuit differs.
+    const relabelled = await tampered((_, m) => void (m.options.lr = 0.5));
+    expect(relabelled.failure).toMatch(/^the step circuit is not one SGD step of the base model/);
+    // Another graph put in place of the step circuit (here the base model itself).
+    const swapped = await tampered(async (dir) => cp(join(dir, 'base.onnx'), join(dir, 'step.onnx')));
+    expect(swapped.checks.find((c) => c.step === 'circuit')?.ok).toBe(false);
+    // A trusted key must be a compilation of this run's step circuit, not of another model.
+    const inference = await proveInference({ target: fixtureModel('mlp'), input: fixtureInput('mlp'), out: join(tempDir(), 'mlp.proof') });
+    const wrongKey = await verifyRun(run, { artifacts: inference.artifacts.dir });
+    expect(wrongKey.failure).toMatch(/is not a compilation of this run's step circuit/);
+  });
+
+  it("says which step key it trusted: the step circuit compiled here, else the run's own (npm only)", async () => {
+    const missing = await verifyRun(run, { artifacts: join(run, '..', 'none') }).catch((e) => e);
+    expect(missing).toMatchObject({ code: 'ARTIFACTS_INVALID' });
+    const local = await verifyRun(run);
+    expect(local.keySource).toBe('artifacts');
+    expect(local.warnings).toEqual([]);
+    // Elsewhere (an empty pocompute home, no Python engine, nothing compiled): the run's own key, said so.
+    const elsewhere = await runCli(['verify', run, '--json'], { POCOMPUTE_HOME: tempDir(), POCOMPUTE_PYTHON: '/nonexistent/python' });
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.json()).toMatchObject({ valid: true, keySource: 'run' });
+    expect(elsewhere.json().warnings[0]).toMatch(/run's own step key/);
   });
 
   it('a cross-entropy run of every dense layer, through the CLI as a user types it, proves and verifies', async () => {

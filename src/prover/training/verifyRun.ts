@@ -2,13 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, sha256Hex } from '../../core/files.js';
 import { verifyBundle } from '../../verifier/verifyBundle.js';
+import { openArtifacts, type Artifacts } from '../artifacts.js';
+import { findArtifactsByVk } from '../artifactsIndex.js';
 import { readBundle } from '../bundle.js';
 import { poseidonOfTensor } from '../poseidon.js';
 import { readMlp } from './mlpSpec.js';
 import { readRunManifest, type RunManifest } from './runManifest.js';
+import { buildTrainingStepGraph } from './stepGraph.js';
 
 export interface RunCheck {
-  step: number | 'base' | 'final' | 'export';
+  step: number | 'base' | 'circuit' | 'final' | 'export';
   ok: boolean;
   detail: string;
 }
@@ -21,23 +24,51 @@ export interface VerifyRunResult {
   steps: number;
   losses: number[];
   srsOrigin: string;
+  /** Whose step key the proofs were checked with: a compiled step circuit (given or found here) or the run's own. */
+  keySource: 'artifacts' | 'run';
+  warnings: string[];
+}
+
+export interface VerifyRunOptions {
+  /** Also check that this exported model holds the final weights. */
+  exported?: string;
+  /** A compiled step circuit whose key the verifier trusts (default: one compiled on this machine, else the run's own). */
+  artifacts?: string;
 }
 
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Checks a fine-tuning run: every step's proof (WASM, against one verifying key), that step 0 starts
+ * Checks a fine-tuning run: that its step circuit is one SGD step of the base model with the run's
+ * options (rebuilt here), every step's proof (WASM, against one verifying key), that step 0 starts
  * from the base model's weights, that each step continues the previous one, that each batch and loss
  * are the ones its proof hashed, and that the final (and an exported model's) weights are the last step's.
  */
-export async function verifyRun(dir: string, options: { exported?: string } = {}): Promise<VerifyRunResult> {
+export async function verifyRun(dir: string, options: VerifyRunOptions = {}): Promise<VerifyRunResult> {
   const run = await readRunManifest(dir);
   const checks: RunCheck[] = [];
+  const warnings: string[] = [];
   const scales = run.tensors.map((t) => t.scale);
   const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales[i]));
 
-  const baseWeights = trainableWeights(run, new Uint8Array(await readFile(join(dir, run.base.model))));
-  checks.push({ step: 'base', ok: same(hashWeights(baseWeights), run.base.weightsHash), detail: 'the base model\'s trainable weights hash to the run\'s recorded base hash' });
+  const baseBytes = new Uint8Array(await readFile(join(dir, run.base.model)));
+  const baseWeights = trainableWeights(run, baseBytes);
+  const baseOk = same(hashWeights(baseWeights), run.base.weightsHash) && sha256Hex(baseBytes) === run.base.sha256;
+  checks.push({ step: 'base', ok: baseOk, detail: `the base model (sha256 ${run.base.sha256.slice(0, 16)}…) and its trainable weights are the run's recorded ones` });
+
+  // The circuit must be the SGD step the run claims: rebuilt from the base model and the options.
+  const { trainable, loss, lr, batch } = run.options;
+  const stepSha = sha256Hex(buildTrainingStepGraph(readMlp(baseBytes), { trainable, loss, lr, batch }).model);
+  const stepFileSha = sha256Hex(new Uint8Array(await readFile(join(dir, run.stepModel.path))));
+  const trusted = await trustedStepKey(run, stepSha, options.artifacts);
+  const circuitProblem =
+    stepFileSha !== stepSha || run.stepModel.sha256 !== stepSha
+      ? `the step circuit is not one SGD step of the base model with the run's options (layers ${trainable.join(',')}, ${loss}, lr ${lr}, batch ${batch})`
+      : trusted.problem;
+  checks.push({ step: 'circuit', ok: !circuitProblem, detail: circuitProblem ?? `the step circuit is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared` });
+  if (!trusted.artifacts) {
+    warnings.push("Verified against the run's own step key: this shows the proofs are consistent, not that the key is for the rebuilt step circuit. Pass --artifacts with a step circuit you compiled (`pocompute compile <run>/step.onnx --input <run>/calibration.json --input-visibility hashed --output-visibility hashed --calibration resources`, same SRS).");
+  }
 
   let previousOut = run.base.weightsHash;
   for (const [position, step] of run.steps.entries()) {
@@ -47,7 +78,8 @@ export async function verifyRun(dir: string, options: { exported?: string } = {}
     const instances = bundle.proof.instances[0] ?? [];
     const k = run.tensors.length;
     if (bundle.artifacts.vkSha256 !== run.stepModel.vkSha256) problems.push('was proved with another verifying key (a proof from another run?)');
-    const proof = await verifyBundle({ bundle: join(dir, step.proof) });
+    const proof = await verifyBundle({ bundle: join(dir, step.proof), artifacts: trusted.artifacts?.dir });
+    if (!proof.checks.find((c) => c.name === 'verifying key')?.ok) problems.push("was proved with another key than the trusted step circuit's");
     if (!proof.checks.find((c) => c.name === 'proof')?.ok) problems.push('its proof does not verify');
     if (!same(instances.slice(0, k), previousOut)) problems.push(position === 0 ? 'does not start from the base model\'s weights' : `does not continue step ${position - 1}: its input weights are not that step's output`);
     if (!same(instances.slice(0, k), step.inputWeightsHash) || !same(instances.slice(k + 2, 2 * k + 2), step.outputWeightsHash)) problems.push('its recorded hashes are not its proof\'s');
@@ -69,7 +101,21 @@ export async function verifyRun(dir: string, options: { exported?: string } = {}
     checks.push({ step: 'export', ok: same(hashWeights(exported), previousOut), detail: `${options.exported}: its trainable weights hash to the last step's output` });
   }
   const failure = checks.find((c) => !c.ok)?.detail;
-  return { valid: !failure, checks, failure, steps: run.steps.length, losses: run.steps.map((s) => s.loss), srsOrigin: run.srsOrigin };
+  return { valid: !failure, checks, failure, steps: run.steps.length, losses: run.steps.map((s) => s.loss), srsOrigin: run.srsOrigin, keySource: trusted.artifacts ? 'artifacts' : 'run', warnings };
+}
+
+/**
+ * The step key to trust: the given artifacts (which must be the rebuilt step circuit), else the
+ * artifacts compiled on this machine with the run's key, if they are of the rebuilt circuit.
+ */
+async function trustedStepKey(run: RunManifest, stepSha: string, given?: string): Promise<{ artifacts?: Artifacts; problem?: string }> {
+  if (given) {
+    const artifacts = await openArtifacts(given);
+    if (artifacts.manifest.model.sha256 !== stepSha) return { problem: `${given} is not a compilation of this run's step circuit` };
+    return { artifacts };
+  }
+  const local = await findArtifactsByVk(run.stepModel.vkSha256);
+  return local?.manifest.model.sha256 === stepSha ? { artifacts: local } : {};
 }
 
 /** A model's trainable tensors, in the run's circuit order. */
