@@ -35,7 +35,7 @@ export async function runDemo(params: DemoParams = {}): Promise<DemoResult> {
     out: bundlePath,
     reporter: params.reporter,
   });
-  const verify = () => verifyBundle({ bundle: bundlePath, artifacts: artifacts.dir });
+  const verify = () => verifyBundle({ bundle: bundlePath, artifacts });
   const verification = params.reporter ? await params.reporter.step('Verifying the bundle (WASM, no Python)', verify, 'verify') : await verify();
   const market = params.market === false || !verification.valid ? undefined : await runMarketDemo({ artifacts, fixture, reporter: params.reporter });
   return { bundlePath, bundle, verification, artifactsDir: artifacts.dir, market };

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
 import { requireFile, sha256Hex } from '../core/files.js';
-import { join } from 'node:path';
 import { openArtifacts, type Artifacts } from '../prover/artifacts.js';
 import { b64, readProofFile, type ProofBundle, type PublicTensor } from '../prover/bundle.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
@@ -11,13 +10,14 @@ import type { TensorInfo } from '../prover/onnx/inspectModel.js';
 import { checkSrsFile, verifierSrsFrom, type SrsOrigin } from '../prover/srs.js';
 
 export interface VerifyBundleParams {
-  bundle: string;
+  /** A bundle (or bare EZKL proof) file, or a bundle already read. */
+  bundle: string | ProofBundle;
   /** A verifying key the verifier trusts; without it (or --artifacts) the bundle's own key is used. */
   vk?: string;
   /** Settings for that key (defaults to the artifacts' or the bundle's). */
   settings?: string;
-  /** An artifacts directory (vk, settings and SRS of a compiled model). */
-  artifacts?: string;
+  /** An artifacts directory (vk, settings and SRS of a compiled model), by path or already opened. */
+  artifacts?: string | Artifacts;
   /** A full SRS file to verify against, instead of the bundle's verifier SRS. */
   srs?: string;
 }
@@ -43,11 +43,11 @@ export interface VerifyBundleResult {
 
 /** Verifies a proof bundle with the WASM engine alone (no Python) and says which key it trusted. */
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
-  const artifacts = params.artifacts ? await openArtifacts(params.artifacts) : undefined;
-  const file = await readProofFile(params.bundle);
-  const bundle = file.kind === 'bundle' ? file.bundle : await bundleFromEzklProof(file.proof, artifacts, params.bundle);
+  const artifacts = typeof params.artifacts === 'string' ? await openArtifacts(params.artifacts) : params.artifacts;
+  const file = typeof params.bundle === 'string' ? await readProofFile(params.bundle) : ({ kind: 'bundle', bundle: params.bundle } as const);
+  const bundle = file.kind === 'bundle' ? file.bundle : await bundleFromEzklProof(file.proof, artifacts, params.bundle as string);
   const key = await resolveKey(bundle, params, artifacts);
-  const srs = await resolveVerifierSrs(bundle, params);
+  const srs = await resolveVerifierSrs(bundle, params, artifacts);
   const warnings: string[] = [];
   if (key.source === 'bundled') {
     warnings.push('Verified against the verifying key inside the bundle: this shows the proof is consistent, not that it is for a model you trust. Pass --vk or --artifacts with your own key.');
@@ -133,13 +133,13 @@ function layoutFromSettings(bundle: ProofBundle, settings: Record<string, unknow
   return { inputs, outputs, inputScales: s.model_input_scales, outputScales: s.model_output_scales };
 }
 
-async function resolveVerifierSrs(bundle: ProofBundle, params: VerifyBundleParams): Promise<{ bytes: Uint8Array; source: VerifyBundleResult['srsSource'] }> {
+async function resolveVerifierSrs(bundle: ProofBundle, params: VerifyBundleParams, artifacts?: Artifacts): Promise<{ bytes: Uint8Array; source: VerifyBundleResult['srsSource'] }> {
   if (params.srs) {
     const path = requireFile(params.srs, 'SRS file');
     await checkSrsFile(path, 0);
     return { bytes: await verifierSrsFrom(path), source: 'file' };
   }
-  if (params.artifacts) return { bytes: await readFile(join(params.artifacts, 'verifier.srs')), source: 'artifacts' };
+  if (artifacts) return { bytes: await readFile(artifacts.path('verifier.srs')), source: 'artifacts' };
   return { bytes: b64.decode(bundle.verifierSrs), source: 'bundled' };
 }
 

@@ -6,7 +6,7 @@ import { openArtifacts, type Artifacts } from '../artifacts.js';
 import { findArtifactsByVk } from '../artifactsIndex.js';
 import { readBundle } from '../bundle.js';
 import { poseidonOfTensor } from '../poseidon.js';
-import { readMlp } from './mlpSpec.js';
+import { readMlp, type MlpSpec } from './mlpSpec.js';
 import { readRunManifest, type RunManifest } from './runManifest.js';
 import { buildTrainingStepGraph } from './stepGraph.js';
 
@@ -52,13 +52,14 @@ export async function verifyRun(dir: string, options: VerifyRunOptions = {}): Pr
   const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales[i]));
 
   const baseBytes = new Uint8Array(await readFile(join(dir, run.base.model)));
-  const baseWeights = trainableWeights(run, baseBytes);
+  const baseSpec = readMlp(baseBytes);
+  const baseWeights = trainableWeights(run, baseSpec);
   const baseOk = same(hashWeights(baseWeights), run.base.weightsHash) && sha256Hex(baseBytes) === run.base.sha256;
   checks.push({ step: 'base', ok: baseOk, detail: `the base model (sha256 ${run.base.sha256.slice(0, 16)}…) and its trainable weights are the run's recorded ones` });
 
   // The circuit must be the SGD step the run claims: rebuilt from the base model and the options.
   const { trainable, loss, lr, batch } = run.options;
-  const stepSha = sha256Hex(buildTrainingStepGraph(readMlp(baseBytes), { trainable, loss, lr, batch }).model);
+  const stepSha = sha256Hex(buildTrainingStepGraph(baseSpec, { trainable, loss, lr, batch }).model);
   const stepFileSha = sha256Hex(new Uint8Array(await readFile(join(dir, run.stepModel.path))));
   const trusted = await trustedStepKey(run, stepSha, options.artifacts);
   const circuitProblem =
@@ -78,8 +79,8 @@ export async function verifyRun(dir: string, options: VerifyRunOptions = {}): Pr
     const instances = bundle.proof.instances[0] ?? [];
     const k = run.tensors.length;
     if (bundle.artifacts.vkSha256 !== run.stepModel.vkSha256) problems.push('was proved with another verifying key (a proof from another run?)');
-    const proof = await verifyBundle({ bundle: join(dir, step.proof), artifacts: trusted.artifacts?.dir });
-    if (!proof.checks.find((c) => c.name === 'verifying key')?.ok) problems.push("was proved with another key than the trusted step circuit's");
+    const proof = await verifyBundle({ bundle, artifacts: trusted.artifacts });
+    if (!proof.checks.find((c) => c.name === 'verifying key')?.ok) problems.push(trusted.artifacts ? "was proved with another key than the trusted step circuit's" : 'carries another verifying key than the one it records');
     if (!proof.checks.find((c) => c.name === 'proof')?.ok) problems.push('its proof does not verify');
     if (!same(instances.slice(0, k), previousOut)) problems.push(position === 0 ? 'does not start from the base model\'s weights' : `does not continue step ${position - 1}: its input weights are not that step's output`);
     if (!same(instances.slice(0, k), step.inputWeightsHash) || !same(instances.slice(k + 2, 2 * k + 2), step.outputWeightsHash)) problems.push('its recorded hashes are not its proof\'s');
@@ -97,7 +98,7 @@ export async function verifyRun(dir: string, options: VerifyRunOptions = {}): Pr
   const finalHash = hashWeights(finalWeights);
   checks.push({ step: 'final', ok: same(finalHash, previousOut) && same(finalHash, run.final.weightsHash), detail: 'the final weights hash to the last step\'s output' });
   if (options.exported) {
-    const exported = trainableWeights(run, new Uint8Array(await readFile(options.exported)));
+    const exported = trainableWeights(run, readMlp(new Uint8Array(await readFile(options.exported))));
     checks.push({ step: 'export', ok: same(hashWeights(exported), previousOut), detail: `${options.exported}: its trainable weights hash to the last step's output` });
   }
   const failure = checks.find((c) => !c.ok)?.detail;
@@ -119,8 +120,7 @@ async function trustedStepKey(run: RunManifest, stepSha: string, given?: string)
 }
 
 /** A model's trainable tensors, in the run's circuit order. */
-export function trainableWeights(run: RunManifest, modelBytes: Uint8Array): number[][] {
-  const spec = readMlp(modelBytes);
+export function trainableWeights(run: RunManifest, spec: MlpSpec): number[][] {
   const byName = new Map(spec.layers.flatMap((l) => [[l.weightName, Array.from(l.weights)], [l.biasName, Array.from(l.bias)]] as [string, number[]][]));
   return run.tensors.map((t) => byName.get(t.name) ?? []);
 }
