@@ -12,14 +12,18 @@ export interface Measurement {
  * waited for — so the EZKL Python worker that the Node process starts is counted too.
  */
 export function measurePhase(args: string[]): Promise<Measurement> {
-  const wrapper = 'import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE)\nsys.stdout.write(r.stdout.decode())\nprint("PEAK_KIB",resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)';
+  const wrapper =
+    'import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE)\nsys.stdout.write(r.stdout.decode())\nprint("PEAK_KIB",resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)';
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', wrapper, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('python3', ['-c', wrapper, process.execPath, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`benchmark phase ${args.join(' ')} failed (exit ${code})`));
+      if (code !== 0)
+        return reject(new Error(`benchmark phase ${args.join(' ')} failed (exit ${code})`));
       const result = JSON.parse(out.split('\n').find((l) => l.startsWith('{')) ?? '{}');
       const peak = Number(out.match(/PEAK_KIB (\d+)/)?.[1] ?? 0);
       resolve({ timings: result.timings, ms: result.ms, peakMiB: Math.round(peak / 1024) });

@@ -41,7 +41,11 @@ if (phase === 'compile') {
   const bundleData = await readBundle(bundle);
   timings = await withChain({}, async (chain) => {
     const deployment = await deployVerifier({ artifacts, chain, force: true });
-    const verified = await verifyOnchain({ bundle: bundleData, chain, verifier: deployment.verifier.address });
+    const verified = await verifyOnchain({
+      bundle: bundleData,
+      chain,
+      verifier: deployment.verifier.address,
+    });
     if (!verified.valid) throw new Error('benchmark proof did not verify on-chain');
     return {
       deployGas: Number(deployment.verifier.gasUsed) + Number(deployment.vka?.gasUsed ?? 0),
@@ -53,10 +57,27 @@ if (phase === 'compile') {
 } else if (phase === 'train-mse' || phase === 'train-cross-entropy') {
   // One proved SGD step of the model's head on its fine-tuning data.
   const loss = phase === 'train-mse' ? 'mse' : 'cross-entropy';
-  const run = await trainRun({ model, data: fixturePath(fixture, 'train.json'), trainable: 'head', loss, lr: 0.05, batch: 8, steps: 1, out: join(workdir, `run-${loss}`) });
-  const settings = JSON.parse(await readFile(join(workdir, `run-${loss}`, 'steps', '0', 'proof.json'), 'utf8')).artifacts;
-  timings = { stepProve: run.steps[0].proveMs, logrows: settings.logrows, drift: run.steps[0].drift.maxAbsWeight };
+  const run = await trainRun({
+    model,
+    data: fixturePath(fixture, 'train.json'),
+    trainable: 'head',
+    loss,
+    lr: 0.05,
+    batch: 8,
+    steps: 1,
+    out: join(workdir, `run-${loss}`),
+  });
+  const settings = JSON.parse(
+    await readFile(join(workdir, `run-${loss}`, 'steps', '0', 'proof.json'), 'utf8'),
+  ).artifacts;
+  timings = {
+    stepProve: run.steps[0].proveMs,
+    logrows: settings.logrows,
+    drift: run.steps[0].drift.maxAbsWeight,
+  };
 } else {
   throw new Error(`unknown phase ${phase}`);
 }
-process.stdout.write(`${JSON.stringify({ phase, fixture, ms: Math.round(performance.now() - started), timings })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ phase, fixture, ms: Math.round(performance.now() - started), timings })}\n`,
+);

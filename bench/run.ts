@@ -63,8 +63,18 @@ async function benchFixture(fixture: string): Promise<Row> {
     proveNativeMs: median(native.map((m) => m.timings.prove)),
     proveWasmMs: median(wasm.map((m) => m.timings.prove)),
     verifyMs: median(verify.map((m) => m.timings.verify)),
-    peakMiB: { compile: max(compile), proveNative: max(native), proveWasm: max(wasm), verify: max(verify) },
-    onchain: { layout: onchain.timings.reusable ? 'reusable + VKA' : 'single', deployGas: onchain.timings.deployGas, runtimeSize: onchain.timings.runtimeSize, verifyGas: onchain.timings.verifyGas },
+    peakMiB: {
+      compile: max(compile),
+      proveNative: max(native),
+      proveWasm: max(wasm),
+      verify: max(verify),
+    },
+    onchain: {
+      layout: onchain.timings.reusable ? 'reusable + VKA' : 'single',
+      deployGas: onchain.timings.deployGas,
+      runtimeSize: onchain.timings.runtimeSize,
+      verifyGas: onchain.timings.verifyGas,
+    },
     runs,
   };
 }
@@ -74,11 +84,17 @@ function renderTable(rows: Row[]): string {
   return [
     '| fixture | rows | compile | setup | prove (native) | prove (WASM) | verify (WASM) | peak memory: setup / prove native / prove WASM / verify |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.fixture} | 2^${r.logrows} | ${s(r.compileMs)} | ${s(r.setupMs)} | ${s(r.proveNativeMs)} | ${s(r.proveWasmMs)} | ${s(r.verifyMs)} | ${r.peakMiB.compile} / ${r.peakMiB.proveNative} / ${r.peakMiB.proveWasm} / ${r.peakMiB.verify} MiB |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.fixture} | 2^${r.logrows} | ${s(r.compileMs)} | ${s(r.setupMs)} | ${s(r.proveNativeMs)} | ${s(r.proveWasmMs)} | ${s(r.verifyMs)} | ${r.peakMiB.compile} / ${r.peakMiB.proveNative} / ${r.peakMiB.proveWasm} / ${r.peakMiB.verify} MiB |`,
+    ),
     '',
     '| fixture | verifier layout | deploy gas | runtime code | verifyProof gas (eth_call estimate) |',
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.fixture} | ${r.onchain.layout} | ${r.onchain.deployGas.toLocaleString('en')} | ${r.onchain.runtimeSize.toLocaleString('en')} bytes | ${r.onchain.verifyGas.toLocaleString('en')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.fixture} | ${r.onchain.layout} | ${r.onchain.deployGas.toLocaleString('en')} | ${r.onchain.runtimeSize.toLocaleString('en')} bytes | ${r.onchain.verifyGas.toLocaleString('en')} |`,
+    ),
   ].join('\n');
 }
 
@@ -89,30 +105,66 @@ for (const fixture of fixtures) {
   try {
     readMlp(readFileSync(join(PACKAGE_ROOT, 'fixtures', fixture, 'model.onnx')));
   } catch (error) {
-    trainingRows.push(`| ${fixture} | — | n/a: ${(error as Error).message.replace(/\|/g, '/')} | | |`);
+    trainingRows.push(
+      `| ${fixture} | — | n/a: ${(error as Error).message.replace(/\|/g, '/')} | | |`,
+    );
     continue;
   }
   for (const loss of ['mse', 'cross-entropy']) {
     process.stderr.write(`bench ${fixture}: one proved training step (${loss})\n`);
     const work = mkdtempSync(join(tmpdir(), `pocompute-bench-train-${fixture}-`));
     const m = await measurePhase([phaseScript, `train-${loss}`, fixture, work]);
-    trainingRows.push(`| ${fixture} | head | ${loss} | 2^${m.timings.logrows} | ${(m.timings.stepProve / 1000).toFixed(1)} s, peak ${m.peakMiB} MiB, max weight drift ${m.timings.drift.toExponential(1)} |`);
+    trainingRows.push(
+      `| ${fixture} | head | ${loss} | 2^${m.timings.logrows} | ${(m.timings.stepProve / 1000).toFixed(1)} s, peak ${m.peakMiB} MiB, max weight drift ${m.timings.drift.toExponential(1)} |`,
+    );
   }
 }
-const trainingTable = ['| fixture | trainable layer | loss | step circuit | one step proof (native) |', '|---|---|---|---|---|', ...trainingRows].join('\n');
+const trainingTable = [
+  '| fixture | trainable layer | loss | step circuit | one step proof (native) |',
+  '|---|---|---|---|---|',
+  ...trainingRows,
+].join('\n');
 process.stderr.write('bench market: gas per call (mlp)\n');
 const mlpInput = join(PACKAGE_ROOT, 'fixtures', 'mlp', 'input.json');
-const mlpArtifacts = await compileModel({ model: join(PACKAGE_ROOT, 'fixtures', 'mlp', 'model.onnx'), input: mlpInput });
-const mlpBundle = (await proveInference({ target: mlpArtifacts.dir, input: mlpInput, out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-')), 'mlp.proof') })).bundle;
+const mlpArtifacts = await compileModel({
+  model: join(PACKAGE_ROOT, 'fixtures', 'mlp', 'model.onnx'),
+  input: mlpInput,
+});
+const mlpBundle = (
+  await proveInference({
+    target: mlpArtifacts.dir,
+    input: mlpInput,
+    out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-')), 'mlp.proof'),
+  })
+).bundle;
 const marketGas = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), { date: new Date().toISOString(), ezkl: EZKL_VERSION, machine, runs, wasmRuns, rows, training: trainingRows, marketGas });
-const marketTable = ['| PocomputeMarket call | gas used |', '|---|---|', ...Object.entries(marketGas).map(([call, gas]) => `| ${call} | ${gas.toLocaleString('en')} |`)].join('\n');
+await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), {
+  date: new Date().toISOString(),
+  ezkl: EZKL_VERSION,
+  machine,
+  runs,
+  wasmRuns,
+  rows,
+  training: trainingRows,
+  marketGas,
+});
+const marketTable = [
+  '| PocomputeMarket call | gas used |',
+  '|---|---|',
+  ...Object.entries(marketGas).map(([call, gas]) => `| ${call} | ${gas.toLocaleString('en')} |`),
+].join('\n');
 const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runs} runs (WASM prove: ${wasmRuns}) on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
 const readmePath = join(PACKAGE_ROOT, 'README.md');
 const readme = await readFile(readmePath, 'utf8');
 const updated = readme
-  .replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`)
-  .replace(/<!-- market-gas:start -->[\s\S]*<!-- market-gas:end -->/, `<!-- market-gas:start -->\n${marketTable}\n\nMeasured by \`npm run bench\` on anvil with the mlp fixture's real proof.\n<!-- market-gas:end -->`);
+  .replace(
+    /<!-- bench:start -->[\s\S]*<!-- bench:end -->/,
+    `<!-- bench:start -->\n${table}\n<!-- bench:end -->`,
+  )
+  .replace(
+    /<!-- market-gas:start -->[\s\S]*<!-- market-gas:end -->/,
+    `<!-- market-gas:start -->\n${marketTable}\n\nMeasured by \`npm run bench\` on anvil with the mlp fixture's real proof.\n<!-- market-gas:end -->`,
+  );
 await writeFile(readmePath, updated);
 process.stdout.write(`${table}\n\n${marketTable}\n`);

@@ -20,11 +20,31 @@ import { EXIT } from './core/errorCodes.js';
 
 export function buildProgram(): Command {
   const program = new Command('pocompute')
-    .description('Proof-of-compute for ML models: prove that an ONNX model ran, verify it in Node or on an EVM chain.')
+    .description(
+      'Proof-of-compute for ML models: prove that an ONNX model ran, verify it in Node or on an EVM chain.',
+    )
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), compileCommand(), proveCommand(), verifyCommand(), deployVerifierCommand(), calldataCommand(), chainCommand(), marketCommand(), modelCommand(), taskCommand(), submitCommand(), workerCommand(), trainCommand(), exportCommand(), inspectCommand(), doctorCommand(), engineCommand()]) {
+  for (const command of [
+    demoCommand(),
+    compileCommand(),
+    proveCommand(),
+    verifyCommand(),
+    deployVerifierCommand(),
+    calldataCommand(),
+    chainCommand(),
+    marketCommand(),
+    modelCommand(),
+    taskCommand(),
+    submitCommand(),
+    workerCommand(),
+    trainCommand(),
+    exportCommand(),
+    inspectCommand(),
+    doctorCommand(),
+    engineCommand(),
+  ]) {
     program.addCommand(command);
   }
   return program;
@@ -38,7 +58,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     // commander's own usage errors (unknown option, missing argument) exit 2, as documented.
     const code = (error as { code?: string }).code;
-    process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    process.exitCode =
+      code === 'commander.helpDisplayed' ||
+      code === 'commander.version' ||
+      code === 'commander.help'
+        ? EXIT.ok
+        : EXIT.usage;
   }
 }
 

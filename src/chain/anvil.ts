@@ -37,10 +37,16 @@ export interface StartAnvilOptions {
 export function anvilBinary(): string {
   const platform = `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
   try {
-    const manifest = createRequire(import.meta.url).resolve(`@foundry-rs/anvil-${platform}/package.json`);
+    const manifest = createRequire(import.meta.url).resolve(
+      `@foundry-rs/anvil-${platform}/package.json`,
+    );
     return join(dirname(manifest), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
   } catch {
-    throw new PocomputeError('ENGINE_MISSING', `no anvil binary for ${platform} in @foundry-rs/anvil`, { hint: 'Run `npm ci`; anvil ships for linux/darwin (amd64, arm64) and win32-amd64.' });
+    throw new PocomputeError(
+      'ENGINE_MISSING',
+      `no anvil binary for ${platform} in @foundry-rs/anvil`,
+      { hint: 'Run `npm ci`; anvil ships for linux/darwin (amd64, arm64) and win32-amd64.' },
+    );
   }
 }
 
@@ -71,7 +77,19 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   const port = options.port ?? (await freePort());
   const chainId = options.chainId ?? 31337;
   const count = options.accounts ?? 10;
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--accounts', String(count), '--mnemonic', ANVIL_MNEMONIC, '--silent'];
+  const args = [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--chain-id',
+    String(chainId),
+    '--accounts',
+    String(count),
+    '--mnemonic',
+    ANVIL_MNEMONIC,
+    '--silent',
+  ];
   if (options.stateFile) args.push('--state', options.stateFile, '--state-interval', '1');
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
   if (options.codeSizeLimit) args.push('--code-size-limit', String(options.codeSizeLimit));
@@ -79,11 +97,17 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   running.add(child);
   let stderr = '';
   child.stderr?.on('data', (c) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const rpcUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new PocomputeError('RPC_UNREACHABLE', `anvil exited (code ${child.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`);
+    if (child.exitCode !== null)
+      throw new PocomputeError(
+        'RPC_UNREACHABLE',
+        `anvil exited (code ${child.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`,
+      );
     if (await answersRpc(rpcUrl)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

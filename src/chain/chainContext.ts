@@ -31,7 +31,9 @@ export interface ChainContext {
  * Opens a chain: the given RPC, else the running `pocompute chain`, else an anvil started for this
  * command (stopped by `close`). anvil's dev keys are offered only for the last two, which pocompute runs.
  */
-export async function openChain(options: ChainOptions): Promise<ChainContext & { close(): Promise<void> }> {
+export async function openChain(
+  options: ChainOptions,
+): Promise<ChainContext & { close(): Promise<void> }> {
   const { reporter } = options;
   let stop: (() => Promise<void>) | undefined;
   let kind: ChainContext['kind'];
@@ -46,7 +48,9 @@ export async function openChain(options: ChainOptions): Promise<ChainContext & {
       rpcUrl = local.rpcUrl;
     } else {
       const start = () => startAnvil();
-      const anvil = reporter ? await reporter.step('Starting an embedded anvil chain', start, 'anvil') : await start();
+      const anvil = reporter
+        ? await reporter.step('Starting an embedded anvil chain', start, 'anvil')
+        : await start();
       kind = 'embedded';
       rpcUrl = anvil.rpcUrl;
       stop = anvil.stop;
@@ -63,7 +67,14 @@ export async function openChain(options: ChainOptions): Promise<ChainContext & {
       rpcUrl,
       kind,
       devAccounts,
-      signer: () => loadSigner({ provider, keyEnv: options.keyEnv, keystore: options.keystore, passwordEnv: options.passwordEnv, devKey: devAccounts[0]?.privateKey }),
+      signer: () =>
+        loadSigner({
+          provider,
+          keyEnv: options.keyEnv,
+          keystore: options.keystore,
+          passwordEnv: options.passwordEnv,
+          devKey: devAccounts[0]?.privateKey,
+        }),
       close: async () => {
         provider.destroy();
         await stop?.();
@@ -76,7 +87,10 @@ export async function openChain(options: ChainOptions): Promise<ChainContext & {
 }
 
 /** Runs `work` against a chain opened with `openChain`, and closes it afterwards. */
-export async function withChain<T>(options: ChainOptions, work: (chain: ChainContext) => Promise<T>): Promise<T> {
+export async function withChain<T>(
+  options: ChainOptions,
+  work: (chain: ChainContext) => Promise<T>,
+): Promise<T> {
   const chain = await openChain(options);
   try {
     return await work(chain);

@@ -19,7 +19,13 @@ export interface DeployedContract {
 }
 
 /** Deploys a compiled contract and waits for its receipt; failures become documented errors. */
-export async function deployContract(signer: Signer, name: string, compiled: Pick<CompiledSolidity, 'abi' | 'bytecode' | 'runtimeSize'>, args: unknown[] = [], confirmations = 1): Promise<DeployedContract> {
+export async function deployContract(
+  signer: Signer,
+  name: string,
+  compiled: Pick<CompiledSolidity, 'abi' | 'bytecode' | 'runtimeSize'>,
+  args: unknown[] = [],
+  confirmations = 1,
+): Promise<DeployedContract> {
   try {
     const factory = new ContractFactory(compiled.abi, compiled.bytecode, signer);
     const contract = await factory.deploy(...args);
@@ -27,34 +33,54 @@ export async function deployContract(signer: Signer, name: string, compiled: Pic
     const receipt = await tx!.wait(confirmations);
     const address = await contract.getAddress();
     const codeHash = keccak256(await signer.provider!.getCode(address));
-    return { name, address, codeHash, txHash: receipt!.hash, block: receipt!.blockNumber, gasUsed: receipt!.gasUsed.toString(), runtimeSize: compiled.runtimeSize };
+    return {
+      name,
+      address,
+      codeHash,
+      txHash: receipt!.hash,
+      block: receipt!.blockNumber,
+      gasUsed: receipt!.gasUsed.toString(),
+      runtimeSize: compiled.runtimeSize,
+    };
   } catch (error) {
     throw describeChainError(error);
   }
 }
 
 /** Deployment records live per chain under ~/.pocompute/deployments/<chainId>-<genesis>/<name>.json. */
-export const deploymentPath = (networkKey: string, name: string) => join(homePaths.deployments(), networkKey, `${name}.json`);
+export const deploymentPath = (networkKey: string, name: string) =>
+  join(homePaths.deployments(), networkKey, `${name}.json`);
 
 export async function readDeployment<T>(networkKey: string, name: string): Promise<T | undefined> {
   const path = deploymentPath(networkKey, name);
   return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as T) : undefined;
 }
 
-export async function writeDeployment(networkKey: string, name: string, record: unknown): Promise<string> {
+export async function writeDeployment(
+  networkKey: string,
+  name: string,
+  record: unknown,
+): Promise<string> {
   const path = deploymentPath(networkKey, name);
   await writeJsonAtomic(path, record);
   return path;
 }
 
 /** True when the code at `address` is still what the record says was deployed there. */
-export async function recordStillHolds(provider: JsonRpcProvider, contract: Pick<DeployedContract, 'address' | 'codeHash'>): Promise<boolean> {
+export async function recordStillHolds(
+  provider: JsonRpcProvider,
+  contract: Pick<DeployedContract, 'address' | 'codeHash'>,
+): Promise<boolean> {
   const code = await provider.getCode(contract.address);
   return code !== '0x' && keccak256(code) === contract.codeHash;
 }
 
 /** True when the code at `address` is exactly the compiled runtime code (so a record can be trusted). */
-export async function hasExpectedCode(provider: JsonRpcProvider, address: string, deployedBytecode: string): Promise<boolean> {
+export async function hasExpectedCode(
+  provider: JsonRpcProvider,
+  address: string,
+  deployedBytecode: string,
+): Promise<boolean> {
   const code = await provider.getCode(address);
   return code !== '0x' && keccak256(code) === keccak256(deployedBytecode);
 }

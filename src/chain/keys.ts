@@ -19,16 +19,23 @@ export type KeySource = 'env' | 'keystore' | 'dev';
  * Loads the signing key from an env var, an encrypted JSON keystore, or (embedded chain only) anvil's
  * dev key. A key never appears in any message, error or log.
  */
-export async function loadSigner(params: LoadSignerParams): Promise<{ signer: Signer; address: string; source: KeySource }> {
+export async function loadSigner(
+  params: LoadSignerParams,
+): Promise<{ signer: Signer; address: string; source: KeySource }> {
   const keyEnv = params.keyEnv ?? 'POCOMPUTE_PRIVATE_KEY';
   if (params.keystore) {
     const json = await readFile(requireFile(params.keystore, 'keystore'), 'utf8');
-    const password = process.env[params.passwordEnv ?? 'POCOMPUTE_KEYSTORE_PASSWORD'] ?? (await promptHidden(`Password for ${params.keystore}: `));
+    const password =
+      process.env[params.passwordEnv ?? 'POCOMPUTE_KEYSTORE_PASSWORD'] ??
+      (await promptHidden(`Password for ${params.keystore}: `));
     try {
       const wallet = (await Wallet.fromEncryptedJson(json, password)).connect(params.provider);
       return { signer: wallet, address: wallet.address, source: 'keystore' };
     } catch {
-      throw new PocomputeError('KEY_UNAVAILABLE', `cannot decrypt keystore ${params.keystore}: wrong password or not a keystore`);
+      throw new PocomputeError(
+        'KEY_UNAVAILABLE',
+        `cannot decrypt keystore ${params.keystore}: wrong password or not a keystore`,
+      );
     }
   }
   const fromEnv = process.env[keyEnv];
@@ -37,22 +44,35 @@ export async function loadSigner(params: LoadSignerParams): Promise<{ signer: Si
       const wallet = new Wallet(fromEnv.trim(), params.provider);
       return { signer: wallet, address: wallet.address, source: 'env' };
     } catch {
-      throw new PocomputeError('KEY_UNAVAILABLE', `${keyEnv} does not hold a valid private key (expected 0x followed by 64 hex digits)`);
+      throw new PocomputeError(
+        'KEY_UNAVAILABLE',
+        `${keyEnv} does not hold a valid private key (expected 0x followed by 64 hex digits)`,
+      );
     }
   }
   if (params.devKey) {
     const wallet = new Wallet(params.devKey, params.provider);
     return { signer: wallet, address: wallet.address, source: 'dev' };
   }
-  throw new PocomputeError('KEY_UNAVAILABLE', `no signing key: ${keyEnv} is not set and no --keystore was given`);
+  throw new PocomputeError(
+    'KEY_UNAVAILABLE',
+    `no signing key: ${keyEnv} is not set and no --keystore was given`,
+  );
 }
 
 async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new PocomputeError('KEY_UNAVAILABLE', 'the keystore password is needed but there is no terminal to ask on', { hint: 'Set POCOMPUTE_KEYSTORE_PASSWORD (or the variable named by --password-env).' });
+    throw new PocomputeError(
+      'KEY_UNAVAILABLE',
+      'the keystore password is needed but there is no terminal to ask on',
+      { hint: 'Set POCOMPUTE_KEYSTORE_PASSWORD (or the variable named by --password-env).' },
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const output = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };
+  const output = rl as unknown as {
+    _writeToOutput: (s: string) => void;
+    output: NodeJS.WriteStream;
+  };
   output._writeToOutput = (s: string) => {
     if (s.includes(question)) output.output.write(s);
   };

@@ -28,11 +28,19 @@ export async function readRunningChain(): Promise<LocalChainRecord | undefined> 
 }
 
 /** Starts the long-running local chain with its state on disk, and records where it is. */
-export async function runLocalChain(options: { port?: number } = {}): Promise<{ handle: AnvilHandle; record: LocalChainRecord; stop: () => Promise<void> }> {
+export async function runLocalChain(
+  options: { port?: number } = {},
+): Promise<{ handle: AnvilHandle; record: LocalChainRecord; stop: () => Promise<void> }> {
   await mkdir(homePaths.chain(), { recursive: true });
   const stateFile = join(homePaths.chain(), 'anvil-state.json');
   const handle = await startAnvil({ port: options.port ?? 8545, stateFile });
-  const record: LocalChainRecord = { rpcUrl: handle.rpcUrl, pid: process.pid, chainId: handle.chainId, stateFile, startedAt: new Date().toISOString() };
+  const record: LocalChainRecord = {
+    rpcUrl: handle.rpcUrl,
+    pid: process.pid,
+    chainId: handle.chainId,
+    stateFile,
+    startedAt: new Date().toISOString(),
+  };
   await writeJsonAtomic(recordPath(), record);
   return {
     handle,

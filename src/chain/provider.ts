@@ -8,7 +8,10 @@ export interface RpcConnection {
 }
 
 /** Connects to an RPC, retrying with exponential backoff, and checks the chain id if one is expected. */
-export async function connectRpc(rpcUrl: string, options: { expectedChainId?: bigint | number; retries?: number; baseDelayMs?: number } = {}): Promise<RpcConnection> {
+export async function connectRpc(
+  rpcUrl: string,
+  options: { expectedChainId?: bigint | number; retries?: number; baseDelayMs?: number } = {},
+): Promise<RpcConnection> {
   const retries = options.retries ?? 4;
   const base = options.baseDelayMs ?? 250;
   let lastError: unknown;
@@ -18,17 +21,28 @@ export async function connectRpc(rpcUrl: string, options: { expectedChainId?: bi
       // Probed with a plain request: ethers logs its own network-detection retries to the console.
       const chainId = await fetchChainId(rpcUrl);
       if (options.expectedChainId !== undefined && chainId !== BigInt(options.expectedChainId)) {
-        throw new PocomputeError('CHAIN_ID_MISMATCH', `${rpcUrl} serves chain ${chainId}, expected ${options.expectedChainId}`);
+        throw new PocomputeError(
+          'CHAIN_ID_MISMATCH',
+          `${rpcUrl} serves chain ${chainId}, expected ${options.expectedChainId}`,
+        );
       }
       // No request cache: two transactions in a row must not see the same cached nonce.
-      const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: Network.from(chainId), batchMaxCount: 1, cacheTimeout: -1 });
+      const provider = new JsonRpcProvider(rpcUrl, undefined, {
+        staticNetwork: Network.from(chainId),
+        batchMaxCount: 1,
+        cacheTimeout: -1,
+      });
       return { provider, chainId, rpcUrl };
     } catch (error) {
       if (error instanceof PocomputeError) throw error;
       lastError = error;
     }
   }
-  throw new PocomputeError('RPC_UNREACHABLE', `cannot reach RPC ${rpcUrl} after ${retries + 1} attempts: ${oneLine(shortReason(lastError), 200)}`, { cause: lastError });
+  throw new PocomputeError(
+    'RPC_UNREACHABLE',
+    `cannot reach RPC ${rpcUrl} after ${retries + 1} attempts: ${oneLine(shortReason(lastError), 200)}`,
+    { cause: lastError },
+  );
 }
 
 async function fetchChainId(rpcUrl: string): Promise<bigint> {
@@ -44,28 +58,57 @@ async function fetchChainId(rpcUrl: string): Promise<bigint> {
   return BigInt(body.result);
 }
 
-export async function requireCode(provider: JsonRpcProvider, address: string, what = 'contract'): Promise<string> {
+export async function requireCode(
+  provider: JsonRpcProvider,
+  address: string,
+  what = 'contract',
+): Promise<string> {
   const code = await provider.getCode(address);
-  if (!code || code === '0x') throw new PocomputeError('NO_CODE', `no ${what} code at ${address} on this chain`);
+  if (!code || code === '0x')
+    throw new PocomputeError('NO_CODE', `no ${what} code at ${address} on this chain`);
   return code;
 }
 
 /** Maps an ethers failure to the documented error, decoding a revert with the contract's ABI when given. */
 export function describeChainError(error: unknown, abi?: Interface): PocomputeError {
   if (error instanceof PocomputeError) return error;
-  if (isError(error, 'INSUFFICIENT_FUNDS') || /insufficient funds/i.test(String((error as Error)?.message))) {
-    return new PocomputeError('INSUFFICIENT_FUNDS', 'the sending account cannot pay for this transaction', { cause: error });
+  if (
+    isError(error, 'INSUFFICIENT_FUNDS') ||
+    /insufficient funds/i.test(String((error as Error)?.message))
+  ) {
+    return new PocomputeError(
+      'INSUFFICIENT_FUNDS',
+      'the sending account cannot pay for this transaction',
+      { cause: error },
+    );
   }
   if (isError(error, 'CALL_EXCEPTION')) {
-    return new PocomputeError('TX_REVERTED', `the contract reverted: ${revertReason(error, abi)}`, { cause: error });
+    return new PocomputeError('TX_REVERTED', `the contract reverted: ${revertReason(error, abi)}`, {
+      cause: error,
+    });
   }
-  if (isError(error, 'NETWORK_ERROR') || isError(error, 'TIMEOUT') || /ECONNREFUSED|fetch failed|socket hang up/i.test(String((error as Error)?.message))) {
-    return new PocomputeError('RPC_UNREACHABLE', `the RPC stopped answering: ${oneLine(shortReason(error), 200)}`, { cause: error });
+  if (
+    isError(error, 'NETWORK_ERROR') ||
+    isError(error, 'TIMEOUT') ||
+    /ECONNREFUSED|fetch failed|socket hang up/i.test(String((error as Error)?.message))
+  ) {
+    return new PocomputeError(
+      'RPC_UNREACHABLE',
+      `the RPC stopped answering: ${oneLine(shortReason(error), 200)}`,
+      { cause: error },
+    );
   }
   return new PocomputeError('TX_REVERTED', oneLine(shortReason(error), 300), { cause: error });
 }
 
-function revertReason(error: { reason?: string | null; data?: string | null; revert?: { name: string; args: unknown[] } | null }, abi?: Interface): string {
+function revertReason(
+  error: {
+    reason?: string | null;
+    data?: string | null;
+    revert?: { name: string; args: unknown[] } | null;
+  },
+  abi?: Interface,
+): string {
   if (error.revert) return `${error.revert.name}(${error.revert.args.map(String).join(', ')})`;
   if (error.data && abi) {
     try {

@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PocomputeError, oneLine } from '../core/errors.js';
 
-const solc = createRequire(import.meta.url)('solc') as { compile(input: string, callbacks?: { import: (path: string) => { contents?: string; error?: string } }): string; version(): string };
+const solc = createRequire(import.meta.url)('solc') as {
+  compile(
+    input: string,
+    callbacks?: { import: (path: string) => { contents?: string; error?: string } },
+  ): string;
+  version(): string;
+};
 
 /** EIP-170: the most runtime code a contract may have on a normal chain. */
 export const EIP170_LIMIT = 24_576;
@@ -24,14 +30,21 @@ export interface SolidityOutput {
 export const solcVersion = (): string => solc.version();
 
 /** Compiles Solidity sources with standard JSON; imports are read relative to `baseDir`. */
-export function compileSolidity(sources: Record<string, string>, options: { optimizerRuns?: number; baseDir?: string } = {}): SolidityOutput {
+export function compileSolidity(
+  sources: Record<string, string>,
+  options: { optimizerRuns?: number; baseDir?: string } = {},
+): SolidityOutput {
   const input = {
     language: 'Solidity',
-    sources: Object.fromEntries(Object.entries(sources).map(([name, content]) => [name, { content }])),
+    sources: Object.fromEntries(
+      Object.entries(sources).map(([name, content]) => [name, { content }]),
+    ),
     settings: {
       optimizer: { enabled: true, runs: options.optimizerRuns ?? 1 },
       evmVersion: 'shanghai',
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+      outputSelection: {
+        '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] },
+      },
     },
   };
   const importFile = (path: string) => {
@@ -42,13 +55,24 @@ export function compileSolidity(sources: Record<string, string>, options: { opti
     }
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: importFile }));
-  const firstError = (output.errors ?? []).find((e: { severity: string }) => e.severity === 'error');
-  if (firstError) throw new PocomputeError('SOLC_FAILED', `solc ${solc.version()}: ${oneLine(firstError.formattedMessage ?? firstError.message)}`);
+  const firstError = (output.errors ?? []).find(
+    (e: { severity: string }) => e.severity === 'error',
+  );
+  if (firstError)
+    throw new PocomputeError(
+      'SOLC_FAILED',
+      `solc ${solc.version()}: ${oneLine(firstError.formattedMessage ?? firstError.message)}`,
+    );
   const contracts: Record<string, CompiledSolidity> = {};
   for (const file of Object.values(output.contracts ?? {}) as Record<string, any>[]) {
     for (const [name, c] of Object.entries(file)) {
       const deployed = c.evm.deployedBytecode.object as string;
-      contracts[name] = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${deployed}`, runtimeSize: deployed.length / 2 };
+      contracts[name] = {
+        abi: c.abi,
+        bytecode: `0x${c.evm.bytecode.object}`,
+        deployedBytecode: `0x${deployed}`,
+        runtimeSize: deployed.length / 2,
+      };
     }
   }
   return { compilerVersion: solc.version(), contracts };

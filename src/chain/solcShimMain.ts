@@ -6,11 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-const solc = createRequire(import.meta.url)('solc') as { compile(input: string, callbacks?: object): string; version(): string };
+const solc = createRequire(import.meta.url)('solc') as {
+  compile(input: string, callbacks?: object): string;
+  version(): string;
+};
 
 export function runSolcCli(args: string[], stdin: () => string): { stdout: string; code: number } {
   if (args.includes('--version')) {
-    return { stdout: `solc, the solidity compiler commandline interface\nVersion: ${solc.version()}\n`, code: 0 };
+    return {
+      stdout: `solc, the solidity compiler commandline interface\nVersion: ${solc.version()}\n`,
+      code: 0,
+    };
   }
   if (args.includes('--standard-json')) {
     const importFile = (path: string) => {
@@ -22,7 +28,10 @@ export function runSolcCli(args: string[], stdin: () => string): { stdout: strin
     };
     return { stdout: solc.compile(stdin(), { import: importFile }), code: 0 };
   }
-  return { stdout: `pocompute's solc shim supports only --version and --standard-json (got: ${args.join(' ')})\n`, code: 1 };
+  return {
+    stdout: `pocompute's solc shim supports only --version and --standard-json (got: ${args.join(' ')})\n`,
+    code: 1,
+  };
 }
 
 if (process.argv[1]?.endsWith('solcShimMain.js')) {

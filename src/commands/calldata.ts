@@ -4,11 +4,19 @@ import { parseOptions, runCommand, withCommonOptions } from '../core/command.js'
 import { readBundle } from '../prover/bundle.js';
 import { encodeCalldata } from '../verifier/calldata.js';
 
-const calldataOptions = z.object({ vka: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(), json: z.boolean().optional() });
+const calldataOptions = z.object({
+  vka: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+    .optional(),
+  json: z.boolean().optional(),
+});
 
 export function calldataCommand(): Command {
   return withCommonOptions(new Command('calldata'))
-    .description('Print the verifyProof calldata of a proof bundle (hex), for cast, a wallet or another contract')
+    .description(
+      'Print the verifyProof calldata of a proof bundle (hex), for cast, a wallet or another contract',
+    )
     .argument('<bundle>', 'proof bundle')
     .option('--vka <address>', 'verifying-key artifact address, for the reusable verifier layout')
     .action((bundlePath: string, raw) =>

@@ -5,18 +5,32 @@ import { runLocalChain } from '../chain/localChain.js';
 
 export function chainCommand(): Command {
   return withCommonOptions(new Command('chain'))
-    .description('Run a local anvil chain (state kept in ~/.pocompute/chain) for multi-command work; Ctrl-C stops it')
+    .description(
+      'Run a local anvil chain (state kept in ~/.pocompute/chain) for multi-command work; Ctrl-C stops it',
+    )
     .option('--port <port>', 'loopback port', '8545')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
-        const { handle, record, stop } = await reporter.step('Starting anvil', () => runLocalChain({ port: Number(raw.port) }), 'anvil');
-        reporter.result({ ok: true, rpcUrl: handle.rpcUrl, chainId: handle.chainId, stateFile: record.stateFile, accounts: handle.accounts.map((a) => a.address) }, () =>
-          [
-            `RPC ${handle.rpcUrl} (chain id ${handle.chainId}); state in ${record.stateFile}`,
-            'Dev accounts (anvil\'s public test mnemonic, 10,000 ETH each; other pocompute commands use the first):',
-            table(handle.accounts.map((a, i) => [String(i), a.address])),
-            'Press Ctrl-C to stop.',
-          ].join('\n'),
+        const { handle, record, stop } = await reporter.step(
+          'Starting anvil',
+          () => runLocalChain({ port: Number(raw.port) }),
+          'anvil',
+        );
+        reporter.result(
+          {
+            ok: true,
+            rpcUrl: handle.rpcUrl,
+            chainId: handle.chainId,
+            stateFile: record.stateFile,
+            accounts: handle.accounts.map((a) => a.address),
+          },
+          () =>
+            [
+              `RPC ${handle.rpcUrl} (chain id ${handle.chainId}); state in ${record.stateFile}`,
+              "Dev accounts (anvil's public test mnemonic, 10,000 ETH each; other pocompute commands use the first):",
+              table(handle.accounts.map((a, i) => [String(i), a.address])),
+              'Press Ctrl-C to stop.',
+            ].join('\n'),
         );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

@@ -21,14 +21,26 @@ export function withCircuitOptions(command: Command): Command {
   return command
     .option('--input-visibility <v>', 'public | hashed | private', 'public')
     .option('--output-visibility <v>', 'public | hashed | private', 'public')
-    .option('--param-visibility <v>', 'fixed (weights in the circuit) | hashed (weights hashed, hash public)', 'fixed')
+    .option(
+      '--param-visibility <v>',
+      'fixed (weights in the circuit) | hashed (weights hashed, hash public)',
+      'fixed',
+    )
     .option('--calibration <target>', 'calibrate for resources | accuracy', 'resources')
     .option('--srs <spec>', 'SRS: a file, "dev" (insecure, local) or "download" (EZKL public SRS)')
-    .option('--artifacts-dir <dir>', 'where compiled artifacts are kept (default ~/.pocompute/artifacts)');
+    .option(
+      '--artifacts-dir <dir>',
+      'where compiled artifacts are kept (default ~/.pocompute/artifacts)',
+    );
 }
 
 export const circuitOptionsFrom = (o: Omit<z.infer<typeof compileCircuitOptions>, 'input'>) => ({
-  options: { inputVisibility: o.inputVisibility, outputVisibility: o.outputVisibility, paramVisibility: o.paramVisibility, calibrationTarget: o.calibration },
+  options: {
+    inputVisibility: o.inputVisibility,
+    outputVisibility: o.outputVisibility,
+    paramVisibility: o.paramVisibility,
+    calibrationTarget: o.calibration,
+  },
   srs: o.srs,
   artifactsRoot: o.artifactsDir,
 });
@@ -42,7 +54,13 @@ export function compileCommand(): Command {
     .action((model: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(compileCircuitOptions, raw);
-        const result = await compileModel({ model, input: o.input, ...circuitOptionsFrom(o), force: Boolean(raw.force), reporter });
+        const result = await compileModel({
+          model,
+          input: o.input,
+          ...circuitOptionsFrom(o),
+          force: Boolean(raw.force),
+          reporter,
+        });
         const m = result.manifest;
         if (m.srs.origin === 'insecure-dev') reporter.warn('SRS: insecure-dev (local use only)');
         reporter.result({ ok: true, cached: result.cached, dir: result.dir, manifest: m }, () =>
@@ -50,7 +68,10 @@ export function compileCommand(): Command {
             ['artifacts', result.dir + (result.cached ? reporter.c.dim(' (cached)') : '')],
             ['model', `${m.model.name} (sha256 ${m.model.sha256.slice(0, 16)}…)`],
             ['circuit', `2^${m.circuit.logrows} rows (${m.circuit.numRows} used)`],
-            ['visibility', `inputs ${m.options.inputVisibility}, outputs ${m.options.outputVisibility}, weights ${m.options.paramVisibility}`],
+            [
+              'visibility',
+              `inputs ${m.options.inputVisibility}, outputs ${m.options.outputVisibility}, weights ${m.options.paramVisibility}`,
+            ],
             ['srs', m.srs.origin],
           ]),
         );

@@ -17,28 +17,53 @@ const deployOptions = compileCircuitOptions.merge(chainOptionsSchema).extend({
 
 export function deployVerifierCommand(): Command {
   return withCommonOptions(withChainOptions(withCircuitOptions(new Command('deploy-verifier'))))
-    .description("Emit the model's Solidity verifier (EZKL), compile it (solc 0.8.20) and deploy it")
+    .description(
+      "Emit the model's Solidity verifier (EZKL), compile it (solc 0.8.20) and deploy it",
+    )
     .argument('<target>', 'ONNX model file or artifacts directory')
     .option('--input <file>', 'sample input for compiling (default: input.json beside the model)')
-    .option('--layout <layout>', 'auto | single | reusable (reusable verifier + VKA, for verifiers over EIP-170)', 'auto')
+    .option(
+      '--layout <layout>',
+      'auto | single | reusable (reusable verifier + VKA, for verifiers over EIP-170)',
+      'auto',
+    )
     .option('--confirmations <n>', 'blocks to wait for', '1')
-    .option('--force', 'deploy again even if a deployment of this verifier is recorded for the chain')
+    .option(
+      '--force',
+      'deploy again even if a deployment of this verifier is recorded for the chain',
+    )
     .action((target: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(deployOptions, raw);
         const input = o.input ?? target.replace(/[^/]*$/, 'input.json');
         const artifacts = await artifactsFor(target, { input, ...circuitOptionsFrom(o), reporter });
         const record = await withChain({ ...(await chainOptionsFrom(o)), reporter }, (chain) =>
-          deployVerifier({ artifacts, chain, layout: o.layout, force: o.force, confirmations: o.confirmations, reporter }).then((r) => ({ ...r, rpcUrl: chain.rpcUrl, chainKind: chain.kind })),
+          deployVerifier({
+            artifacts,
+            chain,
+            layout: o.layout,
+            force: o.force,
+            confirmations: o.confirmations,
+            reporter,
+          }).then((r) => ({ ...r, rpcUrl: chain.rpcUrl, chainKind: chain.kind })),
         );
-        if (record.chainKind === 'embedded') reporter.warn('Deployed to an embedded anvil that stops with this command; run `pocompute chain` to keep one, or pass --rpc.');
+        if (record.chainKind === 'embedded')
+          reporter.warn(
+            'Deployed to an embedded anvil that stops with this command; run `pocompute chain` to keep one, or pass --rpc.',
+          );
         reporter.result({ ok: true, ...record }, () =>
           table([
-            ['verifier', `${record.verifier.address}${record.reused ? reporter.c.dim(' (already deployed; code checked)') : ''}`],
+            [
+              'verifier',
+              `${record.verifier.address}${record.reused ? reporter.c.dim(' (already deployed; code checked)') : ''}`,
+            ],
             ...(record.vka ? [['vka', record.vka.address]] : []),
             ['layout', `${record.layout}: ${record.reason}`],
             ['chain', `${record.chainId} (${record.rpcUrl})`],
-            ['gas used', [record.vka?.gasUsed, record.verifier.gasUsed].filter(Boolean).join(' + ')],
+            [
+              'gas used',
+              [record.vka?.gasUsed, record.verifier.gasUsed].filter(Boolean).join(' + '),
+            ],
             ['runtime size', `${record.verifier.runtimeSize} bytes`],
             ['compiler', `solc ${record.compilerVersion}`],
           ]),

@@ -4,14 +4,23 @@ import { installManagedVenv } from '../prover/engine/managedVenv.js';
 import { EZKL_VERSION } from '../prover/engine/version.js';
 
 export function engineCommand(): Command {
-  const engine = new Command('engine').description(`Manage the native EZKL ${EZKL_VERSION} engine (a venv pocompute owns)`);
+  const engine = new Command('engine').description(
+    `Manage the native EZKL ${EZKL_VERSION} engine (a venv pocompute owns)`,
+  );
   engine.addCommand(
     withCommonOptions(new Command('install'))
       .description(`Create (or recreate) the managed venv with ezkl==${EZKL_VERSION}`)
       .action((raw) =>
         runCommand(raw, async (reporter) => {
-          const status = await reporter.step(`Installing ezkl==${EZKL_VERSION} into a managed venv`, () => installManagedVenv(), 'engineInstall');
-          reporter.result({ ok: true, ...status }, () => `EZKL ${EZKL_VERSION} ready: ${status.python}`);
+          const status = await reporter.step(
+            `Installing ezkl==${EZKL_VERSION} into a managed venv`,
+            () => installManagedVenv(),
+            'engineInstall',
+          );
+          reporter.result(
+            { ok: true, ...status },
+            () => `EZKL ${EZKL_VERSION} ready: ${status.python}`,
+          );
         }),
       ),
   );

@@ -12,7 +12,10 @@ export function inspectCommand(): Command {
         const { bytes: _bytes, ...model } = await inspectModel(path);
         reporter.result({ ok: true, ...model }, () =>
           [
-            table([...model.inputs.map((t) => ['input', t.name, `[${t.dims.join(', ')}]`]), ...model.outputs.map((t) => ['output', t.name, `[${t.dims.join(', ')}]`])]),
+            table([
+              ...model.inputs.map((t) => ['input', t.name, `[${t.dims.join(', ')}]`]),
+              ...model.outputs.map((t) => ['output', t.name, `[${t.dims.join(', ')}]`]),
+            ]),
             `ops: ${model.ops.join(', ')} (opset ${model.opset})`,
           ].join('\n'),
         );

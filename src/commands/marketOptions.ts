@@ -7,17 +7,28 @@ import type { Contract } from 'ethers';
 import { chainOptionsFrom, chainOptionsSchema, withChainOptions } from './chainOptions.js';
 
 export const marketOptionsSchema = chainOptionsSchema.extend({
-  market: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
+  market: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+    .optional(),
   json: z.boolean().optional(),
 });
 export type MarketOptions = z.infer<typeof marketOptionsSchema>;
 
 export function withMarketOptions(command: Command): Command {
-  return withChainOptions(command).option('--market <address>', 'market contract (default: the one `market deploy` recorded for this chain)');
+  return withChainOptions(command).option(
+    '--market <address>',
+    'market contract (default: the one `market deploy` recorded for this chain)',
+  );
 }
 
 /** Opens the chain and the market for one command, and closes the chain afterwards. */
-export async function withMarket<T>(o: MarketOptions, reporter: Reporter, signed: boolean, work: (market: Contract, chain: ChainContext) => Promise<T>): Promise<T> {
+export async function withMarket<T>(
+  o: MarketOptions,
+  reporter: Reporter,
+  signed: boolean,
+  work: (market: Contract, chain: ChainContext) => Promise<T>,
+): Promise<T> {
   const chain = await openChain({ ...(await chainOptionsFrom(o)), reporter });
   try {
     return await work(await openMarket(chain, o.market, signed), chain);

@@ -7,7 +7,9 @@ import { artifactsFor } from '../prover/compileModel.js';
 import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
-const registerOptions = compileCircuitOptions.merge(marketOptionsSchema).extend({ input: z.string().optional(), metadataUri: z.string().optional() });
+const registerOptions = compileCircuitOptions
+  .merge(marketOptionsSchema)
+  .extend({ input: z.string().optional(), metadataUri: z.string().optional() });
 
 export function modelCommand(): Command {
   const model = new Command('model').description('Models on the market');
@@ -20,8 +22,14 @@ export function modelCommand(): Command {
       .action((target: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(registerOptions, raw);
-          const artifacts = await artifactsFor(target, { input: o.input ?? target.replace(/[^/]*$/, 'input.json'), ...circuitOptionsFrom(o), reporter });
-          const result = await withMarket(o, reporter, true, (market, chain) => registerModel({ chain, market, artifacts, metadataURI: o.metadataUri, reporter }));
+          const artifacts = await artifactsFor(target, {
+            input: o.input ?? target.replace(/[^/]*$/, 'input.json'),
+            ...circuitOptionsFrom(o),
+            reporter,
+          });
+          const result = await withMarket(o, reporter, true, (market, chain) =>
+            registerModel({ chain, market, artifacts, metadataURI: o.metadataUri, reporter }),
+          );
           reporter.result({ ok: true, ...result }, () =>
             table([
               ['model id', result.modelId],

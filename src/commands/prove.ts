@@ -12,24 +12,55 @@ const proveOptions = compileCircuitOptions.extend({
 
 export function proveCommand(): Command {
   return withCommonOptions(withCircuitOptions(new Command('prove')))
-    .description('Prove that a model, run on an input, gave its output (compiles the model if needed)')
+    .description(
+      'Prove that a model, run on an input, gave its output (compiles the model if needed)',
+    )
     .argument('<target>', 'ONNX model file or artifacts directory')
-    .requiredOption('--input <file>', 'input: {"input_data": [...]}, {"<name>": [...]} or a nested array')
+    .requiredOption(
+      '--input <file>',
+      'input: {"input_data": [...]}, {"<name>": [...]} or a nested array',
+    )
     .option('--out <file>', 'where to write the proof bundle', 'out/proof.json')
     .option('--engine <engine>', 'native (Python EZKL, multi-threaded) | wasm (in-process)')
     .action((target: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(proveOptions, raw);
-        const { bundle, bundlePath } = await proveInference({ target, input: o.input, out: o.out, engine: o.engine, ...circuitOptionsFrom(o), reporter });
-        if (bundle.srs.origin === 'insecure-dev') reporter.warn('SRS: insecure-dev (local use only)');
-        reporter.result({ ok: true, bundle: bundlePath, engine: bundle.engine, model: bundle.model, public: bundle.public, quantization: bundle.quantization, srs: bundle.srs, timings: bundle.timings }, () =>
-          [
-            `Proof bundle written to ${bundlePath} (${bundle.engine} engine)`,
-            table(
-              bundle.public.outputs.map((o, i) => [o.name, o.visibility, (o.values ?? []).map((v) => v.toFixed(4)).join(' ') || (o.hash ? `hash ${o.hash[0].slice(0, 18)}…` : '—'), bundle.quantization[i].maxAbsError.toExponential(2), bundle.quantization[i].maxRelError.toExponential(2)]),
-              ['output', 'visibility', 'proved value', 'max abs err', 'max rel err'],
-            ),
-          ].join('\n'),
+        const { bundle, bundlePath } = await proveInference({
+          target,
+          input: o.input,
+          out: o.out,
+          engine: o.engine,
+          ...circuitOptionsFrom(o),
+          reporter,
+        });
+        if (bundle.srs.origin === 'insecure-dev')
+          reporter.warn('SRS: insecure-dev (local use only)');
+        reporter.result(
+          {
+            ok: true,
+            bundle: bundlePath,
+            engine: bundle.engine,
+            model: bundle.model,
+            public: bundle.public,
+            quantization: bundle.quantization,
+            srs: bundle.srs,
+            timings: bundle.timings,
+          },
+          () =>
+            [
+              `Proof bundle written to ${bundlePath} (${bundle.engine} engine)`,
+              table(
+                bundle.public.outputs.map((o, i) => [
+                  o.name,
+                  o.visibility,
+                  (o.values ?? []).map((v) => v.toFixed(4)).join(' ') ||
+                    (o.hash ? `hash ${o.hash[0].slice(0, 18)}…` : '—'),
+                  bundle.quantization[i].maxAbsError.toExponential(2),
+                  bundle.quantization[i].maxRelError.toExponential(2),
+                ]),
+                ['output', 'visibility', 'proved value', 'max abs err', 'max rel err'],
+              ),
+            ].join('\n'),
         );
       }),
     );

@@ -10,7 +10,7 @@ export function submitCommand(): Command {
   return withCommonOptions(withMarketOptions(new Command('submit')))
     .description('Claim a task and submit a proof for it (paid if the proof verifies on-chain)')
     .argument('<task-id>')
-    .argument('<bundle>', 'proof bundle for the task\'s input')
+    .argument('<bundle>', "proof bundle for the task's input")
     .action((id: string, bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(marketOptionsSchema, raw);
@@ -18,10 +18,19 @@ export function submitCommand(): Command {
         const bundle = await readBundle(bundlePath);
         const result = await withMarket(o, reporter, true, async (market, chain) => {
           const { address } = await chain.signer();
-          return reporter.step(`Claiming and submitting task ${taskId}`, () => submitTaskProof(market, taskId, bundle, address), 'submit');
+          return reporter.step(
+            `Claiming and submitting task ${taskId}`,
+            () => submitTaskProof(market, taskId, bundle, address),
+            'submit',
+          );
         });
         reporter.result({ ok: true, ...result }, () =>
-          table([['task', result.taskId], ['paid', `${result.rewardEth} ETH to ${result.worker}`], ['gas', `claim ${result.claimGas ?? '—'}, submit ${result.submitGas}`], ['outputs', result.outputs.join(' ')]]),
+          table([
+            ['task', result.taskId],
+            ['paid', `${result.rewardEth} ETH to ${result.worker}`],
+            ['gas', `claim ${result.claimGas ?? '—'}, submit ${result.submitGas}`],
+            ['outputs', result.outputs.join(' ')],
+          ]),
         );
       }),
     );

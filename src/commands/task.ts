@@ -13,7 +13,10 @@ const postOptions = marketOptionsSchema.extend({
   input: z.string(),
   reward: z.string(),
   deadline: z.string().default('1h'),
-  consumer: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
+  consumer: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+    .optional(),
 });
 const taskId = z.string().regex(/^\d+$/, 'a task id is a number');
 
@@ -26,7 +29,12 @@ const renderTask = (t: TaskView & { outputValues?: number[] }) =>
     ['deadline', new Date(t.deadline * 1000).toISOString()],
     ['requester', t.requester],
     ['worker', t.worker],
-    ['outputs', t.outputValues ? t.outputValues.map((v) => v.toFixed(4)).join(' ') : t.outputs.join(' ') || '—'],
+    [
+      'outputs',
+      t.outputValues
+        ? t.outputValues.map((v) => v.toFixed(4)).join(' ')
+        : t.outputs.join(' ') || '—',
+    ],
   ]);
 
 export function taskCommand(): Command {
@@ -38,13 +46,33 @@ export function taskCommand(): Command {
       .requiredOption('--input <file>', 'the input to run the model on')
       .requiredOption('--reward <eth>', 'reward in ETH, e.g. 0.05')
       .option('--deadline <duration>', 'how long workers have: 90s, 30m, 1h, 2d', '1h')
-      .option('--consumer <address>', 'a contract to receive the verified outputs (IInferenceConsumer)')
+      .option(
+        '--consumer <address>',
+        'a contract to receive the verified outputs (IInferenceConsumer)',
+      )
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(postOptions, raw);
           const seconds = parseDuration(o.deadline);
-          const result = await withMarket(o, reporter, true, (market) => reporter.step('Posting the task', () => postTask({ market, modelId: o.model, input: o.input, rewardEth: o.reward, deadlineSeconds: seconds, consumer: o.consumer }), 'post'));
-          reporter.result({ ok: true, ...result }, () => `Task ${result.taskId} posted (${o.reward} ETH in escrow, gas ${result.gasUsed})`);
+          const result = await withMarket(o, reporter, true, (market) =>
+            reporter.step(
+              'Posting the task',
+              () =>
+                postTask({
+                  market,
+                  modelId: o.model,
+                  input: o.input,
+                  rewardEth: o.reward,
+                  deadlineSeconds: seconds,
+                  consumer: o.consumer,
+                }),
+              'post',
+            ),
+          );
+          reporter.result(
+            { ok: true, ...result },
+            () => `Task ${result.taskId} posted (${o.reward} ETH in escrow, gas ${result.gasUsed})`,
+          );
         }),
       ),
   );
@@ -55,7 +83,19 @@ export function taskCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = parseOptions(marketOptionsSchema, raw);
           const tasks = await withMarket(o, reporter, false, (market) => listTasks(market));
-          reporter.result({ ok: true, tasks }, () => table(tasks.map((t) => [t.taskId, t.modelId, t.status, `${t.rewardEth} ETH`, new Date(t.deadline * 1000).toISOString(), t.worker]), ['task', 'model', 'status', 'reward', 'deadline', 'worker']));
+          reporter.result({ ok: true, tasks }, () =>
+            table(
+              tasks.map((t) => [
+                t.taskId,
+                t.modelId,
+                t.status,
+                `${t.rewardEth} ETH`,
+                new Date(t.deadline * 1000).toISOString(),
+                t.worker,
+              ]),
+              ['task', 'model', 'status', 'reward', 'deadline', 'worker'],
+            ),
+          );
         }),
       ),
   );
@@ -69,8 +109,17 @@ export function taskCommand(): Command {
           const t = await withMarket(o, reporter, false, async (market) => {
             const task = await readTask(market, parseOptions(taskId, id));
             // Outputs as numbers when the model is compiled here (its output scales are known).
-            const artifacts = task.outputs.length ? await findArtifactsByVk(String((await market.getModel(BigInt(task.modelId))).vkHash).slice(2)) : undefined;
-            return { ...task, outputValues: artifacts ? dequantizeOutputs(task.outputs.map(BigInt), artifacts.manifest) : undefined };
+            const artifacts = task.outputs.length
+              ? await findArtifactsByVk(
+                  String((await market.getModel(BigInt(task.modelId))).vkHash).slice(2),
+                )
+              : undefined;
+            return {
+              ...task,
+              outputValues: artifacts
+                ? dequantizeOutputs(task.outputs.map(BigInt), artifacts.manifest)
+                : undefined,
+            };
           });
           reporter.result({ ok: true, ...t }, () => renderTask(t));
         }),
@@ -87,8 +136,13 @@ export function taskCommand(): Command {
         .action((id: string, raw) =>
           runCommand(raw, async (reporter) => {
             const o = parseOptions(marketOptionsSchema, raw);
-            const receipt = await withMarket(o, reporter, true, (market) => sendMarketTx(market, method, [BigInt(parseOptions(taskId, id))]));
-            reporter.result({ ok: true, taskId: id, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() }, () => `Task ${id}: ${name} done (gas ${receipt.gasUsed})`);
+            const receipt = await withMarket(o, reporter, true, (market) =>
+              sendMarketTx(market, method, [BigInt(parseOptions(taskId, id))]),
+            );
+            reporter.result(
+              { ok: true, taskId: id, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() },
+              () => `Task ${id}: ${name} done (gas ${receipt.gasUsed})`,
+            );
           }),
         ),
     );

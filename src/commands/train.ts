@@ -17,13 +17,19 @@ const trainOptions = z.object({
   json: z.boolean().optional(),
 });
 
-const parseLayers = (text: string) => (text === 'head' || text === 'all' ? text : text.split(',').map((s) => Number(s.trim())));
+const parseLayers = (text: string) =>
+  text === 'head' || text === 'all' ? text : text.split(',').map((s) => Number(s.trim()));
 
 export function trainCommand(): Command {
   return withCommonOptions(new Command('train'))
-    .description('Fine-tune an MLP with SGD, proving every step; the steps chain by Poseidon hashes from the base model')
+    .description(
+      'Fine-tune an MLP with SGD, proving every step; the steps chain by Poseidon hashes from the base model',
+    )
     .argument('<model>', 'ONNX MLP (dense layers with ReLU)')
-    .requiredOption('--data <file>', '{"features": [[...]], "labels": [class ids or target vectors]}')
+    .requiredOption(
+      '--data <file>',
+      '{"features": [[...]], "labels": [class ids or target vectors]}',
+    )
     .option('--layers <which>', 'head | all | comma-separated dense layer indices', 'head')
     .option('--loss <loss>', 'mse | cross-entropy', 'mse')
     .option('--lr <rate>', 'learning rate', '0.05')
@@ -35,13 +41,32 @@ export function trainCommand(): Command {
     .action((model: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(trainOptions, raw);
-        const run = await trainRun({ model, data: o.data, trainable: parseLayers(o.layers), loss: o.loss, lr: o.lr, batch: o.batch, steps: o.steps, out: o.out, engine: o.engine, srs: o.srs, reporter });
+        const run = await trainRun({
+          model,
+          data: o.data,
+          trainable: parseLayers(o.layers),
+          loss: o.loss,
+          lr: o.lr,
+          batch: o.batch,
+          steps: o.steps,
+          out: o.out,
+          engine: o.engine,
+          srs: o.srs,
+          reporter,
+        });
         if (run.srsOrigin === 'insecure-dev') reporter.warn('SRS: insecure-dev (local use only)');
         reporter.result({ ok: true, dir: o.out, ...run }, () =>
           [
             `Run written to ${o.out}: ${run.steps.length} proved steps (layers ${run.options.trainable.join(', ')}, ${run.options.loss}, lr ${run.options.lr}, batch ${run.options.batch})`,
             table(
-              run.steps.map((s) => [String(s.index), s.loss.toFixed(5), s.floatLoss.toFixed(5), s.drift.loss.toExponential(2), s.drift.maxAbsWeight.toExponential(2), `${(s.proveMs / 1000).toFixed(1)} s`]),
+              run.steps.map((s) => [
+                String(s.index),
+                s.loss.toFixed(5),
+                s.floatLoss.toFixed(5),
+                s.drift.loss.toExponential(2),
+                s.drift.maxAbsWeight.toExponential(2),
+                `${(s.proveMs / 1000).toFixed(1)} s`,
+              ]),
               ['step', 'loss (proved)', 'loss (float)', 'loss drift', 'max weight drift', 'prove'],
             ),
           ].join('\n'),

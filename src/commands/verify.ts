@@ -31,28 +31,56 @@ type VerifyOptions = z.infer<typeof verifyOptions>;
 
 export function verifyCommand(): Command {
   return withCommonOptions(withChainOptions(new Command('verify')))
-    .description('Verify a proof bundle with the WASM engine (no Python), or on-chain. Exit 0 valid, 1 invalid, 2 input error')
-    .argument('<bundle>', 'proof bundle written by `pocompute prove`, a bare EZKL proof.json with --artifacts, or a training run directory')
-    .option('--vk <file>', 'a verifying key you trust (default: the key inside the bundle, reported as such)')
+    .description(
+      'Verify a proof bundle with the WASM engine (no Python), or on-chain. Exit 0 valid, 1 invalid, 2 input error',
+    )
+    .argument(
+      '<bundle>',
+      'proof bundle written by `pocompute prove`, a bare EZKL proof.json with --artifacts, or a training run directory',
+    )
+    .option(
+      '--vk <file>',
+      'a verifying key you trust (default: the key inside the bundle, reported as such)',
+    )
     .option('--settings <file>', "EZKL settings for --vk (default: the bundle's)")
-    .option('--artifacts <dir>', 'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit)')
-    .option('--srs <file>', 'a KZG SRS file you trust (default: the verifier SRS inside the bundle)')
+    .option(
+      '--artifacts <dir>',
+      'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit)',
+    )
+    .option(
+      '--srs <file>',
+      'a KZG SRS file you trust (default: the verifier SRS inside the bundle)',
+    )
     .option('--onchain', 'verify with the deployed Solidity verifier (eth_call of verifyProof)')
     .option('--verifier <address>', 'the verifier contract, with --onchain')
     .option('--vka <address>', 'the verifying-key artifact, for a reusable verifier')
     .option('--send', 'with --onchain: send a transaction and report the gas it used')
-    .option('--exported <model>', 'for a training run: also check that this exported model holds its final weights')
+    .option(
+      '--exported <model>',
+      'for a training run: also check that this exported model holds its final weights',
+    )
     .action((bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(verifyOptions, raw);
-        if (existsSync(join(bundlePath, RUN_MANIFEST))) return verifyRunCommand(bundlePath, o, reporter);
-        return o.onchain ? verifyOnChainCommand(bundlePath, o, reporter) : verifyOffChainCommand(bundlePath, o, reporter);
+        if (existsSync(join(bundlePath, RUN_MANIFEST)))
+          return verifyRunCommand(bundlePath, o, reporter);
+        return o.onchain
+          ? verifyOnChainCommand(bundlePath, o, reporter)
+          : verifyOffChainCommand(bundlePath, o, reporter);
       }),
     );
 }
 
-async function verifyOffChainCommand(bundlePath: string, o: VerifyOptions, reporter: Reporter): Promise<number> {
-  const result = await reporter.step('Verifying (EZKL WASM engine)', () => verifyBundle({ bundle: bundlePath, ...o }), 'verify');
+async function verifyOffChainCommand(
+  bundlePath: string,
+  o: VerifyOptions,
+  reporter: Reporter,
+): Promise<number> {
+  const result = await reporter.step(
+    'Verifying (EZKL WASM engine)',
+    () => verifyBundle({ bundle: bundlePath, ...o }),
+    'verify',
+  );
   for (const warning of result.warnings) reporter.warn(warning);
   reporter.result({ ok: result.valid, ...result }, () => {
     const mark = (ok: boolean) => (ok ? reporter.c.green('✔') : reporter.c.red('✖'));
@@ -65,28 +93,48 @@ async function verifyOffChainCommand(bundlePath: string, o: VerifyOptions, repor
   return result.valid ? EXIT.ok : EXIT.invalid;
 }
 
-async function verifyRunCommand(dir: string, o: VerifyOptions, reporter: Reporter): Promise<number> {
-  const result = await reporter.step('Verifying every step and link of the training run (WASM)', () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts }), 'verifyRun');
+async function verifyRunCommand(
+  dir: string,
+  o: VerifyOptions,
+  reporter: Reporter,
+): Promise<number> {
+  const result = await reporter.step(
+    'Verifying every step and link of the training run (WASM)',
+    () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts }),
+    'verifyRun',
+  );
   for (const warning of result.warnings) reporter.warn(warning);
-  if (result.srsOrigin === 'insecure-dev') reporter.warn('insecure-dev SRS: this run proves nothing to anyone else.');
+  if (result.srsOrigin === 'insecure-dev')
+    reporter.warn('insecure-dev SRS: this run proves nothing to anyone else.');
   reporter.result({ ok: result.valid, ...result }, () => {
     const mark = (ok: boolean) => (ok ? reporter.c.green('✔') : reporter.c.red('✖'));
     return [
       table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])),
       `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit' : "the run's own"} · srs: ${result.srsOrigin}`,
-      result.valid ? reporter.c.green('VALID RUN') : reporter.c.red(`INVALID RUN: ${result.failure}`),
+      result.valid
+        ? reporter.c.green('VALID RUN')
+        : reporter.c.red(`INVALID RUN: ${result.failure}`),
     ].join('\n');
   });
   return result.valid ? EXIT.ok : EXIT.invalid;
 }
 
-async function verifyOnChainCommand(bundlePath: string, o: VerifyOptions, reporter: Reporter): Promise<number> {
+async function verifyOnChainCommand(
+  bundlePath: string,
+  o: VerifyOptions,
+  reporter: Reporter,
+): Promise<number> {
   if (!o.verifier) throw new PocomputeError('USAGE', '--onchain needs --verifier <address>');
   const bundle = await readBundle(bundlePath);
   const result = await withChain({ ...(await chainOptionsFrom(o)), reporter }, (chain) =>
-    reporter.step(o.send ? 'Sending verifyProof' : 'Calling verifyProof (eth_call)', () => verifyOnchain({ bundle, chain, verifier: o.verifier!, vka: o.vka, send: o.send }), 'verifyOnchain'),
+    reporter.step(
+      o.send ? 'Sending verifyProof' : 'Calling verifyProof (eth_call)',
+      () => verifyOnchain({ bundle, chain, verifier: o.verifier!, vka: o.vka, send: o.send }),
+      'verifyOnchain',
+    ),
   );
-  if (bundle.srs.origin === 'insecure-dev') reporter.warn('insecure-dev SRS: this verifier only proves anything on a local chain.');
+  if (bundle.srs.origin === 'insecure-dev')
+    reporter.warn('insecure-dev SRS: this verifier only proves anything on a local chain.');
   reporter.result({ ok: result.valid, ...result }, () =>
     [
       table([

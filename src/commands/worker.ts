@@ -12,7 +12,9 @@ const workerOptions = marketOptionsSchema.extend({
 
 export function workerCommand(): Command {
   return withCommonOptions(withMarketOptions(new Command('worker')))
-    .description('Watch the market, prove tasks for models compiled here, submit, get paid (Ctrl-C stops)')
+    .description(
+      'Watch the market, prove tasks for models compiled here, submit, get paid (Ctrl-C stops)',
+    )
     .option('--engine <engine>', 'native | wasm')
     .option('--poll-ms <ms>', 'how often to look for new tasks', '1000')
     .option('--artifacts-dir <dir>', 'another directory of compiled models to serve')
@@ -25,16 +27,32 @@ export function workerCommand(): Command {
         process.once('SIGTERM', stop);
         // One line per task: JSON lines under --json, plain lines otherwise.
         const log = (e: WorkerEvent) => {
-          if (reporter.json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+          if (reporter.json)
+            process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
           else process.stdout.write(`${new Date().toISOString()} ${describe(e)}\n`);
         };
         const totals = await withMarket(o, reporter, true, async (market, chain) => {
           const { address } = await chain.signer();
-          reporter.info(`worker ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`);
-          return runWorker({ market, worker: address, networkKey: chain.networkKey, signal: controller.signal, log, pollMs: o.pollMs, engine: o.engine, artifactsRoots: o.artifactsDir ? [o.artifactsDir] : [] });
+          reporter.info(
+            `worker ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
+          );
+          return runWorker({
+            market,
+            worker: address,
+            networkKey: chain.networkKey,
+            signal: controller.signal,
+            log,
+            pollMs: o.pollMs,
+            engine: o.engine,
+            artifactsRoots: o.artifactsDir ? [o.artifactsDir] : [],
+          });
         });
-        if (reporter.json) process.stdout.write(`${JSON.stringify({ event: 'stopped', ...totals })}\n`);
-        else reporter.info(`stopped: ${totals.paid} paid, ${totals.skipped} skipped, ${totals.failed} failed`);
+        if (reporter.json)
+          process.stdout.write(`${JSON.stringify({ event: 'stopped', ...totals })}\n`);
+        else
+          reporter.info(
+            `stopped: ${totals.paid} paid, ${totals.skipped} skipped, ${totals.failed} failed`,
+          );
       }),
     );
 }

@@ -17,7 +17,9 @@ export function parseOptions<S extends z.ZodTypeAny>(schema: S, raw: unknown): z
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const name = issue.path.length ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'options';
+  const name = issue.path.length
+    ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+    : 'options';
   throw new PocomputeError('OPTION_INVALID', `${name}: ${issue.message}`);
 }
 
@@ -25,7 +27,10 @@ export function parseOptions<S extends z.ZodTypeAny>(schema: S, raw: unknown): z
  * Runs a command body with a Reporter and turns any failure into its documented exit code.
  * The body returns the exit code for outcomes that are not errors (e.g. 1 for "invalid").
  */
-export async function runCommand(options: GlobalOptions, body: (reporter: Reporter) => Promise<number | void>): Promise<void> {
+export async function runCommand(
+  options: GlobalOptions,
+  body: (reporter: Reporter) => Promise<number | void>,
+): Promise<void> {
   const reporter = new Reporter({ json: Boolean(options.json) });
   try {
     const code = await body(reporter);

@@ -5,7 +5,10 @@ import { PocomputeError } from './errors.js';
 /** What a user may write in pocompute.config.{json,js,…} or under "pocompute" in package.json. */
 export const userConfigSchema = z
   .object({
-    python: z.string().optional().describe('Python interpreter that has ezkl==21.0.0 (skips the managed venv)'),
+    python: z
+      .string()
+      .optional()
+      .describe('Python interpreter that has ezkl==21.0.0 (skips the managed venv)'),
     engine: z.enum(['native', 'wasm']).optional().describe('Which EZKL engine proves'),
     srs: z.string().optional().describe('SRS: a file path, "dev" or "download"'),
     artifactsDir: z.string().optional(),
@@ -28,19 +31,28 @@ export interface ResolvedConfig {
 
 let cached: { config: UserConfig; file?: string } | undefined;
 
-export async function loadUserConfig(searchFrom = process.cwd()): Promise<{ config: UserConfig; file?: string }> {
+export async function loadUserConfig(
+  searchFrom = process.cwd(),
+): Promise<{ config: UserConfig; file?: string }> {
   if (cached) return cached;
   let found;
   try {
     found = await cosmiconfig('pocompute').search(searchFrom);
   } catch (error) {
-    throw new PocomputeError('CONFIG_INVALID', `cannot read the pocompute config: ${(error as Error).message}`, { cause: error });
+    throw new PocomputeError(
+      'CONFIG_INVALID',
+      `cannot read the pocompute config: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   if (!found || found.isEmpty) return (cached = { config: {} });
   const parsed = userConfigSchema.safeParse(found.config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PocomputeError('CONFIG_INVALID', `${found.filepath}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new PocomputeError(
+      'CONFIG_INVALID',
+      `${found.filepath}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   return (cached = { config: parsed.data, file: found.filepath });
 }
@@ -54,9 +66,14 @@ export async function resolveConfig(flags: Partial<UserConfig> = {}): Promise<Re
     srs: process.env.POCOMPUTE_SRS || undefined,
     rpc: process.env.POCOMPUTE_RPC || undefined,
   };
-  const pick = <K extends keyof UserConfig>(key: K): UserConfig[K] => flags[key] ?? env[key] ?? config[key];
+  const pick = <K extends keyof UserConfig>(key: K): UserConfig[K] =>
+    flags[key] ?? env[key] ?? config[key];
   const engine = pick('engine') ?? 'native';
-  if (engine !== 'native' && engine !== 'wasm') throw new PocomputeError('OPTION_INVALID', `engine must be "native" or "wasm", not "${engine}"`);
+  if (engine !== 'native' && engine !== 'wasm')
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `engine must be "native" or "wasm", not "${engine}"`,
+    );
   return {
     python: pick('python'),
     engine,

@@ -9,33 +9,111 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, engine: 3, chain: 4, internal
 
 export const ERROR_CODES = {
   USAGE: { exit: EXIT.usage, hint: 'Run the command with --help to see its options.' },
-  FILE_NOT_FOUND: { exit: EXIT.usage, hint: 'Check the path; relative paths are resolved from the current directory.' },
-  ONNX_INVALID: { exit: EXIT.usage, hint: 'Pass a model exported to ONNX (for example torch.onnx.export); the file could not be parsed as one.' },
-  ONNX_UNSUPPORTED: { exit: EXIT.usage, hint: 'EZKL cannot turn this model into a circuit; replace the named op or export with a different opset.' },
-  INPUT_INVALID: { exit: EXIT.usage, hint: 'Inputs are JSON: {"input_data": [[...]]}, {"<input name>": [...]} or a nested array of finite numbers.' },
-  INPUT_SHAPE: { exit: EXIT.usage, hint: 'Match the model\'s declared inputs; `pocompute inspect <model>` lists their names and shapes.' },
-  OPTION_INVALID: { exit: EXIT.usage, hint: 'Run the command with --help to see the accepted values.' },
-  CONFIG_INVALID: { exit: EXIT.usage, hint: 'Fix the pocompute config file (pocompute.config.json or the "pocompute" key in package.json).' },
-  SRS_INVALID: { exit: EXIT.usage, hint: 'Pass a KZG SRS file made for BN254 with --srs, or omit --srs to use a dev SRS for local runs.' },
-  SRS_UNAVAILABLE: { exit: EXIT.engine, hint: 'Pass --srs <file> with a downloaded SRS, or use --srs dev for an insecure local one.' },
-  BUNDLE_INVALID: { exit: EXIT.usage, hint: 'Pass a proof bundle written by `pocompute prove` (a JSON file); this one is unreadable or truncated.' },
-  ARTIFACTS_INVALID: { exit: EXIT.usage, hint: 'Recompile with `pocompute compile <model> --force`; the artifacts directory is incomplete or altered.' },
-  SETTINGS_MISMATCH: { exit: EXIT.usage, hint: 'The settings and the verifying key come from different compilations; use one artifacts directory.' },
-  PROOF_INVALID: { exit: EXIT.invalid, hint: 'The proof does not verify; it was altered or made for another model or key.' },
-  KEY_MISMATCH: { exit: EXIT.invalid, hint: 'The bundle was made with another verifying key; verify against the key of the model that was claimed.' },
-  CHAIN_INVALID: { exit: EXIT.invalid, hint: 'The training run does not link up; the named step was altered, removed or reordered.' },
-  ENGINE_MISSING: { exit: EXIT.engine, hint: 'Run `pocompute engine install` (needs python3 ≥ 3.9 with venv), or set POCOMPUTE_PYTHON to an interpreter that has ezkl==21.0.0.' },
-  ENGINE_INSTALL_FAILED: { exit: EXIT.engine, hint: 'pip could not install ezkl==21.0.0: check access to your Python package index (PIP_INDEX_URL), or set POCOMPUTE_PYTHON.' },
-  ENGINE_FAILED: { exit: EXIT.engine, hint: 'EZKL reported an error; its own words are above. Re-run with POCOMPUTE_DEBUG=1 for its full log.' },
-  SOLC_FAILED: { exit: EXIT.engine, hint: 'The Solidity compiler (npm solc 0.8.20) rejected the contract; its message is above.' },
-  RPC_UNREACHABLE: { exit: EXIT.chain, hint: 'Check the --rpc URL and that the node is running; `pocompute chain` starts a local one.' },
-  CHAIN_ID_MISMATCH: { exit: EXIT.chain, hint: 'The RPC serves another chain than the one expected; check --rpc and --chain-id.' },
-  NO_CODE: { exit: EXIT.chain, hint: 'No contract at that address on this chain; deploy it first or check --rpc.' },
+  FILE_NOT_FOUND: {
+    exit: EXIT.usage,
+    hint: 'Check the path; relative paths are resolved from the current directory.',
+  },
+  ONNX_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Pass a model exported to ONNX (for example torch.onnx.export); the file could not be parsed as one.',
+  },
+  ONNX_UNSUPPORTED: {
+    exit: EXIT.usage,
+    hint: 'EZKL cannot turn this model into a circuit; replace the named op or export with a different opset.',
+  },
+  INPUT_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Inputs are JSON: {"input_data": [[...]]}, {"<input name>": [...]} or a nested array of finite numbers.',
+  },
+  INPUT_SHAPE: {
+    exit: EXIT.usage,
+    hint: "Match the model's declared inputs; `pocompute inspect <model>` lists their names and shapes.",
+  },
+  OPTION_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Run the command with --help to see the accepted values.',
+  },
+  CONFIG_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Fix the pocompute config file (pocompute.config.json or the "pocompute" key in package.json).',
+  },
+  SRS_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Pass a KZG SRS file made for BN254 with --srs, or omit --srs to use a dev SRS for local runs.',
+  },
+  SRS_UNAVAILABLE: {
+    exit: EXIT.engine,
+    hint: 'Pass --srs <file> with a downloaded SRS, or use --srs dev for an insecure local one.',
+  },
+  BUNDLE_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Pass a proof bundle written by `pocompute prove` (a JSON file); this one is unreadable or truncated.',
+  },
+  ARTIFACTS_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Recompile with `pocompute compile <model> --force`; the artifacts directory is incomplete or altered.',
+  },
+  SETTINGS_MISMATCH: {
+    exit: EXIT.usage,
+    hint: 'The settings and the verifying key come from different compilations; use one artifacts directory.',
+  },
+  PROOF_INVALID: {
+    exit: EXIT.invalid,
+    hint: 'The proof does not verify; it was altered or made for another model or key.',
+  },
+  KEY_MISMATCH: {
+    exit: EXIT.invalid,
+    hint: 'The bundle was made with another verifying key; verify against the key of the model that was claimed.',
+  },
+  CHAIN_INVALID: {
+    exit: EXIT.invalid,
+    hint: 'The training run does not link up; the named step was altered, removed or reordered.',
+  },
+  ENGINE_MISSING: {
+    exit: EXIT.engine,
+    hint: 'Run `pocompute engine install` (needs python3 ≥ 3.9 with venv), or set POCOMPUTE_PYTHON to an interpreter that has ezkl==21.0.0.',
+  },
+  ENGINE_INSTALL_FAILED: {
+    exit: EXIT.engine,
+    hint: 'pip could not install ezkl==21.0.0: check access to your Python package index (PIP_INDEX_URL), or set POCOMPUTE_PYTHON.',
+  },
+  ENGINE_FAILED: {
+    exit: EXIT.engine,
+    hint: 'EZKL reported an error; its own words are above. Re-run with POCOMPUTE_DEBUG=1 for its full log.',
+  },
+  SOLC_FAILED: {
+    exit: EXIT.engine,
+    hint: 'The Solidity compiler (npm solc 0.8.20) rejected the contract; its message is above.',
+  },
+  RPC_UNREACHABLE: {
+    exit: EXIT.chain,
+    hint: 'Check the --rpc URL and that the node is running; `pocompute chain` starts a local one.',
+  },
+  CHAIN_ID_MISMATCH: {
+    exit: EXIT.chain,
+    hint: 'The RPC serves another chain than the one expected; check --rpc and --chain-id.',
+  },
+  NO_CODE: {
+    exit: EXIT.chain,
+    hint: 'No contract at that address on this chain; deploy it first or check --rpc.',
+  },
   INSUFFICIENT_FUNDS: { exit: EXIT.chain, hint: 'Fund the sending account, or use another key.' },
-  TX_REVERTED: { exit: EXIT.chain, hint: 'The contract refused the call; the decoded reason is above.' },
-  VERIFIER_MISMATCH: { exit: EXIT.chain, hint: 'That verifier was deployed for another verifying key; deploy one for this model.' },
-  KEY_UNAVAILABLE: { exit: EXIT.usage, hint: 'Set POCOMPUTE_PRIVATE_KEY (or the variable named by --key-env), or pass --keystore <file>.' },
-  INTERNAL: { exit: EXIT.internal, hint: 'This is a bug in pocompute; please report it with the command you ran.' },
+  TX_REVERTED: {
+    exit: EXIT.chain,
+    hint: 'The contract refused the call; the decoded reason is above.',
+  },
+  VERIFIER_MISMATCH: {
+    exit: EXIT.chain,
+    hint: 'That verifier was deployed for another verifying key; deploy one for this model.',
+  },
+  KEY_UNAVAILABLE: {
+    exit: EXIT.usage,
+    hint: 'Set POCOMPUTE_PRIVATE_KEY (or the variable named by --key-env), or pass --keystore <file>.',
+  },
+  INTERNAL: {
+    exit: EXIT.internal,
+    hint: 'This is a bug in pocompute; please report it with the command you ran.',
+  },
 } as const satisfies Record<string, { exit: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

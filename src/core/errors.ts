@@ -23,7 +23,13 @@ export class PocomputeError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, hint: this.hint, exitCode: this.exitCode, ...(this.details ? { details: this.details } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      exitCode: this.exitCode,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 }
 
@@ -40,6 +46,9 @@ export function toPocomputeError(error: unknown, fallback: ErrorCode = 'INTERNAL
 
 /** Messages are one line: engines and compilers like to print paragraphs. */
 export function oneLine(text: string, max = 600): string {
-  const flat = text.replace(/\s*\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

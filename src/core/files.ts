@@ -7,7 +7,10 @@ import { PocomputeError } from './errors.js';
 /** Writes a file so that readers see either the old content or the whole new one, never a part. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
@@ -25,7 +28,10 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
  * Builds a directory under a temporary name and renames it into place when `build` succeeds,
  * so that a crash or kill mid-build never leaves a directory a later run would trust.
  */
-export async function buildDirAtomic<T>(finalDir: string, build: (tmpDir: string) => Promise<T>): Promise<T> {
+export async function buildDirAtomic<T>(
+  finalDir: string,
+  build: (tmpDir: string) => Promise<T>,
+): Promise<T> {
   const tmpDir = `${finalDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(tmpDir, { recursive: true });
   try {
@@ -51,22 +57,37 @@ export async function sha256File(path: string): Promise<string> {
 
 export function requireFile(path: string, what: string): string {
   const absolute = resolve(path);
-  if (!existsSync(absolute)) throw new PocomputeError('FILE_NOT_FOUND', `${what} not found: ${path}`);
+  if (!existsSync(absolute))
+    throw new PocomputeError('FILE_NOT_FOUND', `${what} not found: ${path}`);
   return absolute;
 }
 
-export async function readJsonFile(path: string, what: string, code: 'INPUT_INVALID' | 'BUNDLE_INVALID' | 'ARTIFACTS_INVALID' | 'CONFIG_INVALID' = 'INPUT_INVALID'): Promise<unknown> {
+export async function readJsonFile(
+  path: string,
+  what: string,
+  code:
+    | 'INPUT_INVALID'
+    | 'BUNDLE_INVALID'
+    | 'ARTIFACTS_INVALID'
+    | 'CONFIG_INVALID' = 'INPUT_INVALID',
+): Promise<unknown> {
   const text = await readFile(requireFile(path, what), 'utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new PocomputeError(code, `${what} is not valid JSON (${(error as Error).message}): ${path}`, { cause: error });
+    throw new PocomputeError(
+      code,
+      `${what} is not valid JSON (${(error as Error).message}): ${path}`,
+      { cause: error },
+    );
   }
 }
 
 /** Key-sorted JSON, so that hashes of options do not depend on property order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }

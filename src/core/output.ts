@@ -34,7 +34,9 @@ export class Reporter {
   /** Runs one phase, shows it (spinner or a line) and records how long it took, in ms. */
   async step<T>(label: string, work: () => Promise<T> | T, key = label): Promise<T> {
     const started = performance.now();
-    const spinner = this.interactive ? ora({ text: label, stream: this.stderr }).start() : undefined;
+    const spinner = this.interactive
+      ? ora({ text: label, stream: this.stderr }).start()
+      : undefined;
     try {
       const result = await work();
       const ms = performance.now() - started;
@@ -71,8 +73,11 @@ export class Reporter {
     if (this.json) {
       this.stdout.write(`${JSON.stringify({ ok: false, error: err.toJSON() }, jsonReplacer, 2)}\n`);
     } else {
-      this.stderr.write(`${this.c.red(`error ${err.code}:`)} ${err.message}\n${this.c.dim(`hint: ${err.hint}`)}\n`);
-      if (process.env.POCOMPUTE_DEBUG && err.cause) this.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+      this.stderr.write(
+        `${this.c.red(`error ${err.code}:`)} ${err.message}\n${this.c.dim(`hint: ${err.hint}`)}\n`,
+      );
+      if (process.env.POCOMPUTE_DEBUG && err.cause)
+        this.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
     }
     return err.exitCode;
   }
@@ -89,8 +94,15 @@ export function formatMs(ms: number): string {
 /** A plain aligned table for human output. */
 export function table(rows: (string | number)[][], header?: string[]): string {
   const all = header ? [header, ...rows] : rows;
-  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => stripAnsi(String(r[i] ?? '')).length))) ?? [];
-  const fmt = (r: (string | number)[]) => r.map((cell, i) => String(cell).padEnd(widths[i] + (String(cell).length - stripAnsi(String(cell)).length))).join('  ').trimEnd();
+  const widths =
+    all[0]?.map((_, i) => Math.max(...all.map((r) => stripAnsi(String(r[i] ?? '')).length))) ?? [];
+  const fmt = (r: (string | number)[]) =>
+    r
+      .map((cell, i) =>
+        String(cell).padEnd(widths[i] + (String(cell).length - stripAnsi(String(cell)).length)),
+      )
+      .join('  ')
+      .trimEnd();
   return all.map(fmt).join('\n');
 }
 

@@ -36,7 +36,12 @@ export async function runDemo(params: DemoParams = {}): Promise<DemoResult> {
     reporter: params.reporter,
   });
   const verify = () => verifyBundle({ bundle: bundlePath, artifacts });
-  const verification = params.reporter ? await params.reporter.step('Verifying the bundle (WASM, no Python)', verify, 'verify') : await verify();
-  const market = params.market === false || !verification.valid ? undefined : await runMarketDemo({ artifacts, fixture, reporter: params.reporter });
+  const verification = params.reporter
+    ? await params.reporter.step('Verifying the bundle (WASM, no Python)', verify, 'verify')
+    : await verify();
+  const market =
+    params.market === false || !verification.valid
+      ? undefined
+      : await runMarketDemo({ artifacts, fixture, reporter: params.reporter });
   return { bundlePath, bundle, verification, artifactsDir: artifacts.dir, market };
 }

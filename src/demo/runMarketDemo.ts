@@ -23,15 +23,30 @@ export interface MarketDemoResult {
 /** A chain context whose signer is one of anvil's dev accounts (the demo plays requester and worker). */
 function asDevAccount(chain: ChainContext, index: number): ChainContext {
   const account = chain.devAccounts[index];
-  if (!account) throw new PocomputeError('KEY_UNAVAILABLE', 'the market demo runs on the embedded or `pocompute chain` anvil only');
-  return { ...chain, signer: async () => ({ signer: new Wallet(account.privateKey, chain.provider), address: account.address, source: 'dev' }) };
+  if (!account)
+    throw new PocomputeError(
+      'KEY_UNAVAILABLE',
+      'the market demo runs on the embedded or `pocompute chain` anvil only',
+    );
+  return {
+    ...chain,
+    signer: async () => ({
+      signer: new Wallet(account.privateKey, chain.provider),
+      address: account.address,
+      source: 'dev',
+    }),
+  };
 }
 
 /**
  * The whole loop on the embedded chain: deploy the market, register the model (deploying its
  * verifier), post a task, and let a worker prove it, submit and get paid.
  */
-export async function runMarketDemo(params: { artifacts: Artifacts; fixture: string; reporter?: Reporter }): Promise<MarketDemoResult> {
+export async function runMarketDemo(params: {
+  artifacts: Artifacts;
+  fixture: string;
+  reporter?: Reporter;
+}): Promise<MarketDemoResult> {
   const { reporter } = params;
   const base = await openChain({ reporter });
   try {
@@ -39,10 +54,24 @@ export async function runMarketDemo(params: { artifacts: Artifacts; fixture: str
     const workerChain = asDevAccount(base, 1);
     const market = await deployMarket(requester, { reporter });
     const requesterMarket = await openMarket(requester, market.address, true);
-    const model = await registerModel({ chain: requester, market: requesterMarket, artifacts: params.artifacts, reporter });
+    const model = await registerModel({
+      chain: requester,
+      market: requesterMarket,
+      artifacts: params.artifacts,
+      reporter,
+    });
     const rewardEth = '0.05';
-    const post = () => postTask({ market: requesterMarket, modelId: model.modelId, input: fixturePath(params.fixture, 'input.json'), rewardEth, deadlineSeconds: 3600 });
-    const posted = reporter ? await reporter.step(`Posting a task (${rewardEth} ETH in escrow)`, post, 'post') : await post();
+    const post = () =>
+      postTask({
+        market: requesterMarket,
+        modelId: model.modelId,
+        input: fixturePath(params.fixture, 'input.json'),
+        rewardEth,
+        deadlineSeconds: 3600,
+      });
+    const posted = reporter
+      ? await reporter.step(`Posting a task (${rewardEth} ETH in escrow)`, post, 'post')
+      : await post();
 
     const workerMarket: Contract = await openMarket(workerChain, market.address, true);
     const { address: worker } = await workerChain.signer();
@@ -64,8 +93,14 @@ export async function runMarketDemo(params: { artifacts: Artifacts; fixture: str
         },
         stateFile: undefined,
       });
-    await (reporter ? reporter.step('Worker: claiming, proving, submitting', work, 'worker') : work());
-    if (!paid) throw new PocomputeError('TX_REVERTED', `the demo worker was not paid: ${JSON.stringify(failure)}`);
+    await (reporter
+      ? reporter.step('Worker: claiming, proving, submitting', work, 'worker')
+      : work());
+    if (!paid)
+      throw new PocomputeError(
+        'TX_REVERTED',
+        `the demo worker was not paid: ${JSON.stringify(failure)}`,
+      );
     const after = await base.provider.getBalance(worker);
     return {
       chain: { rpcUrl: base.rpcUrl, kind: base.kind, chainId: base.chainId.toString() },

@@ -17,38 +17,88 @@ export interface EnvironmentCheck {
 export async function checkEnvironment(): Promise<EnvironmentCheck[]> {
   const checks: EnvironmentCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
-  checks.push({ part: 'node', status: major >= 20 ? 'ok' : 'error', detail: process.version, hint: major >= 20 ? undefined : 'Install Node.js 20 or newer.' });
+  checks.push({
+    part: 'node',
+    status: major >= 20 ? 'ok' : 'error',
+    detail: process.version,
+    hint: major >= 20 ? undefined : 'Install Node.js 20 or newer.',
+  });
 
   const config = await resolveConfig();
   const venv = await inspectManagedVenv();
   if (config.python) {
-    checks.push({ part: 'python', status: 'ok', detail: `${config.python} (POCOMPUTE_PYTHON or config)` });
+    checks.push({
+      part: 'python',
+      status: 'ok',
+      detail: `${config.python} (POCOMPUTE_PYTHON or config)`,
+    });
   } else {
     checks.push({
       part: 'python',
       status: venv.state === 'ready' ? 'ok' : 'missing',
-      detail: venv.state === 'ready' ? `managed venv ${venv.path}` : `managed venv ${venv.state}${venv.detail ? `: ${venv.detail}` : ''}`,
-      hint: venv.state === 'ready' ? undefined : 'Run `pocompute engine install` (or any prove/compile installs it on first use).',
+      detail:
+        venv.state === 'ready'
+          ? `managed venv ${venv.path}`
+          : `managed venv ${venv.state}${venv.detail ? `: ${venv.detail}` : ''}`,
+      hint:
+        venv.state === 'ready'
+          ? undefined
+          : 'Run `pocompute engine install` (or any prove/compile installs it on first use).',
     });
   }
   if (config.python || venv.state === 'ready') {
     try {
       const engine = await getPythonEngine();
-      const [version] = (await engine.run([{ op: 'version' }])) as { ezkl: string; python: string }[];
-      checks.push({ part: 'ezkl (python)', status: version.ezkl === EZKL_VERSION ? 'ok' : 'error', detail: `ezkl ${version.ezkl} on Python ${version.python}`, hint: version.ezkl === EZKL_VERSION ? undefined : `pocompute needs ezkl==${EZKL_VERSION}.` });
+      const [version] = (await engine.run([{ op: 'version' }])) as {
+        ezkl: string;
+        python: string;
+      }[];
+      checks.push({
+        part: 'ezkl (python)',
+        status: version.ezkl === EZKL_VERSION ? 'ok' : 'error',
+        detail: `ezkl ${version.ezkl} on Python ${version.python}`,
+        hint: version.ezkl === EZKL_VERSION ? undefined : `pocompute needs ezkl==${EZKL_VERSION}.`,
+      });
     } catch (error) {
-      checks.push({ part: 'ezkl (python)', status: 'error', detail: (error as Error).message, hint: 'Run `pocompute engine install --force`.' });
+      checks.push({
+        part: 'ezkl (python)',
+        status: 'error',
+        detail: (error as Error).message,
+        hint: 'Run `pocompute engine install --force`.',
+      });
     }
   } else {
-    checks.push({ part: 'ezkl (python)', status: 'missing', detail: 'not installed', hint: 'Run `pocompute engine install`.' });
+    checks.push({
+      part: 'ezkl (python)',
+      status: 'missing',
+      detail: 'not installed',
+      hint: 'Run `pocompute engine install`.',
+    });
   }
   try {
     wasmEngine();
-    checks.push({ part: 'ezkl (wasm)', status: 'ok', detail: `@ezkljs/engine ${EZKL_VERSION} loads` });
+    checks.push({
+      part: 'ezkl (wasm)',
+      status: 'ok',
+      detail: `@ezkljs/engine ${EZKL_VERSION} loads`,
+    });
   } catch (error) {
-    checks.push({ part: 'ezkl (wasm)', status: 'error', detail: (error as Error).message, hint: 'Reinstall with `npm ci`.' });
+    checks.push({
+      part: 'ezkl (wasm)',
+      status: 'error',
+      detail: (error as Error).message,
+      hint: 'Reinstall with `npm ci`.',
+    });
   }
-  const srsFiles = existsSync(homePaths.srs()) ? readdirSync(homePaths.srs()).filter((f) => f.endsWith('.srs')) : [];
-  checks.push({ part: 'srs cache', status: 'ok', detail: srsFiles.length ? `${homePaths.srs()}: ${srsFiles.join(', ')}` : `${homePaths.srs()} (empty; SRS files are made or fetched on first compile)` });
+  const srsFiles = existsSync(homePaths.srs())
+    ? readdirSync(homePaths.srs()).filter((f) => f.endsWith('.srs'))
+    : [];
+  checks.push({
+    part: 'srs cache',
+    status: 'ok',
+    detail: srsFiles.length
+      ? `${homePaths.srs()}: ${srsFiles.join(', ')}`
+      : `${homePaths.srs()} (empty; SRS files are made or fetched on first compile)`,
+  });
   return checks;
 }

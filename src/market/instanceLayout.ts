@@ -4,13 +4,28 @@ import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
 import { dequantize, feltFromHexLE } from '../prover/felts.js';
 
 /** How many public instances are the model's inputs, and how many its outputs (the market's model layout). */
-export function instanceCounts(manifest: ArtifactsManifest): { numInputs: number; numOutputs: number } {
-  const count = (tensors: { size: number }[], visibility: string) => (visibility === 'public' ? tensors.reduce((a, t) => a + t.size, 0) : visibility === 'hashed' ? tensors.length : 0);
+export function instanceCounts(manifest: ArtifactsManifest): {
+  numInputs: number;
+  numOutputs: number;
+} {
+  const count = (tensors: { size: number }[], visibility: string) =>
+    visibility === 'public'
+      ? tensors.reduce((a, t) => a + t.size, 0)
+      : visibility === 'hashed'
+        ? tensors.length
+        : 0;
   const numInputs = count(manifest.model.inputs, manifest.options.inputVisibility);
   const numOutputs = count(manifest.model.outputs, manifest.options.outputVisibility);
-  if (numOutputs === 0) throw new PocomputeError('OPTION_INVALID', 'a market model needs public (or hashed) outputs: recompile with --output-visibility public');
+  if (numOutputs === 0)
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      'a market model needs public (or hashed) outputs: recompile with --output-visibility public',
+    );
   if (manifest.options.inputVisibility !== 'public') {
-    throw new PocomputeError('OPTION_INVALID', 'market tasks commit to the exact input values: compile the model with --input-visibility public');
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      'market tasks commit to the exact input values: compile the model with --input-visibility public',
+    );
   }
   return { numInputs, numOutputs };
 }
@@ -19,11 +34,25 @@ export function instanceCounts(manifest: ArtifactsManifest): { numInputs: number
  * Quantizes inputs exactly as EZKL does (its own floatToFelt, with the model's input scales and
  * types), giving the uint256 values the proof's input instances will hold.
  */
-export function quantizeInputs(values: number[][], manifest: ArtifactsManifest, inputTypes: string[]): bigint[] {
-  const ezkl = wasmEngine() as unknown as { floatToFelt(input: number, scale: number, type: string): Uint8ClampedArray };
+export function quantizeInputs(
+  values: number[][],
+  manifest: ArtifactsManifest,
+  inputTypes: string[],
+): bigint[] {
+  const ezkl = wasmEngine() as unknown as {
+    floatToFelt(input: number, scale: number, type: string): Uint8ClampedArray;
+  };
   return values.flatMap((tensor, i) =>
     tensor.map((x) => {
-      const felt = JSON.parse(new TextDecoder().decode(ezkl.floatToFelt(x, manifest.circuit.inputScales[i], (inputTypes[i] ?? 'F32').toLowerCase()))) as string;
+      const felt = JSON.parse(
+        new TextDecoder().decode(
+          ezkl.floatToFelt(
+            x,
+            manifest.circuit.inputScales[i],
+            (inputTypes[i] ?? 'F32').toLowerCase(),
+          ),
+        ),
+      ) as string;
       return feltFromHexLE(felt);
     }),
   );
@@ -35,7 +64,12 @@ export function dequantizeInputs(instances: bigint[], manifest: ArtifactsManifes
   return manifest.model.inputs.map((t, i) => {
     const slice = instances.slice(cursor, cursor + t.size);
     cursor += t.size;
-    return slice.map((v) => dequantize(v.toString(16).padStart(64, '0').match(/../g)!.reverse().join(''), manifest.circuit.inputScales[i]));
+    return slice.map((v) =>
+      dequantize(
+        v.toString(16).padStart(64, '0').match(/../g)!.reverse().join(''),
+        manifest.circuit.inputScales[i],
+      ),
+    );
   });
 }
 
@@ -44,6 +78,10 @@ export { clamped };
 
 /** A task's verified outputs as numbers, with the model's output scales. */
 export function dequantizeOutputs(outputs: bigint[], manifest: ArtifactsManifest): number[] {
-  const scales = manifest.model.outputs.flatMap((t, i) => Array<number>(t.size).fill(manifest.circuit.outputScales[i]));
-  return outputs.map((v, i) => dequantize(v.toString(16).padStart(64, '0').match(/../g)!.reverse().join(''), scales[i]));
+  const scales = manifest.model.outputs.flatMap((t, i) =>
+    Array<number>(t.size).fill(manifest.circuit.outputScales[i]),
+  );
+  return outputs.map((v, i) =>
+    dequantize(v.toString(16).padStart(64, '0').match(/../g)!.reverse().join(''), scales[i]),
+  );
 }

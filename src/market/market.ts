@@ -1,6 +1,17 @@
-import { Contract, parseEther, formatEther, type ContractTransactionResponse, type Signer } from 'ethers';
+import {
+  Contract,
+  parseEther,
+  formatEther,
+  type ContractTransactionResponse,
+  type Signer,
+} from 'ethers';
 import type { ChainContext } from '../chain/chainContext.js';
-import { deployContract, readDeployment, writeDeployment, type DeployedContract } from '../chain/deployments.js';
+import {
+  deployContract,
+  readDeployment,
+  writeDeployment,
+  type DeployedContract,
+} from '../chain/deployments.js';
 import { describeChainError, requireCode } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
@@ -19,31 +30,60 @@ export interface MarketDeployment extends DeployedContract {
 export const TASK_STATUS = ['none', 'open', 'done', 'refunded'] as const;
 
 /** Deploys the market contract and records it as the chain's default market. */
-export async function deployMarket(chain: ChainContext, options: { claimTtl?: number; reporter?: Reporter } = {}): Promise<MarketDeployment> {
+export async function deployMarket(
+  chain: ChainContext,
+  options: { claimTtl?: number; reporter?: Reporter } = {},
+): Promise<MarketDeployment> {
   const artifact = await marketArtifact();
   const { signer, address } = await chain.signer();
   const claimTtl = options.claimTtl ?? 600;
   const deploy = () => deployContract(signer, 'PocomputeMarket', artifact, [claimTtl]);
-  const deployed = options.reporter ? await options.reporter.step('Deploying PocomputeMarket', deploy, 'deployMarket') : await deploy();
-  const record: MarketDeployment = { ...deployed, chainId: chain.chainId.toString(), claimTtl, deployer: address, compilerVersion: artifact.compilerVersion };
+  const deployed = options.reporter
+    ? await options.reporter.step('Deploying PocomputeMarket', deploy, 'deployMarket')
+    : await deploy();
+  const record: MarketDeployment = {
+    ...deployed,
+    chainId: chain.chainId.toString(),
+    claimTtl,
+    deployer: address,
+    compilerVersion: artifact.compilerVersion,
+  };
   await writeDeployment(chain.networkKey, 'market', record);
   return record;
 }
 
 /** The market contract at `address`, or the one `market deploy` recorded for this chain. */
-export async function openMarket(chain: ChainContext, address?: string, withSigner = false): Promise<Contract> {
-  const target = address ?? (await readDeployment<MarketDeployment>(chain.networkKey, 'market'))?.address;
-  if (!target) throw new PocomputeError('NO_CODE', `no market recorded for chain ${chain.chainId}`, { hint: 'Deploy one with `pocompute market deploy`, or pass --market <address>.' });
+export async function openMarket(
+  chain: ChainContext,
+  address?: string,
+  withSigner = false,
+): Promise<Contract> {
+  const target =
+    address ?? (await readDeployment<MarketDeployment>(chain.networkKey, 'market'))?.address;
+  if (!target)
+    throw new PocomputeError('NO_CODE', `no market recorded for chain ${chain.chainId}`, {
+      hint: 'Deploy one with `pocompute market deploy`, or pass --market <address>.',
+    });
   await requireCode(chain.provider, target, 'market');
   const { abi } = await marketArtifact();
-  const runner: Signer | ChainContext['provider'] = withSigner ? (await chain.signer()).signer : chain.provider;
+  const runner: Signer | ChainContext['provider'] = withSigner
+    ? (await chain.signer()).signer
+    : chain.provider;
   return new Contract(target, abi, runner);
 }
 
 /** Sends a market transaction and waits for it; a revert is decoded with the market's ABI. */
-export async function sendMarketTx(market: Contract, method: string, args: unknown[], overrides: Record<string, unknown> = {}) {
+export async function sendMarketTx(
+  market: Contract,
+  method: string,
+  args: unknown[],
+  overrides: Record<string, unknown> = {},
+) {
   try {
-    const tx = (await market.getFunction(method)(...args, overrides)) as ContractTransactionResponse;
+    const tx = (await market.getFunction(method)(
+      ...args,
+      overrides,
+    )) as ContractTransactionResponse;
     const receipt = await tx.wait();
     if (!receipt) throw new Error('no receipt');
     return receipt;
@@ -61,16 +101,40 @@ export interface RegisteredModel {
 }
 
 /** Deploys (or reuses) the model's verifier and registers it on the market with its instance layout. */
-export async function registerModel(params: { chain: ChainContext; market: Contract; artifacts: Artifacts; metadataURI?: string; reporter?: Reporter }): Promise<RegisteredModel> {
+export async function registerModel(params: {
+  chain: ChainContext;
+  market: Contract;
+  artifacts: Artifacts;
+  metadataURI?: string;
+  reporter?: Reporter;
+}): Promise<RegisteredModel> {
   const { chain, market, artifacts, reporter } = params;
   const { numInputs, numOutputs } = instanceCounts(artifacts.manifest);
   const verifier = await deployVerifier({ artifacts, chain, reporter });
   const vkHash = `0x${artifacts.manifest.files['vk.key']}`;
   const register = () =>
-    sendMarketTx(market, 'registerModel', [verifier.verifier.address, verifier.vka?.address ?? '0x0000000000000000000000000000000000000000', vkHash, numInputs, numOutputs, params.metadataURI ?? `pocompute:${artifacts.manifest.model.name}#${artifacts.manifest.model.sha256}`]);
-  const receipt = reporter ? await reporter.step('Registering the model on the market', register, 'registerModel') : await register();
-  const event = receipt.logs.map((l) => market.interface.parseLog(l)).find((e) => e?.name === 'ModelRegistered');
-  return { modelId: event!.args.modelId.toString(), verifier, numInputs, numOutputs, gasUsed: receipt.gasUsed.toString() };
+    sendMarketTx(market, 'registerModel', [
+      verifier.verifier.address,
+      verifier.vka?.address ?? '0x0000000000000000000000000000000000000000',
+      vkHash,
+      numInputs,
+      numOutputs,
+      params.metadataURI ??
+        `pocompute:${artifacts.manifest.model.name}#${artifacts.manifest.model.sha256}`,
+    ]);
+  const receipt = reporter
+    ? await reporter.step('Registering the model on the market', register, 'registerModel')
+    : await register();
+  const event = receipt.logs
+    .map((l) => market.interface.parseLog(l))
+    .find((e) => e?.name === 'ModelRegistered');
+  return {
+    modelId: event!.args.modelId.toString(),
+    verifier,
+    numInputs,
+    numOutputs,
+    gasUsed: receipt.gasUsed.toString(),
+  };
 }
 
 export interface TaskView {
@@ -88,7 +152,10 @@ export interface TaskView {
   outputs: string[];
 }
 
-export async function readTask(market: Contract, taskId: bigint | number | string): Promise<TaskView> {
+export async function readTask(
+  market: Contract,
+  taskId: bigint | number | string,
+): Promise<TaskView> {
   let task;
   try {
     task = await market.getTask(BigInt(taskId));
@@ -123,6 +190,9 @@ export const parseReward = (eth: string): bigint => {
     if (wei <= 0n) throw new Error('not positive');
     return wei;
   } catch {
-    throw new PocomputeError('OPTION_INVALID', `--reward must be a positive amount of ETH, like 0.05 (got "${eth}")`);
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `--reward must be a positive amount of ETH, like 0.05 (got "${eth}")`,
+    );
   }
 };

@@ -20,9 +20,17 @@ export interface SubmitResult {
  * The claim is its own transaction, mined before the proof is revealed: that is what makes a proof
  * copied from the mempool worthless to anyone else.
  */
-export async function submitTaskProof(market: Contract, taskId: bigint | number | string, bundle: ProofBundle, worker: string): Promise<SubmitResult> {
+export async function submitTaskProof(
+  market: Contract,
+  taskId: bigint | number | string,
+  bundle: ProofBundle,
+  worker: string,
+): Promise<SubmitResult> {
   const task = await readTask(market, taskId);
-  if (task.status !== 'open') throw new PocomputeError('TX_REVERTED', `task ${taskId} is ${task.status}`, { hint: 'Only open tasks can be submitted; see `pocompute task show`.' });
+  if (task.status !== 'open')
+    throw new PocomputeError('TX_REVERTED', `task ${taskId} is ${task.status}`, {
+      hint: 'Only open tasks can be submitted; see `pocompute task show`.',
+    });
   let claim: { gasUsed: bigint; hash: string } | undefined;
   const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
   if (task.claimant.toLowerCase() !== worker.toLowerCase() || task.claimExpiry <= now) {
@@ -30,7 +38,20 @@ export async function submitTaskProof(market: Contract, taskId: bigint | number 
   }
   const vka = undefined; // the market holds the VKA address itself
   const calldata = encodeCalldata(bundle, vka);
-  const receipt = await sendMarketTx(market, 'submit', [BigInt(taskId), proofBytes(calldata), instancesAsUint256(bundle)]);
+  const receipt = await sendMarketTx(market, 'submit', [
+    BigInt(taskId),
+    proofBytes(calldata),
+    instancesAsUint256(bundle),
+  ]);
   const done = await readTask(market, taskId);
-  return { taskId: String(taskId), worker, claimGas: claim?.gasUsed.toString(), claimTxHash: claim?.hash, submitGas: receipt.gasUsed.toString(), txHash: receipt.hash, rewardEth: task.rewardEth, outputs: done.outputs };
+  return {
+    taskId: String(taskId),
+    worker,
+    claimGas: claim?.gasUsed.toString(),
+    claimTxHash: claim?.hash,
+    submitGas: receipt.gasUsed.toString(),
+    txHash: receipt.hash,
+    rewardEth: task.rewardEth,
+    outputs: done.outputs,
+  };
 }

@@ -13,7 +13,15 @@ import { readTask } from './market.js';
 import { submitTaskProof } from './submitTaskProof.js';
 
 export type WorkerEvent =
-  | { event: 'paid'; taskId: string; rewardEth: string; proveMs: number; submitGas: string; outputs: string[]; txHashes: string[] }
+  | {
+      event: 'paid';
+      taskId: string;
+      rewardEth: string;
+      proveMs: number;
+      submitGas: string;
+      outputs: string[];
+      txHashes: string[];
+    }
   | { event: 'skipped'; taskId: string; reason: string }
   | { event: 'failed'; taskId: string; code: string; reason: string }
   | { event: 'rpc-retry'; attempt: number; reason: string };
@@ -42,25 +50,40 @@ interface WorkerState {
  * Follows TaskPosted events from a remembered block, and for each task it can win: claims it, proves
  * it with the local engine and submits. Restarts resume where it stopped; no task is proved twice.
  */
-export async function runWorker(params: WorkerParams): Promise<{ paid: number; skipped: number; failed: number }> {
+export async function runWorker(
+  params: WorkerParams,
+): Promise<{ paid: number; skipped: number; failed: number }> {
   const { market, log, signal } = params;
   const marketAddress = await market.getAddress();
-  const stateFile = params.stateFile ?? join(homePaths.workers(), `${params.networkKey}-${marketAddress.slice(2, 10)}-${params.worker.slice(2, 10)}.json`);
-  const state: WorkerState = existsSync(stateFile) ? JSON.parse(await readFile(stateFile, 'utf8')) : { nextBlock: 0, handled: [] };
+  const stateFile =
+    params.stateFile ??
+    join(
+      homePaths.workers(),
+      `${params.networkKey}-${marketAddress.slice(2, 10)}-${params.worker.slice(2, 10)}.json`,
+    );
+  const state: WorkerState = existsSync(stateFile)
+    ? JSON.parse(await readFile(stateFile, 'utf8'))
+    : { nextBlock: 0, handled: [] };
   const totals = { paid: 0, skipped: 0, failed: 0 };
   let failures = 0;
   while (!signal.aborted) {
     try {
       const latest = await market.runner!.provider!.getBlockNumber();
       if (latest >= state.nextBlock) {
-        const events = await market.queryFilter(market.filters.TaskPosted(), state.nextBlock, latest);
+        const events = await market.queryFilter(
+          market.filters.TaskPosted(),
+          state.nextBlock,
+          latest,
+        );
         for (const event of events) {
           if (signal.aborted) break;
           const taskId = (event as unknown as { args: { taskId: bigint } }).args.taskId.toString();
           if (state.handled.includes(taskId)) continue;
           const outcome = await handleTask(params, taskId);
           log(outcome);
-          totals[outcome.event === 'paid' ? 'paid' : outcome.event === 'skipped' ? 'skipped' : 'failed']++;
+          totals[
+            outcome.event === 'paid' ? 'paid' : outcome.event === 'skipped' ? 'skipped' : 'failed'
+          ]++;
           state.handled.push(taskId);
           await writeJsonAtomic(stateFile, state);
         }
@@ -85,14 +108,24 @@ async function handleTask(params: WorkerParams, taskId: string): Promise<WorkerE
   try {
     const task = await readTask(market, taskId);
     const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
-    if (task.status !== 'open') return { event: 'skipped', taskId, reason: `already ${task.status}` };
+    if (task.status !== 'open')
+      return { event: 'skipped', taskId, reason: `already ${task.status}` };
     if (task.deadline <= now) return { event: 'skipped', taskId, reason: 'expired' };
-    if (task.claimant !== '0x0000000000000000000000000000000000000000' && task.claimant.toLowerCase() !== params.worker.toLowerCase() && task.claimExpiry > now) {
+    if (
+      task.claimant !== '0x0000000000000000000000000000000000000000' &&
+      task.claimant.toLowerCase() !== params.worker.toLowerCase() &&
+      task.claimExpiry > now
+    ) {
       return { event: 'skipped', taskId, reason: `claimed by ${task.claimant}` };
     }
     const model = await market.getModel(BigInt(task.modelId));
     const artifacts = await findArtifactsByVk(String(model.vkHash).slice(2), params.artifactsRoots);
-    if (!artifacts) return { event: 'skipped', taskId, reason: `unknown model ${task.modelId} (not compiled here)` };
+    if (!artifacts)
+      return {
+        event: 'skipped',
+        taskId,
+        reason: `unknown model ${task.modelId} (not compiled here)`,
+      };
     // Claim first: a lost race costs one failed claim, not a wasted proof.
     try {
       await market.getFunction('claim').staticCall(BigInt(taskId));
@@ -101,18 +134,35 @@ async function handleTask(params: WorkerParams, taskId: string): Promise<WorkerE
     }
     const claim = await market.getFunction('claim')(BigInt(taskId));
     const claimReceipt = await claim.wait().catch(() => undefined);
-    if (!claimReceipt || claimReceipt.status !== 1) return { event: 'skipped', taskId, reason: 'lost the claim race' };
+    if (!claimReceipt || claimReceipt.status !== 1)
+      return { event: 'skipped', taskId, reason: 'lost the claim race' };
     const claimTx: string = claimReceipt.hash;
 
-    const inputs = dequantizeInputs((await market.getTaskInputs(BigInt(taskId))) as bigint[], artifacts.manifest);
+    const inputs = dequantizeInputs(
+      (await market.getTaskInputs(BigInt(taskId))) as bigint[],
+      artifacts.manifest,
+    );
     const work = await mkdtemp(join(tmpdir(), 'pocompute-worker-'));
     try {
       await writeFile(join(work, 'input.json'), JSON.stringify({ input_data: inputs }));
       const started = performance.now();
-      const { bundle } = await proveInference({ target: artifacts.dir, input: join(work, 'input.json'), out: join(work, 'proof.json'), engine: params.engine });
+      const { bundle } = await proveInference({
+        target: artifacts.dir,
+        input: join(work, 'input.json'),
+        out: join(work, 'proof.json'),
+        engine: params.engine,
+      });
       const proveMs = Math.round(performance.now() - started);
       const result = await submitTaskProof(market, taskId, bundle, params.worker);
-      return { event: 'paid', taskId, rewardEth: result.rewardEth, proveMs, submitGas: result.submitGas, outputs: result.outputs, txHashes: [claimTx, result.txHash] };
+      return {
+        event: 'paid',
+        taskId,
+        rewardEth: result.rewardEth,
+        proveMs,
+        submitGas: result.submitGas,
+        outputs: result.outputs,
+        txHashes: [claimTx, result.txHash],
+      };
     } finally {
       await rm(work, { recursive: true, force: true });
     }

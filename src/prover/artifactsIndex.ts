@@ -7,15 +7,22 @@ import { openArtifacts, type Artifacts } from './artifacts.js';
 import { readFile } from 'node:fs/promises';
 
 /** Finds locally compiled artifacts whose verifying key has this sha256 (how a worker knows a model). */
-export async function findArtifactsByVk(vkSha256: string, extraRoots: string[] = []): Promise<Artifacts | undefined> {
+export async function findArtifactsByVk(
+  vkSha256: string,
+  extraRoots: string[] = [],
+): Promise<Artifacts | undefined> {
   const config = await resolveConfig();
-  const roots = [...extraRoots, config.artifactsDir, homePaths.artifacts()].filter((r): r is string => Boolean(r)).map((r) => resolve(r));
+  const roots = [...extraRoots, config.artifactsDir, homePaths.artifacts()]
+    .filter((r): r is string => Boolean(r))
+    .map((r) => resolve(r));
   for (const root of roots) {
     if (!existsSync(root)) continue;
     for (const name of await readdir(root)) {
       const manifestPath = join(root, name, 'manifest.json');
       if (name.includes('.tmp-') || !existsSync(manifestPath)) continue;
-      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { files?: Record<string, string> };
+      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+        files?: Record<string, string>;
+      };
       if (manifest.files?.['vk.key'] === vkSha256) return openArtifacts(join(root, name));
     }
   }

@@ -14,14 +14,28 @@ export type CompileOptions = z.infer<typeof compileOptionsSchema>;
 
 const tensorSchema = z.object({ name: z.string(), dims: z.array(z.number()), size: z.number() });
 
-export const ARTIFACT_FILES = ['model.onnx', 'calibration.json', 'settings.json', 'model.compiled', 'vk.key', 'pk.key', 'verifier.srs'] as const;
+export const ARTIFACT_FILES = [
+  'model.onnx',
+  'calibration.json',
+  'settings.json',
+  'model.compiled',
+  'vk.key',
+  'pk.key',
+  'verifier.srs',
+] as const;
 
 export const artifactsManifestSchema = z.object({
   format: z.literal('pocompute-artifacts@1'),
   key: z.string(),
   createdAt: z.string(),
   ezklVersion: z.string(),
-  model: z.object({ name: z.string(), sha256: z.string(), inputs: z.array(tensorSchema), outputs: z.array(tensorSchema), ops: z.array(z.string()) }),
+  model: z.object({
+    name: z.string(),
+    sha256: z.string(),
+    inputs: z.array(tensorSchema),
+    outputs: z.array(tensorSchema),
+    ops: z.array(z.string()),
+  }),
   options: compileOptionsSchema,
   circuit: z.object({
     logrows: z.number(),
@@ -30,7 +44,12 @@ export const artifactsManifestSchema = z.object({
     outputScales: z.array(z.number()),
     instanceShapes: z.array(z.array(z.number())),
   }),
-  srs: z.object({ origin: z.enum(['insecure-dev', 'file', 'public-download']), path: z.string(), sha256: z.string(), verifierSha256: z.string() }),
+  srs: z.object({
+    origin: z.enum(['insecure-dev', 'file', 'public-download']),
+    path: z.string(),
+    sha256: z.string(),
+    verifierSha256: z.string(),
+  }),
   files: z.record(z.string(), z.string()),
   timings: z.record(z.string(), z.number()),
 });

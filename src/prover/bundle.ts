@@ -23,8 +23,19 @@ export const proofBundleSchema = z.object({
   engine: z.enum(['native', 'wasm']),
   ezklVersion: z.string(),
   model: z.object({ name: z.string(), sha256: z.string() }),
-  artifacts: z.object({ key: z.string(), settingsSha256: z.string(), vkSha256: z.string(), compiledSha256: z.string(), logrows: z.number(), numRows: z.number() }),
-  srs: z.object({ origin: z.enum(['insecure-dev', 'file', 'public-download']), sha256: z.string(), verifierSha256: z.string() }),
+  artifacts: z.object({
+    key: z.string(),
+    settingsSha256: z.string(),
+    vkSha256: z.string(),
+    compiledSha256: z.string(),
+    logrows: z.number(),
+    numRows: z.number(),
+  }),
+  srs: z.object({
+    origin: z.enum(['insecure-dev', 'file', 'public-download']),
+    sha256: z.string(),
+    verifierSha256: z.string(),
+  }),
   options: compileOptionsSchema,
   /** EZKL settings.json, verifying key and k=0 verifier SRS (base64), so the bundle verifies anywhere. */
   settings: z.record(z.string(), z.unknown()),
@@ -33,17 +44,25 @@ export const proofBundleSchema = z.object({
   /** EZKL's proof JSON, unchanged. */
   proof: z.object({ instances: z.array(z.array(z.string())), proof: z.unknown() }).passthrough(),
   public: z.object({ inputs: z.array(publicTensorSchema), outputs: z.array(publicTensorSchema) }),
-  floatReference: z.object({ outputs: z.array(z.object({ name: z.string(), values: z.array(z.number()) })) }),
-  quantization: z.array(z.object({ name: z.string(), maxAbsError: z.number(), maxRelError: z.number() })),
+  floatReference: z.object({
+    outputs: z.array(z.object({ name: z.string(), values: z.array(z.number()) })),
+  }),
+  quantization: z.array(
+    z.object({ name: z.string(), maxAbsError: z.number(), maxRelError: z.number() }),
+  ),
   timings: z.record(z.string(), z.number()),
 });
 export type ProofBundle = z.infer<typeof proofBundleSchema>;
 
 /** EZKL's own proof.json (from its Python or CLI), which verify accepts together with --artifacts. */
-export const ezklProofSchema = z.object({ instances: z.array(z.array(z.string())), proof: z.unknown() }).passthrough();
+export const ezklProofSchema = z
+  .object({ instances: z.array(z.array(z.string())), proof: z.unknown() })
+  .passthrough();
 export type EzklProof = z.infer<typeof ezklProofSchema>;
 
-export type ProofFile = { kind: 'bundle'; bundle: ProofBundle } | { kind: 'ezkl-proof'; proof: EzklProof };
+export type ProofFile =
+  | { kind: 'bundle'; bundle: ProofBundle }
+  | { kind: 'ezkl-proof'; proof: EzklProof };
 
 /** Reads a pocompute bundle, or a bare EZKL proof (told apart by the bundle's "format" field). */
 export async function readProofFile(path: string): Promise<ProofFile> {
@@ -60,7 +79,11 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new PocomputeError('BUNDLE_INVALID', `${path} is not a proof bundle: truncated or not JSON (${(error as Error).message})`, { cause: error });
+    throw new PocomputeError(
+      'BUNDLE_INVALID',
+      `${path} is not a proof bundle: truncated or not JSON (${(error as Error).message})`,
+      { cause: error },
+    );
   }
 }
 
@@ -72,7 +95,10 @@ function parseBundle(raw: unknown, path: string): ProofBundle {
   const parsed = proofBundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PocomputeError('BUNDLE_INVALID', `${path} is not a pocompute proof bundle: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new PocomputeError(
+      'BUNDLE_INVALID',
+      `${path} is not a pocompute proof bundle: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }

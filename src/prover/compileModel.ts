@@ -2,11 +2,22 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
-import { buildDirAtomic, canonicalJson, sha256File, sha256Hex, writeJsonAtomic } from '../core/files.js';
+import {
+  buildDirAtomic,
+  canonicalJson,
+  sha256File,
+  sha256Hex,
+  writeJsonAtomic,
+} from '../core/files.js';
 import { homePaths } from '../core/paths.js';
 import type { Reporter } from '../core/output.js';
 import { isArtifactsDir, openArtifacts, type Artifacts } from './artifacts.js';
-import { ARTIFACT_FILES, compileOptionsSchema, type ArtifactsManifest, type CompileOptions } from './artifactsManifest.js';
+import {
+  ARTIFACT_FILES,
+  compileOptionsSchema,
+  type ArtifactsManifest,
+  type CompileOptions,
+} from './artifactsManifest.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 import { EZKL_VERSION } from './engine/version.js';
 import { loadInputs } from './inputs.js';
@@ -39,7 +50,14 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   await loadInputs(params.input, model.inputs); // wrong shapes fail here, before any EZKL work
   const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
-  const key = sha256Hex(canonicalJson({ model: model.sha256, options, srs: await srsIdentity(srsSpec), ezkl: EZKL_VERSION })).slice(0, 16);
+  const key = sha256Hex(
+    canonicalJson({
+      model: model.sha256,
+      options,
+      srs: await srsIdentity(srsSpec),
+      ezkl: EZKL_VERSION,
+    }),
+  ).slice(0, 16);
   const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
   const dir = join(root, `${artifactsName(params.model)}-${key}`);
 
@@ -52,7 +70,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   }
 
   const engine = await getPythonEngine(reporter);
-  const step = <T>(label: string, key: string, work: () => Promise<T>) => (reporter ? reporter.step(label, work, key) : work());
+  const step = <T>(label: string, key: string, work: () => Promise<T>) =>
+    reporter ? reporter.step(label, work, key) : work();
   const manifest = await buildDirAtomic(dir, async (tmp) => {
     const at = (file: string) => join(tmp, file);
     await copyFile(params.model, at('model.onnx'));
@@ -73,9 +92,27 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     await step('Generating, calibrating and compiling the circuit', 'compile', () =>
       timed('compile', () =>
         engine.run([
-          { op: 'gen_settings', args: { model: at('model.onnx'), settings: at('settings.json'), ...runArgs } },
-          { op: 'calibrate_settings', args: { data: at('calibration.json'), model: at('model.onnx'), settings: at('settings.json'), target: options.calibrationTarget } },
-          { op: 'compile_circuit', args: { model: at('model.onnx'), compiled: at('model.compiled'), settings: at('settings.json') } },
+          {
+            op: 'gen_settings',
+            args: { model: at('model.onnx'), settings: at('settings.json'), ...runArgs },
+          },
+          {
+            op: 'calibrate_settings',
+            args: {
+              data: at('calibration.json'),
+              model: at('model.onnx'),
+              settings: at('settings.json'),
+              target: options.calibrationTarget,
+            },
+          },
+          {
+            op: 'compile_circuit',
+            args: {
+              model: at('model.onnx'),
+              compiled: at('model.compiled'),
+              settings: at('settings.json'),
+            },
+          },
         ]),
       ),
     );
@@ -83,7 +120,19 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     const logrows: number = settings.run_args.logrows;
     const srs = await resolveSrs(srsSpec, logrows, reporter);
     await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
-      timed('setup', () => engine.run([{ op: 'setup', args: { compiled: at('model.compiled'), vk: at('vk.key'), pk: at('pk.key'), srs: srs.path } }])),
+      timed('setup', () =>
+        engine.run([
+          {
+            op: 'setup',
+            args: {
+              compiled: at('model.compiled'),
+              vk: at('vk.key'),
+              pk: at('pk.key'),
+              srs: srs.path,
+            },
+          },
+        ]),
+      ),
     );
     const verifierSrs = await verifierSrsFrom(srs.path);
     await writeFile(at('verifier.srs'), verifierSrs);
@@ -94,7 +143,13 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       key,
       createdAt: new Date().toISOString(),
       ezklVersion: EZKL_VERSION,
-      model: { name: basename(params.model), sha256: model.sha256, inputs: model.inputs, outputs: model.outputs, ops: model.ops },
+      model: {
+        name: basename(params.model),
+        sha256: model.sha256,
+        inputs: model.inputs,
+        outputs: model.outputs,
+        ops: model.ops,
+      },
       options,
       circuit: {
         logrows,
@@ -103,27 +158,45 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         outputScales: settings.model_output_scales,
         instanceShapes: settings.model_instance_shapes,
       },
-      srs: { origin: srs.origin, path: srs.path, sha256: srs.sha256, verifierSha256: sha256Hex(verifierSrs) },
+      srs: {
+        origin: srs.origin,
+        path: srs.path,
+        sha256: srs.sha256,
+        verifierSha256: sha256Hex(verifierSrs),
+      },
       files,
       timings,
     };
     await writeJsonAtomic(at('manifest.json'), manifest); // written last: its presence marks a complete build
     return manifest;
   });
-  if (manifest.srs.origin === 'insecure-dev') reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
+  if (manifest.srs.origin === 'insecure-dev')
+    reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
   return { dir, manifest, path: (file) => join(dir, file), cached: false };
 }
 
 /** A readable directory name: the model's file name, or its folder's when the file is just model.onnx. */
 function artifactsName(modelPath: string): string {
   const name = basename(modelPath).replace(/\.onnx$/i, '');
-  return (name === 'model' ? basename(dirname(resolve(modelPath))) : name).replace(/[^A-Za-z0-9_.-]/g, '_');
+  return (name === 'model' ? basename(dirname(resolve(modelPath))) : name).replace(
+    /[^A-Za-z0-9_.-]/g,
+    '_',
+  );
 }
 
 /** Accepts either a model (compiled if needed) or an artifacts directory. */
-export async function artifactsFor(target: string, params: Omit<CompileModelParams, 'model'>): Promise<CompileResult> {
+export async function artifactsFor(
+  target: string,
+  params: Omit<CompileModelParams, 'model'>,
+): Promise<CompileResult> {
   if (isArtifactsDir(target)) return { ...(await openArtifacts(target)), cached: true };
-  if (!target.toLowerCase().endsWith('.onnx') && !(await readFile(target).then(() => true, () => false))) {
+  if (
+    !target.toLowerCase().endsWith('.onnx') &&
+    !(await readFile(target).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new PocomputeError('FILE_NOT_FOUND', `not a model or an artifacts directory: ${target}`);
   }
   return compileModel({ ...params, model: target });

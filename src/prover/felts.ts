@@ -1,11 +1,13 @@
 /** BN254's scalar field modulus: EZKL's public instances are elements of this field. */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const BN254_R =
+  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** EZKL serialises a field element as 32 bytes little-endian hex (optionally 0x-prefixed). */
 export function feltFromHexLE(hex: string): bigint {
   const clean = hex.replace(/^0x/, '').padEnd(64, '0');
   let value = 0n;
-  for (let i = 62; i >= 0; i -= 2) value = (value << 8n) | BigInt(parseInt(clean.slice(i, i + 2), 16));
+  for (let i = 62; i >= 0; i -= 2)
+    value = (value << 8n) | BigInt(parseInt(clean.slice(i, i + 2), 16));
   return value;
 }
 

@@ -21,8 +21,16 @@ export async function loadInputs(path: string, declared: TensorInfo[]): Promise<
     raw = JSON.parse(text);
   } catch (error) {
     const special = text.match(/-?\b(NaN|Infinity)\b/);
-    if (special) throw new PocomputeError('INPUT_INVALID', `${path}: inputs must be finite numbers, found ${special[0]}`);
-    throw new PocomputeError('INPUT_INVALID', `${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    if (special)
+      throw new PocomputeError(
+        'INPUT_INVALID',
+        `${path}: inputs must be finite numbers, found ${special[0]}`,
+      );
+    throw new PocomputeError(
+      'INPUT_INVALID',
+      `${path} is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return parseInputs(raw, declared, path);
 }
@@ -45,7 +53,10 @@ export function parseInputs(raw: unknown, declared: TensorInfo[], source = 'inpu
 function splitPerInput(raw: unknown, declared: TensorInfo[], source: string): unknown[] {
   const names = declared.map((d) => d.name);
   const countError = (got: number) =>
-    new PocomputeError('INPUT_SHAPE', `${source}: ${got} input(s) given, the model expects ${declared.length} (${names.join(', ')})`);
+    new PocomputeError(
+      'INPUT_SHAPE',
+      `${source}: ${got} input(s) given, the model expects ${declared.length} (${names.join(', ')})`,
+    );
   if (Array.isArray(raw)) {
     if (declared.length === 1) return [raw];
     if (raw.length !== declared.length) throw countError(raw.length);
@@ -55,7 +66,8 @@ function splitPerInput(raw: unknown, declared: TensorInfo[], source: string): un
     const record = raw as Record<string, unknown>;
     if ('input_data' in record) {
       const data = record.input_data;
-      if (!Array.isArray(data)) throw new PocomputeError('INPUT_INVALID', `${source}: "input_data" must be an array`);
+      if (!Array.isArray(data))
+        throw new PocomputeError('INPUT_INVALID', `${source}: "input_data" must be an array`);
       if (data.length !== declared.length) throw countError(data.length);
       return data;
     }
@@ -77,8 +89,13 @@ function flattenNumbers(value: unknown, where: string): number[] {
   const out: number[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(walk);
-    if (typeof v !== 'number') throw new PocomputeError('INPUT_INVALID', `${where}: ${JSON.stringify(v)} is not a number`);
-    if (!Number.isFinite(v)) throw new PocomputeError('INPUT_INVALID', `${where}: inputs must be finite numbers, found ${v}`);
+    if (typeof v !== 'number')
+      throw new PocomputeError('INPUT_INVALID', `${where}: ${JSON.stringify(v)} is not a number`);
+    if (!Number.isFinite(v))
+      throw new PocomputeError(
+        'INPUT_INVALID',
+        `${where}: inputs must be finite numbers, found ${v}`,
+      );
     out.push(v);
   };
   walk(value);

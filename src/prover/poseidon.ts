@@ -8,7 +8,13 @@ interface PoseidonEngine {
 /** Quantizes floats exactly as EZKL does for an input of this scale and type (f32 by default). */
 export function toFelts(values: ArrayLike<number>, scale: number, type = 'f32'): string[] {
   const ezkl = wasmEngine() as unknown as PoseidonEngine;
-  return Array.from(values, (v) => JSON.parse(new TextDecoder().decode(ezkl.floatToFelt(v, scale, type.toLowerCase()))) as string);
+  return Array.from(
+    values,
+    (v) =>
+      JSON.parse(
+        new TextDecoder().decode(ezkl.floatToFelt(v, scale, type.toLowerCase())),
+      ) as string,
+  );
 }
 
 /**
@@ -17,6 +23,10 @@ export function toFelts(values: ArrayLike<number>, scale: number, type = 'f32'):
  */
 export function poseidonOfTensor(values: ArrayLike<number>, scale: number, type = 'f32'): string {
   const ezkl = wasmEngine() as unknown as PoseidonEngine;
-  const out = JSON.parse(new TextDecoder().decode(ezkl.poseidonHash(clamped(JSON.stringify(toFelts(values, scale, type)))))) as string[][];
+  const out = JSON.parse(
+    new TextDecoder().decode(
+      ezkl.poseidonHash(clamped(JSON.stringify(toFelts(values, scale, type)))),
+    ),
+  ) as string[][];
   return out[0][0];
 }

@@ -53,17 +53,28 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     timings[key] = Math.round(performance.now() - started);
     return result;
   };
-  const artifacts = await artifactsFor(params.target, { input: params.input, options: params.options, srs: params.srs, artifactsRoot: params.artifactsRoot, reporter });
+  const artifacts = await artifactsFor(params.target, {
+    input: params.input,
+    options: params.options,
+    srs: params.srs,
+    artifactsRoot: params.artifactsRoot,
+    reporter,
+  });
   const { manifest } = artifacts;
   const model = await inspectModel(artifacts.path('model.onnx'));
   const inputs = await loadInputs(params.input, model.inputs);
-  const float = await step('Running the float model (onnxruntime)', 'float', () => runFloatModel(model, inputs.values));
+  const float = await step('Running the float model (onnxruntime)', 'float', () =>
+    runFloatModel(model, inputs.values),
+  );
 
   const work = await mkdtemp(join(tmpdir(), 'pocompute-prove-'));
   try {
     const inputPath = join(work, 'input.json');
     await writeFile(inputPath, JSON.stringify(inputs.ezkl));
-    const { witness, proof } = engine === 'native' ? await proveNative(artifacts, inputPath, work, step) : await proveWasm(artifacts, inputs.ezkl, step);
+    const { witness, proof } =
+      engine === 'native'
+        ? await proveNative(artifacts, inputPath, work, step)
+        : await proveWasm(artifacts, inputs.ezkl, step);
 
     const claimed = publicValuesFromInstances(proof.instances[0] ?? [], {
       inputs: manifest.model.inputs,
@@ -74,8 +85,12 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     });
     // The witness holds every output, public or not: quantization error is measured on all of them.
     const witnessOutputs: string[][] = witness.outputs;
-    const outputs = manifest.model.outputs.map((_, i) => witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])));
-    const quantization = manifest.model.outputs.map((o, i) => quantizationError(o.name, outputs[i], float[i]));
+    const outputs = manifest.model.outputs.map((_, i) =>
+      witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])),
+    );
+    const quantization = manifest.model.outputs.map((o, i) =>
+      quantizationError(o.name, outputs[i], float[i]),
+    );
     const bundle: ProofBundle = {
       format: 'pocompute-proof@1',
       kind: 'inference',
@@ -84,7 +99,9 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       ...(await bundleKeyMaterial(artifacts)),
       proof,
       public: claimed,
-      floatReference: { outputs: manifest.model.outputs.map((o, i) => ({ name: o.name, values: float[i] })) },
+      floatReference: {
+        outputs: manifest.model.outputs.map((o, i) => ({ name: o.name, values: float[i] })),
+      },
       quantization,
       timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
     };
@@ -99,27 +116,66 @@ type Step = <T>(label: string, key: string, work: () => Promise<T>) => Promise<T
 type EzklProof = ProofBundle['proof'];
 type Witness = { outputs: string[][] };
 
-async function proveNative(artifacts: CompileResult, inputPath: string, work: string, step: Step): Promise<{ witness: Witness; proof: EzklProof }> {
+async function proveNative(
+  artifacts: CompileResult,
+  inputPath: string,
+  work: string,
+  step: Step,
+): Promise<{ witness: Witness; proof: EzklProof }> {
   const engine = await getPythonEngine();
   const witnessPath = join(work, 'witness.json');
   const proofPath = join(work, 'proof.json');
   await step('Generating the witness (native)', 'witness', () =>
-    engine.run([{ op: 'gen_witness', args: { data: inputPath, compiled: artifacts.path('model.compiled'), witness: witnessPath } }]),
+    engine.run([
+      {
+        op: 'gen_witness',
+        args: { data: inputPath, compiled: artifacts.path('model.compiled'), witness: witnessPath },
+      },
+    ]),
   );
   await step(`Proving (native EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`, 'prove', () =>
-    engine.run([{ op: 'prove', args: { witness: witnessPath, compiled: artifacts.path('model.compiled'), pk: artifacts.path('pk.key'), proof: proofPath, srs: artifacts.manifest.srs.path } }]),
+    engine.run([
+      {
+        op: 'prove',
+        args: {
+          witness: witnessPath,
+          compiled: artifacts.path('model.compiled'),
+          pk: artifacts.path('pk.key'),
+          proof: proofPath,
+          srs: artifacts.manifest.srs.path,
+        },
+      },
+    ]),
   );
-  return { witness: JSON.parse(await readFile(witnessPath, 'utf8')), proof: JSON.parse(await readFile(proofPath, 'utf8')) };
+  return {
+    witness: JSON.parse(await readFile(witnessPath, 'utf8')),
+    proof: JSON.parse(await readFile(proofPath, 'utf8')),
+  };
 }
 
-async function proveWasm(artifacts: CompileResult, input: unknown, step: Step): Promise<{ witness: Witness; proof: EzklProof }> {
+async function proveWasm(
+  artifacts: CompileResult,
+  input: unknown,
+  step: Step,
+): Promise<{ witness: Witness; proof: EzklProof }> {
   const ezkl = wasmEngine();
   const compiled = clamped(await readFile(artifacts.path('model.compiled')));
-  const witnessBytes = await step('Generating the witness (WASM)', 'witness', async () => wrapWasm('genWitness', () => ezkl.genWitness(compiled, clamped(JSON.stringify(input)))));
-  const proofBytes = await step(`Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`, 'prove', async () => {
-    const [pk, srs] = await Promise.all([readFile(artifacts.path('pk.key')), readFile(artifacts.manifest.srs.path)]);
-    return wrapWasm('prove', () => ezkl.prove(clamped(witnessBytes), clamped(pk), compiled, clamped(srs)));
-  });
+  const witnessBytes = await step('Generating the witness (WASM)', 'witness', async () =>
+    wrapWasm('genWitness', () => ezkl.genWitness(compiled, clamped(JSON.stringify(input)))),
+  );
+  const proofBytes = await step(
+    `Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`,
+    'prove',
+    async () => {
+      const [pk, srs] = await Promise.all([
+        readFile(artifacts.path('pk.key')),
+        readFile(artifacts.manifest.srs.path),
+      ]);
+      return wrapWasm('prove', () =>
+        ezkl.prove(clamped(witnessBytes), clamped(pk), compiled, clamped(srs)),
+      );
+    },
+  );
   const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
   return { witness: decode(witnessBytes), proof: decode(proofBytes) };
 }
@@ -128,6 +184,10 @@ function wrapWasm<T>(what: string, work: () => T): T {
   try {
     return work();
   } catch (error) {
-    throw new PocomputeError('ENGINE_FAILED', `EZKL (WASM) ${what} failed: ${String((error as Error)?.message ?? error)}`, { cause: error });
+    throw new PocomputeError(
+      'ENGINE_FAILED',
+      `EZKL (WASM) ${what} failed: ${String((error as Error)?.message ?? error)}`,
+      { cause: error },
+    );
   }
 }

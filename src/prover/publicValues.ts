@@ -16,9 +16,16 @@ export interface InstanceLayout {
  * public outputs, each flattened; a hashed tensor contributes one Poseidon hash felt. Verify uses
  * this to recompute what a bundle claims, so a bundle's stated outputs are never taken on trust.
  */
-export function publicValuesFromInstances(instances: string[], layout: InstanceLayout): { inputs: PublicTensor[]; outputs: PublicTensor[] } {
+export function publicValuesFromInstances(
+  instances: string[],
+  layout: InstanceLayout,
+): { inputs: PublicTensor[]; outputs: PublicTensor[] } {
   let cursor = 0;
-  const take = (tensors: TensorInfo[], scales: number[], visibility: CompileOptions['inputVisibility']): PublicTensor[] =>
+  const take = (
+    tensors: TensorInfo[],
+    scales: number[],
+    visibility: CompileOptions['inputVisibility'],
+  ): PublicTensor[] =>
     tensors.map((t, i) => {
       const base = { name: t.name, dims: t.dims, visibility };
       if (visibility === 'public') {
@@ -38,7 +45,11 @@ export function publicValuesFromInstances(instances: string[], layout: InstanceL
   return { inputs, outputs };
 }
 
-export function quantizationError(name: string, quantized: number[], float: number[]): { name: string; maxAbsError: number; maxRelError: number } {
+export function quantizationError(
+  name: string,
+  quantized: number[],
+  float: number[],
+): { name: string; maxAbsError: number; maxRelError: number } {
   let maxAbsError = 0;
   let maxRelError = 0;
   quantized.forEach((q, i) => {

@@ -43,9 +43,16 @@ export async function checkSrsFile(path: string, logrows: number): Promise<numbe
     const k = header.readUInt32LE(0);
     const { size } = await stat(path);
     if (k > 28 || size !== srsFileSize(k)) {
-      throw new PocomputeError('SRS_INVALID', `${path} is not a KZG SRS file (size ${size} does not match its header k=${k})`);
+      throw new PocomputeError(
+        'SRS_INVALID',
+        `${path} is not a KZG SRS file (size ${size} does not match its header k=${k})`,
+      );
     }
-    if (k < logrows) throw new PocomputeError('SRS_INVALID', `${path} holds 2^${k} points, the circuit needs 2^${logrows}`);
+    if (k < logrows)
+      throw new PocomputeError(
+        'SRS_INVALID',
+        `${path} holds 2^${k} points, the circuit needs 2^${logrows}`,
+      );
     return k;
   } finally {
     await handle.close();
@@ -59,7 +66,11 @@ function requireSrsFile(spec: string): string {
 }
 
 /** Finds or makes the SRS for a circuit of 2^logrows rows. Dev and downloaded ones are cached per k. */
-export async function resolveSrs(spec: SrsSpec, logrows: number, reporter?: Reporter): Promise<ResolvedSrs> {
+export async function resolveSrs(
+  spec: SrsSpec,
+  logrows: number,
+  reporter?: Reporter,
+): Promise<ResolvedSrs> {
   if (spec !== 'dev' && spec !== 'download') {
     const path = requireSrsFile(spec);
     await checkSrsFile(path, logrows);
@@ -72,17 +83,30 @@ export async function resolveSrs(spec: SrsSpec, logrows: number, reporter?: Repo
     const tmp = `${path}.tmp-${process.pid}`;
     const make = async () => {
       const engine = await getPythonEngine(reporter);
-      await engine.run(spec === 'dev' ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }] : [{ op: 'get_srs', args: { srs: tmp, logrows } }]).catch(async (error) => {
-        await rm(tmp, { force: true });
-        if (spec === 'download') {
-          throw new PocomputeError('SRS_UNAVAILABLE', `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`, { cause: error });
-        }
-        throw error;
-      });
+      await engine
+        .run(
+          spec === 'dev'
+            ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }]
+            : [{ op: 'get_srs', args: { srs: tmp, logrows } }],
+        )
+        .catch(async (error) => {
+          await rm(tmp, { force: true });
+          if (spec === 'download') {
+            throw new PocomputeError(
+              'SRS_UNAVAILABLE',
+              `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`,
+              { cause: error },
+            );
+          }
+          throw error;
+        });
       await checkSrsFile(tmp, logrows);
       await rename(tmp, path);
     };
-    const label = spec === 'dev' ? `Generating an insecure dev SRS (2^${logrows})` : `Downloading the public KZG SRS (2^${logrows})`;
+    const label =
+      spec === 'dev'
+        ? `Generating an insecure dev SRS (2^${logrows})`
+        : `Downloading the public KZG SRS (2^${logrows})`;
     if (reporter) await reporter.step(label, make, 'srs');
     else await make();
   } else {
@@ -101,8 +125,14 @@ export async function resolveSrs(spec: SrsSpec, logrows: number, reporter?: Repo
 export async function verifierSrsFrom(path: string): Promise<Uint8Array> {
   const full = await readFile(path);
   const k = full.readUInt32LE(0);
-  if (full.length !== srsFileSize(k)) throw new PocomputeError('SRS_INVALID', `${path} is not a KZG SRS file`);
+  if (full.length !== srsFileSize(k))
+    throw new PocomputeError('SRS_INVALID', `${path} is not a KZG SRS file`);
   const n = 2 ** k;
   const header = Buffer.alloc(4); // k = 0
-  return Buffer.concat([header, full.subarray(4, 4 + G1_BYTES), full.subarray(4 + n * G1_BYTES, 4 + n * G1_BYTES + G1_BYTES), full.subarray(full.length - G2_PAIR_BYTES)]);
+  return Buffer.concat([
+    header,
+    full.subarray(4, 4 + G1_BYTES),
+    full.subarray(4 + n * G1_BYTES, 4 + n * G1_BYTES + G1_BYTES),
+    full.subarray(full.length - G2_PAIR_BYTES),
+  ]);
 }

@@ -8,9 +8,16 @@ import { publicValuesFromInstances } from '../prover/publicValues.js';
  * Wraps a bare EZKL proof (made by EZKL's own Python or CLI from the same artifacts) as a bundle,
  * so it goes through the same checks. The public values are read from the proof itself.
  */
-export async function bundleFromEzklProof(proof: EzklProof, artifacts: Artifacts | undefined, path: string): Promise<ProofBundle> {
+export async function bundleFromEzklProof(
+  proof: EzklProof,
+  artifacts: Artifacts | undefined,
+  path: string,
+): Promise<ProofBundle> {
   if (!artifacts) {
-    throw new PocomputeError('USAGE', `${path} is a bare EZKL proof: pass --artifacts <dir> with the key, settings and SRS it was made with`);
+    throw new PocomputeError(
+      'USAGE',
+      `${path} is a bare EZKL proof: pass --artifacts <dir> with the key, settings and SRS it was made with`,
+    );
   }
   const m = artifacts.manifest;
   const values = publicValuesFromInstances(proof.instances[0] ?? [], {

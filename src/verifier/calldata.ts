@@ -4,8 +4,12 @@ import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
 import { feltToUint256 } from '../prover/felts.js';
 
 /** The verifier ABIs EZKL 21 emits: single contract, and reusable with a separate VKA address. */
-export const HALO2_VERIFIER_ABI = new Interface(['function verifyProof(bytes proof, uint256[] instances) returns (bool)']);
-export const HALO2_REUSABLE_ABI = new Interface(['function verifyProof(address vk, bytes proof, uint256[] instances) returns (bool)']);
+export const HALO2_VERIFIER_ABI = new Interface([
+  'function verifyProof(bytes proof, uint256[] instances) returns (bool)',
+]);
+export const HALO2_REUSABLE_ABI = new Interface([
+  'function verifyProof(address vk, bytes proof, uint256[] instances) returns (bool)',
+]);
 
 /**
  * Calldata for verifyProof, from EZKL's own encoder (the bytes Python's encode_evm_calldata writes);
@@ -14,7 +18,9 @@ export const HALO2_REUSABLE_ABI = new Interface(['function verifyProof(address v
 export function encodeCalldata(bundle: Pick<ProofBundle, 'proof'>, vka?: string): string {
   const proof = clamped(new TextEncoder().encode(JSON.stringify(bundle.proof)));
   // EZKL's WASM binding reads the VKA address as JSON: an array of its 20 bytes.
-  const vkAddress = vka ? new TextEncoder().encode(JSON.stringify(Array.from(getBytes(getAddress(vka))))) : undefined;
+  const vkAddress = vka
+    ? new TextEncoder().encode(JSON.stringify(Array.from(getBytes(getAddress(vka)))))
+    : undefined;
   return hexlify(wasmEngine().encodeVerifierCalldata(proof, vkAddress));
 }
 
@@ -25,6 +31,9 @@ export function instancesAsUint256(bundle: Pick<ProofBundle, 'proof'>): bigint[]
 
 /** The proof bytes the verifier takes (the `proof` argument of verifyProof). */
 export function proofBytes(calldata: string, vka?: string): string {
-  const decoded = (vka ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI).decodeFunctionData('verifyProof', calldata);
+  const decoded = (vka ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI).decodeFunctionData(
+    'verifyProof',
+    calldata,
+  );
   return vka ? decoded[1] : decoded[0];
 }

@@ -1,5 +1,13 @@
 import type { ChainContext } from '../chain/chainContext.js';
-import { deployContract, hasExpectedCode, listDeployments, readDeployment, recordStillHolds, writeDeployment, type DeployedContract } from '../chain/deployments.js';
+import {
+  deployContract,
+  hasExpectedCode,
+  listDeployments,
+  readDeployment,
+  recordStillHolds,
+  writeDeployment,
+  type DeployedContract,
+} from '../chain/deployments.js';
 import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import { emitEvmVerifier, type EvmVerifier, type VerifierLayout } from './emitEvmVerifier.js';
@@ -28,7 +36,8 @@ export interface DeployVerifierParams {
   reporter?: Reporter;
 }
 
-const recordName = (artifacts: Artifacts, layout: VerifierLayout) => `verifier-${artifacts.manifest.key}-${layout}`;
+const recordName = (artifacts: Artifacts, layout: VerifierLayout) =>
+  `verifier-${artifacts.manifest.key}-${layout}`;
 
 /**
  * Emits, compiles and deploys the verifier of compiled artifacts; records it per chain id. On a
@@ -40,13 +49,23 @@ export async function deployVerifier(params: DeployVerifierParams): Promise<Veri
   const name = recordName(artifacts, evm.layout);
   if (!params.force) {
     const existing = await readDeployment<VerifierDeployment>(chain.networkKey, name);
-    if (existing && (await stillDeployed(chain, existing, evm))) return { ...existing, reused: true };
+    if (existing && (await stillDeployed(chain, existing, evm)))
+      return { ...existing, reused: true };
   }
   const { signer, address } = await chain.signer();
-  const step = <T>(label: string, key: string, work: () => Promise<T>) => (reporter ? reporter.step(label, work, key) : work());
+  const step = <T>(label: string, key: string, work: () => Promise<T>) =>
+    reporter ? reporter.step(label, work, key) : work();
   const confirmations = params.confirmations ?? 1;
-  const vka = evm.vka ? await step('Deploying the verifying-key artifact (VKA)', 'deployVka', () => deployContract(signer, evm.vka!.name, evm.vka!, [], confirmations)) : undefined;
-  const verifier = await step(`Deploying ${evm.verifier.name} (${evm.verifier.runtimeSize} bytes)`, 'deployVerifier', () => deployContract(signer, evm.verifier.name, evm.verifier, [], confirmations));
+  const vka = evm.vka
+    ? await step('Deploying the verifying-key artifact (VKA)', 'deployVka', () =>
+        deployContract(signer, evm.vka!.name, evm.vka!, [], confirmations),
+      )
+    : undefined;
+  const verifier = await step(
+    `Deploying ${evm.verifier.name} (${evm.verifier.runtimeSize} bytes)`,
+    'deployVerifier',
+    () => deployContract(signer, evm.verifier.name, evm.verifier, [], confirmations),
+  );
   const record: VerifierDeployment = {
     chainId: chain.chainId.toString(),
     layout: evm.layout,
@@ -63,14 +82,28 @@ export async function deployVerifier(params: DeployVerifierParams): Promise<Veri
   return record;
 }
 
-async function stillDeployed(chain: ChainContext, record: VerifierDeployment, evm: EvmVerifier): Promise<boolean> {
-  const verifierOk = await hasExpectedCode(chain.provider, record.verifier.address, evm.verifier.deployedBytecode);
-  const vkaOk = !evm.vka || (record.vka !== undefined && (await hasExpectedCode(chain.provider, record.vka.address, evm.vka.deployedBytecode)));
+async function stillDeployed(
+  chain: ChainContext,
+  record: VerifierDeployment,
+  evm: EvmVerifier,
+): Promise<boolean> {
+  const verifierOk = await hasExpectedCode(
+    chain.provider,
+    record.verifier.address,
+    evm.verifier.deployedBytecode,
+  );
+  const vkaOk =
+    !evm.vka ||
+    (record.vka !== undefined &&
+      (await hasExpectedCode(chain.provider, record.vka.address, evm.vka.deployedBytecode)));
   return verifierOk && vkaOk;
 }
 
 /** Finds the deployment record of a verifier address on a chain, if pocompute deployed what is there now. */
-export async function findVerifierRecord(chain: ChainContext, address: string): Promise<VerifierDeployment | undefined> {
+export async function findVerifierRecord(
+  chain: ChainContext,
+  address: string,
+): Promise<VerifierDeployment | undefined> {
   const records = await listDeployments<VerifierDeployment>(chain.networkKey, 'verifier-');
   const record = records.find((r) => r.verifier.address.toLowerCase() === address.toLowerCase());
   return record && (await recordStillHolds(chain.provider, record.verifier)) ? record : undefined;

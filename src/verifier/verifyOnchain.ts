@@ -32,7 +32,10 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
   await requireCode(chain.provider, params.verifier, 'verifier');
   const record = await findVerifierRecord(chain, params.verifier);
   if (record && record.vkSha256 !== bundle.artifacts.vkSha256) {
-    throw new PocomputeError('VERIFIER_MISMATCH', `verifier ${params.verifier} was deployed for vk ${record.vkSha256.slice(0, 16)}…, this proof is for vk ${bundle.artifacts.vkSha256.slice(0, 16)}…`);
+    throw new PocomputeError(
+      'VERIFIER_MISMATCH',
+      `verifier ${params.verifier} was deployed for vk ${record.vkSha256.slice(0, 16)}…, this proof is for vk ${bundle.artifacts.vkSha256.slice(0, 16)}…`,
+    );
   }
   const vka = params.vka ?? record?.vka?.address;
   const data = encodeCalldata(bundle, vka);
@@ -48,11 +51,17 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
     return { ...base, valid: false, reason: reason.message };
   }
   if (!valid) return { ...base, valid: false, reason: 'verifyProof returned false' };
-  if (!params.send) return { ...base, valid: true, gas: (await chain.provider.estimateGas(tx)).toString() };
+  if (!params.send)
+    return { ...base, valid: true, gas: (await chain.provider.estimateGas(tx)).toString() };
   const { signer } = await chain.signer();
   try {
     const receipt = await (await signer.sendTransaction(tx)).wait();
-    return { ...base, valid: receipt?.status === 1, gas: receipt?.gasUsed.toString(), txHash: receipt?.hash };
+    return {
+      ...base,
+      valid: receipt?.status === 1,
+      gas: receipt?.gasUsed.toString(),
+      txHash: receipt?.hash,
+    };
   } catch (error) {
     throw describeChainError(error, abi);
   }

@@ -6,10 +6,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { compileModel } from '../../src/prover/compileModel.js';
 import type { ProveInferenceResult } from '../../src/prover/proveInference.js';
-import { compiledFixture, fixtureInput, fixtureModel, provedFixture, runCli, tempDir } from '../helpers/pocompute.js';
+import {
+  compiledFixture,
+  fixtureInput,
+  fixtureModel,
+  provedFixture,
+  runCli,
+  tempDir,
+} from '../helpers/pocompute.js';
 
 /** Every bad input gets one clear line, a hint and its documented exit code. */
-function expectCliError(result: Awaited<ReturnType<typeof runCli>>, code: string, exit: number): void {
+function expectCliError(
+  result: Awaited<ReturnType<typeof runCli>>,
+  code: string,
+  exit: number,
+): void {
   expect(result.code).toBe(exit);
   const error = result.json().error;
   expect(error.code).toBe(code);
@@ -21,11 +32,21 @@ describe('bad models and inputs', () => {
   it('rejects a file that is not ONNX', async () => {
     const dir = tempDir();
     await writeFile(join(dir, 'model.onnx'), 'this is not a protobuf at all');
-    expectCliError(await runCli(['compile', join(dir, 'model.onnx'), '--input', fixtureInput('mlp'), '--json']), 'ONNX_INVALID', 2);
+    expectCliError(
+      await runCli(['compile', join(dir, 'model.onnx'), '--input', fixtureInput('mlp'), '--json']),
+      'ONNX_INVALID',
+      2,
+    );
   });
 
   it("passes on EZKL's words when it cannot handle an op, naming the op", async () => {
-    const result = await runCli(['compile', fixtureModel('unsupported'), '--input', fixtureInput('unsupported'), '--json']);
+    const result = await runCli([
+      'compile',
+      fixtureModel('unsupported'),
+      '--input',
+      fixtureInput('unsupported'),
+      '--json',
+    ]);
     expectCliError(result, 'ONNX_UNSUPPORTED', 2);
     const { ops } = (await runCli(['inspect', fixtureModel('unsupported'), '--json'])).json();
     const exotic = ops.filter((op: string) => !['Gemm', 'Relu', 'MatMul', 'Add'].includes(op));
@@ -35,7 +56,11 @@ describe('bad models and inputs', () => {
   it('rejects the wrong number of inputs before any proving', async () => {
     const dir = tempDir();
     await writeFile(join(dir, 'in.json'), JSON.stringify({ input_data: [[0.1, 0.2, 0.3]] }));
-    expectCliError(await runCli(['prove', fixtureModel('two_input'), '--input', join(dir, 'in.json'), '--json']), 'INPUT_SHAPE', 2);
+    expectCliError(
+      await runCli(['prove', fixtureModel('two_input'), '--input', join(dir, 'in.json'), '--json']),
+      'INPUT_SHAPE',
+      2,
+    );
   });
 
   it('rejects an input of the wrong shape, in every accepted input form', async () => {
@@ -45,10 +70,20 @@ describe('bad models and inputs', () => {
     const name = (await runCli(['inspect', fixtureModel('mlp'), '--json'])).json().inputs[0].name;
     await writeFile(join(dir, 'c.json'), JSON.stringify({ [name]: [1, 2, 3, 4, 5] }));
     for (const file of ['b.json', 'c.json']) {
-      expectCliError(await runCli(['prove', fixtureModel('mlp'), '--input', join(dir, file), '--json']), 'INPUT_SHAPE', 2);
+      expectCliError(
+        await runCli(['prove', fixtureModel('mlp'), '--input', join(dir, file), '--json']),
+        'INPUT_SHAPE',
+        2,
+      );
     }
     // An unknown input name is a shape error too: it says which names the model has.
-    const unknown = await runCli(['prove', fixtureModel('mlp'), '--input', join(dir, 'a.json'), '--json']);
+    const unknown = await runCli([
+      'prove',
+      fixtureModel('mlp'),
+      '--input',
+      join(dir, 'a.json'),
+      '--json',
+    ]);
     if (name !== 'x') expectCliError(unknown, 'INPUT_SHAPE', 2);
   });
 
@@ -57,7 +92,13 @@ describe('bad models and inputs', () => {
     await writeFile(join(dir, 'nan.json'), '{"input_data": [[0.1, NaN, 0.3, 0.4]]}');
     await writeFile(join(dir, 'inf.json'), '{"input_data": [[0.1, 1e999, 0.3, 0.4]]}');
     for (const file of ['nan.json', 'inf.json']) {
-      const result = await runCli(['prove', fixtureModel('mlp'), '--input', join(dir, file), '--json']);
+      const result = await runCli([
+        'prove',
+        fixtureModel('mlp'),
+        '--input',
+        join(dir, file),
+        '--json',
+      ]);
       expectCliError(result, 'INPUT_INVALID', 2);
       expect(result.json().error.message).toMatch(/finite/);
     }
@@ -65,11 +106,33 @@ describe('bad models and inputs', () => {
 
   it('rejects a missing or corrupt SRS file', async () => {
     const dir = tempDir();
-    expectCliError(await runCli(['compile', fixtureModel('mlp'), '--input', fixtureInput('mlp'), '--srs', join(dir, 'nope.srs'), '--json']), 'SRS_INVALID', 2);
+    expectCliError(
+      await runCli([
+        'compile',
+        fixtureModel('mlp'),
+        '--input',
+        fixtureInput('mlp'),
+        '--srs',
+        join(dir, 'nope.srs'),
+        '--json',
+      ]),
+      'SRS_INVALID',
+      2,
+    );
     const artifacts = await compiledFixture('mlp');
     const full = await readFile(artifacts.manifest.srs.path);
     await writeFile(join(dir, 'truncated.srs'), full.subarray(0, full.length - 1000));
-    const result = await runCli(['compile', fixtureModel('mlp'), '--input', fixtureInput('mlp'), '--srs', join(dir, 'truncated.srs'), '--artifacts-dir', dir, '--json']);
+    const result = await runCli([
+      'compile',
+      fixtureModel('mlp'),
+      '--input',
+      fixtureInput('mlp'),
+      '--srs',
+      join(dir, 'truncated.srs'),
+      '--artifacts-dir',
+      dir,
+      '--json',
+    ]);
     expectCliError(result, 'SRS_INVALID', 2);
     expect(readdirSync(dir).filter((f) => f.startsWith('model-'))).toEqual([]);
   });
@@ -91,7 +154,7 @@ describe('bad proofs and keys', () => {
     dir = tempDir();
   });
 
-  it('accepts the untouched proof (exit 0), saying the key was the bundle\'s own', async () => {
+  it("accepts the untouched proof (exit 0), saying the key was the bundle's own", async () => {
     const result = await runCli(['verify', mlp.bundlePath, '--json']);
     expect(result.code).toBe(0);
     expect(result.json().keySource).toBe('bundled');
@@ -102,7 +165,11 @@ describe('bad proofs and keys', () => {
   it('rejects a truncated bundle as an input error (exit 2)', async () => {
     const text = await readFile(mlp.bundlePath, 'utf8');
     await writeFile(join(dir, 'truncated.proof'), text.slice(0, Math.floor(text.length / 2)));
-    expectCliError(await runCli(['verify', join(dir, 'truncated.proof'), '--json']), 'BUNDLE_INVALID', 2);
+    expectCliError(
+      await runCli(['verify', join(dir, 'truncated.proof'), '--json']),
+      'BUNDLE_INVALID',
+      2,
+    );
   });
 
   it('rejects a proof with one flipped proof byte (exit 1)', async () => {
@@ -110,7 +177,8 @@ describe('bad proofs and keys', () => {
       const hex: string = b.proof.hex_proof ?? '';
       const bytes: number[] = Array.isArray(b.proof.proof) ? b.proof.proof : [];
       if (bytes.length) bytes[100] = (bytes[100] + 1) % 256;
-      if (hex) b.proof.hex_proof = hex.slice(0, 202) + (hex[202] === '0' ? '1' : '0') + hex.slice(203);
+      if (hex)
+        b.proof.hex_proof = hex.slice(0, 202) + (hex[202] === '0' ? '1' : '0') + hex.slice(203);
     });
     const result = await runCli(['verify', path, '--artifacts', mlp.artifacts.dir, '--json']);
     expect(result.code).toBe(1);
@@ -139,38 +207,82 @@ describe('bad proofs and keys', () => {
 
   it("rejects a proof checked against another model's verifying key (exit 1)", async () => {
     const other = await compiledFixture('two_input');
-    const result = await runCli(['verify', mlp.bundlePath, '--vk', other.path('vk.key'), '--settings', mlp.artifacts.path('settings.json'), '--json']);
+    const result = await runCli([
+      'verify',
+      mlp.bundlePath,
+      '--vk',
+      other.path('vk.key'),
+      '--settings',
+      mlp.artifacts.path('settings.json'),
+      '--json',
+    ]);
     expect([1, 2]).toContain(result.code);
-    if (result.code === 1) expect(result.json().checks.find((c: any) => c.name === 'verifying key').ok).toBe(false);
+    if (result.code === 1)
+      expect(result.json().checks.find((c: any) => c.name === 'verifying key').ok).toBe(false);
     else expect(result.json().error.code).toBe('SETTINGS_MISMATCH');
-    const withArtifacts = await runCli(['verify', mlp.bundlePath, '--artifacts', other.dir, '--json']);
+    const withArtifacts = await runCli([
+      'verify',
+      mlp.bundlePath,
+      '--artifacts',
+      other.dir,
+      '--json',
+    ]);
     expect(withArtifacts.code).not.toBe(0);
   });
 
   it('rejects a settings file that does not match the verifying key (exit 2)', async () => {
     const cnn = await compiledFixture('cnn');
-    const result = await runCli(['verify', mlp.bundlePath, '--vk', mlp.artifacts.path('vk.key'), '--settings', cnn.path('settings.json'), '--json']);
+    const result = await runCli([
+      'verify',
+      mlp.bundlePath,
+      '--vk',
+      mlp.artifacts.path('vk.key'),
+      '--settings',
+      cnn.path('settings.json'),
+      '--json',
+    ]);
     expect(result.code).not.toBe(0);
     // An artifacts directory whose settings were swapped is caught by its manifest.
     const copy = join(dir, 'swapped');
     await cp(mlp.artifacts.dir, copy, { recursive: true });
     await copyFile(cnn.path('settings.json'), join(copy, 'settings.json'));
-    expectCliError(await runCli(['verify', mlp.bundlePath, '--artifacts', copy, '--json']), 'SETTINGS_MISMATCH', 2);
+    expectCliError(
+      await runCli(['verify', mlp.bundlePath, '--artifacts', copy, '--json']),
+      'SETTINGS_MISMATCH',
+      2,
+    );
   });
 });
 
 describe('a compile killed midway', () => {
   it('leaves no artifacts directory that a later run trusts', async () => {
     const root = tempDir();
-    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'pocompute.js'), 'compile', fixtureModel('mlp'), '--input', fixtureInput('mlp'), '--artifacts-dir', root, '--json'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(PACKAGE_ROOT, 'bin', 'pocompute.js'),
+        'compile',
+        fixtureModel('mlp'),
+        '--input',
+        fixtureInput('mlp'),
+        '--artifacts-dir',
+        root,
+        '--json',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     // Kill it once the build directory exists (EZKL is working in it).
     await waitFor(() => readdirSync(root).some((f) => f.includes('.tmp-')), 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     expect(readdirSync(root).filter((f) => !f.includes('.tmp-'))).toEqual([]);
-    const again = await compileModel({ model: fixtureModel('mlp'), input: fixtureInput('mlp'), artifactsRoot: root });
+    const again = await compileModel({
+      model: fixtureModel('mlp'),
+      input: fixtureInput('mlp'),
+      artifactsRoot: root,
+    });
     expect(again.cached).toBe(false);
     expect(existsSync(join(again.dir, 'manifest.json'))).toBe(true);
   });

@@ -19,7 +19,9 @@ describe('the managed EZKL engine', () => {
     expect(repaired.code).toBe(0);
     expect(existsSync(join(venvIn(home), 'pocompute-engine.json'))).toBe(true);
     const after = await runCli(['doctor', '--json'], { POCOMPUTE_HOME: home });
-    expect(after.json().checks.find((c: any) => c.part === 'ezkl (python)')).toMatchObject({ status: 'ok' });
+    expect(after.json().checks.find((c: any) => c.part === 'ezkl (python)')).toMatchObject({
+      status: 'ok',
+    });
   });
 
   it('says clearly when pip cannot reach a package index, and leaves no half-made venv', async () => {
@@ -41,7 +43,17 @@ describe('the managed EZKL engine', () => {
   });
 
   it('rejects a POCOMPUTE_PYTHON that cannot run EZKL, with a hint', async () => {
-    const result = await runCli(['compile', 'fixtures/mlp/model.onnx', '--input', 'fixtures/mlp/input.json', '--force', '--json'], { POCOMPUTE_PYTHON: '/nonexistent/python3' });
+    const result = await runCli(
+      [
+        'compile',
+        'fixtures/mlp/model.onnx',
+        '--input',
+        'fixtures/mlp/input.json',
+        '--force',
+        '--json',
+      ],
+      { POCOMPUTE_PYTHON: '/nonexistent/python3' },
+    );
     expect(result.code).toBe(3);
     expect(result.json().error.code).toBe('ENGINE_MISSING');
     expect(result.json().error.hint).toMatch(/POCOMPUTE_PYTHON|engine install/);

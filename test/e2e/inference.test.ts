@@ -10,12 +10,16 @@ describe.each(['mlp', 'cnn', 'two_input'])('fixture %s, real EZKL engine', (name
     const { bundle, bundlePath } = await provedFixture(name);
     expect(bundle.engine).toBe('native');
     const result = await verifyBundle({ bundle: bundlePath, artifacts: artifacts.dir });
-    expect(result.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'proof', ok: true })]));
+    expect(result.checks).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'proof', ok: true })]),
+    );
     expect(result.valid).toBe(true);
     expect(result.keySource).toBe('artifacts');
     // The proved outputs track the float model: quantization error is small and reported.
     for (const q of bundle.quantization) expect(q.maxAbsError).toBeLessThan(0.05);
-    expect(bundle.public.outputs[0].values?.length).toBe(bundle.floatReference.outputs[0].values.length);
+    expect(bundle.public.outputs[0].values?.length).toBe(
+      bundle.floatReference.outputs[0].values.length,
+    );
   });
 });
 

@@ -5,8 +5,8 @@ import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import { compiledFixture, fixtureInput, provedFixture, tempDir } from '../helpers/pocompute.js';
 
-describe('interoperability with EZKL\'s own Python API (same artifacts)', () => {
-  it('a proof made by pocompute\'s in-process WASM engine verifies with pocompute and with EZKL Python verify', async () => {
+describe("interoperability with EZKL's own Python API (same artifacts)", () => {
+  it("a proof made by pocompute's in-process WASM engine verifies with pocompute and with EZKL Python verify", async () => {
     const artifacts = await compiledFixture('mlp');
     const { bundle, bundlePath } = await provedFixture('mlp', 'wasm');
     expect(bundle.engine).toBe('wasm');
@@ -15,7 +15,15 @@ describe('interoperability with EZKL\'s own Python API (same artifacts)', () => 
     await writeFile(proofPath, JSON.stringify(bundle.proof));
     const engine = await getPythonEngine();
     const [ok] = await engine.run([
-      { op: 'verify', args: { proof: proofPath, settings: artifacts.path('settings.json'), vk: artifacts.path('vk.key'), srs: artifacts.manifest.srs.path } },
+      {
+        op: 'verify',
+        args: {
+          proof: proofPath,
+          settings: artifacts.path('settings.json'),
+          vk: artifacts.path('vk.key'),
+          srs: artifacts.manifest.srs.path,
+        },
+      },
     ]);
     expect(ok).toBe(true);
   });
@@ -25,10 +33,29 @@ describe('interoperability with EZKL\'s own Python API (same artifacts)', () => 
     const dir = tempDir();
     const engine = await getPythonEngine();
     await engine.run([
-      { op: 'gen_witness', args: { data: fixtureInput('two_input'), compiled: artifacts.path('model.compiled'), witness: join(dir, 'witness.json') } },
-      { op: 'prove', args: { witness: join(dir, 'witness.json'), compiled: artifacts.path('model.compiled'), pk: artifacts.path('pk.key'), proof: join(dir, 'proof.json'), srs: artifacts.manifest.srs.path } },
+      {
+        op: 'gen_witness',
+        args: {
+          data: fixtureInput('two_input'),
+          compiled: artifacts.path('model.compiled'),
+          witness: join(dir, 'witness.json'),
+        },
+      },
+      {
+        op: 'prove',
+        args: {
+          witness: join(dir, 'witness.json'),
+          compiled: artifacts.path('model.compiled'),
+          pk: artifacts.path('pk.key'),
+          proof: join(dir, 'proof.json'),
+          srs: artifacts.manifest.srs.path,
+        },
+      },
     ]);
-    const result = await verifyBundle({ bundle: join(dir, 'proof.json'), artifacts: artifacts.dir });
+    const result = await verifyBundle({
+      bundle: join(dir, 'proof.json'),
+      artifacts: artifacts.dir,
+    });
     expect(result.valid).toBe(true);
     expect(result.public.outputs[0].values?.length).toBe(2);
   });

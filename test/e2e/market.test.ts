@@ -14,7 +14,13 @@ import { proveInference } from '../../src/prover/proveInference.js';
 import { encodeCalldata, instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, deployTestContract, gasCost, marketAs } from '../helpers/market.js';
-import { compiledFixture, fixtureInput, provedFixture, runCli, tempDir } from '../helpers/pocompute.js';
+import {
+  compiledFixture,
+  fixtureInput,
+  provedFixture,
+  runCli,
+  tempDir,
+} from '../helpers/pocompute.js';
 
 const anvil = useAnvil();
 const ZERO = '0x0000000000000000000000000000000000000000';
@@ -31,8 +37,16 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
   const account = (i: number) => anvil().accounts[i];
   const balance = (address: string) => chain.provider.getBalance(address);
   const post = (overrides: Partial<Parameters<typeof postTask>[0]> = {}) =>
-    postTask({ market: requester, modelId: mlpModelId, input: fixtureInput('mlp'), rewardEth: '0.05', deadlineSeconds: 3600, ...overrides });
-  const submitRaw = (market: Contract, taskId: string, bundle: ProofBundle) => market.submit(BigInt(taskId), proofBytes(encodeCalldata(bundle)), instancesAsUint256(bundle));
+    postTask({
+      market: requester,
+      modelId: mlpModelId,
+      input: fixtureInput('mlp'),
+      rewardEth: '0.05',
+      deadlineSeconds: 3600,
+      ...overrides,
+    });
+  const submitRaw = (market: Contract, taskId: string, bundle: ProofBundle) =>
+    market.submit(BigInt(taskId), proofBytes(encodeCalldata(bundle)), instancesAsUint256(bundle));
 
   beforeAll(async () => {
     process.env.POCOMPUTE_PRIVATE_KEY = account(0).privateKey;
@@ -41,35 +55,69 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     requester = await marketAs(marketAddress, account(0).privateKey, chain.provider);
     worker = await marketAs(marketAddress, account(1).privateKey, chain.provider);
     attacker = await marketAs(marketAddress, account(2).privateKey, chain.provider);
-    mlpModelId = (await registerModel({ chain, market: requester, artifacts: await compiledFixture('mlp') })).modelId;
-    twoInputModelId = (await registerModel({ chain, market: requester, artifacts: await compiledFixture('two_input') })).modelId;
+    mlpModelId = (
+      await registerModel({ chain, market: requester, artifacts: await compiledFixture('mlp') })
+    ).modelId;
+    twoInputModelId = (
+      await registerModel({
+        chain,
+        market: requester,
+        artifacts: await compiledFixture('two_input'),
+      })
+    ).modelId;
     mlpProof = (await provedFixture('mlp')).bundle;
     return () => chain.close();
   });
 
   it('post → a running worker proves and submits → paid the reward minus gas; outputs on-chain; the consumer saw them', async () => {
-    const consumer = await deployTestContract('InferenceConsumerExample.sol', 'InferenceConsumerExample', account(0).privateKey, chain.provider, [marketAddress]);
+    const consumer = await deployTestContract(
+      'InferenceConsumerExample.sol',
+      'InferenceConsumerExample',
+      account(0).privateKey,
+      chain.provider,
+      [marketAddress],
+    );
     const { taskId } = await post({ consumer: await consumer.getAddress() });
     const before = await balance(account(1).address);
     const events: WorkerEvent[] = [];
     const controller = new AbortController();
     const stateFile = join(tempDir(), 'w.json');
-    const running = runWorker({ market: worker, worker: account(1).address, networkKey: chain.networkKey, signal: controller.signal, pollMs: 200, stateFile, log: (e) => {
-      events.push(e);
-      if (e.event === 'paid' || e.event === 'failed') controller.abort();
-    } });
+    const running = runWorker({
+      market: worker,
+      worker: account(1).address,
+      networkKey: chain.networkKey,
+      signal: controller.signal,
+      pollMs: 200,
+      stateFile,
+      log: (e) => {
+        events.push(e);
+        if (e.event === 'paid' || e.event === 'failed') controller.abort();
+      },
+    });
     const totals = await running;
     expect(totals.paid).toBe(1);
     // Restarted with the same state file, the worker resumes after the last block: nothing is proved twice.
     const again: WorkerEvent[] = [];
     const restart = new AbortController();
     setTimeout(() => restart.abort(), 1500);
-    expect(await runWorker({ market: worker, worker: account(1).address, networkKey: chain.networkKey, signal: restart.signal, pollMs: 200, stateFile, log: (e) => again.push(e) })).toEqual({ paid: 0, skipped: 0, failed: 0 });
+    expect(
+      await runWorker({
+        market: worker,
+        worker: account(1).address,
+        networkKey: chain.networkKey,
+        signal: restart.signal,
+        pollMs: 200,
+        stateFile,
+        log: (e) => again.push(e),
+      }),
+    ).toEqual({ paid: 0, skipped: 0, failed: 0 });
     expect(again).toEqual([]);
     const paid = events.find((e) => e.event === 'paid') as Extract<WorkerEvent, { event: 'paid' }>;
     expect(paid.taskId).toBe(taskId);
     const after = await balance(account(1).address);
-    expect(after - before).toBe(parseEther('0.05') - (await gasCost(chain.provider, paid.txHashes)));
+    expect(after - before).toBe(
+      parseEther('0.05') - (await gasCost(chain.provider, paid.txHashes)),
+    );
     // The outputs stored on-chain are exactly those the proof binds, and the consumer got them.
     const onchain = ((await requester.getTaskOutputs(BigInt(taskId))) as bigint[]).map(String);
     expect(onchain).toEqual(instancesAsUint256(mlpProof).slice(4).map(String));
@@ -83,7 +131,9 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     await submitTaskProof(worker, taskId, mlpProof, account(1).address);
     const marketBefore = await balance(marketAddress);
     await expect(submitRaw(worker, taskId, mlpProof)).rejects.toThrow(/TaskNotOpen|reverted/);
-    await expect(submitTaskProof(attacker, taskId, mlpProof, account(2).address)).rejects.toMatchObject({ code: 'TX_REVERTED' });
+    await expect(
+      submitTaskProof(attacker, taskId, mlpProof, account(2).address),
+    ).rejects.toMatchObject({ code: 'TX_REVERTED' });
     expect(await balance(marketAddress)).toBe(marketBefore);
   });
 
@@ -101,7 +151,11 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
   it('a valid proof for a different input earns nothing', async () => {
     const other = join(tempDir(), 'other.json');
     await writeFile(other, JSON.stringify({ input_data: [[0.9, -0.4, 0.2, 0.1]] }));
-    const { bundle } = await proveInference({ target: (await compiledFixture('mlp')).dir, input: other, out: join(tempDir(), 'other.proof') });
+    const { bundle } = await proveInference({
+      target: (await compiledFixture('mlp')).dir,
+      input: other,
+      out: join(tempDir(), 'other.proof'),
+    });
     const { taskId } = await post();
     await (await worker.claim(BigInt(taskId))).wait();
     await expect(submitRaw(worker, taskId, bundle)).rejects.toThrow(/InputMismatch|reverted/);
@@ -132,7 +186,13 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
   });
 
   it('no reentrancy through the consumer callback, and a reverting consumer does not block payment', async () => {
-    const reentrant = await deployTestContract('test/ReentrantConsumer.sol', 'ReentrantConsumer', account(0).privateKey, chain.provider, [marketAddress]);
+    const reentrant = await deployTestContract(
+      'test/ReentrantConsumer.sol',
+      'ReentrantConsumer',
+      account(0).privateKey,
+      chain.provider,
+      [marketAddress],
+    );
     const { taskId } = await post({ consumer: await reentrant.getAddress() });
     const marketBefore = await balance(marketAddress);
     await submitTaskProof(worker, taskId, mlpProof, account(1).address);
@@ -140,7 +200,12 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     expect(await reentrant.reentered()).toBe(false);
     expect(marketBefore - (await balance(marketAddress))).toBe(parseEther('0.05'));
 
-    const reverting = await deployTestContract('test/RevertingConsumer.sol', 'RevertingConsumer', account(0).privateKey, chain.provider);
+    const reverting = await deployTestContract(
+      'test/RevertingConsumer.sol',
+      'RevertingConsumer',
+      account(0).privateKey,
+      chain.provider,
+    );
     const second = await post({ consumer: await reverting.getAddress() });
     const before = await balance(marketAddress);
     await submitTaskProof(worker, second.taskId, mlpProof, account(1).address);
@@ -148,11 +213,23 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
   });
 
   it('no reentrancy through the payout: a worker contract cannot be paid twice', async () => {
-    const evil = await deployTestContract('test/ReentrantWorker.sol', 'ReentrantWorker', account(3).privateKey, chain.provider, [marketAddress]);
+    const evil = await deployTestContract(
+      'test/ReentrantWorker.sol',
+      'ReentrantWorker',
+      account(3).privateKey,
+      chain.provider,
+      [marketAddress],
+    );
     const { taskId } = await post();
     await (await evil.claim(BigInt(taskId))).wait();
     const marketBefore = await balance(marketAddress);
-    await (await evil.work(BigInt(taskId), proofBytes(encodeCalldata(mlpProof)), instancesAsUint256(mlpProof))).wait();
+    await (
+      await evil.work(
+        BigInt(taskId),
+        proofBytes(encodeCalldata(mlpProof)),
+        instancesAsUint256(mlpProof),
+      )
+    ).wait();
     expect(await evil.payments()).toBe(1n);
     expect(await evil.reentered()).toBe(false);
     expect(marketBefore - (await balance(marketAddress))).toBe(parseEther('0.05'));
@@ -163,7 +240,9 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     await expect(requester.refund(BigInt(taskId))).rejects.toThrow(/DeadlineNotPassed|reverted/);
     await expect(worker.cancel(BigInt(taskId))).rejects.toThrow(/NotRequester|reverted/);
     await advanceTime(chain.provider, 121);
-    await expect(submitTaskProof(worker, taskId, mlpProof, account(1).address)).rejects.toMatchObject({ code: 'TX_REVERTED' });
+    await expect(
+      submitTaskProof(worker, taskId, mlpProof, account(1).address),
+    ).rejects.toMatchObject({ code: 'TX_REVERTED' });
     const before = await balance(account(0).address);
     const receipt = await (await attacker.refund(BigInt(taskId))).wait(); // anyone may trigger it; the requester is paid
     expect((await balance(account(0).address)) - before).toBe(parseEther('0.05'));
@@ -175,25 +254,45 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     const start = Number(await requester.taskCount());
     for (let i = 0; i < 10; i++) await post({ rewardEth: '0.01' });
     const workers = [4, 5, 6].map((i) =>
-      spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'pocompute.js'), 'worker', '--rpc', anvil().rpcUrl, '--market', marketAddress, '--poll-ms', '300', '--json'], {
-        env: { ...process.env, POCOMPUTE_PRIVATE_KEY: account(i).privateKey },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+      spawn(
+        process.execPath,
+        [
+          join(PACKAGE_ROOT, 'bin', 'pocompute.js'),
+          'worker',
+          '--rpc',
+          anvil().rpcUrl,
+          '--market',
+          marketAddress,
+          '--poll-ms',
+          '300',
+          '--json',
+        ],
+        {
+          env: { ...process.env, POCOMPUTE_PRIVATE_KEY: account(i).privateKey },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
     );
-    const exits = workers.map((w) => new Promise<number | null>((resolve) => w.on('close', resolve)));
+    const exits = workers.map(
+      (w) => new Promise<number | null>((resolve) => w.on('close', resolve)),
+    );
     const lines: string[] = [];
     workers.forEach((w) => w.stdout.on('data', (c) => lines.push(...String(c).trim().split('\n'))));
     const deadline = Date.now() + 8 * 60_000;
     const openCount = async () => {
       let open = 0;
-      for (let id = start; id < start + 10; id++) if ((await requester.getTask(BigInt(id))).status === 1n) open++;
+      for (let id = start; id < start + 10; id++)
+        if ((await requester.getTask(BigInt(id))).status === 1n) open++;
       return open;
     };
-    while ((await openCount()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    while ((await openCount()) > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 1000));
     workers.forEach((w) => w.kill('SIGTERM'));
     expect(await Promise.all(exits)).toEqual([0, 0, 0]);
     const ids = Array.from({ length: 10 }, (_, i) => start + i);
-    const paidTo = await Promise.all(ids.map(async (id) => (await requester.getTask(BigInt(id))).worker as string));
+    const paidTo = await Promise.all(
+      ids.map(async (id) => (await requester.getTask(BigInt(id))).worker as string),
+    );
     expect(paidTo.every((w) => [4, 5, 6].some((i) => account(i).address === w))).toBe(true);
     const completed = await requester.queryFilter(requester.filters.TaskCompleted(), 0);
     const ours = completed.filter((e: any) => ids.includes(Number(e.args.taskId)));
@@ -211,17 +310,51 @@ describe('market CLI', () => {
     const market = (await runCli(['market', 'deploy', ...rpc], env)).json();
     expect(market.address).toMatch(/^0x/);
     const m = ['--market', market.address];
-    const model = (await runCli(['model', 'register', 'fixtures/mlp/model.onnx', ...m, ...rpc], env)).json();
+    const model = (
+      await runCli(['model', 'register', 'fixtures/mlp/model.onnx', ...m, ...rpc], env)
+    ).json();
     expect(model.modelId).toBe('0');
-    const posted = await runCli(['task', 'post', '--model', '0', '--input', 'fixtures/mlp/input.json', '--reward', '0.02', '--deadline', '30m', ...m, ...rpc], env);
+    const posted = await runCli(
+      [
+        'task',
+        'post',
+        '--model',
+        '0',
+        '--input',
+        'fixtures/mlp/input.json',
+        '--reward',
+        '0.02',
+        '--deadline',
+        '30m',
+        ...m,
+        ...rpc,
+      ],
+      env,
+    );
     expect(posted.code).toBe(0);
     const listed = (await runCli(['task', 'list', ...m, ...rpc], env)).json();
     expect(listed.tasks).toHaveLength(1);
     expect(listed.tasks[0]).toMatchObject({ status: 'open', rewardEth: '0.02' });
-    const badReward = await runCli(['task', 'post', '--model', '0', '--input', 'fixtures/mlp/input.json', '--reward', 'lots', ...m, ...rpc], env);
+    const badReward = await runCli(
+      [
+        'task',
+        'post',
+        '--model',
+        '0',
+        '--input',
+        'fixtures/mlp/input.json',
+        '--reward',
+        'lots',
+        ...m,
+        ...rpc,
+      ],
+      env,
+    );
     expect(badReward.json().error.code).toBe('OPTION_INVALID');
     // A revert is decoded to the contract's own error.
-    const notRequester = await runCli(['task', 'cancel', '0', ...m, ...rpc], { POCOMPUTE_PRIVATE_KEY: anvil().accounts[8].privateKey });
+    const notRequester = await runCli(['task', 'cancel', '0', ...m, ...rpc], {
+      POCOMPUTE_PRIVATE_KEY: anvil().accounts[8].privateKey,
+    });
     expect(notRequester.code).toBe(4);
     expect(notRequester.json().error).toMatchObject({ code: 'TX_REVERTED' });
     expect(notRequester.json().error.message).toContain('NotRequester');

@@ -16,7 +16,10 @@ import { compiledFixture, provedFixture, runCli, tempDir } from '../helpers/poco
 const anvil = useAnvil();
 
 /** A copy of a bundle with one edit, for tampering tests. */
-async function tamperedBundle(result: ProveInferenceResult, edit: (bundle: any) => void): Promise<any> {
+async function tamperedBundle(
+  result: ProveInferenceResult,
+  edit: (bundle: any) => void,
+): Promise<any> {
   const bundle = JSON.parse(await readFile(result.bundlePath, 'utf8'));
   edit(bundle);
   return bundle;
@@ -40,7 +43,9 @@ describe('deploy-verifier and on-chain verification on a real anvil', () => {
   it("deploys the MLP's single-contract verifier and records it", async () => {
     expect(deployment.layout).toBe('single');
     expect(deployment.verifier.runtimeSize).toBeLessThanOrEqual(24_576);
-    expect((await chain.provider.getCode(deployment.verifier.address)).length).toBeGreaterThan(2 * 1000);
+    expect((await chain.provider.getCode(deployment.verifier.address)).length).toBeGreaterThan(
+      2 * 1000,
+    );
     expect(deployment.vkSha256).toBe(mlp.manifest.files['vk.key']);
     expect(Number(deployment.verifier.gasUsed)).toBeGreaterThan(1_000_000);
   });
@@ -55,7 +60,11 @@ describe('deploy-verifier and on-chain verification on a real anvil', () => {
   });
 
   it('verifies a valid proof on-chain (eth_call) and reports its gas', async () => {
-    const result = await verifyOnchain({ bundle: proof.bundle, chain, verifier: deployment.verifier.address });
+    const result = await verifyOnchain({
+      bundle: proof.bundle,
+      chain,
+      verifier: deployment.verifier.address,
+    });
     expect(result.valid).toBe(true);
     expect(Number(result.gas)).toBeGreaterThan(100_000);
   });
@@ -63,26 +72,37 @@ describe('deploy-verifier and on-chain verification on a real anvil', () => {
   it('rejects the same proof with one public output changed', async () => {
     const bundle = await tamperedBundle(proof, (b) => {
       const instances: string[] = b.proof.instances[0];
-      instances[instances.length - 1] = (instances[instances.length - 1][0] === '0' ? '1' : '0') + instances[instances.length - 1].slice(1);
+      instances[instances.length - 1] =
+        (instances[instances.length - 1][0] === '0' ? '1' : '0') +
+        instances[instances.length - 1].slice(1);
     });
-    expect((await verifyOnchain({ bundle, chain, verifier: deployment.verifier.address })).valid).toBe(false);
+    expect(
+      (await verifyOnchain({ bundle, chain, verifier: deployment.verifier.address })).valid,
+    ).toBe(false);
   });
 
   it('rejects the same proof with one flipped proof byte', async () => {
     const bundle = await tamperedBundle(proof, (b) => {
       b.proof.proof[200] = (b.proof.proof[200] + 1) % 256;
     });
-    expect((await verifyOnchain({ bundle, chain, verifier: deployment.verifier.address })).valid).toBe(false);
+    expect(
+      (await verifyOnchain({ bundle, chain, verifier: deployment.verifier.address })).valid,
+    ).toBe(false);
   });
 
   it("rejects a proof of model B on model A's verifier", async () => {
     const other = await provedFixture('two_input');
     // pocompute knows the verifier's key from its record and refuses up front...
-    await expect(verifyOnchain({ bundle: other.bundle, chain, verifier: deployment.verifier.address })).rejects.toMatchObject({ code: 'VERIFIER_MISMATCH' });
+    await expect(
+      verifyOnchain({ bundle: other.bundle, chain, verifier: deployment.verifier.address }),
+    ).rejects.toMatchObject({ code: 'VERIFIER_MISMATCH' });
     // ...and the contract itself says no.
     const data = encodeCalldata(other.bundle);
     const answer = await chain.provider.call({ to: deployment.verifier.address, data }).then(
-      (hex) => new Interface(['function verifyProof(bytes,uint256[]) returns (bool)']).decodeFunctionResult('verifyProof', hex)[0],
+      (hex) =>
+        new Interface([
+          'function verifyProof(bytes,uint256[]) returns (bool)',
+        ]).decodeFunctionResult('verifyProof', hex)[0],
       () => false,
     );
     expect(answer).toBe(false);
@@ -93,23 +113,48 @@ describe('deploy-verifier and on-chain verification on a real anvil', () => {
     const iface = new Interface(abi);
     const ask = async (bundlePath: string) => {
       const { calldata } = (await runCli(['calldata', bundlePath, '--json'])).json();
-      return chain.provider.call({ to: deployment.verifier.address, data: calldata }).then((hex) => iface.decodeFunctionResult('verifyProof', hex)[0] as boolean, () => false);
+      return chain.provider.call({ to: deployment.verifier.address, data: calldata }).then(
+        (hex) => iface.decodeFunctionResult('verifyProof', hex)[0] as boolean,
+        () => false,
+      );
     };
     expect(await ask(proof.bundlePath)).toBe(true);
     const bad = join(tempDir(), 'bad.proof');
-    await writeFile(bad, JSON.stringify(await tamperedBundle(proof, (b) => (b.proof.proof[300] = (b.proof.proof[300] + 7) % 256))));
+    await writeFile(
+      bad,
+      JSON.stringify(
+        await tamperedBundle(proof, (b) => (b.proof.proof[300] = (b.proof.proof[300] + 7) % 256)),
+      ),
+    );
     expect(await ask(bad)).toBe(false);
   });
 
   it("encodes the same calldata bytes as EZKL's Python encode_evm_calldata", async () => {
     const dir = tempDir();
     await writeFile(join(dir, 'proof.json'), JSON.stringify(proof.bundle.proof));
-    const [bytes] = (await (await getPythonEngine()).run([{ op: 'encode_evm_calldata', args: { proof: join(dir, 'proof.json'), calldata: join(dir, 'calldata.bin') } }])) as number[][];
+    const [bytes] = (await (
+      await getPythonEngine()
+    ).run([
+      {
+        op: 'encode_evm_calldata',
+        args: { proof: join(dir, 'proof.json'), calldata: join(dir, 'calldata.bin') },
+      },
+    ])) as number[][];
     expect(encodeCalldata(proof.bundle)).toBe(hexlify(Uint8Array.from(bytes)));
   });
 
   it('verify --onchain --send (CLI) sends a transaction and reports the gas used', async () => {
-    const result = await runCli(['verify', proof.bundlePath, '--onchain', '--verifier', deployment.verifier.address, '--send', '--rpc', anvil().rpcUrl, '--json']);
+    const result = await runCli([
+      'verify',
+      proof.bundlePath,
+      '--onchain',
+      '--verifier',
+      deployment.verifier.address,
+      '--send',
+      '--rpc',
+      anvil().rpcUrl,
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     expect(result.json()).toMatchObject({ valid: true });
     expect(Number(result.json().gas)).toBeGreaterThan(100_000);
@@ -125,44 +170,89 @@ describe('deploy-verifier and on-chain verification on a real anvil', () => {
     expect(reusable.reason).toMatch(/EIP-170/);
     expect(reusable.vka?.address).toMatch(/^0x/);
     const wideProof = await provedFixture('wide');
-    expect((await verifyOnchain({ bundle: wideProof.bundle, chain, verifier: reusable.verifier.address })).valid).toBe(true);
-    const bad = await tamperedBundle(wideProof, (b) => (b.proof.proof[128] = (b.proof.proof[128] + 1) % 256));
-    expect((await verifyOnchain({ bundle: bad, chain, verifier: reusable.verifier.address })).valid).toBe(false);
+    expect(
+      (
+        await verifyOnchain({
+          bundle: wideProof.bundle,
+          chain,
+          verifier: reusable.verifier.address,
+        })
+      ).valid,
+    ).toBe(true);
+    const bad = await tamperedBundle(
+      wideProof,
+      (b) => (b.proof.proof[128] = (b.proof.proof[128] + 1) % 256),
+    );
+    expect(
+      (await verifyOnchain({ bundle: bad, chain, verifier: reusable.verifier.address })).valid,
+    ).toBe(false);
   });
 });
 
 describe('chain errors (CLI)', () => {
   it('an unreachable RPC: retries, then RPC_UNREACHABLE (exit 4) with a hint', async () => {
-    const result = await runCli(['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', 'http://127.0.0.1:1', '--json']);
+    const result = await runCli([
+      'deploy-verifier',
+      'fixtures/mlp/model.onnx',
+      '--rpc',
+      'http://127.0.0.1:1',
+      '--json',
+    ]);
     expect(result.code).toBe(4);
     expect(result.json().error).toMatchObject({ code: 'RPC_UNREACHABLE' });
     expect(result.json().error.message).toMatch(/after 5 attempts/);
   });
 
   it('the wrong chain id: CHAIN_ID_MISMATCH', async () => {
-    const result = await runCli(['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--chain-id', '1', '--json']);
+    const result = await runCli([
+      'deploy-verifier',
+      'fixtures/mlp/model.onnx',
+      '--rpc',
+      anvil().rpcUrl,
+      '--chain-id',
+      '1',
+      '--json',
+    ]);
     expect(result.json().error).toMatchObject({ code: 'CHAIN_ID_MISMATCH' });
   });
 
   it('no code at the verifier address: NO_CODE', async () => {
     const { bundlePath } = await provedFixture('mlp');
-    const result = await runCli(['verify', bundlePath, '--onchain', '--verifier', anvil().accounts[5].address, '--rpc', anvil().rpcUrl, '--json']);
+    const result = await runCli([
+      'verify',
+      bundlePath,
+      '--onchain',
+      '--verifier',
+      anvil().accounts[5].address,
+      '--rpc',
+      anvil().rpcUrl,
+      '--json',
+    ]);
     expect(result.json().error).toMatchObject({ code: 'NO_CODE' });
     expect(result.code).toBe(4);
   });
 
   it('insufficient funds: INSUFFICIENT_FUNDS, and the key never appears in the output', async () => {
     const poor = Wallet.createRandom().privateKey;
-    const result = await runCli(['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--force', '--json'], { POCOMPUTE_PRIVATE_KEY: poor });
+    const result = await runCli(
+      ['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--force', '--json'],
+      { POCOMPUTE_PRIVATE_KEY: poor },
+    );
     expect(result.json().error).toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     expect(result.stdout + result.stderr).not.toContain(poor.slice(2));
   });
 
   it('a missing key on an external RPC: KEY_UNAVAILABLE (exit 2), a malformed one is not echoed', async () => {
-    const missing = await runCli(['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--force', '--json'], { POCOMPUTE_PRIVATE_KEY: '' });
+    const missing = await runCli(
+      ['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--force', '--json'],
+      { POCOMPUTE_PRIVATE_KEY: '' },
+    );
     expect(missing.json().error).toMatchObject({ code: 'KEY_UNAVAILABLE', exitCode: 2 });
     const secret = '0xdeadbeefnotakey1234567890';
-    const malformed = await runCli(['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--force', '--json'], { POCOMPUTE_PRIVATE_KEY: secret });
+    const malformed = await runCli(
+      ['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--force', '--json'],
+      { POCOMPUTE_PRIVATE_KEY: secret },
+    );
     expect(malformed.json().error.code).toBe('KEY_UNAVAILABLE');
     expect(malformed.stdout + malformed.stderr).not.toContain('deadbeef');
   });

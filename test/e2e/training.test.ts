@@ -9,7 +9,13 @@ import { verifyRun } from '../../src/prover/training/verifyRun.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import { fixtureInput, fixtureModel, runCli, tempDir } from '../helpers/pocompute.js';
 
-const options = { data: 'fixtures/mlp/train.json', trainable: 'head' as const, loss: 'mse' as const, lr: 0.05, batch: 8 };
+const options = {
+  data: 'fixtures/mlp/train.json',
+  trainable: 'head' as const,
+  loss: 'mse' as const,
+  lr: 0.05,
+  batch: 8,
+};
 
 describe('provable fine-tuning with the real engine', () => {
   let run: string;
@@ -51,8 +57,14 @@ describe('provable fine-tuning with the real engine', () => {
     const out = join(tempDir(), 'ft1.onnx');
     await exportRun(run, out);
     expect((await verifyRun(run, { exported: out })).valid).toBe(true);
-    const proved = await proveInference({ target: out, input: fixtureInput('mlp'), out: join(tempDir(), 'ft1.proof') });
-    expect((await verifyBundle({ bundle: proved.bundlePath, artifacts: proved.artifacts.dir })).valid).toBe(true);
+    const proved = await proveInference({
+      target: out,
+      input: fixtureInput('mlp'),
+      out: join(tempDir(), 'ft1.proof'),
+    });
+    expect(
+      (await verifyBundle({ bundle: proved.bundlePath, artifacts: proved.artifacts.dir })).valid,
+    ).toBe(true);
     // And the base model is not a valid export of this run.
     expect((await verifyRun(run, { exported: fixtureModel('mlp') })).valid).toBe(false);
   });
@@ -64,25 +76,45 @@ describe('provable fine-tuning with the real engine', () => {
   });
 
   it('reordered steps break the run, naming the step', async () => {
-    const result = await tampered((_, m) => void ([m.steps[1], m.steps[2]] = [m.steps[2], m.steps[1]]));
+    const result = await tampered(
+      (_, m) => void ([m.steps[1], m.steps[2]] = [m.steps[2], m.steps[1]]),
+    );
     expect(result.failure).toMatch(/^step 1 .*(reordered|does not continue step 0)/);
   });
 
   it('a weight changed between steps breaks the run at the step that used it', async () => {
     // Step 1 proved again, honestly, but from step 0's output with one weight altered.
     const result = await tampered(async (dir) => {
-      const weights = JSON.parse(await readFile(join(dir, 'steps/0/weights-out.json'), 'utf8')) as number[][];
+      const weights = JSON.parse(
+        await readFile(join(dir, 'steps/0/weights-out.json'), 'utf8'),
+      ) as number[][];
       weights[0][0] += 0.25;
       const batch = JSON.parse(await readFile(join(dir, 'steps/1/batch.json'), 'utf8'));
-      await writeFile(join(dir, 'steps/1/input.json'), JSON.stringify({ input_data: [...weights, batch.features.flat(), batch.labels.flat()] }));
-      const { artifacts } = JSON.parse(await readFile(join(dir, 'steps/1/proof.json'), 'utf8')) as { artifacts: { key: string } };
+      await writeFile(
+        join(dir, 'steps/1/input.json'),
+        JSON.stringify({ input_data: [...weights, batch.features.flat(), batch.labels.flat()] }),
+      );
+      const { artifacts } = JSON.parse(await readFile(join(dir, 'steps/1/proof.json'), 'utf8')) as {
+        artifacts: { key: string };
+      };
       expect(artifacts.key).toBe(manifest.stepModel.artifactsKey); // re-proved with the same circuit and key
-      await proveInference({ target: join(dir, 'step.onnx'), input: join(dir, 'steps/1/input.json'), out: join(dir, 'steps/1/proof.json'), options: { inputVisibility: 'hashed', outputVisibility: 'hashed', paramVisibility: 'fixed' } });
+      await proveInference({
+        target: join(dir, 'step.onnx'),
+        input: join(dir, 'steps/1/input.json'),
+        out: join(dir, 'steps/1/proof.json'),
+        options: {
+          inputVisibility: 'hashed',
+          outputVisibility: 'hashed',
+          paramVisibility: 'fixed',
+        },
+      });
     });
     expect(result.failure).toMatch(/^step 1 .*does not continue step 0/);
     // Editing the saved weights file instead is caught at the step that wrote it.
     const edited = await tampered(async (dir) => {
-      const weights = JSON.parse(await readFile(join(dir, 'steps/0/weights-out.json'), 'utf8')) as number[][];
+      const weights = JSON.parse(
+        await readFile(join(dir, 'steps/0/weights-out.json'), 'utf8'),
+      ) as number[][];
       weights[1][0] -= 0.5;
       await writeFile(join(dir, 'steps/0/weights-out.json'), JSON.stringify(weights));
     });
@@ -90,7 +122,9 @@ describe('provable fine-tuning with the real engine', () => {
   });
 
   it('a batch swapped for another breaks the run, naming the step', async () => {
-    const result = await tampered(async (dir) => cp(join(dir, 'steps/2/batch.json'), join(dir, 'steps/1/batch.json')));
+    const result = await tampered(async (dir) =>
+      cp(join(dir, 'steps/2/batch.json'), join(dir, 'steps/1/batch.json')),
+    );
     expect(result.failure).toMatch(/^step 1 .*batch/);
   });
 
@@ -102,7 +136,8 @@ describe('provable fine-tuning with the real engine', () => {
     await trainRun({ model: exported, ...options, steps: 1, out: other });
     expect((await verifyRun(other)).valid).toBe(true);
     const result = await tampered(async (dir) => {
-      for (const f of ['proof.json', 'batch.json', 'weights-out.json']) await cp(join(other, 'steps/0', f), join(dir, 'steps/1', f));
+      for (const f of ['proof.json', 'batch.json', 'weights-out.json'])
+        await cp(join(other, 'steps/0', f), join(dir, 'steps/1', f));
     });
     expect(result.failure).toMatch(/^step 1 .*does not continue step 0/);
     expect((await verifyRun(run)).valid).toBe(true); // the original run is untouched
@@ -113,10 +148,16 @@ describe('provable fine-tuning with the real engine', () => {
     const relabelled = await tampered((_, m) => void (m.options.lr = 0.5));
     expect(relabelled.failure).toMatch(/^the step circuit is not one SGD step of the base model/);
     // Another graph put in place of the step circuit (here the base model itself).
-    const swapped = await tampered(async (dir) => cp(join(dir, 'base.onnx'), join(dir, 'step.onnx')));
+    const swapped = await tampered(async (dir) =>
+      cp(join(dir, 'base.onnx'), join(dir, 'step.onnx')),
+    );
     expect(swapped.checks.find((c) => c.step === 'circuit')?.ok).toBe(false);
     // A trusted key must be a compilation of this run's step circuit, not of another model.
-    const inference = await proveInference({ target: fixtureModel('mlp'), input: fixtureInput('mlp'), out: join(tempDir(), 'mlp.proof') });
+    const inference = await proveInference({
+      target: fixtureModel('mlp'),
+      input: fixtureInput('mlp'),
+      out: join(tempDir(), 'mlp.proof'),
+    });
     const wrongKey = await verifyRun(run, { artifacts: inference.artifacts.dir });
     expect(wrongKey.failure).toMatch(/is not a compilation of this run's step circuit/);
   });
@@ -128,7 +169,10 @@ describe('provable fine-tuning with the real engine', () => {
     expect(local.keySource).toBe('artifacts');
     expect(local.warnings).toEqual([]);
     // Elsewhere (an empty pocompute home, no Python engine, nothing compiled): the run's own key, said so.
-    const elsewhere = await runCli(['verify', run, '--json'], { POCOMPUTE_HOME: tempDir(), POCOMPUTE_PYTHON: '/nonexistent/python' });
+    const elsewhere = await runCli(['verify', run, '--json'], {
+      POCOMPUTE_HOME: tempDir(),
+      POCOMPUTE_PYTHON: '/nonexistent/python',
+    });
     expect(elsewhere.code).toBe(0);
     expect(elsewhere.json()).toMatchObject({ valid: true, keySource: 'run' });
     expect(elsewhere.json().warnings[0]).toMatch(/run's own step key/);
@@ -136,7 +180,25 @@ describe('provable fine-tuning with the real engine', () => {
 
   it('a cross-entropy run of every dense layer, through the CLI as a user types it, proves and verifies', async () => {
     const dir = join(tempDir(), 'ft-ce');
-    const train = await runCli(['train', fixtureModel('mlp'), '--data', options.data, '--layers', 'all', '--loss', 'cross-entropy', '--lr', '0.05', '--batch', '8', '--steps', '2', '--out', dir, '--json']);
+    const train = await runCli([
+      'train',
+      fixtureModel('mlp'),
+      '--data',
+      options.data,
+      '--layers',
+      'all',
+      '--loss',
+      'cross-entropy',
+      '--lr',
+      '0.05',
+      '--batch',
+      '8',
+      '--steps',
+      '2',
+      '--out',
+      dir,
+      '--json',
+    ]);
     expect(train.code).toBe(0);
     const trained = train.json() as RunManifest;
     expect(trained.options.loss).toBe('cross-entropy');
@@ -162,6 +224,8 @@ describe('provable fine-tuning with the real engine', () => {
     const cli = await runCli(['verify', dir, '--json']);
     expect(cli.code).toBe(1);
     expect(cli.json().failure).toMatch(/^step 0/);
-    await expect(exportRun(dir, join(dir, 'out.onnx'))).rejects.toMatchObject({ code: 'CHAIN_INVALID' });
+    await expect(exportRun(dir, join(dir, 'out.onnx'))).rejects.toMatchObject({
+      code: 'CHAIN_INVALID',
+    });
   });
 });

@@ -2,15 +2,29 @@ import { Contract, ContractFactory, Wallet, type JsonRpcProvider } from 'ethers'
 import { contractArtifact, marketArtifact } from '../../src/market/marketArtifact.js';
 
 /** The market contract as seen by one of anvil's dev accounts. */
-export async function marketAs(address: string, privateKey: string, provider: JsonRpcProvider): Promise<Contract> {
+export async function marketAs(
+  address: string,
+  privateKey: string,
+  provider: JsonRpcProvider,
+): Promise<Contract> {
   const { abi } = await marketArtifact();
   return new Contract(address, abi, new Wallet(privateKey, provider));
 }
 
 /** Deploys a test contract from contracts/ (e.g. test/ReentrantConsumer.sol) with the pinned solc. */
-export async function deployTestContract(file: string, name: string, signerKey: string, provider: JsonRpcProvider, args: unknown[] = []): Promise<Contract> {
+export async function deployTestContract(
+  file: string,
+  name: string,
+  signerKey: string,
+  provider: JsonRpcProvider,
+  args: unknown[] = [],
+): Promise<Contract> {
   const artifact = await contractArtifact(file, name);
-  const contract = await new ContractFactory(artifact.abi, artifact.bytecode, new Wallet(signerKey, provider)).deploy(...args);
+  const contract = await new ContractFactory(
+    artifact.abi,
+    artifact.bytecode,
+    new Wallet(signerKey, provider),
+  ).deploy(...args);
   await contract.waitForDeployment();
   return contract as Contract;
 }

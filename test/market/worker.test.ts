@@ -28,9 +28,21 @@ describe('the worker loop', () => {
     const events: WorkerEvent[] = [];
     const controller = new AbortController();
     const stateFile = join(tempDir(), 'state.json');
-    const done = runWorker({ market: flakyMarket(2), worker: '0x00000000000000000000000000000000000000bb', networkKey: 'test', signal: controller.signal, pollMs: 50, stateFile, log: (e) => events.push(e) });
+    const done = runWorker({
+      market: flakyMarket(2),
+      worker: '0x00000000000000000000000000000000000000bb',
+      networkKey: 'test',
+      signal: controller.signal,
+      pollMs: 50,
+      stateFile,
+      log: (e) => events.push(e),
+    });
     const started = Date.now();
-    while (!events.some((e) => e.event === 'rpc-retry' && e.attempt === 2) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+    while (
+      !events.some((e) => e.event === 'rpc-retry' && e.attempt === 2) &&
+      Date.now() - started < 10_000
+    )
+      await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 2500));
     controller.abort();
     expect(await done).toEqual({ paid: 0, skipped: 0, failed: 0 });

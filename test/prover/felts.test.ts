@@ -19,8 +19,16 @@ describe('field elements', () => {
   });
 
   it("dequantize exactly as EZKL's own WASM feltToFloat does", () => {
-    const engine = wasmEngine() as unknown as { feltToFloat(a: Uint8ClampedArray, scale: number): number };
-    for (const [value, scale] of [[819n, 13], [-1638n, 13], [4096n, 12], [-1n, 0], [123456789n, 7]] as const) {
+    const engine = wasmEngine() as unknown as {
+      feltToFloat(a: Uint8ClampedArray, scale: number): number;
+    };
+    for (const [value, scale] of [
+      [819n, 13],
+      [-1638n, 13],
+      [4096n, 12],
+      [-1n, 0],
+      [123456789n, 7],
+    ] as const) {
       const hex = toHexLE(value);
       expect(dequantize(hex, scale)).toBe(engine.feltToFloat(clamped(JSON.stringify(hex)), scale));
     }

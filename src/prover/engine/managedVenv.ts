@@ -14,7 +14,11 @@ export interface ProcessResult {
 }
 
 /** Runs a process to completion, collecting its output (EZKL and pip are chatty; we keep the tail). */
-export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -49,9 +53,16 @@ export async function inspectManagedVenv(): Promise<VenvStatus> {
   const path = venvDir();
   const python = venvPython(path);
   if (!existsSync(path)) return { path, python, state: 'missing' };
-  if (!existsSync(python) || !existsSync(markerPath(path))) return { path, python, state: 'broken', detail: 'interpreter or install marker missing' };
+  if (!existsSync(python) || !existsSync(markerPath(path)))
+    return { path, python, state: 'broken', detail: 'interpreter or install marker missing' };
   const marker = JSON.parse(await readFile(markerPath(path), 'utf8')) as { ezkl?: string };
-  if (marker.ezkl !== EZKL_VERSION) return { path, python, state: 'broken', detail: `has ezkl ${marker.ezkl}, needs ${EZKL_VERSION}` };
+  if (marker.ezkl !== EZKL_VERSION)
+    return {
+      path,
+      python,
+      state: 'broken',
+      detail: `has ezkl ${marker.ezkl}, needs ${EZKL_VERSION}`,
+    };
   return { path, python, state: 'ready' };
 }
 
@@ -60,28 +71,56 @@ export async function inspectManagedVenv(): Promise<VenvStatus> {
  * a temporary name and renamed into place only once ezkl imports, so an interrupted install is
  * never mistaken for a working one. A broken venv is replaced.
  */
-export async function installManagedVenv(bootstrapPython = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3'): Promise<VenvStatus> {
+export async function installManagedVenv(
+  bootstrapPython = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3',
+): Promise<VenvStatus> {
   const target = venvDir();
   const tmp = `${target}.tmp-${process.pid}`;
   await mkdir(join(target, '..'), { recursive: true });
   await rm(tmp, { recursive: true, force: true });
   try {
-    const created = await runProcess(bootstrapPython, ['-m', 'venv', tmp]).catch((error: Error) => ({ code: -1, stdout: '', stderr: error.message }));
+    const created = await runProcess(bootstrapPython, ['-m', 'venv', tmp]).catch(
+      (error: Error) => ({ code: -1, stdout: '', stderr: error.message }),
+    );
     if (created.code !== 0) {
-      throw new PocomputeError('ENGINE_MISSING', `cannot create a Python venv with ${bootstrapPython}: ${lastLine(created.stderr)}`, {
-        hint: 'Install python3 with venv (Debian: apt-get install python3-venv), or set POCOMPUTE_BOOTSTRAP_PYTHON / POCOMPUTE_PYTHON.',
-      });
+      throw new PocomputeError(
+        'ENGINE_MISSING',
+        `cannot create a Python venv with ${bootstrapPython}: ${lastLine(created.stderr)}`,
+        {
+          hint: 'Install python3 with venv (Debian: apt-get install python3-venv), or set POCOMPUTE_BOOTSTRAP_PYTHON / POCOMPUTE_PYTHON.',
+        },
+      );
     }
-    const pip = await runProcess(venvPython(tmp), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `ezkl==${EZKL_VERSION}`]);
+    const pip = await runProcess(venvPython(tmp), [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      `ezkl==${EZKL_VERSION}`,
+    ]);
     if (pip.code !== 0) {
-      throw new PocomputeError('ENGINE_INSTALL_FAILED', `pip could not install ezkl==${EZKL_VERSION}: ${pipReason(pip.stderr + pip.stdout)}`);
+      throw new PocomputeError(
+        'ENGINE_INSTALL_FAILED',
+        `pip could not install ezkl==${EZKL_VERSION}: ${pipReason(pip.stderr + pip.stdout)}`,
+      );
     }
-    const check = await runProcess(venvPython(tmp), ['-c', 'from importlib.metadata import version; import ezkl; print(version("ezkl"))']);
+    const check = await runProcess(venvPython(tmp), [
+      '-c',
+      'from importlib.metadata import version; import ezkl; print(version("ezkl"))',
+    ]);
     const installed = check.stdout.trim().split('\n').pop();
     if (check.code !== 0 || installed !== EZKL_VERSION) {
-      throw new PocomputeError('ENGINE_INSTALL_FAILED', `ezkl does not import in the new venv: ${lastLine(check.stderr) || installed}`);
+      throw new PocomputeError(
+        'ENGINE_INSTALL_FAILED',
+        `ezkl does not import in the new venv: ${lastLine(check.stderr) || installed}`,
+      );
     }
-    await writeJsonAtomic(markerPath(tmp), { ezkl: EZKL_VERSION, installedAt: new Date().toISOString(), bootstrapPython });
+    await writeJsonAtomic(markerPath(tmp), {
+      ezkl: EZKL_VERSION,
+      installedAt: new Date().toISOString(),
+      bootstrapPython,
+    });
     await rm(target, { recursive: true, force: true });
     await rename(tmp, target);
   } catch (error) {
@@ -97,12 +136,22 @@ function lastLine(text: string): string {
 
 /** pip prints pages; the useful part is the first ERROR line (no matching distribution, connection refused…). */
 export function pipReason(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const indexes = lines.find((l) => l.startsWith('Looking in indexes:'))?.replace('Looking in indexes:', '').trim();
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const indexes = lines
+    .find((l) => l.startsWith('Looking in indexes:'))
+    ?.replace('Looking in indexes:', '')
+    .trim();
   if (/from versions: none/.test(output)) {
     // pip reports an unreachable index and an index without the package the same way.
     return `no package index answered with any ezkl release${indexes ? ` (looked in ${indexes})` : ''}: the index is unreachable or does not carry ezkl`;
   }
-  const error = lines.find((l) => /^ERROR:/.test(l)) ?? lines.find((l) => /(Connection|NewConnectionError|Could not find|Temporary failure|Max retries)/.test(l));
+  const error =
+    lines.find((l) => /^ERROR:/.test(l)) ??
+    lines.find((l) =>
+      /(Connection|NewConnectionError|Could not find|Temporary failure|Max retries)/.test(l),
+    );
   return oneLine((error ?? lines.pop() ?? 'unknown pip failure').replace(/^ERROR:\s*/, ''), 300);
 }

@@ -40,20 +40,37 @@ async function resolvePythonEngine(reporter?: Reporter): Promise<PythonEngine> {
   if (userPython) {
     const engine = makeEngine(userPython, 'user');
     const [version] = (await engine.run([{ op: 'version' }]).catch((error: PocomputeError) => {
-      throw new PocomputeError('ENGINE_MISSING', `POCOMPUTE_PYTHON=${userPython} cannot run EZKL: ${error.message}`, { cause: error });
+      throw new PocomputeError(
+        'ENGINE_MISSING',
+        `POCOMPUTE_PYTHON=${userPython} cannot run EZKL: ${error.message}`,
+        { cause: error },
+      );
     })) as { ezkl: string }[];
     if (version.ezkl !== EZKL_VERSION) {
-      throw new PocomputeError('ENGINE_MISSING', `${userPython} has ezkl ${version.ezkl}, pocompute needs ezkl==${EZKL_VERSION}`, {
-        hint: `Run \`${userPython} -m pip install ezkl==${EZKL_VERSION}\`, or unset POCOMPUTE_PYTHON to use the managed venv.`,
-      });
+      throw new PocomputeError(
+        'ENGINE_MISSING',
+        `${userPython} has ezkl ${version.ezkl}, pocompute needs ezkl==${EZKL_VERSION}`,
+        {
+          hint: `Run \`${userPython} -m pip install ezkl==${EZKL_VERSION}\`, or unset POCOMPUTE_PYTHON to use the managed venv.`,
+        },
+      );
     }
     return engine;
   }
   let status = await inspectManagedVenv();
   if (status.state !== 'ready') {
-    const why = status.state === 'broken' ? `repairing the managed EZKL venv (${status.detail})` : 'installing EZKL';
+    const why =
+      status.state === 'broken'
+        ? `repairing the managed EZKL venv (${status.detail})`
+        : 'installing EZKL';
     const install = () => installManagedVenv();
-    status = reporter ? await reporter.step(`${why[0].toUpperCase()}${why.slice(1)} ${EZKL_VERSION} into ${status.path} (first run only)`, install, 'engineInstall') : await install();
+    status = reporter
+      ? await reporter.step(
+          `${why[0].toUpperCase()}${why.slice(1)} ${EZKL_VERSION} into ${status.path} (first run only)`,
+          install,
+          'engineInstall',
+        )
+      : await install();
   }
   return makeEngine(status.python, 'managed-venv');
 }
@@ -69,16 +86,32 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
     const resultPath = join(dir, 'result.json');
     await writeFile(request, JSON.stringify({ ops }));
     // HOME points at pocompute's engine home, where the npm-solc shim stands in for svm's solc 0.8.20.
-    const env = { ...process.env, HOME: homePaths.engine(), RUST_LOG: process.env.RUST_LOG ?? 'error' };
-    const proc = await runProcess(python, [WORKER, request, resultPath], env).catch((error: Error) => {
-      throw new PocomputeError('ENGINE_MISSING', `cannot start the EZKL engine (${python}): ${error.message}`, { cause: error });
-    });
-    let result: { results: { op: string; value: unknown }[]; error: null | { op: string; type: string; message: string } };
+    const env = {
+      ...process.env,
+      HOME: homePaths.engine(),
+      RUST_LOG: process.env.RUST_LOG ?? 'error',
+    };
+    const proc = await runProcess(python, [WORKER, request, resultPath], env).catch(
+      (error: Error) => {
+        throw new PocomputeError(
+          'ENGINE_MISSING',
+          `cannot start the EZKL engine (${python}): ${error.message}`,
+          { cause: error },
+        );
+      },
+    );
+    let result: {
+      results: { op: string; value: unknown }[];
+      error: null | { op: string; type: string; message: string };
+    };
     try {
       result = JSON.parse(await readFile(resultPath, 'utf8'));
     } catch {
       const tail = oneLine((proc.stderr || proc.stdout).trim().split('\n').slice(-3).join(' '));
-      throw new PocomputeError('ENGINE_MISSING', `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`);
+      throw new PocomputeError(
+        'ENGINE_MISSING',
+        `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`,
+      );
     }
     if (result.error) throw engineError(result.error);
     return result.results.map((r) => r.value);
@@ -90,7 +123,10 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
 /** EZKL's own words are kept; an op it cannot turn into a circuit is a model problem, not an engine one. */
 function engineError(error: { op: string; type: string; message: string }): PocomputeError {
   const message = `EZKL ${error.op} failed: ${error.message}`;
-  if (/unsupported|unimplemented|unknown op|not implemented/i.test(error.message) && ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op)) {
+  if (
+    /unsupported|unimplemented|unknown op|not implemented/i.test(error.message) &&
+    ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op)
+  ) {
     return new PocomputeError('ONNX_UNSUPPORTED', message);
   }
   return new PocomputeError('ENGINE_FAILED', message);

@@ -3,8 +3,18 @@ import { createRequire } from 'node:module';
 /** The subset of @ezkljs/engine@21.0.0 (WASM, in-process) that pocompute uses. */
 interface WasmEzkl {
   genWitness(compiled: Uint8ClampedArray, input: Uint8ClampedArray): Uint8Array;
-  prove(witness: Uint8ClampedArray, pk: Uint8ClampedArray, compiled: Uint8ClampedArray, srs: Uint8ClampedArray): Uint8Array;
-  verify(proof: Uint8ClampedArray, vk: Uint8ClampedArray, settings: Uint8ClampedArray, srs: Uint8ClampedArray): boolean;
+  prove(
+    witness: Uint8ClampedArray,
+    pk: Uint8ClampedArray,
+    compiled: Uint8ClampedArray,
+    srs: Uint8ClampedArray,
+  ): Uint8Array;
+  verify(
+    proof: Uint8ClampedArray,
+    vk: Uint8ClampedArray,
+    settings: Uint8ClampedArray,
+    srs: Uint8ClampedArray,
+  ): boolean;
   encodeVerifierCalldata(proof: Uint8ClampedArray, vkAddress?: Uint8Array): Uint8Array;
   poseidonHash(message: Uint8ClampedArray): Uint8ClampedArray;
 }
@@ -22,15 +32,24 @@ export const clamped = (bytes: Uint8Array | string): Uint8ClampedArray => {
   return new Uint8ClampedArray(b.buffer, b.byteOffset, b.byteLength);
 };
 
-export type WasmVerifyOutcome = { ok: true } | { ok: false; reason: string; kind: 'rejected' | 'malformed' };
+export type WasmVerifyOutcome =
+  | { ok: true }
+  | { ok: false; reason: string; kind: 'rejected' | 'malformed' };
 
 /**
  * Verifies with the WASM engine. EZKL throws both for a proof that fails and for inputs it cannot
  * read; the two are told apart so that a tampered proof is "invalid", a wrong file an input error.
  */
-export function verifyWithWasm(proof: Uint8Array, vk: Uint8Array, settings: Uint8Array, srs: Uint8Array): WasmVerifyOutcome {
+export function verifyWithWasm(
+  proof: Uint8Array,
+  vk: Uint8Array,
+  settings: Uint8Array,
+  srs: Uint8Array,
+): WasmVerifyOutcome {
   try {
-    return wasmEngine().verify(clamped(proof), clamped(vk), clamped(settings), clamped(srs)) ? { ok: true } : { ok: false, reason: 'the proof does not verify', kind: 'rejected' };
+    return wasmEngine().verify(clamped(proof), clamped(vk), clamped(settings), clamped(srs))
+      ? { ok: true }
+      : { ok: false, reason: 'the proof does not verify', kind: 'rejected' };
   } catch (error) {
     const reason = String((error as Error)?.message ?? error).replace(/^Error:\s*/, '');
     const malformed = /Failed to deserialize (settings|vk)/i.test(reason);

@@ -23,7 +23,10 @@ export class GraphBuilder {
   private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private counter = 0;
 
-  constructor(readonly name: string, readonly opset = 13) {}
+  constructor(
+    readonly name: string,
+    readonly opset = 13,
+  ) {}
 
   input(name: string, dims: number[], elemType: number = ElemType.FLOAT): string {
     this.inputs.push(valueInfo(name, dims, elemType));
@@ -38,29 +41,61 @@ export class GraphBuilder {
   /** A float32 constant tensor (weights, biases, constants). */
   initializer(name: string, dims: number[], values: ArrayLike<number>): string {
     const expected = dims.reduce((a, b) => a * b, 1);
-    if (values.length !== expected) throw new Error(`initializer ${name}: ${values.length} values for dims [${dims}]`);
-    this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: ElemType.FLOAT, floatData: Array.from(values) }));
+    if (values.length !== expected)
+      throw new Error(`initializer ${name}: ${values.length} values for dims [${dims}]`);
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims,
+        dataType: ElemType.FLOAT,
+        floatData: Array.from(values),
+      }),
+    );
     return name;
   }
 
   /** An int64 constant tensor (shapes, axes). */
   int64Initializer(name: string, dims: number[], values: number[]): string {
-    this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: ElemType.INT64, int64Data: values }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dims, dataType: ElemType.INT64, int64Data: values }),
+    );
     return name;
   }
 
   /** Adds a node and returns its (first) output name; `outputName` defaults to a fresh name. */
-  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputName?: string): string {
+  node(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttributeValue> = {},
+    outputName?: string,
+  ): string {
     const out = outputName ?? `${opType.toLowerCase()}_${this.counter++}`;
     this.nodes.push(
-      onnx.NodeProto.create({ opType, input: inputs, output: [out], name: `${out}_node`, attribute: Object.entries(attributes).map(([k, v]) => attribute(k, v)) }),
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: [out],
+        name: `${out}_node`,
+        attribute: Object.entries(attributes).map(([k, v]) => attribute(k, v)),
+      }),
     );
     return out;
   }
 
   build(): onnxProto.onnx.ModelProto {
-    const graph = onnx.GraphProto.create({ name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs });
-    return onnx.ModelProto.create({ irVersion: 8, producerName: 'pocompute', opsetImport: [{ domain: '', version: this.opset }], graph });
+    const graph = onnx.GraphProto.create({
+      name: this.name,
+      node: this.nodes,
+      initializer: this.initializers,
+      input: this.inputs,
+      output: this.outputs,
+    });
+    return onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'pocompute',
+      opsetImport: [{ domain: '', version: this.opset }],
+      graph,
+    });
   }
 
   encode(): Uint8Array {
@@ -77,8 +112,12 @@ function valueInfo(name: string, dims: number[], elemType: number): onnxProto.on
 
 function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttributeProto {
   const { AttributeType } = onnx.AttributeProto;
-  if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
-  if (typeof value === 'number') return Number.isInteger(value) ? { name, type: AttributeType.INT, i: value } : { name, type: AttributeType.FLOAT, f: value };
+  if (typeof value === 'string')
+    return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
+  if (typeof value === 'number')
+    return Number.isInteger(value)
+      ? { name, type: AttributeType.INT, i: value }
+      : { name, type: AttributeType.FLOAT, f: value };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
   if ('floats' in value) return { name, type: AttributeType.FLOATS, floats: value.floats };
   return { name, type: AttributeType.INTS, ints: value.ints };

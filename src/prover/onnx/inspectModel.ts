@@ -29,11 +29,18 @@ export async function inspectModel(path: string): Promise<ModelInfo> {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
-    throw new PocomputeError('ONNX_INVALID', `${path} is not an ONNX model: ${(error as Error).message}`, { cause: error });
+    throw new PocomputeError(
+      'ONNX_INVALID',
+      `${path} is not an ONNX model: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const graph = model.graph;
   if (!graph || !graph.node?.length || !graph.input?.length || !graph.output?.length) {
-    throw new PocomputeError('ONNX_INVALID', `${path} is not an ONNX model: it has no graph with inputs, outputs and nodes`);
+    throw new PocomputeError(
+      'ONNX_INVALID',
+      `${path} is not an ONNX model: it has no graph with inputs, outputs and nodes`,
+    );
   }
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const tensor = (v: onnxProto.onnx.IValueInfoProto): TensorInfo => {

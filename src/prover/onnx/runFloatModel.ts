@@ -8,7 +8,11 @@ export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promi
   try {
     session = await ort.InferenceSession.create(model.bytes);
   } catch (error) {
-    throw new PocomputeError('ONNX_INVALID', `onnxruntime cannot load ${model.path}: ${(error as Error).message}`, { cause: error });
+    throw new PocomputeError(
+      'ONNX_INVALID',
+      `onnxruntime cannot load ${model.path}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   try {
     const feeds: Record<string, ort.Tensor> = {};
@@ -18,7 +22,11 @@ export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promi
     const results = await session.run(feeds);
     return model.outputs.map((o) => Array.from(results[o.name].data as Float32Array, Number));
   } catch (error) {
-    throw new PocomputeError('INPUT_SHAPE', `onnxruntime could not run ${model.path} on these inputs: ${(error as Error).message}`, { cause: error });
+    throw new PocomputeError(
+      'INPUT_SHAPE',
+      `onnxruntime could not run ${model.path} on these inputs: ${(error as Error).message}`,
+      { cause: error },
+    );
   } finally {
     await session.release();
   }

@@ -33,9 +33,14 @@ export function readMlp(modelBytes: Uint8Array): MlpSpec {
   }
   const graph = model.graph!;
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const unsupported = (graph.node ?? []).map((n) => n.opType ?? '').filter((op) => op !== 'Gemm' && op !== 'Relu');
+  const unsupported = (graph.node ?? [])
+    .map((n) => n.opType ?? '')
+    .filter((op) => op !== 'Gemm' && op !== 'Relu');
   if (unsupported.length) {
-    throw new PocomputeError('ONNX_UNSUPPORTED', `only dense (Gemm) layers with ReLU can be fine-tuned; this model has ${[...new Set(unsupported)].join(', ')}`);
+    throw new PocomputeError(
+      'ONNX_UNSUPPORTED',
+      `only dense (Gemm) layers with ReLU can be fine-tuned; this model has ${[...new Set(unsupported)].join(', ')}`,
+    );
   }
   const input = (graph.input ?? []).find((i) => !initializers.has(i.name ?? ''));
   if (!input) throw new PocomputeError('ONNX_INVALID', 'the model has no input');
@@ -44,25 +49,56 @@ export function readMlp(modelBytes: Uint8Array): MlpSpec {
   const nodes = graph.node ?? [];
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
-    if (node.opType !== 'Gemm' || node.input?.[0] !== current) throw new PocomputeError('ONNX_UNSUPPORTED', `node ${node.name ?? i} is not a dense layer on the previous layer's output`);
+    if (node.opType !== 'Gemm' || node.input?.[0] !== current)
+      throw new PocomputeError(
+        'ONNX_UNSUPPORTED',
+        `node ${node.name ?? i} is not a dense layer on the previous layer's output`,
+      );
     const attr = (name: string) => node.attribute?.find((a) => a.name === name);
-    if (Number(attr('transA')?.i ?? 0) !== 0 || (attr('alpha') && attr('alpha')!.f !== 1) || (attr('beta') && attr('beta')!.f !== 1)) {
-      throw new PocomputeError('ONNX_UNSUPPORTED', `Gemm ${node.name ?? i}: only transA=0, alpha=beta=1 are supported`);
+    if (
+      Number(attr('transA')?.i ?? 0) !== 0 ||
+      (attr('alpha') && attr('alpha')!.f !== 1) ||
+      (attr('beta') && attr('beta')!.f !== 1)
+    ) {
+      throw new PocomputeError(
+        'ONNX_UNSUPPORTED',
+        `Gemm ${node.name ?? i}: only transA=0, alpha=beta=1 are supported`,
+      );
     }
     const [w, b] = [initializers.get(node.input[1]), initializers.get(node.input[2] ?? '')];
-    if (!w || !b) throw new PocomputeError('ONNX_UNSUPPORTED', `Gemm ${node.name ?? i}: weight and bias must be constants`);
+    if (!w || !b)
+      throw new PocomputeError(
+        'ONNX_UNSUPPORTED',
+        `Gemm ${node.name ?? i}: weight and bias must be constants`,
+      );
     const transB = Number(attr('transB')?.i ?? 0) === 1;
     const dims = (w.dims ?? []).map(Number);
     const [inFeatures, outFeatures] = transB ? [dims[1], dims[0]] : [dims[0], dims[1]];
     const next = nodes[i + 1];
     const relu = next?.opType === 'Relu' && next.input?.[0] === node.output?.[0];
-    layers.push({ index: layers.length, weightName: w.name ?? '', biasName: b.name ?? '', inFeatures, outFeatures, transB, weights: tensorFloats(w), bias: tensorFloats(b), activation: relu ? 'relu' : 'none' });
+    layers.push({
+      index: layers.length,
+      weightName: w.name ?? '',
+      biasName: b.name ?? '',
+      inFeatures,
+      outFeatures,
+      transB,
+      weights: tensorFloats(w),
+      bias: tensorFloats(b),
+      activation: relu ? 'relu' : 'none',
+    });
     current = relu ? next.output![0] : node.output![0];
     if (relu) i++;
   }
   const output = graph.output?.[0]?.name ?? '';
-  if (current !== output) throw new PocomputeError('ONNX_UNSUPPORTED', 'the dense layers do not end at the model output');
-  return { inputName: input.name ?? '', inFeatures: layers[0].inFeatures, outputName: output, layers };
+  if (current !== output)
+    throw new PocomputeError('ONNX_UNSUPPORTED', 'the dense layers do not end at the model output');
+  return {
+    inputName: input.name ?? '',
+    inFeatures: layers[0].inFeatures,
+    outputName: output,
+    layers,
+  };
 }
 
 function tensorFloats(t: onnxProto.onnx.ITensorProto): Float32Array {

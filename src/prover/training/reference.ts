@@ -11,19 +11,30 @@ export interface ReferenceStep {
  * One SGD step computed directly from the math in Float64, independently of the ONNX step graph:
  * the float check the proved graph is held to.
  */
-export function referenceStep(spec: MlpSpec, params: Map<number, { weights: ArrayLike<number>; bias: ArrayLike<number> }>, features: number[][], labels: number[][], options: { trainable: number[]; loss: Loss; lr: number }): ReferenceStep {
+export function referenceStep(
+  spec: MlpSpec,
+  params: Map<number, { weights: ArrayLike<number>; bias: ArrayLike<number> }>,
+  features: number[][],
+  labels: number[][],
+  options: { trainable: number[]; loss: Loss; lr: number },
+): ReferenceStep {
   const B = features.length;
   const layers = spec.layers.map((l) => {
     const p = params.get(l.index) ?? { weights: l.weights, bias: l.bias };
     // w(i, o): the weight from input i to output o, whatever the storage layout.
-    const w = (i: number, o: number) => (l.transB ? p.weights[o * l.inFeatures + i] : p.weights[i * l.outFeatures + o]);
+    const w = (i: number, o: number) =>
+      l.transB ? p.weights[o * l.inFeatures + i] : p.weights[i * l.outFeatures + o];
     return { l, p, w };
   });
   const acts: number[][][] = [features];
   const pre: number[][][] = [];
   for (const { l, p, w } of layers) {
     const input = acts[acts.length - 1];
-    const z = input.map((row) => Array.from({ length: l.outFeatures }, (_, o) => row.reduce((s, x, i) => s + x * w(i, o), p.bias[o])));
+    const z = input.map((row) =>
+      Array.from({ length: l.outFeatures }, (_, o) =>
+        row.reduce((s, x, i) => s + x * w(i, o), p.bias[o]),
+      ),
+    );
     pre.push(z);
     acts.push(l.activation === 'relu' ? z.map((r) => r.map((v) => Math.max(0, v))) : z);
   }
@@ -32,11 +43,13 @@ export function referenceStep(spec: MlpSpec, params: Map<number, { weights: Arra
   let loss = 0;
   let dz: number[][];
   if (options.loss === 'mse') {
-    dz = logits.map((r, n) => r.map((v, k) => {
-      const d = v - labels[n][k];
-      loss += (d * d) / (B * C);
-      return (2 * d) / (B * C);
-    }));
+    dz = logits.map((r, n) =>
+      r.map((v, k) => {
+        const d = v - labels[n][k];
+        loss += (d * d) / (B * C);
+        return (2 * d) / (B * C);
+      }),
+    );
   } else {
     dz = logits.map((r, n) => {
       const m = Math.max(...r);
@@ -63,7 +76,8 @@ export function referenceStep(spec: MlpSpec, params: Map<number, { weights: Arra
           weights[l.transB ? o * l.inFeatures + i : i * l.outFeatures + o] -= options.lr * grad;
         }
       }
-      for (let o = 0; o < l.outFeatures; o++) bias[o] -= options.lr * dz.reduce((s, row) => s + row[o], 0);
+      for (let o = 0; o < l.outFeatures; o++)
+        bias[o] -= options.lr * dz.reduce((s, row) => s + row[o], 0);
       updated.set(li, { weights, bias });
     }
     if (li > lowest) {

@@ -26,12 +26,22 @@ export interface TrainingStepGraph {
   trainable: number[];
 }
 
-export const weightDims = (l: DenseLayer) => (l.transB ? [l.outFeatures, l.inFeatures] : [l.inFeatures, l.outFeatures]);
+export const weightDims = (l: DenseLayer) =>
+  l.transB ? [l.outFeatures, l.inFeatures] : [l.inFeatures, l.outFeatures];
 
 export function resolveTrainable(spec: MlpSpec, trainable: StepOptions['trainable']): number[] {
   const all = spec.layers.map((l) => l.index);
-  const chosen = trainable === 'head' ? [all[all.length - 1]] : trainable === 'all' ? all : [...new Set(trainable)].sort((a, b) => a - b);
-  if (!chosen.length || chosen.some((i) => !all.includes(i))) throw new PocomputeError('OPTION_INVALID', `--layers must name dense layers 0..${all.length - 1}, "head" or "all"`);
+  const chosen =
+    trainable === 'head'
+      ? [all[all.length - 1]]
+      : trainable === 'all'
+        ? all
+        : [...new Set(trainable)].sort((a, b) => a - b);
+  if (!chosen.length || chosen.some((i) => !all.includes(i)))
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `--layers must name dense layers 0..${all.length - 1}, "head" or "all"`,
+    );
   return chosen;
 }
 
@@ -40,8 +50,16 @@ export function resolveTrainable(spec: MlpSpec, trainable: StepOptions['trainabl
  * basic ops EZKL can prove) and the update W' = W − lr·dW. Frozen layers are constants.
  */
 export function buildTrainingStepGraph(spec: MlpSpec, options: StepOptions): TrainingStepGraph {
-  if (!(options.lr > 0 && options.lr < 10)) throw new PocomputeError('OPTION_INVALID', `--lr must be a positive learning rate, got ${options.lr}`);
-  if (!Number.isInteger(options.batch) || options.batch < 1 || options.batch > 256) throw new PocomputeError('OPTION_INVALID', `--batch must be an integer from 1 to 256, got ${options.batch}`);
+  if (!(options.lr > 0 && options.lr < 10))
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `--lr must be a positive learning rate, got ${options.lr}`,
+    );
+  if (!Number.isInteger(options.batch) || options.batch < 1 || options.batch > 256)
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `--batch must be an integer from 1 to 256, got ${options.batch}`,
+    );
   const trainable = resolveTrainable(spec, options.trainable);
   const lowest = trainable[0];
   const B = options.batch;
@@ -53,10 +71,16 @@ export function buildTrainingStepGraph(spec: MlpSpec, options: StepOptions): Tra
   // Parameters: graph inputs when trainable (they change every step), constants when frozen.
   const params = spec.layers.map((l) => {
     if (trainable.includes(l.index)) {
-      inputs.push({ name: l.weightName, dims: weightDims(l) }, { name: l.biasName, dims: [l.outFeatures] });
+      inputs.push(
+        { name: l.weightName, dims: weightDims(l) },
+        { name: l.biasName, dims: [l.outFeatures] },
+      );
       return { w: g.input(l.weightName, weightDims(l)), b: g.input(l.biasName, [l.outFeatures]) };
     }
-    return { w: g.initializer(l.weightName, weightDims(l), l.weights), b: g.initializer(l.biasName, [l.outFeatures], l.bias) };
+    return {
+      w: g.initializer(l.weightName, weightDims(l), l.weights),
+      b: g.initializer(l.biasName, [l.outFeatures], l.bias),
+    };
   });
   const features = g.input('features', [B, spec.inFeatures]);
   const labels = g.input('labels', [B, C]);
@@ -66,7 +90,12 @@ export function buildTrainingStepGraph(spec: MlpSpec, options: StepOptions): Tra
   const activations: string[] = [features];
   let z = '';
   spec.layers.forEach((l, i) => {
-    z = g.node('Gemm', [activations[i], params[i].w, params[i].b], { transB: l.transB ? 1 : 0 }, `z${i}`);
+    z = g.node(
+      'Gemm',
+      [activations[i], params[i].w, params[i].b],
+      { transB: l.transB ? 1 : 0 },
+      `z${i}`,
+    );
     activations.push(l.activation === 'relu' ? g.node('Relu', [z], {}, `a${i}`) : z);
   });
 
@@ -76,13 +105,31 @@ export function buildTrainingStepGraph(spec: MlpSpec, options: StepOptions): Tra
   const scalar = (name: string, value: number) => g.initializer(name, [1], [value]);
   if (options.loss === 'mse') {
     const diff = g.node('Sub', [z, labels], {}, 'diff');
-    loss = g.node('ReduceMean', [g.node('Mul', [diff, diff], {}, 'sq')], { axes: [0, 1], keepdims: 1 }, 'loss');
+    loss = g.node(
+      'ReduceMean',
+      [g.node('Mul', [diff, diff], {}, 'sq')],
+      { axes: [0, 1], keepdims: 1 },
+      'loss',
+    );
     dz = g.node('Mul', [diff, scalar('mse_scale', 2 / (B * C))], {}, 'dlogits');
   } else {
     const probs = g.node('Softmax', [z], { axis: 1 }, 'probs');
     const picked = g.node('Mul', [labels, g.node('Log', [probs], {}, 'logp')], {}, 'picked');
-    loss = g.node('Mul', [g.node('ReduceMean', [picked], { axes: [0, 1], keepdims: 1 }, 'mean_picked'), scalar('ce_scale', -C)], {}, 'loss');
-    dz = g.node('Mul', [g.node('Sub', [probs, labels], {}, 'p_minus_y'), scalar('batch_scale', 1 / B)], {}, 'dlogits');
+    loss = g.node(
+      'Mul',
+      [
+        g.node('ReduceMean', [picked], { axes: [0, 1], keepdims: 1 }, 'mean_picked'),
+        scalar('ce_scale', -C),
+      ],
+      {},
+      'loss',
+    );
+    dz = g.node(
+      'Mul',
+      [g.node('Sub', [probs, labels], {}, 'p_minus_y'), scalar('batch_scale', 1 / B)],
+      {},
+      'dlogits',
+    );
   }
 
   // Backward from the head down to the lowest trainable layer, then the SGD update.
@@ -94,23 +141,64 @@ export function buildTrainingStepGraph(spec: MlpSpec, options: StepOptions): Tra
     const input = activations[i];
     if (trainable.includes(i)) {
       const dw = l.transB
-        ? g.node('MatMul', [g.node('Transpose', [dz], { perm: [1, 0] }, `dz${i}_t`), input], {}, `dw${i}`)
-        : g.node('MatMul', [g.node('Transpose', [input], { perm: [1, 0] }, `a${i}_t`), dz], {}, `dw${i}`);
-      const db = g.node('Reshape', [g.node('MatMul', [ones, dz], {}, `db${i}_row`), g.int64Initializer(`db${i}_shape`, [1], [l.outFeatures])], {}, `db${i}`);
-      const wNext = g.node('Sub', [params[i].w, g.node('Mul', [dw, lr], {}, `lr_dw${i}`)], {}, `${l.weightName}_next`);
-      const bNext = g.node('Sub', [params[i].b, g.node('Mul', [db, lr], {}, `lr_db${i}`)], {}, `${l.biasName}_next`);
+        ? g.node(
+            'MatMul',
+            [g.node('Transpose', [dz], { perm: [1, 0] }, `dz${i}_t`), input],
+            {},
+            `dw${i}`,
+          )
+        : g.node(
+            'MatMul',
+            [g.node('Transpose', [input], { perm: [1, 0] }, `a${i}_t`), dz],
+            {},
+            `dw${i}`,
+          );
+      const db = g.node(
+        'Reshape',
+        [
+          g.node('MatMul', [ones, dz], {}, `db${i}_row`),
+          g.int64Initializer(`db${i}_shape`, [1], [l.outFeatures]),
+        ],
+        {},
+        `db${i}`,
+      );
+      const wNext = g.node(
+        'Sub',
+        [params[i].w, g.node('Mul', [dw, lr], {}, `lr_dw${i}`)],
+        {},
+        `${l.weightName}_next`,
+      );
+      const bNext = g.node(
+        'Sub',
+        [params[i].b, g.node('Mul', [db, lr], {}, `lr_db${i}`)],
+        {},
+        `${l.biasName}_next`,
+      );
       updates.unshift({ w: wNext, b: bNext, layer: l });
     }
     if (i > lowest) {
-      const da = l.transB ? g.node('MatMul', [dz, params[i].w], {}, `da${i - 1}`) : g.node('MatMul', [dz, g.node('Transpose', [params[i].w], { perm: [1, 0] }, `w${i}_t`)], {}, `da${i - 1}`);
+      const da = l.transB
+        ? g.node('MatMul', [dz, params[i].w], {}, `da${i - 1}`)
+        : g.node(
+            'MatMul',
+            [dz, g.node('Transpose', [params[i].w], { perm: [1, 0] }, `w${i}_t`)],
+            {},
+            `da${i - 1}`,
+          );
       // ReLU's derivative from its output: Sign(relu(z)) is 1 where z > 0, else 0.
-      dz = spec.layers[i - 1].activation === 'relu' ? g.node('Mul', [da, g.node('Sign', [input], {}, `mask${i - 1}`)], {}, `dz${i - 1}`) : da;
+      dz =
+        spec.layers[i - 1].activation === 'relu'
+          ? g.node('Mul', [da, g.node('Sign', [input], {}, `mask${i - 1}`)], {}, `dz${i - 1}`)
+          : da;
     }
   }
   for (const u of updates) {
     g.output(u.w, weightDims(u.layer));
     g.output(u.b, [u.layer.outFeatures]);
-    outputs.push({ name: u.w, dims: weightDims(u.layer) }, { name: u.b, dims: [u.layer.outFeatures] });
+    outputs.push(
+      { name: u.w, dims: weightDims(u.layer) },
+      { name: u.b, dims: [u.layer.outFeatures] },
+    );
   }
   g.output(loss, [1, 1]);
   outputs.push({ name: 'loss', dims: [1, 1] });

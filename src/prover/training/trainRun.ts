@@ -32,29 +32,55 @@ export interface TrainParams {
  */
 export async function trainRun(params: TrainParams): Promise<RunManifest> {
   const { reporter } = params;
-  if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000) throw new PocomputeError('OPTION_INVALID', `--steps must be 1 to 1000, got ${params.steps}`);
+  if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000)
+    throw new PocomputeError('OPTION_INVALID', `--steps must be 1 to 1000, got ${params.steps}`);
   const baseBytes = new Uint8Array(await readFile(params.model));
   const spec = readMlp(baseBytes);
-  const step = buildTrainingStepGraph(spec, { trainable: params.trainable, loss: params.loss, lr: params.lr, batch: params.batch });
-  const data = parseTrainingData(await readJsonFile(params.data, 'training data'), spec.inFeatures, spec.layers[spec.layers.length - 1].outFeatures);
+  const step = buildTrainingStepGraph(spec, {
+    trainable: params.trainable,
+    loss: params.loss,
+    lr: params.lr,
+    batch: params.batch,
+  });
+  const data = parseTrainingData(
+    await readJsonFile(params.data, 'training data'),
+    spec.inFeatures,
+    spec.layers[spec.layers.length - 1].outFeatures,
+  );
   const out = resolve(params.out);
   await mkdir(join(out, 'steps'), { recursive: true });
   await copyFile(params.model, join(out, 'base.onnx'));
   await writeFile(join(out, 'step.onnx'), step.model);
 
   const trainableLayers = step.trainable.map((i) => spec.layers[i]);
-  let weights: number[][] = trainableLayers.flatMap((l) => [Array.from(l.weights), Array.from(l.bias)]);
+  let weights: number[][] = trainableLayers.flatMap((l) => [
+    Array.from(l.weights),
+    Array.from(l.bias),
+  ]);
   const batchAt = (i: number) => {
-    const rows = Array.from({ length: params.batch }, (_, r) => (i * params.batch + r) % data.features.length);
-    return { features: rows.map((r) => data.features[r]), labels: rows.map((r) => data.targets[r]) };
+    const rows = Array.from(
+      { length: params.batch },
+      (_, r) => (i * params.batch + r) % data.features.length,
+    );
+    return {
+      features: rows.map((r) => data.features[r]),
+      labels: rows.map((r) => data.targets[r]),
+    };
   };
-  const stepInput = (w: number[][], b: ReturnType<typeof batchAt>) => ({ input_data: [...w, b.features.flat(), b.labels.flat()] });
+  const stepInput = (w: number[][], b: ReturnType<typeof batchAt>) => ({
+    input_data: [...w, b.features.flat(), b.labels.flat()],
+  });
   await writeJsonAtomic(join(out, 'calibration.json'), stepInput(weights, batchAt(0)));
 
   const artifacts = await compileModel({
     model: join(out, 'step.onnx'),
     input: join(out, 'calibration.json'),
-    options: { inputVisibility: 'hashed', outputVisibility: 'hashed', paramVisibility: 'fixed', calibrationTarget: 'resources' },
+    options: {
+      inputVisibility: 'hashed',
+      outputVisibility: 'hashed',
+      paramVisibility: 'fixed',
+      calibrationTarget: 'resources',
+    },
     srs: params.srs,
     reporter,
   });
@@ -63,7 +89,10 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   const scales = m.circuit.inputScales.slice(0, k);
   // Steps chain by hash only if new weights come out at the scale old weights go in.
   if (m.circuit.outputScales.slice(0, k).some((s, i) => s !== scales[i])) {
-    throw new PocomputeError('ENGINE_FAILED', `the step circuit's weight outputs have scales ${m.circuit.outputScales.slice(0, k)} but its inputs ${scales}: steps would not chain`);
+    throw new PocomputeError(
+      'ENGINE_FAILED',
+      `the step circuit's weight outputs have scales ${m.circuit.outputScales.slice(0, k)} but its inputs ${scales}: steps would not chain`,
+    );
   }
   const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales[i]));
 
@@ -76,13 +105,21 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
     await writeJsonAtomic(join(dir, 'input.json'), stepInput(weights, batch));
     const started = performance.now();
     const label = `Step ${i + 1}/${params.steps}: proving one SGD step (2^${m.circuit.logrows} rows)`;
-    const prove = () => proveInference({ target: artifacts.dir, input: join(dir, 'input.json'), out: join(dir, 'proof.json'), engine: params.engine });
+    const prove = () =>
+      proveInference({
+        target: artifacts.dir,
+        input: join(dir, 'input.json'),
+        out: join(dir, 'proof.json'),
+        engine: params.engine,
+      });
     const proved = reporter ? await reporter.step(label, prove, `step${i}`) : await prove();
     const instances = proved.bundle.proof.instances[0];
     const next = proved.outputs.slice(0, k);
     const loss = proved.outputs[k][0];
     const floatLoss = proved.floatOutputs[k][0];
-    const maxAbsWeight = Math.max(...next.flatMap((t, j) => t.map((v, e) => Math.abs(v - proved.floatOutputs[j][e]))));
+    const maxAbsWeight = Math.max(
+      ...next.flatMap((t, j) => t.map((v, e) => Math.abs(v - proved.floatOutputs[j][e]))),
+    );
     await writeJsonAtomic(join(dir, 'weights-out.json'), next);
     steps.push({
       index: i,
@@ -104,12 +141,31 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   const manifest: RunManifest = {
     format: 'pocompute-training-run@1',
     createdAt: new Date().toISOString(),
-    base: { model: 'base.onnx', sha256: sha256Hex(baseBytes), weightsHash: hashWeights(trainableLayers.flatMap((l) => [Array.from(l.weights), Array.from(l.bias)])) },
-    options: { trainable: step.trainable, loss: params.loss, lr: params.lr, batch: params.batch, steps: params.steps },
-    tensors: step.inputs.slice(0, k).map((t, i) => ({ name: t.name, dims: t.dims, scale: scales[i] })),
+    base: {
+      model: 'base.onnx',
+      sha256: sha256Hex(baseBytes),
+      weightsHash: hashWeights(
+        trainableLayers.flatMap((l) => [Array.from(l.weights), Array.from(l.bias)]),
+      ),
+    },
+    options: {
+      trainable: step.trainable,
+      loss: params.loss,
+      lr: params.lr,
+      batch: params.batch,
+      steps: params.steps,
+    },
+    tensors: step.inputs
+      .slice(0, k)
+      .map((t, i) => ({ name: t.name, dims: t.dims, scale: scales[i] })),
     batchScales: m.circuit.inputScales.slice(k, k + 2),
     lossScale: m.circuit.outputScales[k],
-    stepModel: { path: 'step.onnx', sha256: sha256Hex(step.model), artifactsKey: m.key, vkSha256: m.files['vk.key'] },
+    stepModel: {
+      path: 'step.onnx',
+      sha256: sha256Hex(step.model),
+      artifactsKey: m.key,
+      vkSha256: m.files['vk.key'],
+    },
     steps,
     final: { weights: 'weights-final.json', weightsHash: hashWeights(weights) },
     srsOrigin: m.srs.origin,
@@ -118,19 +174,43 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   return manifest;
 }
 
-function parseTrainingData(raw: unknown, inFeatures: number, classes: number): { features: number[][]; targets: number[][] } {
+function parseTrainingData(
+  raw: unknown,
+  inFeatures: number,
+  classes: number,
+): { features: number[][]; targets: number[][] } {
   const d = raw as { features?: unknown; labels?: unknown };
-  if (!Array.isArray(d?.features) || !Array.isArray(d?.labels) || d.features.length !== d.labels.length || !d.features.length) {
-    throw new PocomputeError('INPUT_INVALID', 'training data must be {"features": [[...], ...], "labels": [...]} with one label per row');
+  if (
+    !Array.isArray(d?.features) ||
+    !Array.isArray(d?.labels) ||
+    d.features.length !== d.labels.length ||
+    !d.features.length
+  ) {
+    throw new PocomputeError(
+      'INPUT_INVALID',
+      'training data must be {"features": [[...], ...], "labels": [...]} with one label per row',
+    );
   }
   const features = d.features as number[][];
-  if (features.some((r) => !Array.isArray(r) || r.length !== inFeatures || r.some((v) => !Number.isFinite(v)))) {
-    throw new PocomputeError('INPUT_SHAPE', `every feature row must have ${inFeatures} finite numbers`);
+  if (
+    features.some(
+      (r) => !Array.isArray(r) || r.length !== inFeatures || r.some((v) => !Number.isFinite(v)),
+    )
+  ) {
+    throw new PocomputeError(
+      'INPUT_SHAPE',
+      `every feature row must have ${inFeatures} finite numbers`,
+    );
   }
   const targets = (d.labels as unknown[]).map((label) => {
-    if (typeof label === 'number' && Number.isInteger(label) && label >= 0 && label < classes) return Array.from({ length: classes }, (_, c) => (c === label ? 1 : 0));
-    if (Array.isArray(label) && label.length === classes && label.every(Number.isFinite)) return label as number[];
-    throw new PocomputeError('INPUT_SHAPE', `a label must be a class id 0..${classes - 1} or ${classes} targets, got ${JSON.stringify(label)}`);
+    if (typeof label === 'number' && Number.isInteger(label) && label >= 0 && label < classes)
+      return Array.from({ length: classes }, (_, c) => (c === label ? 1 : 0));
+    if (Array.isArray(label) && label.length === classes && label.every(Number.isFinite))
+      return label as number[];
+    throw new PocomputeError(
+      'INPUT_SHAPE',
+      `a label must be a class id 0..${classes - 1} or ${classes} targets, got ${JSON.stringify(label)}`,
+    );
   });
   return { features, targets };
 }
