@@ -70,7 +70,9 @@ export function freePort(): Promise<number> {
 }
 
 const running = new Set<ChildProcess>();
-process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Starts anvil on loopback and waits until it answers JSON-RPC. */
 export async function startAnvil(options: StartAnvilOptions = {}): Promise<AnvilHandle> {

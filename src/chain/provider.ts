@@ -1,4 +1,4 @@
-import { Interface, JsonRpcProvider, Network, isError } from 'ethers';
+import { type Interface, JsonRpcProvider, Network, isError } from 'ethers';
 import { PocomputeError, oneLine } from '../core/errors.js';
 
 export interface RpcConnection {

@@ -1,7 +1,14 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { InterfaceAbi } from 'ethers';
 import { PocomputeError, oneLine } from '../core/errors.js';
+
+/** The part of solc's standard-JSON output per contract that pocompute reads. */
+interface SolcContractOutput {
+  abi: InterfaceAbi;
+  evm: { bytecode: { object: string }; deployedBytecode: { object: string } };
+}
 
 const solc = createRequire(import.meta.url)('solc') as {
   compile(
@@ -15,7 +22,7 @@ const solc = createRequire(import.meta.url)('solc') as {
 export const EIP170_LIMIT = 24_576;
 
 export interface CompiledSolidity {
-  abi: any[];
+  abi: InterfaceAbi;
   bytecode: string;
   deployedBytecode: string;
   runtimeSize: number;
@@ -64,7 +71,10 @@ export function compileSolidity(
       `solc ${solc.version()}: ${oneLine(firstError.formattedMessage ?? firstError.message)}`,
     );
   const contracts: Record<string, CompiledSolidity> = {};
-  for (const file of Object.values(output.contracts ?? {}) as Record<string, any>[]) {
+  for (const file of Object.values(output.contracts ?? {}) as Record<
+    string,
+    SolcContractOutput
+  >[]) {
     for (const [name, c] of Object.entries(file)) {
       const deployed = c.evm.deployedBytecode.object as string;
       contracts[name] = {

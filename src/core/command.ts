@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { z } from 'zod';
+import type { Command } from 'commander';
+import type { z } from 'zod';
 import { PocomputeError } from './errors.js';
 import { Reporter } from './output.js';
 
@@ -29,7 +29,7 @@ export function parseOptions<S extends z.ZodTypeAny>(schema: S, raw: unknown): z
  */
 export async function runCommand(
   options: GlobalOptions,
-  body: (reporter: Reporter) => Promise<number | void>,
+  body: (reporter: Reporter) => Promise<number> | Promise<void>,
 ): Promise<void> {
   const reporter = new Reporter({ json: Boolean(options.json) });
   try {

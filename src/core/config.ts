@@ -35,7 +35,7 @@ export async function loadUserConfig(
   searchFrom = process.cwd(),
 ): Promise<{ config: UserConfig; file?: string }> {
   if (cached) return cached;
-  let found;
+  let found: Awaited<ReturnType<ReturnType<typeof cosmiconfig>['search']>>;
   try {
     found = await cosmiconfig('pocompute').search(searchFrom);
   } catch (error) {
@@ -45,7 +45,10 @@ export async function loadUserConfig(
       { cause: error },
     );
   }
-  if (!found || found.isEmpty) return (cached = { config: {} });
+  if (!found || found.isEmpty) {
+    cached = { config: {} };
+    return cached;
+  }
   const parsed = userConfigSchema.safeParse(found.config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -54,7 +57,8 @@ export async function loadUserConfig(
       `${found.filepath}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
     );
   }
-  return (cached = { config: parsed.data, file: found.filepath });
+  cached = { config: parsed.data, file: found.filepath };
+  return cached;
 }
 
 /** Precedence, resolved once: flags > environment > config file > defaults. */

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
 import ora from 'ora';
 import { PocomputeError, toPocomputeError } from './errors.js';
@@ -107,8 +108,7 @@ export function table(rows: (string | number)[][], header?: string[]): string {
 }
 
 function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\u001b\[[0-9;]*m/g, '');
+  return stripVTControlCharacters(s);
 }
 
 export { PocomputeError };

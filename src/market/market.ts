@@ -156,7 +156,7 @@ export async function readTask(
   market: Contract,
   taskId: bigint | number | string,
 ): Promise<TaskView> {
-  let task;
+  let task: Awaited<ReturnType<typeof market.getTask>>;
   try {
     task = await market.getTask(BigInt(taskId));
   } catch (error) {

@@ -134,7 +134,7 @@ async function handleTask(params: WorkerParams, taskId: string): Promise<WorkerE
     }
     const claim = await market.getFunction('claim')(BigInt(taskId));
     const claimReceipt = await claim.wait().catch(() => undefined);
-    if (!claimReceipt || claimReceipt.status !== 1)
+    if (claimReceipt?.status !== 1)
       return { event: 'skipped', taskId, reason: 'lost the claim race' };
     const claimTx: string = claimReceipt.hash;
 

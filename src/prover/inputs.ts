@@ -88,7 +88,10 @@ function splitPerInput(raw: unknown, declared: TensorInfo[], source: string): un
 function flattenNumbers(value: unknown, where: string): number[] {
   const out: number[] = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
+    if (Array.isArray(v)) {
+      for (const item of v) walk(item);
+      return;
+    }
     if (typeof v !== 'number')
       throw new PocomputeError('INPUT_INVALID', `${where}: ${JSON.stringify(v)} is not a number`);
     if (!Number.isFinite(v))

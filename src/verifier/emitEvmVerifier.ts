@@ -1,3 +1,4 @@
+import type { InterfaceAbi } from 'ethers';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ export type VerifierLayout = 'single' | 'reusable';
 
 export interface CompiledContract {
   name: string;
-  abi: unknown[];
+  abi: InterfaceAbi;
   bytecode: string;
   deployedBytecode: string;
   runtimeSize: number;

@@ -23,7 +23,7 @@ import {
 } from '../helpers/pocompute.js';
 
 const anvil = useAnvil();
-const ZERO = '0x0000000000000000000000000000000000000000';
+const _ZERO = '0x0000000000000000000000000000000000000000';
 
 describe('the proof-of-compute market on a real anvil with the real engine', () => {
   let chain: ChainContext & { close(): Promise<void> };
@@ -277,7 +277,8 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
       (w) => new Promise<number | null>((resolve) => w.on('close', resolve)),
     );
     const lines: string[] = [];
-    workers.forEach((w) => w.stdout.on('data', (c) => lines.push(...String(c).trim().split('\n'))));
+    for (const w of workers)
+      w.stdout.on('data', (c) => lines.push(...String(c).trim().split('\n')));
     const deadline = Date.now() + 8 * 60_000;
     const openCount = async () => {
       let open = 0;
@@ -287,7 +288,7 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     };
     while ((await openCount()) > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 1000));
-    workers.forEach((w) => w.kill('SIGTERM'));
+    for (const w of workers) w.kill('SIGTERM');
     expect(await Promise.all(exits)).toEqual([0, 0, 0]);
     const ids = Array.from({ length: 10 }, (_, i) => start + i);
     const paidTo = await Promise.all(

@@ -76,9 +76,9 @@ describe('provable fine-tuning with the real engine', () => {
   });
 
   it('reordered steps break the run, naming the step', async () => {
-    const result = await tampered(
-      (_, m) => void ([m.steps[1], m.steps[2]] = [m.steps[2], m.steps[1]]),
-    );
+    const result = await tampered((_, m) => {
+      [m.steps[1], m.steps[2]] = [m.steps[2], m.steps[1]];
+    });
     expect(result.failure).toMatch(/^step 1 .*(reordered|does not continue step 0)/);
   });
 
@@ -145,7 +145,9 @@ describe('provable fine-tuning with the real engine', () => {
 
   it('a run whose step circuit is not the SGD step it claims breaks at the circuit check', async () => {
     // The options relabelled (lr 0.5 claimed for proofs made at 0.05): the rebuilt circuit differs.
-    const relabelled = await tampered((_, m) => void (m.options.lr = 0.5));
+    const relabelled = await tampered((_, m) => {
+      m.options.lr = 0.5;
+    });
     expect(relabelled.failure).toMatch(/^the step circuit is not one SGD step of the base model/);
     // Another graph put in place of the step circuit (here the base model itself).
     const swapped = await tampered(async (dir) =>

@@ -14,7 +14,7 @@ const toHexLE = (value: bigint) => {
 
 describe('field elements', () => {
   it('decode little-endian hex, negative values above r/2', () => {
-    expect(feltFromHexLE('0x' + toHexLE(0x1234n))).toBe(0x1234n);
+    expect(feltFromHexLE(`0x${toHexLE(0x1234n)}`)).toBe(0x1234n);
     expect(feltToSigned(feltFromHexLE(toHexLE(-5n)))).toBe(-5n);
   });
 

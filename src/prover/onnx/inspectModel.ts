@@ -36,7 +36,7 @@ export async function inspectModel(path: string): Promise<ModelInfo> {
     );
   }
   const graph = model.graph;
-  if (!graph || !graph.node?.length || !graph.input?.length || !graph.output?.length) {
+  if (!graph?.node?.length || !graph.input?.length || !graph.output?.length) {
     throw new PocomputeError(
       'ONNX_INVALID',
       `${path} is not an ONNX model: it has no graph with inputs, outputs and nodes`,
