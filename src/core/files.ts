@@ -3,7 +3,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { PocomputeError } from './errors.js';
-import { JSON_LIMITS, type JsonErrorCode, parseJsonText } from './json.js';
+import type { ErrorCode } from './errorCodes.js';
+import { JSON_LIMITS, parseJsonText } from './json.js';
 
 /** Writes a file so that readers see either the old content or the whole new one, never a part. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
@@ -77,7 +78,7 @@ export interface ReadJsonOptions {
 export async function readJsonFile(
   path: string,
   what: string,
-  code: JsonErrorCode = 'INPUT_INVALID',
+  code: ErrorCode = 'INPUT_INVALID',
   options: ReadJsonOptions = {},
 ): Promise<unknown> {
   const text = await readTextFileCapped(path, what, code, options.maxBytes);
@@ -88,22 +89,43 @@ export async function readJsonFile(
 export async function readTextFileCapped(
   path: string,
   what: string,
-  code: JsonErrorCode,
+  code: ErrorCode,
   maxBytes = JSON_LIMITS.maxBytes(),
+): Promise<string> {
+  return (await readFileCapped(path, what, code, maxBytes)).toString('utf8');
+}
+
+/** Reads a file a user passed (a key, a JSON file) after checking it is a regular file under the cap. */
+export async function readFileCapped(
+  path: string,
+  what: string,
+  code: ErrorCode,
+  maxBytes = JSON_LIMITS.maxBytes(),
+): Promise<Buffer> {
+  const absolute = await requireRegularFile(path, what, code);
+  const { size } = await stat(absolute);
+  if (size > maxBytes) {
+    throw new PocomputeError(
+      code,
+      `${what} is ${mib(size)}, over the ${mib(maxBytes)} cap for files pocompute reads whole: ${path}`,
+      { hint: 'Check the file; POCOMPUTE_MAX_JSON_MIB raises the cap if it really is that large.' },
+    );
+  }
+  return readFile(absolute);
+}
+
+/** Like requireFile, and refuses directories and devices: reading them would fail as a crash. */
+export async function requireRegularFile(
+  path: string,
+  what: string,
+  code: ErrorCode,
 ): Promise<string> {
   const absolute = requireFile(path, what);
   const info = await stat(absolute);
   if (info.isDirectory())
     throw new PocomputeError(code, `${what} is a directory, not a file: ${path}`);
   if (!info.isFile()) throw new PocomputeError(code, `${what} is not a regular file: ${path}`);
-  if (info.size > maxBytes) {
-    throw new PocomputeError(
-      code,
-      `${what} is ${mib(info.size)}, over the ${mib(maxBytes)} cap for JSON files: ${path}`,
-      { hint: 'Check the file; POCOMPUTE_MAX_JSON_MIB raises the cap if it really is that large.' },
-    );
-  }
-  return readFile(absolute, 'utf8');
+  return absolute;
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -19,16 +19,11 @@ function envNumber(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-/** The codes a JSON reading failure is reported under, by what was read. */
-export type JsonErrorCode = Extract<
-  ErrorCode,
-  'INPUT_INVALID' | 'BUNDLE_INVALID' | 'ARTIFACTS_INVALID' | 'CONFIG_INVALID' | 'SETTINGS_MISMATCH'
->;
-
 export interface ParseJsonOptions {
   /** What the text is, for messages ("proof bundle", "input file"). */
   what: string;
-  code: JsonErrorCode;
+  /** The code a failure is reported under (an exit-2 code: BUNDLE_INVALID, INPUT_INVALID…). */
+  code: ErrorCode;
   maxDepth?: number;
 }
 

@@ -71,6 +71,8 @@ export function circuitLayout(settings: unknown, what = 'the settings'): Circuit
   const shapes = s.model_instance_shapes.map((d, i) =>
     integers(d, `model_instance_shapes[${i}]`, bad),
   );
+  if (shapes.some((d) => d.some((n) => n < 0)))
+    throw bad('a negative dimension in model_instance_shapes');
   const publicInputs = inputVisibility === 'public' ? inputScales.length : 0;
   const publicOutputs = outputVisibility === 'public' ? outputScales.length : 0;
   if (shapes.length !== publicInputs + publicOutputs) {
@@ -101,7 +103,9 @@ export function circuitLayout(settings: unknown, what = 'the settings'): Circuit
   }));
   const logrows = Number(runArgs.logrows);
   const numRows = Number(s.num_rows);
-  if (!Number.isInteger(logrows) || !Number.isInteger(numRows)) throw bad('no logrows/num_rows');
+  // BN254 KZG circuits have at most 2^28 rows; a larger claim would only make an engine allocate.
+  if (!Number.isInteger(logrows) || logrows < 1 || logrows > 28 || !Number.isInteger(numRows))
+    throw bad('run_args.logrows/num_rows are not a circuit size (logrows 1..28)');
   return {
     inputVisibility,
     outputVisibility,

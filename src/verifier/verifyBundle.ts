@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
-import { canonicalJson, readJsonFile, requireFile, sha256Hex } from '../core/files.js';
+import {
+  canonicalJson,
+  readFileCapped,
+  readJsonFile,
+  requireRegularFile,
+  sha256Hex,
+} from '../core/files.js';
 import { type Artifacts, openArtifacts } from '../prover/artifacts.js';
 import {
   b64,
@@ -87,19 +93,12 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
     layout,
     key.labels,
   );
-  const proofBytes = new TextEncoder().encode(JSON.stringify(bundle.proof));
-  const outcome = verifyWithWasm(proofBytes, key.vk, key.settingsBytes, srs.bytes);
-  if (!outcome.ok && outcome.kind === 'malformed') {
-    throw new PocomputeError(
-      'SETTINGS_MISMATCH',
-      `the verifying key cannot be read with these settings: ${outcome.reason}`,
-    );
-  }
-  checks.push({
-    name: 'proof',
-    ok: outcome.ok,
-    detail: outcome.ok ? 'verifies (EZKL WASM engine)' : outcome.reason,
-  });
+  checks.push(
+    recomputed
+      ? proofCheck(bundle, key, srs)
+      : // Instances that do not fit the circuit are not handed to the engine at all.
+        { name: 'proof', ok: false, detail: "not checked: its instances are not the circuit's" },
+  );
 
   const valueProblems = recomputed
     ? tensorMismatches(bundle.public, recomputed, key)
@@ -133,6 +132,22 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
     ...(key.model ? { model: key.model } : {}),
     public: recomputed ?? { inputs: [], outputs: [] },
     warnings,
+  };
+}
+
+function proofCheck(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): VerifyCheck {
+  const proofBytes = new TextEncoder().encode(JSON.stringify(bundle.proof));
+  const outcome = verifyWithWasm(proofBytes, key.vk, key.settingsBytes, srs.bytes);
+  if (!outcome.ok && outcome.kind === 'malformed') {
+    throw new PocomputeError(
+      'SETTINGS_MISMATCH',
+      `the verifying key cannot be read with these settings: ${outcome.reason}`,
+    );
+  }
+  return {
+    name: 'proof',
+    ok: outcome.ok,
+    detail: outcome.ok ? 'verifies (EZKL WASM engine)' : outcome.reason,
   };
 }
 
@@ -216,7 +231,7 @@ async function resolveKey(
     };
   }
   if (params.vk && params.settings) {
-    const vk = await readFile(requireFile(params.vk, 'verifying key'));
+    const vk = await readFileCapped(params.vk, 'verifying key', 'SETTINGS_MISMATCH');
     const settings = await readJsonFile(params.settings, 'settings file', 'SETTINGS_MISMATCH');
     const layout = circuitLayout(settings, params.settings);
     return {
@@ -264,7 +279,7 @@ async function resolveVerifierSrs(
   artifacts?: Artifacts,
 ): Promise<VerifierSrs> {
   if (params.srs) {
-    const path = requireFile(params.srs, 'SRS file');
+    const path = await requireRegularFile(params.srs, 'SRS file', 'SRS_INVALID');
     await checkSrsFile(path, 0);
     return { bytes: await verifierSrsFrom(path), source: 'file', origin: 'file' };
   }
