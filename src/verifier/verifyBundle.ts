@@ -297,7 +297,7 @@ function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): 
   const warnings: string[] = [];
   if (key.source === 'bundled') {
     warnings.push(
-      'Verified against the verifying key and settings inside the bundle: this shows the proof is consistent, not that it is for a model you trust. Pass --artifacts, or --vk with --settings.',
+      'Verified against the verifying key inside the bundle (and its settings): this shows the proof is consistent, not that it is for a model you trust. Pass --artifacts, or --vk with --settings.',
     );
   }
   if (key.source === 'trusted-file') {
