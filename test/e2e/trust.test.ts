@@ -189,21 +189,27 @@ describe('bad files are usage errors (exit 2), never a crash', () => {
   });
 
   it('refuses JSON nested 5,000 levels deep (bundle, input, settings)', async () => {
-    const deep = join(dir, 'deep.json');
-    await writeFile(deep, `${'['.repeat(5000)}${']'.repeat(5000)}`);
-    expectCliError(await runCli(['verify', deep, '--json']), 'BUNDLE_INVALID', 2);
-    expectCliError(
-      await runCli(['prove', mlp.artifacts.dir, '--input', deep, '--json']),
-      'INPUT_INVALID',
-      2,
-    );
+    const nest = (inner: string) => `${'['.repeat(5000)}${inner}${']'.repeat(5000)}`;
+    // A bundle that is complete but for one field nested 5,000 deep, and inputs with the right
+    // values wrapped 5,000 deep: both parse with JSON.parse, neither may reach the engine.
+    const deepBundle = join(dir, 'deep.proof');
+    const text = JSON.stringify({ ...mlp.bundle, proof: { ...mlp.bundle.proof, proof: 'DEEP' } });
+    await writeFile(deepBundle, text.replace('"DEEP"', nest('1')));
+    const deepInput = join(dir, 'deep-input.json');
+    await writeFile(deepInput, nest(mlp.bundle.public.inputs[0].values?.join(',') ?? ''));
+    const bundle = await runCli(['verify', deepBundle, '--json']);
+    expectCliError(bundle, 'BUNDLE_INVALID', 2);
+    expect(bundle.json().error.message).toMatch(/nested more than/);
+    const input = await runCli(['prove', mlp.artifacts.dir, '--input', deepInput, '--json']);
+    expectCliError(input, 'INPUT_INVALID', 2);
+    expect(input.json().error.message).toMatch(/nested more than/);
     const settings = await runCli([
       'verify',
       mlp.bundlePath,
       '--vk',
       mlp.artifacts.path('vk.key'),
       '--settings',
-      deep,
+      deepInput,
       '--json',
     ]);
     expectCliError(settings, 'SETTINGS_MISMATCH', 2);
