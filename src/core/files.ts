@@ -95,7 +95,7 @@ export async function readTextFileCapped(
   return (await readFileCapped(path, what, code, maxBytes)).toString('utf8');
 }
 
-/** Reads a file a user passed (a key, a JSON file) after checking it is a regular file under the cap. */
+/** Reads a file a user passed (a key, a JSON file): a regular file under the size cap. */
 export async function readFileCapped(
   path: string,
   what: string,
@@ -107,7 +107,7 @@ export async function readFileCapped(
   if (size > maxBytes) {
     throw new PocomputeError(
       code,
-      `${what} is ${mib(size)}, over the ${mib(maxBytes)} cap for files pocompute reads whole: ${path}`,
+      `${what} is ${mib(size)}, over the ${mib(maxBytes)} cap for files read whole: ${path}`,
       { hint: 'Check the file; POCOMPUTE_MAX_JSON_MIB raises the cap if it really is that large.' },
     );
   }

@@ -83,7 +83,8 @@ export function parseJsonText(text: string, options: ParseJsonOptions, source = 
   } catch (error) {
     throw new PocomputeError(
       options.code,
-      `${options.what} is not valid JSON (${(error as Error).message})${source ? `: ${source}` : ''}`,
+      `${options.what} is not valid JSON (${(error as Error).message})` +
+        (source ? `: ${source}` : ''),
       { cause: error },
     );
   }

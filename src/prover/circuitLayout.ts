@@ -77,7 +77,8 @@ export function circuitLayout(settings: unknown, what = 'the settings'): Circuit
   const publicOutputs = outputVisibility === 'public' ? outputScales.length : 0;
   if (shapes.length !== publicInputs + publicOutputs) {
     throw bad(
-      `model_instance_shapes has ${shapes.length} shapes for ${publicInputs} public input(s) and ${publicOutputs} public output(s)`,
+      `model_instance_shapes has ${shapes.length} shapes for ${publicInputs} public ` +
+        `input(s) and ${publicOutputs} public output(s)`,
     );
   }
   const poseidon = s.module_sizes?.poseidon;
@@ -138,7 +139,7 @@ function paramVis(value: unknown, bad: (detail: string) => Error): ParamVisibili
   throw bad(`run_args.param_visibility ${JSON.stringify(value)?.slice(0, 60)} is not supported`);
 }
 
-/** EZKL serialises `hashed` (public hash) as {"Hashed": {"hash_is_public": true, "outlets": []}}. */
+/** EZKL writes `hashed` (a public hash) as {"Hashed": {"hash_is_public": true, "outlets": []}}. */
 function isPublicHash(value: unknown): boolean {
   const hashed = (value as { Hashed?: { hash_is_public?: unknown } } | null)?.Hashed;
   return typeof value === 'object' && hashed?.hash_is_public === true;
@@ -150,7 +151,7 @@ function integers(value: unknown, field: string, bad: (detail: string) => Error)
   return value as number[];
 }
 
-/** Names (and, for tensors the settings give no shape for, dims) that label the circuit's tensors. */
+/** Names (and dims, for tensors the settings give no shape for) labelling a circuit's tensors. */
 export interface TensorLabels {
   inputs: { name: string; dims: number[] }[];
   outputs: { name: string; dims: number[] }[];
@@ -222,7 +223,7 @@ export function publicTensorsFromInstances(
   return { inputs, outputs };
 }
 
-/** Tensor names from an artifacts manifest; shapes of public tensors from the circuit's settings. */
+/** Tensor names from an artifacts manifest; public tensors' shapes from the circuit's settings. */
 export function labelsFromManifest(
   manifest: Pick<ArtifactsManifest, 'model'>,
   layout: CircuitLayout,

@@ -84,7 +84,8 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     if (!claimed)
       throw new PocomputeError(
         'SELF_CHECK_FAILED',
-        `the proof has ${proof.instances[0]?.length ?? 0} instances, which its circuit's settings do not lay out`,
+        `the proof has ${proof.instances[0]?.length ?? 0} instances, ` +
+          "which its circuit's settings do not lay out",
       );
     // The witness holds every output, public or not: quantization error is measured on all of them.
     const witnessOutputs: string[][] = witness.outputs;

@@ -16,7 +16,8 @@ export async function selfVerifyBundle(bundle: ProofBundle, artifacts: Artifacts
     const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new PocomputeError(
       'SELF_CHECK_FAILED',
-      `the proof just made does not verify against its own artifacts (${failed.join('; ')}); no bundle was written`,
+      `the proof just made does not verify against its own artifacts (${failed.join('; ')}); ` +
+        'no bundle was written',
     );
   }
   return Math.round(performance.now() - started);

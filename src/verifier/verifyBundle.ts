@@ -30,11 +30,14 @@ import { bundleFromEzklProof } from './bundleFromEzklProof.js';
 export interface VerifyBundleParams {
   /** A bundle (or bare EZKL proof) file, or a bundle already read. */
   bundle: string | ProofBundle;
-  /** A verifying key the verifier trusts; needs `settings`. Without it (or --artifacts) the bundle's own key is used. */
+  /**
+   * A verifying key the verifier trusts; needs `settings`. Without it (or `artifacts`) the
+   * bundle's own key is used.
+   */
   vk?: string;
   /** The EZKL settings.json that goes with `vk`: the source of visibilities, scales and shapes. */
   settings?: string;
-  /** An artifacts directory (vk, settings and SRS of a compiled model), by path or already opened. */
+  /** An artifacts directory (vk, settings and SRS of a compiled model), by path or opened. */
   artifacts?: string | Artifacts;
   /** A full SRS file to verify against, instead of the artifacts' or the bundle's verifier SRS. */
   srs?: string;
@@ -54,7 +57,7 @@ export interface VerifyBundleResult {
   keySource: KeySource;
   srsOrigin: SrsOrigin;
   srsSource: 'file' | 'artifacts' | 'bundled';
-  /** The model, from the trusted artifacts manifest (or the bundle's, with its own key); absent with --vk. */
+  /** The model, from the trusted manifest (the bundle's with its own key); absent with --vk. */
   model?: ProofBundle['model'];
   /** What the proof binds, read from its instances with the trusted settings' layout. */
   public: { inputs: PublicTensor[]; outputs: PublicTensor[] };
@@ -85,7 +88,8 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
       detail:
         vkSha === bundle.artifacts.vkSha256
           ? `sha256 ${vkSha.slice(0, 16)}… matches the bundle`
-          : `sha256 ${vkSha.slice(0, 16)}… is not the key the bundle was made with (artifacts.vkSha256 ${bundle.artifacts.vkSha256.slice(0, 16)}…)`,
+          : `sha256 ${vkSha.slice(0, 16)}… is not the key the bundle was made with ` +
+            `(artifacts.vkSha256 ${bundle.artifacts.vkSha256.slice(0, 16)}…)`,
     },
   ];
   const recomputed = publicTensorsFromInstances(
@@ -103,7 +107,8 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
   const valueProblems = recomputed
     ? tensorMismatches(bundle.public, recomputed, key)
     : [
-        `the proof has ${bundle.proof.instances[0]?.length ?? 0} instances, the circuit's settings lay out ${layout.instanceCount}`,
+        `the proof has ${bundle.proof.instances[0]?.length ?? 0} instances, ` +
+          `the circuit's settings lay out ${layout.instanceCount}`,
       ];
   checks.push({
     name: 'public values',
@@ -111,7 +116,8 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
     detail:
       valueProblems.length === 0
         ? 'the bundle states exactly the values the proof binds'
-        : `the bundle disagrees with the proof and the ${key.trustedName}: ${summarize(valueProblems)}`,
+        : `the bundle disagrees with the proof and the ${key.trustedName}: ` +
+          summarize(valueProblems),
   });
   const fieldProblems = bundleFieldMismatches(bundle, layout, key, srs);
   checks.push({
@@ -165,7 +171,8 @@ function checkKeyOptions(params: VerifyBundleParams): void {
   if (params.vk && !params.settings) {
     throw new PocomputeError(
       'USAGE',
-      '--vk needs --settings: the scales, visibilities and instance layout are read from the settings you trust, never from the bundle',
+      '--vk needs --settings: the scales, visibilities and instance layout are read from the ' +
+        'settings you trust, never from the bundle',
       {
         hint: 'Pass --settings <settings.json> made with that key (or --artifacts <dir> for both).',
       },
@@ -297,21 +304,26 @@ function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): 
   const warnings: string[] = [];
   if (key.source === 'bundled') {
     warnings.push(
-      'Verified against the verifying key inside the bundle (and its settings): this shows the proof is consistent, not that it is for a model you trust. Pass --artifacts, or --vk with --settings.',
+      'Verified against the verifying key inside the bundle (and its settings): this shows the ' +
+        'proof is consistent, not that it is for a model you trust. Pass --artifacts, or --vk ' +
+        'with --settings.',
     );
   }
   if (key.source === 'trusted-file') {
     warnings.push(
-      "--vk/--settings name no model: tensors are named by position (input_0, output_0) and the bundle's model name and hash are not checked; pass --artifacts to check them.",
+      '--vk/--settings name no model: tensors are named by position (input_0, output_0) and ' +
+        "the bundle's model name and hash are not checked; pass --artifacts to check them.",
     );
   }
   if (srs.source === 'bundled')
     warnings.push(
-      'Verified with the SRS inside the bundle (whoever made it could forge proofs); pass --srs with an SRS you trust.',
+      'Verified with the SRS inside the bundle (whoever made it could forge proofs); pass --srs ' +
+        'with an SRS you trust.',
     );
   if (srs.origin === 'insecure-dev' || bundle.srs.origin === 'insecure-dev')
     warnings.push(
-      'insecure-dev SRS: the prover generated it and could know its secret; this proof is for local use only.',
+      'insecure-dev SRS: the prover generated it and could know its secret; this proof is for ' +
+        'local use only.',
     );
   return warnings;
 }

@@ -171,7 +171,7 @@ describe('malformed input, property-based (library)', () => {
 });
 
 describe('malformed input, property-based (CLI)', () => {
-  it('a handful of generated bad bundles, inputs and options: one error line, exit 1 or 2', async () => {
+  it('a few generated bad bundles, inputs and options: one error line, exit 1 or 2', async () => {
     const samples = fc.sample(fc.tuple(fc.constantFrom(...bundlePaths), hostileValue), {
       numRuns: 4,
       seed: 10,

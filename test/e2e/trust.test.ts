@@ -76,7 +76,7 @@ const relabelInputsPrivate = (b: any) => {
 };
 
 describe('verify with a trusted key reports only what the proof binds', () => {
-  it('rejects inputs relabelled as private (outputs read from the inputs), naming the field', async () => {
+  it('rejects inputs relabelled private (outputs read from the inputs), naming it', async () => {
     const path = await forged('relabel.proof', relabelInputsPrivate);
     const realOutputs = mlp.bundle.public.outputs[0].values;
     for (const args of [trustedArgs(), trustedFileArgs(), []]) {
@@ -87,7 +87,7 @@ describe('verify with a trusted key reports only what the proof binds', () => {
     }
   });
 
-  it('refuses --vk without --settings (exit 2) instead of taking scales from the bundle', async () => {
+  it('refuses --vk without --settings (exit 2): no scales from the bundle', async () => {
     const path = await forged('scales.proof', (b) => {
       b.settings.model_output_scales = [b.settings.model_output_scales[0] - 4];
       b.public.outputs[0].values = b.public.outputs[0].values.map((v: number) => v * 16);
@@ -116,7 +116,7 @@ describe('verify with a trusted key reports only what the proof binds', () => {
     }
   });
 
-  it('reports the model and SRS origin from the trusted artifacts, not from the bundle', async () => {
+  it('reports model and SRS origin from the trusted artifacts, not the bundle', async () => {
     const result = await runCli(['verify', mlp.bundlePath, ...trustedArgs(), '--json']);
     expect(result.code).toBe(0);
     expect(result.json().model.sha256).toBe(mlp.artifacts.manifest.model.sha256);
@@ -229,7 +229,7 @@ describe('prove writes only bundles that verify', () => {
     expect(mlp.bundle.timings.selfVerify).toBeGreaterThan(0);
   });
 
-  it("takes the layout from the circuit's settings, not the ONNX-declared output shape", async () => {
+  it("takes the layout from the circuit's settings, not the declared ONNX shape", async () => {
     // ReduceMean whose declared output has no shape: EZKL's circuit gives it shape [1].
     const g = new GraphBuilder('reduce_mean');
     const x = g.input('x', [1, 4]);
@@ -260,7 +260,7 @@ describe('prove writes only bundles that verify', () => {
     expect(verify.json().public.outputs[0].values[0]).toBeCloseTo(3, 2);
   });
 
-  it('writes nothing and fails clearly when its proof does not verify against its artifacts', async () => {
+  it('writes nothing, and fails clearly, when its proof does not verify', async () => {
     // An artifacts copy whose verifier SRS has its two G2 points swapped: valid points, wrong
     // pairing; its manifest is updated so that only the self-check can notice.
     const copy = join(dir, 'bad-artifacts');
