@@ -387,7 +387,10 @@ function bundleFieldMismatches(
     differs('artifacts.settingsSha256', bundle.artifacts.settingsSha256, m.files['settings.json']);
     differs('artifacts.compiledSha256', bundle.artifacts.compiledSha256, m.files['model.compiled']);
     differs('ezklVersion', bundle.ezklVersion, m.ezklVersion);
-    if (srs.source === 'artifacts') differs('srs.origin', bundle.srs.origin, m.srs.origin);
+    if (srs.source === 'artifacts') {
+      differs('srs.origin', bundle.srs.origin, m.srs.origin);
+      differs('srs.sha256', bundle.srs.sha256, m.srs.sha256);
+    }
   }
   return problems;
 }
