@@ -40,7 +40,7 @@ export function verifyCommand(): Command {
     )
     .option(
       '--vk <file>',
-      'a verifying key you trust (default: the key inside the bundle, reported as such)',
+      "a verifying key you trust, with --settings (default: the bundle's own key, said so)",
     )
     .option(
       '--settings <file>',
