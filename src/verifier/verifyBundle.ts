@@ -377,15 +377,18 @@ function bundleFieldMismatches(
   differs('options.paramVisibility', bundle.options.paramVisibility, layout.paramVisibility);
   differs('artifacts.logrows', bundle.artifacts.logrows, layout.logrows);
   differs('artifacts.numRows', bundle.artifacts.numRows, layout.numRows);
-  if (key.source !== 'bundled' && canonicalJson(bundle.settings) !== canonicalJson(key.settings))
+  if (
+    key.source !== 'bundled' &&
+    circuitSettings(bundle.settings) !== circuitSettings(key.settings)
+  )
     problems.push('settings (not the trusted settings)');
   differs('srs.verifierSha256', bundle.srs.verifierSha256, sha256Hex(srs.bytes));
   const m = key.artifacts?.manifest;
   if (m) {
     differs('model.sha256', bundle.model.sha256, m.model.sha256);
     differs('artifacts.key', bundle.artifacts.key, m.key);
-    differs('artifacts.settingsSha256', bundle.artifacts.settingsSha256, m.files['settings.json']);
-    differs('artifacts.compiledSha256', bundle.artifacts.compiledSha256, m.files['model.compiled']);
+    // artifacts.settingsSha256/compiledSha256 are the prover's file hashes: two compilations of one
+    // circuit differ there (EZKL stamps settings with a time), so the content is compared above.
     differs('ezklVersion', bundle.ezklVersion, m.ezklVersion);
     if (srs.source === 'artifacts') {
       differs('srs.origin', bundle.srs.origin, m.srs.origin);
@@ -393,6 +396,12 @@ function bundleFieldMismatches(
     }
   }
   return problems;
+}
+
+/** Settings as the circuit sees them: EZKL's compile timestamp is not part of the circuit. */
+function circuitSettings(settings: unknown): string {
+  const { timestamp: _timestamp, ...rest } = (settings ?? {}) as Record<string, unknown>;
+  return canonicalJson(rest);
 }
 
 function sameValues(a: number[] | undefined, b: number[] | undefined): boolean {
