@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -40,9 +40,12 @@ export function verifyCommand(): Command {
     )
     .option(
       '--vk <file>',
-      'a verifying key you trust (default: the key inside the bundle, reported as such)',
+      "a verifying key you trust, with --settings (default: the bundle's own key, said so)",
     )
-    .option('--settings <file>', "EZKL settings for --vk (default: the bundle's)")
+    .option(
+      '--settings <file>',
+      'the EZKL settings.json for --vk (required with --vk: scales and layout come from it)',
+    )
     .option(
       '--artifacts <dir>',
       'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit)',
@@ -64,6 +67,11 @@ export function verifyCommand(): Command {
         const o = parseOptions(verifyOptions, raw);
         if (existsSync(join(bundlePath, RUN_MANIFEST)))
           return verifyRunCommand(bundlePath, o, reporter);
+        if (isDirectory(bundlePath))
+          throw new PocomputeError(
+            'BUNDLE_INVALID',
+            `${bundlePath} is a directory without ${RUN_MANIFEST}: neither a proof bundle nor a training run`,
+          );
         return o.onchain
           ? verifyOnChainCommand(bundlePath, o, reporter)
           : verifyOffChainCommand(bundlePath, o, reporter);
@@ -129,7 +137,15 @@ async function verifyOnChainCommand(
   const result = await withChain({ ...(await chainOptionsFrom(o)), reporter }, (chain) =>
     reporter.step(
       o.send ? 'Sending verifyProof' : 'Calling verifyProof (eth_call)',
-      () => verifyOnchain({ bundle, chain, verifier: o.verifier!, vka: o.vka, send: o.send }),
+      () =>
+        verifyOnchain({
+          bundle,
+          chain,
+          verifier: o.verifier!,
+          vka: o.vka,
+          send: o.send,
+          trust: { vk: o.vk, settings: o.settings, artifacts: o.artifacts, srs: o.srs },
+        }),
       'verifyOnchain',
     ),
   );
@@ -137,6 +153,7 @@ async function verifyOnChainCommand(
     reporter.warn('insecure-dev SRS: this verifier only proves anything on a local chain.');
   reporter.result({ ok: result.valid, ...result }, () =>
     [
+      table(result.checks.map((c) => [c.ok ? '✔' : '✖', c.name, c.detail])),
       table([
         ['verifier', result.verifier + (result.vka ? ` (vka ${result.vka})` : '')],
         ['chain', result.chainId],
@@ -149,3 +166,5 @@ async function verifyOnChainCommand(
   );
   return result.valid ? EXIT.ok : EXIT.invalid;
 }
+
+const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory();

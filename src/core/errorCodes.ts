@@ -81,6 +81,10 @@ export const ERROR_CODES = {
     exit: EXIT.engine,
     hint: 'EZKL reported an error; its own words are above. Re-run with POCOMPUTE_DEBUG=1 for its full log.',
   },
+  SELF_CHECK_FAILED: {
+    exit: EXIT.engine,
+    hint: 'An artifacts file or the SRS changed while proving (another process?), or EZKL misbehaved; re-run, or recompile with --force.',
+  },
   SOLC_FAILED: {
     exit: EXIT.engine,
     hint: 'The Solidity compiler (npm solc 0.8.20) rejected the contract; its message is above.',

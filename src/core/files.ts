@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { PocomputeError } from './errors.js';
+import type { ErrorCode } from './errorCodes.js';
+import { JSON_LIMITS, parseJsonText } from './json.js';
 
 /** Writes a file so that readers see either the old content or the whole new one, never a part. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
@@ -62,26 +64,71 @@ export function requireFile(path: string, what: string): string {
   return absolute;
 }
 
+export interface ReadJsonOptions {
+  /** Size cap in bytes (default: JSON_LIMITS.maxBytes(), 64 MiB unless POCOMPUTE_MAX_JSON_MIB). */
+  maxBytes?: number;
+  maxDepth?: number;
+}
+
+/**
+ * Reads a JSON file a user passed: stat first (a directory or a file over the size cap is refused
+ * before anything is read), then the nesting depth is checked before parsing. Every failure is a
+ * one-line error under `code` (exit 2), never an exception from the runtime.
+ */
 export async function readJsonFile(
   path: string,
   what: string,
-  code:
-    | 'INPUT_INVALID'
-    | 'BUNDLE_INVALID'
-    | 'ARTIFACTS_INVALID'
-    | 'CONFIG_INVALID' = 'INPUT_INVALID',
+  code: ErrorCode = 'INPUT_INVALID',
+  options: ReadJsonOptions = {},
 ): Promise<unknown> {
-  const text = await readFile(requireFile(path, what), 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
+  const text = await readTextFileCapped(path, what, code, options.maxBytes);
+  return parseJsonText(text, { what, code, maxDepth: options.maxDepth }, path);
+}
+
+/** Reads a text file after checking it is a regular file under the size cap. */
+export async function readTextFileCapped(
+  path: string,
+  what: string,
+  code: ErrorCode,
+  maxBytes = JSON_LIMITS.maxBytes(),
+): Promise<string> {
+  return (await readFileCapped(path, what, code, maxBytes)).toString('utf8');
+}
+
+/** Reads a file a user passed (a key, a JSON file): a regular file under the size cap. */
+export async function readFileCapped(
+  path: string,
+  what: string,
+  code: ErrorCode,
+  maxBytes = JSON_LIMITS.maxBytes(),
+): Promise<Buffer> {
+  const absolute = await requireRegularFile(path, what, code);
+  const { size } = await stat(absolute);
+  if (size > maxBytes) {
     throw new PocomputeError(
       code,
-      `${what} is not valid JSON (${(error as Error).message}): ${path}`,
-      { cause: error },
+      `${what} is ${mib(size)}, over the ${mib(maxBytes)} cap for files read whole: ${path}`,
+      { hint: 'Check the file; POCOMPUTE_MAX_JSON_MIB raises the cap if it really is that large.' },
     );
   }
+  return readFile(absolute);
 }
+
+/** Like requireFile, and refuses directories and devices: reading them would fail as a crash. */
+export async function requireRegularFile(
+  path: string,
+  what: string,
+  code: ErrorCode,
+): Promise<string> {
+  const absolute = requireFile(path, what);
+  const info = await stat(absolute);
+  if (info.isDirectory())
+    throw new PocomputeError(code, `${what} is a directory, not a file: ${path}`);
+  if (!info.isFile()) throw new PocomputeError(code, `${what} is not a regular file: ${path}`);
+  return absolute;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /** Key-sorted JSON, so that hashes of options do not depend on property order. */
 export function canonicalJson(value: unknown): string {

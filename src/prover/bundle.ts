@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PocomputeError } from '../core/errors.js';
-import { requireFile } from '../core/files.js';
+import { readJsonFile } from '../core/files.js';
+import { assertJsonDepth } from '../core/json.js';
 import { compileOptionsSchema } from './artifactsManifest.js';
 
 const publicTensorSchema = z.object({
@@ -74,24 +74,18 @@ export async function readProofFile(path: string): Promise<ProofFile> {
   return { kind: 'bundle', bundle: parseBundle(raw, path) };
 }
 
-async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(requireFile(path, 'proof bundle'), 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new PocomputeError(
-      'BUNDLE_INVALID',
-      `${path} is not a proof bundle: truncated or not JSON (${(error as Error).message})`,
-      { cause: error },
-    );
-  }
+/** Bundles are read with the size and depth caps of readJsonFile: a bad file is exit 2, never a crash. */
+function readJson(path: string): Promise<unknown> {
+  return readJsonFile(path, 'proof bundle', 'BUNDLE_INVALID');
 }
 
 export async function readBundle(path: string): Promise<ProofBundle> {
   return parseBundle(await readJson(path), path);
 }
 
-function parseBundle(raw: unknown, path: string): ProofBundle {
+/** Checks a parsed value is a bundle (schema and nesting depth); the message names the field. */
+export function parseBundle(raw: unknown, path = 'proof bundle'): ProofBundle {
+  assertJsonDepth(raw, { what: path, code: 'BUNDLE_INVALID' });
   const parsed = proofBundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

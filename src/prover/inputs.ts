@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
-import { requireFile } from '../core/files.js';
+import { readTextFileCapped } from '../core/files.js';
+import { assertJsonDepth, parseJsonText } from '../core/json.js';
 import type { TensorInfo } from './onnx/inspectModel.js';
 
 export interface ModelInputs {
@@ -15,10 +15,10 @@ export interface ModelInputs {
  * before any proving: EZKL's {"input_data": [...]}, {"<input name>": [...]}, or a (nested) array.
  */
 export async function loadInputs(path: string, declared: TensorInfo[]): Promise<ModelInputs> {
-  const text = await readFile(requireFile(path, 'input file'), 'utf8');
+  const text = await readTextFileCapped(path, 'input file', 'INPUT_INVALID');
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text, { what: 'input file', code: 'INPUT_INVALID' }, path);
   } catch (error) {
     const special = text.match(/-?\b(NaN|Infinity)\b/);
     if (special)
@@ -26,16 +26,13 @@ export async function loadInputs(path: string, declared: TensorInfo[]): Promise<
         'INPUT_INVALID',
         `${path}: inputs must be finite numbers, found ${special[0]}`,
       );
-    throw new PocomputeError(
-      'INPUT_INVALID',
-      `${path} is not valid JSON: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw error;
   }
   return parseInputs(raw, declared, path);
 }
 
 export function parseInputs(raw: unknown, declared: TensorInfo[], source = 'inputs'): ModelInputs {
+  assertJsonDepth(raw, { what: source, code: 'INPUT_INVALID' });
   const perInput = splitPerInput(raw, declared, source);
   const values = perInput.map((value, i) => {
     const flat = flattenNumbers(value, `${source}: input "${declared[i].name}"`);

@@ -15,7 +15,9 @@ import { dequantize } from './felts.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
 import { runFloatModel } from './onnx/runFloatModel.js';
-import { publicValuesFromInstances, quantizationError } from './publicValues.js';
+import { quantizationError } from './publicValues.js';
+import { bundlePublicTensors } from './circuitLayout.js';
+import { selfVerifyBundle } from '../verifier/selfVerifyBundle.js';
 
 export type ProvingEngine = 'native' | 'wasm';
 
@@ -76,13 +78,15 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
         ? await proveNative(artifacts, inputPath, work, step)
         : await proveWasm(artifacts, inputs.ezkl, step);
 
-    const claimed = publicValuesFromInstances(proof.instances[0] ?? [], {
-      inputs: manifest.model.inputs,
-      outputs: manifest.model.outputs,
-      inputScales: manifest.circuit.inputScales,
-      outputScales: manifest.circuit.outputScales,
-      options: manifest.options,
-    });
+    const keyMaterial = await bundleKeyMaterial(artifacts);
+    // The bundle's layout is the compiled circuit's (settings), never the ONNX-declared shapes.
+    const claimed = bundlePublicTensors(proof, keyMaterial.settings, manifest);
+    if (!claimed)
+      throw new PocomputeError(
+        'SELF_CHECK_FAILED',
+        `the proof has ${proof.instances[0]?.length ?? 0} instances, ` +
+          "which its circuit's settings do not lay out",
+      );
     // The witness holds every output, public or not: quantization error is measured on all of them.
     const witnessOutputs: string[][] = witness.outputs;
     const outputs = manifest.model.outputs.map((_, i) =>
@@ -96,7 +100,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       kind: 'inference',
       createdAt: new Date().toISOString(),
       engine,
-      ...(await bundleKeyMaterial(artifacts)),
+      ...keyMaterial,
       proof,
       public: claimed,
       floatReference: {
@@ -105,6 +109,11 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       quantization,
       timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
     };
+    // Nothing is written unless the bundle passes the checks `verify --artifacts` runs.
+    await step('Checking the proof (WASM verify)', 'selfVerify', () =>
+      selfVerifyBundle(bundle, artifacts),
+    );
+    bundle.timings.selfVerify = timings.selfVerify;
     await writeJsonAtomic(params.out, bundle);
     return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs: float };
   } finally {

@@ -2,7 +2,7 @@ import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import type { EzklProof, ProofBundle } from '../prover/bundle.js';
 import { bundleKeyMaterial } from '../prover/bundleKeyMaterial.js';
-import { publicValuesFromInstances } from '../prover/publicValues.js';
+import { bundlePublicTensors } from '../prover/circuitLayout.js';
 
 /**
  * Wraps a bare EZKL proof (made by EZKL's own Python or CLI from the same artifacts) as a bundle,
@@ -19,22 +19,18 @@ export async function bundleFromEzklProof(
       `${path} is a bare EZKL proof: pass --artifacts <dir> with the key, settings and SRS it was made with`,
     );
   }
-  const m = artifacts.manifest;
-  const values = publicValuesFromInstances(proof.instances[0] ?? [], {
-    inputs: m.model.inputs,
-    outputs: m.model.outputs,
-    inputScales: m.circuit.inputScales,
-    outputScales: m.circuit.outputScales,
-    options: m.options,
-  });
+  const keyMaterial = await bundleKeyMaterial(artifacts);
   return {
     format: 'pocompute-proof@1',
     kind: 'inference',
     createdAt: new Date(0).toISOString(),
     engine: 'native',
-    ...(await bundleKeyMaterial(artifacts)),
+    ...keyMaterial,
     proof,
-    public: values,
+    public: bundlePublicTensors(proof, keyMaterial.settings, artifacts.manifest) ?? {
+      inputs: [],
+      outputs: [],
+    },
     floatReference: { outputs: [] },
     quantization: [],
     timings: {},

@@ -1,6 +1,7 @@
 import { getAddress, getBytes, hexlify, Interface } from 'ethers';
 import type { ProofBundle } from '../prover/bundle.js';
 import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
+import { assertFelts } from '../prover/circuitLayout.js';
 import { feltToUint256 } from '../prover/felts.js';
 
 /** The verifier ABIs EZKL 21 emits: single contract, and reusable with a separate VKA address. */
@@ -16,6 +17,7 @@ export const HALO2_REUSABLE_ABI = new Interface([
  * with `vka` it targets the reusable verifier.
  */
 export function encodeCalldata(bundle: Pick<ProofBundle, 'proof'>, vka?: string): string {
+  assertFelts(bundle.proof.instances.flat());
   const proof = clamped(new TextEncoder().encode(JSON.stringify(bundle.proof)));
   // EZKL's WASM binding reads the VKA address as JSON: an array of its 20 bytes.
   const vkAddress = vka

@@ -1,24 +1,45 @@
 import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
-import { requireFile, sha256Hex } from '../core/files.js';
-import { openArtifacts, type Artifacts } from '../prover/artifacts.js';
-import { b64, readProofFile, type ProofBundle, type PublicTensor } from '../prover/bundle.js';
-import { bundleFromEzklProof } from './bundleFromEzklProof.js';
+import {
+  canonicalJson,
+  readFileCapped,
+  readJsonFile,
+  requireRegularFile,
+  sha256Hex,
+} from '../core/files.js';
+import { type Artifacts, openArtifacts } from '../prover/artifacts.js';
+import {
+  b64,
+  type ProofBundle,
+  type PublicTensor,
+  parseBundle,
+  readProofFile,
+} from '../prover/bundle.js';
+import {
+  type CircuitLayout,
+  circuitLayout,
+  labelsFromManifest,
+  positionalLabels,
+  publicTensorsFromInstances,
+  type TensorLabels,
+} from '../prover/circuitLayout.js';
 import { verifyWithWasm } from '../prover/engine/wasmEngine.js';
-import { publicValuesFromInstances } from '../prover/publicValues.js';
-import type { TensorInfo } from '../prover/onnx/inspectModel.js';
-import { checkSrsFile, verifierSrsFrom, type SrsOrigin } from '../prover/srs.js';
+import { checkSrsFile, type SrsOrigin, verifierSrsFrom } from '../prover/srs.js';
+import { bundleFromEzklProof } from './bundleFromEzklProof.js';
 
 export interface VerifyBundleParams {
   /** A bundle (or bare EZKL proof) file, or a bundle already read. */
   bundle: string | ProofBundle;
-  /** A verifying key the verifier trusts; without it (or --artifacts) the bundle's own key is used. */
+  /**
+   * A verifying key the verifier trusts; needs `settings`. Without it (or `artifacts`) the
+   * bundle's own key is used.
+   */
   vk?: string;
-  /** Settings for that key (defaults to the artifacts' or the bundle's). */
+  /** The EZKL settings.json that goes with `vk`: the source of visibilities, scales and shapes. */
   settings?: string;
-  /** An artifacts directory (vk, settings and SRS of a compiled model), by path or already opened. */
+  /** An artifacts directory (vk, settings and SRS of a compiled model), by path or opened. */
   artifacts?: string | Artifacts;
-  /** A full SRS file to verify against, instead of the bundle's verifier SRS. */
+  /** A full SRS file to verify against, instead of the artifacts' or the bundle's verifier SRS. */
   srs?: string;
 }
 
@@ -36,213 +57,366 @@ export interface VerifyBundleResult {
   keySource: KeySource;
   srsOrigin: SrsOrigin;
   srsSource: 'file' | 'artifacts' | 'bundled';
-  model: ProofBundle['model'];
+  /** The model, from the trusted manifest (the bundle's with its own key); absent with --vk. */
+  model?: ProofBundle['model'];
+  /** What the proof binds, read from its instances with the trusted settings' layout. */
   public: { inputs: PublicTensor[]; outputs: PublicTensor[] };
   warnings: string[];
 }
 
-/** Verifies a proof bundle with the WASM engine alone (no Python) and says which key it trusted. */
+/**
+ * Verifies a proof bundle with the WASM engine alone (no Python). The verdict and every value
+ * reported come from the key material it trusts (vk + settings, or an artifacts directory) and
+ * the proof's instances; the bundle's own fields are claims, checked against them (README, "What
+ * `verify` trusts").
+ */
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
+  checkKeyOptions(params);
   const artifacts =
     typeof params.artifacts === 'string' ? await openArtifacts(params.artifacts) : params.artifacts;
-  const file =
-    typeof params.bundle === 'string'
-      ? await readProofFile(params.bundle)
-      : ({ kind: 'bundle', bundle: params.bundle } as const);
-  const bundle =
-    file.kind === 'bundle'
-      ? file.bundle
-      : await bundleFromEzklProof(file.proof, artifacts, params.bundle as string);
+  const bundle = await readBundleParam(params, artifacts);
   const key = await resolveKey(bundle, params, artifacts);
+  const layout = circuitLayout(key.settings, key.settingsWhat);
   const srs = await resolveVerifierSrs(bundle, params, artifacts);
-  const warnings: string[] = [];
-  if (key.source === 'bundled') {
-    warnings.push(
-      'Verified against the verifying key inside the bundle: this shows the proof is consistent, not that it is for a model you trust. Pass --vk or --artifacts with your own key.',
-    );
-  }
-  if (srs.source === 'bundled')
-    warnings.push('Verified with the SRS inside the bundle; pass --srs with an SRS you trust.');
-  if (bundle.srs.origin === 'insecure-dev')
-    warnings.push(
-      'insecure-dev SRS: the prover generated it and could know its secret; this proof is for local use only.',
-    );
+  const warnings = trustWarnings(bundle, key, srs);
 
-  const checks: VerifyCheck[] = [];
   const vkSha = sha256Hex(key.vk);
-  checks.push({
-    name: 'verifying key',
-    ok: vkSha === bundle.artifacts.vkSha256,
-    detail:
-      vkSha === bundle.artifacts.vkSha256
-        ? `sha256 ${vkSha.slice(0, 16)}… matches the bundle`
-        : `sha256 ${vkSha.slice(0, 16)}… is not the key the bundle was made with (${bundle.artifacts.vkSha256.slice(0, 16)}…)`,
-  });
-  const proofBytes = new TextEncoder().encode(JSON.stringify(bundle.proof));
-  const outcome = verifyWithWasm(proofBytes, key.vk, key.settings, srs.bytes);
-  if (!outcome.ok && outcome.kind === 'malformed') {
-    throw new PocomputeError(
-      'SETTINGS_MISMATCH',
-      `the verifying key cannot be read with these settings: ${outcome.reason}`,
-    );
-  }
-  checks.push({
-    name: 'proof',
-    ok: outcome.ok,
-    detail: outcome.ok ? 'verifies (EZKL WASM engine)' : outcome.reason,
-  });
+  const checks: VerifyCheck[] = [
+    {
+      name: 'verifying key',
+      ok: vkSha === bundle.artifacts.vkSha256,
+      detail:
+        vkSha === bundle.artifacts.vkSha256
+          ? `sha256 ${vkSha.slice(0, 16)}… matches the bundle`
+          : `sha256 ${vkSha.slice(0, 16)}… is not the key the bundle was made with ` +
+            `(artifacts.vkSha256 ${bundle.artifacts.vkSha256.slice(0, 16)}…)`,
+    },
+  ];
+  const recomputed = publicTensorsFromInstances(
+    bundle.proof.instances[0] ?? [],
+    layout,
+    key.labels,
+  );
+  checks.push(
+    recomputed
+      ? proofCheck(bundle, key, srs)
+      : // Instances that do not fit the circuit are not handed to the engine at all.
+        { name: 'proof', ok: false, detail: "not checked: its instances are not the circuit's" },
+  );
 
-  const recomputed = publicValuesFromInstances(bundle.proof.instances[0] ?? [], {
-    inputs: key.layout.inputs,
-    outputs: key.layout.outputs,
-    inputScales: key.layout.inputScales,
-    outputScales: key.layout.outputScales,
-    options: bundle.options,
-  });
-  const claimedOk =
-    sameTensors(recomputed.inputs, bundle.public.inputs) &&
-    sameTensors(recomputed.outputs, bundle.public.outputs);
+  const valueProblems = recomputed
+    ? tensorMismatches(bundle.public, recomputed, key)
+    : [
+        `the proof has ${bundle.proof.instances[0]?.length ?? 0} instances, ` +
+          `the circuit's settings lay out ${layout.instanceCount}`,
+      ];
   checks.push({
     name: 'public values',
-    ok: claimedOk,
-    detail: claimedOk
-      ? 'the bundle states exactly the values the proof binds'
-      : 'the values stated in the bundle differ from those in the proof',
+    ok: valueProblems.length === 0,
+    detail:
+      valueProblems.length === 0
+        ? 'the bundle states exactly the values the proof binds'
+        : `the bundle disagrees with the proof and the ${key.trustedName}: ` +
+          summarize(valueProblems),
+  });
+  const fieldProblems = bundleFieldMismatches(bundle, layout, key, srs);
+  checks.push({
+    name: 'bundle fields',
+    ok: fieldProblems.length === 0,
+    detail:
+      fieldProblems.length === 0
+        ? `options, settings and hashes agree with the ${key.trustedName}`
+        : `the bundle disagrees with the ${key.trustedName}: ${summarize(fieldProblems)}`,
   });
 
   return {
     valid: checks.every((c) => c.ok),
     checks,
     keySource: key.source,
-    srsOrigin: bundle.srs.origin,
+    srsOrigin: srs.origin,
     srsSource: srs.source,
-    model: bundle.model,
-    public: recomputed,
+    ...(key.model ? { model: key.model } : {}),
+    public: recomputed ?? { inputs: [], outputs: [] },
     warnings,
   };
 }
 
-interface KeyMaterial {
-  vk: Uint8Array;
-  settings: Uint8Array;
-  source: KeySource;
-  layout: {
-    inputs: TensorInfo[];
-    outputs: TensorInfo[];
-    inputScales: number[];
-    outputScales: number[];
+function proofCheck(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): VerifyCheck {
+  const proofBytes = new TextEncoder().encode(JSON.stringify(bundle.proof));
+  const outcome = verifyWithWasm(proofBytes, key.vk, key.settingsBytes, srs.bytes);
+  if (!outcome.ok && outcome.kind === 'malformed') {
+    throw new PocomputeError(
+      'SETTINGS_MISMATCH',
+      `the verifying key cannot be read with these settings: ${outcome.reason}`,
+    );
+  }
+  return {
+    name: 'proof',
+    ok: outcome.ok,
+    detail: outcome.ok ? 'verifies (EZKL WASM engine)' : outcome.reason,
   };
+}
+
+/** --vk alone would leave scales and visibilities to the bundle: refused, as are mixed sources. */
+function checkKeyOptions(params: VerifyBundleParams): void {
+  if (params.artifacts && (params.vk || params.settings)) {
+    throw new PocomputeError(
+      'USAGE',
+      '--artifacts already holds the key and settings: drop --vk/--settings',
+      {
+        hint: 'Pass either --artifacts <dir>, or --vk <file> with --settings <file>.',
+      },
+    );
+  }
+  if (params.vk && !params.settings) {
+    throw new PocomputeError(
+      'USAGE',
+      '--vk needs --settings: the scales, visibilities and instance layout are read from the ' +
+        'settings you trust, never from the bundle',
+      {
+        hint: 'Pass --settings <settings.json> made with that key (or --artifacts <dir> for both).',
+      },
+    );
+  }
+  if (params.settings && !params.vk) {
+    throw new PocomputeError('USAGE', '--settings goes with --vk: pass the verifying key too', {
+      hint: 'Pass --vk <file> with --settings <file>, or --artifacts <dir>.',
+    });
+  }
+}
+
+async function readBundleParam(
+  params: VerifyBundleParams,
+  artifacts?: Artifacts,
+): Promise<ProofBundle> {
+  if (typeof params.bundle !== 'string') return parseBundle(params.bundle);
+  const file = await readProofFile(params.bundle);
+  return file.kind === 'bundle'
+    ? file.bundle
+    : bundleFromEzklProof(file.proof, artifacts, params.bundle);
+}
+
+interface TrustedKey {
+  vk: Uint8Array;
+  settings: unknown;
+  settingsBytes: Uint8Array;
+  settingsWhat: string;
+  source: KeySource;
+  /** "trusted settings", "trusted artifacts", or "bundle's own settings" — for messages. */
+  trustedName: string;
+  labels: TensorLabels;
+  /** Whether tensor names (and non-public shapes) come from something trusted and are compared. */
+  labelsTrusted: boolean;
+  model?: ProofBundle['model'];
+  artifacts?: Artifacts;
 }
 
 async function resolveKey(
   bundle: ProofBundle,
   params: VerifyBundleParams,
   artifacts?: Artifacts,
-): Promise<KeyMaterial> {
-  const bundleLayout = layoutFromSettings(bundle, bundle.settings);
+): Promise<TrustedKey> {
   if (artifacts) {
-    const settings = await readFile(artifacts.path('settings.json'));
-    const layout = {
-      ...layoutFromSettings(bundle, JSON.parse(settings.toString())),
-      inputs: artifacts.manifest.model.inputs,
-      outputs: artifacts.manifest.model.outputs,
+    const settings = await readJsonFile(
+      artifacts.path('settings.json'),
+      'artifacts settings',
+      'ARTIFACTS_INVALID',
+    );
+    const m = artifacts.manifest;
+    const layout = circuitLayout(settings, `${artifacts.dir}/settings.json`);
+    return {
+      vk: await readFile(artifacts.path('vk.key')),
+      settings,
+      settingsBytes: new TextEncoder().encode(JSON.stringify(settings)),
+      settingsWhat: `${artifacts.dir}/settings.json`,
+      source: 'artifacts',
+      trustedName: 'trusted artifacts',
+      labels: labelsFromManifest(m, layout),
+      labelsTrusted: true,
+      model: { name: m.model.name, sha256: m.model.sha256 },
+      artifacts,
     };
-    return { vk: await readFile(artifacts.path('vk.key')), settings, source: 'artifacts', layout };
   }
-  if (params.vk) {
-    const vk = await readFile(requireFile(params.vk, 'verifying key'));
-    const settings = params.settings
-      ? await readFile(requireFile(params.settings, 'settings file'))
-      : new TextEncoder().encode(JSON.stringify(bundle.settings));
+  if (params.vk && params.settings) {
+    const vk = await readFileCapped(params.vk, 'verifying key', 'SETTINGS_MISMATCH');
+    const settings = await readJsonFile(params.settings, 'settings file', 'SETTINGS_MISMATCH');
+    const layout = circuitLayout(settings, params.settings);
     return {
       vk,
       settings,
+      settingsBytes: new TextEncoder().encode(JSON.stringify(settings)),
+      settingsWhat: params.settings,
       source: 'trusted-file',
-      layout: params.settings
-        ? layoutFromSettings(bundle, JSON.parse(settings.toString()))
-        : bundleLayout,
+      trustedName: 'trusted settings',
+      labels: positionalLabels(layout),
+      labelsTrusted: false,
     };
   }
+  const layout = circuitLayout(bundle.settings, "the bundle's settings");
+  const own = (tensors: PublicTensor[], circuit: CircuitLayout['inputs']) =>
+    circuit.map((c, i) => ({
+      name: tensors[i]?.name ?? '',
+      dims: c.dims ?? tensors[i]?.dims ?? [],
+    }));
   return {
     vk: b64.decode(bundle.vk),
-    settings: new TextEncoder().encode(JSON.stringify(bundle.settings)),
+    settings: bundle.settings,
+    settingsBytes: new TextEncoder().encode(JSON.stringify(bundle.settings)),
+    settingsWhat: "the bundle's settings",
     source: 'bundled',
-    layout: bundleLayout,
+    trustedName: "bundle's own settings (self-consistency only)",
+    labels: {
+      inputs: own(bundle.public.inputs, layout.inputs),
+      outputs: own(bundle.public.outputs, layout.outputs),
+    },
+    labelsTrusted: true,
+    model: bundle.model,
   };
 }
 
-/**
- * Scales come from the settings; tensor shapes from the bundle, checked against the settings'
- * instance shapes so that a bundle cannot relabel which public values are inputs and which outputs.
- */
-function layoutFromSettings(
-  bundle: ProofBundle,
-  settings: Record<string, unknown>,
-): KeyMaterial['layout'] {
-  const s = settings as {
-    model_input_scales?: number[];
-    model_output_scales?: number[];
-    model_instance_shapes?: number[][];
-  };
-  if (!Array.isArray(s.model_input_scales) || !Array.isArray(s.model_output_scales)) {
-    throw new PocomputeError(
-      'SETTINGS_MISMATCH',
-      'the settings file has no model_input_scales/model_output_scales: is it an EZKL settings.json?',
-    );
-  }
-  const tensor = (t: PublicTensor): TensorInfo => ({
-    name: t.name,
-    dims: t.dims,
-    size: t.dims.reduce((a, b) => a * b, 1),
-  });
-  const inputs = bundle.public.inputs.map(tensor);
-  const outputs = bundle.public.outputs.map(tensor);
-  const publicShapes = [...bundle.public.inputs, ...bundle.public.outputs]
-    .filter((t) => t.visibility === 'public')
-    .map((t) => t.dims.join('x'));
-  const settingsShapes = (s.model_instance_shapes ?? []).map((d) => d.join('x'));
-  if (
-    bundle.public.inputs.concat(bundle.public.outputs).every((t) => t.visibility === 'public') &&
-    publicShapes.join(',') !== settingsShapes.join(',')
-  ) {
-    throw new PocomputeError(
-      'BUNDLE_INVALID',
-      `the bundle's public tensor shapes (${publicShapes.join(', ')}) are not the circuit's (${settingsShapes.join(', ')})`,
-    );
-  }
-  return {
-    inputs,
-    outputs,
-    inputScales: s.model_input_scales,
-    outputScales: s.model_output_scales,
-  };
+interface VerifierSrs {
+  bytes: Uint8Array;
+  source: VerifyBundleResult['srsSource'];
+  origin: SrsOrigin;
 }
 
 async function resolveVerifierSrs(
   bundle: ProofBundle,
   params: VerifyBundleParams,
   artifacts?: Artifacts,
-): Promise<{ bytes: Uint8Array; source: VerifyBundleResult['srsSource'] }> {
+): Promise<VerifierSrs> {
   if (params.srs) {
-    const path = requireFile(params.srs, 'SRS file');
+    const path = await requireRegularFile(params.srs, 'SRS file', 'SRS_INVALID');
     await checkSrsFile(path, 0);
-    return { bytes: await verifierSrsFrom(path), source: 'file' };
+    return { bytes: await verifierSrsFrom(path), source: 'file', origin: 'file' };
   }
-  if (artifacts)
-    return { bytes: await readFile(artifacts.path('verifier.srs')), source: 'artifacts' };
-  return { bytes: b64.decode(bundle.verifierSrs), source: 'bundled' };
+  if (artifacts) {
+    return {
+      bytes: await readFile(artifacts.path('verifier.srs')),
+      source: 'artifacts',
+      origin: artifacts.manifest.srs.origin,
+    };
+  }
+  return { bytes: b64.decode(bundle.verifierSrs), source: 'bundled', origin: bundle.srs.origin };
 }
 
-function sameTensors(a: PublicTensor[], b: PublicTensor[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((t, i) => {
-    const u = b[i];
-    const values =
-      (t.values ?? []).length === (u.values ?? []).length &&
-      (t.values ?? []).every(
-        (v, j) => Math.abs(v - (u.values ?? [])[j]) <= 1e-12 * Math.max(1, Math.abs(v)),
-      );
-    const hash = JSON.stringify(t.hash ?? []) === JSON.stringify(u.hash ?? []);
-    return t.name === u.name && t.visibility === u.visibility && values && hash;
-  });
+function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): string[] {
+  const warnings: string[] = [];
+  if (key.source === 'bundled') {
+    warnings.push(
+      'Verified against the verifying key inside the bundle (and its settings): this shows the ' +
+        'proof is consistent, not that it is for a model you trust. Pass --artifacts, or --vk ' +
+        'with --settings.',
+    );
+  }
+  if (key.source === 'trusted-file') {
+    warnings.push(
+      '--vk/--settings name no model: tensors are named by position (input_0, output_0) and ' +
+        "the bundle's model name and hash are not checked; pass --artifacts to check them.",
+    );
+  }
+  if (srs.source === 'bundled')
+    warnings.push(
+      'Verified with the SRS inside the bundle (whoever made it could forge proofs); pass --srs ' +
+        'with an SRS you trust.',
+    );
+  if (srs.origin === 'insecure-dev' || bundle.srs.origin === 'insecure-dev')
+    warnings.push(
+      'insecure-dev SRS: the prover generated it and could know its secret; this proof is for ' +
+        'local use only.',
+    );
+  return warnings;
 }
+
+/** Every place where the bundle's stated tensors differ from what the proof binds. */
+function tensorMismatches(
+  stated: ProofBundle['public'],
+  bound: { inputs: PublicTensor[]; outputs: PublicTensor[] },
+  key: TrustedKey,
+): string[] {
+  const problems: string[] = [];
+  for (const side of ['inputs', 'outputs'] as const) {
+    const a = stated[side];
+    const b = bound[side];
+    if (a.length !== b.length) {
+      problems.push(`public.${side} (${a.length} tensors, the circuit has ${b.length})`);
+      continue;
+    }
+    b.forEach((t, i) => {
+      const s = a[i];
+      const at = `public.${side}[${i}]`;
+      if (s.visibility !== t.visibility)
+        problems.push(`${at}.visibility (bundle ${s.visibility}, circuit ${t.visibility})`);
+      if (key.labelsTrusted && s.name !== t.name)
+        problems.push(`${at}.name (bundle "${s.name}", trusted "${t.name}")`);
+      const dimsKnown = t.visibility === 'public' || key.labelsTrusted;
+      if (dimsKnown && s.dims.join('x') !== t.dims.join('x'))
+        problems.push(`${at}.dims (bundle ${s.dims.join('x')}, circuit ${t.dims.join('x')})`);
+      if (!sameValues(s.values, t.values)) problems.push(`${at}.values`);
+      if (JSON.stringify(s.hash ?? []) !== JSON.stringify(t.hash ?? []))
+        problems.push(`${at}.hash`);
+    });
+  }
+  return problems;
+}
+
+/** Every bundle field that the trusted key material determines, compared with it. */
+function bundleFieldMismatches(
+  bundle: ProofBundle,
+  layout: CircuitLayout,
+  key: TrustedKey,
+  srs: VerifierSrs,
+): string[] {
+  const problems: string[] = [];
+  const differs = (field: string, stated: unknown, trusted: unknown) => {
+    if (stated !== trusted)
+      problems.push(`${field} (bundle ${short(stated)}, trusted ${short(trusted)})`);
+  };
+  differs('options.inputVisibility', bundle.options.inputVisibility, layout.inputVisibility);
+  differs('options.outputVisibility', bundle.options.outputVisibility, layout.outputVisibility);
+  differs('options.paramVisibility', bundle.options.paramVisibility, layout.paramVisibility);
+  differs('artifacts.logrows', bundle.artifacts.logrows, layout.logrows);
+  differs('artifacts.numRows', bundle.artifacts.numRows, layout.numRows);
+  if (
+    key.source !== 'bundled' &&
+    circuitSettings(bundle.settings) !== circuitSettings(key.settings)
+  )
+    problems.push('settings (not the trusted settings)');
+  differs('srs.verifierSha256', bundle.srs.verifierSha256, sha256Hex(srs.bytes));
+  const m = key.artifacts?.manifest;
+  if (m) {
+    differs('model.sha256', bundle.model.sha256, m.model.sha256);
+    differs('artifacts.key', bundle.artifacts.key, m.key);
+    // artifacts.settingsSha256/compiledSha256 are the prover's file hashes: two compilations of one
+    // circuit differ there (EZKL stamps settings with a time), so the content is compared above.
+    differs('ezklVersion', bundle.ezklVersion, m.ezklVersion);
+    if (srs.source === 'artifacts') {
+      differs('srs.origin', bundle.srs.origin, m.srs.origin);
+      differs('srs.sha256', bundle.srs.sha256, m.srs.sha256);
+    }
+  }
+  return problems;
+}
+
+/** Settings as the circuit sees them: EZKL's compile timestamp is not part of the circuit. */
+function circuitSettings(settings: unknown): string {
+  const { timestamp: _timestamp, ...rest } = (settings ?? {}) as Record<string, unknown>;
+  return canonicalJson(rest);
+}
+
+function sameValues(a: number[] | undefined, b: number[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  if ((a === undefined) !== (b === undefined) || x.length !== y.length) return false;
+  return x.every((v, j) => Math.abs(v - y[j]) <= 1e-12 * Math.max(1, Math.abs(v)));
+}
+
+const short = (value: unknown) => {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 20 ? `${text.slice(0, 16)}…` : text;
+};
+
+const summarize = (problems: string[]) =>
+  problems.length > 4
+    ? `${problems.slice(0, 4).join('; ')}; and ${problems.length - 4} more`
+    : problems.join('; ');

@@ -4,6 +4,13 @@ import { PocomputeError } from '../core/errors.js';
 import type { ProofBundle } from '../prover/bundle.js';
 import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI } from './calldata.js';
 import { findVerifierRecord } from './deployVerifier.js';
+import {
+  type KeySource,
+  type VerifyBundleParams,
+  type VerifyBundleResult,
+  type VerifyCheck,
+  verifyBundle,
+} from './verifyBundle.js';
 
 export interface OnchainVerifyParams {
   bundle: ProofBundle;
@@ -13,6 +20,8 @@ export interface OnchainVerifyParams {
   vka?: string;
   /** Send a transaction instead of only calling. */
   send?: boolean;
+  /** The key material the local checks trust (as for `verify`); default: the bundle's own. */
+  trust?: Omit<VerifyBundleParams, 'bundle'>;
 }
 
 export interface OnchainVerifyResult {
@@ -24,11 +33,31 @@ export interface OnchainVerifyResult {
   gas?: string;
   txHash?: string;
   reason?: string;
+  /** The checks `verify` runs locally (key, proof, stated values, bundle fields), run first. */
+  checks: VerifyCheck[];
+  keySource: KeySource;
+  /** What the proof binds, read with the trusted settings' layout. */
+  public: VerifyBundleResult['public'];
 }
 
 /** Calls verifyProof on a deployed EZKL verifier by eth_call (or a transaction with `send`). */
 export async function verifyOnchain(params: OnchainVerifyParams): Promise<OnchainVerifyResult> {
   const { chain, bundle } = params;
+  // The same checks as a local verify: a bundle whose stated values are not its instances, or
+  // whose instances are not field elements, is refused whatever the contract would say.
+  const local = await verifyBundle({ ...params.trust, bundle });
+  const localPart = { checks: local.checks, keySource: local.keySource, public: local.public };
+  if (!local.valid) {
+    const failed = local.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    return {
+      verifier: params.verifier,
+      vka: params.vka,
+      chainId: chain.chainId.toString(),
+      ...localPart,
+      valid: false,
+      reason: `local checks failed, the chain was not asked (${failed.join('; ')})`,
+    };
+  }
   await requireCode(chain.provider, params.verifier, 'verifier');
   const record = await findVerifierRecord(chain, params.verifier);
   if (record && record.vkSha256 !== bundle.artifacts.vkSha256) {
@@ -38,10 +67,15 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
     );
   }
   const vka = params.vka ?? record?.vka?.address;
-  const data = encodeCalldata(bundle, vka);
   const abi = vka ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI;
-  const base = { verifier: params.verifier, vka, chainId: chain.chainId.toString() };
-  const tx = { to: params.verifier, data };
+  const base = {
+    verifier: params.verifier,
+    vka,
+    chainId: chain.chainId.toString(),
+    ...localPart,
+  };
+
+  const tx = { to: params.verifier, data: encodeCalldata(bundle, vka) };
   let valid: boolean;
   try {
     [valid] = abi.decodeFunctionResult('verifyProof', await chain.provider.call(tx));

@@ -1,0 +1,101 @@
+import { PocomputeError } from './errors.js';
+import type { ErrorCode } from './errorCodes.js';
+
+/**
+ * Limits on the JSON pocompute reads from users (bundles, inputs, settings, runs): a file larger
+ * than the size cap is refused before it is read, and a document nested deeper than the depth cap
+ * is refused before it is parsed, so that neither memory nor the call stack depends on the input.
+ */
+export const JSON_LIMITS = {
+  /** `POCOMPUTE_MAX_JSON_MIB` (default 64 MiB). */
+  maxBytes: (): number => envNumber('POCOMPUTE_MAX_JSON_MIB', 64) * 1024 * 1024,
+  /** `POCOMPUTE_MAX_JSON_DEPTH` (default 64 levels of arrays/objects). */
+  maxDepth: (): number => envNumber('POCOMPUTE_MAX_JSON_DEPTH', 64),
+};
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+export interface ParseJsonOptions {
+  /** What the text is, for messages ("proof bundle", "input file"). */
+  what: string;
+  /** The code a failure is reported under (an exit-2 code: BUNDLE_INVALID, INPUT_INVALID…). */
+  code: ErrorCode;
+  maxDepth?: number;
+}
+
+/** The deepest nesting of arrays/objects in a JSON text, found by a scan (no recursion). */
+export function jsonTextDepth(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > stopAbove) return max;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** The deepest nesting of an already parsed value, without recursion. */
+export function jsonValueDepth(value: unknown, stopAbove = Number.POSITIVE_INFINITY): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    const level = depth + 1;
+    if (level > max) {
+      max = level;
+      if (max > stopAbove) return max;
+    }
+    for (const child of Array.isArray(item) ? item : Object.values(item))
+      stack.push([child, level]);
+  }
+  return max;
+}
+
+/** Throws the given code when a parsed value is nested deeper than the cap. */
+export function assertJsonDepth(value: unknown, options: ParseJsonOptions): void {
+  const max = options.maxDepth ?? JSON_LIMITS.maxDepth();
+  if (jsonValueDepth(value, max) > max) throw tooDeep(options, max);
+}
+
+/** JSON.parse with the depth cap checked first; failures are one-line errors under `code`. */
+export function parseJsonText(text: string, options: ParseJsonOptions, source = ''): unknown {
+  const max = options.maxDepth ?? JSON_LIMITS.maxDepth();
+  if (jsonTextDepth(text, max) > max) throw tooDeep(options, max, source);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PocomputeError(
+      options.code,
+      `${options.what} is not valid JSON (${(error as Error).message})` +
+        (source ? `: ${source}` : ''),
+      { cause: error },
+    );
+  }
+}
+
+function tooDeep(options: ParseJsonOptions, max: number, source = ''): PocomputeError {
+  return new PocomputeError(
+    options.code,
+    `${options.what} is nested more than ${max} levels deep${source ? `: ${source}` : ''}`,
+    {
+      hint: `No pocompute file nests that deep; POCOMPUTE_MAX_JSON_DEPTH raises the cap (${max}).`,
+    },
+  );
+}

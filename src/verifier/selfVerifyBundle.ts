@@ -1,0 +1,24 @@
+import { PocomputeError } from '../core/errors.js';
+import type { Artifacts } from '../prover/artifacts.js';
+import type { ProofBundle } from '../prover/bundle.js';
+import { verifyBundle } from './verifyBundle.js';
+
+/**
+ * `prove` checks its own bundle before writing it, with every check `verify --artifacts` runs
+ * (WASM proof verification against the artifacts' key, settings and verifier SRS, and the stated
+ * values against the instances), so it never reports success for a bundle that does not verify.
+ * Returns the time it took, in ms, for the bundle's timings.
+ */
+export async function selfVerifyBundle(bundle: ProofBundle, artifacts: Artifacts): Promise<number> {
+  const started = performance.now();
+  const result = await verifyBundle({ bundle, artifacts });
+  if (!result.valid) {
+    const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    throw new PocomputeError(
+      'SELF_CHECK_FAILED',
+      `the proof just made does not verify against its own artifacts (${failed.join('; ')}); ` +
+        'no bundle was written',
+    );
+  }
+  return Math.round(performance.now() - started);
+}
