@@ -178,6 +178,18 @@ function checkKeyOptions(params: VerifyBundleParams): void {
       },
     );
   }
+  if (params.vk && !params.srs) {
+    // Whoever made an SRS knows its secret and can forge a proof for any key: a verdict with your
+    // key but the prover's SRS would rest on the bundle after all.
+    throw new PocomputeError(
+      'USAGE',
+      '--vk needs --srs: verifying with your key but the SRS inside the bundle proves nothing, ' +
+        'since whoever made that SRS can forge proofs',
+      {
+        hint: 'Pass --srs <file> with the KZG SRS you trust (or --artifacts <dir>, which has one).',
+      },
+    );
+  }
   if (params.settings && !params.vk) {
     throw new PocomputeError('USAGE', '--settings goes with --vk: pass the verifying key too', {
       hint: 'Pass --vk <file> with --settings <file>, or --artifacts <dir>.',

@@ -214,6 +214,8 @@ describe('bad proofs and keys', () => {
       other.path('vk.key'),
       '--settings',
       mlp.artifacts.path('settings.json'),
+      '--srs',
+      mlp.artifacts.manifest.srs.path,
       '--json',
     ]);
     expect([1, 2]).toContain(result.code);
@@ -239,6 +241,8 @@ describe('bad proofs and keys', () => {
       mlp.artifacts.path('vk.key'),
       '--settings',
       cnn.path('settings.json'),
+      '--srs',
+      cnn.manifest.srs.path,
       '--json',
     ]);
     expect(result.code).not.toBe(0);

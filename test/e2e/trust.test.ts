@@ -47,6 +47,8 @@ const trustedFileArgs = () => [
   mlp.artifacts.path('vk.key'),
   '--settings',
   mlp.artifacts.path('settings.json'),
+  '--srs',
+  mlp.artifacts.manifest.srs.path,
 ];
 
 /** Exit 1, and the failed checks name the field the bundle lied about. */
@@ -210,6 +212,8 @@ describe('bad files are usage errors (exit 2), never a crash', () => {
       mlp.artifacts.path('vk.key'),
       '--settings',
       deepInput,
+      '--srs',
+      mlp.artifacts.manifest.srs.path,
       '--json',
     ]);
     expectCliError(settings, 'SETTINGS_MISMATCH', 2);
