@@ -1,4 +1,4 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
@@ -10,6 +10,7 @@ import {
   writeJsonAtomic,
 } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
+import { sweepStaleTemps } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
 import { isArtifactsDir, openArtifacts, type Artifacts } from './artifacts.js';
 import {
@@ -32,6 +33,11 @@ export interface CompileModelParams {
   srs?: SrsSpec;
   artifactsRoot?: string;
   force?: boolean;
+  /**
+   * Use artifacts compiled for the same model, options and SRS on another calibration sample
+   * rather than compiling for this one (what `prove` wants: one key per model, not per input).
+   */
+  anyCalibration?: boolean;
   reporter?: Reporter;
 }
 
@@ -40,139 +46,196 @@ export interface CompileResult extends Artifacts {
 }
 
 /**
- * ONNX model → EZKL circuit, SRS and keys, in a directory named by the content hash of the model
- * and the options, built atomically so that an interrupted compile leaves nothing a later run trusts.
+ * ONNX model → EZKL circuit, SRS and keys, in a directory named by the content hash of everything
+ * that changes the circuit — the model, the options, the SRS, the EZKL version and the calibration
+ * sample — built atomically so that an interrupted compile leaves nothing a later run trusts.
+ * Builds of one model, options and SRS take turns on one lock (`<root>/<name>-<circuit key>.lock`).
  */
 export async function compileModel(params: CompileModelParams): Promise<CompileResult> {
   const { reporter } = params;
   const config = await resolveConfig();
   const model = await inspectModel(params.model);
-  await loadInputs(params.input, model.inputs); // wrong shapes fail here, before any EZKL work
+  // Wrong shapes fail here, before any EZKL work.
+  const calibration = await loadInputs(params.input, model.inputs);
   const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
-  const key = sha256Hex(
+  const circuitKey = sha256Hex(
     canonicalJson({
       model: model.sha256,
       options,
       srs: await srsIdentity(srsSpec),
       ezkl: EZKL_VERSION,
     }),
-  ).slice(0, 16);
+  );
+  const calibrationSha256 = sha256Hex(canonicalJson(calibration.ezkl));
+  const key = sha256Hex(canonicalJson({ circuitKey, calibrationSha256 })).slice(0, 16);
   const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
-  const dir = join(root, `${artifactsName(params.model)}-${key}`);
+  await sweepStaleTemps([root, homePaths.srs()]);
+  const name = artifactsName(params.model);
+  const dir = join(root, `${name}-${key}`);
 
-  if (!params.force && isArtifactsDir(dir)) {
-    try {
-      return { ...(await openArtifacts(dir)), cached: true };
-    } catch (error) {
-      reporter?.warn(`Rebuilding ${dir}: ${(error as Error).message}`);
-    }
+  const valid = (at: string): Promise<CompileResult | undefined> =>
+    isArtifactsDir(at)
+      ? openArtifacts(at).then(
+          (artifacts) => ({ ...artifacts, cached: true }),
+          () => undefined,
+        )
+      : Promise.resolve(undefined);
+  const sibling = () =>
+    params.anyCalibration ? calibratedSibling(root, circuitKey) : Promise.resolve(undefined);
+  if (!params.force) {
+    // Complete directories are immutable: reading one needs no lock.
+    const found = (await valid(dir)) ?? (await sibling());
+    if (found) return found;
+    if (isArtifactsDir(dir)) reporter?.warn(`Rebuilding ${dir}: it does not match its manifest`);
   }
 
   const engine = await getPythonEngine(reporter);
   const step = <T>(label: string, key: string, work: () => Promise<T>) =>
     reporter ? reporter.step(label, work, key) : work();
-  const manifest = await buildDirAtomic(dir, async (tmp) => {
-    const at = (file: string) => join(tmp, file);
-    await copyFile(params.model, at('model.onnx'));
-    await copyFile(params.input, at('calibration.json'));
-    const timings: Record<string, number> = {};
-    const timed = async <T>(name: string, work: () => Promise<T>) => {
-      const started = performance.now();
-      const result = await work();
-      timings[name] = Math.round(performance.now() - started);
-      return result;
-    };
-    // EZKL reads the visibilities as strings and silently falls back to "private" on a typo: ours are validated above.
-    const runArgs = {
-      input_visibility: options.inputVisibility,
-      output_visibility: options.outputVisibility,
-      param_visibility: options.paramVisibility,
-    };
-    await step('Generating, calibrating and compiling the circuit', 'compile', () =>
-      timed('compile', () =>
-        engine.run([
-          {
-            op: 'gen_settings',
-            args: { model: at('model.onnx'), settings: at('settings.json'), ...runArgs },
-          },
-          {
-            op: 'calibrate_settings',
-            args: {
-              data: at('calibration.json'),
-              model: at('model.onnx'),
-              settings: at('settings.json'),
-              target: options.calibrationTarget,
+  const built = await buildDirAtomic(
+    dir,
+    async (tmp): Promise<CompileResult> => {
+      const at = (file: string) => join(tmp, file);
+      await copyFile(params.model, at('model.onnx'));
+      await copyFile(params.input, at('calibration.json'));
+      const timings: Record<string, number> = {};
+      const timed = async <T>(name: string, work: () => Promise<T>) => {
+        const started = performance.now();
+        const result = await work();
+        timings[name] = Math.round(performance.now() - started);
+        return result;
+      };
+      // EZKL reads the visibilities as strings and silently falls back to "private" on a typo: ours are validated above.
+      const runArgs = {
+        input_visibility: options.inputVisibility,
+        output_visibility: options.outputVisibility,
+        param_visibility: options.paramVisibility,
+      };
+      await step('Generating, calibrating and compiling the circuit', 'compile', () =>
+        timed('compile', () =>
+          engine.run([
+            {
+              op: 'gen_settings',
+              args: { model: at('model.onnx'), settings: at('settings.json'), ...runArgs },
             },
-          },
-          {
-            op: 'compile_circuit',
-            args: {
-              model: at('model.onnx'),
-              compiled: at('model.compiled'),
-              settings: at('settings.json'),
+            {
+              op: 'calibrate_settings',
+              args: {
+                data: at('calibration.json'),
+                model: at('model.onnx'),
+                settings: at('settings.json'),
+                target: options.calibrationTarget,
+              },
             },
-          },
-        ]),
-      ),
+            {
+              op: 'compile_circuit',
+              args: {
+                model: at('model.onnx'),
+                compiled: at('model.compiled'),
+                settings: at('settings.json'),
+              },
+            },
+          ]),
+        ),
+      );
+      const settings = JSON.parse(await readFile(at('settings.json'), 'utf8'));
+      const logrows: number = settings.run_args.logrows;
+      const srs = await resolveSrs(srsSpec, logrows, reporter);
+      await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
+        timed('setup', () =>
+          engine.run([
+            {
+              op: 'setup',
+              args: {
+                compiled: at('model.compiled'),
+                vk: at('vk.key'),
+                pk: at('pk.key'),
+                srs: srs.path,
+              },
+            },
+          ]),
+        ),
+      );
+      const verifierSrs = await verifierSrsFrom(srs.path);
+      await writeFile(at('verifier.srs'), verifierSrs);
+      const files: Record<string, string> = {};
+      for (const file of ARTIFACT_FILES) files[file] = await sha256File(at(file));
+      const manifest: ArtifactsManifest = {
+        format: 'pocompute-artifacts@1',
+        key,
+        circuitKey,
+        calibrationSha256,
+        createdAt: new Date().toISOString(),
+        ezklVersion: EZKL_VERSION,
+        model: {
+          name: basename(params.model),
+          sha256: model.sha256,
+          inputs: model.inputs,
+          outputs: model.outputs,
+          ops: model.ops,
+        },
+        options,
+        circuit: {
+          logrows,
+          numRows: settings.num_rows,
+          inputScales: settings.model_input_scales,
+          outputScales: settings.model_output_scales,
+          instanceShapes: settings.model_instance_shapes,
+        },
+        srs: {
+          origin: srs.origin,
+          path: srs.path,
+          sha256: srs.sha256,
+          verifierSha256: sha256Hex(verifierSrs),
+        },
+        files,
+        timings,
+      };
+      await writeJsonAtomic(at('manifest.json'), manifest); // written last: its presence marks a complete build
+      return { dir, manifest, path: (file) => join(dir, file), cached: false };
+    },
+    {
+      reuse: valid,
+      alternative: sibling,
+      force: params.force,
+      lockPath: join(root, `${name}-${circuitKey.slice(0, 16)}.lock`),
+    },
+  );
+  if (params.force && built.cached)
+    reporter?.warn(
+      `Rebuilt, but kept ${dir}: a valid artifacts directory is never replaced (other processes may be reading it).`,
     );
-    const settings = JSON.parse(await readFile(at('settings.json'), 'utf8'));
-    const logrows: number = settings.run_args.logrows;
-    const srs = await resolveSrs(srsSpec, logrows, reporter);
-    await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
-      timed('setup', () =>
-        engine.run([
-          {
-            op: 'setup',
-            args: {
-              compiled: at('model.compiled'),
-              vk: at('vk.key'),
-              pk: at('pk.key'),
-              srs: srs.path,
-            },
-          },
-        ]),
-      ),
-    );
-    const verifierSrs = await verifierSrsFrom(srs.path);
-    await writeFile(at('verifier.srs'), verifierSrs);
-    const files: Record<string, string> = {};
-    for (const file of ARTIFACT_FILES) files[file] = await sha256File(at(file));
-    const manifest: ArtifactsManifest = {
-      format: 'pocompute-artifacts@1',
-      key,
-      createdAt: new Date().toISOString(),
-      ezklVersion: EZKL_VERSION,
-      model: {
-        name: basename(params.model),
-        sha256: model.sha256,
-        inputs: model.inputs,
-        outputs: model.outputs,
-        ops: model.ops,
-      },
-      options,
-      circuit: {
-        logrows,
-        numRows: settings.num_rows,
-        inputScales: settings.model_input_scales,
-        outputScales: settings.model_output_scales,
-        instanceShapes: settings.model_instance_shapes,
-      },
-      srs: {
-        origin: srs.origin,
-        path: srs.path,
-        sha256: srs.sha256,
-        verifierSha256: sha256Hex(verifierSrs),
-      },
-      files,
-      timings,
-    };
-    await writeJsonAtomic(at('manifest.json'), manifest); // written last: its presence marks a complete build
-    return manifest;
-  });
-  if (manifest.srs.origin === 'insecure-dev')
+  if (!built.cached && built.manifest.srs.origin === 'insecure-dev')
     reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
-  return { dir, manifest, path: (file) => join(dir, file), cached: false };
+  return built;
+}
+
+/**
+ * The artifacts of this circuit family (same model, options, SRS, EZKL) calibrated on another
+ * sample: the oldest valid one, so that every process settles on the same key.
+ */
+async function calibratedSibling(
+  root: string,
+  circuitKey: string,
+): Promise<CompileResult | undefined> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const family: { dir: string; createdAt: string }[] = [];
+  for (const name of names) {
+    if (/\.(tmp|stale)-|\.lock$/.test(name)) continue;
+    const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8').then(
+      (text) => JSON.parse(text) as { circuitKey?: unknown; createdAt?: unknown },
+      () => undefined,
+    );
+    if (manifest?.circuitKey === circuitKey)
+      family.push({ dir: join(root, name), createdAt: String(manifest.createdAt) });
+  }
+  family.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.dir.localeCompare(b.dir));
+  for (const { dir } of family) {
+    const artifacts = await openArtifacts(dir).catch(() => undefined);
+    if (artifacts) return { ...artifacts, cached: true };
+  }
+  return undefined;
 }
 
 /** A readable directory name: the model's file name, or its folder's when the file is just model.onnx. */
@@ -199,5 +262,5 @@ export async function artifactsFor(
   ) {
     throw new PocomputeError('FILE_NOT_FOUND', `not a model or an artifacts directory: ${target}`);
   }
-  return compileModel({ ...params, model: target });
+  return compileModel({ anyCalibration: true, ...params, model: target });
 }

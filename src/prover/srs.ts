@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
+import { link, open, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { sha256File } from '../core/files.js';
+import { withFileLock } from '../core/lock.js';
 import { homePaths } from '../core/paths.js';
+import { removeStaleTemps, tmpSuffix } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 
@@ -79,39 +81,58 @@ export async function resolveSrs(
   const origin: SrsOrigin = spec === 'dev' ? 'insecure-dev' : 'public-download';
   const path = join(homePaths.srs(), `${spec === 'dev' ? 'dev' : 'public'}-k${logrows}.srs`);
   if (!existsSync(path)) {
-    await mkdir(homePaths.srs(), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    const make = async () => {
-      const engine = await getPythonEngine(reporter);
-      await engine
-        .run(
-          spec === 'dev'
-            ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }]
-            : [{ op: 'get_srs', args: { srs: tmp, logrows } }],
-        )
-        .catch(async (error) => {
+    // Every process must use the same SRS: one makes it while the others wait on the lock, then
+    // find it. A good SRS file is never replaced (keys set up with it depend on it).
+    await withFileLock(`${path}.lock`, async () => {
+      if (existsSync(path)) return;
+      await removeStaleTemps(homePaths.srs());
+      const tmp = `${path}${tmpSuffix()}`;
+      const make = async () => {
+        const engine = await getPythonEngine(reporter);
+        await engine
+          .run(
+            spec === 'dev'
+              ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }]
+              : [{ op: 'get_srs', args: { srs: tmp, logrows } }],
+          )
+          .catch(async (error) => {
+            await rm(tmp, { force: true });
+            if (spec === 'download') {
+              throw new PocomputeError(
+                'SRS_UNAVAILABLE',
+                `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`,
+                { cause: error },
+              );
+            }
+            throw error;
+          });
+        try {
+          await checkSrsFile(tmp, logrows);
+          await link(tmp, path); // unlike rename, fails rather than replace an existing file
+        } finally {
           await rm(tmp, { force: true });
-          if (spec === 'download') {
-            throw new PocomputeError(
-              'SRS_UNAVAILABLE',
-              `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`,
-              { cause: error },
-            );
-          }
-          throw error;
-        });
-      await checkSrsFile(tmp, logrows);
-      await rename(tmp, path);
-    };
-    const label =
-      spec === 'dev'
-        ? `Generating an insecure dev SRS (2^${logrows})`
-        : `Downloading the public KZG SRS (2^${logrows})`;
-    if (reporter) await reporter.step(label, make, 'srs');
-    else await make();
+        }
+      };
+      const label =
+        spec === 'dev'
+          ? `Generating an insecure dev SRS (2^${logrows})`
+          : `Downloading the public KZG SRS (2^${logrows})`;
+      if (reporter) await reporter.step(label, make, 'srs');
+      else await make();
+    });
   } else {
     await checkSrsFile(path, logrows).catch(async (error) => {
-      await rm(path, { force: true }); // a corrupt cache entry is rebuilt on the next run
+      // A corrupt cache entry is removed (under the lock, so never a file another process just
+      // made) and rebuilt on the next run.
+      await withFileLock(`${path}.lock`, async () => {
+        if (
+          await checkSrsFile(path, logrows).then(
+            () => false,
+            () => true,
+          )
+        )
+          await rm(path, { force: true });
+      });
       throw error;
     });
   }

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveConfig } from '../../core/config.js';
 import { PocomputeError, oneLine } from '../../core/errors.js';
 import { PACKAGE_ROOT, homePaths } from '../../core/paths.js';
 import type { Reporter } from '../../core/output.js';
+import { makeWorkDir } from '../../core/tempDirs.js';
 import { inspectManagedVenv, installManagedVenv, runProcess } from './managedVenv.js';
 import { EZKL_VERSION } from './version.js';
 
@@ -80,7 +80,8 @@ function makeEngine(python: string, source: PythonEngine['source']): PythonEngin
 }
 
 async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'pocompute-ezkl-'));
+  const work = await makeWorkDir('pocompute-ezkl');
+  const dir = work.path;
   try {
     const request = join(dir, 'request.json');
     const resultPath = join(dir, 'result.json');
@@ -116,7 +117,7 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
     if (result.error) throw engineError(result.error);
     return result.results.map((r) => r.value);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await work.remove();
   }
 }
 
