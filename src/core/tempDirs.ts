@@ -72,11 +72,18 @@ export async function makeWorkDir(
 const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
 type Signal = keyof typeof EXIT_ON;
 const cleanups: (() => void)[] = [];
+let graceful = false;
+
+/**
+ * For a command that stops by itself on SIGINT/SIGTERM (the worker finishes its task first): the
+ * signal then does not end the process, and the `finally` blocks remove the temporaries as usual.
+ */
+export function stopsGracefullyOnSignals(): void {
+  graceful = true;
+}
 
 function onSignal(signal: Signal): void {
-  // A command that handles the signal itself (the worker stops between tasks) lets its work finish;
-  // the `finally` blocks clean up then. Otherwise clean up now and exit as the signal would have.
-  if (process.listenerCount(signal) > 1) return;
+  if (graceful) return;
   for (const cleanup of cleanups.splice(0).reverse()) {
     try {
       cleanup();

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { resolveConfig } from '../../core/config.js';
 import { PocomputeError, oneLine } from '../../core/errors.js';
 import { PACKAGE_ROOT, homePaths } from '../../core/paths.js';
 import type { Reporter } from '../../core/output.js';
-import { makeWorkDir } from '../../core/tempDirs.js';
-import { inspectManagedVenv, installManagedVenv, runProcess } from './managedVenv.js';
+import { makeWorkDir, sweepStaleTemps } from '../../core/tempDirs.js';
+import { inspectManagedVenv, installManagedVenv, runProcess, venvDir } from './managedVenv.js';
 import { EZKL_VERSION } from './version.js';
 
 export interface EzklOp {
@@ -57,6 +57,7 @@ async function resolvePythonEngine(reporter?: Reporter): Promise<PythonEngine> {
     }
     return engine;
   }
+  await sweepStaleTemps([dirname(venvDir())]); // a killed install's venv.tmp-<pid>-…
   let status = await inspectManagedVenv();
   if (status.state !== 'ready') {
     const why =
