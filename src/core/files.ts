@@ -35,6 +35,8 @@ export interface BuildDirOptions<T> {
   force?: boolean;
   /** The lock to hold (default `<finalDir>.lock`): one lock can cover several directories. */
   lockPath?: string;
+  /** Called when another process holds the lock and this one starts waiting for it. */
+  onWait?: () => void;
 }
 
 /**
@@ -53,33 +55,37 @@ export async function buildDirAtomic<T>(
 ): Promise<T> {
   const { reuse } = options;
   await mkdir(dirname(finalDir), { recursive: true });
-  return withFileLock(options.lockPath ?? `${finalDir}.lock`, async () => {
-    await removeStaleTemps(dirname(finalDir));
-    if (!options.force) {
-      const existing = (await reuse?.(finalDir)) ?? (await options.alternative?.());
-      if (existing !== undefined) return existing;
-    }
-    const tmpDir = `${finalDir}${tmpSuffix()}`;
-    await mkdir(tmpDir, { recursive: true });
-    try {
-      const result = await build(tmpDir);
-      if (existsSync(finalDir)) {
-        const existing = reuse ? await reuse(finalDir) : undefined;
-        if (existing !== undefined) {
-          await rm(tmpDir, { recursive: true, force: true });
-          return existing;
-        }
-        const aside = `${finalDir}${tmpSuffix().replace('.tmp-', '.stale-')}`;
-        await rename(finalDir, aside);
-        await rm(aside, { recursive: true, force: true });
+  return withFileLock(
+    options.lockPath ?? `${finalDir}.lock`,
+    async () => {
+      await removeStaleTemps(dirname(finalDir));
+      if (!options.force) {
+        const existing = (await reuse?.(finalDir)) ?? (await options.alternative?.());
+        if (existing !== undefined) return existing;
       }
-      await rename(tmpDir, finalDir);
-      return result;
-    } catch (error) {
-      await rm(tmpDir, { recursive: true, force: true });
-      throw error;
-    }
-  });
+      const tmpDir = `${finalDir}${tmpSuffix()}`;
+      await mkdir(tmpDir, { recursive: true });
+      try {
+        const result = await build(tmpDir);
+        if (existsSync(finalDir)) {
+          const existing = reuse ? await reuse(finalDir) : undefined;
+          if (existing !== undefined) {
+            await rm(tmpDir, { recursive: true, force: true });
+            return existing;
+          }
+          const aside = `${finalDir}${tmpSuffix().replace('.tmp-', '.stale-')}`;
+          await rename(finalDir, aside);
+          await rm(aside, { recursive: true, force: true });
+        }
+        await rename(tmpDir, finalDir);
+        return result;
+      } catch (error) {
+        await rm(tmpDir, { recursive: true, force: true });
+        throw error;
+      }
+    },
+    options.onWait,
+  );
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

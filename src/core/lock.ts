@@ -16,17 +16,26 @@ const RETRIES = { retries: 2_000, factor: 1.2, minTimeout: 100, maxTimeout: 1_00
  * The lock is proper-lockfile's directory at `lockPath` (mkdir is atomic, also on NFS); its mtime is
  * refreshed while held, so a lock whose owner was killed goes stale and is taken over.
  */
-export async function withFileLock<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  work: () => Promise<T>,
+  onWait?: () => void,
+): Promise<T> {
   await mkdir(dirname(lockPath), { recursive: true });
+  const options = {
+    realpath: false,
+    lockfilePath: lockPath,
+    stale: STALE_MS,
+    // The default throws from a timer and kills the process. A lost lock costs at most a
+    // duplicate build: every caller installs its result only where nothing valid exists yet.
+    onCompromised: () => undefined,
+  };
   const release = await lockfile
-    .lock(lockPath, {
-      realpath: false,
-      lockfilePath: lockPath,
-      stale: STALE_MS,
-      retries: RETRIES,
-      // The default throws from a timer and kills the process. A lost lock costs at most a
-      // duplicate build: every caller installs its result only where nothing valid exists yet.
-      onCompromised: () => undefined,
+    .lock(lockPath, options)
+    .catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ELOCKED') throw error;
+      onWait?.();
+      return lockfile.lock(lockPath, { ...options, retries: RETRIES });
     })
     .catch((error: Error) => {
       throw new PocomputeError('INTERNAL', `cannot take the lock ${lockPath}: ${error.message}`, {

@@ -200,6 +200,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       alternative: sibling,
       force: params.force,
       lockPath: join(root, `${name}-${circuitKey.slice(0, 16)}.lock`),
+      onWait: () => reporter?.info(`Waiting for another pocompute process compiling ${name}…`),
     },
   );
   if (params.force && built.cached)

@@ -83,43 +83,47 @@ export async function resolveSrs(
   if (!existsSync(path)) {
     // Every process must use the same SRS: one makes it while the others wait on the lock, then
     // find it. A good SRS file is never replaced (keys set up with it depend on it).
-    await withFileLock(`${path}.lock`, async () => {
-      if (existsSync(path)) return;
-      await removeStaleTemps(homePaths.srs());
-      const tmp = `${path}${tmpSuffix()}`;
-      const make = async () => {
-        const engine = await getPythonEngine(reporter);
-        await engine
-          .run(
-            spec === 'dev'
-              ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }]
-              : [{ op: 'get_srs', args: { srs: tmp, logrows } }],
-          )
-          .catch(async (error) => {
+    await withFileLock(
+      `${path}.lock`,
+      async () => {
+        if (existsSync(path)) return;
+        await removeStaleTemps(homePaths.srs());
+        const tmp = `${path}${tmpSuffix()}`;
+        const make = async () => {
+          const engine = await getPythonEngine(reporter);
+          await engine
+            .run(
+              spec === 'dev'
+                ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }]
+                : [{ op: 'get_srs', args: { srs: tmp, logrows } }],
+            )
+            .catch(async (error) => {
+              await rm(tmp, { force: true });
+              if (spec === 'download') {
+                throw new PocomputeError(
+                  'SRS_UNAVAILABLE',
+                  `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`,
+                  { cause: error },
+                );
+              }
+              throw error;
+            });
+          try {
+            await checkSrsFile(tmp, logrows);
+            await link(tmp, path); // unlike rename, fails rather than replace an existing file
+          } finally {
             await rm(tmp, { force: true });
-            if (spec === 'download') {
-              throw new PocomputeError(
-                'SRS_UNAVAILABLE',
-                `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`,
-                { cause: error },
-              );
-            }
-            throw error;
-          });
-        try {
-          await checkSrsFile(tmp, logrows);
-          await link(tmp, path); // unlike rename, fails rather than replace an existing file
-        } finally {
-          await rm(tmp, { force: true });
-        }
-      };
-      const label =
-        spec === 'dev'
-          ? `Generating an insecure dev SRS (2^${logrows})`
-          : `Downloading the public KZG SRS (2^${logrows})`;
-      if (reporter) await reporter.step(label, make, 'srs');
-      else await make();
-    });
+          }
+        };
+        const label =
+          spec === 'dev'
+            ? `Generating an insecure dev SRS (2^${logrows})`
+            : `Downloading the public KZG SRS (2^${logrows})`;
+        if (reporter) await reporter.step(label, make, 'srs');
+        else await make();
+      },
+      () => reporter?.info(`Waiting for another pocompute process making ${path}…`),
+    );
   } else {
     await checkSrsFile(path, logrows).catch(async (error) => {
       // A corrupt cache entry is removed (under the lock, so never a file another process just
