@@ -93,116 +93,113 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const engine = await getPythonEngine(reporter);
   const step = <T>(label: string, key: string, work: () => Promise<T>) =>
     reporter ? reporter.step(label, work, key) : work();
-  const built = await buildDirAtomic(
-    dir,
-    async (tmp): Promise<CompileResult> => {
-      const at = (file: string) => join(tmp, file);
-      await copyFile(params.model, at('model.onnx'));
-      await copyFile(params.input, at('calibration.json'));
-      const timings: Record<string, number> = {};
-      const timed = async <T>(name: string, work: () => Promise<T>) => {
-        const started = performance.now();
-        const result = await work();
-        timings[name] = Math.round(performance.now() - started);
-        return result;
-      };
-      // EZKL reads the visibilities as strings and silently falls back to "private" on a typo: ours are validated above.
-      const runArgs = {
-        input_visibility: options.inputVisibility,
-        output_visibility: options.outputVisibility,
-        param_visibility: options.paramVisibility,
-      };
-      await step('Generating, calibrating and compiling the circuit', 'compile', () =>
-        timed('compile', () =>
-          engine.run([
-            {
-              op: 'gen_settings',
-              args: { model: at('model.onnx'), settings: at('settings.json'), ...runArgs },
+  const build = async (tmp: string): Promise<CompileResult> => {
+    const at = (file: string) => join(tmp, file);
+    await copyFile(params.model, at('model.onnx'));
+    await copyFile(params.input, at('calibration.json'));
+    const timings: Record<string, number> = {};
+    const timed = async <T>(name: string, work: () => Promise<T>) => {
+      const started = performance.now();
+      const result = await work();
+      timings[name] = Math.round(performance.now() - started);
+      return result;
+    };
+    // EZKL reads the visibilities as strings and silently falls back to "private" on a typo: ours are validated above.
+    const runArgs = {
+      input_visibility: options.inputVisibility,
+      output_visibility: options.outputVisibility,
+      param_visibility: options.paramVisibility,
+    };
+    await step('Generating, calibrating and compiling the circuit', 'compile', () =>
+      timed('compile', () =>
+        engine.run([
+          {
+            op: 'gen_settings',
+            args: { model: at('model.onnx'), settings: at('settings.json'), ...runArgs },
+          },
+          {
+            op: 'calibrate_settings',
+            args: {
+              data: at('calibration.json'),
+              model: at('model.onnx'),
+              settings: at('settings.json'),
+              target: options.calibrationTarget,
             },
-            {
-              op: 'calibrate_settings',
-              args: {
-                data: at('calibration.json'),
-                model: at('model.onnx'),
-                settings: at('settings.json'),
-                target: options.calibrationTarget,
-              },
+          },
+          {
+            op: 'compile_circuit',
+            args: {
+              model: at('model.onnx'),
+              compiled: at('model.compiled'),
+              settings: at('settings.json'),
             },
-            {
-              op: 'compile_circuit',
-              args: {
-                model: at('model.onnx'),
-                compiled: at('model.compiled'),
-                settings: at('settings.json'),
-              },
+          },
+        ]),
+      ),
+    );
+    const settings = JSON.parse(await readFile(at('settings.json'), 'utf8'));
+    const logrows: number = settings.run_args.logrows;
+    const srs = await resolveSrs(srsSpec, logrows, reporter);
+    await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
+      timed('setup', () =>
+        engine.run([
+          {
+            op: 'setup',
+            args: {
+              compiled: at('model.compiled'),
+              vk: at('vk.key'),
+              pk: at('pk.key'),
+              srs: srs.path,
             },
-          ]),
-        ),
-      );
-      const settings = JSON.parse(await readFile(at('settings.json'), 'utf8'));
-      const logrows: number = settings.run_args.logrows;
-      const srs = await resolveSrs(srsSpec, logrows, reporter);
-      await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
-        timed('setup', () =>
-          engine.run([
-            {
-              op: 'setup',
-              args: {
-                compiled: at('model.compiled'),
-                vk: at('vk.key'),
-                pk: at('pk.key'),
-                srs: srs.path,
-              },
-            },
-          ]),
-        ),
-      );
-      const verifierSrs = await verifierSrsFrom(srs.path);
-      await writeFile(at('verifier.srs'), verifierSrs);
-      const files: Record<string, string> = {};
-      for (const file of ARTIFACT_FILES) files[file] = await sha256File(at(file));
-      const manifest: ArtifactsManifest = {
-        format: 'pocompute-artifacts@1',
-        key,
-        circuitKey,
-        calibrationSha256,
-        createdAt: new Date().toISOString(),
-        ezklVersion: EZKL_VERSION,
-        model: {
-          name: basename(params.model),
-          sha256: model.sha256,
-          inputs: model.inputs,
-          outputs: model.outputs,
-          ops: model.ops,
-        },
-        options,
-        circuit: {
-          logrows,
-          numRows: settings.num_rows,
-          inputScales: settings.model_input_scales,
-          outputScales: settings.model_output_scales,
-          instanceShapes: settings.model_instance_shapes,
-        },
-        srs: {
-          origin: srs.origin,
-          path: srs.path,
-          sha256: srs.sha256,
-          verifierSha256: sha256Hex(verifierSrs),
-        },
-        files,
-        timings,
-      };
-      await writeJsonAtomic(at('manifest.json'), manifest); // written last: its presence marks a complete build
-      return { dir, manifest, path: (file) => join(dir, file), cached: false };
-    },
-    {
-      reuse: valid,
-      alternative: sibling,
-      force: params.force,
-      lockPath: join(root, `${name}-${circuitKey.slice(0, 16)}.lock`),
-      onWait: () => reporter?.info(`Waiting for another pocompute process compiling ${name}…`),
-    },
-  );
+          },
+        ]),
+      ),
+    );
+    const verifierSrs = await verifierSrsFrom(srs.path);
+    await writeFile(at('verifier.srs'), verifierSrs);
+    const files: Record<string, string> = {};
+    for (const file of ARTIFACT_FILES) files[file] = await sha256File(at(file));
+    const manifest: ArtifactsManifest = {
+      format: 'pocompute-artifacts@1',
+      key,
+      circuitKey,
+      calibrationSha256,
+      createdAt: new Date().toISOString(),
+      ezklVersion: EZKL_VERSION,
+      model: {
+        name: basename(params.model),
+        sha256: model.sha256,
+        inputs: model.inputs,
+        outputs: model.outputs,
+        ops: model.ops,
+      },
+      options,
+      circuit: {
+        logrows,
+        numRows: settings.num_rows,
+        inputScales: settings.model_input_scales,
+        outputScales: settings.model_output_scales,
+        instanceShapes: settings.model_instance_shapes,
+      },
+      srs: {
+        origin: srs.origin,
+        path: srs.path,
+        sha256: srs.sha256,
+        verifierSha256: sha256Hex(verifierSrs),
+      },
+      files,
+      timings,
+    };
+    await writeJsonAtomic(at('manifest.json'), manifest); // written last: its presence marks a complete build
+    return { dir, manifest, path: (file) => join(dir, file), cached: false };
+  };
+  const built = await buildDirAtomic(dir, build, {
+    reuse: valid,
+    alternative: sibling,
+    force: params.force,
+    lockPath: join(root, `${name}-${circuitKey.slice(0, 16)}.lock`),
+    onWait: () => reporter?.info(`Waiting for another pocompute process compiling ${name}…`),
+  });
   if (params.force && built.cached)
     reporter?.warn(
       `Rebuilt, but kept ${dir}: a valid artifacts directory is never replaced (other processes may be reading it).`,
@@ -224,10 +221,9 @@ async function calibratedSibling(
   const family: { dir: string; createdAt: string }[] = [];
   for (const name of names) {
     if (/\.(tmp|stale)-|\.lock$/.test(name)) continue;
-    const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8').then(
-      (text) => JSON.parse(text) as { circuitKey?: unknown; createdAt?: unknown },
-      () => undefined,
-    );
+    const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8')
+      .then((text) => JSON.parse(text) as { circuitKey?: unknown; createdAt?: unknown })
+      .catch(() => undefined);
     if (manifest?.circuitKey === circuitKey)
       family.push({ dir: join(root, name), createdAt: String(manifest.createdAt) });
   }
