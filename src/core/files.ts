@@ -33,6 +33,8 @@ export interface BuildDirOptions<T> {
   alternative?: () => Promise<T | undefined>;
   /** Build even when `reuse` finds a directory (which is then kept all the same: see below). */
   force?: boolean;
+  /** What to return when a build is discarded for a valid existing directory (default: it). */
+  kept?: (existing: T, built: T) => T;
   /** The lock to hold (default `<finalDir>.lock`): one lock can cover several directories. */
   lockPath?: string;
   /** Called when another process holds the lock and this one starts waiting for it. */
@@ -71,7 +73,7 @@ export async function buildDirAtomic<T>(
           const existing = reuse ? await reuse(finalDir) : undefined;
           if (existing !== undefined) {
             await rm(tmpDir, { recursive: true, force: true });
-            return existing;
+            return options.kept ? options.kept(existing, result) : existing;
           }
           const aside = `${finalDir}${tmpSuffix().replace('.tmp-', '.stale-')}`;
           await rename(finalDir, aside);

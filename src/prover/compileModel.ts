@@ -43,6 +43,8 @@ export interface CompileModelParams {
 
 export interface CompileResult extends Artifacts {
   cached: boolean;
+  /** `force` on a valid directory, which is kept: the timings of the rebuild that was discarded. */
+  rebuildTimings?: Record<string, number>;
 }
 
 /**
@@ -197,6 +199,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     reuse: valid,
     alternative: sibling,
     force: params.force,
+    kept: (existing, rebuilt) => ({ ...existing, rebuildTimings: rebuilt.manifest.timings }),
     lockPath: join(root, `${name}-${circuitKey.slice(0, 16)}.lock`),
     onWait: () => reporter?.info(`Waiting for another pocompute process compiling ${name}…`),
   });
