@@ -1,8 +1,21 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import {
+  checkArtifactSrs,
+  openArtifacts,
+  readArtifactFile,
+  readArtifactSrs,
+} from '../../src/prover/artifacts.js';
 import { artifactsFor, compileModel } from '../../src/prover/compileModel.js';
 import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
 import { EZKL_VERSION } from '../../src/prover/engine/version.js';
@@ -118,6 +131,36 @@ describe('many pocompute processes sharing one POCOMPUTE_HOME', () => {
     const next = await prove().result;
     expect(next.code, next.stderr).toBe(0);
     expect(entries(tmp, ours)).toEqual([]);
+  });
+});
+
+describe('prove checks the bytes it uses against the manifest', () => {
+  it('refuses artifacts and an SRS that changed after the directory was opened', async () => {
+    const original = await compiledFixture('mlp');
+    const dir = join(tempDir(), 'mlp');
+    cpSync(original.dir, dir, { recursive: true });
+    const srs = join(dir, 'copy.srs');
+    copyFileSync(original.manifest.srs.path, srs);
+    const opened = await openArtifacts(dir);
+    const artifacts = {
+      ...opened,
+      manifest: { ...opened.manifest, srs: { ...opened.manifest.srs, path: srs } },
+    };
+    expect((await readArtifactFile(artifacts, 'model.compiled')).length).toBeGreaterThan(0);
+    await checkArtifactSrs(artifacts);
+
+    // Swapped between the check at open and the use: caught at the point of use.
+    appendFileSync(join(dir, 'model.compiled'), 'x');
+    appendFileSync(join(dir, 'vk.key'), 'x');
+    appendFileSync(srs, 'x');
+    await expect(readArtifactFile(artifacts, 'model.compiled')).rejects.toMatchObject({
+      code: 'ARTIFACTS_INVALID',
+    });
+    await expect(readArtifactFile(artifacts, 'vk.key')).rejects.toMatchObject({
+      code: 'ARTIFACTS_INVALID',
+    });
+    await expect(readArtifactSrs(artifacts)).rejects.toMatchObject({ code: 'SRS_INVALID' });
+    await expect(checkArtifactSrs(artifacts)).rejects.toMatchObject({ code: 'SRS_INVALID' });
   });
 });
 
