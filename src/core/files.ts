@@ -79,7 +79,21 @@ export async function buildDirAtomic<T>(
           await rename(finalDir, aside);
           await rm(aside, { recursive: true, force: true });
         }
-        await rename(tmpDir, finalDir);
+        const lost = await rename(tmpDir, finalDir).then(
+          () => undefined,
+          async (error: NodeJS.ErrnoException) => {
+            // Only if the lock was lost (a frozen owner): another builder got there first.
+            const existing = ['ENOTEMPTY', 'EEXIST'].includes(error.code ?? '')
+              ? await reuse?.(finalDir)
+              : undefined;
+            if (existing === undefined) throw error;
+            return existing;
+          },
+        );
+        if (lost !== undefined) {
+          await rm(tmpDir, { recursive: true, force: true });
+          return lost;
+        }
         return result;
       } catch (error) {
         await rm(tmpDir, { recursive: true, force: true });

@@ -100,7 +100,7 @@ describe('many pocompute processes sharing one POCOMPUTE_HOME', () => {
 
     const next = await runCli(args);
     expect(next.code, next.stderr).toBe(0);
-    expect(entries(root, /\.tmp-|\.stale-|\.lock$/)).toEqual([]);
+    expect(entries(root, /\.tmp-|\.stale-|\.lock/)).toEqual([]);
   });
 
   it('prove removes its temporary directory on SIGTERM and SIGINT, and after SIGKILL on the next run', async () => {
