@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { link, open, readFile, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { sha256File } from '../core/files.js';
@@ -110,7 +110,7 @@ export async function resolveSrs(
             });
           try {
             await checkSrsFile(tmp, logrows);
-            await link(tmp, path); // unlike rename, fails rather than replace an existing file
+            await installWithoutReplacing(tmp, path);
           } finally {
             await rm(tmp, { force: true });
           }
@@ -141,6 +141,16 @@ export async function resolveSrs(
     });
   }
   return { path, sha256: await sha256File(path), origin, logrows };
+}
+
+/** Puts a finished file in place unless one is there already (made by a process that lost no lock). */
+async function installWithoutReplacing(tmp: string, path: string): Promise<void> {
+  await link(tmp, path).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') return; // unlike rename, link never replaces a file
+    if (error.code === 'EPERM' || error.code === 'ENOTSUP')
+      await rename(tmp, path); // no hard links here
+    else throw error;
+  });
 }
 
 /**
