@@ -61,6 +61,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const calibration = await loadInputs(params.input, model.inputs);
   const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
+  // Everything but the sample that changes settings.json, the circuit or the keys belongs in this
+  // hash (a new compile option or a settings search: add it to `options`).
   const circuitKey = sha256Hex(
     canonicalJson({
       model: model.sha256,
