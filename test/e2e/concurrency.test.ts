@@ -33,7 +33,7 @@ const model = fixtureModel('mlp');
 const input = fixtureInput('mlp');
 
 /** Polls until `find` returns something (a process reached the state a fault is injected in). */
-async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 120_000) {
+async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 300_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = find();
