@@ -24,7 +24,8 @@ const bundle = join(workdir, `${fixture}.proof`);
 const started = performance.now();
 let timings: Record<string, number> = {};
 if (phase === 'compile') {
-  timings = (await compileModel({ model, input, artifactsRoot, force: true })).manifest.timings;
+  const compiled = await compileModel({ model, input, artifactsRoot, force: true });
+  timings = compiled.rebuildTimings ?? compiled.manifest.timings;
 } else if (phase === 'prove-native' || phase === 'prove-wasm') {
   const engine = phase === 'prove-native' ? 'native' : 'wasm';
   const result = await proveInference({ target: model, input, out: bundle, engine, artifactsRoot });

@@ -9,17 +9,18 @@ export function engineCommand(): Command {
   );
   engine.addCommand(
     withCommonOptions(new Command('install'))
-      .description(`Create (or recreate) the managed venv with ezkl==${EZKL_VERSION}`)
+      .description(`Create (or repair) the managed venv with ezkl==${EZKL_VERSION}`)
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const status = await reporter.step(
-            `Installing ezkl==${EZKL_VERSION} into a managed venv`,
+            `Installing ezkl==${EZKL_VERSION} into a managed venv (or repairing it)`,
             () => installManagedVenv(),
             'engineInstall',
           );
           reporter.result(
             { ok: true, ...status },
-            () => `EZKL ${EZKL_VERSION} ready: ${status.python}`,
+            () =>
+              `EZKL ${EZKL_VERSION} ${status.installed ? 'installed' : 'already installed'}: ${status.python}`,
           );
         }),
       ),

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { stopsGracefullyOnSignals } from '../core/tempDirs.js';
 import { runWorker, type WorkerEvent } from '../market/worker.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
@@ -25,6 +26,7 @@ export function workerCommand(): Command {
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        stopsGracefullyOnSignals(); // a proof in progress is finished, not cut short
         // One line per task: JSON lines under --json, plain lines otherwise.
         const log = (e: WorkerEvent) => {
           if (reporter.json)

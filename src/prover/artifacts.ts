@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
-import { sha256File } from '../core/files.js';
+import { sha256File, sha256Hex } from '../core/files.js';
 import {
   ARTIFACT_FILES,
   artifactsManifestSchema,
@@ -53,4 +53,48 @@ export async function openArtifacts(dir: string): Promise<Artifacts> {
     }
   }
   return { dir, manifest, path: (file) => join(dir, file) };
+}
+
+/**
+ * Reads an artifacts file once and checks those very bytes against the manifest: what is hashed is
+ * what is used, so a file swapped after `openArtifacts` is caught (no time-of-check/time-of-use gap).
+ */
+export async function readArtifactFile(
+  artifacts: Artifacts,
+  file: (typeof ARTIFACT_FILES)[number],
+): Promise<Buffer> {
+  const bytes = await readFile(artifacts.path(file));
+  const actual = sha256Hex(bytes);
+  const expected = artifacts.manifest.files[file];
+  if (actual !== expected)
+    throw new PocomputeError(
+      'ARTIFACTS_INVALID',
+      `${artifacts.path(file)} changed after it was checked (sha256 ${actual.slice(0, 12)}…, manifest ${expected.slice(0, 12)}…)`,
+    );
+  return bytes;
+}
+
+/** The SRS the keys were set up with, read once and checked against the manifest's sha256. */
+export async function readArtifactSrs(artifacts: Artifacts): Promise<Buffer> {
+  const bytes = await readFile(artifacts.manifest.srs.path);
+  checkSrsHash(artifacts, sha256Hex(bytes));
+  return bytes;
+}
+
+/**
+ * For engines that read the SRS by path (native EZKL): the file is hashed just before use. SRS
+ * files in pocompute's cache are never replaced once made, so the check holds while EZKL reads it.
+ */
+export async function checkArtifactSrs(artifacts: Artifacts): Promise<void> {
+  checkSrsHash(artifacts, await sha256File(artifacts.manifest.srs.path));
+}
+
+function checkSrsHash(artifacts: Artifacts, actual: string): void {
+  const { path, sha256 } = artifacts.manifest.srs;
+  if (actual !== sha256)
+    throw new PocomputeError(
+      'SRS_INVALID',
+      `${path} is not the SRS these keys were set up with (sha256 ${actual.slice(0, 12)}…, manifest ${sha256.slice(0, 12)}…)`,
+      { hint: `Recompile ${artifacts.dir}'s model, or restore its SRS.` },
+    );
 }

@@ -19,7 +19,7 @@ export async function findArtifactsByVk(
     if (!existsSync(root)) continue;
     for (const name of await readdir(root)) {
       const manifestPath = join(root, name, 'manifest.json');
-      if (name.includes('.tmp-') || !existsSync(manifestPath)) continue;
+      if (/\.(tmp|stale)-/.test(name) || !existsSync(manifestPath)) continue;
       const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
         files?: Record<string, string>;
       };

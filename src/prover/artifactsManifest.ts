@@ -27,6 +27,10 @@ export const ARTIFACT_FILES = [
 export const artifactsManifestSchema = z.object({
   format: z.literal('pocompute-artifacts@1'),
   key: z.string(),
+  /** The hash of everything but the calibration sample: artifacts of one circuit family share it. */
+  circuitKey: z.string().optional(),
+  /** sha256 of the calibration sample (canonical JSON of its EZKL input_data). */
+  calibrationSha256: z.string().optional(),
   createdAt: z.string(),
   ezklVersion: z.string(),
   model: z.object({

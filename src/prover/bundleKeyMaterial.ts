@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import type { Artifacts } from './artifacts.js';
+import { readArtifactFile, type Artifacts } from './artifacts.js';
 import { b64, type ProofBundle } from './bundle.js';
 
 /**
@@ -28,8 +27,8 @@ export async function bundleKeyMaterial(
     },
     srs: { origin: m.srs.origin, sha256: m.srs.sha256, verifierSha256: m.srs.verifierSha256 },
     options: m.options,
-    settings: JSON.parse(await readFile(artifacts.path('settings.json'), 'utf8')),
-    vk: b64.encode(await readFile(artifacts.path('vk.key'))),
-    verifierSrs: b64.encode(await readFile(artifacts.path('verifier.srs'))),
+    settings: JSON.parse((await readArtifactFile(artifacts, 'settings.json')).toString('utf8')),
+    vk: b64.encode(await readArtifactFile(artifacts, 'vk.key')),
+    verifierSrs: b64.encode(await readArtifactFile(artifacts, 'verifier.srs')),
   };
 }

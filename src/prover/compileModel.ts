@@ -1,4 +1,4 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
@@ -10,6 +10,7 @@ import {
   writeJsonAtomic,
 } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
+import { sweepStaleTemps } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
 import { isArtifactsDir, openArtifacts, type Artifacts } from './artifacts.js';
 import {
@@ -32,47 +33,71 @@ export interface CompileModelParams {
   srs?: SrsSpec;
   artifactsRoot?: string;
   force?: boolean;
+  /**
+   * Use artifacts compiled for the same model, options and SRS on another calibration sample
+   * rather than compiling for this one (what `prove` wants: one key per model, not per input).
+   */
+  anyCalibration?: boolean;
   reporter?: Reporter;
 }
 
 export interface CompileResult extends Artifacts {
   cached: boolean;
+  /** `force` on a valid directory, which is kept: the timings of the rebuild that was discarded. */
+  rebuildTimings?: Record<string, number>;
 }
 
 /**
- * ONNX model → EZKL circuit, SRS and keys, in a directory named by the content hash of the model
- * and the options, built atomically so that an interrupted compile leaves nothing a later run trusts.
+ * ONNX model → EZKL circuit, SRS and keys, in a directory named by the content hash of everything
+ * that changes the circuit — the model, the options, the SRS, the EZKL version and the calibration
+ * sample — built atomically so that an interrupted compile leaves nothing a later run trusts.
+ * Builds of one model, options and SRS take turns on one lock (`<root>/<name>-<circuit key>.lock`).
  */
 export async function compileModel(params: CompileModelParams): Promise<CompileResult> {
   const { reporter } = params;
   const config = await resolveConfig();
   const model = await inspectModel(params.model);
-  await loadInputs(params.input, model.inputs); // wrong shapes fail here, before any EZKL work
+  // Wrong shapes fail here, before any EZKL work.
+  const calibration = await loadInputs(params.input, model.inputs);
   const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
-  const key = sha256Hex(
+  // Everything but the sample that changes settings.json, the circuit or the keys belongs in this
+  // hash (a new compile option or a settings search: add it to `options`).
+  const circuitKey = sha256Hex(
     canonicalJson({
       model: model.sha256,
       options,
       srs: await srsIdentity(srsSpec),
       ezkl: EZKL_VERSION,
     }),
-  ).slice(0, 16);
+  );
+  const calibrationSha256 = sha256Hex(canonicalJson(calibration.ezkl));
+  const key = sha256Hex(canonicalJson({ circuitKey, calibrationSha256 })).slice(0, 16);
   const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
-  const dir = join(root, `${artifactsName(params.model)}-${key}`);
+  await sweepStaleTemps([root, homePaths.srs()]);
+  const name = artifactsName(params.model);
+  const dir = join(root, `${name}-${key}`);
 
-  if (!params.force && isArtifactsDir(dir)) {
-    try {
-      return { ...(await openArtifacts(dir)), cached: true };
-    } catch (error) {
-      reporter?.warn(`Rebuilding ${dir}: ${(error as Error).message}`);
-    }
+  const valid = (at: string): Promise<CompileResult | undefined> =>
+    isArtifactsDir(at)
+      ? openArtifacts(at).then(
+          (artifacts) => ({ ...artifacts, cached: true }),
+          () => undefined,
+        )
+      : Promise.resolve(undefined);
+  const sibling = () =>
+    params.anyCalibration ? calibratedSibling(root, circuitKey) : Promise.resolve(undefined);
+  if (!params.force) {
+    // Complete directories are immutable: reading one needs no lock.
+    const found = (await valid(dir)) ?? (await sibling());
+    if (found) return found;
+    if (isArtifactsDir(dir)) reporter?.warn(`Rebuilding ${dir}: it does not match its manifest`);
   }
 
   const engine = await getPythonEngine(reporter);
   const step = <T>(label: string, key: string, work: () => Promise<T>) =>
     reporter ? reporter.step(label, work, key) : work();
-  const manifest = await buildDirAtomic(dir, async (tmp) => {
+  const build = async (tmp: string): Promise<CompileResult> => {
     const at = (file: string) => join(tmp, file);
     await copyFile(params.model, at('model.onnx'));
     await copyFile(params.input, at('calibration.json'));
@@ -141,6 +166,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     const manifest: ArtifactsManifest = {
       format: 'pocompute-artifacts@1',
       key,
+      circuitKey,
+      calibrationSha256,
       createdAt: new Date().toISOString(),
       ezklVersion: EZKL_VERSION,
       model: {
@@ -168,11 +195,49 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       timings,
     };
     await writeJsonAtomic(at('manifest.json'), manifest); // written last: its presence marks a complete build
-    return manifest;
+    return { dir, manifest, path: (file) => join(dir, file), cached: false };
+  };
+  const built = await buildDirAtomic(dir, build, {
+    reuse: valid,
+    alternative: sibling,
+    force: params.force,
+    kept: (existing, rebuilt) => ({ ...existing, rebuildTimings: rebuilt.manifest.timings }),
+    lockPath: join(root, `${name}-${circuitKey.slice(0, 16)}.lock`),
+    onWait: () => reporter?.info(`Waiting for another pocompute process compiling ${name}…`),
   });
-  if (manifest.srs.origin === 'insecure-dev')
+  if (params.force && built.cached)
+    reporter?.warn(
+      `Rebuilt, but kept ${dir}: a valid artifacts directory is never replaced (other processes may be reading it).`,
+    );
+  if (!built.cached && built.manifest.srs.origin === 'insecure-dev')
     reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
-  return { dir, manifest, path: (file) => join(dir, file), cached: false };
+  return built;
+}
+
+/**
+ * The artifacts of this circuit family (same model, options, SRS, EZKL) calibrated on another
+ * sample: the oldest valid one, so that every process settles on the same key.
+ */
+async function calibratedSibling(
+  root: string,
+  circuitKey: string,
+): Promise<CompileResult | undefined> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const family: { dir: string; createdAt: string }[] = [];
+  for (const name of names) {
+    if (/\.(tmp|stale)-|\.lock$/.test(name)) continue;
+    const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8')
+      .then((text) => JSON.parse(text) as { circuitKey?: unknown; createdAt?: unknown })
+      .catch(() => undefined);
+    if (manifest?.circuitKey === circuitKey)
+      family.push({ dir: join(root, name), createdAt: String(manifest.createdAt) });
+  }
+  family.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.dir.localeCompare(b.dir));
+  for (const { dir } of family) {
+    const artifacts = await openArtifacts(dir).catch(() => undefined);
+    if (artifacts) return { ...artifacts, cached: true };
+  }
+  return undefined;
 }
 
 /** A readable directory name: the model's file name, or its folder's when the file is just model.onnx. */
@@ -199,5 +264,5 @@ export async function artifactsFor(
   ) {
     throw new PocomputeError('FILE_NOT_FOUND', `not a model or an artifacts directory: ${target}`);
   }
-  return compileModel({ ...params, model: target });
+  return compileModel({ anyCalibration: true, ...params, model: target });
 }

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
+import { makeWorkDir } from '../core/tempDirs.js';
+import { checkArtifactSrs, readArtifactFile, readArtifactSrs } from './artifacts.js';
 import type { CompileOptions } from './artifactsManifest.js';
 import type { ProofBundle } from './bundle.js';
 import { bundleKeyMaterial } from './bundleKeyMaterial.js';
@@ -64,12 +65,16 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   });
   const { manifest } = artifacts;
   const model = await inspectModel(artifacts.path('model.onnx'));
+  if (model.sha256 !== manifest.model.sha256)
+    throw new PocomputeError('ARTIFACTS_INVALID', `${model.path} changed after it was checked`);
   const inputs = await loadInputs(params.input, model.inputs);
   const float = await step('Running the float model (onnxruntime)', 'float', () =>
     runFloatModel(model, inputs.values),
   );
 
-  const work = await mkdtemp(join(tmpdir(), 'pocompute-prove-'));
+  // Holds the input and the witness: removed on every exit path, SIGINT/SIGTERM included.
+  const workDir = await makeWorkDir('pocompute-prove');
+  const work = workDir.path;
   try {
     const inputPath = join(work, 'input.json');
     await writeFile(inputPath, JSON.stringify(inputs.ezkl));
@@ -117,7 +122,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     await writeJsonAtomic(params.out, bundle);
     return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs: float };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await workDir.remove();
   }
 }
 
@@ -132,6 +137,9 @@ async function proveNative(
   step: Step,
 ): Promise<{ witness: Witness; proof: EzklProof }> {
   const engine = await getPythonEngine();
+  // EZKL's Python reads by path: the compiled circuit and pk were hashed by openArtifacts, and an
+  // artifacts directory is never modified or replaced once complete; the SRS is hashed here.
+  await checkArtifactSrs(artifacts);
   const witnessPath = join(work, 'witness.json');
   const proofPath = join(work, 'proof.json');
   await step('Generating the witness (native)', 'witness', () =>
@@ -168,7 +176,8 @@ async function proveWasm(
   step: Step,
 ): Promise<{ witness: Witness; proof: EzklProof }> {
   const ezkl = wasmEngine();
-  const compiled = clamped(await readFile(artifacts.path('model.compiled')));
+  // Each file is read once and those bytes are hashed against the manifest, then handed to WASM.
+  const compiled = clamped(await readArtifactFile(artifacts, 'model.compiled'));
   const witnessBytes = await step('Generating the witness (WASM)', 'witness', async () =>
     wrapWasm('genWitness', () => ezkl.genWitness(compiled, clamped(JSON.stringify(input)))),
   );
@@ -177,8 +186,8 @@ async function proveWasm(
     'prove',
     async () => {
       const [pk, srs] = await Promise.all([
-        readFile(artifacts.path('pk.key')),
-        readFile(artifacts.manifest.srs.path),
+        readArtifactFile(artifacts, 'pk.key'),
+        readArtifactSrs(artifacts),
       ]);
       return wrapWasm('prove', () =>
         ezkl.prove(clamped(witnessBytes), clamped(pk), compiled, clamped(srs)),

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { sha256File } from '../core/files.js';
+import { withFileLock } from '../core/lock.js';
 import { homePaths } from '../core/paths.js';
+import { removeStaleTemps, tmpSuffix } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 
@@ -79,43 +81,76 @@ export async function resolveSrs(
   const origin: SrsOrigin = spec === 'dev' ? 'insecure-dev' : 'public-download';
   const path = join(homePaths.srs(), `${spec === 'dev' ? 'dev' : 'public'}-k${logrows}.srs`);
   if (!existsSync(path)) {
-    await mkdir(homePaths.srs(), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    const make = async () => {
-      const engine = await getPythonEngine(reporter);
-      await engine
-        .run(
-          spec === 'dev'
-            ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }]
-            : [{ op: 'get_srs', args: { srs: tmp, logrows } }],
-        )
-        .catch(async (error) => {
-          await rm(tmp, { force: true });
-          if (spec === 'download') {
-            throw new PocomputeError(
-              'SRS_UNAVAILABLE',
-              `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`,
-              { cause: error },
-            );
+    // Every process must use the same SRS: one makes it while the others wait on the lock, then
+    // find it. A good SRS file is never replaced (keys set up with it depend on it).
+    await withFileLock(
+      `${path}.lock`,
+      async () => {
+        if (existsSync(path)) return;
+        await removeStaleTemps(homePaths.srs());
+        const tmp = `${path}${tmpSuffix()}`;
+        const make = async () => {
+          const engine = await getPythonEngine(reporter);
+          await engine
+            .run(
+              spec === 'dev'
+                ? [{ op: 'gen_srs', args: { srs: tmp, logrows } }]
+                : [{ op: 'get_srs', args: { srs: tmp, logrows } }],
+            )
+            .catch(async (error) => {
+              await rm(tmp, { force: true });
+              if (spec === 'download') {
+                throw new PocomputeError(
+                  'SRS_UNAVAILABLE',
+                  `cannot download the public SRS for 2^${logrows}: ${(error as Error).message}`,
+                  { cause: error },
+                );
+              }
+              throw error;
+            });
+          try {
+            await checkSrsFile(tmp, logrows);
+            await installWithoutReplacing(tmp, path);
+          } finally {
+            await rm(tmp, { force: true });
           }
-          throw error;
-        });
-      await checkSrsFile(tmp, logrows);
-      await rename(tmp, path);
-    };
-    const label =
-      spec === 'dev'
-        ? `Generating an insecure dev SRS (2^${logrows})`
-        : `Downloading the public KZG SRS (2^${logrows})`;
-    if (reporter) await reporter.step(label, make, 'srs');
-    else await make();
+        };
+        const label =
+          spec === 'dev'
+            ? `Generating an insecure dev SRS (2^${logrows})`
+            : `Downloading the public KZG SRS (2^${logrows})`;
+        if (reporter) await reporter.step(label, make, 'srs');
+        else await make();
+      },
+      () => reporter?.info(`Waiting for another pocompute process making ${path}…`),
+    );
   } else {
     await checkSrsFile(path, logrows).catch(async (error) => {
-      await rm(path, { force: true }); // a corrupt cache entry is rebuilt on the next run
+      // A corrupt cache entry is removed (under the lock, so never a file another process just
+      // made) and rebuilt on the next run.
+      await withFileLock(`${path}.lock`, async () => {
+        if (
+          await checkSrsFile(path, logrows).then(
+            () => false,
+            () => true,
+          )
+        )
+          await rm(path, { force: true });
+      });
       throw error;
     });
   }
   return { path, sha256: await sha256File(path), origin, logrows };
+}
+
+/** Puts a finished file in place unless one is there already (made by a process that lost no lock). */
+async function installWithoutReplacing(tmp: string, path: string): Promise<void> {
+  await link(tmp, path).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') return; // unlike rename, link never replaces a file
+    if (error.code === 'EPERM' || error.code === 'ENOTSUP')
+      await rename(tmp, path); // no hard links here
+    else throw error;
+  });
 }
 
 /**

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PocomputeError, oneLine } from '../../core/errors.js';
 import { writeJsonAtomic } from '../../core/files.js';
+import { withFileLock } from '../../core/lock.js';
 import { homePaths } from '../../core/paths.js';
+import { onInterrupt, removeStaleTemps, tmpSuffix } from '../../core/tempDirs.js';
 import { EZKL_VERSION } from './version.js';
 
 export interface ProcessResult {
@@ -21,6 +23,8 @@ export function runProcess(
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Killed with us on SIGINT/SIGTERM, before our temporary directories are removed.
+    const dispose = onInterrupt(() => child.kill('SIGKILL'));
     let stdout = '';
     let stderr = '';
     const keep = (s: string, chunk: Buffer) => (s + chunk.toString()).slice(-200_000);
@@ -32,8 +36,14 @@ export function runProcess(
       stderr = keep(stderr, c);
       if (process.env.POCOMPUTE_DEBUG) process.stderr.write(c);
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (error) => {
+      dispose();
+      reject(error);
+    });
+    child.on('close', (code) => {
+      dispose();
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -66,18 +76,32 @@ export async function inspectManagedVenv(): Promise<VenvStatus> {
   return { path, python, state: 'ready' };
 }
 
+export interface InstallResult extends VenvStatus {
+  /** False when a ready venv was found (maybe made by another process meanwhile) and kept. */
+  installed: boolean;
+}
+
 /**
  * Creates the managed venv with ezkl==21.0.0 from the user's Python package index. It is built under
  * a temporary name and renamed into place only once ezkl imports, so an interrupted install is
- * never mistaken for a working one. A broken venv is replaced.
+ * never mistaken for a working one. Installs take turns on a lock (`venv.lock` beside the venv);
+ * a ready venv is kept — other processes may be running EZKL from it — and a broken one replaced.
  */
 export async function installManagedVenv(
   bootstrapPython = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3',
-): Promise<VenvStatus> {
+): Promise<InstallResult> {
   const target = venvDir();
-  const tmp = `${target}.tmp-${process.pid}`;
-  await mkdir(join(target, '..'), { recursive: true });
-  await rm(tmp, { recursive: true, force: true });
+  return withFileLock(`${target}.lock`, async () => {
+    await removeStaleTemps(dirname(target));
+    const before = await inspectManagedVenv();
+    if (before.state === 'ready') return { ...before, installed: false };
+    await createVenv(target, bootstrapPython);
+    return { ...(await inspectManagedVenv()), installed: true };
+  });
+}
+
+async function createVenv(target: string, bootstrapPython: string): Promise<void> {
+  const tmp = `${target}${tmpSuffix()}`;
   try {
     const created = await runProcess(bootstrapPython, ['-m', 'venv', tmp]).catch(
       (error: Error) => ({ code: -1, stdout: '', stderr: error.message }),
@@ -121,13 +145,17 @@ export async function installManagedVenv(
       installedAt: new Date().toISOString(),
       bootstrapPython,
     });
-    await rm(target, { recursive: true, force: true });
+    if (existsSync(target)) {
+      // Broken (inspected under the lock): move it aside first so the rename below cannot fail.
+      const aside = `${target}${tmpSuffix().replace('.tmp-', '.stale-')}`;
+      await rename(target, aside);
+      await rm(aside, { recursive: true, force: true });
+    }
     await rename(tmp, target);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
   }
-  return inspectManagedVenv();
 }
 
 function lastLine(text: string): string {

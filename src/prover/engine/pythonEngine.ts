@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { resolveConfig } from '../../core/config.js';
 import { PocomputeError, oneLine } from '../../core/errors.js';
 import { PACKAGE_ROOT, homePaths } from '../../core/paths.js';
 import type { Reporter } from '../../core/output.js';
-import { inspectManagedVenv, installManagedVenv, runProcess } from './managedVenv.js';
+import { makeWorkDir, sweepStaleTemps } from '../../core/tempDirs.js';
+import { inspectManagedVenv, installManagedVenv, runProcess, venvDir } from './managedVenv.js';
 import { EZKL_VERSION } from './version.js';
 
 export interface EzklOp {
@@ -57,6 +57,7 @@ async function resolvePythonEngine(reporter?: Reporter): Promise<PythonEngine> {
     }
     return engine;
   }
+  await sweepStaleTemps([dirname(venvDir())]); // a killed install's venv.tmp-<pid>-…
   let status = await inspectManagedVenv();
   if (status.state !== 'ready') {
     const why =
@@ -80,7 +81,8 @@ function makeEngine(python: string, source: PythonEngine['source']): PythonEngin
 }
 
 async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'pocompute-ezkl-'));
+  const work = await makeWorkDir('pocompute-ezkl');
+  const dir = work.path;
   try {
     const request = join(dir, 'request.json');
     const resultPath = join(dir, 'result.json');
@@ -116,7 +118,7 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
     if (result.error) throw engineError(result.error);
     return result.results.map((r) => r.value);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await work.remove();
   }
 }
 
