@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../core/config.js';
-import { PocomputeError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
 import type { CompileOptions } from './artifactsManifest.js';
@@ -10,7 +9,7 @@ import type { ProofBundle } from './bundle.js';
 import { bundleKeyMaterial } from './bundleKeyMaterial.js';
 import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
-import { clamped, wasmEngine } from './engine/wasmEngine.js';
+import { WasmThread } from './engine/wasmThread.js';
 import { dequantize } from './felts.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
@@ -158,36 +157,30 @@ async function proveWasm(
   input: unknown,
   step: Step,
 ): Promise<{ witness: Witness; proof: EzklProof }> {
-  const ezkl = wasmEngine();
-  const compiled = clamped(await readFile(artifacts.path('model.compiled')));
-  const witnessBytes = await step('Generating the witness (WASM)', 'witness', async () =>
-    wrapWasm('genWitness', () => ezkl.genWitness(compiled, clamped(JSON.stringify(input)))),
-  );
-  const proofBytes = await step(
-    `Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`,
-    'prove',
-    async () => {
-      const [pk, srs] = await Promise.all([
-        readFile(artifacts.path('pk.key')),
-        readFile(artifacts.manifest.srs.path),
-      ]);
-      return wrapWasm('prove', () =>
-        ezkl.prove(clamped(witnessBytes), clamped(pk), compiled, clamped(srs)),
-      );
-    },
-  );
-  const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
-  return { witness: decode(witnessBytes), proof: decode(proofBytes) };
-}
-
-function wrapWasm<T>(what: string, work: () => T): T {
+  const thread = new WasmThread();
   try {
-    return work();
-  } catch (error) {
-    throw new PocomputeError(
-      'ENGINE_FAILED',
-      `EZKL (WASM) ${what} failed: ${String((error as Error)?.message ?? error)}`,
-      { cause: error },
+    const compiled = new Uint8Array(await readFile(artifacts.path('model.compiled')));
+    const witnessBytes = await step('Generating the witness (WASM)', 'witness', () =>
+      thread.run({
+        op: 'genWitness',
+        compiled,
+        input: new TextEncoder().encode(JSON.stringify(input)),
+      }),
     );
+    const proofBytes = await step(
+      `Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`,
+      'prove',
+      async () => {
+        const [pk, srs] = await Promise.all([
+          readFile(artifacts.path('pk.key')),
+          readFile(artifacts.manifest.srs.path),
+        ]);
+        return thread.run({ op: 'prove', witness: witnessBytes, pk, compiled, srs });
+      },
+    );
+    const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
+    return { witness: decode(witnessBytes), proof: decode(proofBytes) };
+  } finally {
+    await thread.close();
   }
 }

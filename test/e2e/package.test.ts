@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
-import { fixtureInput, fixtureModel, tempDir } from '../helpers/pocompute.js';
+import { fixtureInput, fixtureModel, runCommandLine, tempDir } from '../helpers/pocompute.js';
 
-const exec = promisify(execFile);
+const exec = runCommandLine;
 
 /**
  * The package as a user gets it: `npm pack`, then `npm install <tarball>` in an empty directory
@@ -33,7 +31,6 @@ describe('the packed npm package', () => {
   beforeAll(async () => {
     const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], {
       cwd: PACKAGE_ROOT,
-      maxBuffer: 64 * 1024 * 1024,
     });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
     tarball = join(work, info.filename);
