@@ -17,16 +17,15 @@ describe('the packed npm package', () => {
   const globalPrefix = join(work, 'global');
   let tarball = '';
   let files: string[] = [];
-  // A clean environment: no npm config of the repo, no pocompute variables but the test home.
-  const env = Object.fromEntries(
-    Object.entries({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      POCOMPUTE_HOME: process.env.POCOMPUTE_HOME,
-      npm_config_cache: process.env.npm_config_cache,
-      NO_COLOR: '1',
-    }).filter(([, value]) => value !== undefined),
-  ) as NodeJS.ProcessEnv;
+  // The machine's environment (its certificates, PATH) without pocompute's or npm's own
+  // variables: only the test's POCOMPUTE_HOME, so the managed venv is not installed twice.
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(POCOMPUTE_|npm_)/i.test(k)),
+    ),
+    POCOMPUTE_HOME: process.env.POCOMPUTE_HOME,
+    NO_COLOR: '1',
+  };
 
   beforeAll(async () => {
     const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], {
