@@ -57,6 +57,7 @@ export async function openChain(
     }
   }
   const devAccounts = kind === 'rpc' ? [] : anvilDevAccounts(10);
+  let signer: ReturnType<ChainContext['signer']> | undefined;
   try {
     const { provider, chainId } = await connectRpc(rpcUrl, { expectedChainId: options.chainId });
     const genesis = await provider.getBlock(0);
@@ -67,14 +68,15 @@ export async function openChain(
       rpcUrl,
       kind,
       devAccounts,
+      // Loaded once: a keystore's password is asked for at most once per command.
       signer: () =>
-        loadSigner({
+        (signer ??= loadSigner({
           provider,
           keyEnv: options.keyEnv,
           keystore: options.keystore,
           passwordEnv: options.passwordEnv,
           devKey: devAccounts[0]?.privateKey,
-        }),
+        })),
       close: async () => {
         provider.destroy();
         await stop?.();

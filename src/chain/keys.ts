@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import { Wallet, type JsonRpcProvider, type Signer } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
@@ -68,18 +67,32 @@ async function promptHidden(question: string): Promise<string> {
       { hint: 'Set POCOMPUTE_KEYSTORE_PASSWORD (or the variable named by --password-env).' },
     );
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const output = rl as unknown as {
-    _writeToOutput: (s: string) => void;
-    output: NodeJS.WriteStream;
-  };
-  output._writeToOutput = (s: string) => {
-    if (s.includes(question)) output.output.write(s);
-  };
+  // Raw mode: the terminal echoes nothing, and each key press arrives as it is typed.
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
   try {
-    return await new Promise((resolve) => rl.question(question, resolve));
+    return await new Promise<string>((resolve, reject) => {
+      let password = '';
+      const onData = (chunk: Buffer) => {
+        for (const char of chunk.toString('utf8')) {
+          if (char === '\r' || char === '\n' || char === '\u0004') {
+            stdin.off('data', onData);
+            return resolve(password);
+          }
+          if (char === '\u0003') {
+            stdin.off('data', onData);
+            return reject(new PocomputeError('KEY_UNAVAILABLE', 'password prompt interrupted'));
+          }
+          password = char === '\u007f' || char === '\b' ? password.slice(0, -1) : password + char;
+        }
+      };
+      stdin.on('data', onData);
+    });
   } finally {
-    rl.close();
+    stdin.setRawMode(false);
+    stdin.pause();
     process.stderr.write('\n');
   }
 }

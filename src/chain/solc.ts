@@ -10,13 +10,20 @@ interface SolcContractOutput {
   evm: { bytecode: { object: string }; deployedBytecode: { object: string } };
 }
 
-const solc = createRequire(import.meta.url)('solc') as {
+interface SolcModule {
   compile(
     input: string,
     callbacks?: { import: (path: string) => { contents?: string; error?: string } },
   ): string;
   version(): string;
-};
+}
+
+let loaded: SolcModule | undefined;
+/** Loaded on first use: solc's compiler is ~10 MB of JS that most commands never need. */
+function loadSolc(): SolcModule {
+  loaded ??= createRequire(import.meta.url)('solc') as SolcModule;
+  return loaded;
+}
 
 /** EIP-170: the most runtime code a contract may have on a normal chain. */
 export const EIP170_LIMIT = 24_576;
@@ -34,7 +41,7 @@ export interface SolidityOutput {
 }
 
 /** The pinned npm solc (0.8.20, the compiler EZKL 21's verifiers are written for). */
-export const solcVersion = (): string => solc.version();
+export const solcVersion = (): string => loadSolc().version();
 
 /** Compiles Solidity sources with standard JSON; imports are read relative to `baseDir`. */
 export function compileSolidity(
@@ -61,14 +68,14 @@ export function compileSolidity(
       return { error: (error as Error).message };
     }
   };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: importFile }));
+  const output = JSON.parse(loadSolc().compile(JSON.stringify(input), { import: importFile }));
   const firstError = (output.errors ?? []).find(
     (e: { severity: string }) => e.severity === 'error',
   );
   if (firstError)
     throw new PocomputeError(
       'SOLC_FAILED',
-      `solc ${solc.version()}: ${oneLine(firstError.formattedMessage ?? firstError.message)}`,
+      `solc ${loadSolc().version()}: ${oneLine(firstError.formattedMessage ?? firstError.message)}`,
     );
   const contracts: Record<string, CompiledSolidity> = {};
   for (const file of Object.values(output.contracts ?? {}) as Record<
@@ -85,5 +92,5 @@ export function compileSolidity(
       };
     }
   }
-  return { compilerVersion: solc.version(), contracts };
+  return { compilerVersion: loadSolc().version(), contracts };
 }

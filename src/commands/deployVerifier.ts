@@ -36,16 +36,26 @@ export function deployVerifierCommand(): Command {
       runCommand(raw, async (reporter) => {
         const o = parseOptions(deployOptions, raw);
         const input = o.input ?? target.replace(/[^/]*$/, 'input.json');
-        const artifacts = await artifactsFor(target, { input, ...circuitOptionsFrom(o), reporter });
-        const record = await withChain({ ...(await chainOptionsFrom(o)), reporter }, (chain) =>
-          deployVerifier({
-            artifacts,
-            chain,
-            layout: o.layout,
-            force: o.force,
-            confirmations: o.confirmations,
-            reporter,
-          }).then((r) => ({ ...r, rpcUrl: chain.rpcUrl, chainKind: chain.kind })),
+        // The chain and the key are checked first: a missing key is not worth a compile.
+        const record = await withChain(
+          { ...(await chainOptionsFrom(o)), reporter },
+          async (chain) => {
+            await chain.signer();
+            const artifacts = await artifactsFor(target, {
+              input,
+              ...circuitOptionsFrom(o),
+              reporter,
+            });
+            const deployed = await deployVerifier({
+              artifacts,
+              chain,
+              layout: o.layout,
+              force: o.force,
+              confirmations: o.confirmations,
+              reporter,
+            });
+            return { ...deployed, rpcUrl: chain.rpcUrl, chainKind: chain.kind };
+          },
         );
         if (record.chainKind === 'embedded')
           reporter.warn(

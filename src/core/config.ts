@@ -1,6 +1,19 @@
-import { cosmiconfig } from 'cosmiconfig';
+import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
 import { z } from 'zod';
 import { PocomputeError } from './errors.js';
+
+/**
+ * Where the config is looked for, from the current directory up: cosmiconfig's places
+ * (package.json "pocompute" key, .pocomputerc[.json|.yaml|.js…], .config/pocomputerc…,
+ * pocompute.config.js|ts|mjs|cjs) plus pocompute.config.json and .yaml, which cosmiconfig 9
+ * does not search by default although they are the names users reach for first.
+ */
+export const CONFIG_SEARCH_PLACES = [
+  ...getDefaultSearchPlaces('pocompute'),
+  'pocompute.config.json',
+  'pocompute.config.yaml',
+  'pocompute.config.yml',
+];
 
 /** What a user may write in pocompute.config.{json,js,…} or under "pocompute" in package.json. */
 export const userConfigSchema = z
@@ -12,8 +25,16 @@ export const userConfigSchema = z
     engine: z.enum(['native', 'wasm']).optional().describe('Which EZKL engine proves'),
     srs: z.string().optional().describe('SRS: a file path, "dev" or "download"'),
     artifactsDir: z.string().optional(),
-    rpc: z.string().optional(),
-    keyEnv: z.string().optional(),
+    rpc: z
+      .string()
+      .regex(/^(https?|wss?):\/\/[^\s]+$/, 'must be an http(s):// or ws(s):// URL')
+      .optional()
+      .describe('JSON-RPC URL of the chain (POCOMPUTE_RPC)'),
+    keyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .optional()
+      .describe('Name of the environment variable that holds the private key'),
   })
   .strict();
 
@@ -37,12 +58,17 @@ export async function loadUserConfig(
   if (cached) return cached;
   let found: Awaited<ReturnType<ReturnType<typeof cosmiconfig>['search']>>;
   try {
-    found = await cosmiconfig('pocompute').search(searchFrom);
+    found = await cosmiconfig('pocompute', { searchPlaces: CONFIG_SEARCH_PLACES }).search(
+      searchFrom,
+    );
   } catch (error) {
     throw new PocomputeError(
       'CONFIG_INVALID',
       `cannot read the pocompute config: ${(error as Error).message}`,
-      { cause: error },
+      {
+        cause: error,
+        hint: 'Fix the file named above (it must parse as JSON, YAML or a JS module).',
+      },
     );
   }
   if (!found || found.isEmpty) {
@@ -55,6 +81,9 @@ export async function loadUserConfig(
     throw new PocomputeError(
       'CONFIG_INVALID',
       `${found.filepath}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      {
+        hint: `Fix ${found.filepath}; its keys are ${Object.keys(userConfigSchema.shape).join(', ')}.`,
+      },
     );
   }
   cached = { config: parsed.data, file: found.filepath };
@@ -64,12 +93,7 @@ export async function loadUserConfig(
 /** Precedence, resolved once: flags > environment > config file > defaults. */
 export async function resolveConfig(flags: Partial<UserConfig> = {}): Promise<ResolvedConfig> {
   const { config, file } = await loadUserConfig();
-  const env: Partial<UserConfig> = {
-    python: process.env.POCOMPUTE_PYTHON || undefined,
-    engine: (process.env.POCOMPUTE_ENGINE as UserConfig['engine']) || undefined,
-    srs: process.env.POCOMPUTE_SRS || undefined,
-    rpc: process.env.POCOMPUTE_RPC || undefined,
-  };
+  const env = configFromEnvironment();
   const pick = <K extends keyof UserConfig>(key: K): UserConfig[K] =>
     flags[key] ?? env[key] ?? config[key];
   const engine = pick('engine') ?? 'native';
@@ -87,6 +111,31 @@ export async function resolveConfig(flags: Partial<UserConfig> = {}): Promise<Re
     keyEnv: pick('keyEnv') ?? 'POCOMPUTE_PRIVATE_KEY',
     configFile: file,
   };
+}
+
+/** The environment variables that stand for config keys (documented in the README). */
+export const CONFIG_ENV_VARS = {
+  python: 'POCOMPUTE_PYTHON',
+  engine: 'POCOMPUTE_ENGINE',
+  srs: 'POCOMPUTE_SRS',
+  artifactsDir: 'POCOMPUTE_ARTIFACTS_DIR',
+  rpc: 'POCOMPUTE_RPC',
+} as const satisfies Partial<Record<keyof UserConfig, string>>;
+
+function configFromEnvironment(): Partial<UserConfig> {
+  const env: Partial<UserConfig> = {};
+  for (const [key, name] of Object.entries(CONFIG_ENV_VARS) as [keyof UserConfig, string][]) {
+    const value = process.env[name];
+    if (!value) continue;
+    const parsed = userConfigSchema.shape[key].safeParse(value);
+    if (!parsed.success) {
+      throw new PocomputeError('CONFIG_INVALID', `${name}: ${parsed.error.issues[0].message}`, {
+        hint: `Fix or unset the environment variable ${name}.`,
+      });
+    }
+    (env as Record<string, unknown>)[key] = parsed.data;
+  }
+  return env;
 }
 
 export function resetConfigCache(): void {

@@ -114,6 +114,10 @@ export const ERROR_CODES = {
     exit: EXIT.usage,
     hint: 'Set POCOMPUTE_PRIVATE_KEY (or the variable named by --key-env), or pass --keystore <file>.',
   },
+  FLOAT_REFERENCE_UNAVAILABLE: {
+    exit: EXIT.engine,
+    hint: 'Install onnxruntime-node (npm install onnxruntime-node) for the float reference; proofs do not need it.',
+  },
   INTERNAL: {
     exit: EXIT.internal,
     hint: 'This is a bug in pocompute; please report it with the command you ran.',

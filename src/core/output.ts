@@ -35,20 +35,29 @@ export class Reporter {
   /** Runs one phase, shows it (spinner or a line) and records how long it took, in ms. */
   async step<T>(label: string, work: () => Promise<T> | T, key = label): Promise<T> {
     const started = performance.now();
+    // ora colours its own marks whatever NO_COLOR says: ours go through this.c instead.
     const spinner = this.interactive
-      ? ora({ text: label, stream: this.stderr }).start()
+      ? ora({ text: label, stream: this.stderr, color: this.c.level ? 'cyan' : false }).start()
       : undefined;
+    // Long phases (proving) show their elapsed time, so a busy spinner is never mistaken for a hang.
+    const ticker = spinner
+      ? setInterval(() => {
+          spinner.text = `${label} ${this.c.dim(`(${formatMs(performance.now() - started)})`)}`;
+        }, 1000)
+      : undefined;
+    const finish = (symbol: string, text: string) => {
+      clearInterval(ticker);
+      if (spinner) spinner.stopAndPersist({ symbol, text });
+      else if (!this.json) this.stderr.write(`${symbol} ${text}\n`);
+    };
     try {
       const result = await work();
       const ms = performance.now() - started;
       this.timings[key] = Math.round(ms);
-      const line = `${label} ${this.c.dim(`(${formatMs(ms)})`)}`;
-      if (spinner) spinner.succeed(line);
-      else if (!this.json) this.stderr.write(`${this.c.green('✔')} ${line}\n`);
+      finish(this.c.green('✔'), `${label} ${this.c.dim(`(${formatMs(ms)})`)}`);
       return result;
     } catch (error) {
-      if (spinner) spinner.fail(label);
-      else if (!this.json) this.stderr.write(`${this.c.red('✖')} ${label}\n`);
+      finish(this.c.red('✖'), label);
       throw error;
     }
   }

@@ -90,6 +90,7 @@ export async function checkEnvironment(): Promise<EnvironmentCheck[]> {
       hint: 'Reinstall with `npm ci`.',
     });
   }
+  checks.push(await checkAnvil(), await checkSolc(), await checkOnnxRuntime());
   const srsFiles = existsSync(homePaths.srs())
     ? readdirSync(homePaths.srs()).filter((f) => f.endsWith('.srs'))
     : [];
@@ -102,3 +103,51 @@ export async function checkEnvironment(): Promise<EnvironmentCheck[]> {
   });
   return checks;
 }
+
+/** Runs a part's check; a failure becomes an 'error' row with the part's own hint. */
+async function probe(
+  part: string,
+  hint: string,
+  check: () => Promise<string>,
+  status: 'missing' | 'error' = 'error',
+): Promise<EnvironmentCheck> {
+  try {
+    return { part, status: 'ok', detail: await check() };
+  } catch (error) {
+    return { part, status, detail: (error as Error).message.split('\n')[0], hint };
+  }
+}
+
+const checkAnvil = () =>
+  probe(
+    'anvil (local chain)',
+    'Reinstall with `npm ci` (@foundry-rs/anvil ships the binary).',
+    async () => {
+      const { anvilBinary } = await import('../chain/anvil.js');
+      const { execFile } = await import('node:child_process');
+      const binary = anvilBinary();
+      const version = await new Promise<string>((resolve, reject) =>
+        execFile(binary, ['--version'], { timeout: 10_000 }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout.split('\n')[0]),
+        ),
+      );
+      return `${version} (${binary})`;
+    },
+  );
+
+const checkSolc = () =>
+  probe('solc', 'Reinstall with `npm ci` (the npm solc 0.8.20 package).', async () => {
+    const { solcVersion } = await import('../chain/solc.js');
+    return `npm solc ${solcVersion()} (verifiers and the market contract)`;
+  });
+
+const checkOnnxRuntime = () =>
+  probe(
+    'onnxruntime (float reference)',
+    'Optional: `npm install onnxruntime-node` for quantization-error reports; proofs do not need it.',
+    async () => {
+      const ort = await import('onnxruntime-node');
+      return `onnxruntime-node ${ort.env.versions?.node ?? ''} loads`.replace(/ +loads/, ' loads');
+    },
+    'missing',
+  );

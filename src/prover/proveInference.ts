@@ -11,7 +11,7 @@ import type { ProofBundle } from './bundle.js';
 import { bundleKeyMaterial } from './bundleKeyMaterial.js';
 import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
-import { clamped, wasmEngine } from './engine/wasmEngine.js';
+import { WasmThread } from './engine/wasmThread.js';
 import { dequantize } from './felts.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
@@ -175,37 +175,32 @@ async function proveWasm(
   input: unknown,
   step: Step,
 ): Promise<{ witness: Witness; proof: EzklProof }> {
-  const ezkl = wasmEngine();
-  // Each file is read once and those bytes are hashed against the manifest, then handed to WASM.
-  const compiled = clamped(await readArtifactFile(artifacts, 'model.compiled'));
-  const witnessBytes = await step('Generating the witness (WASM)', 'witness', async () =>
-    wrapWasm('genWitness', () => ezkl.genWitness(compiled, clamped(JSON.stringify(input)))),
-  );
-  const proofBytes = await step(
-    `Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`,
-    'prove',
-    async () => {
-      const [pk, srs] = await Promise.all([
-        readArtifactFile(artifacts, 'pk.key'),
-        readArtifactSrs(artifacts),
-      ]);
-      return wrapWasm('prove', () =>
-        ezkl.prove(clamped(witnessBytes), clamped(pk), compiled, clamped(srs)),
-      );
-    },
-  );
-  const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
-  return { witness: decode(witnessBytes), proof: decode(proofBytes) };
-}
-
-function wrapWasm<T>(what: string, work: () => T): T {
+  // EZKL's WASM prove is synchronous: it runs on a worker thread, so Ctrl-C and the spinner stay live.
+  const thread = new WasmThread();
   try {
-    return work();
-  } catch (error) {
-    throw new PocomputeError(
-      'ENGINE_FAILED',
-      `EZKL (WASM) ${what} failed: ${String((error as Error)?.message ?? error)}`,
-      { cause: error },
+    // Each file is read once and those bytes are hashed against the manifest, then handed to WASM.
+    const compiled = await readArtifactFile(artifacts, 'model.compiled');
+    const witnessBytes = await step('Generating the witness (WASM)', 'witness', () =>
+      thread.run({
+        op: 'genWitness',
+        compiled,
+        input: new TextEncoder().encode(JSON.stringify(input)),
+      }),
     );
+    const proofBytes = await step(
+      `Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`,
+      'prove',
+      async () => {
+        const [pk, srs] = await Promise.all([
+          readArtifactFile(artifacts, 'pk.key'),
+          readArtifactSrs(artifacts),
+        ]);
+        return thread.run({ op: 'prove', witness: witnessBytes, pk, compiled, srs });
+      },
+    );
+    const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
+    return { witness: decode(witnessBytes), proof: decode(proofBytes) };
+  } finally {
+    await thread.close();
   }
 }

@@ -45,6 +45,31 @@ export function startCli(
   return { child, result };
 }
 
+/** Runs any command to completion without a terminal (stdin closed), as CI would. */
+export function runCommandLine(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) })
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`)),
+    );
+  });
+}
+
 export const fixtureModel = (name: string) => fixturePath(name, 'model.onnx');
 export const fixtureInput = (name: string) => fixturePath(name, 'input.json');
 

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { homePaths } from '../core/paths.js';
+
+export interface CacheEntry {
+  kind: 'artifacts' | 'srs';
+  name: string;
+  path: string;
+  bytes: number;
+  /** When it was last written or used, as the file system saw it. */
+  modified: Date;
+  /** For artifacts: the model's file name and the circuit size. */
+  model?: string;
+  logrows?: number;
+}
+
+/** Everything pocompute caches under its home that can be rebuilt: compiled artifacts and SRS files. */
+export async function listCache(): Promise<CacheEntry[]> {
+  const entries: CacheEntry[] = [];
+  for (const [kind, root] of [
+    ['artifacts', homePaths.artifacts()],
+    ['srs', homePaths.srs()],
+  ] as const) {
+    if (!existsSync(root)) continue;
+    for (const name of await readdir(root)) {
+      if (name.includes('.tmp-') || name.endsWith('.lock')) continue; // in progress or a lock
+      const path = join(root, name);
+      const info = await stat(path);
+      const entry: CacheEntry = {
+        kind,
+        name,
+        path,
+        bytes: await sizeOf(path),
+        modified: info.mtime,
+      };
+      if (kind === 'artifacts') Object.assign(entry, await artifactsSummary(path));
+      entries.push(entry);
+    }
+  }
+  return entries.sort((a, b) => b.modified.getTime() - a.modified.getTime());
+}
+
+async function artifactsSummary(dir: string): Promise<Pick<CacheEntry, 'model' | 'logrows'>> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    return { model: manifest?.model?.name, logrows: manifest?.circuit?.logrows };
+  } catch {
+    return {};
+  }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const name of await readdir(path)) total += await sizeOf(join(path, name));
+  return total;
+}
+
+/** Removes the entries last modified before `olderThan` (all of them without it). */
+export async function removeCacheEntries(
+  entries: CacheEntry[],
+  olderThan?: Date,
+): Promise<{ removed: CacheEntry[]; freedBytes: number }> {
+  const removed = entries.filter((e) => !olderThan || e.modified < olderThan);
+  for (const entry of removed) await rm(entry.path, { recursive: true, force: true });
+  return { removed, freedBytes: removed.reduce((sum, e) => sum + e.bytes, 0) };
+}

@@ -1,0 +1,97 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { listCache, removeCacheEntries, type CacheEntry } from '../cache/cacheEntries.js';
+import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { parseDuration } from '../core/duration.js';
+import { PocomputeError } from '../core/errors.js';
+import { table, type Reporter } from '../core/output.js';
+import { pocomputeHome } from '../core/paths.js';
+
+const pruneOptions = z.object({
+  olderThan: z.string().default('30d'),
+  json: z.boolean().optional(),
+});
+const cleanOptions = z.object({ yes: z.boolean().optional(), json: z.boolean().optional() });
+
+export function cacheCommand(): Command {
+  const cache = new Command('cache').description(
+    'Compiled artifacts and SRS files cached under the pocompute home: list, prune, clean',
+  );
+  cache.addCommand(
+    withCommonOptions(new Command('list'))
+      .description('List cached artifacts and SRS files with their sizes')
+      .action((raw) =>
+        runCommand(raw, async (reporter) => {
+          const entries = await listCache();
+          reporter.result({ ok: true, home: pocomputeHome(), entries, ...totals(entries) }, () =>
+            entries.length
+              ? `${table(entries.map(row), ['kind', 'name', 'model', 'size', 'last modified'])}\n${summary(entries)}`
+              : `Nothing cached under ${pocomputeHome()}`,
+          );
+        }),
+      ),
+  );
+  cache.addCommand(
+    withCommonOptions(new Command('prune'))
+      .description('Remove cache entries not modified for a while')
+      .option('--older-than <duration>', 'age like 12h, 7d', '30d')
+      .action((raw) =>
+        runCommand(raw, async (reporter) => {
+          const o = parseOptions(pruneOptions, raw);
+          const cutoff = new Date(Date.now() - parseDuration(o.olderThan, '--older-than') * 1000);
+          report(reporter, await removeCacheEntries(await listCache(), cutoff));
+        }),
+      ),
+  );
+  cache.addCommand(
+    withCommonOptions(new Command('clean'))
+      .description('Remove every cached artifact and SRS file (the EZKL venv and deployments stay)')
+      .option('--yes', 'do not ask (required when not on a terminal)')
+      .action((raw) =>
+        runCommand(raw, async (reporter) => {
+          const o = parseOptions(cleanOptions, raw);
+          if (!o.yes) {
+            throw new PocomputeError('USAGE', 'cache clean removes every compiled model and SRS', {
+              hint: 'Run `pocompute cache clean --yes`, or `pocompute cache prune` to keep recent ones.',
+            });
+          }
+          report(reporter, await removeCacheEntries(await listCache()));
+        }),
+      ),
+  );
+  return cache;
+}
+
+function report(reporter: Reporter, done: { removed: CacheEntry[]; freedBytes: number }): void {
+  reporter.result({ ok: true, ...done }, () =>
+    done.removed.length
+      ? `Removed ${done.removed.length} entr${done.removed.length === 1 ? 'y' : 'ies'}, freed ${formatBytes(done.freedBytes)}`
+      : 'Nothing to remove',
+  );
+}
+
+const row = (e: CacheEntry) => [
+  e.kind,
+  e.name,
+  e.model ? `${e.model}${e.logrows ? ` (2^${e.logrows})` : ''}` : '—',
+  formatBytes(e.bytes),
+  e.modified.toISOString().slice(0, 16).replace('T', ' '),
+];
+
+const totals = (entries: CacheEntry[]) => ({
+  totalBytes: entries.reduce((sum, e) => sum + e.bytes, 0),
+});
+
+const summary = (entries: CacheEntry[]) =>
+  `${entries.length} entries, ${formatBytes(totals(entries).totalBytes)} in all`;
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
+}

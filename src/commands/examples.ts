@@ -1,0 +1,66 @@
+/**
+ * One or more examples for every command's help page (`pocompute <command> --help`), by command
+ * path. Kept in one place so that help pages stay consistent with the README.
+ */
+export const COMMAND_EXAMPLES: Record<string, string[]> = {
+  pocompute: [
+    'pocompute demo',
+    'pocompute prove fixtures/mlp/model.onnx --input fixtures/mlp/input.json --out out/mlp.proof',
+    'pocompute verify out/mlp.proof --artifacts ~/.pocompute/artifacts/mlp-<key>',
+  ],
+  demo: ['pocompute demo', 'pocompute demo --fixture cnn --out-dir out/'],
+  compile: [
+    'pocompute compile fixtures/mlp/model.onnx --input fixtures/mlp/input.json',
+    'pocompute compile model.onnx --input sample.json --output-visibility hashed --srs kzg17.srs',
+  ],
+  prove: [
+    'pocompute prove fixtures/mlp/model.onnx --input fixtures/mlp/input.json --out out/mlp.proof',
+    'pocompute prove ~/.pocompute/artifacts/mlp-<key> --input x.json --engine wasm --json',
+  ],
+  verify: [
+    'pocompute verify out/mlp.proof --artifacts ~/.pocompute/artifacts/mlp-<key>',
+    'pocompute verify out/a.proof out/b.proof --vk vk.key --settings settings.json --json',
+    'cat out/mlp.proof | pocompute verify - --artifacts <dir>',
+    'pocompute verify out/mlp.proof --onchain --verifier 0x… --rpc http://127.0.0.1:8545',
+    'pocompute verify runs/ft1 --data fixtures/mlp/train.json',
+  ],
+  'deploy-verifier': [
+    'pocompute deploy-verifier fixtures/mlp/model.onnx',
+    'POCOMPUTE_PRIVATE_KEY=0x… pocompute deploy-verifier model.onnx --rpc https://rpc.example --chain-id 11155111',
+  ],
+  calldata: ['pocompute calldata out/mlp.proof > calldata.hex'],
+  chain: ['pocompute chain', 'pocompute chain --port 8545 --json'],
+  market: ['pocompute market deploy'],
+  'market deploy': ['pocompute market deploy --rpc http://127.0.0.1:8545'],
+  model: ['pocompute model register fixtures/mlp/model.onnx'],
+  'model register': ['pocompute model register fixtures/mlp/model.onnx --json'],
+  task: ['pocompute task list', 'pocompute task show 0'],
+  'task post': [
+    'pocompute task post --model 0 --input fixtures/mlp/input.json --reward 0.05 --deadline 1h',
+  ],
+  'task list': ['pocompute task list --json'],
+  'task show': ['pocompute task show 0'],
+  'task cancel': ['pocompute task cancel 0'],
+  'task refund': ['pocompute task refund 0'],
+  submit: ['pocompute submit 0 out/x.proof'],
+  worker: ['pocompute worker', 'pocompute worker --json --artifacts-dir ./artifacts'],
+  train: [
+    'pocompute train fixtures/mlp/model.onnx --data fixtures/mlp/train.json --steps 3 --out runs/ft1',
+  ],
+  export: ['pocompute export runs/ft1 --out ft1.onnx'],
+  inspect: ['pocompute inspect fixtures/cnn/model.onnx', 'pocompute inspect model.onnx --json'],
+  cache: [
+    'pocompute cache list',
+    'pocompute cache prune --older-than 30d',
+    'pocompute cache clean',
+  ],
+  'cache list': ['pocompute cache list --json'],
+  'cache prune': ['pocompute cache prune --older-than 7d'],
+  'cache clean': ['pocompute cache clean --yes'],
+  doctor: ['pocompute doctor', 'pocompute doctor --json'],
+  engine: ['pocompute engine install'],
+  'engine install': [
+    'pocompute engine install',
+    'POCOMPUTE_PYTHON=/usr/bin/python3 pocompute doctor',
+  ],
+};

@@ -1,0 +1,83 @@
+/**
+ * pocompute's programmatic API: the same functions the CLI calls, with their parameter and result
+ * types. Every failure is a `PocomputeError` with a stable `code`, a one-line message, a `hint` and
+ * the `exitCode` the CLI would use.
+ *
+ * ```ts
+ * import { compile, prove, verify } from 'pocompute';
+ * const proved = await prove({ target: 'model.onnx', input: 'input.json', out: 'x.proof' });
+ * const result = await verify({ bundle: 'x.proof', artifacts: proved.artifacts.dir });
+ * if (!result.valid) process.exit(1);
+ * ```
+ */
+
+// Errors and exit codes.
+export { EXIT, ERROR_CODES, type ErrorCode } from './core/errorCodes.js';
+export { PocomputeError, isPocomputeError } from './core/errors.js';
+
+// Compile, prove, verify.
+export {
+  compileModel as compile,
+  type CompileModelParams as CompileParams,
+  type CompileResult,
+} from './prover/compileModel.js';
+export {
+  proveInference as prove,
+  type ProveInferenceParams as ProveParams,
+  type ProveInferenceResult as ProveResult,
+  type ProvingEngine,
+} from './prover/proveInference.js';
+export {
+  verifyBundle as verify,
+  type VerifyBundleParams as VerifyParams,
+  type VerifyBundleResult as VerifyResult,
+  type VerifyCheck,
+} from './verifier/verifyBundle.js';
+export { openArtifacts, type Artifacts } from './prover/artifacts.js';
+export type { ArtifactsManifest, CompileOptions } from './prover/artifactsManifest.js';
+export {
+  proofBundleSchema,
+  readBundle,
+  readProofFile,
+  type ProofBundle,
+  type PublicTensor,
+} from './prover/bundle.js';
+export { inspectModel, type ModelInfo, type TensorInfo } from './prover/onnx/inspectModel.js';
+
+// Fine-tuning.
+export { trainRun as train, type TrainParams } from './prover/training/trainRun.js';
+export {
+  verifyRun,
+  type VerifyRunOptions,
+  type VerifyRunResult,
+} from './prover/training/verifyRun.js';
+export { exportRun } from './prover/training/exportRun.js';
+
+// On-chain.
+export {
+  openChain,
+  withChain,
+  type ChainContext,
+  type ChainOptions,
+} from './chain/chainContext.js';
+export { startAnvil, type AnvilHandle } from './chain/anvil.js';
+export {
+  deployVerifier,
+  type DeployVerifierParams,
+  type VerifierDeployment,
+} from './verifier/deployVerifier.js';
+export {
+  verifyOnchain,
+  type OnchainVerifyParams,
+  type OnchainVerifyResult,
+} from './verifier/verifyOnchain.js';
+export { encodeCalldata } from './verifier/calldata.js';
+
+// The market.
+export { deployMarket, openMarket, readTask, listTasks, registerModel } from './market/market.js';
+export { postTask, type PostTaskParams } from './market/postTask.js';
+export { submitTaskProof } from './market/submitTaskProof.js';
+export { runWorker, type WorkerEvent, type WorkerParams } from './market/worker.js';
+
+// Environment.
+export { checkEnvironment, type EnvironmentCheck } from './doctor/checkEnvironment.js';

@@ -1,0 +1,119 @@
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { fixtureInput, fixtureModel, runCommandLine, tempDir } from '../helpers/pocompute.js';
+
+const exec = runCommandLine;
+
+/**
+ * The package as a user gets it: `npm pack`, then `npm install <tarball>` in an empty directory
+ * (no .npmrc, so onnxruntime-node's install script runs as it would for any user and, on a
+ * network without its CUDA host, the optional dependency is dropped) and a global install.
+ */
+describe('the packed npm package', () => {
+  const work = tempDir('pocompute-pack-');
+  const project = join(work, 'project');
+  const globalPrefix = join(work, 'global');
+  let tarball = '';
+  let files: string[] = [];
+  // The machine's environment (its certificates, PATH) without pocompute's or npm's own
+  // variables: only the test's POCOMPUTE_HOME, so the managed venv is not installed twice.
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(POCOMPUTE_|npm_)/i.test(k)),
+    ),
+    POCOMPUTE_HOME: process.env.POCOMPUTE_HOME,
+    NO_COLOR: '1',
+  };
+
+  beforeAll(async () => {
+    const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: PACKAGE_ROOT,
+    });
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
+    tarball = join(work, info.filename);
+    files = info.files.map((f: { path: string }) => f.path);
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), '{"name":"consumer","version":"1.0.0"}\n');
+    await exec('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: project, env });
+  });
+
+  it('holds the built CLI, the library with its types, the engine worker and nothing else', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'bin/pocompute.js',
+        'dist/src/cli.js',
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'src/prover/engine/ezkl_worker.py',
+        'contracts/PocomputeMarket.sol',
+        'package.json',
+        'README.md',
+      ]),
+    );
+    const stray = files.filter((f) =>
+      /^(test|bench|\.ci)\/|\.ts$(?<!\.d\.ts)|\.map$|^fixtures\/(?!mlp\/|README\.md$)/.test(f),
+    );
+    expect(stray).toEqual([]);
+  });
+
+  it('installed in an empty directory, `npx pocompute` proves and verifies', async () => {
+    const bundle = join(project, 'mlp.proof');
+    copyFileSync(fixtureModel('mlp'), join(project, 'model.onnx'));
+    copyFileSync(fixtureInput('mlp'), join(project, 'input.json'));
+    const prove = await exec(
+      'npx',
+      [
+        '--no-install',
+        'pocompute',
+        'prove',
+        'model.onnx',
+        '--input',
+        'input.json',
+        '--out',
+        bundle,
+        '--json',
+      ],
+      { cwd: project, env },
+    );
+    expect(JSON.parse(prove.stdout).ok).toBe(true);
+    const verify = await exec('npx', ['--no-install', 'pocompute', 'verify', bundle, '--json'], {
+      cwd: project,
+      env,
+    });
+    expect(JSON.parse(verify.stdout).valid).toBe(true);
+  });
+
+  it('its typed API works from the installed package', async () => {
+    const script = join(project, 'api.mjs');
+    writeFileSync(
+      script,
+      [
+        "import { prove, verify, PocomputeError, EXIT } from 'pocompute';",
+        "const proved = await prove({ target: 'model.onnx', input: 'input.json', out: 'api.proof' });",
+        "const result = await verify({ bundle: 'api.proof', artifacts: proved.artifacts.dir });",
+        "let code = '';",
+        "try { await verify({ bundle: 'missing.proof' }); } catch (e) { code = e instanceof PocomputeError ? e.code : 'other'; }",
+        'console.log(JSON.stringify({ valid: result.valid, code, usage: EXIT.usage }));',
+      ].join('\n'),
+    );
+    const run = await exec(process.execPath, [script], { cwd: project, env });
+    expect(JSON.parse(run.stdout)).toEqual({ valid: true, code: 'FILE_NOT_FOUND', usage: 2 });
+    expect(
+      existsSync(join(project, 'node_modules', 'pocompute', 'dist', 'src', 'index.d.ts')),
+    ).toBe(true);
+  });
+
+  it('installs globally (`npm install -g`) and runs from the PATH', async () => {
+    await exec(
+      'npm',
+      ['install', '-g', '--prefix', globalPrefix, '--no-audit', '--no-fund', tarball],
+      {
+        env,
+      },
+    );
+    const version = await exec(join(globalPrefix, 'bin', 'pocompute'), ['--version'], { env });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
