@@ -2,16 +2,14 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { withChain } from '../chain/chainContext.js';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { EXIT } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
-import { table, type Reporter } from '../core/output.js';
+import { jsonReplacer, table, type Reporter } from '../core/output.js';
 import { readBundle } from '../prover/bundle.js';
 import { RUN_MANIFEST } from '../prover/training/runManifest.js';
-import { verifyRun } from '../prover/training/verifyRun.js';
 import { verifyBundle } from '../verifier/verifyBundle.js';
-import { verifyOnchain } from '../verifier/verifyOnchain.js';
+import { batchExitCode, type BundleVerdict, verifyBundles } from '../verifier/verifyBundles.js';
 import { chainOptionsFrom, chainOptionsSchema, withChainOptions } from './chainOptions.js';
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address');
@@ -35,8 +33,9 @@ export function verifyCommand(): Command {
       'Verify a proof bundle with the WASM engine (no Python), or on-chain. Exit 0 valid, 1 invalid, 2 input error',
     )
     .argument(
-      '<bundle>',
-      'proof bundle written by `pocompute prove`, a bare EZKL proof.json with --artifacts, or a training run directory',
+      '<bundles...>',
+      'proof bundles written by `pocompute prove` (`-` reads one from standard input), bare EZKL ' +
+        'proof.json files with --artifacts, or one training run directory',
     )
     .option(
       '--vk <file>',
@@ -62,9 +61,15 @@ export function verifyCommand(): Command {
       '--exported <model>',
       'for a training run: also check that this exported model holds its final weights',
     )
-    .action((bundlePath: string, raw) =>
+    .action((bundles: string[], raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(verifyOptions, raw);
+        if (bundles.length > 1 || bundles[0] === '-') {
+          if (o.onchain)
+            throw new PocomputeError('USAGE', '--onchain verifies one bundle at a time');
+          return verifyManyCommand(bundles, o, reporter);
+        }
+        const [bundlePath] = bundles;
         if (existsSync(join(bundlePath, RUN_MANIFEST)))
           return verifyRunCommand(bundlePath, o, reporter);
         if (isDirectory(bundlePath))
@@ -101,11 +106,46 @@ async function verifyOffChainCommand(
   return result.valid ? EXIT.ok : EXIT.invalid;
 }
 
+/** Many bundles (or `-`) in one process: one line, or one JSON document, per bundle. */
+async function verifyManyCommand(
+  sources: string[],
+  o: VerifyOptions,
+  reporter: Reporter,
+): Promise<number> {
+  const trust = { vk: o.vk, settings: o.settings, artifacts: o.artifacts, srs: o.srs };
+  const verdicts: BundleVerdict[] = [];
+  for await (const verdict of verifyBundles(sources, trust)) {
+    verdicts.push(verdict);
+    const { source, result, error } = verdict;
+    if (reporter.json) {
+      const data = result
+        ? { bundle: source, ok: result.valid, ...result }
+        : { bundle: source, ok: false, error: error?.toJSON() };
+      process.stdout.write(`${JSON.stringify(data, jsonReplacer)}\n`);
+    } else if (result) {
+      const failed = result.checks.find((c) => !c.ok);
+      const verdictText = result.valid
+        ? reporter.c.green('VALID')
+        : reporter.c.red(`INVALID: ${failed?.name}: ${failed?.detail}`);
+      process.stdout.write(`${source}  ${verdictText}  (key: ${result.keySource})\n`);
+    } else {
+      process.stdout.write(
+        `${source}  ${reporter.c.red(`ERROR ${error?.code}: ${error?.message}`)}\n`,
+      );
+    }
+  }
+  for (const warning of new Set(verdicts.flatMap((v) => v.result?.warnings ?? [])))
+    reporter.warn(warning);
+  return batchExitCode(verdicts);
+}
+
 async function verifyRunCommand(
   dir: string,
   o: VerifyOptions,
   reporter: Reporter,
 ): Promise<number> {
+  // Loaded here: bundle verification (CI's hot path) never pays for the training code.
+  const { verifyRun } = await import('../prover/training/verifyRun.js');
   const result = await reporter.step(
     'Verifying every step and link of the training run (WASM)',
     () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts }),
@@ -132,6 +172,10 @@ async function verifyOnChainCommand(
   o: VerifyOptions,
   reporter: Reporter,
 ): Promise<number> {
+  const [{ withChain }, { verifyOnchain }] = await Promise.all([
+    import('../chain/chainContext.js'),
+    import('../verifier/verifyOnchain.js'),
+  ]);
   if (!o.verifier) throw new PocomputeError('USAGE', '--onchain needs --verifier <address>');
   const bundle = await readBundle(bundlePath);
   const result = await withChain({ ...(await chainOptionsFrom(o)), reporter }, (chain) =>

@@ -17,11 +17,22 @@ export interface Artifacts {
 
 export const isArtifactsDir = (dir: string) => existsSync(join(dir, 'manifest.json'));
 
+/** The files verifying reads: opening for `verify` hashes these, not the 100+ MB proving key. */
+export const VERIFYING_FILES = ['settings.json', 'vk.key', 'verifier.srs'] as const;
+
+export interface OpenArtifactsOptions {
+  /** The files to check against the manifest (default: all of them). */
+  check?: readonly (typeof ARTIFACT_FILES)[number][];
+}
+
 /**
- * Opens an artifacts directory and checks every file against the manifest's sha256, so that a
+ * Opens an artifacts directory and checks its files against the manifest's sha256, so that a
  * swapped settings file or key is caught before it is used.
  */
-export async function openArtifacts(dir: string): Promise<Artifacts> {
+export async function openArtifacts(
+  dir: string,
+  options: OpenArtifactsOptions = {},
+): Promise<Artifacts> {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath))
     throw new PocomputeError(
@@ -38,7 +49,7 @@ export async function openArtifacts(dir: string): Promise<Artifacts> {
       { cause: error },
     );
   }
-  for (const file of ARTIFACT_FILES) {
+  for (const file of options.check ?? ARTIFACT_FILES) {
     const path = join(dir, file);
     if (!existsSync(path))
       throw new PocomputeError('ARTIFACTS_INVALID', `${dir} is incomplete: ${file} is missing`);

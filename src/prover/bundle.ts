@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PocomputeError } from '../core/errors.js';
 import { readJsonFile } from '../core/files.js';
-import { assertJsonDepth } from '../core/json.js';
+import { assertJsonDepth, JSON_LIMITS, parseJsonText } from '../core/json.js';
 import { compileOptionsSchema } from './artifactsManifest.js';
 
 const publicTensorSchema = z.object({
@@ -66,7 +66,36 @@ export type ProofFile =
 
 /** Reads a pocompute bundle, or a bare EZKL proof (told apart by the bundle's "format" field). */
 export async function readProofFile(path: string): Promise<ProofFile> {
-  const raw = await readJson(path);
+  return proofFileFromJson(await readJson(path), path);
+}
+
+/**
+ * Reads one bundle (or bare EZKL proof) from standard input (`verify -`), under the same size and
+ * depth caps as a file.
+ */
+export async function readProofStdin(
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<ProofFile> {
+  const maxBytes = JSON_LIMITS.maxBytes();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      throw new PocomputeError(
+        'BUNDLE_INVALID',
+        `standard input is over the ${maxBytes / 1024 / 1024} MiB cap for a proof bundle`,
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) throw new PocomputeError('BUNDLE_INVALID', 'standard input is empty');
+  const what = 'proof bundle (standard input)';
+  return proofFileFromJson(parseJsonText(text, { what, code: 'BUNDLE_INVALID' }), what);
+}
+
+function proofFileFromJson(raw: unknown, path: string): ProofFile {
   if (raw && typeof raw === 'object' && !('format' in raw)) {
     const proof = ezklProofSchema.safeParse(raw);
     if (proof.success) return { kind: 'ezkl-proof', proof: proof.data };

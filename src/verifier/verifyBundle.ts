@@ -7,10 +7,11 @@ import {
   requireRegularFile,
   sha256Hex,
 } from '../core/files.js';
-import { type Artifacts, openArtifacts } from '../prover/artifacts.js';
+import { type Artifacts, openArtifacts, VERIFYING_FILES } from '../prover/artifacts.js';
 import {
   b64,
   type ProofBundle,
+  type ProofFile,
   type PublicTensor,
   parseBundle,
   readProofFile,
@@ -28,8 +29,8 @@ import { checkSrsFile, type SrsOrigin, verifierSrsFrom } from '../prover/srs.js'
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
 
 export interface VerifyBundleParams {
-  /** A bundle (or bare EZKL proof) file, or a bundle already read. */
-  bundle: string | ProofBundle;
+  /** A bundle (or bare EZKL proof) file, or one already read (e.g. from standard input). */
+  bundle: string | ProofBundle | ProofFile;
   /**
    * A verifying key the verifier trusts; needs `settings`. Without it (or `artifacts`) the
    * bundle's own key is used.
@@ -73,7 +74,9 @@ export interface VerifyBundleResult {
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
   checkKeyOptions(params);
   const artifacts =
-    typeof params.artifacts === 'string' ? await openArtifacts(params.artifacts) : params.artifacts;
+    typeof params.artifacts === 'string'
+      ? await openArtifacts(params.artifacts, { check: VERIFYING_FILES })
+      : params.artifacts;
   const bundle = await readBundleParam(params, artifacts);
   const key = await resolveKey(bundle, params, artifacts);
   const layout = circuitLayout(key.settings, key.settingsWhat);
@@ -201,11 +204,17 @@ async function readBundleParam(
   params: VerifyBundleParams,
   artifacts?: Artifacts,
 ): Promise<ProofBundle> {
-  if (typeof params.bundle !== 'string') return parseBundle(params.bundle);
-  const file = await readProofFile(params.bundle);
+  const { bundle } = params;
+  const file =
+    typeof bundle === 'string'
+      ? await readProofFile(bundle)
+      : 'kind' in bundle && (bundle.kind === 'bundle' || bundle.kind === 'ezkl-proof')
+        ? (bundle as ProofFile)
+        : ({ kind: 'bundle', bundle: parseBundle(bundle) } as const);
+  const source = typeof bundle === 'string' ? bundle : 'the proof';
   return file.kind === 'bundle'
-    ? file.bundle
-    : bundleFromEzklProof(file.proof, artifacts, params.bundle);
+    ? parseBundle(file.bundle, source)
+    : bundleFromEzklProof(file.proof, artifacts, source);
 }
 
 interface TrustedKey {

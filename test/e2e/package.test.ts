@@ -1,8 +1,15 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
-import { fixtureInput, fixtureModel, runCommandLine, tempDir } from '../helpers/pocompute.js';
+import {
+  fixtureInput,
+  fixtureModel,
+  provedFixture,
+  runCommandLine,
+  tempDir,
+} from '../helpers/pocompute.js';
 
 const exec = runCommandLine;
 
@@ -115,5 +122,43 @@ describe('the packed npm package', () => {
     );
     const version = await exec(join(globalPrefix, 'bin', 'pocompute'), ['--version'], { env });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("runs the README's CI recipe: many bundles in one process, exit 1 when one is forged", async () => {
+    const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    const recipe = readme.slice(
+      readme.indexOf('<!-- ci-recipe:start -->'),
+      readme.indexOf('<!-- ci-recipe:end -->'),
+    );
+    const commands = [...recipe.matchAll(/^\s*- run: (.+)$/gm)].map((m) => m[1]);
+    const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));
+    expect(commands[0]).toContain(`pocompute@${version}`);
+    // The repository the recipe runs in: proofs to check and the four verifying files it trusts.
+    const repo = join(work, 'ci-repo');
+    const proved = await provedFixture('mlp');
+    mkdirSync(join(repo, 'proofs'), { recursive: true });
+    mkdirSync(join(repo, 'keys', 'mlp'), { recursive: true });
+    writeFileSync(join(repo, 'package.json'), '{"name":"ci-repo","version":"1.0.0"}\n');
+    for (const name of ['a', 'b'])
+      copyFileSync(proved.bundlePath, join(repo, 'proofs', `${name}.proof`));
+    for (const file of ['manifest.json', 'settings.json', 'vk.key', 'verifier.srs'])
+      copyFileSync(join(proved.artifacts.dir, file), join(repo, 'keys', 'mlp', file));
+    const run = (command: string) =>
+      spawnSync('bash', ['-c', command.replace(`pocompute@${version}`, tarball)], {
+        cwd: repo,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+      });
+    for (const command of commands) expect(run(command).status).toBe(0);
+    const verdicts = readFileSync(join(repo, 'verdicts.jsonl'), 'utf8').trim().split('\n');
+    expect(verdicts.map((line) => JSON.parse(line).ok)).toEqual([true, true]);
+    // A forged output in one bundle fails the job, and the line for that bundle says why.
+    const forged = JSON.parse(readFileSync(join(repo, 'proofs', 'b.proof'), 'utf8'));
+    forged.public.outputs[0].values[0] += 1;
+    writeFileSync(join(repo, 'proofs', 'b.proof'), JSON.stringify(forged));
+    expect(run(commands[commands.length - 1]).status).toBe(1);
+    const after = readFileSync(join(repo, 'verdicts.jsonl'), 'utf8').trim().split('\n');
+    expect(after.map((line) => JSON.parse(line).ok)).toEqual([true, false]);
   });
 });

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import type { ProveInferenceResult } from '../../src/prover/proveInference.js';
+import { provedFixture, runCli, tempDir } from '../helpers/pocompute.js';
+
+describe('verify of many bundles and of standard input', () => {
+  let mlp: ProveInferenceResult;
+  const dir = tempDir();
+  beforeAll(async () => {
+    mlp = await provedFixture('mlp');
+  });
+
+  it('verifies many bundles in one process, one JSON line each; exit 1 if one is forged', async () => {
+    const forged = JSON.parse(readFileSync(mlp.bundlePath, 'utf8'));
+    forged.public.outputs[0].values[0] += 1;
+    writeFileSync(join(dir, 'forged.proof'), JSON.stringify(forged));
+    writeFileSync(join(dir, 'broken.proof'), '{"format":');
+    const files = [mlp.bundlePath, join(dir, 'forged.proof'), join(dir, 'broken.proof')];
+    const result = await runCli(['verify', ...files, '--artifacts', mlp.artifacts.dir, '--json']);
+    expect(result.code).toBe(1);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.bundle, l.ok])).toEqual([
+      [files[0], true],
+      [files[1], false],
+      [files[2], false],
+    ]);
+    expect(lines[2].error.code).toBe('BUNDLE_INVALID');
+    // Only unreadable bundles: exit 2.
+    const unreadable = await runCli(['verify', files[2], files[2], '--json']);
+    expect(unreadable.code).toBe(2);
+  });
+
+  it('reads a bundle from standard input with `verify -`', () => {
+    const cli = join(PACKAGE_ROOT, 'bin', 'pocompute.js');
+    const run = (input: string) =>
+      spawnSync(
+        process.execPath,
+        [cli, 'verify', '-', '--artifacts', mlp.artifacts.dir, '--json'],
+        {
+          input,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+        },
+      );
+    const valid = run(readFileSync(mlp.bundlePath, 'utf8'));
+    expect(valid.status).toBe(0);
+    expect(JSON.parse(valid.stdout)).toMatchObject({ bundle: '-', ok: true, valid: true });
+    const empty = run('');
+    expect(empty.status).toBe(2);
+    expect(JSON.parse(empty.stdout).error.code).toBe('BUNDLE_INVALID');
+  });
+});
