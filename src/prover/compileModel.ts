@@ -47,7 +47,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const { reporter } = params;
   const config = await resolveConfig();
   const model = await inspectModel(params.model);
-  await loadInputs(params.input, model.inputs); // wrong shapes fail here, before any EZKL work
+  // wrong shapes fail here, before any EZKL work
+  await loadInputs(params.input, model.inputs, model.graphInputs);
   const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
   const key = sha256Hex(

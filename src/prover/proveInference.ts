@@ -12,10 +12,10 @@ import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 import { clamped, wasmEngine } from './engine/wasmEngine.js';
 import { dequantize } from './felts.js';
+import { compareToFloat, floatReference } from './floatReference.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
-import { runFloatModel } from './onnx/runFloatModel.js';
-import { publicValuesFromInstances, quantizationError } from './publicValues.js';
+import { publicValuesFromInstances } from './publicValues.js';
 
 export type ProvingEngine = 'native' | 'wasm';
 
@@ -37,7 +37,7 @@ export interface ProveInferenceResult {
   artifacts: CompileResult;
   /** Every output as the circuit computed it (dequantized), public or not. */
   outputs: number[][];
-  /** The float model's outputs on the same input. */
+  /** The float model's outputs on the same input (empty when there is no float reference). */
   floatOutputs: number[][];
 }
 
@@ -62,10 +62,15 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   });
   const { manifest } = artifacts;
   const model = await inspectModel(artifacts.path('model.onnx'));
-  const inputs = await loadInputs(params.input, model.inputs);
+  const inputs = await loadInputs(params.input, model.inputs, model.graphInputs);
+  if (inputs.ignored.length)
+    reporter?.warn(
+      `Ignoring the input file's tensors for ${inputs.ignored.join(', ')}: initializers back them (as in EZKL)`,
+    );
   const float = await step('Running the float model (onnxruntime)', 'float', () =>
-    runFloatModel(model, inputs.values),
+    floatReference(model, inputs.values),
   );
+  if ('unavailable' in float) reporter?.warn(float.unavailable);
 
   const work = await mkdtemp(join(tmpdir(), 'pocompute-prove-'));
   try {
@@ -88,8 +93,10 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     const outputs = manifest.model.outputs.map((_, i) =>
       witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])),
     );
-    const quantization = manifest.model.outputs.map((o, i) =>
-      quantizationError(o.name, outputs[i], float[i]),
+    const reference = compareToFloat(
+      manifest.model.outputs.map((o) => o.name),
+      outputs,
+      float,
     );
     const bundle: ProofBundle = {
       format: 'pocompute-proof@1',
@@ -99,14 +106,13 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       ...(await bundleKeyMaterial(artifacts)),
       proof,
       public: claimed,
-      floatReference: {
-        outputs: manifest.model.outputs.map((o, i) => ({ name: o.name, values: float[i] })),
-      },
-      quantization,
+      ...reference,
       timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
+      inputTypes: model.inputs.map((t, i) => ({ name: t.name, dtype: inputs.dtypes[i] })),
     };
     await writeJsonAtomic(params.out, bundle);
-    return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs: float };
+    const floatOutputs = 'outputs' in float ? float.outputs : [];
+    return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
