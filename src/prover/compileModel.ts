@@ -48,7 +48,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const config = await resolveConfig();
   const model = await inspectModel(params.model);
   // wrong shapes fail here, before any EZKL work
-  await loadInputs(params.input, model.inputs, model.graphInputs);
+  const sample = await loadInputs(params.input, model.inputs, model.graphInputs);
   const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
   const key = sha256Hex(
@@ -76,7 +76,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const manifest = await buildDirAtomic(dir, async (tmp) => {
     const at = (file: string) => join(tmp, file);
     await copyFile(params.model, at('model.onnx'));
-    await copyFile(params.input, at('calibration.json'));
+    // EZKL's own input format (flat tensors, JSON booleans for bool inputs), whatever form was given.
+    await writeFile(at('calibration.json'), JSON.stringify(sample.ezkl));
     const timings: Record<string, number> = {};
     const timed = async <T>(name: string, work: () => Promise<T>) => {
       const started = performance.now();
