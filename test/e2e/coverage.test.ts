@@ -55,7 +55,9 @@ const FIXTURES: Record<string, (bundle: ProofBundle, outputs: number[][]) => voi
       'uint8',
       'bool',
     ]);
-    expectFloatReference(bundle, 0.05);
+    // Outputs near ±700 times a weight of 0.01, which EZKL quantizes: the error is relative.
+    expect(bundle.floatReference.unavailable).toBeUndefined();
+    for (const q of bundle.quantization) expect(q.maxRelError).toBeLessThan(0.002);
   },
   double_linear_svr: (bundle) => {
     expect(bundle.inputTypes?.[0].dtype).toBe('float64');
