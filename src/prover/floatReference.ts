@@ -34,7 +34,9 @@ export function compareToFloat(
     return { floatReference: { outputs: [], unavailable: float.unavailable }, quantization: [] };
   const mismatch = names.findIndex((_, i) => proved[i]?.length !== float.outputs[i]?.length);
   if (mismatch >= 0) {
-    const unavailable = `no float reference: onnxruntime's output "${names[mismatch]}" has ${float.outputs[mismatch]?.length ?? 0} values, the circuit's ${proved[mismatch]?.length ?? 0}`;
+    const unavailable =
+      `no float reference: onnxruntime's output "${names[mismatch]}" has ` +
+      `${float.outputs[mismatch]?.length ?? 0} values, the circuit's ${proved[mismatch]?.length ?? 0}`;
     return { floatReference: { outputs: [], unavailable }, quantization: [] };
   }
   return {

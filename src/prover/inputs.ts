@@ -87,7 +87,8 @@ function inputDtype(input: TensorInfo, source: string): InputDtype {
   if (dtype.startsWith('unsupported:')) {
     throw new PocomputeError(
       'ONNX_UNSUPPORTED',
-      `${source}: input "${input.name}" is of type ${dtype.slice('unsupported:'.length)}, which EZKL 21 cannot read (an EZKL limit: inputs are bool, float16/32/64 or integers)`,
+      `${source}: input "${input.name}" is of type ${dtype.slice('unsupported:'.length)}, ` +
+        'which EZKL 21 cannot read (an EZKL limit: inputs are bool, float16/32/64 or integers)',
     );
   }
   return dtype as InputDtype;
@@ -101,10 +102,14 @@ function splitPerInput(
 ): { perInput: unknown[]; ignored: string[] } {
   const names = declared.map((d) => d.name);
   const backed = graphInputs.filter((g) => g.initializer).map((g) => g.name);
+  const expected = declared.length ? ` (${names.join(', ')})` : '';
+  const orBacked = backed.length
+    ? `, or ${graphInputs.length} counting the inputs initializers back (${backed.join(', ')})`
+    : '';
   const countError = (got: number) =>
     new PocomputeError(
       'INPUT_SHAPE',
-      `${source}: ${got} input(s) given, the model expects ${declared.length}${declared.length ? ` (${names.join(', ')})` : ''}${backed.length ? `, or ${graphInputs.length} counting the inputs that initializers back (${backed.join(', ')})` : ''}`,
+      `${source}: ${got} input(s) given, the model expects ${declared.length}${expected}${orBacked}`,
     );
   // A tensor for every graph input, as EZKL's input format allows: keep the real inputs' tensors.
   const byPosition = (list: unknown[]) => {
@@ -133,9 +138,13 @@ function splitPerInput(
     const missing = names.filter((n) => !(n in record));
     const extra = keys.filter((k) => !names.includes(k) && !backed.includes(k));
     if (missing.length || extra.length) {
+      const problems = [
+        ...(missing.length ? [`missing input(s) ${missing.join(', ')}`] : []),
+        ...(extra.length ? [`unknown input(s) ${extra.join(', ')}`] : []),
+      ];
       throw new PocomputeError(
         'INPUT_SHAPE',
-        `${source}: ${missing.length ? `missing input(s) ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown input(s) ${extra.join(', ')}` : ''} (the model's inputs: ${names.join(', ') || 'none'})`,
+        `${source}: ${problems.join('; ')} (the model's inputs: ${names.join(', ') || 'none'})`,
       );
     }
     return {

@@ -65,7 +65,8 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   const inputs = await loadInputs(params.input, model.inputs, model.graphInputs);
   if (inputs.ignored.length)
     reporter?.warn(
-      `Ignoring the input file's tensors for ${inputs.ignored.join(', ')}: initializers back them (as in EZKL)`,
+      `Ignoring the input file's tensors for ${inputs.ignored.join(', ')}: ` +
+        'initializers back them (as in EZKL)',
     );
   const float = await step('Running the float model (onnxruntime)', 'float', () =>
     floatReference(model, inputs.values),

@@ -108,7 +108,7 @@ async function verifiesWithEzklPython(bundle: ProofBundle, name: string): Promis
 }
 
 describe.each(Object.keys(FIXTURES))('coverage fixture %s', (name) => {
-  it('proves, verifies in Node against its compiled key, and verifies with EZKL Python', async () => {
+  it('proves, verifies in Node against its key, and verifies with EZKL Python', async () => {
     const artifacts = await compiledFixture(cov(name));
     const { bundle, bundlePath, outputs } = await provedFixture(cov(name));
     expect(await verifiesWithEzklPython(bundle, cov(name))).toBe(true);

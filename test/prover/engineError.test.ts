@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { engineError } from '../../src/prover/engine/pythonEngine.js';
 
 describe('engineError: EZKL failures as pocompute errors', () => {
-  it('names the ops EZKL logged as unknown when its message is only "General synthesis error"', () => {
+  it('names the ops EZKL logged as unknown when it says only "General synthesis error"', () => {
     const error = engineError(
       {
         op: 'gen_settings',
         type: 'RuntimeError',
         message: 'Failed to generate settings: [graph] [halo2] General synthesis error',
       },
-      'Unknown op: TreeEnsembleClassifier\nUnknown op: DirectLookup\nunsupported operation in graph',
+      'Unknown op: TreeEnsembleClassifier\nUnknown op: DirectLookup\nunsupported operation',
     );
     expect(error.code).toBe('ONNX_UNSUPPORTED');
     expect(error.exitCode).toBe(2);

@@ -144,7 +144,8 @@ export function engineError(
       : 'it cannot translate part of the graph';
     return new PocomputeError(
       'ONNX_UNSUPPORTED',
-      `EZKL ${EZKL_VERSION} cannot prove this model: ${named} (an EZKL limit, not a pocompute one). ${message}`,
+      `EZKL ${EZKL_VERSION} cannot prove this model: ${named} ` +
+        `(an EZKL limit, not a pocompute one). ${message}`,
     );
   }
   return new PocomputeError('ENGINE_FAILED', message);
