@@ -20,6 +20,15 @@ describe('engineError: EZKL failures as pocompute errors', () => {
     expect(error.message).toContain('General synthesis error');
   });
 
+  it("names only the model's own ops when the model's op list is known", () => {
+    const error = engineError(
+      { op: 'gen_settings', type: 'RuntimeError', message: 'General synthesis error' },
+      'Unknown op: TreeEnsembleClassifier\nUnknown op: DirectLookup',
+      ['TreeEnsembleClassifier'],
+    );
+    expect(error.message).toContain('does not support the op TreeEnsembleClassifier (');
+  });
+
   it("names an op from EZKL's own message", () => {
     const error = engineError({
       op: 'compile_circuit',

@@ -6,6 +6,7 @@ import { PocomputeError, oneLine } from '../../core/errors.js';
 import { PACKAGE_ROOT, homePaths } from '../../core/paths.js';
 import type { Reporter } from '../../core/output.js';
 import { inspectManagedVenv, installManagedVenv, runProcess } from './managedVenv.js';
+import { inspectModel } from '../onnx/inspectModel.js';
 import { EZKL_VERSION } from './version.js';
 
 export interface EzklOp {
@@ -113,7 +114,17 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
         `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`,
       );
     }
-    if (result.error) throw engineError(result.error, `${proc.stdout}\n${proc.stderr}`);
+    if (result.error) {
+      const failed = ops.find((o) => o.op === result.error?.op);
+      const model = typeof failed?.args?.model === 'string' ? failed.args.model : undefined;
+      const modelOps = model
+        ? await inspectModel(model).then(
+            (m) => m.ops,
+            () => undefined,
+          )
+        : undefined;
+      throw engineError(result.error, `${proc.stdout}\n${proc.stderr}`, modelOps);
+    }
     return result.results.map((r) => r.value);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -129,10 +140,15 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
 export function engineError(
   error: { op: string; type: string; message: string },
   log = '',
+  modelOps?: string[],
 ): PocomputeError {
   const message = `EZKL ${error.op} failed: ${error.message}`;
   const translating = ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op);
-  const ops = unsupportedOps(`${error.message}\n${log}`);
+  const logged = unsupportedOps(`${error.message}\n${log}`);
+  // EZKL also logs internal ops of its ONNX reader (TreeEnsembleClassifier → DirectLookup): name
+  // the model's own ops when some were logged.
+  const own = logged.filter((op) => modelOps?.includes(op));
+  const ops = own.length ? own : logged;
   const unsupported =
     ops.length > 0 ||
     /unsupported|unimplemented|unknown op|not implemented|requested node is missing/i.test(
