@@ -20,8 +20,8 @@ export const ERROR_CODES = {
   ONNX_UNSUPPORTED: {
     exit: EXIT.usage,
     hint:
-      'An EZKL limit: replace the named op or re-export the model (tree ensembles: hummingbird-ml ' +
-      "GEMM trees instead of the converters' TreeEnsemble ops).",
+      'An EZKL limit: replace the named op or re-export the model ' +
+      "(tree ensembles: hummingbird-ml's GEMM trees, not the converters' TreeEnsemble ops).",
   },
   INPUT_INVALID: {
     exit: EXIT.usage,

@@ -132,10 +132,10 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
 }
 
 /**
- * EZKL's own words are kept; an op it cannot turn into a circuit is a model problem (an EZKL limit),
- * not an engine failure. EZKL's Python error for an unknown op is often just "General synthesis
- * error": the op's name is in its log ("Unknown op: TreeEnsembleClassifier"), or in the message
- * ("Unimplemented(Det)").
+ * EZKL's own words are kept; an op it cannot turn into a circuit is a model problem (an EZKL
+ * limit), not an engine failure. EZKL's Python error for an unknown op is often just "General
+ * synthesis error": the op's name is in its log ("Unknown op: TreeEnsembleClassifier"), or in the
+ * message ("Unimplemented(Det)").
  */
 export function engineError(
   error: { op: string; type: string; message: string },
