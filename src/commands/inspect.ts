@@ -13,8 +13,18 @@ export function inspectCommand(): Command {
         reporter.result({ ok: true, ...model }, () =>
           [
             table([
-              ...model.inputs.map((t) => ['input', t.name, `[${t.dims.join(', ')}]`]),
-              ...model.outputs.map((t) => ['output', t.name, `[${t.dims.join(', ')}]`]),
+              ...model.inputs.map((t) => [
+                'input',
+                t.name,
+                `[${t.dims.join(', ')}]`,
+                t.dtype ?? '',
+              ]),
+              ...model.outputs.map((t) => [
+                'output',
+                t.name,
+                `[${t.dims.join(', ')}]`,
+                t.dtype ?? '',
+              ]),
             ]),
             `ops: ${model.ops.join(', ')} (opset ${model.opset})`,
           ].join('\n'),

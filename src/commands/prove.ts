@@ -33,6 +33,8 @@ export function proveCommand(): Command {
           ...circuitOptionsFrom(o),
           reporter,
         });
+        const error = (name: string, key: 'maxAbsError' | 'maxRelError') =>
+          bundle.quantization.find((q) => q.name === name)?.[key].toExponential(2) ?? '—';
         if (bundle.srs.origin === 'insecure-dev')
           reporter.warn('SRS: insecure-dev (local use only)');
         reporter.result(
@@ -43,6 +45,8 @@ export function proveCommand(): Command {
             model: bundle.model,
             public: bundle.public,
             quantization: bundle.quantization,
+            floatReference: bundle.floatReference.unavailable ?? 'onnxruntime',
+            inputTypes: bundle.inputTypes,
             srs: bundle.srs,
             timings: bundle.timings,
           },
@@ -50,13 +54,13 @@ export function proveCommand(): Command {
             [
               `Proof bundle written to ${bundlePath} (${bundle.engine} engine)`,
               table(
-                bundle.public.outputs.map((o, i) => [
+                bundle.public.outputs.map((o) => [
                   o.name,
                   o.visibility,
                   (o.values ?? []).map((v) => v.toFixed(4)).join(' ') ||
                     (o.hash ? `hash ${o.hash[0].slice(0, 18)}…` : '—'),
-                  bundle.quantization[i].maxAbsError.toExponential(2),
-                  bundle.quantization[i].maxRelError.toExponential(2),
+                  error(o.name, 'maxAbsError'),
+                  error(o.name, 'maxRelError'),
                 ]),
                 ['output', 'visibility', 'proved value', 'max abs err', 'max rel err'],
               ),

@@ -19,7 +19,9 @@ export const ERROR_CODES = {
   },
   ONNX_UNSUPPORTED: {
     exit: EXIT.usage,
-    hint: 'EZKL cannot turn this model into a circuit; replace the named op or export with a different opset.',
+    hint:
+      'An EZKL limit: replace the named op or re-export the model ' +
+      "(tree ensembles: hummingbird-ml's GEMM trees, not the converters' TreeEnsemble ops).",
   },
   INPUT_INVALID: {
     exit: EXIT.usage,

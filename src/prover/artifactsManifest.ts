@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Dtype } from './onnx/inspectModel.js';
 
 export const visibilitySchema = z.enum(['public', 'hashed', 'private']);
 export const paramVisibilitySchema = z.enum(['fixed', 'hashed']);
@@ -12,7 +13,13 @@ export const compileOptionsSchema = z.object({
 });
 export type CompileOptions = z.infer<typeof compileOptionsSchema>;
 
-const tensorSchema = z.object({ name: z.string(), dims: z.array(z.number()), size: z.number() });
+const tensorSchema = z.object({
+  name: z.string(),
+  dims: z.array(z.number()),
+  size: z.number(),
+  /** The ONNX element type (inspectModel's name for it); absent in older manifests: float32. */
+  dtype: z.custom<Dtype>((v) => typeof v === 'string').optional(),
+});
 
 export const ARTIFACT_FILES = [
   'model.onnx',

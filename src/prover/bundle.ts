@@ -46,11 +46,15 @@ export const proofBundleSchema = z.object({
   public: z.object({ inputs: z.array(publicTensorSchema), outputs: z.array(publicTensorSchema) }),
   floatReference: z.object({
     outputs: z.array(z.object({ name: z.string(), values: z.array(z.number()) })),
+    /** "no float reference: <reason>" when onnxruntime could not run the model (outputs empty). */
+    unavailable: z.string().optional(),
   }),
   quantization: z.array(
     z.object({ name: z.string(), maxAbsError: z.number(), maxRelError: z.number() }),
   ),
   timings: z.record(z.string(), z.number()),
+  /** Each input's ONNX element type as it was read from the input file (float32, int64, bool, …). */
+  inputTypes: z.array(z.object({ name: z.string(), dtype: z.string() })).optional(),
 });
 export type ProofBundle = z.infer<typeof proofBundleSchema>;
 

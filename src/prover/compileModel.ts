@@ -58,7 +58,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const config = await resolveConfig();
   const model = await inspectModel(params.model);
   // Wrong shapes fail here, before any EZKL work.
-  const calibration = await loadInputs(params.input, model.inputs);
+  const sample = await loadInputs(params.input, model.inputs, model.graphInputs);
   const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
   // Everything but the sample that changes settings.json, the circuit or the keys belongs in this
@@ -71,7 +71,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       ezkl: EZKL_VERSION,
     }),
   );
-  const calibrationSha256 = sha256Hex(canonicalJson(calibration.ezkl));
+  const calibrationSha256 = sha256Hex(canonicalJson(sample.ezkl));
   const key = sha256Hex(canonicalJson({ circuitKey, calibrationSha256 })).slice(0, 16);
   const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
   await sweepStaleTemps([root, homePaths.srs()]);
@@ -100,7 +100,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const build = async (tmp: string): Promise<CompileResult> => {
     const at = (file: string) => join(tmp, file);
     await copyFile(params.model, at('model.onnx'));
-    await copyFile(params.input, at('calibration.json'));
+    // EZKL's own input format (flat tensors, JSON booleans for bool inputs), whatever form was given.
+    await writeFile(at('calibration.json'), JSON.stringify(sample.ezkl));
     const timings: Record<string, number> = {};
     const timed = async <T>(name: string, work: () => Promise<T>) => {
       const started = performance.now();

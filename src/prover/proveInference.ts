@@ -13,10 +13,9 @@ import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 import { WasmThread } from './engine/wasmThread.js';
 import { dequantize } from './felts.js';
+import { compareToFloat, floatReference } from './floatReference.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
-import { runFloatModel } from './onnx/runFloatModel.js';
-import { quantizationError } from './publicValues.js';
 import { bundlePublicTensors } from './circuitLayout.js';
 import { selfVerifyBundle } from '../verifier/selfVerifyBundle.js';
 
@@ -40,7 +39,7 @@ export interface ProveInferenceResult {
   artifacts: CompileResult;
   /** Every output as the circuit computed it (dequantized), public or not. */
   outputs: number[][];
-  /** The float model's outputs on the same input. */
+  /** The float model's outputs on the same input (empty when there is no float reference). */
   floatOutputs: number[][];
 }
 
@@ -67,10 +66,16 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   const model = await inspectModel(artifacts.path('model.onnx'));
   if (model.sha256 !== manifest.model.sha256)
     throw new PocomputeError('ARTIFACTS_INVALID', `${model.path} changed after it was checked`);
-  const inputs = await loadInputs(params.input, model.inputs);
+  const inputs = await loadInputs(params.input, model.inputs, model.graphInputs);
+  if (inputs.ignored.length)
+    reporter?.warn(
+      `Ignoring the input file's tensors for ${inputs.ignored.join(', ')}: ` +
+        'initializers back them (as in EZKL)',
+    );
   const float = await step('Running the float model (onnxruntime)', 'float', () =>
-    runFloatModel(model, inputs.values),
+    floatReference(model, inputs.values),
   );
+  if ('unavailable' in float) reporter?.warn(float.unavailable);
 
   // Holds the input and the witness: removed on every exit path, SIGINT/SIGTERM included.
   const workDir = await makeWorkDir('pocompute-prove');
@@ -97,8 +102,10 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     const outputs = manifest.model.outputs.map((_, i) =>
       witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])),
     );
-    const quantization = manifest.model.outputs.map((o, i) =>
-      quantizationError(o.name, outputs[i], float[i]),
+    const reference = compareToFloat(
+      manifest.model.outputs.map((o) => o.name),
+      outputs,
+      float,
     );
     const bundle: ProofBundle = {
       format: 'pocompute-proof@1',
@@ -108,11 +115,9 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       ...keyMaterial,
       proof,
       public: claimed,
-      floatReference: {
-        outputs: manifest.model.outputs.map((o, i) => ({ name: o.name, values: float[i] })),
-      },
-      quantization,
+      ...reference,
       timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
+      inputTypes: model.inputs.map((t, i) => ({ name: t.name, dtype: inputs.dtypes[i] })),
     };
     // Nothing is written unless the bundle passes the checks `verify --artifacts` runs.
     await step('Checking the proof (WASM verify)', 'selfVerify', () =>
@@ -120,7 +125,8 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     );
     bundle.timings.selfVerify = timings.selfVerify;
     await writeJsonAtomic(params.out, bundle);
-    return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs: float };
+    const floatOutputs = 'outputs' in float ? float.outputs : [];
+    return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs };
   } finally {
     await workDir.remove();
   }

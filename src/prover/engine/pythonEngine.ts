@@ -6,6 +6,7 @@ import { PACKAGE_ROOT, homePaths } from '../../core/paths.js';
 import type { Reporter } from '../../core/output.js';
 import { makeWorkDir, sweepStaleTemps } from '../../core/tempDirs.js';
 import { inspectManagedVenv, installManagedVenv, runProcess, venvDir } from './managedVenv.js';
+import { inspectModel } from '../onnx/inspectModel.js';
 import { EZKL_VERSION } from './version.js';
 
 export interface EzklOp {
@@ -115,23 +116,67 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
         `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`,
       );
     }
-    if (result.error) throw engineError(result.error);
+    if (result.error) {
+      const failed = ops.find((o) => o.op === result.error?.op);
+      const model = typeof failed?.args?.model === 'string' ? failed.args.model : undefined;
+      const modelOps = model
+        ? await inspectModel(model).then(
+            (m) => m.ops,
+            () => undefined,
+          )
+        : undefined;
+      throw engineError(result.error, `${proc.stdout}\n${proc.stderr}`, modelOps);
+    }
     return result.results.map((r) => r.value);
   } finally {
     await work.remove();
   }
 }
 
-/** EZKL's own words are kept; an op it cannot turn into a circuit is a model problem, not an engine one. */
-function engineError(error: { op: string; type: string; message: string }): PocomputeError {
+/**
+ * EZKL's own words are kept; an op it cannot turn into a circuit is a model problem (an EZKL
+ * limit), not an engine failure. EZKL's Python error for an unknown op is often just "General
+ * synthesis error": the op's name is in its log ("Unknown op: TreeEnsembleClassifier"), or in the
+ * message ("Unimplemented(Det)").
+ */
+export function engineError(
+  error: { op: string; type: string; message: string },
+  log = '',
+  modelOps?: string[],
+): PocomputeError {
   const message = `EZKL ${error.op} failed: ${error.message}`;
-  if (
-    /unsupported|unimplemented|unknown op|not implemented/i.test(error.message) &&
-    ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op)
-  ) {
-    return new PocomputeError('ONNX_UNSUPPORTED', message);
+  const translating = ['gen_settings', 'calibrate_settings', 'compile_circuit'].includes(error.op);
+  const logged = unsupportedOps(`${error.message}\n${log}`);
+  // EZKL also logs internal ops of its ONNX reader (TreeEnsembleClassifier → DirectLookup): name
+  // the model's own ops when some were logged.
+  const own = logged.filter((op) => modelOps?.includes(op));
+  const ops = own.length ? own : logged;
+  const unsupported =
+    ops.length > 0 ||
+    /unsupported|unimplemented|unknown op|not implemented|requested node is missing/i.test(
+      `${error.message}\n${log}`,
+    );
+  if (translating && unsupported) {
+    const named = ops.length
+      ? `it does not support the op${ops.length > 1 ? 's' : ''} ${ops.join(', ')}`
+      : 'it cannot translate part of the graph';
+    return new PocomputeError(
+      'ONNX_UNSUPPORTED',
+      `EZKL ${EZKL_VERSION} cannot prove this model: ${named} ` +
+        `(an EZKL limit, not a pocompute one). ${message}`,
+    );
   }
   return new PocomputeError('ENGINE_FAILED', message);
+}
+
+/** Op names EZKL reports it cannot handle, in its error message or its log. */
+function unsupportedOps(text: string): string[] {
+  const found = [
+    ...text.matchAll(/Unknown op:\s*([A-Za-z][\w.]*)/g),
+    ...text.matchAll(/Unimplemented\(\s*([A-Za-z][\w.]*)/g),
+    ...text.matchAll(/unsupported op(?:eration)?[: ]+([A-Z][\w.]*)/g),
+  ].map((m) => m[1]);
+  return [...new Set(found)];
 }
 
 export function resetPythonEngine(): void {

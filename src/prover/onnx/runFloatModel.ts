@@ -1,7 +1,8 @@
 import { PocomputeError } from '../../core/errors.js';
-import type { ModelInfo } from './inspectModel.js';
+import type { InputDtype, ModelInfo } from './inspectModel.js';
 
 type Ort = typeof import('onnxruntime-node');
+type OrtTensor = import('onnxruntime-node').Tensor;
 let ortModule: Promise<Ort> | undefined;
 
 /**
@@ -36,10 +37,11 @@ export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promi
   try {
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
     model.inputs.forEach((input, i) => {
-      feeds[input.name] = new ort.Tensor('float32', Float32Array.from(inputs[i]), input.dims);
+      const dtype = (input.dtype ?? 'float32') as InputDtype;
+      feeds[input.name] = new ort.Tensor(dtype, typedArray(dtype, inputs[i]), input.dims);
     });
     const results = await session.run(feeds);
-    return model.outputs.map((o) => Array.from(results[o.name].data as Float32Array, Number));
+    return model.outputs.map((o) => numbersOf(results[o.name]));
   } catch (error) {
     throw new PocomputeError(
       'INPUT_SHAPE',
@@ -49,4 +51,75 @@ export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promi
   } finally {
     await session.release();
   }
+}
+
+/** The typed array onnxruntime expects for each element type (bools as 0/1 bytes). */
+function typedArray(dtype: InputDtype, values: number[]): OrtTensor['data'] {
+  switch (dtype) {
+    case 'float16':
+      return Uint16Array.from(values, toFloat16Bits);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int8':
+      return Int8Array.from(values);
+    case 'int16':
+      return Int16Array.from(values);
+    case 'int32':
+      return Int32Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(values, BigInt);
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(values);
+    case 'uint16':
+      return Uint16Array.from(values);
+    case 'uint32':
+      return Uint32Array.from(values);
+    case 'uint64':
+      return BigUint64Array.from(values, BigInt);
+  }
+}
+
+/** An output tensor as plain numbers, whatever its element type. */
+function numbersOf(tensor: OrtTensor): number[] {
+  if (tensor.type === 'float16' && tensor.data instanceof Uint16Array)
+    return Array.from(tensor.data, fromFloat16Bits);
+  return Array.from(tensor.data as ArrayLike<number | bigint | boolean>, Number);
+}
+
+/** IEEE 754 half precision, round to nearest even. */
+export function toFloat16Bits(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mantissa |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    let rounded = mantissa >>> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    if (rest > half || (rest === half && rounded & 1)) rounded++;
+    return sign | rounded;
+  }
+  let rounded = mantissa >>> 13;
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && rounded & 1)) rounded++;
+  return (sign | (e << 10)) + rounded;
+}
+
+export function fromFloat16Bits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
