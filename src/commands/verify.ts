@@ -25,6 +25,7 @@ const verifyOptions = chainOptionsSchema.extend({
   vka: address.optional(),
   send: z.boolean().optional(),
   exported: z.string().optional(),
+  data: z.string().optional(),
   json: z.boolean().optional(),
 });
 type VerifyOptions = z.infer<typeof verifyOptions>;
@@ -58,6 +59,10 @@ export function verifyCommand(): Command {
     .option(
       '--exported <model>',
       'for a training run: also check that this exported model holds its final weights',
+    )
+    .option(
+      '--data <file>',
+      "for a training run: check that this is the data it committed to and every step's batch its scheduled slice",
     )
     .action((bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
@@ -100,7 +105,7 @@ async function verifyRunCommand(
 ): Promise<number> {
   const result = await reporter.step(
     'Verifying every step and link of the training run (WASM)',
-    () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts }),
+    () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts, data: o.data }),
     'verifyRun',
   );
   for (const warning of result.warnings) reporter.warn(warning);
@@ -111,6 +116,7 @@ async function verifyRunCommand(
     return [
       table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])),
       `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit' : "the run's own"} · srs: ${result.srsOrigin}`,
+      `training data: commitment ${result.data.commitment} (${result.data.rows} rows, seed ${result.data.seed}, ${result.data.seedSource}) · ${result.data.checked ? `checked against ${result.data.file}` : 'NOT CHECKED (pass --data <file>)'}`,
       result.valid
         ? reporter.c.green('VALID RUN')
         : reporter.c.red(`INVALID RUN: ${result.failure}`),

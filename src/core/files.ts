@@ -69,15 +69,18 @@ export async function readJsonFile(
     | 'INPUT_INVALID'
     | 'BUNDLE_INVALID'
     | 'ARTIFACTS_INVALID'
-    | 'CONFIG_INVALID' = 'INPUT_INVALID',
+    | 'CONFIG_INVALID'
+    | 'RUN_INVALID' = 'INPUT_INVALID',
 ): Promise<unknown> {
   const text = await readFile(requireFile(path, what), 'utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
+    // JSON.parse quotes the text around the error: say where, never what (the file may be a secret).
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
     throw new PocomputeError(
       code,
-      `${what} is not valid JSON (${(error as Error).message}): ${path}`,
+      `${what} is not valid JSON${at ? ` (at byte ${at})` : ''}: ${path}`,
       { cause: error },
     );
   }
