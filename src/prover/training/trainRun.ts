@@ -17,7 +17,7 @@ import {
   type RunStep,
 } from './runManifest.js';
 import { buildTrainingStepGraph, type Loss, type StepOptions } from './stepGraph.js';
-import { readTrainingData } from './trainingData.js';
+import { readTrainingData, type TrainingData } from './trainingData.js';
 
 export interface TrainParams {
   model: string;
@@ -77,9 +77,10 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   const stepInput = (w: number[][], b: { features: number[][]; labels: number[][] }) => ({
     input_data: [...w, b.features.flat(), b.labels.flat()],
   });
-  // Calibrated on the first rows: the scales it settles are needed before the data is committed.
-  const firstRows = Array.from({ length: params.batch }, (_, r) => r % data.features.length);
-  await writeJsonAtomic(join(out, 'calibration.json'), stepInput(weights, rowsOf(firstRows)));
+  await writeJsonAtomic(
+    join(out, 'calibration.json'),
+    stepInput(weights, rowsOf(calibrationRows(data, params.batch))),
+  );
 
   const artifacts = await compileModel({
     model: join(out, 'step.onnx'),
@@ -197,4 +198,16 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   };
   await writeJsonAtomic(join(out, RUN_MANIFEST), manifest);
   return manifest;
+}
+
+/**
+ * The rows the step circuit is calibrated on: one sample sets the scales and ranges every step
+ * must fit in, and the schedule may put any row in any batch, so the sample is the rows with the
+ * largest features (the first rows left later batches out of range: EZKL's "General synthesis
+ * error"). Chosen before the data is committed, since the commitment needs the circuit's scales.
+ */
+function calibrationRows(data: TrainingData, batch: number): number[] {
+  const peak = (r: number) => Math.max(...data.features[r].map(Math.abs));
+  const byPeak = data.features.map((_, r) => r).sort((a, b) => peak(b) - peak(a) || a - b);
+  return Array.from({ length: batch }, (_, i) => byPeak[i % byPeak.length]);
 }
