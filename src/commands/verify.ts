@@ -117,9 +117,11 @@ async function verifyRunCommand(
       table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])),
       `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit' : "the run's own"} · srs: ${result.srsOrigin}`,
       `training data: commitment ${result.data.commitment} (${result.data.rows} rows, seed ${result.data.seed}, ${result.data.seedSource}) · ${result.data.checked ? `checked against ${result.data.file}` : 'NOT CHECKED (pass --data <file>)'}`,
-      result.valid
-        ? reporter.c.green('VALID RUN')
-        : reporter.c.red(`INVALID RUN: ${result.failure}`),
+      !result.valid
+        ? reporter.c.red(`INVALID RUN: ${result.failure}`)
+        : result.keySource === 'artifacts'
+          ? reporter.c.green('VALID RUN')
+          : reporter.c.yellow("VALID RUN against the run's own step key (not a key you trust)"),
     ].join('\n');
   });
   return result.valid ? EXIT.ok : EXIT.invalid;

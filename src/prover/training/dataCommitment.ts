@@ -1,18 +1,29 @@
-import { poseidonOfFelts, toFelts } from '../poseidon.js';
+import { createHash } from 'node:crypto';
+import { toFelts } from '../poseidon.js';
 import type { TrainingData } from './trainingData.js';
 
 /**
- * The commitment a run makes to its whole training data file (scheme `poseidon-merkle@1`).
+ * The commitment a run makes to its whole training data file (scheme `sha256-merkle@1`).
  *
  * Each row, in canonical quantized form — its features and its target vector (a class id becomes
- * one-hot) as the field elements EZKL makes of them at the step circuit's input scales — is a leaf
- * Poseidon(1, features…, targets…). Leaves are padded with zeros to a power of two and paired by
- * Poseidon(2, left, right) up to the root; the commitment is Poseidon(3, rows, root). Tags keep
- * leaves, nodes and the root apart. A step's batch rows carry their Merkle paths, so a verifier
- * checks each batch against the commitment with batch·log2(rows) hashes, without the data file.
+ * one-hot) as the field elements EZKL makes of them at the step circuit's input scales, the very
+ * values a proof's batch hash is the Poseidon hash of — is a leaf sha256(0x00 ‖ #features ‖
+ * #targets ‖ felts, 32 bytes each). Leaves are padded with zeros to a power of two and paired by
+ * sha256(0x01 ‖ left ‖ right) up to the root; the commitment is sha256(0x02 ‖ rows ‖ root). The
+ * prefixes keep leaves, nodes and the root apart. SHA-256 rather than Poseidon: nothing proves
+ * membership in-circuit, and out of circuit it is ~1000× faster (EZKL's WASM Poseidon takes ~1 ms a
+ * hash). A step's batch rows carry their Merkle paths, so a verifier checks each batch against the
+ * commitment with batch·log2(rows) hashes, without the data file.
  */
-const tag = (n: number) => toFelts([n], 0, 'f64')[0];
 const ZERO = '0'.repeat(64);
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+const sha = (...parts: Uint8Array[]) =>
+  createHash('sha256').update(Buffer.concat(parts)).digest('hex');
+const hex = (h: string) => Buffer.from(h, 'hex');
 
 export interface QuantizedRow {
   features: string[];
@@ -31,12 +42,17 @@ export function quantizeRows(
 }
 
 export const rowLeaf = (row: QuantizedRow) =>
-  poseidonOfFelts([tag(1), ...row.features, ...row.targets]);
+  sha(
+    Uint8Array.of(0),
+    u32(row.features.length),
+    u32(row.targets.length),
+    ...[...row.features, ...row.targets].map(hex),
+  );
 
-const node = (left: string, right: string) => poseidonOfFelts([tag(2), left, right]);
+const node = (left: string, right: string) => sha(Uint8Array.of(1), hex(left), hex(right));
 
 export const commitmentOf = (rows: number, merkleRoot: string) =>
-  poseidonOfFelts([tag(3), tag(rows), merkleRoot]);
+  sha(Uint8Array.of(2), u32(rows), hex(merkleRoot));
 
 /** Every level of the tree, leaves first (padded to a power of two), the root last. */
 export function merkleLevels(leaves: string[]): string[][] {

@@ -45,19 +45,19 @@ const stepSchema = z.object({
 });
 export type RunStep = z.infer<typeof stepSchema>;
 
-export const DATA_SCHEME = 'poseidon-merkle@1';
+export const DATA_SCHEME = 'sha256-merkle@1';
 export const SCHEDULE = 'sha256-shuffle@1';
 
 /**
- * The training data the run commits to: a Poseidon Merkle tree over the rows of the data file in
+ * The training data the run commits to: a SHA-256 Merkle tree over the rows of the data file in
  * canonical quantized form, and the seed of the batch schedule (see dataCommitment.ts).
  */
 const dataSchema = z.object({
   scheme: z.literal(DATA_SCHEME),
   rows: z.number().int().min(1).max(MAX_ROWS),
-  merkleRoot: felt,
-  /** Poseidon(3, rows, merkleRoot): the one value to publish or compare. */
-  commitment: felt,
+  merkleRoot: sha256,
+  /** sha256(0x02 ‖ rows ‖ merkleRoot): the one value to publish or compare. */
+  commitment: sha256,
   schedule: z.literal(SCHEDULE),
   seed: z
     .string()

@@ -4,7 +4,7 @@ import { sha256Hex } from '../../core/files.js';
 import { verifyBundle } from '../../verifier/verifyBundle.js';
 import { openArtifacts, type Artifacts } from '../artifacts.js';
 import { findArtifactsByVk } from '../artifactsIndex.js';
-import { b64, readBundle, type ProofBundle } from '../bundle.js';
+import { readBundle, type ProofBundle } from '../bundle.js';
 import { poseidonOfTensor, toFelts } from '../poseidon.js';
 import { batchSchedule, derivedSeed } from './batchSchedule.js';
 import { commitmentOf, commitTrainingData, rootFromPath, rowLeaf } from './dataCommitment.js';
@@ -82,11 +82,8 @@ export async function verifyRun(
   const stepSha = sha256Hex(buildTrainingStepGraph(baseSpec, { trainable, loss, lr, batch }).model);
   const stepFile = await runFile(dir, run.stepModel.path, 'step circuit');
   const stepFileSha = sha256Hex(new Uint8Array(await readFile(stepFile)));
-  const carriedKeys = new Set([
-    run.stepModel.vkSha256,
-    ...bundles.map((b) => sha256Hex(b64.decode(b.vk))),
-  ]);
-  const trusted = await trustedStepKey(stepSha, [...carriedKeys], options.artifacts);
+  // Each proof's key must be this one (checked per step below), so it is the key to look up.
+  const trusted = await trustedStepKey(stepSha, run.stepModel.vkSha256, options.artifacts);
   const claimed = `layers ${trainable.join(',')}, ${loss}, lr ${lr}, batch ${batch}`;
   const scales = trusted.artifacts ? circuitScales(trusted.artifacts, k) : recordedScales(run);
   const circuitProblem =
@@ -101,7 +98,9 @@ export async function verifyRun(
     ok: !circuitProblem,
     detail:
       circuitProblem ??
-      `the step circuit is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared`,
+      (trusted.artifacts
+        ? `the step circuit is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared, and the trusted key is its compilation`
+        : `step.onnx is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared; the proofs' key is the run's own, not one you trust`),
   });
   if (!trusted.artifacts && !trusted.problem) {
     warnings.push(
@@ -133,7 +132,7 @@ export async function verifyRun(
       step: 'data',
       ok: commitmentOk && (!committed || matches),
       detail: !commitmentOk
-        ? `the run's data commitment is not Poseidon(3, rows, root) of its own Merkle root`
+        ? `the run's data commitment is not sha256(0x02 ‖ rows ‖ root) of its own Merkle root`
         : matches
           ? `${options.data}: ${committed.rows} rows, the run's training data (commitment ${run.data.commitment.slice(0, 16)}…)`
           : `${options.data} is not the run's training data: it commits to ${committed?.commitment.slice(0, 16)}… (${committed?.rows} rows), the run to ${run.data.commitment.slice(0, 16)}… (${run.data.rows} rows)`,
@@ -202,7 +201,9 @@ export async function verifyRun(
           `its batch is not the scheduled rows (${rowList(rows)}) of the committed data (seed ${run.data.seed})`,
         );
     }
-    if (fileData) {
+    if (fileData && rows.some((r) => r >= fileData.features.length))
+      problems.push(`its scheduled rows (${rowList(rows)}) are not all in ${options.data}`);
+    else if (fileData) {
       const slice = [
         poseidonOfTensor(
           rows.flatMap((r) => fileData.features[r]),
@@ -272,13 +273,13 @@ export async function verifyRun(
 
 /**
  * The step key to trust, from trusted material only: the given artifacts, which must be a
- * compilation of the rebuilt step circuit; else the artifacts compiled on this machine for a key
- * the run uses, which must be too — a key this machine compiled for another circuit is a failure,
- * never a fallback. Only when no key the run uses is known here is the run's own key used (said so).
+ * compilation of the rebuilt step circuit; else the artifacts compiled on this machine for the
+ * run's key, which must be too — a key this machine compiled for another circuit is a failure,
+ * never a fallback. Only when the run's key is unknown here is it used as is (and said so).
  */
 async function trustedStepKey(
   stepSha: string,
-  runKeys: string[],
+  runKey: string,
   given?: string,
 ): Promise<{ artifacts?: Artifacts; problem?: string }> {
   if (given) {
@@ -287,17 +288,12 @@ async function trustedStepKey(
       return { problem: `${given} is not a compilation of this run's step circuit` };
     return { artifacts };
   }
-  let found: Artifacts | undefined;
-  for (const vk of runKeys) {
-    const local = await findArtifactsByVk(vk);
-    if (!local) continue;
-    if (local.manifest.model.sha256 !== stepSha)
-      return {
-        problem: `the run's proofs use a key compiled here for another circuit (${local.dir}, model sha256 ${local.manifest.model.sha256.slice(0, 16)}…), not for the step circuit the run claims`,
-      };
-    found ??= local;
-  }
-  return { artifacts: found };
+  const local = await findArtifactsByVk(runKey);
+  if (local && local.manifest.model.sha256 !== stepSha)
+    return {
+      problem: `the run's proofs use a key compiled here for another circuit (${local.dir}, model sha256 ${local.manifest.model.sha256.slice(0, 16)}…), not for the step circuit the run claims`,
+    };
+  return { artifacts: local };
 }
 
 interface StepScales {
