@@ -11,6 +11,7 @@ const trainOptions = z.object({
   lr: z.coerce.number().positive().default(0.05),
   batch: z.coerce.number().int().positive().default(8),
   steps: z.coerce.number().int().positive().default(3),
+  seed: z.string().optional(),
   out: z.string().default('runs/run'),
   engine: z.enum(['native', 'wasm']).optional(),
   srs: z.string().optional(),
@@ -35,6 +36,10 @@ export function trainCommand(): Command {
     .option('--lr <rate>', 'learning rate', '0.05')
     .option('--batch <n>', 'batch size', '8')
     .option('--steps <n>', 'SGD steps', '3')
+    .option(
+      '--seed <seed>',
+      'seeds the batch schedule (default: derived from the data commitment); recorded in run.json',
+    )
     .option('--out <dir>', 'run directory', 'runs/run')
     .option('--engine <engine>', 'native | wasm')
     .option('--srs <spec>', 'SRS: a file, "dev" or "download"')
@@ -49,6 +54,7 @@ export function trainCommand(): Command {
           lr: o.lr,
           batch: o.batch,
           steps: o.steps,
+          seed: o.seed,
           out: o.out,
           engine: o.engine,
           srs: o.srs,
@@ -58,6 +64,7 @@ export function trainCommand(): Command {
         reporter.result({ ok: true, dir: o.out, ...run }, () =>
           [
             `Run written to ${o.out}: ${run.steps.length} proved steps (layers ${run.options.trainable.join(', ')}, ${run.options.loss}, lr ${run.options.lr}, batch ${run.options.batch})`,
+            `Training data: ${run.data.rows} rows, commitment ${run.data.commitment} (${run.data.scheme}); batches scheduled by seed ${run.data.seed} (${run.data.seedSource})`,
             table(
               run.steps.map((s) => [
                 String(s.index),

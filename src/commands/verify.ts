@@ -23,6 +23,7 @@ const verifyOptions = chainOptionsSchema.extend({
   vka: address.optional(),
   send: z.boolean().optional(),
   exported: z.string().optional(),
+  data: z.string().optional(),
   json: z.boolean().optional(),
 });
 type VerifyOptions = z.infer<typeof verifyOptions>;
@@ -60,6 +61,10 @@ export function verifyCommand(): Command {
     .option(
       '--exported <model>',
       'for a training run: also check that this exported model holds its final weights',
+    )
+    .option(
+      '--data <file>',
+      "for a training run: check that this is the data it committed to and every step's batch its scheduled slice",
     )
     .action((bundles: string[], raw) =>
       runCommand(raw, async (reporter) => {
@@ -148,7 +153,7 @@ async function verifyRunCommand(
   const { verifyRun } = await import('../prover/training/verifyRun.js');
   const result = await reporter.step(
     'Verifying every step and link of the training run (WASM)',
-    () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts }),
+    () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts, data: o.data }),
     'verifyRun',
   );
   for (const warning of result.warnings) reporter.warn(warning);
@@ -159,9 +164,12 @@ async function verifyRunCommand(
     return [
       table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])),
       `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit' : "the run's own"} · srs: ${result.srsOrigin}`,
-      result.valid
-        ? reporter.c.green('VALID RUN')
-        : reporter.c.red(`INVALID RUN: ${result.failure}`),
+      `training data: commitment ${result.data.commitment} (${result.data.rows} rows, seed ${result.data.seed}, ${result.data.seedSource}) · ${result.data.checked ? `checked against ${result.data.file}` : 'NOT CHECKED (pass --data <file>)'}`,
+      !result.valid
+        ? reporter.c.red(`INVALID RUN: ${result.failure}`)
+        : result.keySource === 'artifacts'
+          ? reporter.c.green('VALID RUN')
+          : reporter.c.yellow("VALID RUN against the run's own step key (not a key you trust)"),
     ].join('\n');
   });
   return result.valid ? EXIT.ok : EXIT.invalid;

@@ -51,6 +51,10 @@ export const ERROR_CODES = {
     exit: EXIT.usage,
     hint: 'Pass a proof bundle written by `pocompute prove` (a JSON file); this one is unreadable or truncated.',
   },
+  RUN_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Pass a run directory written by `pocompute train`; its run.json is malformed or names a file outside the run.',
+  },
   ARTIFACTS_INVALID: {
     exit: EXIT.usage,
     hint: 'Recompile with `pocompute compile <model> --force`; the artifacts directory is incomplete or altered.',

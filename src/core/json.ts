@@ -81,9 +81,11 @@ export function parseJsonText(text: string, options: ParseJsonOptions, source = 
   try {
     return JSON.parse(text);
   } catch (error) {
+    // JSON.parse quotes the text around the error: say where, never what (the file may be a secret).
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
     throw new PocomputeError(
       options.code,
-      `${options.what} is not valid JSON (${(error as Error).message})` +
+      `${options.what} is not valid JSON${at ? ` (at byte ${at})` : ''}` +
         (source ? `: ${source}` : ''),
       { cause: error },
     );

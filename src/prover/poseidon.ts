@@ -22,11 +22,14 @@ export function toFelts(values: ArrayLike<number>, scale: number, type = 'f32'):
  * WASM engine: checks that a proof's hashed instance is these exact values.
  */
 export function poseidonOfTensor(values: ArrayLike<number>, scale: number, type = 'f32'): string {
+  return poseidonOfFelts(toFelts(values, scale, type));
+}
+
+/** EZKL's Poseidon hash of a message of field elements (as `toFelts` writes them). */
+export function poseidonOfFelts(message: string[]): string {
   const ezkl = wasmEngine() as unknown as PoseidonEngine;
   const out = JSON.parse(
-    new TextDecoder().decode(
-      ezkl.poseidonHash(clamped(JSON.stringify(toFelts(values, scale, type)))),
-    ),
+    new TextDecoder().decode(ezkl.poseidonHash(clamped(JSON.stringify(message)))),
   ) as string[][];
   return out[0][0];
 }

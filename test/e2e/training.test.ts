@@ -1,9 +1,15 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PocomputeError } from '../../src/core/errors.js';
+import { sha256Hex } from '../../src/core/files.js';
+import { findArtifactsByVk } from '../../src/prover/artifactsIndex.js';
 import { proveInference } from '../../src/prover/proveInference.js';
 import { exportRun } from '../../src/prover/training/exportRun.js';
+import { readMlp } from '../../src/prover/training/mlpSpec.js';
 import type { RunManifest } from '../../src/prover/training/runManifest.js';
+import { buildTrainingStepGraph } from '../../src/prover/training/stepGraph.js';
 import { trainRun } from '../../src/prover/training/trainRun.js';
 import { verifyRun } from '../../src/prover/training/verifyRun.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
@@ -22,14 +28,16 @@ describe('provable fine-tuning with the real engine', () => {
   let manifest: RunManifest;
 
   /** A copy of the run with one edit to its manifest or files. */
-  const tampered = async (edit: (dir: string, m: RunManifest) => Promise<void> | void) => {
+  const tamperedCopy = async (edit: (dir: string, m: RunManifest) => Promise<void> | void) => {
     const dir = join(tempDir(), 'run');
     await cp(run, dir, { recursive: true });
     const m = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunManifest;
     await edit(dir, m);
     await writeFile(join(dir, 'run.json'), JSON.stringify(m));
-    return verifyRun(dir);
+    return dir;
   };
+  const tampered = async (edit: (dir: string, m: RunManifest) => Promise<void> | void) =>
+    verifyRun(await tamperedCopy(edit));
 
   beforeAll(async () => {
     run = join(tempDir(), 'ft1');
@@ -169,7 +177,7 @@ describe('provable fine-tuning with the real engine', () => {
     expect(missing).toMatchObject({ code: 'ARTIFACTS_INVALID' });
     const local = await verifyRun(run);
     expect(local.keySource).toBe('artifacts');
-    expect(local.warnings).toEqual([]);
+    expect(local.warnings.join(' ')).not.toMatch(/own step key/);
     // Elsewhere (an empty pocompute home, no Python engine, nothing compiled): the run's own key, said so.
     const elsewhere = await runCli(['verify', run, '--json'], {
       POCOMPUTE_HOME: tempDir(),
@@ -228,6 +236,308 @@ describe('provable fine-tuning with the real engine', () => {
     expect(cli.json().failure).toMatch(/^step 0/);
     await expect(exportRun(dir, join(dir, 'out.onnx'))).rejects.toMatchObject({
       code: 'CHAIN_INVALID',
+    });
+  });
+
+  it('relabelling lr with a matching rebuilt step.onnx is exit 1 where the trusted step key is for the real circuit', async () => {
+    // The attack: claim lr 0.5 for proofs made at 0.05, and put the lr-0.5 step graph beside them,
+    // so the rebuilt circuit matches step.onnx. This machine compiled the real (lr 0.05) step key.
+    const dir = await tamperedCopy(async (copy, m) => {
+      m.options.lr = 0.5;
+      const base = readMlp(new Uint8Array(await readFile(join(copy, 'base.onnx'))));
+      const { trainable, loss, batch } = m.options;
+      const rebuilt = buildTrainingStepGraph(base, { trainable, loss, lr: 0.5, batch }).model;
+      await writeFile(join(copy, 'step.onnx'), rebuilt);
+      m.stepModel.sha256 = sha256Hex(rebuilt);
+    });
+    const cli = await runCli(['verify', dir, '--json']);
+    expect(cli.code).toBe(1);
+    expect(cli.json()).toMatchObject({ valid: false, keySource: 'run' });
+    expect(cli.json().failure).toMatch(/key compiled here for another circuit/);
+    expect(cli.json().checks.find((c: { step: unknown }) => c.step === 'circuit').ok).toBe(false);
+    // The trusted step circuit passed explicitly says the same.
+    const stepArtifacts = await findArtifactsByVk(manifest.stepModel.vkSha256);
+    const given = await verifyRun(dir, { artifacts: stepArtifacts!.dir });
+    expect(given.failure).toMatch(/is not a compilation of this run's step circuit/);
+  });
+
+  describe('the training data is committed and checked', () => {
+    const poisonedData = () => join(tempDir(), 'poisoned.json');
+    let poisoned: string;
+    let poisonedFile: string;
+
+    beforeAll(async () => {
+      // Labels permuted (class c becomes c+1 mod 3): same features, poisoned targets.
+      const data = JSON.parse(await readFile(options.data, 'utf8')) as {
+        features: number[][];
+        labels: number[];
+      };
+      poisonedFile = poisonedData();
+      await writeFile(
+        poisonedFile,
+        JSON.stringify({ features: data.features, labels: data.labels.map((l) => (l + 1) % 3) }),
+      );
+      poisoned = join(tempDir(), 'poisoned');
+      const train = await runCli([
+        'train',
+        fixtureModel('mlp'),
+        '--data',
+        poisonedFile,
+        '--steps',
+        '1',
+        '--seed',
+        'poison-1',
+        '--out',
+        poisoned,
+        '--json',
+      ]);
+      expect(train.code, train.stderr).toBe(0);
+      expect(train.json().data).toMatchObject({ seed: 'poison-1', seedSource: 'given', rows: 32 });
+    });
+
+    it('run.json records the commitment and a derived seed; verify says plainly the data was not checked', async () => {
+      expect(manifest.data).toMatchObject({
+        scheme: 'sha256-merkle@1',
+        schedule: 'sha256-shuffle@1',
+        rows: 32,
+        seedSource: 'derived',
+      });
+      const json = await runCli(['verify', run, '--json']);
+      expect(json.code).toBe(0);
+      expect(json.json().data).toMatchObject({
+        checked: false,
+        commitment: manifest.data.commitment,
+      });
+      expect(json.json().warnings.join(' ')).toMatch(/training data was not checked/);
+      const human = await runCli(['verify', run]);
+      expect(human.stdout).toContain(manifest.data.commitment);
+      expect(human.stdout).toMatch(/NOT CHECKED/);
+      const checked = await runCli(['verify', run, '--data', options.data, '--json']);
+      expect(checked.code).toBe(0);
+      expect(checked.json().data).toMatchObject({ checked: true, file: options.data });
+      expect(checked.json().checks.map((c: { step: unknown }) => c.step)).toEqual([
+        'base',
+        'circuit',
+        'data',
+        0,
+        1,
+        2,
+        'final',
+      ]);
+    });
+
+    it('a run trained on a poisoned data file (labels permuted) fails verify --data with the real file', async () => {
+      const cli = await runCli(['verify', poisoned, '--data', options.data, '--json']);
+      expect(cli.code).toBe(1);
+      const result = cli.json();
+      expect(result.failure).toMatch(/is not the run's training data/);
+      expect(result.checks.find((c: { step: unknown }) => c.step === 0).detail).toMatch(
+        /^step 0 .*not the scheduled slice of .*train\.json/,
+      );
+      // The same run checks out against the file it was really trained on.
+      expect((await verifyRun(poisoned, { data: poisonedFile })).valid).toBe(true);
+      // A truncated copy of the real file is another file, not a crash.
+      const truncated = join(tempDir(), 'truncated.json');
+      const real = JSON.parse(await readFile(options.data, 'utf8'));
+      await writeFile(
+        truncated,
+        JSON.stringify({ features: real.features.slice(0, 5), labels: real.labels.slice(0, 5) }),
+      );
+      const short = await verifyRun(run, { data: truncated });
+      expect(short.failure).toMatch(/is not the run's training data/);
+      expect(short.checks.filter((c) => !c.ok).map((c) => c.step)).toEqual(['data', 0, 1, 2]);
+      // Claiming the real data's commitment (and seed) for the poisoned batches fails without --data.
+      const relabelled = join(tempDir(), 'relabelled');
+      await cp(poisoned, relabelled, { recursive: true });
+      const m = JSON.parse(await readFile(join(relabelled, 'run.json'), 'utf8')) as RunManifest;
+      m.data = manifest.data;
+      await writeFile(join(relabelled, 'run.json'), JSON.stringify(m));
+      const claimed = await verifyRun(relabelled);
+      expect(claimed.failure).toMatch(/^step 0 .*not the scheduled rows .* of the committed data/);
+    });
+
+    it('a step re-proved on a batch from no data file is caught, naming the step', async () => {
+      // Step 2 proved again, honestly and with the real key, from step 1's weights but on a
+      // made-up batch; every hash of the run is updated to match it.
+      const stepArtifacts = await findArtifactsByVk(manifest.stepModel.vkSha256);
+      const dir = await tamperedCopy(async (copy, m) => {
+        const weights = JSON.parse(
+          await readFile(join(copy, 'steps/1/weights-out.json'), 'utf8'),
+        ) as number[][];
+        const batch = JSON.parse(await readFile(join(copy, 'steps/2/batch.json'), 'utf8'));
+        batch.features = batch.features.map((row: number[]) => row.map((v) => -v));
+        await writeFile(join(copy, 'steps/2/batch.json'), JSON.stringify(batch));
+        await writeFile(
+          join(copy, 'steps/2/input.json'),
+          JSON.stringify({
+            input_data: [...weights, batch.features.flat(), batch.labels.flat()],
+          }),
+        );
+        const proved = await proveInference({
+          target: stepArtifacts!.dir,
+          input: join(copy, 'steps/2/input.json'),
+          out: join(copy, 'steps/2/proof.json'),
+        });
+        const k = m.tensors.length;
+        const instances = proved.bundle.proof.instances[0];
+        const next = proved.outputs.slice(0, k);
+        Object.assign(m.steps[2], {
+          batchHash: instances.slice(k, k + 2),
+          outputWeightsHash: instances.slice(k + 2, 2 * k + 2),
+          lossHash: instances[2 * k + 2],
+          loss: proved.outputs[k][0],
+        });
+        m.final.weightsHash = instances.slice(k + 2, 2 * k + 2);
+        for (const f of ['steps/2/weights-out.json', 'weights-final.json'])
+          await writeFile(join(copy, f), JSON.stringify(next));
+      });
+      const result = await verifyRun(dir);
+      expect(result.failure).toMatch(/^step 2 .*not the scheduled rows .* of the committed data/);
+      expect(result.checks.filter((c) => !c.ok).map((c) => c.step)).toEqual([2]);
+      const cli = await runCli(['verify', dir, '--data', options.data, '--json']);
+      expect(cli.code).toBe(1);
+      expect(cli.json().failure).toMatch(/^step 2 .*scheduled slice of .*train\.json/);
+    });
+  });
+
+  describe('run.json cannot make verify read outside the run, nor echo what it read', () => {
+    const secret = async () => {
+      const dir = tempDir();
+      await writeFile(join(dir, 'secret.txt'), 'TOPSECRET-7f3a not json\n');
+      return join(dir, 'secret.txt');
+    };
+    const expectRunInvalid = (cli: Awaited<ReturnType<typeof runCli>>) => {
+      expect(cli.code).toBe(2);
+      const { error } = cli.json();
+      expect(error.code).toBe('RUN_INVALID');
+      expect(error.message).not.toContain('\n');
+      expect(cli.stdout + cli.stderr).not.toContain('TOPSECRET');
+    };
+
+    it('refuses absolute paths and .. in run.json (exit 2)', async () => {
+      const file = await secret();
+      const absolute = await tamperedCopy((_, m) => {
+        m.final.weights = file;
+      });
+      expectRunInvalid(await runCli(['verify', absolute, '--json']));
+      const dotdot = await tamperedCopy((dir, m) => {
+        m.final.weights = `${'../'.repeat(12)}${file.slice(1)}`;
+        expect(join(dir, m.final.weights)).toBe(file);
+      });
+      expectRunInvalid(await runCli(['verify', dotdot, '--json']));
+      await expect(exportRun(dotdot, join(tempDir(), 'x.onnx'))).rejects.toMatchObject({
+        code: 'RUN_INVALID',
+      });
+    });
+
+    it('refuses a symlink in the run that points out of it (exit 2)', async () => {
+      const file = await secret();
+      const dir = await tamperedCopy(async (copy) => {
+        await rm(join(copy, 'steps/1/weights-out.json'));
+        await symlink(file, join(copy, 'steps/1/weights-out.json'));
+      });
+      expectRunInvalid(await runCli(['verify', dir, '--json']));
+      // A symlinked run directory itself is fine: only where the files lead counts.
+      const link = join(tempDir(), 'link');
+      await symlink(run, link);
+      expect((await verifyRun(link)).valid).toBe(true);
+    });
+
+    it('a file of the run that is not JSON is named, its content never shown', async () => {
+      const dir = await tamperedCopy(async (copy) => {
+        await writeFile(join(copy, 'steps/1/batch.json'), 'TOPSECRET-7f3a not json');
+      });
+      const cli = await runCli(['verify', dir, '--json']);
+      expect(cli.code).toBe(2);
+      expect(cli.json().error.message).toMatch(/step 1 batch is not valid JSON/);
+      expect(cli.stdout + cli.stderr).not.toContain('TOPSECRET');
+    });
+  });
+
+  describe('malformed run.json files are input errors, never bugs', () => {
+    const HUGE = '__huge__';
+    /** Every field of the manifest, by path (objects and arrays too). */
+    const fieldPaths = (value: unknown, path: (string | number)[] = []): (string | number)[][] =>
+      value && typeof value === 'object'
+        ? [
+            ...(path.length ? [path] : []),
+            ...Object.entries(value).flatMap(([key, v]) =>
+              fieldPaths(v, [...path, Array.isArray(value) ? Number(key) : key]),
+            ),
+          ]
+        : [path];
+    const hostilePath = fc.constantFrom(
+      '/etc/passwd',
+      `${'../'.repeat(10)}etc/passwd`,
+      'steps/../../run.json',
+      'C:\\\\Windows\\\\win.ini',
+      'a\u0000b',
+      '',
+      'x'.repeat(5000),
+      'steps/0/proof.json',
+      'base.onnx',
+    );
+    const hostileValue = fc.oneof(
+      fc.anything({ maxDepth: 2 }),
+      fc.constantFrom(HUGE, -1e308, 1e308, 2 ** 53 + 1, -1, 0, 0.5, 1e9, '', null, [], {}),
+      hostilePath,
+    );
+    const mutation = fc.record({
+      delete: fc.boolean(),
+      at: fc.nat(),
+      value: hostileValue,
+    });
+
+    /** The manifest with its fields set or deleted; HUGE becomes 1e999 (Infinity once parsed). */
+    const mutated = (original: RunManifest, mutations: fc.RecordValue<any>[]) => {
+      const m = structuredClone(original) as unknown as Record<string, unknown>;
+      const paths = fieldPaths(m);
+      for (const { delete: remove, at, value } of mutations) {
+        const path = paths[at % paths.length];
+        const parent = path.slice(0, -1).reduce<any>((o, key) => o?.[key], m);
+        if (!parent || typeof parent !== 'object') continue;
+        if (remove) delete parent[path[path.length - 1]];
+        else parent[path[path.length - 1]] = value;
+      }
+      return JSON.stringify(m).replaceAll(`"${HUGE}"`, '1e999');
+    };
+
+    it('verifyRun answers any malformed manifest with exit 2 or an invalid run, in one line', async () => {
+      const dir = await tamperedCopy(() => {});
+      await fc.assert(
+        fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
+          await writeFile(join(dir, 'run.json'), mutated(manifest, mutations));
+          try {
+            const result = await verifyRun(dir);
+            if (!result.valid) expect(result.failure).not.toContain('\n');
+          } catch (error) {
+            expect(error).toBeInstanceOf(PocomputeError);
+            expect((error as PocomputeError).exitCode).toBe(2);
+            expect((error as PocomputeError).message).not.toContain('\n');
+          }
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('the CLI answers malformed manifests with exit 2 and one line, never a stack trace', async () => {
+      const dir = await tamperedCopy(() => {});
+      const cases = [
+        JSON.stringify({ ...manifest, options: { ...manifest.options, lr: HUGE } }).replace(
+          `"${HUGE}"`,
+          '1e999',
+        ),
+        JSON.stringify({ ...manifest, options: { ...manifest.options, batch: 1e9 } }),
+        JSON.stringify({ ...manifest, steps: 'all of them' }),
+        `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      ];
+      for (const text of cases) {
+        await writeFile(join(dir, 'run.json'), text);
+        const cli = await runCli(['verify', dir]);
+        expect(cli.code).toBe(2);
+        expect(cli.stderr).toMatch(/(^|\n)error RUN_INVALID: [^\n]+\nhint: [^\n]+\n$/);
+        expect(cli.stderr).not.toMatch(/^\s+at /m);
+      }
     });
   });
 });

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/files.js';
 import { withUpdatedWeights } from './applyWeights.js';
-import { readRunManifest } from './runManifest.js';
+import { readRunJson, readRunManifest, runFile } from './runManifest.js';
 import { verifyRun } from './verifyRun.js';
 
 /** Writes the fine-tuned model (the base model with the run's final weights), after verifying the run. */
@@ -12,14 +11,11 @@ export async function exportRun(dir: string, out: string): Promise<{ out: string
   if (!check.valid)
     throw new PocomputeError('CHAIN_INVALID', `not exporting an invalid run: ${check.failure}`);
   const run = await readRunManifest(dir);
-  const finalWeights = JSON.parse(
-    await readFile(join(dir, run.final.weights), 'utf8'),
-  ) as number[][];
+  // verifyRun checked that these weights hash to the last step's output.
+  const finalWeights = (await readRunJson(dir, run.final.weights, 'final weights')) as number[][];
   const updates = Object.fromEntries(run.tensors.map((t, i) => [t.name, finalWeights[i]]));
-  await writeFileAtomic(
-    out,
-    withUpdatedWeights(new Uint8Array(await readFile(join(dir, run.base.model))), updates),
-  );
+  const base = await readFile(await runFile(dir, run.base.model, 'base model'));
+  await writeFileAtomic(out, withUpdatedWeights(new Uint8Array(base), updates));
   const exported = await verifyRun(dir, { exported: out });
   if (!exported.valid)
     throw new PocomputeError(

@@ -31,7 +31,8 @@ export function readMlp(modelBytes: Uint8Array): MlpSpec {
   } catch (error) {
     throw new PocomputeError('ONNX_INVALID', `not an ONNX model: ${(error as Error).message}`);
   }
-  const graph = model.graph!;
+  const graph = model.graph;
+  if (!graph) throw new PocomputeError('ONNX_INVALID', 'not an ONNX model: it has no graph');
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const unsupported = (graph.node ?? [])
     .map((n) => n.opType ?? '')

@@ -1,14 +1,23 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
-import { readJsonFile, sha256Hex, writeJsonAtomic } from '../../core/files.js';
+import { sha256Hex, writeJsonAtomic } from '../../core/files.js';
 import type { Reporter } from '../../core/output.js';
 import { compileModel } from '../compileModel.js';
 import { poseidonOfTensor } from '../poseidon.js';
 import { proveInference, type ProvingEngine } from '../proveInference.js';
+import { batchSchedule, derivedSeed } from './batchSchedule.js';
+import { commitTrainingData, merklePath } from './dataCommitment.js';
 import { readMlp } from './mlpSpec.js';
-import { RUN_MANIFEST, type RunManifest, type RunStep } from './runManifest.js';
+import {
+  DATA_SCHEME,
+  RUN_MANIFEST,
+  SCHEDULE,
+  type RunManifest,
+  type RunStep,
+} from './runManifest.js';
 import { buildTrainingStepGraph, type Loss, type StepOptions } from './stepGraph.js';
+import { readTrainingData, type TrainingData } from './trainingData.js';
 
 export interface TrainParams {
   model: string;
@@ -19,6 +28,8 @@ export interface TrainParams {
   lr: number;
   batch: number;
   steps: number;
+  /** Seeds the batch schedule (default: derived from the data commitment); recorded in run.json. */
+  seed?: string;
   out: string;
   engine?: ProvingEngine;
   srs?: string;
@@ -34,6 +45,11 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   const { reporter } = params;
   if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000)
     throw new PocomputeError('OPTION_INVALID', `--steps must be 1 to 1000, got ${params.steps}`);
+  if (params.seed !== undefined && !/^[\w.-]{1,128}$/.test(params.seed))
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      '--seed must be 1 to 128 letters, digits, ".", "_" or "-"',
+    );
   const baseBytes = new Uint8Array(await readFile(params.model));
   const spec = readMlp(baseBytes);
   const step = buildTrainingStepGraph(spec, {
@@ -42,11 +58,7 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
     lr: params.lr,
     batch: params.batch,
   });
-  const data = parseTrainingData(
-    await readJsonFile(params.data, 'training data'),
-    spec.inFeatures,
-    spec.layers[spec.layers.length - 1].outFeatures,
-  );
+  const data = await readTrainingData(params.data, spec);
   const out = resolve(params.out);
   await mkdir(join(out, 'steps'), { recursive: true });
   await copyFile(params.model, join(out, 'base.onnx'));
@@ -57,20 +69,18 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
     Array.from(l.weights),
     Array.from(l.bias),
   ]);
-  const batchAt = (i: number) => {
-    const rows = Array.from(
-      { length: params.batch },
-      (_, r) => (i * params.batch + r) % data.features.length,
-    );
-    return {
-      features: rows.map((r) => data.features[r]),
-      labels: rows.map((r) => data.targets[r]),
-    };
-  };
-  const stepInput = (w: number[][], b: ReturnType<typeof batchAt>) => ({
+  const rowsOf = (rows: number[]) => ({
+    rows,
+    features: rows.map((r) => data.features[r]),
+    labels: rows.map((r) => data.targets[r]),
+  });
+  const stepInput = (w: number[][], b: { features: number[][]; labels: number[][] }) => ({
     input_data: [...w, b.features.flat(), b.labels.flat()],
   });
-  await writeJsonAtomic(join(out, 'calibration.json'), stepInput(weights, batchAt(0)));
+  await writeJsonAtomic(
+    join(out, 'calibration.json'),
+    stepInput(weights, rowsOf(calibrationRows(data, params.batch))),
+  );
 
   const artifacts = await compileModel({
     model: join(out, 'step.onnx'),
@@ -95,13 +105,20 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
     );
   }
   const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales[i]));
+  const batchScales = m.circuit.inputScales.slice(k, k + 2);
+  const committed = commitTrainingData(data, batchScales);
+  const seed = params.seed ?? derivedSeed(committed.commitment);
+  const scheduled = batchSchedule(seed, committed.rows, params.batch);
 
   const steps: RunStep[] = [];
   for (let i = 0; i < params.steps; i++) {
     const dir = join(out, 'steps', String(i));
     await mkdir(dir, { recursive: true });
-    const batch = batchAt(i);
-    await writeJsonAtomic(join(dir, 'batch.json'), batch);
+    const batch = rowsOf(scheduled(i));
+    await writeJsonAtomic(join(dir, 'batch.json'), {
+      ...batch,
+      merklePaths: batch.rows.map((r) => merklePath(committed.levels, r)),
+    });
     await writeJsonAtomic(join(dir, 'input.json'), stepInput(weights, batch));
     const started = performance.now();
     const label = `Step ${i + 1}/${params.steps}: proving one SGD step (2^${m.circuit.logrows} rows)`;
@@ -139,7 +156,7 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   }
   await writeJsonAtomic(join(out, 'weights-final.json'), weights);
   const manifest: RunManifest = {
-    format: 'pocompute-training-run@1',
+    format: 'pocompute-training-run@2',
     createdAt: new Date().toISOString(),
     base: {
       model: 'base.onnx',
@@ -155,10 +172,19 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
       batch: params.batch,
       steps: params.steps,
     },
+    data: {
+      scheme: DATA_SCHEME,
+      rows: committed.rows,
+      merkleRoot: committed.merkleRoot,
+      commitment: committed.commitment,
+      schedule: SCHEDULE,
+      seed,
+      seedSource: params.seed === undefined ? 'derived' : 'given',
+    },
     tensors: step.inputs
       .slice(0, k)
       .map((t, i) => ({ name: t.name, dims: t.dims, scale: scales[i] })),
-    batchScales: m.circuit.inputScales.slice(k, k + 2),
+    batchScales,
     lossScale: m.circuit.outputScales[k],
     stepModel: {
       path: 'step.onnx',
@@ -174,43 +200,14 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   return manifest;
 }
 
-function parseTrainingData(
-  raw: unknown,
-  inFeatures: number,
-  classes: number,
-): { features: number[][]; targets: number[][] } {
-  const d = raw as { features?: unknown; labels?: unknown };
-  if (
-    !Array.isArray(d?.features) ||
-    !Array.isArray(d?.labels) ||
-    d.features.length !== d.labels.length ||
-    !d.features.length
-  ) {
-    throw new PocomputeError(
-      'INPUT_INVALID',
-      'training data must be {"features": [[...], ...], "labels": [...]} with one label per row',
-    );
-  }
-  const features = d.features as number[][];
-  if (
-    features.some(
-      (r) => !Array.isArray(r) || r.length !== inFeatures || r.some((v) => !Number.isFinite(v)),
-    )
-  ) {
-    throw new PocomputeError(
-      'INPUT_SHAPE',
-      `every feature row must have ${inFeatures} finite numbers`,
-    );
-  }
-  const targets = (d.labels as unknown[]).map((label) => {
-    if (typeof label === 'number' && Number.isInteger(label) && label >= 0 && label < classes)
-      return Array.from({ length: classes }, (_, c) => (c === label ? 1 : 0));
-    if (Array.isArray(label) && label.length === classes && label.every(Number.isFinite))
-      return label as number[];
-    throw new PocomputeError(
-      'INPUT_SHAPE',
-      `a label must be a class id 0..${classes - 1} or ${classes} targets, got ${JSON.stringify(label)}`,
-    );
-  });
-  return { features, targets };
+/**
+ * The rows the step circuit is calibrated on: one sample sets the scales and ranges every step
+ * must fit in, and the schedule may put any row in any batch, so the sample is the rows with the
+ * largest features (the first rows left later batches out of range: EZKL's "General synthesis
+ * error"). Chosen before the data is committed, since the commitment needs the circuit's scales.
+ */
+function calibrationRows(data: TrainingData, batch: number): number[] {
+  const peak = (r: number) => Math.max(...data.features[r].map(Math.abs));
+  const byPeak = data.features.map((_, r) => r).sort((a, b) => peak(b) - peak(a) || a - b);
+  return Array.from({ length: batch }, (_, i) => byPeak[i % byPeak.length]);
 }

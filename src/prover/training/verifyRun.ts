@@ -1,17 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readJsonFile, sha256Hex } from '../../core/files.js';
+import { z } from 'zod';
+import { sha256Hex } from '../../core/files.js';
 import { verifyBundle } from '../../verifier/verifyBundle.js';
 import { openArtifacts, type Artifacts } from '../artifacts.js';
 import { findArtifactsByVk } from '../artifactsIndex.js';
-import { readBundle } from '../bundle.js';
-import { poseidonOfTensor } from '../poseidon.js';
+import { readBundle, type ProofBundle } from '../bundle.js';
+import { poseidonOfTensor, toFelts } from '../poseidon.js';
+import { batchSchedule, derivedSeed } from './batchSchedule.js';
+import { commitmentOf, commitTrainingData, rootFromPath, rowLeaf } from './dataCommitment.js';
 import { readMlp, type MlpSpec } from './mlpSpec.js';
-import { readRunManifest, type RunManifest } from './runManifest.js';
+import { readRunJson, readRunManifest, runFile, type RunManifest } from './runManifest.js';
 import { buildTrainingStepGraph } from './stepGraph.js';
+import { readTrainingData } from './trainingData.js';
 
 export interface RunCheck {
-  step: number | 'base' | 'circuit' | 'final' | 'export';
+  step: number | 'base' | 'circuit' | 'data' | 'final' | 'export';
   ok: boolean;
   detail: string;
 }
@@ -26,6 +29,8 @@ export interface VerifyRunResult {
   srsOrigin: string;
   /** Whose step key the proofs were checked with: a compiled step circuit (given or found here) or the run's own. */
   keySource: 'artifacts' | 'run';
+  /** The run's data commitment, and whether a data file was checked against it. */
+  data: RunManifest['data'] & { checked: boolean; file?: string };
   warnings: string[];
 }
 
@@ -34,15 +39,26 @@ export interface VerifyRunOptions {
   exported?: string;
   /** A compiled step circuit whose key the verifier trusts (default: one compiled on this machine, else the run's own). */
   artifacts?: string;
+  /** The training data file: checked against the run's commitment and every step's batch. */
+  data?: string;
 }
+
+/** steps/<i>/batch.json: the scheduled rows, their values and their Merkle paths. */
+const batchFileSchema = z.object({
+  features: z.array(z.array(z.number().finite()).max(4096)).max(256),
+  labels: z.array(z.array(z.number().finite()).max(4096)).max(256),
+  merklePaths: z.array(z.array(z.string().max(80)).max(32)).max(256),
+});
 
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Checks a fine-tuning run: that its step circuit is one SGD step of the base model with the run's
- * options (rebuilt here), every step's proof (WASM, against one verifying key), that step 0 starts
- * from the base model's weights, that each step continues the previous one, that each batch and loss
- * are the ones its proof hashed, and that the final (and an exported model's) weights are the last step's.
+ * options (rebuilt here) and that the key the proofs are checked with is a compilation of exactly
+ * that circuit; every step's proof; that step 0 starts from the base model's weights and each step
+ * continues the previous one; that each batch is the scheduled slice of the committed data (and,
+ * with `data`, of that file); that each loss is the one its proof hashed; and that the final (and
+ * an exported model's) weights are the last step's.
  */
 export async function verifyRun(
   dir: string,
@@ -51,42 +67,90 @@ export async function verifyRun(
   const run = await readRunManifest(dir);
   const checks: RunCheck[] = [];
   const warnings: string[] = [];
-  const scales = run.tensors.map((t) => t.scale);
-  const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales[i]));
+  const k = run.tensors.length;
 
-  const baseBytes = new Uint8Array(await readFile(join(dir, run.base.model)));
+  const baseBytes = new Uint8Array(
+    await readFile(await runFile(dir, run.base.model, 'base model')),
+  );
   const baseSpec = readMlp(baseBytes);
-  const baseWeights = trainableWeights(run, baseSpec);
-  const baseOk =
-    same(hashWeights(baseWeights), run.base.weightsHash) &&
-    sha256Hex(baseBytes) === run.base.sha256;
-  checks.push({
-    step: 'base',
-    ok: baseOk,
-    detail: `the base model (sha256 ${run.base.sha256.slice(0, 16)}…) and its trainable weights are the run's recorded ones`,
-  });
+  const bundles: ProofBundle[] = [];
+  for (const [position, step] of run.steps.entries())
+    bundles.push(await readBundle(await runFile(dir, step.proof, `step ${position} proof`)));
 
   // The circuit must be the SGD step the run claims: rebuilt from the base model and the options.
   const { trainable, loss, lr, batch } = run.options;
   const stepSha = sha256Hex(buildTrainingStepGraph(baseSpec, { trainable, loss, lr, batch }).model);
-  const stepFileSha = sha256Hex(new Uint8Array(await readFile(join(dir, run.stepModel.path))));
-  const trusted = await trustedStepKey(run, stepSha, options.artifacts);
+  const stepFile = await runFile(dir, run.stepModel.path, 'step circuit');
+  const stepFileSha = sha256Hex(new Uint8Array(await readFile(stepFile)));
+  // Each proof's key must be this one (checked per step below), so it is the key to look up.
+  const trusted = await trustedStepKey(stepSha, run.stepModel.vkSha256, options.artifacts);
+  const claimed = `layers ${trainable.join(',')}, ${loss}, lr ${lr}, batch ${batch}`;
+  const scales = trusted.artifacts ? circuitScales(trusted.artifacts, k) : recordedScales(run);
   const circuitProblem =
     stepFileSha !== stepSha || run.stepModel.sha256 !== stepSha
-      ? `the step circuit is not one SGD step of the base model with the run's options (layers ${trainable.join(',')}, ${loss}, lr ${lr}, batch ${batch})`
-      : trusted.problem;
+      ? `the step circuit is not one SGD step of the base model with the run's options (${claimed})`
+      : (trusted.problem ??
+        (same(scales.all.map(String), recordedScales(run).all.map(String))
+          ? undefined
+          : `the run records other scales (${recordedScales(run).all}) than its trusted step circuit's (${scales.all})`));
   checks.push({
     step: 'circuit',
     ok: !circuitProblem,
     detail:
       circuitProblem ??
-      `the step circuit is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared`,
+      (trusted.artifacts
+        ? `the step circuit is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared, and the trusted key is its compilation`
+        : `step.onnx is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared; the proofs' key is the run's own, not one you trust`),
   });
-  if (!trusted.artifacts) {
+  if (!trusted.artifacts && !trusted.problem) {
     warnings.push(
-      "Verified against the run's own step key: this shows the proofs are consistent, not that the key is for the rebuilt step circuit. Pass --artifacts with a step circuit you compiled (`pocompute compile <run>/step.onnx --input <run>/calibration.json --input-visibility hashed --output-visibility hashed --calibration resources`, same SRS).",
+      "Verified against the run's own step key: no key for this step circuit is compiled here, so this shows the proofs are consistent, not that they are of the rebuilt step circuit. Pass --artifacts with a step circuit you compiled (`pocompute compile <run>/step.onnx --input <run>/calibration.json --input-visibility hashed --output-visibility hashed --calibration resources`, same SRS).",
     );
   }
+
+  const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales.weights[i]));
+  const baseOk =
+    same(hashWeights(trainableWeights(run, baseSpec)), run.base.weightsHash) &&
+    sha256Hex(baseBytes) === run.base.sha256;
+  checks.unshift({
+    step: 'base',
+    ok: baseOk,
+    detail: `the base model (sha256 ${run.base.sha256.slice(0, 16)}…) and its trainable weights are the run's recorded ones`,
+  });
+
+  // The data: the commitment is well formed; with a file, the file is what it commits to.
+  const data = { ...run.data, checked: false, file: options.data };
+  const commitmentOk = commitmentOf(run.data.rows, run.data.merkleRoot) === run.data.commitment;
+  const fileData = options.data ? await readTrainingData(options.data, baseSpec) : undefined;
+  const committed = fileData ? commitTrainingData(fileData, scales.batch) : undefined;
+  if (!commitmentOk || committed) {
+    const matches =
+      committed?.commitment === run.data.commitment &&
+      committed.rows === run.data.rows &&
+      committed.merkleRoot === run.data.merkleRoot;
+    checks.push({
+      step: 'data',
+      ok: commitmentOk && (!committed || matches),
+      detail: !commitmentOk
+        ? `the run's data commitment is not sha256(0x02 ‖ rows ‖ root) of its own Merkle root`
+        : matches
+          ? `${options.data}: ${committed.rows} rows, the run's training data (commitment ${run.data.commitment.slice(0, 16)}…)`
+          : `${options.data} is not the run's training data: it commits to ${committed?.commitment.slice(0, 16)}… (${committed?.rows} rows), the run to ${run.data.commitment.slice(0, 16)}… (${run.data.rows} rows)`,
+    });
+    data.checked = Boolean(committed);
+  }
+  if (!committed)
+    warnings.push(
+      `The training data was not checked: the run commits to ${run.data.commitment} (${run.data.rows} rows); pass --data <file> to check that file is the data its batches came from.`,
+    );
+  if (run.data.seedSource === 'derived' && run.data.seed !== derivedSeed(run.data.commitment))
+    checks.push({
+      step: 'data',
+      ok: false,
+      detail: `the batch seed is recorded as derived from the data commitment but is not`,
+    });
+  const schedule = batchSchedule(run.data.seed, run.data.rows, batch);
+  const depth = Math.ceil(Math.log2(run.data.rows));
 
   let previousOut = run.base.weightsHash;
   for (const [position, step] of run.steps.entries()) {
@@ -95,9 +159,8 @@ export async function verifyRun(
       problems.push(
         `is numbered ${step.index} at position ${position} (steps removed or reordered)`,
       );
-    const bundle = await readBundle(join(dir, step.proof));
+    const bundle = bundles[position];
     const instances = bundle.proof.instances[0] ?? [];
-    const k = run.tensors.length;
     if (bundle.artifacts.vkSha256 !== run.stepModel.vkSha256)
       problems.push('was proved with another verifying key (a proof from another run?)');
     const proof = await verifyBundle({ bundle, artifacts: trusted.artifacts });
@@ -120,30 +183,53 @@ export async function verifyRun(
       !same(instances.slice(k + 2, 2 * k + 2), step.outputWeightsHash)
     )
       problems.push("its recorded hashes are not its proof's");
-    const batch = (await readJsonFile(join(dir, step.batch), `step ${position} batch`)) as {
-      features: number[][];
-      labels: number[][];
-    };
-    const batchHash = [
-      poseidonOfTensor(batch.features.flat(), run.batchScales[0]),
-      poseidonOfTensor(batch.labels.flat(), run.batchScales[1]),
-    ];
-    if (!same(batchHash, instances.slice(k, k + 2)))
-      problems.push('its batch is not the batch its proof was made on');
-    if (poseidonOfTensor([step.loss], run.lossScale) !== instances[2 * k + 2])
+    const rows = schedule(position);
+    const batchFile = batchFileSchema.safeParse(
+      await readRunJson(dir, step.batch, `step ${position} batch`),
+    );
+    if (!batchFile.success) problems.push('its batch file is malformed');
+    else {
+      const b = batchFile.data;
+      const batchHash = [
+        poseidonOfTensor(b.features.flat(), scales.batch[0]),
+        poseidonOfTensor(b.labels.flat(), scales.batch[1]),
+      ];
+      if (!same(batchHash, instances.slice(k, k + 2)))
+        problems.push('its batch is not the batch its proof was made on');
+      else if (!batchInTree(b, rows, scales.batch, run.data.merkleRoot, depth))
+        problems.push(
+          `its batch is not the scheduled rows (${rowList(rows)}) of the committed data (seed ${run.data.seed})`,
+        );
+    }
+    if (fileData && rows.some((r) => r >= fileData.features.length))
+      problems.push(`its scheduled rows (${rowList(rows)}) are not all in ${options.data}`);
+    else if (fileData) {
+      const slice = [
+        poseidonOfTensor(
+          rows.flatMap((r) => fileData.features[r]),
+          scales.batch[0],
+        ),
+        poseidonOfTensor(
+          rows.flatMap((r) => fileData.targets[r]),
+          scales.batch[1],
+        ),
+      ];
+      if (!same(slice, instances.slice(k, k + 2)))
+        problems.push(
+          `its batch is not the scheduled slice of ${options.data} (rows ${rowList(rows)})`,
+        );
+    }
+    if (poseidonOfTensor([step.loss], scales.loss) !== instances[2 * k + 2])
       problems.push('its recorded loss is not the one its proof hashed');
-    const weightsOut = (await readJsonFile(
-      join(dir, step.weightsOut),
-      `step ${position} weights`,
-    )) as number[][];
-    if (!same(hashWeights(weightsOut), instances.slice(k + 2, 2 * k + 2)))
+    const weightsOut = await readRunJson(dir, step.weightsOut, `step ${position} weights`);
+    if (!isWeights(weightsOut) || !same(hashWeights(weightsOut), instances.slice(k + 2, 2 * k + 2)))
       problems.push('its saved output weights are not the ones its proof hashed');
     checks.push({
       step: position,
       ok: problems.length === 0,
       detail: problems.length
         ? `step ${position} ${problems.join('; ')}`
-        : `step ${position}: proof verifies, links to ${position === 0 ? 'the base model' : `step ${position - 1}`}, loss ${step.loss.toFixed(5)}`,
+        : `step ${position}: proof verifies, links to ${position === 0 ? 'the base model' : `step ${position - 1}`}, batch = scheduled rows ${rowList(rows)}, loss ${step.loss.toFixed(5)}`,
     });
     previousOut = instances.slice(k + 2, 2 * k + 2);
   }
@@ -153,11 +239,8 @@ export async function verifyRun(
       ok: false,
       detail: `the run was made with ${run.options.steps} steps but holds ${run.steps.length} (steps removed)`,
     });
-  const finalWeights = (await readJsonFile(
-    join(dir, run.final.weights),
-    'final weights',
-  )) as number[][];
-  const finalHash = hashWeights(finalWeights);
+  const finalWeights = await readRunJson(dir, run.final.weights, 'final weights');
+  const finalHash = isWeights(finalWeights) ? hashWeights(finalWeights) : [];
   checks.push({
     step: 'final',
     ok: same(finalHash, previousOut) && same(finalHash, run.final.weightsHash),
@@ -183,17 +266,20 @@ export async function verifyRun(
     losses: run.steps.map((s) => s.loss),
     srsOrigin: run.srsOrigin,
     keySource: trusted.artifacts ? 'artifacts' : 'run',
+    data,
     warnings,
   };
 }
 
 /**
- * The step key to trust: the given artifacts (which must be the rebuilt step circuit), else the
- * artifacts compiled on this machine with the run's key, if they are of the rebuilt circuit.
+ * The step key to trust, from trusted material only: the given artifacts, which must be a
+ * compilation of the rebuilt step circuit; else the artifacts compiled on this machine for the
+ * run's key, which must be too — a key this machine compiled for another circuit is a failure,
+ * never a fallback. Only when the run's key is unknown here is it used as is (and said so).
  */
 async function trustedStepKey(
-  run: RunManifest,
   stepSha: string,
+  runKey: string,
   given?: string,
 ): Promise<{ artifacts?: Artifacts; problem?: string }> {
   if (given) {
@@ -202,9 +288,71 @@ async function trustedStepKey(
       return { problem: `${given} is not a compilation of this run's step circuit` };
     return { artifacts };
   }
-  const local = await findArtifactsByVk(run.stepModel.vkSha256);
-  return local?.manifest.model.sha256 === stepSha ? { artifacts: local } : {};
+  const local = await findArtifactsByVk(runKey);
+  if (local && local.manifest.model.sha256 !== stepSha)
+    return {
+      problem: `the run's proofs use a key compiled here for another circuit (${local.dir}, model sha256 ${local.manifest.model.sha256.slice(0, 16)}…), not for the step circuit the run claims`,
+    };
+  return { artifacts: local };
 }
+
+interface StepScales {
+  weights: number[];
+  batch: number[];
+  loss: number;
+  all: number[];
+}
+
+const recordedScales = (run: RunManifest): StepScales => {
+  const weights = run.tensors.map((t) => t.scale);
+  return {
+    weights,
+    batch: run.batchScales,
+    loss: run.lossScale,
+    all: [...weights, ...run.batchScales, run.lossScale],
+  };
+};
+
+/** The scales of the trusted step circuit: weights and batch in, loss out. */
+const circuitScales = (artifacts: Artifacts, k: number): StepScales => {
+  const { inputScales, outputScales } = artifacts.manifest.circuit;
+  const weights = inputScales.slice(0, k);
+  const batch = inputScales.slice(k, k + 2);
+  const loss = outputScales[k];
+  return { weights, batch, loss, all: [...weights, ...batch, loss] };
+};
+
+/** Every row of the batch is a leaf of the committed tree at the position the schedule gives. */
+function batchInTree(
+  batch: z.infer<typeof batchFileSchema>,
+  rows: number[],
+  scales: number[],
+  merkleRoot: string,
+  depth: number,
+): boolean {
+  if (
+    batch.features.length !== rows.length ||
+    batch.labels.length !== rows.length ||
+    batch.merklePaths.length !== rows.length
+  )
+    return false;
+  return rows.every((row, j) => {
+    const path = batch.merklePaths[j];
+    if (path.length !== depth) return false;
+    const leaf = rowLeaf({
+      features: toFelts(batch.features[j], scales[0]),
+      targets: toFelts(batch.labels[j], scales[1]),
+    });
+    return rootFromPath(leaf, row, path) === merkleRoot;
+  });
+}
+
+const rowList = (rows: number[]) =>
+  rows.length > 8 ? `${rows.slice(0, 8).join(', ')}, …` : rows.join(', ');
+
+const isWeights = (value: unknown): value is number[][] =>
+  Array.isArray(value) &&
+  value.every((t) => Array.isArray(t) && t.every((v) => typeof v === 'number'));
 
 /** A model's trainable tensors, in the run's circuit order. */
 export function trainableWeights(run: RunManifest, spec: MlpSpec): number[][] {
