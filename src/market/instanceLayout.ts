@@ -43,7 +43,14 @@ export function quantizeInputs(
     floatToFelt(input: number, scale: number, type: string): Uint8ClampedArray;
   };
   return values.flatMap((tensor, i) =>
-    tensor.map((x) => {
+    tensor.map((x, j) => {
+      const scaled = Math.abs(x) * 2 ** manifest.circuit.inputScales[i];
+      // EZKL quantizes to a 64-bit integer: a value past that is an input error, not an engine fault.
+      if (!Number.isFinite(scaled) || scaled >= 2 ** 63)
+        throw new PocomputeError(
+          'INPUT_INVALID',
+          `input ${i} value ${j} (${x}) does not fit the model's fixed point (scale 2^${manifest.circuit.inputScales[i]})`,
+        );
       const felt = JSON.parse(
         new TextDecoder().decode(
           ezkl.floatToFelt(
