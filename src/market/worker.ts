@@ -49,6 +49,8 @@ export interface WorkerParams {
   maxBlockRange?: number;
   /** Seconds kept in hand after the expected prove time before a claim expires. */
   safetySeconds?: number;
+  /** Stop after one pass over the tasks found so far (tests, cron-style runs). */
+  once?: boolean;
 }
 
 /**
@@ -156,6 +158,7 @@ export async function runWorker(
         retries.set(taskId, { attempt, at });
       }
     }
+    if (params.once) break;
     await sleep(params.pollMs ?? 1_000, signal);
   }
   return totals;

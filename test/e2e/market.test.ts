@@ -7,7 +7,7 @@ import { openChain, type ChainContext } from '../../src/chain/chainContext.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { deployMarket, registerModel } from '../../src/market/market.js';
 import { postTask } from '../../src/market/postTask.js';
-import { submitTaskProof } from '../../src/market/submitTaskProof.js';
+import { claimTask, submitTaskProof } from '../../src/market/submitTaskProof.js';
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
 import type { ProofBundle } from '../../src/prover/bundle.js';
 import { proveInference } from '../../src/prover/proveInference.js';
@@ -139,7 +139,7 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
 
   it('an invalid proof reverts and moves no money', async () => {
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     const tampered = structuredClone(mlpProof);
     (tampered.proof.proof as number[])[64] = ((tampered.proof.proof as number[])[64] + 1) % 256;
     const marketBefore = await balance(marketAddress);
@@ -157,14 +157,14 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
       out: join(tempDir(), 'other.proof'),
     });
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     await expect(submitRaw(worker, taskId, bundle)).rejects.toThrow(/InputMismatch|reverted/);
   });
 
   it('a valid proof of a different model earns nothing', async () => {
     const { bundle } = await provedFixture('two_input');
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     await expect(submitRaw(worker, taskId, bundle)).rejects.toThrow(/WrongInstanceCount|reverted/);
     // And on the two-input model's own task, it is paid: the rule is about the task's model.
     const own = await post({ modelId: twoInputModelId, input: fixtureInput('two_input') });
@@ -174,7 +174,7 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
 
   it('a proof copied from the mempool and sent by another address earns nothing', async () => {
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     const before = await balance(marketAddress);
     // The attacker replays the worker's submit with its own key: not the claimant.
     await expect(submitRaw(attacker, taskId, mlpProof)).rejects.toThrow(/NotClaimant|reverted/);
@@ -221,7 +221,7 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
       [marketAddress],
     );
     const { taskId } = await post();
-    await (await evil.claim(BigInt(taskId))).wait();
+    await (await evil.claim(BigInt(taskId), { value: await requester.claimBond() })).wait();
     const marketBefore = await balance(marketAddress);
     await (
       await evil.work(
