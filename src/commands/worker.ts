@@ -10,6 +10,7 @@ const workerOptions = marketOptionsSchema.extend({
   pollMs: z.coerce.number().int().min(100).default(1000),
   artifactsDir: z.string().optional(),
   minReward: z.string().optional(),
+  stateFile: z.string().optional(),
   maxBlockRange: z.coerce.number().int().min(1).max(100_000).default(500),
 });
 
@@ -22,6 +23,10 @@ export function workerCommand(): Command {
     .option('--poll-ms <ms>', 'how often to look for new tasks', '1000')
     .option('--artifacts-dir <dir>', 'another directory of compiled models to serve')
     .option('--min-reward <eth>', 'skip tasks that pay less than this')
+    .option(
+      '--state-file <file>',
+      'where it keeps its progress (default: under ~/.pocompute/workers)',
+    )
     .option('--max-block-range <blocks>', 'widest block range per event query', '500')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
@@ -53,6 +58,7 @@ export function workerCommand(): Command {
             engine: o.engine,
             artifactsRoots: o.artifactsDir ? [o.artifactsDir] : [],
             minRewardWei,
+            stateFile: o.stateFile,
             maxBlockRange: o.maxBlockRange,
           });
         });

@@ -254,6 +254,7 @@ async function handleTask(
     }
     claimLive = true;
     const claimed = await readTask(market, taskId);
+    const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
     params.log({
       event: 'claimed',
       taskId,
@@ -267,7 +268,6 @@ async function handleTask(
     let bundle = existsSync(proofPath)
       ? await readBundle(proofPath).catch(() => undefined)
       : undefined;
-    const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
     if (bundle && !sameInputs(bundle, inputs, task.inputHash)) bundle = undefined;
     if (!bundle) {
       await mkdir(join(proofPath, '..'), { recursive: true });
