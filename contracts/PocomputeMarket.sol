@@ -49,7 +49,6 @@ contract PocomputeMarket {
         address claimant;
         address worker;
         address consumer;
-        uint256 bond; // the live (or lapsed, not yet settled) claimant's bond
     }
 
     uint256 public immutable claimTtl;
@@ -144,13 +143,14 @@ contract PocomputeMarket {
         if (consumer != address(0) && consumer.code.length == 0) revert ConsumerHasNoCode();
         taskId = tasks.length;
         bytes32 inputHash = keccak256(abi.encode(inputs));
-        tasks.push(Task(modelId, inputHash, msg.value, deadline, 0, Status.Open, msg.sender, address(0), address(0), consumer, 0));
+        tasks.push(Task(modelId, inputHash, msg.value, deadline, 0, Status.Open, msg.sender, address(0), address(0), consumer));
         taskInputs[taskId] = inputs;
         emit TaskPosted(taskId, modelId, msg.sender, msg.value, deadline, inputHash, inputs, consumer);
     }
 
     /// Reserves an open task for the caller for `claimTtl` seconds (or until the deadline), against
     /// a bond of exactly `claimBond`. A lapsed claim is settled first: its bond joins the escrow.
+    /// The bond is the same for every claim, so a task holds one iff it has a claimant.
     function claim(uint256 taskId) external payable nonReentrant {
         Task storage task = _task(taskId);
         if (task.status != Status.Open) revert TaskNotOpen();
@@ -163,7 +163,6 @@ contract PocomputeMarket {
         if (expiry > task.deadline) expiry = task.deadline;
         task.claimant = msg.sender;
         task.claimExpiry = expiry;
-        task.bond = msg.value;
         emit TaskClaimed(taskId, msg.sender, expiry);
     }
 
@@ -184,10 +183,9 @@ contract PocomputeMarket {
         if (!_verify(model, proof, instances)) revert InvalidProof();
 
         // Effects before interactions: the task is done and paid once, whatever the callee does.
-        uint256 payout = task.reward + task.bond;
+        uint256 payout = task.reward + claimBond;
         task.status = Status.Done;
         task.worker = msg.sender;
-        task.bond = 0;
         paidProofs[proofHash] = true;
         uint256[] memory outputs = instances[model.numInputs:];
         taskOutputs[taskId] = outputs;
@@ -272,12 +270,10 @@ contract PocomputeMarket {
     function _settleLapsedClaim(uint256 taskId, Task storage task) private {
         address lapsed = task.claimant;
         if (lapsed == address(0)) return;
-        uint256 bond = task.bond;
-        task.reward += bond;
-        task.bond = 0;
+        task.reward += claimBond;
         task.claimant = address(0);
         lapsedClaimant[taskId][lapsed] = true;
-        emit ClaimLapsed(taskId, lapsed, bond);
+        emit ClaimLapsed(taskId, lapsed, claimBond);
     }
 
     function _refund(uint256 taskId, Task storage task) private {

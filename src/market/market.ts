@@ -219,8 +219,6 @@ export interface TaskView {
   worker: string;
   consumer: string;
   inputHash: string;
-  /** The live (or lapsed, unsettled) claimant's bond, in ETH. */
-  bondEth: string;
   outputs: string[];
 }
 
@@ -247,7 +245,6 @@ export async function readTask(
     worker: task.worker,
     consumer: task.consumer,
     inputHash: task.inputHash,
-    bondEth: formatEther(task.bond),
     outputs: outputs.map(String),
   };
 }
