@@ -51,15 +51,24 @@ export function quantizeInputs(
           'INPUT_INVALID',
           `input ${i} value ${j} (${x}) does not fit the model's fixed point (scale 2^${manifest.circuit.inputScales[i]})`,
         );
-      const felt = JSON.parse(
-        new TextDecoder().decode(
-          ezkl.floatToFelt(
-            x,
-            manifest.circuit.inputScales[i],
-            (inputTypes[i] ?? 'F32').toLowerCase(),
+      let felt: string;
+      try {
+        felt = JSON.parse(
+          new TextDecoder().decode(
+            ezkl.floatToFelt(
+              x,
+              manifest.circuit.inputScales[i],
+              (inputTypes[i] ?? 'F32').toLowerCase(),
+            ),
           ),
-        ),
-      ) as string;
+        ) as string;
+      } catch (error) {
+        // EZKL's own refusal of a value is about the input, so it is an input error, in its words.
+        throw new PocomputeError(
+          'INPUT_INVALID',
+          `input ${i} value ${j} (${x}) cannot be quantized: ${(error as Error).message ?? error}`,
+        );
+      }
       return feltFromHexLE(felt);
     }),
   );
