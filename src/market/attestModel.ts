@@ -60,10 +60,15 @@ export function stripMetadata(code: string): string {
   return hex.slice(0, -total);
 }
 
-/** Why deployed runtime code is not the expected code, or undefined when it is (after stripping). */
-export function codeDifference(deployed: string, expected: string): string | undefined {
-  const a = stripMetadata(deployed);
-  const b = stripMetadata(expected);
+/** Why deployed runtime code is not the expected code, or undefined when it is. */
+export function codeDifference(
+  deployed: string,
+  expected: string,
+  withoutMetadata = true,
+): string | undefined {
+  const bare = (code: string) => (code.startsWith('0x') ? code.slice(2) : code);
+  const a = withoutMetadata ? stripMetadata(deployed) : bare(deployed);
+  const b = withoutMetadata ? stripMetadata(expected) : bare(expected);
   if (a === b) return undefined;
   if (a.length === 0) return 'there is no code at that address';
   let i = 0;
@@ -75,9 +80,20 @@ export function codeDifference(deployed: string, expected: string): string | und
 }
 
 /**
+ * The runtime code a creation bytecode leaves behind, by running its constructor in an eth_call
+ * (nothing is deployed). EZKL's VKA writes the verifying key as its runtime code from its
+ * constructor, so solc's "deployed bytecode" for it is not what is on chain; running the
+ * constructor also covers any immutables or constructor-set values of the verifier.
+ */
+async function runtimeOf(provider: Provider, creationBytecode: string): Promise<string> {
+  return provider.call({ data: creationBytecode });
+}
+
+/**
  * Checks that the code at `verifier` (and `vka`) is exactly what EZKL 21.0.0 emits for these
- * artifacts' vk and settings, compiled with the pinned solc, metadata hash aside. The expected
- * code is built on this machine (create_evm_verifier / create_evm_vka, cached in the artifacts).
+ * artifacts' vk and settings, compiled with the pinned solc: the verifier's metadata trailer aside,
+ * the VKA byte for byte. The expected code is built on this machine (create_evm_verifier /
+ * create_evm_vka, cached in the artifacts) and its constructor run in an eth_call.
  */
 export async function attestVerifierCode(params: {
   provider: Provider;
@@ -90,12 +106,15 @@ export async function attestVerifierCode(params: {
   const { provider, artifacts, what } = params;
   const layout: VerifierLayout = params.vka === ZERO ? 'single' : 'reusable';
   const evm = await emitEvmVerifier(artifacts, { layout, reporter: params.reporter });
-  const checks: [string, string, string][] = [
-    ['verifier', params.verifier, evm.verifier.deployedBytecode],
+  const checks: [string, string, string, boolean][] = [
+    ['verifier', params.verifier, evm.verifier.bytecode, true],
   ];
-  if (evm.vka) checks.push(['verifying-key artifact (VKA)', params.vka, evm.vka.deployedBytecode]);
-  for (const [name, address, expected] of checks) {
-    const difference = codeDifference(await provider.getCode(address), expected);
+  // The VKA's code is the key itself, no metadata: compared whole.
+  if (evm.vka) checks.push(['verifying-key artifact (VKA)', params.vka, evm.vka.bytecode, false]);
+  for (const [name, address, creation, strip] of checks) {
+    const deployed = await provider.getCode(address);
+    const expected = await runtimeOf(provider, creation);
+    const difference = codeDifference(deployed, expected, strip);
     if (difference)
       throw new PocomputeError(
         'VERIFIER_UNTRUSTED',

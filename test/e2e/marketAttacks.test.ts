@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseEther, type Contract } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/chainContext.js';
-import { attestModel, ZERO } from '../../src/market/attestModel.js';
+import { attestModel, attestVerifierCode, ZERO } from '../../src/market/attestModel.js';
+import { deployVerifier } from '../../src/verifier/deployVerifier.js';
 import { postTask } from '../../src/market/postTask.js';
 import { claimTask, submitTaskProof } from '../../src/market/submitTaskProof.js';
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
@@ -136,6 +137,20 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
     await expect(attestModel({ market: worker, modelId: proxied })).rejects.toThrow(
       /SwitchableVerifier|not EZKL/,
     );
+  });
+
+  it('attests the reusable layout (verifier + VKA) and refuses a VKA that is not the model key', async () => {
+    const reusable = await deployVerifier({ artifacts, chain, layout: 'reusable' });
+    const attest = (vka: string) =>
+      attestVerifierCode({
+        provider: chain.provider,
+        artifacts,
+        verifier: reusable.verifier.address,
+        vka,
+        what: 'reusable',
+      });
+    await expect(attest(reusable.vka!.address)).resolves.toEqual({ layout: 'reusable' });
+    await expect(attest(verifierAddress)).rejects.toThrow(/verifying-key artifact \(VKA\)/);
   });
 
   it('refuses to pay through a verifier whose code changed after registration', async () => {
