@@ -64,7 +64,7 @@ contract PocomputeMarket {
     mapping(uint256 => uint256[]) private taskInputs;
     /// Verified tasks per worker: a reputation that only valid proofs can raise.
     mapping(address => uint256) public verifiedTasks;
-    /// keccak256 of every proof the market has paid for: a proof pays once, on one task.
+    /// keccak256 of the first commitment of every proof the market has paid for: a proof pays once.
     mapping(bytes32 => bool) public paidProofs;
     /// Addresses whose claim on a task lapsed: they may not claim that task again.
     mapping(uint256 => mapping(address => bool)) public lapsedClaimant;
@@ -177,7 +177,10 @@ contract PocomputeMarket {
         uint256 expected = uint256(model.numInputs) + model.numOutputs;
         if (instances.length != expected) revert WrongInstanceCount(expected, instances.length);
         if (keccak256(abi.encode(instances[:model.numInputs])) != task.inputHash) revert InputMismatch();
-        bytes32 proofHash = keccak256(proof);
+        // A proof is known by its first commitment (the first 64 bytes, a curve point blinded anew
+        // in every honest proof): bytes appended to a paid proof cannot make it a new one.
+        if (proof.length < 64) revert InvalidProof();
+        bytes32 proofHash = keccak256(proof[:64]);
         if (paidProofs[proofHash]) revert ProofAlreadyPaid();
         if (model.verifier.codehash != model.verifierCodeHash || (model.vka != address(0) && model.vka.codehash != model.vkaCodeHash)) revert VerifierChanged();
         if (!_verify(model, proof, instances)) revert InvalidProof();

@@ -95,7 +95,9 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
     // A task on it, posted past the CLI, with outputs [1,2,3] "verified" by the fake.
     const taskId = await postRaw(attacker, fakeModel);
     await claimTask(attacker, taskId);
-    await (await attacker.submit(taskId, '0x', [...mlpFelts(), 1n, 2n, 3n])).wait();
+    await (
+      await attacker.submit(taskId, `0x${'00'.repeat(64)}`, [...mlpFelts(), 1n, 2n, 3n])
+    ).wait();
     const rpc = ['--rpc', anvil().rpcUrl, '--market', marketAddress, '--json'];
     const shown = await runCli(['task', 'show', String(taskId), ...rpc]);
     expect(shown.code).toBe(1);
@@ -220,7 +222,8 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
       if (i === 1) await chain.provider.send('anvil_setCode', [address, '0x']);
       await claimTask(worker, id);
       const paid = await balance(marketAddress);
-      await (await worker.submit(id, `0x0${i + 1}`, [...mlpFelts(), 1n, 2n, 3n])).wait();
+      const fakeProof = `0x${`0${i + 1}`.repeat(64)}`;
+      await (await worker.submit(id, fakeProof, [...mlpFelts(), 1n, 2n, 3n])).wait();
       // Out go the reward and the claimant's bond, returned.
       const bond = (await requester.claimBond()) as bigint;
       expect(paid - (await balance(marketAddress)), name).toBe(parseEther('0.05') + bond);
@@ -262,6 +265,14 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
     expect(await revertOf(attacker, submitRaw(attacker, replay.taskId, proof))).toMatch(
       /ProofAlreadyPaid/,
     );
+    // Bytes appended to the copy make new bytes, not a new proof.
+    const instances = instancesAsUint256(proof);
+    for (const pad of ['00', '00'.repeat(32)]) {
+      const padded = `${proofBytes(encodeCalldata(proof))}${pad}`;
+      expect(
+        await revertOf(attacker, attacker.submit(BigInt(replay.taskId), padded, instances)),
+      ).toMatch(/ProofAlreadyPaid/);
+    }
     expect(await requester.verifiedTasks(account(2).address)).toBe(reputation);
     expect((await requester.getTask(BigInt(replay.taskId))).status).toBe(1n);
   });
