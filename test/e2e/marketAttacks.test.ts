@@ -228,6 +228,18 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
       const bond = (await requester.claimBond()) as bigint;
       expect(paid - (await balance(marketAddress)), name).toBe(parseEther('0.05') + bond);
     }
+    // A worker cannot starve the consumer of its gas cap on purpose and still be paid.
+    const starved = await postRaw(requester, yesModel, await burner.getAddress());
+    await claimTask(worker, starved);
+    const call = worker.submit.staticCall(
+      starved,
+      `0x${'03'.repeat(64)}`,
+      [...mlpFelts(), 1n, 2n, 3n],
+      {
+        gasLimit: 300_000,
+      },
+    );
+    expect(await revertOf(worker, call)).toMatch(/NotEnoughGasForCallback/);
   });
 
   it('a lapsed claim loses its bond to the task, cannot be renewed, and lets the requester cancel', async () => {
