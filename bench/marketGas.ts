@@ -2,6 +2,7 @@ import { Wallet, type Contract } from 'ethers';
 import { openChain } from '../src/chain/chainContext.js';
 import { deployMarket, openMarket, registerModel, sendMarketTx } from '../src/market/market.js';
 import { postTask } from '../src/market/postTask.js';
+import { claimTask } from '../src/market/submitTaskProof.js';
 import type { Artifacts } from '../src/prover/artifacts.js';
 import type { ProofBundle } from '../src/prover/bundle.js';
 import { encodeCalldata, instancesAsUint256, proofBytes } from '../src/verifier/calldata.js';
@@ -34,7 +35,7 @@ export async function measureMarketGas(
       postTask({ market: contract, modelId: 0, input, rewardEth: '0.01', deadlineSeconds: 600 });
     const first = await post();
     gas['postTask (4 inputs)'] = Number(first.gasUsed);
-    gas.claim = Number((await sendMarketTx(contract, 'claim', [BigInt(first.taskId)])).gasUsed);
+    gas['claim (with bond)'] = Number((await claimTask(contract, first.taskId)).gasUsed);
     gas['submit (incl. on-chain verification)'] = Number(
       (
         await sendMarketTx(contract, 'submit', [

@@ -1,4 +1,5 @@
 import type { JsonRpcProvider, Signer } from 'ethers';
+import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
 import { devAccounts as anvilDevAccounts, startAnvil } from './anvil.js';
 import { loadSigner, type KeySource } from './keys.js';
@@ -13,6 +14,11 @@ export interface ChainOptions {
   keystore?: string;
   passwordEnv?: string;
   reporter?: Reporter;
+  /**
+   * Refuse to start an embedded anvil: for commands whose effects must outlive them (the market),
+   * a chain that vanishes when the command ends is a trap.
+   */
+  persistent?: boolean;
 }
 
 export interface ChainContext {
@@ -46,6 +52,14 @@ export async function openChain(
     if (local) {
       kind = 'local';
       rpcUrl = local.rpcUrl;
+    } else if (options.persistent) {
+      throw new PocomputeError(
+        'RPC_UNREACHABLE',
+        'no chain to use: no --rpc was given and no `pocompute chain` is running',
+        {
+          hint: 'Start a local chain that persists with `pocompute chain` (in another terminal), or pass --rpc <url>.',
+        },
+      );
     } else {
       const start = () => startAnvil();
       const anvil = reporter

@@ -29,7 +29,8 @@ export async function withMarket<T>(
   signed: boolean,
   work: (market: Contract, chain: ChainContext) => Promise<T>,
 ): Promise<T> {
-  const chain = await openChain({ ...(await chainOptionsFrom(o)), reporter });
+  // persistent: a market on a chain that vanishes with the command is a trap, never a default.
+  const chain = await openChain({ ...(await chainOptionsFrom(o)), reporter, persistent: true });
   try {
     return await work(await openMarket(chain, o.market, signed), chain);
   } finally {

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { table } from '../core/output.js';
 import { listTasks, readTask, sendMarketTx, type TaskView } from '../market/market.js';
+import { attestModel } from '../market/attestModel.js';
 import { dequantizeOutputs } from '../market/instanceLayout.js';
-import { parseDuration, postTask } from '../market/postTask.js';
-import { findArtifactsByVk } from '../prover/artifactsIndex.js';
+import { parseDuration, parseReward } from '../market/parseMarketOptions.js';
+import { postTask } from '../market/postTask.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
 const postOptions = marketOptionsSchema.extend({
@@ -53,7 +54,9 @@ export function taskCommand(): Command {
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(postOptions, raw);
+          // Every option is checked before the chain is touched: bad values are usage errors.
           const seconds = parseDuration(o.deadline);
+          parseReward(o.reward);
           const result = await withMarket(o, reporter, true, (market) =>
             reporter.step(
               'Posting the task',
@@ -65,6 +68,7 @@ export function taskCommand(): Command {
                   rewardEth: o.reward,
                   deadlineSeconds: seconds,
                   consumer: o.consumer,
+                  reporter,
                 }),
               'post',
             ),
@@ -108,15 +112,13 @@ export function taskCommand(): Command {
           const o = parseOptions(marketOptionsSchema, raw);
           const t = await withMarket(o, reporter, false, async (market) => {
             const task = await readTask(market, parseOptions(taskId, id));
-            // Outputs as numbers when the model is compiled here (its output scales are known).
-            const artifacts = task.outputs.length
-              ? await findArtifactsByVk(
-                  String((await market.getModel(BigInt(task.modelId))).vkHash).slice(2),
-                )
-              : undefined;
+            // Nothing is shown of a task whose model's verifier is not EZKL's (exit 1): its
+            // "verified" outputs could be anything. The outputs come as numbers from its scales.
+            const { artifacts } = await attestModel({ market, modelId: task.modelId, reporter });
             return {
               ...task,
-              outputValues: artifacts
+              attested: true,
+              outputValues: task.outputs.length
                 ? dequantizeOutputs(task.outputs.map(BigInt), artifacts.manifest)
                 : undefined,
             };

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { stopsGracefullyOnSignals } from '../core/tempDirs.js';
+import { parseEthAmount } from '../market/parseMarketOptions.js';
 import { runWorker, type WorkerEvent } from '../market/worker.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
@@ -9,6 +10,9 @@ const workerOptions = marketOptionsSchema.extend({
   engine: z.enum(['native', 'wasm']).optional(),
   pollMs: z.coerce.number().int().min(100).default(1000),
   artifactsDir: z.string().optional(),
+  minReward: z.string().optional(),
+  stateFile: z.string().optional(),
+  maxBlockRange: z.coerce.number().int().min(1).max(100_000).default(500),
 });
 
 export function workerCommand(): Command {
@@ -19,9 +23,17 @@ export function workerCommand(): Command {
     .option('--engine <engine>', 'native | wasm')
     .option('--poll-ms <ms>', 'how often to look for new tasks', '1000')
     .option('--artifacts-dir <dir>', 'another directory of compiled models to serve')
+    .option('--min-reward <eth>', 'skip tasks that pay less than this')
+    .option(
+      '--state-file <file>',
+      'where it keeps its progress (default: under ~/.pocompute/workers)',
+    )
+    .option('--max-block-range <blocks>', 'widest block range per event query', '500')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(workerOptions, raw);
+        const minRewardWei =
+          o.minReward === undefined ? undefined : parseEthAmount(o.minReward, '--min-reward', true);
         const controller = new AbortController();
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
@@ -47,6 +59,9 @@ export function workerCommand(): Command {
             pollMs: o.pollMs,
             engine: o.engine,
             artifactsRoots: o.artifactsDir ? [o.artifactsDir] : [],
+            minRewardWei,
+            stateFile: o.stateFile,
+            maxBlockRange: o.maxBlockRange,
           });
         });
         if (reporter.json)
@@ -63,6 +78,12 @@ function describe(e: WorkerEvent): string {
   switch (e.event) {
     case 'paid':
       return `task ${e.taskId}: paid ${e.rewardEth} ETH (proved in ${e.proveMs} ms, submit gas ${e.submitGas})`;
+    case 'claimed':
+      return `task ${e.taskId}: ${e.resumed ? 'resuming my live claim' : 'claimed'} until ${new Date(e.claimExpiry * 1000).toISOString()}`;
+    case 'waiting':
+      return `task ${e.taskId}: waiting, ${e.reason} until ${new Date(e.untilSeconds * 1000).toISOString()}`;
+    case 'retry':
+      return `task ${e.taskId}: retry ${e.attempt} after ${e.code}: ${e.reason}`;
     case 'skipped':
       return `task ${e.taskId}: skipped, ${e.reason}`;
     case 'failed':

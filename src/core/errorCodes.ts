@@ -112,6 +112,10 @@ export const ERROR_CODES = {
     exit: EXIT.chain,
     hint: 'The contract refused the call; the decoded reason is above.',
   },
+  VERIFIER_UNTRUSTED: {
+    exit: EXIT.invalid,
+    hint: "The model's on-chain verifier is not the one EZKL emits for its key: do not post, work on or trust tasks of this model.",
+  },
   VERIFIER_MISMATCH: {
     exit: EXIT.chain,
     hint: 'That verifier was deployed for another verifying key; deploy one for this model.',

@@ -43,16 +43,32 @@ export function quantizeInputs(
     floatToFelt(input: number, scale: number, type: string): Uint8ClampedArray;
   };
   return values.flatMap((tensor, i) =>
-    tensor.map((x) => {
-      const felt = JSON.parse(
-        new TextDecoder().decode(
-          ezkl.floatToFelt(
-            x,
-            manifest.circuit.inputScales[i],
-            (inputTypes[i] ?? 'F32').toLowerCase(),
+    tensor.map((x, j) => {
+      const scaled = Math.abs(x) * 2 ** manifest.circuit.inputScales[i];
+      // EZKL quantizes to a 64-bit integer: a value past that is an input error, not an engine fault.
+      if (!Number.isFinite(scaled) || scaled >= 2 ** 63)
+        throw new PocomputeError(
+          'INPUT_INVALID',
+          `input ${i} value ${j} (${x}) does not fit the model's fixed point (scale 2^${manifest.circuit.inputScales[i]})`,
+        );
+      let felt: string;
+      try {
+        felt = JSON.parse(
+          new TextDecoder().decode(
+            ezkl.floatToFelt(
+              x,
+              manifest.circuit.inputScales[i],
+              (inputTypes[i] ?? 'F32').toLowerCase(),
+            ),
           ),
-        ),
-      ) as string;
+        ) as string;
+      } catch (error) {
+        // EZKL's own refusal of a value is about the input, so it is an input error, in its words.
+        throw new PocomputeError(
+          'INPUT_INVALID',
+          `input ${i} value ${j} (${x}) cannot be quantized: ${(error as Error).message ?? error}`,
+        );
+      }
       return feltFromHexLE(felt);
     }),
   );

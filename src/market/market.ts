@@ -1,14 +1,16 @@
 import {
   Contract,
-  parseEther,
   formatEther,
+  parseEther,
   type ContractTransactionResponse,
   type Signer,
 } from 'ethers';
 import type { ChainContext } from '../chain/chainContext.js';
 import {
   deployContract,
+  listDeployments,
   readDeployment,
+  recordStillHolds,
   writeDeployment,
   type DeployedContract,
 } from '../chain/deployments.js';
@@ -17,27 +19,45 @@ import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import { deployVerifier, type VerifierDeployment } from '../verifier/deployVerifier.js';
+import { attestVerifierCode } from './attestModel.js';
 import { instanceCounts } from './instanceLayout.js';
 import { marketArtifact } from './marketArtifact.js';
 
 export interface MarketDeployment extends DeployedContract {
   chainId: string;
   claimTtl: number;
+  /** Wei a worker locks per claim; forfeited to the task's escrow if the claim lapses. */
+  claimBondWei: string;
   deployer: string;
   compilerVersion: string;
 }
 
 export const TASK_STATUS = ['none', 'open', 'done', 'refunded'] as const;
+export const DEFAULT_CLAIM_BOND_WEI = parseEther('0.001');
+export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
-/** Deploys the market contract and records it as the chain's default market. */
+/** The record `market` names the chain's default market; every market also has its own record. */
+const DEFAULT_MARKET = 'market';
+const marketRecordName = (address: string) => `market-${address.toLowerCase()}`;
+
+/**
+ * Deploys the market contract and records it. It becomes the chain's default market only when
+ * asked to, or when the chain has no (live) default yet: a second deploy never silently replaces it.
+ */
 export async function deployMarket(
   chain: ChainContext,
-  options: { claimTtl?: number; reporter?: Reporter } = {},
-): Promise<MarketDeployment> {
+  options: {
+    claimTtl?: number;
+    claimBondWei?: bigint;
+    makeDefault?: boolean;
+    reporter?: Reporter;
+  } = {},
+): Promise<MarketDeployment & { isDefault: boolean; defaultMarket: string }> {
   const artifact = await marketArtifact();
   const { signer, address } = await chain.signer();
   const claimTtl = options.claimTtl ?? 600;
-  const deploy = () => deployContract(signer, 'PocomputeMarket', artifact, [claimTtl]);
+  const claimBond = options.claimBondWei ?? DEFAULT_CLAIM_BOND_WEI;
+  const deploy = () => deployContract(signer, 'PocomputeMarket', artifact, [claimTtl, claimBond]);
   const deployed = options.reporter
     ? await options.reporter.step('Deploying PocomputeMarket', deploy, 'deployMarket')
     : await deploy();
@@ -45,24 +65,64 @@ export async function deployMarket(
     ...deployed,
     chainId: chain.chainId.toString(),
     claimTtl,
+    claimBondWei: claimBond.toString(),
     deployer: address,
     compilerVersion: artifact.compilerVersion,
   };
-  await writeDeployment(chain.networkKey, 'market', record);
+  await writeDeployment(chain.networkKey, marketRecordName(record.address), record);
+  const current = await defaultMarket(chain);
+  const isDefault = options.makeDefault === true || !current;
+  if (isDefault) await writeDeployment(chain.networkKey, DEFAULT_MARKET, record);
+  return { ...record, isDefault, defaultMarket: isDefault ? record.address : current!.address };
+}
+
+/** The chain's default market, if one is recorded and its code is still there. */
+export async function defaultMarket(chain: ChainContext): Promise<MarketDeployment | undefined> {
+  const record = await readDeployment<MarketDeployment>(chain.networkKey, DEFAULT_MARKET);
+  return record && (await recordStillHolds(chain.provider, record)) ? record : undefined;
+}
+
+/** Every market recorded for this chain whose code is still there, the default marked. */
+export async function listMarkets(
+  chain: ChainContext,
+): Promise<(MarketDeployment & { isDefault: boolean })[]> {
+  const records = await listDeployments<MarketDeployment>(chain.networkKey, 'market-');
+  const current = await defaultMarket(chain);
+  const live = [];
+  for (const r of records)
+    if (await recordStillHolds(chain.provider, r))
+      live.push({ ...r, isDefault: r.address.toLowerCase() === current?.address.toLowerCase() });
+  return live.sort((a, b) => a.block - b.block);
+}
+
+/** Makes a recorded market the chain's default. */
+export async function useMarket(chain: ChainContext, address: string): Promise<MarketDeployment> {
+  const record = await readDeployment<MarketDeployment>(
+    chain.networkKey,
+    marketRecordName(address),
+  );
+  if (!record || !(await recordStillHolds(chain.provider, record)))
+    throw new PocomputeError(
+      'NO_CODE',
+      `no market deployed by pocompute at ${address} on this chain`,
+      {
+        hint: '`pocompute market list` shows the recorded markets.',
+      },
+    );
+  await writeDeployment(chain.networkKey, DEFAULT_MARKET, record);
   return record;
 }
 
-/** The market contract at `address`, or the one `market deploy` recorded for this chain. */
+/** The market contract at `address`, or the chain's recorded default market. */
 export async function openMarket(
   chain: ChainContext,
   address?: string,
   withSigner = false,
 ): Promise<Contract> {
-  const target =
-    address ?? (await readDeployment<MarketDeployment>(chain.networkKey, 'market'))?.address;
+  const target = address ?? (await defaultMarket(chain))?.address;
   if (!target)
-    throw new PocomputeError('NO_CODE', `no market recorded for chain ${chain.chainId}`, {
-      hint: 'Deploy one with `pocompute market deploy`, or pass --market <address>.',
+    throw new PocomputeError('NO_CODE', `no default market recorded for chain ${chain.chainId}`, {
+      hint: 'Deploy one with `pocompute market deploy` (on a chain that persists), or pass --market <address>.',
     });
   await requireCode(chain.provider, target, 'market');
   const { abi } = await marketArtifact();
@@ -78,13 +138,15 @@ export async function sendMarketTx(
   method: string,
   args: unknown[],
   overrides: Record<string, unknown> = {},
+  /** Give up waiting for the receipt after this long (the RPC may have gone away). */
+  timeoutMs = 120_000,
 ) {
   try {
     const tx = (await market.getFunction(method)(
       ...args,
       overrides,
     )) as ContractTransactionResponse;
-    const receipt = await tx.wait();
+    const receipt = await tx.wait(1, timeoutMs);
     if (!receipt) throw new Error('no receipt');
     return receipt;
   } catch (error) {
@@ -111,11 +173,19 @@ export async function registerModel(params: {
   const { chain, market, artifacts, reporter } = params;
   const { numInputs, numOutputs } = instanceCounts(artifacts.manifest);
   const verifier = await deployVerifier({ artifacts, chain, reporter });
+  // What is registered is checked as any party will check it: EZKL's code for this vk, or nothing.
+  await attestVerifierCode({
+    provider: chain.provider,
+    artifacts,
+    verifier: verifier.verifier.address,
+    vka: verifier.vka?.address ?? ZERO_ADDRESS,
+    what: 'model register',
+  });
   const vkHash = `0x${artifacts.manifest.files['vk.key']}`;
   const register = () =>
     sendMarketTx(market, 'registerModel', [
       verifier.verifier.address,
-      verifier.vka?.address ?? '0x0000000000000000000000000000000000000000',
+      verifier.vka?.address ?? ZERO_ADDRESS,
       vkHash,
       numInputs,
       numOutputs,
@@ -184,15 +254,4 @@ export async function listTasks(market: Contract): Promise<TaskView[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => readTask(market, i)));
 }
 
-export const parseReward = (eth: string): bigint => {
-  try {
-    const wei = parseEther(eth);
-    if (wei <= 0n) throw new Error('not positive');
-    return wei;
-  } catch {
-    throw new PocomputeError(
-      'OPTION_INVALID',
-      `--reward must be a positive amount of ETH, like 0.05 (got "${eth}")`,
-    );
-  }
-};
+export { parseReward } from './parseMarketOptions.js';

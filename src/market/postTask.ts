@@ -1,63 +1,60 @@
 import type { Contract } from 'ethers';
-import { PocomputeError } from '../core/errors.js';
-import { findArtifactsByVk } from '../prover/artifactsIndex.js';
-import { loadInputs } from '../prover/inputs.js';
-import { quantizeInputs } from './instanceLayout.js';
-import { parseReward, sendMarketTx } from './market.js';
 import { readFile } from 'node:fs/promises';
+import { PocomputeError } from '../core/errors.js';
+import type { Reporter } from '../core/output.js';
+import { loadInputs } from '../prover/inputs.js';
+import { attestModel, ZERO } from './attestModel.js';
+import { quantizeInputs } from './instanceLayout.js';
+import { sendMarketTx } from './market.js';
+import { parseReward } from './parseMarketOptions.js';
+
+export { parseDuration } from './parseMarketOptions.js';
 
 export interface PostTaskParams {
   market: Contract;
   modelId: bigint | number | string;
   input: string;
   rewardEth: string;
-  /** Seconds from now. */
+  /** Seconds from now (the wall clock). */
   deadlineSeconds: number;
   consumer?: string;
+  reporter?: Reporter;
 }
 
 /**
- * Posts a task with its reward in escrow. The input is committed as the exact field elements the
- * proof's input instances will hold (quantized with the model's own scales by EZKL's floatToFelt).
+ * Posts a task with its reward in escrow, after attesting the model's verifier (a requester must not
+ * pay for proofs checked by a verifier that says yes to anything). The input is committed as the
+ * exact field elements the proof's input instances will hold (EZKL's floatToFelt, the model's scales).
  */
 export async function postTask(
   params: PostTaskParams,
 ): Promise<{ taskId: string; gasUsed: string; inputs: string[]; deadline: number }> {
   const { market } = params;
-  const model = await market.getModel(BigInt(params.modelId)).catch(() => {
+  const reward = parseReward(params.rewardEth);
+  const provider = market.runner!.provider!;
+  const { artifacts } = await attestModel({
+    market,
+    modelId: params.modelId,
+    reporter: params.reporter,
+  });
+  const consumer = params.consumer ?? ZERO;
+  if (consumer !== ZERO && (await provider.getCode(consumer)) === '0x')
     throw new PocomputeError(
       'OPTION_INVALID',
-      `model ${params.modelId} is not registered on this market`,
-      { hint: 'Register it with `pocompute model register <model.onnx>`.' },
+      `--consumer ${consumer} has no code on this chain: it could never receive the outputs`,
+      { hint: 'Pass the address of a deployed IInferenceConsumer contract, or no --consumer.' },
     );
-  });
-  const artifacts = await findArtifactsByVk(String(model.vkHash).slice(2));
-  if (!artifacts) {
-    throw new PocomputeError(
-      'ARTIFACTS_INVALID',
-      `model ${params.modelId} (vk ${String(model.vkHash).slice(2, 18)}…) is not compiled on this machine`,
-      {
-        hint: 'Compile the same model locally (`pocompute compile <model.onnx> --input <sample>`) so its input scales are known.',
-      },
-    );
-  }
   const inputs = await loadInputs(params.input, artifacts.manifest.model.inputs);
   const settings = JSON.parse(await readFile(artifacts.path('settings.json'), 'utf8')) as {
     input_types?: string[];
   };
   const felts = quantizeInputs(inputs.values, artifacts.manifest, settings.input_types ?? []);
-  const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
-  const deadline = now + params.deadlineSeconds;
+  const deadline = (await chainNow(provider)) + params.deadlineSeconds;
   const receipt = await sendMarketTx(
     market,
     'postTask',
-    [
-      BigInt(params.modelId),
-      felts,
-      deadline,
-      params.consumer ?? '0x0000000000000000000000000000000000000000',
-    ],
-    { value: parseReward(params.rewardEth) },
+    [BigInt(params.modelId), felts, deadline, consumer],
+    { value: reward },
   );
   const event = receipt.logs
     .map((l) => market.interface.parseLog(l))
@@ -70,16 +67,13 @@ export async function postTask(
   };
 }
 
-/** "1h", "30m", "90s" or plain seconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!match)
-    throw new PocomputeError(
-      'OPTION_INVALID',
-      `--deadline must be a duration like 90s, 30m, 1h or 2d (got "${text}")`,
-    );
-  return (
-    Number(match[1]) *
-    { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd']
-  );
+/**
+ * Now, in seconds: the wall clock. The latest block's time lags it on an idle chain (anvil mines
+ * only on transactions), so a deadline from it is short; a chain whose clock was moved ahead of
+ * the wall clock (a test chain) is the one case where its own time is used.
+ */
+export async function chainNow(provider: NonNullable<Contract['runner']>['provider']) {
+  const wall = Math.floor(Date.now() / 1000);
+  const latest = (await provider!.getBlock('latest'))?.timestamp ?? 0;
+  return Math.max(wall, latest);
 }

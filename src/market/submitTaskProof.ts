@@ -15,6 +15,12 @@ export interface SubmitResult {
   outputs: string[];
 }
 
+/** Claims a task, locking the market's claim bond (returned with the reward on a valid submit). */
+export async function claimTask(market: Contract, taskId: bigint | number | string) {
+  const bond = (await market.claimBond()) as bigint;
+  return sendMarketTx(market, 'claim', [BigInt(taskId)], { value: bond });
+}
+
 /**
  * Claims the task for the sender (unless it already holds the claim), then submits the proof.
  * The claim is its own transaction, mined before the proof is revealed: that is what makes a proof
@@ -34,7 +40,7 @@ export async function submitTaskProof(
   let claim: { gasUsed: bigint; hash: string } | undefined;
   const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
   if (task.claimant.toLowerCase() !== worker.toLowerCase() || task.claimExpiry <= now) {
-    claim = await sendMarketTx(market, 'claim', [BigInt(taskId)]);
+    claim = await claimTask(market, taskId);
   }
   const vka = undefined; // the market holds the VKA address itself
   const calldata = encodeCalldata(bundle, vka);

@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Contract } from 'ethers';
+import { AbiCoder, formatEther, keccak256, parseEther, type Contract } from 'ethers';
 import { writeJsonAtomic } from '../core/files.js';
-import { toPocomputeError } from '../core/errors.js';
+import { PocomputeError, toPocomputeError } from '../core/errors.js';
 import { homePaths } from '../core/paths.js';
-import { findArtifactsByVk } from '../prover/artifactsIndex.js';
+import { readBundle } from '../prover/bundle.js';
 import { proveInference, type ProvingEngine } from '../prover/proveInference.js';
+import { encodeCalldata, instancesAsUint256, proofBytes } from '../verifier/calldata.js';
+import { attestModel, ZERO } from './attestModel.js';
 import { dequantizeInputs } from './instanceLayout.js';
-import { readTask } from './market.js';
-import { submitTaskProof } from './submitTaskProof.js';
+import { readTask, sendMarketTx, type TaskView } from './market.js';
+import { claimTask } from './submitTaskProof.js';
 
 export type WorkerEvent =
   | {
@@ -22,7 +23,10 @@ export type WorkerEvent =
       outputs: string[];
       txHashes: string[];
     }
+  | { event: 'claimed'; taskId: string; claimExpiry: number; txHash: string; resumed: boolean }
   | { event: 'skipped'; taskId: string; reason: string }
+  | { event: 'waiting'; taskId: string; reason: string; untilSeconds: number }
+  | { event: 'retry'; taskId: string; attempt: number; code: string; reason: string }
   | { event: 'failed'; taskId: string; code: string; reason: string }
   | { event: 'rpc-retry'; attempt: number; reason: string };
 
@@ -35,20 +39,52 @@ export interface WorkerParams {
   log: (event: WorkerEvent) => void;
   pollMs?: number;
   engine?: ProvingEngine;
-  /** Where the worker remembers its next block and the tasks it finished. */
+  /** Where the worker remembers its next block, its open tasks and the tasks it finished. */
   stateFile?: string;
   /** Extra directories of compiled artifacts to find models in. */
   artifactsRoots?: string[];
-}
-
-interface WorkerState {
-  nextBlock: number;
-  handled: string[];
+  /** Tasks paying less than this (wei) are skipped. */
+  minRewardWei?: bigint;
+  /** The widest block range asked for in one event query (hosted RPCs refuse wide ones). */
+  maxBlockRange?: number;
+  /** Seconds kept in hand after the expected prove time before a claim expires. */
+  safetySeconds?: number;
+  /** Stop after one pass over the tasks found so far (tests, cron-style runs). */
+  once?: boolean;
 }
 
 /**
- * Follows TaskPosted events from a remembered block, and for each task it can win: claims it, proves
- * it with the local engine and submits. Restarts resume where it stopped; no task is proved twice.
+ * The worker's memory, on disk after every change. A task moves found → pending → handled; it
+ * is handled only on a final outcome (paid, skipped for a reason that will not change, or a
+ * final failure), so a crash or an RPC outage never loses it. `proveMs` is the last measured prove
+ * time per compiled model, used to skip claims it could not finish in time.
+ */
+interface WorkerState {
+  version: 2;
+  nextBlock: number;
+  pending: string[];
+  handled: Record<string, string>;
+  proveMs: Record<string, number>;
+}
+
+type Outcome =
+  | { final: true; event: Extract<WorkerEvent, { event: 'paid' | 'skipped' | 'failed' }> }
+  | { final: false; retryAt: number; event?: WorkerEvent };
+
+/** Errors worth another try while the claim is live: the RPC or the mempool, not the contract. */
+export function isTransient(error: PocomputeError): boolean {
+  if (error.code === 'RPC_UNREACHABLE') return true;
+  const text = `${error.message} ${String((error.cause as Error)?.message ?? '')}`;
+  return /nonce|underpriced|replacement|timeout|timed out|ECONNRESET|ECONNREFUSED|fetch failed|socket hang up|ETIMEDOUT|503|502|429/i.test(
+    text,
+  );
+}
+
+/**
+ * Follows TaskPosted events in bounded block ranges, and works the tasks it can win: attests the
+ * model, claims with the bond, proves (the proof kept on disk until submitted) and submits, retrying
+ * transient failures with backoff while its claim is live. After a restart it resumes its own live
+ * claims. An unfunded key stops it with INSUFFICIENT_FUNDS (exit 4).
  */
 export async function runWorker(
   params: WorkerParams,
@@ -61,115 +97,293 @@ export async function runWorker(
       homePaths.workers(),
       `${params.networkKey}-${marketAddress.slice(2, 10)}-${params.worker.slice(2, 10)}.json`,
     );
-  const state: WorkerState = existsSync(stateFile)
-    ? JSON.parse(await readFile(stateFile, 'utf8'))
-    : { nextBlock: 0, handled: [] };
+  const proofsDir = `${stateFile}.proofs`;
+  const state = await loadState(stateFile);
+  const save = () => writeJsonAtomic(stateFile, state);
   const totals = { paid: 0, skipped: 0, failed: 0 };
+  const retries = new Map<string, { attempt: number; at: number }>();
+  const maxRange = params.maxBlockRange ?? 500;
   let failures = 0;
+  let fundsChecked = false;
   while (!signal.aborted) {
     try {
+      if (!fundsChecked) {
+        await requireFunds(params);
+        fundsChecked = true;
+      }
       const latest = await market.runner!.provider!.getBlockNumber();
-      if (latest >= state.nextBlock) {
-        const events = await market.queryFilter(
-          market.filters.TaskPosted(),
-          state.nextBlock,
-          latest,
-        );
+      while (state.nextBlock <= latest && !signal.aborted) {
+        const to = Math.min(latest, state.nextBlock + maxRange - 1);
+        const events = await market.queryFilter(market.filters.TaskPosted(), state.nextBlock, to);
         for (const event of events) {
-          if (signal.aborted) break;
-          const taskId = (event as unknown as { args: { taskId: bigint } }).args.taskId.toString();
-          if (state.handled.includes(taskId)) continue;
-          const outcome = await handleTask(params, taskId);
-          log(outcome);
-          totals[
-            outcome.event === 'paid' ? 'paid' : outcome.event === 'skipped' ? 'skipped' : 'failed'
-          ]++;
-          state.handled.push(taskId);
-          await writeJsonAtomic(stateFile, state);
+          const id = (event as unknown as { args: { taskId: bigint } }).args.taskId.toString();
+          if (!(id in state.handled) && !state.pending.includes(id)) state.pending.push(id);
         }
-        state.nextBlock = latest + 1;
-        await writeJsonAtomic(stateFile, state);
+        state.nextBlock = to + 1;
+        await save();
       }
       failures = 0;
     } catch (error) {
+      const e = toPocomputeError(error);
+      if (e.code === 'INSUFFICIENT_FUNDS') throw e;
       // RPC trouble: back off and try again, up to a minute between attempts.
       failures++;
-      log({ event: 'rpc-retry', attempt: failures, reason: toPocomputeError(error).message });
+      log({ event: 'rpc-retry', attempt: failures, reason: e.message });
       await sleep(Math.min(60_000, 500 * 2 ** failures), signal);
       continue;
     }
+    for (const taskId of [...state.pending]) {
+      if (signal.aborted) break;
+      const retry = retries.get(taskId);
+      if (retry && Date.now() < retry.at) continue;
+      const outcome = await handleTask(params, state, taskId, join(proofsDir, `${taskId}.json`));
+      if (outcome.final) {
+        log(outcome.event);
+        totals[outcome.event.event === 'paid' ? 'paid' : outcome.event.event]++;
+        state.pending = state.pending.filter((t) => t !== taskId);
+        state.handled[taskId] =
+          outcome.event.event === 'paid' ? 'paid' : `${outcome.event.event}: ${reasonOf(outcome)}`;
+        retries.delete(taskId);
+        await rm(join(proofsDir, `${taskId}.json`), { force: true });
+        await save();
+      } else {
+        const attempt = (retry?.attempt ?? 0) + 1;
+        let at = outcome.retryAt;
+        if (outcome.event?.event === 'retry') {
+          // Exponential backoff, capped: the claim's expiry, re-read each round, ends the retries.
+          outcome.event.attempt = attempt;
+          at = Date.now() + Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+        }
+        if (outcome.event) log(outcome.event);
+        retries.set(taskId, { attempt, at });
+      }
+    }
+    if (params.once) break;
     await sleep(params.pollMs ?? 1_000, signal);
   }
   return totals;
 }
 
-async function handleTask(params: WorkerParams, taskId: string): Promise<WorkerEvent> {
+const reasonOf = (o: Extract<Outcome, { final: true }>) =>
+  'reason' in o.event ? o.event.reason : '';
+
+async function loadState(stateFile: string): Promise<WorkerState> {
+  const fresh: WorkerState = { version: 2, nextBlock: 0, pending: [], handled: {}, proveMs: {} };
+  if (!existsSync(stateFile)) return fresh;
+  const raw = JSON.parse(await readFile(stateFile, 'utf8'));
+  // Version 1 kept only a list of handled task ids.
+  if (Array.isArray(raw.handled))
+    return {
+      ...fresh,
+      nextBlock: raw.nextBlock ?? 0,
+      handled: Object.fromEntries(raw.handled.map((t: string) => [t, 'handled'])),
+    };
+  return { ...fresh, ...raw };
+}
+
+/** An unfunded key cannot claim (bond) or submit (gas): say so once, up front, as exit 4. */
+async function requireFunds(params: WorkerParams): Promise<void> {
+  const provider = params.market.runner!.provider!;
+  const balance = await provider.getBalance(params.worker);
+  const bond = (await params.market.claimBond()) as bigint;
+  if (balance <= bond)
+    throw new PocomputeError(
+      'INSUFFICIENT_FUNDS',
+      `worker ${params.worker} holds ${formatEther(balance)} ETH: it needs the claim bond ` +
+        `(${formatEther(bond)} ETH) plus gas for a claim and a submit`,
+      { hint: 'Fund the worker account (or run it with a funded key), then start it again.' },
+    );
+}
+
+async function handleTask(
+  params: WorkerParams,
+  state: WorkerState,
+  taskId: string,
+  proofPath: string,
+): Promise<Outcome> {
   const { market } = params;
+  const me = params.worker.toLowerCase();
+  const skip = (reason: string): Outcome => ({
+    final: true,
+    event: { event: 'skipped', taskId, reason },
+  });
+  let claimLive = false;
   try {
     const task = await readTask(market, taskId);
     const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
-    if (task.status !== 'open')
-      return { event: 'skipped', taskId, reason: `already ${task.status}` };
-    if (task.deadline <= now) return { event: 'skipped', taskId, reason: 'expired' };
-    if (
-      task.claimant !== '0x0000000000000000000000000000000000000000' &&
-      task.claimant.toLowerCase() !== params.worker.toLowerCase() &&
-      task.claimExpiry > now
-    ) {
-      return { event: 'skipped', taskId, reason: `claimed by ${task.claimant}` };
+    if (task.status === 'done' && task.worker.toLowerCase() === me)
+      // Submitted before a crash or an outage: the chain says it was paid.
+      return { final: true, event: paidEvent(task, 0, '0', []) };
+    if (task.status !== 'open') return skip(`already ${task.status}`);
+    const mine = task.claimant.toLowerCase() === me && task.claimExpiry > now;
+    if (!mine) {
+      if (task.deadline <= now) return skip('expired');
+      if (task.claimant !== ZERO && task.claimExpiry > now) {
+        if (task.claimant.toLowerCase() === me) return skip('my claim lapsed');
+        // Not final: that claim may lapse and the task open again.
+        return {
+          final: false,
+          retryAt: Date.now() + (task.claimExpiry - now + 1) * 1000,
+          event: {
+            event: 'waiting',
+            taskId,
+            reason: `claimed by ${task.claimant}`,
+            untilSeconds: task.claimExpiry,
+          },
+        };
+      }
+      if (task.claimant.toLowerCase() === me || (await market.lapsedClaimant(BigInt(taskId), me)))
+        return skip('my claim on it lapsed; the market bars a second claim');
     }
-    const model = await market.getModel(BigInt(task.modelId));
-    const artifacts = await findArtifactsByVk(String(model.vkHash).slice(2), params.artifactsRoots);
-    if (!artifacts)
-      return {
-        event: 'skipped',
-        taskId,
-        reason: `unknown model ${task.modelId} (not compiled here)`,
-      };
-    // Claim first: a lost race costs one failed claim, not a wasted proof.
-    try {
-      await market.getFunction('claim').staticCall(BigInt(taskId));
-    } catch {
-      return { event: 'skipped', taskId, reason: 'claimed by another worker' };
-    }
-    const claim = await market.getFunction('claim')(BigInt(taskId));
-    const claimReceipt = await claim.wait().catch(() => undefined);
-    if (claimReceipt?.status !== 1)
-      return { event: 'skipped', taskId, reason: 'lost the claim race' };
-    const claimTx: string = claimReceipt.hash;
+    const reason = await whyNotWork(params, state, task, now, mine);
+    if (typeof reason === 'string') return skip(reason);
+    const { artifacts } = reason;
 
-    const inputs = dequantizeInputs(
-      (await market.getTaskInputs(BigInt(taskId))) as bigint[],
-      artifacts.manifest,
-    );
-    const work = await mkdtemp(join(tmpdir(), 'pocompute-worker-'));
-    try {
-      await writeFile(join(work, 'input.json'), JSON.stringify({ input_data: inputs }));
-      const started = performance.now();
-      const { bundle } = await proveInference({
-        target: artifacts.dir,
-        input: join(work, 'input.json'),
-        out: join(work, 'proof.json'),
-        engine: params.engine,
-      });
-      const proveMs = Math.round(performance.now() - started);
-      const result = await submitTaskProof(market, taskId, bundle, params.worker);
-      return {
-        event: 'paid',
-        taskId,
-        rewardEth: result.rewardEth,
-        proveMs,
-        submitGas: result.submitGas,
-        outputs: result.outputs,
-        txHashes: [claimTx, result.txHash],
-      };
-    } finally {
-      await rm(work, { recursive: true, force: true });
+    let claimTx = '';
+    if (!mine) {
+      try {
+        const receipt = await claimTask(market, taskId);
+        claimTx = receipt.hash;
+      } catch (error) {
+        const e = toPocomputeError(error);
+        if (e.code === 'TX_REVERTED' && /AlreadyClaimed/.test(e.message))
+          return { final: false, retryAt: Date.now() + 5_000 };
+        if (e.code === 'TX_REVERTED') return skip(`claim refused: ${e.message}`);
+        throw e;
+      }
     }
+    claimLive = true;
+    const claimed = await readTask(market, taskId);
+    const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
+    params.log({
+      event: 'claimed',
+      taskId,
+      claimExpiry: claimed.claimExpiry,
+      txHash: claimTx,
+      resumed: mine,
+    });
+
+    // The proof is kept on disk until it is submitted: a restart or an outage never re-proves.
+    let proveMs = 0;
+    let bundle = existsSync(proofPath)
+      ? await readBundle(proofPath).catch(() => undefined)
+      : undefined;
+    if (bundle && !sameInputs(bundle, inputs, task.inputHash)) bundle = undefined;
+    if (!bundle) {
+      await mkdir(join(proofPath, '..'), { recursive: true });
+      const inputFile = `${proofPath}.input.json`;
+      await writeFile(
+        inputFile,
+        JSON.stringify({ input_data: dequantizeInputs(inputs, artifacts.manifest) }),
+      );
+      const started = performance.now();
+      bundle = (
+        await proveInference({
+          target: artifacts.dir,
+          input: inputFile,
+          out: proofPath,
+          engine: params.engine,
+        })
+      ).bundle;
+      proveMs = Math.round(performance.now() - started);
+      state.proveMs[artifacts.manifest.key] = proveMs;
+      await rm(inputFile, { force: true });
+    }
+    const receipt = await sendMarketTx(market, 'submit', [
+      BigInt(taskId),
+      proofBytes(encodeCalldata(bundle)),
+      instancesAsUint256(bundle),
+    ]);
+    const done = await readTask(market, taskId);
+    return {
+      final: true,
+      event: paidEvent(done, proveMs, receipt.gasUsed.toString(), [claimTx, receipt.hash]),
+    };
   } catch (error) {
     const e = toPocomputeError(error);
-    return { event: 'failed', taskId, code: e.code, reason: e.message };
+    if (e.code === 'INSUFFICIENT_FUNDS') throw e;
+    if (isTransient(e)) {
+      // Worth another try: the next round re-reads the task, so an expired claim ends it there.
+      return {
+        final: false,
+        retryAt: 0,
+        event: { event: 'retry', taskId, attempt: 0, code: e.code, reason: e.message },
+      };
+    }
+    return {
+      final: true,
+      event: {
+        event: 'failed',
+        taskId,
+        code: e.code,
+        reason: claimLive ? e.message : `before claiming: ${e.message}`,
+      },
+    };
   }
+}
+
+/** The reason not to take a task, or the compiled model to prove it with. */
+async function whyNotWork(
+  params: WorkerParams,
+  state: WorkerState,
+  task: TaskView,
+  now: number,
+  mine: boolean,
+) {
+  const provider = params.market.runner!.provider!;
+  let attested: Awaited<ReturnType<typeof attestModel>>;
+  try {
+    attested = await attestModel({
+      market: params.market,
+      modelId: task.modelId,
+      artifactsRoots: params.artifactsRoots,
+    });
+  } catch (error) {
+    const e = toPocomputeError(error);
+    if (e.code === 'ARTIFACTS_INVALID') return `unknown model ${task.modelId} (not compiled here)`;
+    if (e.code === 'VERIFIER_UNTRUSTED') return `verifier fails attestation: ${e.message}`;
+    throw e;
+  }
+  if (mine) return attested; // resuming: the claim is already paid for
+  if (task.consumer !== ZERO && (await provider.getCode(task.consumer)) === '0x')
+    return `consumer ${task.consumer} has no code`;
+  const reward = parseEther(task.rewardEth);
+  if (params.minRewardWei !== undefined && reward < params.minRewardWei)
+    return `reward ${task.rewardEth} ETH is below the minimum ${formatEther(params.minRewardWei)} ETH`;
+  const expected = state.proveMs[attested.artifacts.manifest.key];
+  if (expected !== undefined) {
+    const claimTtl = Number(await params.market.claimTtl());
+    const window = Math.min(claimTtl, task.deadline - now);
+    const needed = Math.ceil(expected / 1000) * 2 + (params.safetySeconds ?? 30);
+    if (window < needed)
+      return `too little time: a claim would last ${window} s, proving takes ~${Math.ceil(expected / 1000)} s`;
+  }
+  return attested;
+}
+
+function sameInputs(
+  bundle: Awaited<ReturnType<typeof readBundle>>,
+  inputs: bigint[],
+  inputHash: string,
+): boolean {
+  const instances = instancesAsUint256(bundle);
+  const coder = AbiCoder.defaultAbiCoder();
+  return (
+    instances.length > inputs.length &&
+    keccak256(coder.encode(['uint256[]'], [instances.slice(0, inputs.length)])) === inputHash
+  );
+}
+
+function paidEvent(task: TaskView, proveMs: number, submitGas: string, txHashes: string[]) {
+  return {
+    event: 'paid' as const,
+    taskId: task.taskId,
+    rewardEth: task.rewardEth,
+    proveMs,
+    submitGas,
+    outputs: task.outputs,
+    txHashes: txHashes.filter(Boolean),
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

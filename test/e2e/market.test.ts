@@ -7,7 +7,7 @@ import { openChain, type ChainContext } from '../../src/chain/chainContext.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { deployMarket, registerModel } from '../../src/market/market.js';
 import { postTask } from '../../src/market/postTask.js';
-import { submitTaskProof } from '../../src/market/submitTaskProof.js';
+import { claimTask, submitTaskProof } from '../../src/market/submitTaskProof.js';
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
 import type { ProofBundle } from '../../src/prover/bundle.js';
 import { proveInference } from '../../src/prover/proveInference.js';
@@ -34,6 +34,8 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
   let mlpModelId: string;
   let twoInputModelId: string;
   let mlpProof: ProofBundle;
+  let otherInput: string;
+  let otherProof: ProofBundle;
   const account = (i: number) => anvil().accounts[i];
   const balance = (address: string) => chain.provider.getBalance(address);
   const post = (overrides: Partial<Parameters<typeof postTask>[0]> = {}) =>
@@ -139,7 +141,7 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
 
   it('an invalid proof reverts and moves no money', async () => {
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     const tampered = structuredClone(mlpProof);
     (tampered.proof.proof as number[])[64] = ((tampered.proof.proof as number[])[64] + 1) % 256;
     const marketBefore = await balance(marketAddress);
@@ -149,22 +151,23 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
   });
 
   it('a valid proof for a different input earns nothing', async () => {
-    const other = join(tempDir(), 'other.json');
-    await writeFile(other, JSON.stringify({ input_data: [[0.9, -0.4, 0.2, 0.1]] }));
+    otherInput = join(tempDir(), 'other.json');
+    await writeFile(otherInput, JSON.stringify({ input_data: [[0.9, -0.4, 0.2, 0.1]] }));
     const { bundle } = await proveInference({
       target: (await compiledFixture('mlp')).dir,
-      input: other,
+      input: otherInput,
       out: join(tempDir(), 'other.proof'),
     });
+    otherProof = bundle;
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     await expect(submitRaw(worker, taskId, bundle)).rejects.toThrow(/InputMismatch|reverted/);
   });
 
   it('a valid proof of a different model earns nothing', async () => {
     const { bundle } = await provedFixture('two_input');
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     await expect(submitRaw(worker, taskId, bundle)).rejects.toThrow(/WrongInstanceCount|reverted/);
     // And on the two-input model's own task, it is paid: the rule is about the task's model.
     const own = await post({ modelId: twoInputModelId, input: fixtureInput('two_input') });
@@ -173,8 +176,9 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
   });
 
   it('a proof copied from the mempool and sent by another address earns nothing', async () => {
+    mlpProof = (await provedFixture('mlp')).bundle; // a proof pays once: the last one was paid
     const { taskId } = await post();
-    await (await worker.claim(BigInt(taskId))).wait();
+    await claimTask(worker, taskId);
     const before = await balance(marketAddress);
     // The attacker replays the worker's submit with its own key: not the claimant.
     await expect(submitRaw(attacker, taskId, mlpProof)).rejects.toThrow(/NotClaimant|reverted/);
@@ -193,9 +197,10 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
       chain.provider,
       [marketAddress],
     );
-    const { taskId } = await post({ consumer: await reentrant.getAddress() });
+    // The other-input proof of an earlier test, never paid: a task on that input takes it.
+    const { taskId } = await post({ consumer: await reentrant.getAddress(), input: otherInput });
     const marketBefore = await balance(marketAddress);
-    await submitTaskProof(worker, taskId, mlpProof, account(1).address);
+    await submitTaskProof(worker, taskId, otherProof, account(1).address);
     expect(await reentrant.attempts()).toBe(1n);
     expect(await reentrant.reentered()).toBe(false);
     expect(marketBefore - (await balance(marketAddress))).toBe(parseEther('0.05'));
@@ -207,6 +212,7 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
       chain.provider,
     );
     const second = await post({ consumer: await reverting.getAddress() });
+    mlpProof = (await provedFixture('mlp')).bundle;
     const before = await balance(marketAddress);
     await submitTaskProof(worker, second.taskId, mlpProof, account(1).address);
     expect(before - (await balance(marketAddress))).toBe(parseEther('0.05'));
@@ -221,7 +227,9 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
       [marketAddress],
     );
     const { taskId } = await post();
-    await (await evil.claim(BigInt(taskId))).wait();
+    const bond = (await requester.claimBond()) as bigint;
+    await (await evil.claim(BigInt(taskId), { value: bond })).wait();
+    mlpProof = (await provedFixture('mlp')).bundle;
     const marketBefore = await balance(marketAddress);
     await (
       await evil.work(
@@ -232,7 +240,8 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     ).wait();
     expect(await evil.payments()).toBe(1n);
     expect(await evil.reentered()).toBe(false);
-    expect(marketBefore - (await balance(marketAddress))).toBe(parseEther('0.05'));
+    // Out go the reward and the bond returned with it, once.
+    expect(marketBefore - (await balance(marketAddress))).toBe(parseEther('0.05') + bond);
   });
 
   it('refunds only after the deadline, only to the requester, and only once', async () => {
@@ -361,5 +370,35 @@ describe('market CLI', () => {
     expect(notRequester.json().error.message).toContain('NotRequester');
     const shown = (await runCli(['task', 'show', '0', ...m, ...rpc], env)).json();
     expect(shown).toMatchObject({ status: 'open', outputs: [] });
+  });
+
+  it('records several markets per chain with an explicit default, and never deploys to a chain that vanishes', async () => {
+    const env = { POCOMPUTE_PRIVATE_KEY: anvil().accounts[7].privateKey };
+    const rpc = ['--rpc', anvil().rpcUrl, '--json'];
+    const list = async () => (await runCli(['market', 'list', ...rpc], env)).json().markets;
+    const first = (await runCli(['market', 'deploy', ...rpc, '--default'], env)).json();
+    expect(first.isDefault).toBe(true);
+    const second = (await runCli(['market', 'deploy', ...rpc], env)).json();
+    expect(second).toMatchObject({ isDefault: false, defaultMarket: first.address });
+    const markets = await list();
+    expect(markets.filter((m: any) => m.isDefault).map((m: any) => m.address)).toEqual([
+      first.address,
+    ]);
+    expect(markets.map((m: any) => m.address)).toEqual(
+      expect.arrayContaining([first.address, second.address]),
+    );
+    expect((await runCli(['market', 'use', second.address, ...rpc], env)).code).toBe(0);
+    expect((await list()).find((m: any) => m.isDefault).address).toBe(second.address);
+    // No --rpc and no `pocompute chain` running: say so, deploy nothing.
+    const home = tempDir();
+    for (const args of [
+      ['market', 'deploy', '--json'],
+      ['task', 'list', '--json'],
+    ]) {
+      const orphan = await runCli(args, { ...env, POCOMPUTE_HOME: home });
+      expect(orphan.code, args.join(' ')).toBe(4);
+      expect(orphan.json().error.message).toMatch(/no chain to use/);
+      expect(orphan.json().error.hint).toMatch(/pocompute chain/);
+    }
   });
 });

@@ -44,3 +44,33 @@ export async function advanceTime(provider: JsonRpcProvider, seconds: number): P
   await provider.send('evm_increaseTime', [seconds]);
   await provider.send('evm_mine', []);
 }
+
+/** A market on a test anvil with the mlp fixture registered: what most market tests start from. */
+export async function marketWithMlp(
+  rpcUrl: string,
+  keys: string[],
+  options: { claimTtl?: number } = {},
+) {
+  const { openChain } = await import('../../src/chain/chainContext.js');
+  const { deployMarket, registerModel } = await import('../../src/market/market.js');
+  const { compiledFixture } = await import('./pocompute.js');
+  process.env.POCOMPUTE_PRIVATE_KEY = keys[0];
+  const chain = await openChain({ rpc: rpcUrl });
+  const address = (await deployMarket(chain, { claimTtl: options.claimTtl ?? 600 })).address;
+  const as = (i: number) => marketAs(address, keys[i], chain.provider);
+  const owner = await as(0);
+  const artifacts = await compiledFixture('mlp');
+  const registered = await registerModel({ chain, market: owner, artifacts });
+  return { chain, address, as, artifacts, registered, modelId: registered.modelId };
+}
+
+/** The decoded revert of a raw market call (ethers leaves custom errors undecoded on estimateGas). */
+export async function revertOf(market: Contract, call: Promise<unknown>): Promise<string> {
+  const { describeChainError } = await import('../../src/chain/provider.js');
+  try {
+    await call;
+  } catch (error) {
+    return describeChainError(error, market.interface).message;
+  }
+  return 'no revert';
+}
