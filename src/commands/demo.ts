@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { runCommand, withCommonOptions } from '../core/command.js';
 import { EXIT } from '../core/errorCodes.js';
 import { table } from '../core/output.js';
@@ -8,13 +8,14 @@ export function demoCommand(): Command {
   return withCommonOptions(new Command('demo'))
     .description('Prove and verify the default fixture model on the embedded defaults (dev SRS)')
     .option('--fixture <name>', 'fixture to use: mlp | cnn | two_input', 'mlp')
-    .option('--out-dir <dir>', 'where to write the proof bundle', 'out')
+    .option('--out <dir>', 'where to write the proof bundle (default: out)')
+    .addOption(new Option('--out-dir <dir>', 'old name of --out').hideHelp())
     .option('--no-market', 'skip the market loop on the embedded chain')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
         const result = await runDemo({
           fixture: raw.fixture,
-          outDir: raw.outDir,
+          outDir: raw.out ?? raw.outDir ?? 'out',
           market: raw.market,
           reporter,
         });

@@ -8,7 +8,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
     'pocompute prove fixtures/mlp/model.onnx --input fixtures/mlp/input.json --out out/mlp.proof',
     'pocompute verify out/mlp.proof --artifacts ~/.pocompute/artifacts/mlp-<key>',
   ],
-  demo: ['pocompute demo', 'pocompute demo --fixture cnn --out-dir out/'],
+  demo: ['pocompute demo', 'pocompute demo --fixture cnn --out out/'],
   compile: [
     'pocompute compile fixtures/mlp/model.onnx --input fixtures/mlp/input.json',
     'pocompute compile model.onnx --input sample.json --output-visibility hashed --srs kzg17.srs',
@@ -43,7 +43,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   'task cancel': ['pocompute task cancel 0'],
   'task refund': ['pocompute task refund 0'],
   submit: ['pocompute submit 0 out/x.proof'],
-  worker: ['pocompute worker', 'pocompute worker --json --artifacts-dir ./artifacts'],
+  worker: ['pocompute worker', 'pocompute worker --json --artifacts-root ./artifacts'],
   train: [
     'pocompute train fixtures/mlp/model.onnx --data fixtures/mlp/train.json --steps 3 --out runs/ft1',
   ],

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { stopsGracefullyOnSignals } from '../core/tempDirs.js';
@@ -9,6 +9,7 @@ import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOpti
 const workerOptions = marketOptionsSchema.extend({
   engine: z.enum(['native', 'wasm']).optional(),
   pollMs: z.coerce.number().int().min(100).default(1000),
+  artifactsRoot: z.string().optional(),
   artifactsDir: z.string().optional(),
   minReward: z.string().optional(),
   stateFile: z.string().optional(),
@@ -22,7 +23,8 @@ export function workerCommand(): Command {
     )
     .option('--engine <engine>', 'native | wasm')
     .option('--poll-ms <ms>', 'how often to look for new tasks', '1000')
-    .option('--artifacts-dir <dir>', 'another directory of compiled models to serve')
+    .option('--artifacts-root <dir>', 'another directory of compiled models to serve')
+    .addOption(new Option('--artifacts-dir <dir>', 'old name of --artifacts-root').hideHelp())
     .option('--min-reward <eth>', 'skip tasks that pay less than this')
     .option(
       '--state-file <file>',
@@ -58,7 +60,7 @@ export function workerCommand(): Command {
             log,
             pollMs: o.pollMs,
             engine: o.engine,
-            artifactsRoots: o.artifactsDir ? [o.artifactsDir] : [],
+            artifactsRoots: [o.artifactsRoot ?? o.artifactsDir].filter((d): d is string => !!d),
             minRewardWei,
             stateFile: o.stateFile,
             maxBlockRange: o.maxBlockRange,

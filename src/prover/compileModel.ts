@@ -76,7 +76,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
   await sweepStaleTemps([root, homePaths.srs()]);
   const name = artifactsName(params.model);
-  const dir = join(root, `${name}-${key}`);
+  // Content-addressed: the same model under another file name or folder finds the same artifacts.
+  const dir = (await dirWithKey(root, key)) ?? join(root, `${name}-${key}`);
 
   const valid = (at: string): Promise<CompileResult | undefined> =>
     isArtifactsDir(at)
@@ -239,6 +240,13 @@ async function calibratedSibling(
     if (artifacts) return { ...artifacts, cached: true };
   }
   return undefined;
+}
+
+/** An artifacts directory of this key, whatever model file name it was first compiled from. */
+async function dirWithKey(root: string, key: string): Promise<string | undefined> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const found = names.find((n) => n.endsWith(`-${key}`) && isArtifactsDir(join(root, n)));
+  return found ? join(root, found) : undefined;
 }
 
 /** A readable directory name: the model's file name, or its folder's when the file is just model.onnx. */

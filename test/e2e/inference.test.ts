@@ -1,6 +1,15 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
-import { compiledFixture, provedFixture } from '../helpers/pocompute.js';
+import { compileModel } from '../../src/prover/compileModel.js';
+import {
+  compiledFixture,
+  fixtureInput,
+  fixtureModel,
+  provedFixture,
+  tempDir,
+} from '../helpers/pocompute.js';
 
 describe.each(['mlp', 'cnn', 'two_input'])('fixture %s, real EZKL engine', (name) => {
   it('compiles, proves natively and verifies against the compiled key with WASM only', async () => {
@@ -36,5 +45,14 @@ describe('compiled artifacts', () => {
     const second = await compiledFixture('mlp');
     expect(second.cached).toBe(true);
     expect(second.dir).toBe(first.dir);
+  });
+
+  it('are content-addressed: the same model copied under another name reuses them', async () => {
+    const first = await compiledFixture('mlp');
+    const copy = join(tempDir(), 'renamed-classifier.onnx');
+    copyFileSync(fixtureModel('mlp'), copy);
+    const again = await compileModel({ model: copy, input: fixtureInput('mlp') });
+    expect(again.cached).toBe(true);
+    expect(again.dir).toBe(first.dir);
   });
 });

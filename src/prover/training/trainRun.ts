@@ -121,7 +121,7 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
     });
     await writeJsonAtomic(join(dir, 'input.json'), stepInput(weights, batch));
     const started = performance.now();
-    const label = `Step ${i + 1}/${params.steps}: proving one SGD step (2^${m.circuit.logrows} rows)`;
+    const label = `Step ${i} (${i + 1} of ${params.steps}): proving one SGD step (2^${m.circuit.logrows} rows)`;
     const prove = () =>
       proveInference({
         target: artifacts.dir,
