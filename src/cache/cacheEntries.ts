@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homePaths } from '../core/paths.js';
 
@@ -8,7 +8,7 @@ export interface CacheEntry {
   name: string;
   path: string;
   bytes: number;
-  /** When it was last written or used, as the file system saw it. */
+  /** When it was last built or used (prove, compile and deploy mark what they use). */
   modified: Date;
   /** For artifacts: the model's file name and the circuit size. */
   model?: string;
@@ -66,4 +66,20 @@ export async function removeCacheEntries(
   const removed = entries.filter((e) => !olderThan || e.modified < olderThan);
   for (const entry of removed) await rm(entry.path, { recursive: true, force: true });
   return { removed, freedBytes: removed.reduce((sum, e) => sum + e.bytes, 0) };
+}
+
+/**
+ * Marks compiled artifacts (and the SRS they were set up with) as used now: reading does not
+ * change a directory's mtime, and `cache prune` goes by it. Best effort: a read-only home is fine.
+ */
+export async function markCacheUse<T extends { dir: string; manifest: { srs: { path: string } } }>(
+  artifacts: T,
+): Promise<T> {
+  const now = new Date();
+  await Promise.all(
+    [artifacts.dir, artifacts.manifest.srs.path].map((path) =>
+      utimes(path, now, now).catch(() => {}),
+    ),
+  );
+  return artifacts;
 }

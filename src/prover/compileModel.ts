@@ -1,5 +1,6 @@
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { markCacheUse } from '../cache/cacheEntries.js';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
 import {
@@ -91,7 +92,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   if (!params.force) {
     // Complete directories are immutable: reading one needs no lock.
     const found = (await valid(dir)) ?? (await sibling());
-    if (found) return found;
+    if (found) return markCacheUse(found);
     if (isArtifactsDir(dir)) reporter?.warn(`Rebuilding ${dir}: it does not match its manifest`);
   }
 
@@ -263,7 +264,8 @@ export async function artifactsFor(
   target: string,
   params: Omit<CompileModelParams, 'model'>,
 ): Promise<CompileResult> {
-  if (isArtifactsDir(target)) return { ...(await openArtifacts(target)), cached: true };
+  if (isArtifactsDir(target))
+    return markCacheUse({ ...(await openArtifacts(target)), cached: true });
   if (
     !target.toLowerCase().endsWith('.onnx') &&
     !(await readFile(target).then(
