@@ -26,11 +26,18 @@ export interface EzklSettings {
   total_const_size: number;
   required_lookups: unknown[];
   required_range_checks: [number, number][];
+  model_input_scales: number[];
+  model_output_scales: number[];
 }
 
 export interface CostBreakdown {
   /** Estimated prover work in column-rows (2^logrows × weighted committed columns). */
   cost: number;
+  /**
+   * What a verifier pays for, whatever the rows: commitments and evaluations per committed
+   * column (the proof's size, WASM verification, and most of the on-chain verifyProof gas).
+   */
+  verifierColumns: number;
   adviceColumns: number;
   lookupArguments: number;
   tableColumns: number;
@@ -62,5 +69,11 @@ export function estimateProveCost(settings: EzklSettings): CostBreakdown {
   const tableColumns = tablePieces + Math.ceil(settings.total_const_size / usable);
   const columns =
     adviceColumns + LOOKUP_WEIGHT * lookupArguments + FIXED_WEIGHT * tableColumns + BASE_COLUMNS;
-  return { cost: 2 ** logrows * columns, adviceColumns, lookupArguments, tableColumns };
+  return {
+    cost: 2 ** logrows * columns,
+    verifierColumns: adviceColumns + LOOKUP_WEIGHT * lookupArguments + tableColumns,
+    adviceColumns,
+    lookupArguments,
+    tableColumns,
+  };
 }

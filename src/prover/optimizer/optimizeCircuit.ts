@@ -25,6 +25,7 @@ import { type EzklSettings, estimateProveCost } from './costModel.js';
  * coarse, and "never slower than EZKL's own settings" matters more than a marginal gain.
  */
 export const COST_MARGIN = 0.8;
+
 export interface BuildCircuitParams {
   engine: PythonEngine;
   model: ModelInfo;
@@ -42,6 +43,7 @@ interface Sized {
   runArgs: CandidateRunArgs;
   settings: EzklSettings;
   cost: number;
+  verifierColumns: number;
   changesValues: boolean;
   baseline?: boolean;
   /** Set once the candidate compiled and passed mock. */
@@ -129,7 +131,7 @@ class CircuitSearch {
     const sized: Sized = {
       runArgs: runArgsOf(settings),
       settings,
-      cost: estimateProveCost(settings).cost,
+      ...costOf(settings),
       changesValues: false,
       baseline: true,
     };
@@ -203,7 +205,8 @@ class CircuitSearch {
       );
       pool.push(...sized);
       if (!dimension.changesValues) {
-        for (const s of sized) if (s.cost < center.cost) center = s;
+        for (const s of sized)
+          if (s.cost < center.cost && s.verifierColumns <= baseline.verifierColumns) center = s;
       }
     }
     // Fewer rows than EZKL calibrates: advice and tables wrap into more, shorter columns.
@@ -219,6 +222,10 @@ class CircuitSearch {
     let why = '';
     for (const candidate of pool) {
       if (candidate.baseline || candidate.cost > COST_MARGIN * baseline.cost) break;
+      // No more committed columns than EZKL's circuit: proofs, verification and gas stay as small.
+      if (candidate.verifierColumns > baseline.verifierColumns) continue;
+      // Outputs keep their scale relative to the inputs (training steps chain on it).
+      if (scaleOffsets(candidate.settings) !== scaleOffsets(baseline.settings)) continue;
       if (this.elapsed() > budgetMs) {
         why = `the ${budgetSeconds} s budget ran out before a cheaper candidate passed`;
         break;
@@ -251,7 +258,7 @@ class CircuitSearch {
         `estimated ${ratio.toFixed(1)}× less prover work than EZKL's "${this.p.options.calibrationTarget}"`
       : `EZKL's "${this.p.options.calibrationTarget}" settings: ${
           why ||
-          `no candidate is estimated ≥ ${Math.round((1 / COST_MARGIN - 1) * 100)}% cheaper and passes`
+          `no candidate with no more columns is estimated ≥ ${Math.round((1 / COST_MARGIN - 1) * 100)}% cheaper and passes`
         }`;
     this.p.reporter?.info(`Circuit: ${reason}`);
     return {
@@ -306,7 +313,7 @@ class CircuitSearch {
       sized.push({
         runArgs: runArgsOf(settings),
         settings,
-        cost: estimateProveCost(settings).cost,
+        ...costOf(settings),
         changesValues,
       });
     }
@@ -360,10 +367,21 @@ class CircuitSearch {
 function withLogrows(sized: Sized, logrows: number): Sized {
   sized.settings.run_args.logrows = logrows;
   sized.runArgs = { ...runArgsOf(sized.settings), logrows };
-  sized.cost = estimateProveCost(sized.settings).cost;
+  Object.assign(sized, costOf(sized.settings));
   sized.baseline = false;
   sized.compiledPath = undefined;
   return sized;
+}
+
+/** Each output's scale relative to the first input's. */
+function scaleOffsets(settings: EzklSettings): string {
+  const base = settings.model_input_scales[0] ?? 0;
+  return settings.model_output_scales.map((s) => s - base).join(',');
+}
+
+function costOf(settings: EzklSettings): { cost: number; verifierColumns: number } {
+  const { cost, verifierColumns } = estimateProveCost(settings);
+  return { cost, verifierColumns };
 }
 
 function runArgsOf(settings: EzklSettings): CandidateRunArgs & { logrows: number } {

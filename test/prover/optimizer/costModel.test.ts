@@ -18,6 +18,8 @@ const mlpSettings = (run: Partial<EzklSettings['run_args']>, rows = 518): EzklSe
   total_assignments: 2 * rows,
   total_const_size: 63,
   required_lookups: [],
+  model_input_scales: [13],
+  model_output_scales: [13],
   required_range_checks: [
     [0, (run.decomp_base ?? 16384) - 1],
     [-1, 1],
