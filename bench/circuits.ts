@@ -110,28 +110,43 @@ async function classAgreement(name: string, artifacts: CompileResult): Promise<A
 
 const rows: FlowRow[] = [];
 const agreements: Agreement[] = [];
-for (const name of FIXTURES.filter(wanted)) {
-  const target = {
-    name,
-    model: fixturePath(name, 'model.onnx'),
-    input: fixturePath(name, 'input.json'),
-  };
-  rows.push(...(await compareCircuits(target, runs)).rows);
+const failures: string[] = [];
+const resultsFile = join(PACKAGE_ROOT, 'bench', process.env.BENCH_OUT ?? 'circuits.json');
+/** One target at a time; a failure is recorded and the others still run. Results are saved as they come. */
+async function bench(name: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    failures.push(`${name}: ${(error as Error).message}`);
+    process.stderr.write(`bench ${name} failed: ${(error as Error).stack}\n`);
+  }
+  await writeJsonAtomic(resultsFile, { partial: true, rows, agreements, failures });
 }
-for (const name of REAL_MODELS.filter(wanted)) {
-  const target = {
-    name,
-    model: fixturePath('real', name, 'model.onnx'),
-    input: fixturePath('real', name, 'input.json'),
-  };
-  const result = await compareCircuits(target, runs);
-  rows.push(...result.rows);
-  if (result.artifacts.optimizer)
-    agreements.push(await classAgreement(name, result.artifacts.optimizer));
+for (const name of FIXTURES.filter(wanted)) {
+  await bench(name, async () => {
+    const model = fixturePath(name, 'model.onnx');
+    const target = { name, model, input: fixturePath(name, 'input.json') };
+    rows.push(...(await compareCircuits(target, runs)).rows);
+  });
 }
 for (const phase of TRAINING.filter(wanted)) {
-  const target = await trainingTarget(phase === 'train-mse' ? 'mse' : 'cross-entropy');
-  rows.push(...(await compareCircuits(target, runs)).rows);
+  await bench(phase, async () => {
+    const target = await trainingTarget(phase === 'train-mse' ? 'mse' : 'cross-entropy');
+    rows.push(...(await compareCircuits(target, runs)).rows);
+  });
+}
+for (const name of REAL_MODELS.filter(wanted)) {
+  await bench(name, async () => {
+    const target = {
+      name,
+      model: fixturePath('real', name, 'model.onnx'),
+      input: fixturePath('real', name, 'input.json'),
+    };
+    const result = await compareCircuits(target, runs);
+    rows.push(...result.rows);
+    const optimised = result.artifacts.optimizer;
+    if (optimised) agreements.push(await classAgreement(name, optimised));
+  });
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
@@ -145,8 +160,9 @@ const agreementTable = [
   ),
 ].join('\n');
 const table = `${renderComparison(rows)}\n\n${agreements.length ? `${agreementTable}\n\n` : ''}Median of ${runs} prove runs per circuit, measured side by side in one run on ${machine} (shared with other jobs: compare ratios, not absolute times), EZKL ${EZKL_VERSION}, dev SRS. Prove CPU, wall and peak memory are the EZKL prove process alone; errors are against onnxruntime on the sample input.`;
-await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'circuits.json'), {
+await writeJsonAtomic(resultsFile, {
   date: new Date().toISOString(),
+  failures,
   ezkl: EZKL_VERSION,
   machine,
   runs,
