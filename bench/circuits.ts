@@ -8,22 +8,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
 import type { CompileResult } from '../src/prover/compileModel.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
-import { EZKL_VERSION } from '../src/prover/engine/version.js';
 import { inspectModel } from '../src/prover/onnx/inspectModel.js';
 import { runFloatModel } from '../src/prover/onnx/runFloatModel.js';
 import { trainRun } from '../src/prover/training/trainRun.js';
 import {
+  type Agreement,
   type CompareTarget,
   compareCircuits,
   type FlowRow,
-  renderComparison,
+  publishCircuits,
 } from './compareCircuits.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -52,15 +52,6 @@ async function trainingTarget(loss: 'mse' | 'cross-entropy'): Promise<CompareTar
     input: join(out, 'calibration.json'),
     options: { inputVisibility: 'hashed', outputVisibility: 'hashed' },
   };
-}
-
-export interface Agreement {
-  model: string;
-  params: number;
-  floatTestAccuracy: number;
-  agreement: number;
-  provedAccuracy: number;
-  inputs: number;
 }
 
 /** The proved class (argmax of the circuit's outputs, from EZKL witnesses) vs the float class. */
@@ -149,35 +140,5 @@ for (const name of REAL_MODELS.filter(wanted)) {
   });
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const agreementTable = [
-  '| real model | parameters | float test accuracy | proved class = float class (100 held-out) | proved class = label |',
-  '|---|---|---|---|---|',
-  ...agreements.map(
-    (a) =>
-      `| ${a.model} | ${a.params.toLocaleString('en')} | ${pct(a.floatTestAccuracy)} | ${pct(a.agreement)} | ${pct(a.provedAccuracy)} |`,
-  ),
-].join('\n');
-const table = `${renderComparison(rows)}\n\n${agreements.length ? `${agreementTable}\n\n` : ''}Median of ${runs} prove runs per circuit, measured side by side in one run on ${machine} (shared with other jobs: compare ratios, not absolute times), EZKL ${EZKL_VERSION}, dev SRS. Prove CPU, wall and peak memory are the EZKL prove process alone; errors are against onnxruntime on the sample input.`;
-await writeJsonAtomic(resultsFile, {
-  date: new Date().toISOString(),
-  failures,
-  ezkl: EZKL_VERSION,
-  machine,
-  runs,
-  rows,
-  agreements,
-});
-if (!only) {
-  const readmePath = join(PACKAGE_ROOT, 'README.md');
-  const readme = await readFile(readmePath, 'utf8');
-  await writeFile(
-    readmePath,
-    readme.replace(
-      /<!-- bench-circuits:start -->[\s\S]*<!-- bench-circuits:end -->/,
-      `<!-- bench-circuits:start -->\n${table}\n<!-- bench-circuits:end -->`,
-    ),
-  );
-}
+const table = await publishCircuits({ rows, agreements, failures, runs }, resultsFile, !only);
 process.stdout.write(`${table}\n`);

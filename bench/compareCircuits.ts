@@ -6,13 +6,15 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { withChain } from '../src/chain/chainContext.js';
+import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import type { CompileOptions } from '../src/prover/artifactsManifest.js';
 import { compileModel, type CompileResult } from '../src/prover/compileModel.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
+import { EZKL_VERSION } from '../src/prover/engine/version.js';
 import { loadInputs } from '../src/prover/inputs.js';
 import { inspectModel } from '../src/prover/onnx/inspectModel.js';
 import { estimateProveCost } from '../src/prover/optimizer/costModel.js';
@@ -208,4 +210,62 @@ function rankAgreement(rows: FlowRow[]): string {
       if (a.estimatedCost < b.estimatedCost === a.proveCpuMs < b.proveCpuMs) agree++;
     }
   return `the estimate orders ${agree} of ${pairs} pairs of differing circuits of one model as their measured prove CPU does`;
+}
+
+export interface Agreement {
+  model: string;
+  params: number;
+  floatTestAccuracy: number;
+  agreement: number;
+  provedAccuracy: number;
+  inputs: number;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+
+export function renderAgreement(agreements: Agreement[]): string {
+  return [
+    '| real model | parameters | float test accuracy | proved class = float class (100 held-out) | proved class = label |',
+    '|---|---|---|---|---|',
+    ...agreements.map(
+      (a) =>
+        `| ${a.model} | ${a.params.toLocaleString('en')} | ${pct(a.floatTestAccuracy)} | ${pct(a.agreement)} | ${pct(a.provedAccuracy)} |`,
+    ),
+  ].join('\n');
+}
+
+export interface CircuitsResults {
+  rows: FlowRow[];
+  agreements: Agreement[];
+  failures: string[];
+  runs: number;
+}
+
+/** Writes the results JSON and (optionally) the README table; returns the table. */
+export async function publishCircuits(
+  results: CircuitsResults,
+  resultsFile: string,
+  updateReadme: boolean,
+): Promise<string> {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+  const { rows, agreements, runs } = results;
+  const table = `${renderComparison(rows)}\n\n${agreements.length ? `${renderAgreement(agreements)}\n\n` : ''}Median of ${runs} prove run${runs > 1 ? 's' : ''} per circuit, measured side by side in one run on ${machine} (shared with other jobs: compare ratios, not absolute times), EZKL ${EZKL_VERSION}, dev SRS. Prove CPU, wall and peak memory are the EZKL prove process alone; errors are the witness against onnxruntime on the sample input.`;
+  await writeJsonAtomic(resultsFile, {
+    date: new Date().toISOString(),
+    ezkl: EZKL_VERSION,
+    machine,
+    ...results,
+  });
+  if (updateReadme) {
+    const readmePath = join(PACKAGE_ROOT, 'README.md');
+    const readme = await readFile(readmePath, 'utf8');
+    await writeFile(
+      readmePath,
+      readme.replace(
+        /<!-- bench-circuits:start -->[\s\S]*<!-- bench-circuits:end -->/,
+        `<!-- bench-circuits:start -->\n${table}\n<!-- bench-circuits:end -->`,
+      ),
+    );
+  }
+  return table;
 }
