@@ -246,10 +246,11 @@ export async function publishCircuits(
   results: CircuitsResults,
   resultsFile: string,
   updateReadme: boolean,
+  note = '',
 ): Promise<string> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
   const { rows, agreements, runs } = results;
-  const table = `${renderComparison(rows)}\n\n${agreements.length ? `${renderAgreement(agreements)}\n\n` : ''}Median of ${runs} prove run${runs > 1 ? 's' : ''} per circuit, measured side by side in one run on ${machine} (shared with other jobs: compare ratios, not absolute times), EZKL ${EZKL_VERSION}, dev SRS. Prove CPU, wall and peak memory are the EZKL prove process alone; errors are the witness against onnxruntime on the sample input.`;
+  const table = `${renderComparison(rows)}\n\n${agreements.length ? `${renderAgreement(agreements)}\n\n` : ''}Median of ${runs} prove run${runs > 1 ? 's' : ''} per circuit, measured side by side in one run on ${machine} (shared with other jobs: compare ratios, not absolute times), EZKL ${EZKL_VERSION}, dev SRS. Prove CPU, wall and peak memory are the EZKL prove process alone; errors are the witness against onnxruntime on the sample input.${note}`;
   await writeJsonAtomic(resultsFile, {
     date: new Date().toISOString(),
     ezkl: EZKL_VERSION,

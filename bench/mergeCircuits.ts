@@ -16,5 +16,11 @@ const merged: CircuitsResults = {
   failures: parts.flatMap((p) => p.failures ?? []),
   runs: Math.min(...parts.map((p) => p.runs ?? 1)),
 };
-const table = await publishCircuits(merged, join(PACKAGE_ROOT, 'bench', 'circuits.json'), true);
+const failed = merged.failures.length ? ` Failed: ${merged.failures.join('; ')}.` : '';
+const table = await publishCircuits(
+  merged,
+  join(PACKAGE_ROOT, 'bench', 'circuits.json'),
+  true,
+  ` Run in ${parts.length} parts at the same time (each model's flows side by side in one process).${failed}`,
+);
 process.stdout.write(`${table}\n`);
