@@ -1,7 +1,11 @@
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { PocomputeError } from '../core/errors.js';
+import { requireFile } from '../core/files.js';
 import { table } from '../core/output.js';
+import { DEFAULT_BUDGET_SECONDS } from '../prover/optimizer/circuitChoice.js';
 import { paramVisibilitySchema, visibilitySchema } from '../prover/artifactsManifest.js';
 import { compileModel } from '../prover/compileModel.js';
 
@@ -10,8 +14,12 @@ export const compileCircuitOptions = z.object({
   inputVisibility: visibilitySchema.default('public'),
   outputVisibility: visibilitySchema.default('public'),
   paramVisibility: paramVisibilitySchema.default('fixed'),
-  calibration: z.enum(['resources', 'accuracy']).default('resources'),
+  calibration: z.enum(['resources', 'accuracy']).optional(),
+  maxError: z.coerce.number().positive().optional(),
+  optimizerBudget: z.coerce.number().positive().default(DEFAULT_BUDGET_SECONDS),
+  settings: z.string().optional(),
   srs: z.string().optional(),
+  artifactsRoot: z.string().optional(),
   artifactsDir: z.string().optional(),
   json: z.boolean().optional(),
 });
@@ -26,12 +34,29 @@ export function withCircuitOptions(command: Command): Command {
       'fixed (weights in the circuit) | hashed (weights hashed, hash public)',
       'fixed',
     )
-    .option('--calibration <target>', 'calibrate for resources | accuracy', 'resources')
-    .option('--srs <spec>', 'SRS: a file, "dev" (insecure, local) or "download" (EZKL public SRS)')
     .option(
-      '--artifacts-dir <dir>',
-      'where compiled artifacts are kept (default ~/.pocompute/artifacts)',
-    );
+      '--calibration <target>',
+      "EZKL's own preset, not optimised: resources | accuracy (default: the circuit optimiser)",
+    )
+    .option(
+      '--max-error <rel>',
+      "optimiser: largest relative output error accepted (default: that of EZKL's resources)",
+    )
+    .option(
+      '--optimizer-budget <s>',
+      'optimiser: time budget in seconds',
+      String(DEFAULT_BUDGET_SECONDS),
+    )
+    .option('--settings <file>', 'use these EZKL circuit settings (run_args) instead')
+    .option(
+      '--srs <spec>',
+      'SRS: a file, "dev" (insecure, local; the default) or "download" (EZKL public SRS)',
+    )
+    .option(
+      '--artifacts-root <dir>',
+      'where compiled artifacts are kept (default: $POCOMPUTE_HOME/artifacts)',
+    )
+    .addOption(new Option('--artifacts-dir <dir>', 'old name of --artifacts-root').hideHelp());
 }
 
 export const circuitOptionsFrom = (o: Omit<z.infer<typeof compileCircuitOptions>, 'input'>) => ({
@@ -39,11 +64,24 @@ export const circuitOptionsFrom = (o: Omit<z.infer<typeof compileCircuitOptions>
     inputVisibility: o.inputVisibility,
     outputVisibility: o.outputVisibility,
     paramVisibility: o.paramVisibility,
-    calibrationTarget: o.calibration,
+    calibrationTarget: o.calibration ?? 'resources',
+    optimizer: o.calibration ? ('off' as const) : ('search' as const),
+    maxError: o.maxError,
+    optimizerBudget: o.optimizerBudget,
+    settings: o.settings ? readSettingsFile(o.settings) : undefined,
   },
   srs: o.srs,
-  artifactsRoot: o.artifactsDir,
+  artifactsRoot: o.artifactsRoot ?? o.artifactsDir,
 });
+
+function readSettingsFile(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(requireFile(path, 'settings file'), 'utf8'));
+  } catch (error) {
+    if (error instanceof PocomputeError) throw error;
+    throw new PocomputeError('OPTION_INVALID', `--settings ${path}: ${(error as Error).message}`);
+  }
+}
 
 export function compileCommand(): Command {
   return withCommonOptions(withCircuitOptions(new Command('compile')))
@@ -68,6 +106,7 @@ export function compileCommand(): Command {
             ['artifacts', result.dir + (result.cached ? reporter.c.dim(' (cached)') : '')],
             ['model', `${m.model.name} (sha256 ${m.model.sha256.slice(0, 16)}…)`],
             ['circuit', `2^${m.circuit.logrows} rows (${m.circuit.numRows} used)`],
+            ...(m.circuit.choice ? [['settings', m.circuit.choice.reason]] : []),
             [
               'visibility',
               `inputs ${m.options.inputVisibility}, outputs ${m.options.outputVisibility}, weights ${m.options.paramVisibility}`,

@@ -21,7 +21,10 @@ export function proveCommand(): Command {
       'input: {"input_data": [...]}, {"<name>": [...]} or a nested array',
     )
     .option('--out <file>', 'where to write the proof bundle', 'out/proof.json')
-    .option('--engine <engine>', 'native (Python EZKL, multi-threaded) | wasm (in-process)')
+    .option(
+      '--engine <engine>',
+      'native (Python EZKL, multi-threaded; the default) | wasm (in-process); config `engine`',
+    )
     .action((target: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(proveOptions, raw);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Dtype } from './onnx/inspectModel.js';
+import { circuitChoiceSchema, DEFAULT_BUDGET_SECONDS } from './optimizer/circuitChoice.js';
 
 export const visibilitySchema = z.enum(['public', 'hashed', 'private']);
 export const paramVisibilitySchema = z.enum(['fixed', 'hashed']);
@@ -9,7 +10,16 @@ export const compileOptionsSchema = z.object({
   inputVisibility: visibilitySchema.default('public'),
   outputVisibility: visibilitySchema.default('public'),
   paramVisibility: paramVisibilitySchema.default('fixed'),
+  /** EZKL's calibration preset: the circuit itself with `optimizer: 'off'`, else the baseline. */
   calibrationTarget: z.enum(['resources', 'accuracy']).default('resources'),
+  /** `search`: the circuit optimiser (src/prover/optimizer/); `off`: EZKL's preset as is. */
+  optimizer: z.enum(['search', 'off']).default('search'),
+  /** Largest relative output error the optimiser accepts; default: that of EZKL's preset. */
+  maxError: z.number().positive().optional(),
+  /** The optimiser's time budget, in seconds. */
+  optimizerBudget: z.number().positive().default(DEFAULT_BUDGET_SECONDS),
+  /** Circuit settings to use instead (`--settings`): EZKL settings or run_args, by content. */
+  settings: z.record(z.string(), z.unknown()).optional(),
 });
 export type CompileOptions = z.infer<typeof compileOptionsSchema>;
 
@@ -54,6 +64,8 @@ export const artifactsManifestSchema = z.object({
     inputScales: z.array(z.number()),
     outputScales: z.array(z.number()),
     instanceShapes: z.array(z.array(z.number())),
+    /** How the circuit settings were chosen (absent in manifests from before the optimiser). */
+    choice: circuitChoiceSchema.optional(),
   }),
   srs: z.object({
     origin: z.enum(['insecure-dev', 'file', 'public-download']),

@@ -24,6 +24,7 @@ import { getPythonEngine } from './engine/pythonEngine.js';
 import { EZKL_VERSION } from './engine/version.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
+import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, verifierSrsFrom, type SrsSpec } from './srs.js';
 
 export interface CompileModelParams {
@@ -111,38 +112,18 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       timings[name] = Math.round(performance.now() - started);
       return result;
     };
-    // EZKL reads the visibilities as strings and silently falls back to "private" on a typo: ours are validated above.
-    const runArgs = {
-      input_visibility: options.inputVisibility,
-      output_visibility: options.outputVisibility,
-      param_visibility: options.paramVisibility,
-    };
-    await step('Generating, calibrating and compiling the circuit', 'compile', () =>
-      timed('compile', () =>
-        engine.run([
-          {
-            op: 'gen_settings',
-            args: { model: at('model.onnx'), settings: at('settings.json'), ...runArgs },
-          },
-          {
-            op: 'calibrate_settings',
-            args: {
-              data: at('calibration.json'),
-              model: at('model.onnx'),
-              settings: at('settings.json'),
-              target: options.calibrationTarget,
-            },
-          },
-          {
-            op: 'compile_circuit',
-            args: {
-              model: at('model.onnx'),
-              compiled: at('model.compiled'),
-              settings: at('settings.json'),
-            },
-          },
-        ]),
-      ),
+    // Settings → compiled circuit: EZKL's preset, --settings, or the optimiser's search.
+    const choice = await timed('compile', () =>
+      buildCircuit({
+        engine,
+        model,
+        modelPath: at('model.onnx'),
+        calibrationPath: at('calibration.json'),
+        settingsPath: at('settings.json'),
+        compiledPath: at('model.compiled'),
+        options,
+        reporter,
+      }),
     );
     const settings = JSON.parse(await readFile(at('settings.json'), 'utf8'));
     const logrows: number = settings.run_args.logrows;
@@ -187,6 +168,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         inputScales: settings.model_input_scales,
         outputScales: settings.model_output_scales,
         instanceShapes: settings.model_instance_shapes,
+        choice,
       },
       srs: {
         origin: srs.origin,

@@ -20,8 +20,11 @@ def _run_args(args):
     run_args.input_visibility = args["input_visibility"]
     run_args.output_visibility = args["output_visibility"]
     run_args.param_visibility = args["param_visibility"]
-    if args.get("num_inner_cols"):
-        run_args.num_inner_cols = args["num_inner_cols"]
+    # The circuit-shape fields the optimiser searches over (src/prover/optimizer/).
+    for field in ("num_inner_cols", "decomp_base", "decomp_legs", "input_scale", "param_scale",
+                  "scale_rebase_multiplier", "bounded_log_lookup", "logrows"):
+        if args.get(field) is not None:
+            setattr(run_args, field, args[field])
     return run_args
 
 
@@ -30,6 +33,14 @@ def _run_async(call):
     async def run():
         return await call()
     return asyncio.run(run())
+
+
+def _attempt(work):
+    """A candidate the optimiser tries: EZKL's refusal is an answer, not a failed batch."""
+    try:
+        return {"ok": True, "value": work()}
+    except Exception as exc:  # a pyo3 panic (BaseException) still ends the batch, as for any op
+        return {"ok": False, "error": str(exc)}
 
 
 def run_op(op, a):
@@ -45,6 +56,26 @@ def run_op(op, a):
             a["data"], a["model"], a["settings"], a.get("target", "resources"),
             lookup_safety_margin=float(a.get("lookup_safety_margin", 2.0)), scales=a.get("scales"),
             scale_rebase_multiplier=a.get("scale_rebase_multiplier", [1]), max_logrows=a.get("max_logrows")))
+    if op == "try_settings":
+        # gen_settings + calibrate_settings at fixed scales: EZKL sizes the circuit for run_args.
+        def work():
+            ezkl.gen_settings(a["model"], a["settings"], py_run_args=_run_args(a))
+            return _run_async(lambda: ezkl.calibrate_settings(
+                a["data"], a["model"], a["settings"], a.get("target", "resources"),
+                scales=a["scales"], scale_rebase_multiplier=a["rebase_multipliers"]))
+        return _attempt(work)
+    if op == "try_circuit":
+        # compile_circuit + gen_witness + mock on each calibration input.
+        def work():
+            ezkl.compile_circuit(a["model"], a["compiled"], a["settings"])
+            for data, witness in zip(a["data"], a["witnesses"]):
+                _run_async(lambda: ezkl.gen_witness(data, a["compiled"], witness, None, None))
+                if not ezkl.mock(witness, a["compiled"]):
+                    raise RuntimeError("mock: the witness does not satisfy the circuit")
+            return True
+        return _attempt(work)
+    if op == "mock":
+        return ezkl.mock(a["witness"], a["compiled"])
     if op == "compile_circuit":
         return ezkl.compile_circuit(a["model"], a["compiled"], a["settings"])
     if op == "gen_srs":

@@ -1,0 +1,79 @@
+/**
+ * A prove-cost estimate read off EZKL settings, without proving: Halo2's prover does FFTs and
+ * multi-scalar multiplications over every committed column, so its work grows with
+ * 2^logrows × (committed columns). The column counts follow EZKL 21's layout (src/graph/vars.rs:
+ * three advice tensors of `num_inner_cols` columns, duplicated into blocks when the rows overflow
+ * 2^logrows; one lookup argument per lookup table or range check, per table piece, on each advice column
+ * of the output; table and constant columns split at 2^logrows). The benchmark checks the estimate
+ * against measured prove times (README, "Circuit optimiser").
+ */
+
+/** The parts of EZKL's settings.json the estimate reads. */
+export interface EzklSettings {
+  run_args: {
+    logrows: number;
+    num_inner_cols: number;
+    decomp_base: number;
+    decomp_legs: number;
+    input_scale: number;
+    param_scale: number;
+    scale_rebase_multiplier: number;
+    lookup_range: [number, number];
+    bounded_log_lookup: boolean;
+  };
+  num_rows: number;
+  total_assignments: number;
+  total_const_size: number;
+  required_lookups: unknown[];
+  required_range_checks: [number, number][];
+  model_input_scales: number[];
+  model_output_scales: number[];
+}
+
+export interface CostBreakdown {
+  /** Estimated prover work in column-rows (2^logrows × weighted committed columns). */
+  cost: number;
+  /**
+   * What a verifier pays for, whatever the rows: commitments and evaluations per committed
+   * column (the proof's size, WASM verification, and most of the on-chain verifyProof gas).
+   */
+  verifierColumns: number;
+  adviceColumns: number;
+  lookupArguments: number;
+  tableColumns: number;
+}
+
+/** Rows Halo2 keeps for blinding in each column (EZKL's RESERVED_BLINDING_ROWS, rounded up). */
+const BLINDING_ROWS = 6;
+/** A lookup argument commits a permuted input, a permuted table and a grand product. */
+const LOOKUP_WEIGHT = 3;
+/** Fixed (table, constant) columns are committed at setup; the prover only evaluates them. */
+const FIXED_WEIGHT = 0.5;
+/** Instance, selector and permutation columns every circuit has. */
+const BASE_COLUMNS = 4;
+
+export function estimateProveCost(settings: EzklSettings): CostBreakdown {
+  const { logrows, num_inner_cols: cols, lookup_range } = settings.run_args;
+  const usable = 2 ** logrows - BLINDING_ROWS;
+  const assignments = Math.max(settings.total_assignments, settings.num_rows * cols);
+  const blocks = Math.floor(assignments / (usable * cols)) + 1;
+  const adviceColumns = 3 * cols * blocks;
+  const tables = settings.required_range_checks.map(([lo, hi]) => hi - lo + 1);
+  if (settings.required_lookups.length > 0) {
+    const span = lookup_range[1] - lookup_range[0] + 1;
+    for (const _ of settings.required_lookups) tables.push(span);
+  }
+  // A table longer than a column is split, and each piece gets its own lookup argument.
+  const tablePieces = tables.reduce((sum, size) => sum + Math.ceil(size / usable), 0);
+  const lookupArguments = tablePieces * cols * blocks;
+  const tableColumns = tablePieces + Math.ceil(settings.total_const_size / usable);
+  const columns =
+    adviceColumns + LOOKUP_WEIGHT * lookupArguments + FIXED_WEIGHT * tableColumns + BASE_COLUMNS;
+  return {
+    cost: 2 ** logrows * columns,
+    verifierColumns: adviceColumns + LOOKUP_WEIGHT * lookupArguments + tableColumns,
+    adviceColumns,
+    lookupArguments,
+    tableColumns,
+  };
+}

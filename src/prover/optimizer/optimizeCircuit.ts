@@ -1,0 +1,411 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PocomputeError } from '../../core/errors.js';
+import type { Reporter } from '../../core/output.js';
+import type { CompileOptions } from '../artifactsManifest.js';
+import type { PythonEngine } from '../engine/pythonEngine.js';
+import { loadInputs } from '../inputs.js';
+import type { ModelInfo } from '../onnx/inspectModel.js';
+import { runFloatModel } from '../onnx/runFloatModel.js';
+import { quantizationError } from '../publicValues.js';
+import {
+  type CandidateRunArgs,
+  candidateLabel,
+  DIMENSIONS,
+  LOGROWS_BELOW,
+  MIN_LOGROWS,
+  sameCandidate,
+} from './candidates.js';
+import { type CircuitChoice, runArgsSchema } from './circuitChoice.js';
+import { type EzklSettings, estimateProveCost } from './costModel.js';
+
+/**
+ * A candidate is kept only if its estimated cost is at most this share of EZKL's: the estimate is
+ * coarse, and "never slower than EZKL's own settings" matters more than a marginal gain.
+ */
+export const COST_MARGIN = 0.8;
+
+export interface BuildCircuitParams {
+  engine: PythonEngine;
+  model: ModelInfo;
+  /** The model and calibration input inside the artifacts being built. */
+  modelPath: string;
+  calibrationPath: string;
+  /** Where the chosen settings and compiled circuit go. */
+  settingsPath: string;
+  compiledPath: string;
+  options: CompileOptions;
+  reporter?: Reporter;
+}
+
+interface Sized {
+  runArgs: CandidateRunArgs;
+  settings: EzklSettings;
+  cost: number;
+  verifierColumns: number;
+  changesValues: boolean;
+  baseline?: boolean;
+  /** Set once the candidate compiled and passed mock. */
+  compiledPath?: string;
+}
+
+/**
+ * Settings → compiled circuit, the one step of compile that decides the circuit's shape:
+ * EZKL's preset (`--calibration`), the user's settings (`--settings`), or the optimiser's search.
+ */
+export async function buildCircuit(params: BuildCircuitParams): Promise<CircuitChoice> {
+  const scratch = await mkdtemp(join(tmpdir(), 'pocompute-circuit-'));
+  try {
+    const search = new CircuitSearch(params, scratch);
+    await search.prepare();
+    const { options } = params;
+    if (options.settings) return await search.userSettings(options.settings);
+    if (options.optimizer === 'off') return await search.ezklPreset();
+    return await search.run();
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+class CircuitSearch {
+  private inputs: string[] = [];
+  private float: number[][][] = [];
+  private counter = 0;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly p: BuildCircuitParams,
+    private readonly scratch: string,
+  ) {}
+
+  /** EZKL reads these as strings and falls back to "private" on a typo: ours are validated. */
+  private get visibilities() {
+    const o = this.p.options;
+    return {
+      input_visibility: o.inputVisibility,
+      output_visibility: o.outputVisibility,
+      param_visibility: o.paramVisibility,
+    };
+  }
+
+  private step<T>(label: string, work: () => Promise<T>): Promise<T> {
+    return this.p.reporter ? this.p.reporter.step(label, work, 'optimizer') : work();
+  }
+
+  private elapsed(): number {
+    return performance.now() - this.started;
+  }
+
+  /** The calibration inputs in EZKL's form and their float outputs (onnxruntime). */
+  async prepare(): Promise<void> {
+    const loaded = await loadInputs(this.p.calibrationPath, this.p.model.inputs);
+    const file = join(this.scratch, 'input-0.json');
+    await writeFile(file, JSON.stringify(loaded.ezkl));
+    this.inputs = [file];
+    this.float = [await runFloatModel(this.p.model, loaded.values)];
+  }
+
+  /** EZKL's own flow: gen_settings + calibrate_settings with its preset, as the baseline. */
+  private async ezklBaseline(): Promise<Sized & { error: CircuitChoice['error'] }> {
+    const settingsPath = join(this.scratch, 'baseline.json');
+    const target = this.p.options.calibrationTarget;
+    await this.step(`EZKL baseline: gen_settings + calibrate_settings "${target}"`, () =>
+      this.p.engine.run([
+        {
+          op: 'gen_settings',
+          args: { model: this.p.modelPath, settings: settingsPath, ...this.visibilities },
+        },
+        {
+          op: 'calibrate_settings',
+          args: {
+            data: this.p.calibrationPath,
+            model: this.p.modelPath,
+            settings: settingsPath,
+            target,
+          },
+        },
+      ]),
+    );
+    const settings = await readSettings(settingsPath);
+    const sized: Sized = {
+      runArgs: runArgsOf(settings),
+      settings,
+      ...costOf(settings),
+      changesValues: false,
+      baseline: true,
+    };
+    const tested = await this.test(sized);
+    if (!tested.ok) {
+      throw new PocomputeError('ENGINE_FAILED', `EZKL's own settings fail mock: ${tested.why}`);
+    }
+    return { ...sized, error: tested.error };
+  }
+
+  async ezklPreset(): Promise<CircuitChoice> {
+    const baseline = await this.ezklBaseline();
+    await this.adopt(baseline);
+    return {
+      strategy: 'ezkl-preset',
+      runArgs: runArgsOf(baseline.settings),
+      estimatedCost: baseline.cost,
+      error: baseline.error,
+      reason: `EZKL's "${this.p.options.calibrationTarget}" calibration, not optimised (--calibration)`,
+    };
+  }
+
+  /** --settings: the file's circuit-shape fields; visibilities from the flags; EZKL sizes the rest. */
+  async userSettings(file: Record<string, unknown>): Promise<CircuitChoice> {
+    const given = (file.run_args ?? file) as Partial<CandidateRunArgs>;
+    const runArgs = runArgsSchema.partial().parse(given);
+    const candidate: CandidateRunArgs = {
+      decomp_base: runArgs.decomp_base ?? 16384,
+      decomp_legs: runArgs.decomp_legs ?? 2,
+      num_inner_cols: runArgs.num_inner_cols ?? 2,
+      input_scale: runArgs.input_scale ?? 7,
+      param_scale: runArgs.param_scale ?? 7,
+      scale_rebase_multiplier: runArgs.scale_rebase_multiplier ?? 1,
+      bounded_log_lookup: runArgs.bounded_log_lookup ?? false,
+    };
+    const [sized] = await this.size([candidate], false);
+    if (!sized)
+      throw new PocomputeError('OPTION_INVALID', `EZKL cannot size the --settings circuit`);
+    if (runArgs.logrows !== undefined) withLogrows(sized, runArgs.logrows);
+    const tested = await this.test(sized);
+    if (!tested.ok)
+      throw new PocomputeError('OPTION_INVALID', `the --settings circuit fails: ${tested.why}`);
+    await this.adopt(sized);
+    return {
+      strategy: 'settings-file',
+      runArgs: runArgsOf(sized.settings),
+      estimatedCost: sized.cost,
+      error: tested.error,
+      reason: 'the circuit settings given with --settings',
+    };
+  }
+
+  async run(): Promise<CircuitChoice> {
+    const budgetSeconds = this.p.options.optimizerBudget;
+    const budgetMs = budgetSeconds * 1000;
+    const baseline = await this.ezklBaseline();
+    const maxRelError = this.p.options.maxError ?? baseline.error.maxRelError;
+    const pool: Sized[] = [baseline];
+    let center: Sized = baseline;
+    // Stage 1, no proving: coordinate descent on the estimated cost over the layout dimensions,
+    // then the value-changing variants around the best layout. EZKL sizes each candidate.
+    for (const dimension of DIMENSIONS) {
+      if (this.elapsed() > budgetMs / 2) break;
+      const variants = dimension
+        .variants(center.runArgs)
+        .filter((v) => !pool.some((s) => sameCandidate(s.runArgs, v)));
+      if (variants.length === 0) continue;
+      const sized = await this.step(
+        `Sizing ${variants.length} × ${dimension.name} (EZKL calibrate, no proving)`,
+        () => this.size(variants, dimension.changesValues),
+      );
+      pool.push(...sized);
+      if (!dimension.changesValues) {
+        for (const s of sized)
+          if (s.cost < center.cost && s.verifierColumns <= baseline.verifierColumns) center = s;
+      }
+    }
+    // Fewer rows than EZKL calibrates: advice and tables wrap into more, shorter columns.
+    const calibrated = center.settings.run_args.logrows;
+    for (let k = calibrated - 1; k >= Math.max(MIN_LOGROWS, calibrated - LOGROWS_BELOW); k--) {
+      pool.push(withLogrows(structuredClone(center), k));
+    }
+    // Stage 2: cheapest first, the first one that passes mock and the error bound wins.
+    pool.sort((a, b) => a.cost - b.cost || Number(b.baseline ?? 0) - Number(a.baseline ?? 0));
+    const rejected: { candidate: string; why: string }[] = [];
+    let tested = 1;
+    let chosen: (Sized & { error: CircuitChoice['error'] }) | undefined;
+    let why = '';
+    for (const candidate of pool) {
+      if (candidate.baseline || candidate.cost > COST_MARGIN * baseline.cost) break;
+      // No more committed columns than EZKL's circuit: proofs, verification and gas stay as small.
+      if (candidate.verifierColumns > baseline.verifierColumns) continue;
+      // Outputs keep their scale relative to the inputs (training steps chain on it).
+      if (scaleOffsets(candidate.settings) !== scaleOffsets(baseline.settings)) continue;
+      if (this.elapsed() > budgetMs) {
+        why = `the ${budgetSeconds} s budget ran out before a cheaper candidate passed`;
+        break;
+      }
+      tested++;
+      const label = `2^${candidate.settings.run_args.logrows} rows, ${candidateLabel(candidate.runArgs)}`;
+      const result = await this.step(`Testing ${label} (mock + error vs onnxruntime)`, () =>
+        this.test(candidate),
+      );
+      if (!result.ok) {
+        rejected.push({ candidate: label, why: result.why });
+        continue;
+      }
+      if (result.error.maxRelError > maxRelError) {
+        rejected.push({
+          candidate: label,
+          why: `relative error ${result.error.maxRelError.toExponential(2)} > ${maxRelError.toExponential(2)}`,
+        });
+        continue;
+      }
+      chosen = { ...candidate, error: result.error };
+      break;
+    }
+    const pick = chosen ?? baseline;
+    await this.adopt(pick);
+    const ratio = baseline.cost / pick.cost;
+    const reason = chosen
+      ? `cheapest candidate passing mock within relative error ${maxRelError.toExponential(2)}: ` +
+        `2^${pick.settings.run_args.logrows} rows (EZKL: 2^${baseline.settings.run_args.logrows}), ` +
+        `estimated ${ratio.toFixed(1)}× less prover work than EZKL's "${this.p.options.calibrationTarget}"`
+      : `EZKL's "${this.p.options.calibrationTarget}" settings: ${
+          why ||
+          `no candidate with no more columns is estimated ≥ ${Math.round((1 / COST_MARGIN - 1) * 100)}% cheaper and passes`
+        }`;
+    this.p.reporter?.info(`Circuit: ${reason}`);
+    return {
+      strategy: 'search',
+      runArgs: runArgsOf(pick.settings),
+      estimatedCost: pick.cost,
+      error: pick.error,
+      reason,
+      search: {
+        baseline: {
+          target: this.p.options.calibrationTarget,
+          runArgs: runArgsOf(baseline.settings),
+          estimatedCost: baseline.cost,
+          error: baseline.error,
+        },
+        maxRelError,
+        sized: pool.length,
+        tested,
+        rejected,
+        budgetSeconds,
+        ms: Math.round(this.elapsed()),
+      },
+    };
+  }
+
+  /** EZKL sizes each candidate (gen_settings + calibrate_settings at its scales), one process. */
+  private async size(candidates: CandidateRunArgs[], changesValues: boolean): Promise<Sized[]> {
+    const files = candidates.map(() => join(this.scratch, `settings-${this.counter++}.json`));
+    const results = (await this.p.engine.run(
+      candidates.map((c, i) => ({
+        op: 'try_settings',
+        args: {
+          model: this.p.modelPath,
+          settings: files[i],
+          data: this.p.calibrationPath,
+          target: this.p.options.calibrationTarget,
+          ...this.visibilities,
+          ...c,
+          // calibrate_settings tries the (input, param) pairs of this list with input ≤ param
+          scales: [...new Set([c.input_scale, c.param_scale])],
+          rebase_multipliers: [c.scale_rebase_multiplier],
+          input_scale: undefined,
+          param_scale: undefined,
+          logrows: undefined,
+        },
+      })),
+    )) as { ok: boolean }[];
+    const sized: Sized[] = [];
+    for (const [i, result] of results.entries()) {
+      if (!result.ok) continue;
+      const settings = await readSettings(files[i]);
+      sized.push({
+        runArgs: runArgsOf(settings),
+        settings,
+        ...costOf(settings),
+        changesValues,
+      });
+    }
+    return sized;
+  }
+
+  /** compile_circuit + gen_witness + mock on every calibration input, and the output error. */
+  private async test(
+    candidate: Sized,
+  ): Promise<{ ok: true; error: CircuitChoice['error'] } | { ok: false; why: string }> {
+    const id = this.counter++;
+    const settings = join(this.scratch, `test-${id}.json`);
+    const compiled = join(this.scratch, `test-${id}.compiled`);
+    const witnesses = this.inputs.map((_, j) => join(this.scratch, `witness-${id}-${j}.json`));
+    await writeFile(settings, JSON.stringify(candidate.settings));
+    let result: { ok: boolean; error?: string };
+    try {
+      [result] = (await this.p.engine.run([
+        {
+          op: 'try_circuit',
+          args: { model: this.p.modelPath, settings, compiled, data: this.inputs, witnesses },
+        },
+      ])) as { ok: boolean; error?: string }[];
+    } catch (error) {
+      // A panic inside EZKL ends its process: that candidate is out, the search goes on.
+      return { ok: false, why: (error as Error).message };
+    }
+    if (!result.ok) return { ok: false, why: result.error ?? 'EZKL failed' };
+    let maxAbsError = 0;
+    let maxRelError = 0;
+    for (const [j, witness] of witnesses.entries()) {
+      const outputs = await witnessOutputs(witness);
+      for (const [o, float] of this.float[j].entries()) {
+        const e = quantizationError('', outputs[o] ?? [], float);
+        maxAbsError = Math.max(maxAbsError, e.maxAbsError);
+        maxRelError = Math.max(maxRelError, e.maxRelError);
+      }
+    }
+    candidate.compiledPath = compiled;
+    return { ok: true, error: { maxAbsError, maxRelError } };
+  }
+
+  /** The chosen candidate's settings and compiled circuit become the artifacts'. */
+  private async adopt(candidate: Sized): Promise<void> {
+    await writeFile(this.p.settingsPath, JSON.stringify(candidate.settings));
+    if (!candidate.compiledPath) throw new Error('adopting an untested circuit');
+    await copyFile(candidate.compiledPath, this.p.compiledPath);
+  }
+}
+
+function withLogrows(sized: Sized, logrows: number): Sized {
+  sized.settings.run_args.logrows = logrows;
+  sized.runArgs = { ...runArgsOf(sized.settings), logrows };
+  Object.assign(sized, costOf(sized.settings));
+  sized.baseline = false;
+  sized.compiledPath = undefined;
+  return sized;
+}
+
+/** Each output's scale relative to the first input's. */
+function scaleOffsets(settings: EzklSettings): string {
+  const base = settings.model_input_scales[0] ?? 0;
+  return settings.model_output_scales.map((s) => s - base).join(',');
+}
+
+function costOf(settings: EzklSettings): { cost: number; verifierColumns: number } {
+  const { cost, verifierColumns } = estimateProveCost(settings);
+  return { cost, verifierColumns };
+}
+
+function runArgsOf(settings: EzklSettings): CandidateRunArgs & { logrows: number } {
+  const r = settings.run_args;
+  return {
+    logrows: r.logrows,
+    num_inner_cols: r.num_inner_cols,
+    decomp_base: r.decomp_base,
+    decomp_legs: r.decomp_legs,
+    input_scale: r.input_scale,
+    param_scale: r.param_scale,
+    scale_rebase_multiplier: r.scale_rebase_multiplier,
+    bounded_log_lookup: r.bounded_log_lookup,
+  };
+}
+
+async function readSettings(path: string): Promise<EzklSettings> {
+  return JSON.parse(await readFile(path, 'utf8')) as EzklSettings;
+}
+
+/** The witness's outputs, dequantized by EZKL itself (pretty_elements.rescaled_outputs). */
+async function witnessOutputs(path: string): Promise<number[][]> {
+  const witness = JSON.parse(await readFile(path, 'utf8')) as {
+    pretty_elements?: { rescaled_outputs?: string[][] };
+  };
+  return (witness.pretty_elements?.rescaled_outputs ?? []).map((o) => o.map(Number));
+}
