@@ -100,6 +100,7 @@ function renderTable(rows: Row[]): string {
 
 // EZKL's flow vs the circuit optimiser, side by side (its own table; BENCH_CIRCUITS=skip skips it).
 if (process.env.BENCH_CIRCUITS !== 'skip') await import('./circuits.js');
+if (process.env.BENCH_VERIFY !== 'skip') await import('./verifyCli.js');
 const rows: Row[] = [];
 for (const fixture of fixtures) rows.push(await benchFixture(fixture));
 const trainingRows: string[] = [];
