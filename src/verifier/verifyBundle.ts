@@ -19,6 +19,7 @@ import {
 import {
   type CircuitLayout,
   circuitLayout,
+  requireFixedParams,
   labelsFromManifest,
   positionalLabels,
   publicTensorsFromInstances,
@@ -80,6 +81,7 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
   const bundle = await readBundleParam(params, artifacts);
   const key = await resolveKey(bundle, params, artifacts);
   const layout = circuitLayout(key.settings, key.settingsWhat);
+  requireFixedParams(layout, key.settingsWhat);
   const srs = await resolveVerifierSrs(bundle, params, artifacts);
   const warnings = trustWarnings(bundle, key, srs);
 

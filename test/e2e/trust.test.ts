@@ -13,6 +13,7 @@ import { useAnvil } from '../helpers/anvil.js';
 import {
   type CliResult,
   fixtureInput,
+  fixtureModel,
   provedFixture,
   runCli,
   tempDir,
@@ -128,6 +129,48 @@ describe('verify with a trusted key reports only what the proof binds', () => {
     expect(byFile.code).toBe(0);
     expect(byFile.json().model).toBeUndefined();
     expect(byFile.json().public.outputs[0].name).toBe('output_0');
+  });
+});
+
+describe('weights are always bound by the verifying key (fixed params only)', () => {
+  const hashedParams = { Hashed: { hash_is_public: true, outlets: [] } };
+
+  it('refuses --param-visibility hashed as a usage error that says why', async () => {
+    const result = await runCli([
+      'compile',
+      fixtureModel('mlp'),
+      '--input',
+      fixtureInput('mlp'),
+      '--param-visibility',
+      'hashed',
+      '--json',
+    ]);
+    expectCliError(result, 'OPTION_INVALID', 2);
+    expect(result.json().error.message).toContain('--param-visibility');
+    expect(result.json().error.message).toContain('published');
+    expect(result.json().error.hint).toContain('fixed');
+  });
+
+  it('refuses trusted settings whose params are hashed (never a silent pass)', async () => {
+    const settings = JSON.parse(await readFile(mlp.artifacts.path('settings.json'), 'utf8'));
+    settings.run_args.param_visibility = hashedParams;
+    const path = join(dir, 'hashed-params-settings.json');
+    await writeFile(path, JSON.stringify(settings));
+    const args = [...trustedFileArgs()];
+    args[3] = path;
+    const result = await runCli(['verify', mlp.bundlePath, ...args, '--json']);
+    expectCliError(result, 'SETTINGS_MISMATCH', 2);
+    expect(result.json().error.message).toContain('param_visibility');
+  });
+
+  it('refuses a bundle that claims hashed params with its own settings', async () => {
+    const path = await forged('hashed-params.proof', (b) => {
+      b.options.paramVisibility = 'hashed';
+      b.settings.run_args.param_visibility = hashedParams;
+    });
+    const result = await runCli(['verify', path, '--json']);
+    expect(result.code, result.stdout + result.stderr).toBe(2);
+    expect(result.json().error.message).toContain('paramVisibility');
   });
 });
 
