@@ -205,6 +205,28 @@ describe('verify --onchain runs the same checks', () => {
     expectRejectedNaming(await onchain(relabel, ...trustedArgs()), 'options.inputVisibility');
   });
 
+  it("says when its verdict rests on the bundle's own key and settings", async () => {
+    const own = await onchain(mlp.bundlePath);
+    expect(own.code, own.stdout + own.stderr).toBe(0);
+    expect(own.json().keySource).toBe('bundled');
+    expect(own.json().warnings.join(' ')).toContain('inside the bundle');
+    const human = await runCli([
+      'verify',
+      mlp.bundlePath,
+      '--onchain',
+      '--verifier',
+      verifier,
+      '--rpc',
+      anvil().rpcUrl,
+    ]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('key: bundled');
+    expect(human.stderr).toContain('inside the bundle');
+    const trusted = await onchain(mlp.bundlePath, ...trustedArgs());
+    expect(trusted.json().keySource).toBe('artifacts');
+    expect(trusted.json().warnings.join(' ')).not.toContain('inside the bundle');
+  });
+
   it('rejects an instance that is not a BN254 field element as a bad bundle (exit 2)', async () => {
     const overR = (BN254_R + 5n).toString(16).padStart(64, '0');
     const littleEndian = overR.match(/../g)?.reverse().join('') ?? '';
