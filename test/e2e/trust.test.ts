@@ -241,6 +241,24 @@ describe('verify --onchain runs the same checks', () => {
 });
 
 describe('bad files are usage errors (exit 2), never a crash', () => {
+  it('refuses a bundle stating an infinite value (1e999), naming the field', async () => {
+    const bundle = JSON.parse(await readFile(mlp.bundlePath, 'utf8'));
+    for (const sign of ['', '-']) {
+      const text = JSON.stringify(bundle).replace(
+        /"outputs":\[\{"name":"([^"]*)","dims":(\[[^\]]*\]),"visibility":"public","values":\[[^,\]]+/,
+        `"outputs":[{"name":"$1","dims":$2,"visibility":"public","values":[${sign}1e999`,
+      );
+      expect(text).toContain(`${sign}1e999`);
+      const path = join(dir, `infinite${sign}.proof`);
+      await writeFile(path, text);
+      for (const args of [trustedArgs(), []]) {
+        const result = await runCli(['verify', path, ...args, '--json']);
+        expectCliError(result, 'BUNDLE_INVALID', 2);
+        expect(result.json().error.message).toContain('public.outputs.0.values.0');
+      }
+    }
+  });
+
   it('refuses a 600 MB bundle or input before reading it', async () => {
     const huge = join(dir, 'huge.proof');
     const handle = await open(huge, 'w');
