@@ -31,7 +31,7 @@ export function withCircuitOptions(command: Command): Command {
     .option('--output-visibility <v>', 'public | hashed | private', 'public')
     .option(
       '--param-visibility <v>',
-      'fixed (weights in the circuit) | hashed (weights hashed, hash public)',
+      'fixed: the weights are in the circuit, bound by the verifying key (the only one offered)',
       'fixed',
     )
     .option(

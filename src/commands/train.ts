@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { requireRegularFile } from '../core/files.js';
 import { table } from '../core/output.js';
 import { trainRun } from '../prover/training/trainRun.js';
 
@@ -46,6 +47,8 @@ export function trainCommand(): Command {
     .action((model: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(trainOptions, raw);
+        // A missing model or a directory is a usage error before the run reads it.
+        await requireRegularFile(model, 'model', 'ONNX_INVALID');
         const run = await trainRun({
           model,
           data: o.data,

@@ -201,11 +201,13 @@ async function verifyOnChainCommand(
       'verifyOnchain',
     ),
   );
+  for (const warning of result.warnings) reporter.warn(warning);
   if (bundle.srs.origin === 'insecure-dev')
     reporter.warn('insecure-dev SRS: this verifier only proves anything on a local chain.');
   reporter.result({ ok: result.valid, ...result }, () =>
     [
       table(result.checks.map((c) => [c.ok ? '✔' : '✖', c.name, c.detail])),
+      `key: ${result.keySource} · srs: ${result.srsOrigin} (${result.srsSource})`,
       table([
         ['verifier', result.verifier + (result.vka ? ` (vka ${result.vka})` : '')],
         ['chain', result.chainId],

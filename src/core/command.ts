@@ -20,7 +20,10 @@ export function parseOptions<S extends z.ZodTypeAny>(schema: S, raw: unknown): z
   const name = issue.path.length
     ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
     : 'options';
-  throw new PocomputeError('OPTION_INVALID', `${name}: ${issue.message}`);
+  const hint = issue.code === 'custom' ? issue.params?.hint : undefined;
+  throw new PocomputeError('OPTION_INVALID', `${name}: ${issue.message}`, {
+    ...(typeof hint === 'string' ? { hint } : {}),
+  });
 }
 
 /**

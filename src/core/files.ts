@@ -8,8 +8,34 @@ import { JSON_LIMITS, parseJsonText } from './json.js';
 import { withFileLock } from './lock.js';
 import { removeStaleTemps, tmpSuffix } from './tempDirs.js';
 
+/**
+ * Refuses a file target that cannot be written — a directory, or a path under a file — as a usage
+ * error naming the path, so that a command can check its `--out` before any work (and a write never
+ * fails as EISDIR/ENOTDIR).
+ */
+export async function requireWritableFilePath(path: string, what = 'output file'): Promise<void> {
+  const target = resolve(path);
+  const info = await stat(target).catch(() => undefined);
+  if (info?.isDirectory())
+    throw new PocomputeError('OPTION_INVALID', `${what} is a directory, not a file: ${path}`, {
+      hint: 'Pass a file path (e.g. <dir>/proof.json).',
+    });
+  if (info) return;
+  // The nearest existing ancestor must be a directory, or the parents cannot be created.
+  for (let dir = dirname(target); ; dir = dirname(dir)) {
+    const parent = await stat(dir).catch(() => undefined);
+    if (parent && !parent.isDirectory())
+      throw new PocomputeError(
+        'OPTION_INVALID',
+        `${what} cannot be written: ${dir} is a file, not a directory (${path})`,
+      );
+    if (parent || dirname(dir) === dir) return;
+  }
+}
+
 /** Writes a file so that readers see either the old content or the whole new one, never a part. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await requireWritableFilePath(path);
   await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}${tmpSuffix()}`);
   try {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
-import { sha256File, sha256Hex } from '../core/files.js';
+import { readJsonFile, sha256File, sha256Hex } from '../core/files.js';
 import {
   ARTIFACT_FILES,
   artifactsManifestSchema,
@@ -39,16 +39,19 @@ export async function openArtifacts(
       'ARTIFACTS_INVALID',
       `${dir} is not a pocompute artifacts directory (no manifest.json)`,
     );
-  let manifest: ArtifactsManifest;
-  try {
-    manifest = artifactsManifestSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
-  } catch (error) {
+  // The capped reader: a directory, a huge or deep file, or non-JSON is a one-line error that
+  // gives a byte position, never the file's content.
+  const raw = await readJsonFile(manifestPath, 'artifacts manifest', 'ARTIFACTS_INVALID');
+  const parsed = artifactsManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
     throw new PocomputeError(
       'ARTIFACTS_INVALID',
-      `${manifestPath} is unreadable: ${(error as Error).message.split('\n')[0]}`,
-      { cause: error },
+      `${manifestPath} is not a pocompute artifacts manifest: ` +
+        `${issue.path.join('.') || '(root)'}: ${issue.code === 'custom' ? issue.message : issue.code}`,
     );
   }
+  const manifest: ArtifactsManifest = parsed.data;
   for (const file of options.check ?? ARTIFACT_FILES) {
     const path = join(dir, file);
     if (!existsSync(path))

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
+import { readJsonFile } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
 import { openArtifacts, type Artifacts } from './artifacts.js';
 import { readFile } from 'node:fs/promises';
@@ -20,10 +21,11 @@ export async function findArtifactsByVk(
     for (const name of await readdir(root)) {
       const manifestPath = join(root, name, 'manifest.json');
       if (/\.(tmp|stale)-/.test(name) || !existsSync(manifestPath)) continue;
-      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
-        files?: Record<string, string>;
-      };
-      if (manifest.files?.['vk.key'] === vkSha256) return openArtifacts(join(root, name));
+      // Any directory may sit under a root: one whose manifest cannot be read is not a match.
+      const manifest = (await readJsonFile(manifestPath, 'artifacts manifest').catch(
+        () => undefined,
+      )) as { files?: Record<string, string> } | undefined;
+      if (manifest?.files?.['vk.key'] === vkSha256) return openArtifacts(join(root, name));
     }
   }
   return undefined;

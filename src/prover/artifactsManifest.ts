@@ -3,7 +3,29 @@ import type { Dtype } from './onnx/inspectModel.js';
 import { circuitChoiceSchema, DEFAULT_BUDGET_SECONDS } from './optimizer/circuitChoice.js';
 
 export const visibilitySchema = z.enum(['public', 'hashed', 'private']);
-export const paramVisibilitySchema = z.enum(['fixed', 'hashed']);
+/**
+ * Why `hashed` parameters are not offered: a proof with hashed weights verifies for any weights,
+ * and only a verifier that compares the published hash with one it trusts learns which were used.
+ * pocompute does not compare it yet, so `fixed` (weights in the circuit, bound by the vk) is the
+ * only visibility it offers.
+ */
+export const HASHED_PARAMS_REFUSED =
+  'only fixed parameters are offered: a hash of the weights proves nothing unless the verifier ' +
+  'compares it with a published one, which pocompute does not do yet';
+export const HASHED_PARAMS_HINT =
+  'Use --param-visibility fixed (the default): the weights are constants of the circuit, bound by ' +
+  'the verifying key.';
+export const paramVisibilitySchema = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (v !== 'fixed')
+      ctx.addIssue({
+        code: 'custom',
+        message: HASHED_PARAMS_REFUSED,
+        params: { hint: HASHED_PARAMS_HINT },
+      });
+  })
+  .pipe(z.literal('fixed'));
 
 /** What changes the circuit: part of the artifacts' content hash. */
 export const compileOptionsSchema = z.object({

@@ -4,12 +4,19 @@ import { readJsonFile } from '../core/files.js';
 import { assertJsonDepth, JSON_LIMITS, parseJsonText } from '../core/json.js';
 import { compileOptionsSchema } from './artifactsManifest.js';
 
+/**
+ * JSON numbers a bundle states: finite only. `1e999` parses to Infinity, and an infinite claim must
+ * never reach a comparison (Infinity - x is Infinity, within any relative tolerance of Infinity).
+ */
+const finite = () => z.number().finite();
+const dimension = () => z.number().int().nonnegative();
+
 const publicTensorSchema = z.object({
   name: z.string(),
-  dims: z.array(z.number()),
+  dims: z.array(dimension()),
   visibility: z.enum(['public', 'hashed', 'private']),
   /** Dequantized values (public tensors). */
-  values: z.array(z.number()).optional(),
+  values: z.array(finite()).optional(),
   /** Poseidon hash felts (hashed tensors). */
   hash: z.array(z.string()).optional(),
 });
@@ -28,8 +35,8 @@ export const proofBundleSchema = z.object({
     settingsSha256: z.string(),
     vkSha256: z.string(),
     compiledSha256: z.string(),
-    logrows: z.number(),
-    numRows: z.number(),
+    logrows: dimension(),
+    numRows: dimension(),
   }),
   srs: z.object({
     origin: z.enum(['insecure-dev', 'file', 'public-download']),
@@ -45,14 +52,14 @@ export const proofBundleSchema = z.object({
   proof: z.object({ instances: z.array(z.array(z.string())), proof: z.unknown() }).passthrough(),
   public: z.object({ inputs: z.array(publicTensorSchema), outputs: z.array(publicTensorSchema) }),
   floatReference: z.object({
-    outputs: z.array(z.object({ name: z.string(), values: z.array(z.number()) })),
+    outputs: z.array(z.object({ name: z.string(), values: z.array(finite()) })),
     /** "no float reference: <reason>" when onnxruntime could not run the model (outputs empty). */
     unavailable: z.string().optional(),
   }),
   quantization: z.array(
-    z.object({ name: z.string(), maxAbsError: z.number(), maxRelError: z.number() }),
+    z.object({ name: z.string(), maxAbsError: finite(), maxRelError: finite() }),
   ),
-  timings: z.record(z.string(), z.number()),
+  timings: z.record(z.string(), finite()),
   /** Each input's ONNX element type as it was read from the input file (float32, int64, bool, …). */
   inputTypes: z.array(z.object({ name: z.string(), dtype: z.string() })).optional(),
 });

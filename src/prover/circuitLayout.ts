@@ -120,6 +120,23 @@ export function circuitLayout(settings: unknown, what = 'the settings'): Circuit
   };
 }
 
+/**
+ * Refuses a circuit whose weights are not constants bound by its verifying key. With hashed (or
+ * public/private) params a proof verifies for any weights: only comparing the published hash
+ * with a trusted one would bind them, and pocompute does not do that, so such settings are never
+ * a verdict's key material.
+ */
+export function requireFixedParams(layout: CircuitLayout, what = 'the settings'): void {
+  if (layout.paramVisibility === 'fixed') return;
+  throw new PocomputeError(
+    'SETTINGS_MISMATCH',
+    `${what} have run_args.param_visibility ${layout.paramVisibility}: the proof does not bind ` +
+      'the weights (a hash of the weights proves nothing unless it is compared with a published ' +
+      'one, which pocompute does not do yet)',
+    { hint: 'Verify against artifacts compiled with --param-visibility fixed (the default).' },
+  );
+}
+
 function tensorVisibility(
   value: unknown,
   field: string,

@@ -1,6 +1,7 @@
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { markCacheUse } from '../cache/cacheEntries.js';
+import { parseOptions } from '../core/command.js';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
 import {
@@ -57,11 +58,12 @@ export interface CompileResult extends Artifacts {
  */
 export async function compileModel(params: CompileModelParams): Promise<CompileResult> {
   const { reporter } = params;
+  // Options first: a refused option (hashed params) is a usage error before any file is read.
+  const options = parseOptions(compileOptionsSchema, params.options ?? {});
   const config = await resolveConfig();
   const model = await inspectModel(params.model);
   // Wrong shapes fail here, before any EZKL work.
   const sample = await loadInputs(params.input, model.inputs, model.graphInputs);
-  const options = compileOptionsSchema.parse(params.options ?? {});
   const srsSpec = params.srs ?? config.srs;
   // Everything but the sample that changes settings.json, the circuit or the keys belongs in this
   // hash (a new compile option or a settings search: add it to `options`).

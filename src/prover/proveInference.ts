@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
-import { writeJsonAtomic } from '../core/files.js';
+import { requireWritableFilePath, writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
 import { makeWorkDir } from '../core/tempDirs.js';
 import { checkArtifactSrs, readArtifactFile, readArtifactSrs } from './artifacts.js';
@@ -46,6 +46,8 @@ export interface ProveInferenceResult {
 /** Proves that the model, run on the input, gave the output; writes a self-contained proof bundle. */
 export async function proveInference(params: ProveInferenceParams): Promise<ProveInferenceResult> {
   const { reporter } = params;
+  // A bundle that cannot be written is refused before any proving, not after it.
+  await requireWritableFilePath(params.out, '--out');
   const engine = params.engine ?? (await resolveConfig()).engine;
   // Phases are timed here, with or without a reporter: the timings go into the bundle.
   const timings: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import { getAddress, getBytes, hexlify, Interface } from 'ethers';
+import { PocomputeError } from '../core/errors.js';
 import type { ProofBundle } from '../prover/bundle.js';
 import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
 import { assertFelts } from '../prover/circuitLayout.js';
@@ -23,7 +24,19 @@ export function encodeCalldata(bundle: Pick<ProofBundle, 'proof'>, vka?: string)
   const vkAddress = vka
     ? new TextEncoder().encode(JSON.stringify(Array.from(getBytes(getAddress(vka)))))
     : undefined;
-  return hexlify(wasmEngine().encodeVerifierCalldata(proof, vkAddress));
+  let calldata: Uint8Array;
+  try {
+    calldata = wasmEngine().encodeVerifierCalldata(proof, vkAddress);
+  } catch (error) {
+    // EZKL could not read the proof (e.g. `proof.proof` is not its byte list): a bad bundle.
+    const words = String((error as Error)?.message ?? error)
+      .split('\n')[0]
+      .slice(0, 160);
+    throw new PocomputeError('BUNDLE_INVALID', `EZKL cannot encode this proof: ${words}`, {
+      cause: error,
+    });
+  }
+  return hexlify(calldata);
 }
 
 /** The proof's public instances as uint256, in the order the verifier expects them. */

@@ -19,6 +19,7 @@ import {
 import {
   type CircuitLayout,
   circuitLayout,
+  requireFixedParams,
   labelsFromManifest,
   positionalLabels,
   publicTensorsFromInstances,
@@ -80,6 +81,7 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
   const bundle = await readBundleParam(params, artifacts);
   const key = await resolveKey(bundle, params, artifacts);
   const layout = circuitLayout(key.settings, key.settingsWhat);
+  requireFixedParams(layout, key.settingsWhat);
   const srs = await resolveVerifierSrs(bundle, params, artifacts);
   const warnings = trustWarnings(bundle, key, srs);
 
@@ -429,7 +431,14 @@ function sameValues(a: number[] | undefined, b: number[] | undefined): boolean {
   const x = a ?? [];
   const y = b ?? [];
   if ((a === undefined) !== (b === undefined) || x.length !== y.length) return false;
-  return x.every((v, j) => Math.abs(v - y[j]) <= 1e-12 * Math.max(1, Math.abs(v)));
+  // The tolerance is relative to the trusted value (never the stated one), and a stated value that
+  // is not finite is never equal: Infinity - y is Infinity, within 1e-12 of |Infinity|.
+  return x.every(
+    (v, j) =>
+      Number.isFinite(v) &&
+      Number.isFinite(y[j]) &&
+      Math.abs(v - y[j]) <= 1e-12 * Math.max(1, Math.abs(y[j])),
+  );
 }
 
 const short = (value: unknown) => {

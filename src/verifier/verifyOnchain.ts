@@ -35,7 +35,12 @@ export interface OnchainVerifyResult {
   reason?: string;
   /** The checks `verify` runs locally (key, proof, stated values, bundle fields), run first. */
   checks: VerifyCheck[];
+  /** Whose key material the local checks trusted ('bundled': the bundle's own, forgeable). */
   keySource: KeySource;
+  srsOrigin: VerifyBundleResult['srsOrigin'];
+  srsSource: VerifyBundleResult['srsSource'];
+  /** The local check's warnings (the bundle's own key or SRS, an insecure SRS…). */
+  warnings: string[];
   /** What the proof binds, read with the trusted settings' layout. */
   public: VerifyBundleResult['public'];
 }
@@ -46,7 +51,16 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
   // The same checks as a local verify: a bundle whose stated values are not its instances, or
   // whose instances are not field elements, is refused whatever the contract would say.
   const local = await verifyBundle({ ...params.trust, bundle });
-  const localPart = { checks: local.checks, keySource: local.keySource, public: local.public };
+  // What the local check trusted goes with the verdict: with the bundle's own settings the values
+  // reported are the bundle's claims checked only against themselves, and the result says so.
+  const localPart = {
+    checks: local.checks,
+    keySource: local.keySource,
+    srsOrigin: local.srsOrigin,
+    srsSource: local.srsSource,
+    warnings: local.warnings,
+    public: local.public,
+  };
   if (!local.valid) {
     const failed = local.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     return {

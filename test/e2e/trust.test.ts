@@ -13,6 +13,7 @@ import { useAnvil } from '../helpers/anvil.js';
 import {
   type CliResult,
   fixtureInput,
+  fixtureModel,
   provedFixture,
   runCli,
   tempDir,
@@ -131,6 +132,48 @@ describe('verify with a trusted key reports only what the proof binds', () => {
   });
 });
 
+describe('weights are always bound by the verifying key (fixed params only)', () => {
+  const hashedParams = { Hashed: { hash_is_public: true, outlets: [] } };
+
+  it('refuses --param-visibility hashed as a usage error that says why', async () => {
+    const result = await runCli([
+      'compile',
+      fixtureModel('mlp'),
+      '--input',
+      fixtureInput('mlp'),
+      '--param-visibility',
+      'hashed',
+      '--json',
+    ]);
+    expectCliError(result, 'OPTION_INVALID', 2);
+    expect(result.json().error.message).toContain('--param-visibility');
+    expect(result.json().error.message).toContain('published');
+    expect(result.json().error.hint).toContain('fixed');
+  });
+
+  it('refuses trusted settings whose params are hashed (never a silent pass)', async () => {
+    const settings = JSON.parse(await readFile(mlp.artifacts.path('settings.json'), 'utf8'));
+    settings.run_args.param_visibility = hashedParams;
+    const path = join(dir, 'hashed-params-settings.json');
+    await writeFile(path, JSON.stringify(settings));
+    const args = [...trustedFileArgs()];
+    args[3] = path;
+    const result = await runCli(['verify', mlp.bundlePath, ...args, '--json']);
+    expectCliError(result, 'SETTINGS_MISMATCH', 2);
+    expect(result.json().error.message).toContain('param_visibility');
+  });
+
+  it('refuses a bundle that claims hashed params with its own settings', async () => {
+    const path = await forged('hashed-params.proof', (b) => {
+      b.options.paramVisibility = 'hashed';
+      b.settings.run_args.param_visibility = hashedParams;
+    });
+    const result = await runCli(['verify', path, '--json']);
+    expect(result.code, result.stdout + result.stderr).toBe(2);
+    expect(result.json().error.message).toContain('paramVisibility');
+  });
+});
+
 describe('verify --onchain runs the same checks', () => {
   let verifier: string;
   beforeAll(async () => {
@@ -162,6 +205,28 @@ describe('verify --onchain runs the same checks', () => {
     expectRejectedNaming(await onchain(relabel, ...trustedArgs()), 'options.inputVisibility');
   });
 
+  it("says when its verdict rests on the bundle's own key and settings", async () => {
+    const own = await onchain(mlp.bundlePath);
+    expect(own.code, own.stdout + own.stderr).toBe(0);
+    expect(own.json().keySource).toBe('bundled');
+    expect(own.json().warnings.join(' ')).toContain('inside the bundle');
+    const human = await runCli([
+      'verify',
+      mlp.bundlePath,
+      '--onchain',
+      '--verifier',
+      verifier,
+      '--rpc',
+      anvil().rpcUrl,
+    ]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('key: bundled');
+    expect(human.stderr).toContain('inside the bundle');
+    const trusted = await onchain(mlp.bundlePath, ...trustedArgs());
+    expect(trusted.json().keySource).toBe('artifacts');
+    expect(trusted.json().warnings.join(' ')).not.toContain('inside the bundle');
+  });
+
   it('rejects an instance that is not a BN254 field element as a bad bundle (exit 2)', async () => {
     const overR = (BN254_R + 5n).toString(16).padStart(64, '0');
     const littleEndian = overR.match(/../g)?.reverse().join('') ?? '';
@@ -176,6 +241,24 @@ describe('verify --onchain runs the same checks', () => {
 });
 
 describe('bad files are usage errors (exit 2), never a crash', () => {
+  it('refuses a bundle stating an infinite value (1e999), naming the field', async () => {
+    const bundle = JSON.parse(await readFile(mlp.bundlePath, 'utf8'));
+    for (const sign of ['', '-']) {
+      const text = JSON.stringify(bundle).replace(
+        /"outputs":\[\{"name":"([^"]*)","dims":(\[[^\]]*\]),"visibility":"public","values":\[[^,\]]+/,
+        `"outputs":[{"name":"$1","dims":$2,"visibility":"public","values":[${sign}1e999`,
+      );
+      expect(text).toContain(`${sign}1e999`);
+      const path = join(dir, `infinite${sign}.proof`);
+      await writeFile(path, text);
+      for (const args of [trustedArgs(), []]) {
+        const result = await runCli(['verify', path, ...args, '--json']);
+        expectCliError(result, 'BUNDLE_INVALID', 2);
+        expect(result.json().error.message).toContain('public.outputs.0.values.0');
+      }
+    }
+  });
+
   it('refuses a 600 MB bundle or input before reading it', async () => {
     const huge = join(dir, 'huge.proof');
     const handle = await open(huge, 'w');

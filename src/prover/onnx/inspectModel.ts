@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../../core/errors.js';
-import { requireFile, sha256Hex } from '../../core/files.js';
+import { requireRegularFile, sha256Hex } from '../../core/files.js';
 
 const { onnx } = onnxProto;
 
@@ -74,7 +74,11 @@ export interface ModelInfo {
 
 /** Parses an ONNX file and lists its real inputs (not initializers), outputs and ops. */
 export async function inspectModel(path: string): Promise<ModelInfo> {
-  const bytes = new Uint8Array(await readFile(requireFile(path, 'model')));
+  // A regular file only (a directory or a device would fail as a crash); no size cap: models are
+  // large, and ONNX is decoded without the recursion a deep JSON file would cost.
+  const bytes = new Uint8Array(
+    await readFile(await requireRegularFile(path, 'model', 'ONNX_INVALID')),
+  );
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
