@@ -1,30 +1,73 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { homePaths } from '../core/paths.js';
 import { openArtifacts, type Artifacts } from './artifacts.js';
-import { readFile } from 'node:fs/promises';
+
+export interface FindArtifactsOptions {
+  /**
+   * For trust decisions: search only the pocompute home (POCOMPUTE_HOME) and `extraRoots`, never
+   * the config file's artifactsDir — a pocompute.config.json in the working directory (a cloned
+   * repository in CI) must not be able to plant a key that counts as "compiled here".
+   */
+  trustedOnly?: boolean;
+}
+
+interface ManifestHead {
+  files?: Record<string, string>;
+  model?: { sha256?: string };
+}
+
+async function* artifactDirs(
+  extraRoots: string[],
+  options: FindArtifactsOptions,
+): AsyncGenerator<{ dir: string; head: ManifestHead }> {
+  const configured = options.trustedOnly ? undefined : (await resolveConfig()).artifactsDir;
+  const roots = [...extraRoots, configured, homePaths.artifacts()]
+    .filter((r): r is string => Boolean(r))
+    .map((r) => resolve(r));
+  for (const root of new Set(roots)) {
+    if (!existsSync(root)) continue;
+    for (const name of await readdir(root)) {
+      const manifestPath = join(root, name, 'manifest.json');
+      if (/\.(tmp|stale)-/.test(name) || !existsSync(manifestPath)) continue;
+      let head: ManifestHead;
+      try {
+        head = JSON.parse(await readFile(manifestPath, 'utf8')) as ManifestHead;
+      } catch {
+        continue; // an unreadable manifest names no key; openArtifacts would refuse it anyway
+      }
+      yield { dir: join(root, name), head };
+    }
+  }
+}
 
 /** Finds locally compiled artifacts whose verifying key has this sha256 (how a worker knows a model). */
 export async function findArtifactsByVk(
   vkSha256: string,
   extraRoots: string[] = [],
+  options: FindArtifactsOptions = {},
 ): Promise<Artifacts | undefined> {
-  const config = await resolveConfig();
-  const roots = [...extraRoots, config.artifactsDir, homePaths.artifacts()]
-    .filter((r): r is string => Boolean(r))
-    .map((r) => resolve(r));
-  for (const root of roots) {
-    if (!existsSync(root)) continue;
-    for (const name of await readdir(root)) {
-      const manifestPath = join(root, name, 'manifest.json');
-      if (/\.(tmp|stale)-/.test(name) || !existsSync(manifestPath)) continue;
-      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
-        files?: Record<string, string>;
-      };
-      if (manifest.files?.['vk.key'] === vkSha256) return openArtifacts(join(root, name));
-    }
-  }
+  for await (const { dir, head } of artifactDirs(extraRoots, options))
+    if (head.files?.['vk.key'] === vkSha256) return openArtifacts(dir);
   return undefined;
+}
+
+/**
+ * Every compilation of the model with this sha256 in the pocompute home (and `extraRoots`), each
+ * opened by openArtifacts, which checks its files hash to its manifest. Never the config file's
+ * artifactsDir: the result is key material a verdict trusts.
+ */
+export async function findCompilationsOfModel(
+  modelSha256: string,
+  extraRoots: string[] = [],
+): Promise<Artifacts[]> {
+  const found: Artifacts[] = [];
+  for await (const { dir, head } of artifactDirs(extraRoots, { trustedOnly: true }))
+    if (head.model?.sha256 === modelSha256) {
+      const artifacts = await openArtifacts(dir);
+      if (artifacts.manifest.model.sha256 === modelSha256) found.push(artifacts);
+    }
+  return found;
 }
