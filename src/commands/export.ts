@@ -10,14 +10,38 @@ export function exportCommand(): Command {
     )
     .argument('<run>', 'run directory written by `pocompute train`')
     .requiredOption('--out <file>', 'the ONNX file to write')
+    .option(
+      '--artifacts <dir>',
+      'the compiled step circuit whose key you trust (default: one compiled on this machine)',
+    )
+    .option(
+      '--allow-untrusted-key',
+      'export even if the run could only be verified against its own step key (said so)',
+    )
     .action((dir: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(z.object({ out: z.string(), json: z.boolean().optional() }), raw);
+        const o = parseOptions(
+          z.object({
+            out: z.string(),
+            artifacts: z.string().optional(),
+            allowUntrustedKey: z.boolean().optional(),
+            json: z.boolean().optional(),
+          }),
+          raw,
+        );
         const result = await reporter.step(
           'Verifying the run and exporting its final weights',
-          () => exportRun(dir, o.out),
+          () =>
+            exportRun(dir, o.out, {
+              artifacts: o.artifacts,
+              allowUntrustedKey: o.allowUntrustedKey,
+            }),
           'export',
         );
+        if (result.keySource === 'run')
+          reporter.warn(
+            'Exported a run verified only against its own step key (--allow-untrusted-key): its proofs may be of another circuit than the SGD step it claims.',
+          );
         reporter.result(
           { ok: true, ...result },
           () => `Fine-tuned model (${result.steps} verified steps) written to ${result.out}`,

@@ -24,6 +24,7 @@ const verifyOptions = chainOptionsSchema.extend({
   send: z.boolean().optional(),
   exported: z.string().optional(),
   data: z.string().optional(),
+  base: z.string().optional(),
   json: z.boolean().optional(),
 });
 type VerifyOptions = z.infer<typeof verifyOptions>;
@@ -66,17 +67,24 @@ export function verifyCommand(): Command {
       '--data <file>',
       "for a training run: check that this is the data it committed to and every step's batch its scheduled slice",
     )
+    .option(
+      '--base <model>',
+      'for a training run: check that it starts from this base model (sha256 and weights)',
+    )
     .action((bundles: string[], raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(verifyOptions, raw);
         if (bundles.length > 1 || bundles[0] === '-') {
+          refuseOptions(o, RUN_ONLY_OPTIONS, 'apply to one training run, not to several bundles');
           if (o.onchain)
             throw new PocomputeError('USAGE', '--onchain verifies one bundle at a time');
           return verifyManyCommand(bundles, o, reporter);
         }
         const [bundlePath] = bundles;
-        if (existsSync(join(bundlePath, RUN_MANIFEST)))
+        if (existsSync(join(bundlePath, RUN_MANIFEST))) {
+          refuseOptions(o, BUNDLE_ONLY_OPTIONS, 'do not apply to a training run');
           return verifyRunCommand(bundlePath, o, reporter);
+        }
         if (isDirectory(bundlePath))
           throw new PocomputeError(
             'BUNDLE_INVALID',
@@ -87,6 +95,31 @@ export function verifyCommand(): Command {
           : verifyOffChainCommand(bundlePath, o, reporter);
       }),
     );
+}
+
+/** Options of bundle verification that a training run has no use for (its key is its step circuit's). */
+const BUNDLE_ONLY_OPTIONS = [
+  'vk',
+  'settings',
+  'srs',
+  'onchain',
+  'verifier',
+  'vka',
+  'send',
+] as const satisfies readonly (keyof VerifyOptions)[];
+/** Options that only a single training run takes. */
+const RUN_ONLY_OPTIONS = [
+  'data',
+  'exported',
+  'base',
+] as const satisfies readonly (keyof VerifyOptions)[];
+
+const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** An option that would be silently ignored is a usage error naming it (exit 2). */
+function refuseOptions(o: VerifyOptions, names: readonly (keyof VerifyOptions)[], why: string) {
+  const given = names.filter((name) => o[name] !== undefined && o[name] !== false);
+  if (given.length) throw new PocomputeError('USAGE', `${given.map(flag).join(', ')} ${why}`);
 }
 
 async function verifyOffChainCommand(
@@ -153,7 +186,8 @@ async function verifyRunCommand(
   const { verifyRun } = await import('../prover/training/verifyRun.js');
   const result = await reporter.step(
     'Verifying every step and link of the training run (WASM)',
-    () => verifyRun(dir, { exported: o.exported, artifacts: o.artifacts, data: o.data }),
+    () =>
+      verifyRun(dir, { exported: o.exported, artifacts: o.artifacts, data: o.data, base: o.base }),
     'verifyRun',
   );
   for (const warning of result.warnings) reporter.warn(warning);
@@ -164,6 +198,7 @@ async function verifyRunCommand(
     return [
       table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])),
       `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit' : "the run's own"} · srs: ${result.srsOrigin}`,
+      `base model: sha256 ${result.base.sha256} · ${result.base.checked ? `checked against ${result.base.file}` : 'NOT CHECKED (pass --base <model.onnx>)'}`,
       `training data: commitment ${result.data.commitment} (${result.data.rows} rows, seed ${result.data.seed}, ${result.data.seedSource}) · ${result.data.checked ? `checked against ${result.data.file}` : 'NOT CHECKED (pass --data <file>)'}`,
       !result.valid
         ? reporter.c.red(`INVALID RUN: ${result.failure}`)

@@ -5,28 +5,68 @@ import { resolveConfig } from '../core/config.js';
 import { readJsonFile } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
 import { openArtifacts, type Artifacts } from './artifacts.js';
-import { readFile } from 'node:fs/promises';
+
+export interface FindArtifactsOptions {
+  /**
+   * For trust decisions: search only the pocompute home (POCOMPUTE_HOME) and `extraRoots`, never
+   * the config file's artifactsDir — a pocompute.config.json in the working directory (a cloned
+   * repository in CI) must not be able to plant a key that counts as "compiled here".
+   */
+  trustedOnly?: boolean;
+}
+
+interface ManifestHead {
+  files?: Record<string, string>;
+  model?: { sha256?: string };
+}
+
+async function* artifactDirs(
+  extraRoots: string[],
+  options: FindArtifactsOptions,
+): AsyncGenerator<{ dir: string; head: ManifestHead }> {
+  const configured = options.trustedOnly ? undefined : (await resolveConfig()).artifactsDir;
+  const roots = [...extraRoots, configured, homePaths.artifacts()]
+    .filter((r): r is string => Boolean(r))
+    .map((r) => resolve(r));
+  for (const root of new Set(roots)) {
+    if (!existsSync(root)) continue;
+    for (const name of await readdir(root)) {
+      const manifestPath = join(root, name, 'manifest.json');
+      if (/\.(tmp|stale)-/.test(name) || !existsSync(manifestPath)) continue;
+      // Any directory may sit under a root: one whose manifest cannot be read names no key.
+      const head = (await readJsonFile(manifestPath, 'artifacts manifest').catch(
+        () => undefined,
+      )) as ManifestHead | undefined;
+      if (head) yield { dir: join(root, name), head };
+    }
+  }
+}
 
 /** Finds locally compiled artifacts whose verifying key has this sha256 (how a worker knows a model). */
 export async function findArtifactsByVk(
   vkSha256: string,
   extraRoots: string[] = [],
+  options: FindArtifactsOptions = {},
 ): Promise<Artifacts | undefined> {
-  const config = await resolveConfig();
-  const roots = [...extraRoots, config.artifactsDir, homePaths.artifacts()]
-    .filter((r): r is string => Boolean(r))
-    .map((r) => resolve(r));
-  for (const root of roots) {
-    if (!existsSync(root)) continue;
-    for (const name of await readdir(root)) {
-      const manifestPath = join(root, name, 'manifest.json');
-      if (/\.(tmp|stale)-/.test(name) || !existsSync(manifestPath)) continue;
-      // Any directory may sit under a root: one whose manifest cannot be read is not a match.
-      const manifest = (await readJsonFile(manifestPath, 'artifacts manifest').catch(
-        () => undefined,
-      )) as { files?: Record<string, string> } | undefined;
-      if (manifest?.files?.['vk.key'] === vkSha256) return openArtifacts(join(root, name));
-    }
-  }
+  for await (const { dir, head } of artifactDirs(extraRoots, options))
+    if (head.files?.['vk.key'] === vkSha256) return openArtifacts(dir);
   return undefined;
+}
+
+/**
+ * Every compilation of the model with this sha256 in the pocompute home (and `extraRoots`), each
+ * opened by openArtifacts, which checks its files hash to its manifest. Never the config file's
+ * artifactsDir: the result is key material a verdict trusts.
+ */
+export async function findCompilationsOfModel(
+  modelSha256: string,
+  extraRoots: string[] = [],
+): Promise<Artifacts[]> {
+  const found: Artifacts[] = [];
+  for await (const { dir, head } of artifactDirs(extraRoots, { trustedOnly: true }))
+    if (head.model?.sha256 === modelSha256) {
+      const artifacts = await openArtifacts(dir);
+      if (artifacts.manifest.model.sha256 === modelSha256) found.push(artifacts);
+    }
+  return found;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -26,6 +27,8 @@ const options = {
 describe('provable fine-tuning with the real engine', () => {
   let run: string;
   let manifest: RunManifest;
+  /** The cross-entropy run of every layer (set by its test): proofs made with another step key. */
+  let ceRun: string;
 
   /** A copy of the run with one edit to its manifest or files. */
   const tamperedCopy = async (edit: (dir: string, m: RunManifest) => Promise<void> | void) => {
@@ -190,6 +193,7 @@ describe('provable fine-tuning with the real engine', () => {
 
   it('a cross-entropy run of every dense layer, through the CLI as a user types it, proves and verifies', async () => {
     const dir = join(tempDir(), 'ft-ce');
+    ceRun = dir;
     const train = await runCli([
       'train',
       fixtureModel('mlp'),
@@ -259,6 +263,171 @@ describe('provable fine-tuning with the real engine', () => {
     const stepArtifacts = await findArtifactsByVk(manifest.stepModel.vkSha256);
     const given = await verifyRun(dir, { artifacts: stepArtifacts!.dir });
     expect(given.failure).toMatch(/is not a compilation of this run's step circuit/);
+  });
+
+  /** The step circuit of `run` compiled on this machine, copied into a fresh pocompute home. */
+  const homeWithStepKey = async () => {
+    const home = tempDir();
+    const compiled = await findArtifactsByVk(manifest.stepModel.vkSha256);
+    await cp(compiled!.dir, join(home, 'artifacts', 'step'), { recursive: true });
+    return home;
+  };
+  const elsewhereEnv = (home: string) => ({
+    POCOMPUTE_HOME: home,
+    POCOMPUTE_PYTHON: '/nonexistent/python',
+  });
+
+  it('proofs made with another key, relabelled as a step circuit compiled here, are exit 1 and export refuses them', async () => {
+    // The attack: another run's proofs (another circuit, its key not compiled here) under this
+    // run's options, step.onnx and step sha. Here the real step circuit is compiled: it is the key.
+    const home = await homeWithStepKey();
+    const forged = join(tempDir(), 'forged');
+    await cp(ceRun, forged, { recursive: true });
+    const m = JSON.parse(await readFile(join(forged, 'run.json'), 'utf8')) as RunManifest;
+    m.options = { ...m.options, ...manifest.options, steps: m.options.steps };
+    m.stepModel.sha256 = manifest.stepModel.sha256;
+    await cp(join(run, 'step.onnx'), join(forged, 'step.onnx'));
+    await writeFile(join(forged, 'run.json'), JSON.stringify(m));
+    const cli = await runCli(['verify', forged, '--json'], elsewhereEnv(home));
+    expect(cli.code).toBe(1);
+    expect(cli.json()).toMatchObject({ valid: false, keySource: 'artifacts' });
+    const step0 = cli.json().checks.find((c: { step: unknown }) => c.step === 0);
+    expect(step0.detail).toMatch(/another key than the trusted step circuit's/);
+    const exported = await runCli(
+      ['export', forged, '--out', join(tempDir(), 'f.onnx'), '--json'],
+      elsewhereEnv(home),
+    );
+    expect(exported.code).toBe(1);
+    // The honest run verifies against the key compiled there.
+    const honest = await runCli(['verify', run, '--json'], elsewhereEnv(home));
+    expect(honest.json()).toMatchObject({ valid: true, keySource: 'artifacts' });
+  });
+
+  it('export refuses a run verified only against its own step key, unless --allow-untrusted-key', async () => {
+    const env = elsewhereEnv(tempDir());
+    const out = join(tempDir(), 'own.onnx');
+    const refused = await runCli(['export', run, '--out', out, '--json'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.json().error.message).toMatch(/own step key/);
+    const allowed = await runCli(
+      ['export', run, '--out', out, '--allow-untrusted-key', '--json'],
+      env,
+    );
+    expect(allowed.code).toBe(0);
+    expect(allowed.json()).toMatchObject({ ok: true, keySource: 'run' });
+  });
+
+  it('a pocompute.config.json in the working directory cannot plant a trusted step key', async () => {
+    // lr relabelled to 0.5 with the matching rebuilt step.onnx; the planted "compilation" is the
+    // real (lr 0.05) key relabelled as the lr-0.5 circuit's, in a config file's artifactsDir.
+    const dir = await tamperedCopy(async (copy, m) => {
+      m.options.lr = 0.5;
+      const base = readMlp(new Uint8Array(await readFile(join(copy, 'base.onnx'))));
+      const { trainable, loss, batch } = m.options;
+      const rebuilt = buildTrainingStepGraph(base, { trainable, loss, lr: 0.5, batch }).model;
+      await writeFile(join(copy, 'step.onnx'), rebuilt);
+      m.stepModel.sha256 = sha256Hex(rebuilt);
+    });
+    const relabelled = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunManifest;
+    const repo = tempDir();
+    await writeFile(join(repo, 'pocompute.config.json'), '{"artifactsDir": "./keys"}');
+    const planted = join(repo, 'keys', 'planted');
+    const compiled = await findArtifactsByVk(manifest.stepModel.vkSha256);
+    await cp(compiled!.dir, planted, { recursive: true });
+    const plantedManifest = JSON.parse(await readFile(join(planted, 'manifest.json'), 'utf8'));
+    plantedManifest.model.sha256 = relabelled.stepModel.sha256;
+    await writeFile(join(planted, 'manifest.json'), JSON.stringify(plantedManifest));
+    const cli = await runCli(['verify', dir, '--json'], {}, repo);
+    expect(cli.json().failure).toMatch(/key compiled here for another circuit/);
+  });
+
+  it('verify --base ties a run to a base model you trust; without it, says the base was not checked', async () => {
+    const given = await verifyRun(run, { base: fixtureModel('mlp') });
+    expect(given.valid).toBe(true);
+    expect(given.base).toMatchObject({ sha256: manifest.base.sha256, checked: true });
+    expect(given.warnings.join(' ')).not.toMatch(/base model was not checked/);
+    // Another base model (same shape, other weights: the head-only step circuit is the same).
+    const other = join(tempDir(), 'other-base.onnx');
+    await exportRun(run, other);
+    const wrong = await verifyRun(run, { base: other });
+    expect(wrong.valid).toBe(false);
+    expect(wrong.failure).toMatch(/is not the run's base model/);
+    const cli = await runCli(['verify', run]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain(`base model: sha256 ${manifest.base.sha256}`);
+    expect(cli.stdout).toMatch(/NOT CHECKED \(pass --base/);
+    const json = await runCli(['verify', run, '--base', other, '--json']);
+    expect(json.code).toBe(1);
+    expect(json.json().base).toMatchObject({ sha256: manifest.base.sha256, checked: true });
+  });
+
+  describe('options that do not apply, and run paths that are not regular files, are exit 2', () => {
+    const expectUsage = (cli: Awaited<ReturnType<typeof runCli>>, pattern: RegExp) => {
+      expect(cli.code).toBe(2);
+      const { error } = cli.json();
+      expect(error.message).toMatch(pattern);
+      expect(error.message).not.toContain('\n');
+      expect(cli.stderr).not.toMatch(/\n\s+at /);
+    };
+
+    it('verify <run> refuses bundle-only options, naming them; several bundles refuse run options', async () => {
+      const address = `0x${'11'.repeat(20)}`;
+      for (const args of [
+        ['--vk', 'vk.key'],
+        ['--settings', 'settings.json'],
+        ['--srs', 'kzg.srs'],
+        ['--onchain'],
+        ['--verifier', address],
+        ['--vka', address],
+        ['--send'],
+      ])
+        expectUsage(await runCli(['verify', run, ...args, '--json']), new RegExp(`^${args[0]}`));
+      for (const args of [
+        ['--data', options.data],
+        ['--exported', 'x.onnx'],
+        ['--base', 'b.onnx'],
+      ])
+        expectUsage(
+          await runCli(['verify', run, run, ...args, '--json']),
+          new RegExp(`^${args[0]}`),
+        );
+    });
+
+    it('a run naming a directory or a FIFO as a file is exit 2 at once, never a crash or a hang', async () => {
+      const dirAsFile = await tamperedCopy((_, m) => {
+        m.base.model = 'steps';
+      });
+      expectUsage(await runCli(['verify', dirAsFile, '--json']), /base model.*directory/);
+      const fifo = await tamperedCopy((dir, m) => {
+        execFileSync('mkfifo', [join(dir, 'pipe.onnx')]);
+        m.base.model = 'pipe.onnx';
+      });
+      expectUsage(await runCli(['verify', fifo, '--json']), /base model.*not a regular file/);
+      for (const cli of [
+        await runCli(['export', fifo, '--out', join(tempDir(), 'x.onnx'), '--json']),
+        await runCli(['export', dirAsFile, '--out', join(tempDir(), 'x.onnx'), '--json']),
+      ])
+        expectUsage(cli, /base model/);
+    }, 60_000);
+
+    it('verify --exported and train paths that are missing, directories or files are exit 2 before any work', async () => {
+      expectUsage(
+        await runCli(['verify', run, '--exported', join(tempDir(), 'none.onnx'), '--json']),
+        /exported model not found/,
+      );
+      expectUsage(
+        await runCli(['verify', run, '--exported', tempDir(), '--json']),
+        /exported model is a directory/,
+      );
+      const file = join(tempDir(), 'existing.txt');
+      await writeFile(file, 'not a run');
+      const train = (model: string, out: string) =>
+        runCli(['train', model, '--data', options.data, '--steps', '1', '--out', out, '--json']);
+      expectUsage(await train(fixtureModel('mlp'), file), /--out .*existing file/);
+      expect(await readFile(file, 'utf8')).toBe('not a run');
+      expectUsage(await train(join(tempDir(), 'none.onnx'), join(tempDir(), 'r')), /not found/);
+      expectUsage(await train(tempDir(), join(tempDir(), 'r')), /is a directory/);
+    });
   });
 
   describe('the training data is committed and checked', () => {

@@ -19,16 +19,22 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (bin/pocompute.js → dist/) as a user would, without a TTY. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return startCli(args, env).result;
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<CliResult> {
+  return startCli(args, env, cwd).result;
 }
 
 /** Starts the built CLI and hands back the child too (to signal it), with its result to come. */
 export function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  cwd?: string,
 ): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'pocompute.js'), ...args], {
+    cwd,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { PocomputeError } from '../../core/errors.js';
-import { readJsonFile, requireFile } from '../../core/files.js';
+import { readJsonFile, requireFile, requireRegularFile } from '../../core/files.js';
 
 const MAX_STEPS = 1000;
 /** The most rows a training data file may have (the schedule shuffles them all each epoch). */
@@ -154,7 +154,8 @@ export async function runFile(dir: string, path: string, what: string): Promise<
       'RUN_INVALID',
       `${what} (${path}) leads outside the run directory ${dir}`,
     );
-  return target;
+  // Regular files only: a directory would fail as a crash, a FIFO would block the read forever.
+  return requireRegularFile(target, `${what} (${path})`, 'RUN_INVALID');
 }
 
 /** Reads a JSON file of the run (size-capped by readJsonFile), inside the run directory only. */

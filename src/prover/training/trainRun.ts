@@ -1,7 +1,7 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
-import { sha256Hex, writeJsonAtomic } from '../../core/files.js';
+import { readFileCapped, sha256Hex, writeJsonAtomic } from '../../core/files.js';
 import type { Reporter } from '../../core/output.js';
 import { compileModel } from '../compileModel.js';
 import { poseidonOfTensor } from '../poseidon.js';
@@ -36,6 +36,9 @@ export interface TrainParams {
   reporter?: Reporter;
 }
 
+/** The largest base model train reads whole (an MLP is kilobytes; this is generous). */
+const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
 /**
  * Fine-tunes with SGD and proves every step: each step's circuit takes the current weights and a
  * batch (Poseidon-hashed, hashes public) and outputs the new weights and the loss (hashed too).
@@ -50,7 +53,16 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
       'OPTION_INVALID',
       '--seed must be 1 to 128 letters, digits, ".", "_" or "-"',
     );
-  const baseBytes = new Uint8Array(await readFile(params.model));
+  const out = resolve(params.out);
+  const existing = await stat(out).catch(() => undefined);
+  if (existing && !existing.isDirectory())
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `--out must name a run directory, but ${params.out} is an existing file`,
+    );
+  const baseBytes = new Uint8Array(
+    await readFileCapped(params.model, 'model', 'ONNX_INVALID', MAX_MODEL_BYTES),
+  );
   const spec = readMlp(baseBytes);
   const step = buildTrainingStepGraph(spec, {
     trainable: params.trainable,
@@ -59,9 +71,8 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
     batch: params.batch,
   });
   const data = await readTrainingData(params.data, spec);
-  const out = resolve(params.out);
   await mkdir(join(out, 'steps'), { recursive: true });
-  await copyFile(params.model, join(out, 'base.onnx'));
+  await writeFile(join(out, 'base.onnx'), baseBytes);
   await writeFile(join(out, 'step.onnx'), step.model);
 
   const trainableLayers = step.trainable.map((i) => spec.layers[i]);

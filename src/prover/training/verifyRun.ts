@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { sha256Hex } from '../../core/files.js';
+import { readFileCapped, requireRegularFile, sha256Hex } from '../../core/files.js';
 import { verifyBundle } from '../../verifier/verifyBundle.js';
 import { openArtifacts, type Artifacts } from '../artifacts.js';
-import { findArtifactsByVk } from '../artifactsIndex.js';
+import { findArtifactsByVk, findCompilationsOfModel } from '../artifactsIndex.js';
 import { readBundle, type ProofBundle } from '../bundle.js';
 import { poseidonOfTensor, toFelts } from '../poseidon.js';
 import { batchSchedule, derivedSeed } from './batchSchedule.js';
@@ -31,6 +31,8 @@ export interface VerifyRunResult {
   keySource: 'artifacts' | 'run';
   /** The run's data commitment, and whether a data file was checked against it. */
   data: RunManifest['data'] & { checked: boolean; file?: string };
+  /** The base model the run starts from (full sha256), and whether a given file was checked. */
+  base: { sha256: string; checked: boolean; file?: string };
   warnings: string[];
 }
 
@@ -41,6 +43,8 @@ export interface VerifyRunOptions {
   artifacts?: string;
   /** The training data file: checked against the run's commitment and every step's batch. */
   data?: string;
+  /** A base model the verifier trusts: the run must start from it (sha256 and trainable weights). */
+  base?: string;
 }
 
 /** steps/<i>/batch.json: the scheduled rows, their values and their Merkle paths. */
@@ -64,6 +68,10 @@ export async function verifyRun(
   dir: string,
   options: VerifyRunOptions = {},
 ): Promise<VerifyRunResult> {
+  // Files the verifier names are checked before any work: a typo is exit 2 at once.
+  if (options.exported)
+    await requireRegularFile(options.exported, 'exported model', 'INPUT_INVALID');
+  if (options.base) await requireRegularFile(options.base, 'base model', 'INPUT_INVALID');
   const run = await readRunManifest(dir);
   const checks: RunCheck[] = [];
   const warnings: string[] = [];
@@ -85,11 +93,19 @@ export async function verifyRun(
   // Each proof's key must be this one (checked per step below), so it is the key to look up.
   const trusted = await trustedStepKey(stepSha, run.stepModel.vkSha256, options.artifacts);
   const claimed = `layers ${trainable.join(',')}, ${loss}, lr ${lr}, batch ${batch}`;
-  const scales = trusted.artifacts ? circuitScales(trusted.artifacts, k) : recordedScales(run);
+  const layoutFits =
+    !trusted.artifacts ||
+    (trusted.artifacts.manifest.circuit.inputScales.length === k + 2 &&
+      trusted.artifacts.manifest.circuit.outputScales.length === k + 1);
+  const scales =
+    trusted.artifacts && layoutFits ? circuitScales(trusted.artifacts, k) : recordedScales(run);
   const circuitProblem =
     stepFileSha !== stepSha || run.stepModel.sha256 !== stepSha
       ? `the step circuit is not one SGD step of the base model with the run's options (${claimed})`
       : (trusted.problem ??
+        (layoutFits
+          ? undefined
+          : `the run records ${k} trainable tensors, its trusted step circuit takes another number`) ??
         (same(scales.all.map(String), recordedScales(run).all.map(String))
           ? undefined
           : `the run records other scales (${recordedScales(run).all}) than its trusted step circuit's (${scales.all})`));
@@ -117,6 +133,28 @@ export async function verifyRun(
     ok: baseOk,
     detail: `the base model (sha256 ${run.base.sha256.slice(0, 16)}…) and its trainable weights are the run's recorded ones`,
   });
+
+  // The base model: without a trusted one, a run from any base model of this shape verifies
+  // (head-only training builds the same step circuit whatever the other weights are).
+  const base = { sha256: run.base.sha256, checked: false, file: options.base };
+  if (options.base) {
+    const given = new Uint8Array(await readFileCapped(options.base, 'base model', 'INPUT_INVALID'));
+    const givenSha = sha256Hex(given);
+    const sameWeights =
+      givenSha === run.base.sha256 &&
+      same(hashWeights(trainableWeights(run, readMlp(given))), run.base.weightsHash);
+    checks.splice(1, 0, {
+      step: 'base',
+      ok: sameWeights,
+      detail: sameWeights
+        ? `${options.base} (sha256 ${givenSha}) is the run's base model`
+        : `${options.base} is not the run's base model: its sha256 is ${givenSha}, the run starts from ${run.base.sha256}`,
+    });
+    base.checked = true;
+  } else
+    warnings.push(
+      `The base model was not checked: the run starts from the model with sha256 ${run.base.sha256}; pass --base <model.onnx> to check it is the model you trust.`,
+    );
 
   // The data: the commitment is well formed; with a file, the file is what it commits to.
   const data = { ...run.data, checked: false, file: options.data };
@@ -249,7 +287,9 @@ export async function verifyRun(
   if (options.exported) {
     const exported = trainableWeights(
       run,
-      readMlp(new Uint8Array(await readFile(options.exported))),
+      readMlp(
+        new Uint8Array(await readFileCapped(options.exported, 'exported model', 'INPUT_INVALID')),
+      ),
     );
     checks.push({
       step: 'export',
@@ -267,15 +307,18 @@ export async function verifyRun(
     srsOrigin: run.srsOrigin,
     keySource: trusted.artifacts ? 'artifacts' : 'run',
     data,
+    base,
     warnings,
   };
 }
 
 /**
- * The step key to trust, from trusted material only: the given artifacts, which must be a
- * compilation of the rebuilt step circuit; else the artifacts compiled on this machine for the
- * run's key, which must be too — a key this machine compiled for another circuit is a failure,
- * never a fallback. Only when the run's key is unknown here is it used as is (and said so).
+ * The step key to trust, from trusted material only (never a config file's artifactsDir): the
+ * given artifacts, which must be a compilation of the rebuilt step circuit; else a compilation of
+ * the rebuilt step circuit (found by its model sha256) in the pocompute home — the one with the
+ * run's key if several, else any, so that proofs made with another key fail (never a fallback).
+ * With none, a key compiled here for the run's vk must not belong to another circuit. Only when
+ * nothing is known here is the run's own key used as is (and said so).
  */
 async function trustedStepKey(
   stepSha: string,
@@ -288,7 +331,12 @@ async function trustedStepKey(
       return { problem: `${given} is not a compilation of this run's step circuit` };
     return { artifacts };
   }
-  const local = await findArtifactsByVk(runKey);
+  const compiled = await findCompilationsOfModel(stepSha);
+  if (compiled.length > 0)
+    return {
+      artifacts: compiled.find((a) => a.manifest.files['vk.key'] === runKey) ?? compiled[0],
+    };
+  const local = await findArtifactsByVk(runKey, [], { trustedOnly: true });
   if (local && local.manifest.model.sha256 !== stepSha)
     return {
       problem: `the run's proofs use a key compiled here for another circuit (${local.dir}, model sha256 ${local.manifest.model.sha256.slice(0, 16)}…), not for the step circuit the run claims`,
