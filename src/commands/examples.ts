@@ -32,6 +32,8 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   chain: ['pocompute chain', 'pocompute chain --port 8545 --json'],
   market: ['pocompute market deploy'],
   'market deploy': ['pocompute market deploy --rpc http://127.0.0.1:8545'],
+  'market list': ['pocompute market list --json'],
+  'market use': ['pocompute market use 0x…'],
   model: ['pocompute model register fixtures/mlp/model.onnx'],
   'model register': ['pocompute model register fixtures/mlp/model.onnx --json'],
   task: ['pocompute task list', 'pocompute task show 0'],

@@ -62,6 +62,8 @@ export async function buildCircuit(params: BuildCircuitParams): Promise<CircuitC
     const { options } = params;
     if (options.settings) return await search.userSettings(options.settings);
     if (options.optimizer === 'off') return await search.ezklPreset();
+    // Without a float reference no candidate's error can be bounded: EZKL's settings are kept.
+    if (search.noFloatReference) return await search.ezklPreset(search.noFloatReference);
     return await search.run();
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -71,6 +73,8 @@ export async function buildCircuit(params: BuildCircuitParams): Promise<CircuitC
 class CircuitSearch {
   private inputs: string[] = [];
   private float: number[][][] = [];
+  /** Why onnxruntime gave no float outputs for the calibration input (the model still proves). */
+  noFloatReference?: string;
   private counter = 0;
   private readonly started = performance.now();
 
@@ -103,7 +107,11 @@ class CircuitSearch {
     const file = join(this.scratch, 'input-0.json');
     await writeFile(file, JSON.stringify(loaded.ezkl));
     this.inputs = [file];
-    this.float = [await runFloatModel(this.p.model, loaded.values)];
+    try {
+      this.float = [await runFloatModel(this.p.model, loaded.values)];
+    } catch (error) {
+      this.noFloatReference = `no float reference: ${(error as Error).message}`;
+    }
   }
 
   /** EZKL's own flow: gen_settings + calibrate_settings with its preset, as the baseline. */
@@ -142,7 +150,7 @@ class CircuitSearch {
     return { ...sized, error: tested.error };
   }
 
-  async ezklPreset(): Promise<CircuitChoice> {
+  async ezklPreset(noFloatReference?: string): Promise<CircuitChoice> {
     const baseline = await this.ezklBaseline();
     await this.adopt(baseline);
     return {
@@ -150,7 +158,9 @@ class CircuitSearch {
       runArgs: runArgsOf(baseline.settings),
       estimatedCost: baseline.cost,
       error: baseline.error,
-      reason: `EZKL's "${this.p.options.calibrationTarget}" calibration, not optimised (--calibration)`,
+      reason: noFloatReference
+        ? `EZKL's "${this.p.options.calibrationTarget}" calibration, not optimised: ${noFloatReference}`
+        : `EZKL's "${this.p.options.calibrationTarget}" calibration, not optimised (--calibration)`,
     };
   }
 
@@ -346,7 +356,7 @@ class CircuitSearch {
     let maxRelError = 0;
     for (const [j, witness] of witnesses.entries()) {
       const outputs = await witnessOutputs(witness);
-      for (const [o, float] of this.float[j].entries()) {
+      for (const [o, float] of (this.float[j] ?? []).entries()) {
         const e = quantizationError('', outputs[o] ?? [], float);
         maxAbsError = Math.max(maxAbsError, e.maxAbsError);
         maxRelError = Math.max(maxRelError, e.maxRelError);
