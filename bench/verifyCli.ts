@@ -36,7 +36,7 @@ await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'verify.json'), {
 });
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const table = [
-  '| mlp fixture (2^' + logrows + ' rows) | `pocompute verify` | EZKL Python `verify` | ratio |',
+  `| mlp fixture (2^${logrows} rows) | \`pocompute verify\` | EZKL Python \`verify\` | ratio |`,
   '|---|---|---|---|',
   `| 1 bundle, one process | ${s(figures.single.pocomputeMs)} | ${s(figures.single.ezklPythonMs)} | ${figures.single.ratio}× |`,
   `| ${figures.batch.count} bundles, one process | ${s(figures.batch.pocomputeMs)} | ${s(figures.batch.ezklPythonMs)} | ${figures.batch.ratio}× |`,
