@@ -117,13 +117,17 @@ for (const name of FIXTURES.filter(wanted)) {
   await bench(name, async () => {
     const model = fixturePath(name, 'model.onnx');
     const target = { name, model, input: fixturePath(name, 'input.json') };
-    rows.push(...(await compareCircuits(target, runs)).rows);
+    const result = await compareCircuits(target, runs);
+    rows.push(...result.rows);
+    failures.push(...result.failures);
   });
 }
 for (const phase of TRAINING.filter(wanted)) {
   await bench(phase, async () => {
     const target = await trainingTarget(phase === 'train-mse' ? 'mse' : 'cross-entropy');
-    rows.push(...(await compareCircuits(target, runs)).rows);
+    const result = await compareCircuits(target, runs);
+    rows.push(...result.rows);
+    failures.push(...result.failures);
   });
 }
 for (const name of REAL_MODELS.filter(wanted)) {
@@ -135,6 +139,7 @@ for (const name of REAL_MODELS.filter(wanted)) {
     };
     const result = await compareCircuits(target, runs);
     rows.push(...result.rows);
+    failures.push(...result.failures);
     const optimised = result.artifacts.optimizer;
     if (optimised) agreements.push(await classAgreement(name, optimised));
   });

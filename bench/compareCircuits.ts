@@ -58,12 +58,38 @@ const flowOptions = (flow: Flow): Partial<CompileOptions> =>
 export async function compareCircuits(
   target: CompareTarget,
   runs: number,
-): Promise<{ rows: FlowRow[]; artifacts: Partial<Record<Flow, CompileResult>> }> {
+): Promise<{
+  rows: FlowRow[];
+  artifacts: Partial<Record<Flow, CompileResult>>;
+  failures: string[];
+}> {
   const work = mkdtempSync(join(tmpdir(), `pocompute-compare-${target.name.replace(/\W/g, '_')}-`));
   const rows: FlowRow[] = [];
   const compiled: Partial<Record<Flow, CompileResult>> = {};
+  const failures: string[] = [];
   for (const flow of FLOWS) {
     process.stderr.write(`compare ${target.name}: ${flow}\n`);
+    // A flow that EZKL itself cannot carry through (a crash in its "accuracy" calibration, say)
+    // is recorded and the others still run: the table shows "—" for it.
+    try {
+      rows.push(await compareFlow(target, flow, work, runs, compiled));
+    } catch (error) {
+      failures.push(
+        `${target.name} (${flow === 'optimizer' ? 'pocompute' : `EZKL ${flow}`}): ${(error as Error).message}`,
+      );
+    }
+  }
+  return { rows, artifacts: compiled, failures };
+}
+
+async function compareFlow(
+  target: CompareTarget,
+  flow: Flow,
+  work: string,
+  runs: number,
+  compiled: Partial<Record<Flow, CompileResult>>,
+): Promise<FlowRow> {
+  {
     const started = performance.now();
     const artifacts = await compileModel({
       model: target.model,
@@ -100,7 +126,7 @@ export async function compareCircuits(
     });
     const settings = JSON.parse(await readFile(artifacts.path('settings.json'), 'utf8'));
     const choice = artifacts.manifest.circuit.choice;
-    rows.push({
+    return {
       model: target.name,
       flow,
       logrows: artifacts.manifest.circuit.logrows,
@@ -116,9 +142,8 @@ export async function compareCircuits(
       maxRelError: choice?.error.maxRelError ?? Number.NaN,
       verifyGas,
       choice: choice?.reason ?? '',
-    });
+    };
   }
-  return { rows, artifacts: compiled };
 }
 
 /** The EZKL prove process on its own (a witness made beforehand), under external measurement. */
@@ -169,12 +194,14 @@ async function measureProve(artifacts: CompileResult, input: string, work: strin
 }
 
 const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
-const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? '—' : `${(a / b).toFixed(1)}×`;
 
 /** The per-flow table and the ratio table (EZKL's flow ÷ the optimiser's). */
 export function renderComparison(rows: FlowRow[]): string {
   const models = [...new Set(rows.map((r) => r.model))];
-  const get = (m: string, f: Flow) => rows.find((r) => r.model === m && r.flow === f) as FlowRow;
+  const get = (m: string, f: Flow) =>
+    rows.find((r) => r.model === m && r.flow === f) ?? ({} as Partial<FlowRow>);
   const perFlow = [
     '| model | flow | rows | est. cost | prove CPU | prove wall | prove peak | verify (WASM) | max abs / rel error | verifyProof gas |',
     '|---|---|---|---|---|---|---|---|---|---|',
