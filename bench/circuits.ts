@@ -7,7 +7,7 @@
  * the README table between the bench-circuits markers.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
@@ -120,6 +120,7 @@ for (const name of FIXTURES.filter(wanted)) {
     const result = await compareCircuits(target, runs);
     rows.push(...result.rows);
     failures.push(...result.failures);
+    await rm(result.work, { recursive: true, force: true });
   });
 }
 for (const phase of TRAINING.filter(wanted)) {
@@ -128,6 +129,7 @@ for (const phase of TRAINING.filter(wanted)) {
     const result = await compareCircuits(target, runs);
     rows.push(...result.rows);
     failures.push(...result.failures);
+    await rm(result.work, { recursive: true, force: true });
   });
 }
 for (const name of REAL_MODELS.filter(wanted)) {
@@ -141,7 +143,11 @@ for (const name of REAL_MODELS.filter(wanted)) {
     rows.push(...result.rows);
     failures.push(...result.failures);
     const optimised = result.artifacts.optimizer;
-    if (optimised) agreements.push(await classAgreement(name, optimised));
+    try {
+      if (optimised) agreements.push(await classAgreement(name, optimised));
+    } finally {
+      await rm(result.work, { recursive: true, force: true });
+    }
   });
 }
 

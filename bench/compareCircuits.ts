@@ -62,6 +62,8 @@ export async function compareCircuits(
   rows: FlowRow[];
   artifacts: Partial<Record<Flow, CompileResult>>;
   failures: string[];
+  /** Holds every flow's artifacts (proving keys of GBs for large models): the caller removes it. */
+  work: string;
 }> {
   const work = mkdtempSync(join(tmpdir(), `pocompute-compare-${target.name.replace(/\W/g, '_')}-`));
   const rows: FlowRow[] = [];
@@ -79,7 +81,7 @@ export async function compareCircuits(
       );
     }
   }
-  return { rows, artifacts: compiled, failures };
+  return { rows, artifacts: compiled, failures, work };
 }
 
 async function compareFlow(
