@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { z } from 'zod';
-import { PocomputeError } from './errors.js';
 import { Reporter } from './output.js';
+
+// Option parsing lives in options.ts so that library code can use it without the CLI layer.
+export { parseOptions } from './options.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -10,20 +11,6 @@ export interface GlobalOptions {
 /** Adds the options every command shares. */
 export function withCommonOptions(command: Command): Command {
   return command.option('--json', 'print one JSON document on stdout and nothing else');
-}
-
-/** Validates a command's options with its zod schema; the first problem becomes a one-line usage error. */
-export function parseOptions<S extends z.ZodTypeAny>(schema: S, raw: unknown): z.infer<S> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const name = issue.path.length
-    ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
-    : 'options';
-  const hint = issue.code === 'custom' ? issue.params?.hint : undefined;
-  throw new PocomputeError('OPTION_INVALID', `${name}: ${issue.message}`, {
-    ...(typeof hint === 'string' ? { hint } : {}),
-  });
 }
 
 /**

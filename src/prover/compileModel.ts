@@ -1,7 +1,7 @@
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { markCacheUse } from '../cache/cacheEntries.js';
-import { parseOptions } from '../core/command.js';
+import { parseOptions } from '../core/options.js';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
 import {
