@@ -1,7 +1,7 @@
 import { PocomputeError } from '../core/errors.js';
 import type { ArtifactsManifest } from '../prover/artifactsManifest.js';
-import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
 import { dequantize, feltFromHexLE } from '../prover/felts.js';
+import { toFelts } from '../prover/poseidon.js';
 
 /** How many public instances are the model's inputs, and how many its outputs (the market's model layout). */
 export function instanceCounts(manifest: ArtifactsManifest): {
@@ -39,38 +39,10 @@ export function quantizeInputs(
   manifest: ArtifactsManifest,
   inputTypes: string[],
 ): bigint[] {
-  const ezkl = wasmEngine() as unknown as {
-    floatToFelt(input: number, scale: number, type: string): Uint8ClampedArray;
-  };
   return values.flatMap((tensor, i) =>
-    tensor.map((x, j) => {
-      const scaled = Math.abs(x) * 2 ** manifest.circuit.inputScales[i];
-      // EZKL quantizes to a 64-bit integer: a value past that is an input error, not an engine fault.
-      if (!Number.isFinite(scaled) || scaled >= 2 ** 63)
-        throw new PocomputeError(
-          'INPUT_INVALID',
-          `input ${i} value ${j} (${x}) does not fit the model's fixed point (scale 2^${manifest.circuit.inputScales[i]})`,
-        );
-      let felt: string;
-      try {
-        felt = JSON.parse(
-          new TextDecoder().decode(
-            ezkl.floatToFelt(
-              x,
-              manifest.circuit.inputScales[i],
-              (inputTypes[i] ?? 'F32').toLowerCase(),
-            ),
-          ),
-        ) as string;
-      } catch (error) {
-        // EZKL's own refusal of a value is about the input, so it is an input error, in its words.
-        throw new PocomputeError(
-          'INPUT_INVALID',
-          `input ${i} value ${j} (${x}) cannot be quantized: ${(error as Error).message ?? error}`,
-        );
-      }
-      return feltFromHexLE(felt);
-    }),
+    toFelts(tensor, manifest.circuit.inputScales[i], inputTypes[i] ?? 'F32', {
+      what: `input ${i} value`,
+    }).map(feltFromHexLE),
   );
 }
 
@@ -88,9 +60,6 @@ export function dequantizeInputs(instances: bigint[], manifest: ArtifactsManifes
     );
   });
 }
-
-export const feltHexToUint = (hex: string) => feltFromHexLE(hex);
-export { clamped };
 
 /** A task's verified outputs as numbers, with the model's output scales. */
 export function dequantizeOutputs(outputs: bigint[], manifest: ArtifactsManifest): number[] {

@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../core/errorCodes.js';
+import { PocomputeError } from '../core/errors.js';
 import { clamped, wasmEngine } from './engine/wasmEngine.js';
 
 interface PoseidonEngine {
@@ -5,24 +7,59 @@ interface PoseidonEngine {
   poseidonHash(message: Uint8ClampedArray): Uint8ClampedArray;
 }
 
-/** Quantizes floats exactly as EZKL does for an input of this scale and type (f32 by default). */
-export function toFelts(values: ArrayLike<number>, scale: number, type = 'f32'): string[] {
+/** How a value that cannot be quantized is reported: the error code and what the values are. */
+export interface QuantizeContext {
+  code?: ErrorCode;
+  /** Names the values in the message, e.g. "input 0 value" or "step 1 loss". */
+  what?: string;
+}
+
+/**
+ * Quantizes floats exactly as EZKL does for an input of this scale and type (f32 by default).
+ * A value past EZKL's 64-bit fixed point (or one EZKL refuses) is a typed error naming it, never
+ * the engine's own exception.
+ */
+export function toFelts(
+  values: ArrayLike<number>,
+  scale: number,
+  type = 'f32',
+  context: QuantizeContext = {},
+): string[] {
   const ezkl = wasmEngine() as unknown as PoseidonEngine;
-  return Array.from(
-    values,
-    (v) =>
-      JSON.parse(
+  const { code = 'INPUT_INVALID', what = 'value' } = context;
+  return Array.from(values, (v, j) => {
+    const which = values.length > 1 ? `${what} ${j}` : what;
+    const scaled = Math.abs(v) * 2 ** scale;
+    if (!Number.isFinite(scaled) || scaled >= 2 ** 63)
+      throw new PocomputeError(
+        code,
+        `${which} (${v}) does not fit the circuit's fixed point (scale 2^${scale})`,
+      );
+    try {
+      return JSON.parse(
         new TextDecoder().decode(ezkl.floatToFelt(v, scale, type.toLowerCase())),
-      ) as string,
-  );
+      ) as string;
+    } catch (error) {
+      // EZKL's own refusal of a value is about that value, so it is reported as such, in its words.
+      throw new PocomputeError(
+        code,
+        `${which} (${v}) cannot be quantized: ${(error as Error).message ?? error}`,
+      );
+    }
+  });
 }
 
 /**
  * The Poseidon hash EZKL publishes for a tensor with "hashed" visibility, recomputed with its own
  * WASM engine: checks that a proof's hashed instance is these exact values.
  */
-export function poseidonOfTensor(values: ArrayLike<number>, scale: number, type = 'f32'): string {
-  return poseidonOfFelts(toFelts(values, scale, type));
+export function poseidonOfTensor(
+  values: ArrayLike<number>,
+  scale: number,
+  type = 'f32',
+  context: QuantizeContext = {},
+): string {
+  return poseidonOfFelts(toFelts(values, scale, type, context));
 }
 
 /** EZKL's Poseidon hash of a message of field elements (as `toFelts` writes them). */

@@ -689,6 +689,37 @@ describe('provable fine-tuning with the real engine', () => {
       );
     });
 
+    it('a number too large for the fixed point, in any field or file of the run, is exit 2 naming it', async () => {
+      const dir = await tamperedCopy(() => {});
+      // Found by the property above: a stated loss of 1e308 reached EZKL's quantizer as is.
+      for (const path of fieldPaths(manifest)) {
+        const m = structuredClone(manifest) as unknown as Record<string, unknown>;
+        const parent = path.slice(0, -1).reduce<any>((o, key) => o[key], m);
+        parent[path[path.length - 1]] = -1e308;
+        await writeFile(join(dir, 'run.json'), JSON.stringify(m));
+        const outcome = await verifyRun(dir).catch((error: unknown) => error);
+        // Proved fields make the run malformed or invalid; the unproved notes (floatLoss, drift,
+        // proveMs) are never reported by verify, so they may hold anything.
+        if (outcome instanceof Error) {
+          expect(outcome, path.join('.')).toBeInstanceOf(PocomputeError);
+          expect((outcome as PocomputeError).code).toBe('RUN_INVALID');
+        } else if (
+          !(path[0] === 'steps' && ['floatLoss', 'drift', 'proveMs'].includes(`${path[2]}`))
+        )
+          expect(outcome.valid, path.join('.')).toBe(false);
+      }
+      await writeFile(join(dir, 'run.json'), JSON.stringify(manifest));
+      const weights = JSON.parse(await readFile(join(dir, 'steps/1/weights-out.json'), 'utf8'));
+      weights[0][0] = 1e308;
+      await writeFile(join(dir, 'steps/1/weights-out.json'), JSON.stringify(weights));
+      const cli = await runCli(['verify', dir, '--json']);
+      expect(cli.code).toBe(2);
+      expect(cli.json().error).toMatchObject({
+        code: 'RUN_INVALID',
+        message: expect.stringMatching(/weights tensor 0 value 0 \(1e\+308\) does not fit/),
+      });
+    });
+
     it('the CLI answers malformed manifests with exit 2 and one line, never a stack trace', async () => {
       const dir = await tamperedCopy(() => {});
       const cases = [

@@ -54,6 +54,11 @@ const batchFileSchema = z.object({
   merklePaths: z.array(z.array(z.string().max(80)).max(32)).max(256),
 });
 
+/** A value of the run's files that EZKL cannot quantize makes the run malformed (exit 2), named. */
+const RUN_VALUE = { code: 'RUN_INVALID', what: 'batch value' } as const;
+const hashRunValues = (values: number[], scale: number, what: string) =>
+  poseidonOfTensor(values, scale, 'f32', { code: 'RUN_INVALID', what });
+
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
@@ -124,7 +129,8 @@ export async function verifyRun(
     );
   }
 
-  const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales.weights[i]));
+  const hashWeights = (w: number[][]) =>
+    w.map((t, i) => hashRunValues(t, scales.weights[i], `weights tensor ${i} value`));
   const baseOk =
     same(hashWeights(trainableWeights(run, baseSpec)), run.base.weightsHash) &&
     sha256Hex(baseBytes) === run.base.sha256;
@@ -229,8 +235,8 @@ export async function verifyRun(
     else {
       const b = batchFile.data;
       const batchHash = [
-        poseidonOfTensor(b.features.flat(), scales.batch[0]),
-        poseidonOfTensor(b.labels.flat(), scales.batch[1]),
+        hashRunValues(b.features.flat(), scales.batch[0], `step ${position} feature`),
+        hashRunValues(b.labels.flat(), scales.batch[1], `step ${position} label`),
       ];
       if (!same(batchHash, instances.slice(k, k + 2)))
         problems.push('its batch is not the batch its proof was made on');
@@ -257,7 +263,7 @@ export async function verifyRun(
           `its batch is not the scheduled slice of ${options.data} (rows ${rowList(rows)})`,
         );
     }
-    if (poseidonOfTensor([step.loss], scales.loss) !== instances[2 * k + 2])
+    if (hashRunValues([step.loss], scales.loss, `step ${position} loss`) !== instances[2 * k + 2])
       problems.push('its recorded loss is not the one its proof hashed');
     const weightsOut = await readRunJson(dir, step.weightsOut, `step ${position} weights`);
     if (!isWeights(weightsOut) || !same(hashWeights(weightsOut), instances.slice(k + 2, 2 * k + 2)))
@@ -388,8 +394,8 @@ function batchInTree(
     const path = batch.merklePaths[j];
     if (path.length !== depth) return false;
     const leaf = rowLeaf({
-      features: toFelts(batch.features[j], scales[0]),
-      targets: toFelts(batch.labels[j], scales[1]),
+      features: toFelts(batch.features[j], scales[0], 'f32', RUN_VALUE),
+      targets: toFelts(batch.labels[j], scales[1], 'f32', RUN_VALUE),
     });
     return rootFromPath(leaf, row, path) === merkleRoot;
   });
