@@ -7,6 +7,7 @@ import { EXIT } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
 import { jsonReplacer, table, type Reporter } from '../core/output.js';
 import { readBundle } from '../prover/bundle.js';
+import { preferBaselineWasm } from '../prover/engine/wasmEngine.js';
 import { RUN_MANIFEST } from '../prover/training/runManifest.js';
 import { verifyBundle } from '../verifier/verifyBundle.js';
 import { batchExitCode, type BundleVerdict, verifyBundles } from '../verifier/verifyBundles.js';
@@ -73,6 +74,7 @@ export function verifyCommand(): Command {
     )
     .action((bundles: string[], raw) =>
       runCommand(raw, async (reporter) => {
+        preferBaselineWasm();
         const o = parseOptions(verifyOptions, raw);
         if (bundles.length > 1 || bundles[0] === '-') {
           refuseOptions(o, RUN_ONLY_OPTIONS, 'apply to one training run, not to several bundles');

@@ -1,6 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
-import ora from 'ora';
 import { PocomputeError, toPocomputeError } from './errors.js';
 
 export interface ReporterOptions {
@@ -9,6 +8,14 @@ export interface ReporterOptions {
   stderr?: NodeJS.WriteStream;
   stdout?: NodeJS.WriteStream;
 }
+
+type Ora = typeof import('ora').default;
+let ora: Ora | undefined;
+/** ora (and its dependencies) only for a spinner on a terminal: piped and JSON runs never load it. */
+const loadOra = async (): Promise<Ora> => {
+  ora ??= (await import('ora')).default;
+  return ora;
+};
 
 /**
  * The one output path. Human mode: ora spinners with timings on a TTY, plain lines when piped,
@@ -37,7 +44,11 @@ export class Reporter {
     const started = performance.now();
     // ora colours its own marks whatever NO_COLOR says: ours go through this.c instead.
     const spinner = this.interactive
-      ? ora({ text: label, stream: this.stderr, color: this.c.level ? 'cyan' : false }).start()
+      ? (await loadOra())({
+          text: label,
+          stream: this.stderr,
+          color: this.c.level ? 'cyan' : false,
+        }).start()
       : undefined;
     // Long phases (proving) show their elapsed time, so a busy spinner is never mistaken for a hang.
     const ticker = spinner

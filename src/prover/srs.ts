@@ -7,7 +7,6 @@ import { withFileLock } from '../core/lock.js';
 import { homePaths } from '../core/paths.js';
 import { removeStaleTemps, tmpSuffix } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
-import { getPythonEngine } from './engine/pythonEngine.js';
 
 /** Where an SRS came from; `insecure-dev` is generated locally and must never secure real value. */
 export type SrsOrigin = 'insecure-dev' | 'file' | 'public-download';
@@ -90,6 +89,8 @@ export async function resolveSrs(
         await removeStaleTemps(homePaths.srs());
         const tmp = `${path}${tmpSuffix()}`;
         const make = async () => {
+          // Loaded here: verifying with a given SRS never needs the Python engine (nor its imports).
+          const { getPythonEngine } = await import('./engine/pythonEngine.js');
           const engine = await getPythonEngine(reporter);
           await engine
             .run(
