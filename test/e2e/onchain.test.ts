@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Interface, Wallet, hexlify } from 'ethers';
@@ -265,6 +266,14 @@ describe('chain errors (CLI)', () => {
       { POCOMPUTE_PRIVATE_KEY: '' },
     );
     expect(missing.json().error).toMatchObject({ code: 'KEY_UNAVAILABLE', exitCode: 2 });
+    // The key is checked before any compile: in an empty home nothing is compiled, no solc run.
+    const home = tempDir('pocompute-home-');
+    const early = await runCli(
+      ['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--json'],
+      { POCOMPUTE_PRIVATE_KEY: '', POCOMPUTE_HOME: home },
+    );
+    expect(early.json().error).toMatchObject({ code: 'KEY_UNAVAILABLE' });
+    expect(readdirSync(home)).toEqual([]);
     const secret = '0xdeadbeefnotakey1234567890';
     const malformed = await runCli(
       ['deploy-verifier', 'fixtures/mlp/model.onnx', '--rpc', anvil().rpcUrl, '--force', '--json'],

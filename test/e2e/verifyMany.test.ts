@@ -55,4 +55,23 @@ describe('verify of many bundles and of standard input', () => {
     expect(empty.status).toBe(2);
     expect(JSON.parse(empty.stdout).error.code).toBe('BUNDLE_INVALID');
   });
+
+  it('on a terminal, colours the marks; under NO_COLOR it prints none', () => {
+    // `script` gives the command a pseudo-terminal, as a user's shell would.
+    const cli = join(PACKAGE_ROOT, 'bin', 'pocompute.js');
+    const onTty = (env: NodeJS.ProcessEnv) => {
+      const command = `${process.execPath} ${cli} verify ${mlp.bundlePath} --artifacts ${mlp.artifacts.dir}`;
+      const run = spawnSync('script', ['-qec', command, '/dev/null'], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: '', NO_COLOR: undefined, FORCE_COLOR: undefined, ...env },
+      });
+      expect(run.status, run.stdout).toBe(0);
+      return run.stdout;
+    };
+    const colour = /\x1b\[(3\d|9\d|1|2)(;\d+)*m/;
+    expect(onTty({})).toMatch(colour);
+    const plain = onTty({ NO_COLOR: '1' });
+    expect(plain).toContain('VALID');
+    expect(plain).not.toMatch(colour);
+  });
 });
