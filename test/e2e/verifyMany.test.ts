@@ -68,7 +68,7 @@ describe('verify of many bundles and of standard input', () => {
       expect(run.status, run.stdout).toBe(0);
       return run.stdout;
     };
-    const colour = /\x1b\[(3\d|9\d|1|2)(;\d+)*m/;
+    const colour = new RegExp(`${String.fromCharCode(27)}\\[(3\\d|9\\d|1|2)(;\\d+)*m`);
     expect(onTty({})).toMatch(colour);
     const plain = onTty({ NO_COLOR: '1' });
     expect(plain).toContain('VALID');
