@@ -39,6 +39,15 @@ describe('provable fine-tuning with the real engine', () => {
     await writeFile(join(dir, 'run.json'), JSON.stringify(m));
     return dir;
   };
+  /** lr relabelled to 0.5 for proofs made at 0.05, with the lr-0.5 step graph put beside them. */
+  const relabelLr = async (copy: string, m: RunManifest) => {
+    m.options.lr = 0.5;
+    const base = readMlp(new Uint8Array(await readFile(join(copy, 'base.onnx'))));
+    const { trainable, loss, batch } = m.options;
+    const rebuilt = buildTrainingStepGraph(base, { trainable, loss, lr: 0.5, batch }).model;
+    await writeFile(join(copy, 'step.onnx'), rebuilt);
+    m.stepModel.sha256 = sha256Hex(rebuilt);
+  };
   const tampered = async (edit: (dir: string, m: RunManifest) => Promise<void> | void) =>
     verifyRun(await tamperedCopy(edit));
 
@@ -246,14 +255,7 @@ describe('provable fine-tuning with the real engine', () => {
   it('relabelling lr with a matching rebuilt step.onnx is exit 1 where the trusted step key is for the real circuit', async () => {
     // The attack: claim lr 0.5 for proofs made at 0.05, and put the lr-0.5 step graph beside them,
     // so the rebuilt circuit matches step.onnx. This machine compiled the real (lr 0.05) step key.
-    const dir = await tamperedCopy(async (copy, m) => {
-      m.options.lr = 0.5;
-      const base = readMlp(new Uint8Array(await readFile(join(copy, 'base.onnx'))));
-      const { trainable, loss, batch } = m.options;
-      const rebuilt = buildTrainingStepGraph(base, { trainable, loss, lr: 0.5, batch }).model;
-      await writeFile(join(copy, 'step.onnx'), rebuilt);
-      m.stepModel.sha256 = sha256Hex(rebuilt);
-    });
+    const dir = await tamperedCopy(relabelLr);
     const cli = await runCli(['verify', dir, '--json']);
     expect(cli.code).toBe(1);
     expect(cli.json()).toMatchObject({ valid: false, keySource: 'run' });
@@ -320,14 +322,7 @@ describe('provable fine-tuning with the real engine', () => {
   it('a pocompute.config.json in the working directory cannot plant a trusted step key', async () => {
     // lr relabelled to 0.5 with the matching rebuilt step.onnx; the planted "compilation" is the
     // real (lr 0.05) key relabelled as the lr-0.5 circuit's, in a config file's artifactsDir.
-    const dir = await tamperedCopy(async (copy, m) => {
-      m.options.lr = 0.5;
-      const base = readMlp(new Uint8Array(await readFile(join(copy, 'base.onnx'))));
-      const { trainable, loss, batch } = m.options;
-      const rebuilt = buildTrainingStepGraph(base, { trainable, loss, lr: 0.5, batch }).model;
-      await writeFile(join(copy, 'step.onnx'), rebuilt);
-      m.stepModel.sha256 = sha256Hex(rebuilt);
-    });
+    const dir = await tamperedCopy(relabelLr);
     const relabelled = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunManifest;
     const repo = tempDir();
     await writeFile(join(repo, 'pocompute.config.json'), '{"artifactsDir": "./keys"}');
