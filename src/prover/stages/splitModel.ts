@@ -33,16 +33,69 @@ export interface SplitModelParams {
 }
 
 /**
- * `auto` makes stages of at most about this cost-proxy each (≈ 2^17 EZKL rows at 2 inner columns
- * on the real models, a 4 GiB prove), and at least two when the model can be cut.
+ * `auto` makes stages of at most about this estimate each (≈ 2^17 EZKL rows, a 4 GiB prove on the
+ * real models), and at least two when the model can be cut.
  */
-export const AUTO_STAGE_COST = 2 ** 18;
+export const AUTO_STAGE_COST = 2 ** 17;
 
 export const COST_PROXY =
-  'multiply-accumulates (Gemm, MatMul, Conv) + elements produced, per node (onnxruntime shapes), ' +
-  '+ 16 per boundary element (its Poseidon hash, on both sides)';
-/** The proxy's price of hashing one boundary element in-circuit (in proxy units). */
-export const POSEIDON_COST_PER_ELEMENT = 16;
+  'estimated EZKL rows per node: 0.6 per multiply-accumulate (Gemm, MatMul, Conv), 24 per element ' +
+  'of a non-linear op (activations, pooling, reductions, division), 1 per element of other ops, ' +
+  'none for shape ops; + 4 per boundary element on each side (its Poseidon hash)';
+/** Rows per boundary element hashed in-circuit (measured: LeNet's 576-element boundary). */
+export const POSEIDON_COST_PER_ELEMENT = 4;
+/**
+ * Rows per multiply-accumulate and per element of a non-linear op, fitted to EZKL 21's row counts
+ * of LeNet's two stages (2 inner columns, the optimiser's settings).
+ */
+const ROWS_PER_MAC = 0.6;
+const ROWS_PER_NONLINEAR = 24;
+const NONLINEAR = new Set([
+  'Relu',
+  'LeakyRelu',
+  'Sigmoid',
+  'Tanh',
+  'Erf',
+  'Exp',
+  'Log',
+  'Softmax',
+  'Sqrt',
+  'Pow',
+  'Div',
+  'Gelu',
+  'HardSigmoid',
+  'Clip',
+  'Sign',
+  'Abs',
+  'Cos',
+  'Sin',
+  'AveragePool',
+  'MaxPool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'ReduceMean',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceSum',
+  'ArgMax',
+  'ArgMin',
+  'TopK',
+]);
+const SHAPE_ONLY = new Set([
+  'Reshape',
+  'Flatten',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Identity',
+  'Split',
+  'Concat',
+  'Slice',
+  'Gather',
+  'Shape',
+  'Cast',
+  'Constant',
+]);
 
 /**
  * Cuts an ONNX model at single-tensor boundaries into stage models (onnx-proto), balanced on a
@@ -174,7 +227,10 @@ export function nodeCosts(
       inner = (Number(transA ?? 0) ? a?.[0] : a?.[a.length - 1]) ?? 0;
     }
     if (node.opType === 'Conv' && b) inner = size(b.slice(1));
-    return produced + produced * inner;
+    const op = node.opType ?? '';
+    if (inner) return ROWS_PER_MAC * produced * inner + produced;
+    if (SHAPE_ONLY.has(op)) return 0;
+    return (NONLINEAR.has(op) ? ROWS_PER_NONLINEAR : 1) * produced;
   });
 }
 
