@@ -1,4 +1,4 @@
-import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../../src/core/paths.js';
@@ -314,6 +314,16 @@ describe('bad input is a one-line typed error (exit 2)', () => {
       join(dir, 'y.proof'),
     ]);
     expect(proving.code).toBe(2);
+  });
+
+  it('an --out directory that holds something else is never replaced', async () => {
+    const other = join(dir, 'not-a-split');
+    await mkdir(other);
+    await writeFile(join(other, 'keep.txt'), 'mine');
+    const result = await runCli(['split', fixtureModel('mlp'), '--stages', '2', '--out', other]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/neither empty nor a split/);
+    expect(await readFile(join(other, 'keep.txt'), 'utf8')).toBe('mine');
   });
 
   it('a malformed stages.json, and a stage file replaced', async () => {

@@ -87,21 +87,19 @@ export async function compileStages(params: CompileStagesParams): Promise<Staged
     for (let i = 0; i < count; i++) {
       const layout = stageInstanceLayout(i, count, { inputElements: 0, outputElements: 0 });
       const { logrows: _logrows, ...shape } = runArgs;
-      const compile = () =>
-        compileModel({
-          model: staged.stagePath(i),
-          input,
-          options: {
-            inputVisibility: layout.inputVisibility,
-            outputVisibility: layout.outputVisibility,
-            settings: { run_args: { ...shape, input_scale: inputScale } },
-          },
-          srs: params.srs,
-          artifactsRoot: root,
-          anyCalibration: true,
-          reporter,
-        });
-      const artifacts = await compile();
+      const artifacts = await compileModel({
+        model: staged.stagePath(i),
+        input,
+        options: {
+          inputVisibility: layout.inputVisibility,
+          outputVisibility: layout.outputVisibility,
+          settings: { run_args: { ...shape, input_scale: inputScale } },
+        },
+        srs: params.srs,
+        artifactsRoot: root,
+        anyCalibration: true,
+        reporter,
+      });
       stages.push(artifacts);
       if (artifacts.manifest.circuit.inputScales.some((s) => s !== inputScale))
         throw new PocomputeError(

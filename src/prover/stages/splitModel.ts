@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../../core/errors.js';
@@ -19,6 +20,7 @@ import {
   STAGES_FILE,
   type StagedModel,
   type StagedModelManifest,
+  isStagedModelDir,
   readStagedModel,
 } from './stagedModel.js';
 
@@ -41,9 +43,12 @@ export const AUTO_STAGE_COST = 2 ** 17;
 export const COST_PROXY =
   'estimated EZKL rows per node: 0.6 per multiply-accumulate (Gemm, MatMul, Conv), 24 per element ' +
   'of a non-linear op (activations, pooling, reductions, division), 1 per element of other ops, ' +
-  'none for shape ops; + 4 per boundary element on each side (its Poseidon hash)';
-/** Rows per boundary element hashed in-circuit (measured: LeNet's 576-element boundary). */
-export const POSEIDON_COST_PER_ELEMENT = 4;
+  'none for shape ops; + 41 per boundary element on each side (its Poseidon hash)';
+/**
+ * Rows of EZKL's Poseidon module per hashed element (module_sizes.poseidon: 41 per element on
+ * the mlp_784_56_10, LeNet and transformer-block boundaries alike).
+ */
+export const POSEIDON_COST_PER_ELEMENT = 41;
 /**
  * Rows per multiply-accumulate and per element of a non-linear op, fitted to EZKL 21's row counts
  * of LeNet's two stages (2 inner columns, the optimiser's settings).
@@ -144,6 +149,7 @@ export async function splitModel(params: SplitModelParams): Promise<StagedModel>
     POSEIDON_COST_PER_ELEMENT * (probed.get(cut.tensor)?.dims ?? [1]).reduce((a, b) => a * b, 1);
   const cuts = balanceCuts(candidates, costs, count - 1, hashCost);
   const out = resolve(params.out);
+  await requireSplitTarget(out, params.out);
   const tmp = `${out}${tmpSuffix()}`;
   await mkdir(tmp, { recursive: true });
   try {
@@ -190,6 +196,20 @@ export async function splitModel(params: SplitModelParams): Promise<StagedModel>
     throw error;
   }
   return readStagedModel(out);
+}
+
+/** `--out` may be new, empty or an earlier split (replaced): never another directory or a file. */
+async function requireSplitTarget(out: string, given: string): Promise<void> {
+  if (!existsSync(out)) return;
+  const entries = await readdir(out).catch(() => undefined);
+  if (entries === undefined)
+    throw new PocomputeError('USAGE', `--out ${given} is a file, not a directory`);
+  if (entries.length > 0 && !isStagedModelDir(out))
+    throw new PocomputeError(
+      'USAGE',
+      `--out ${given} is a directory that is neither empty nor a split (no ${STAGES_FILE}): not replaced`,
+      { hint: 'Pass a new or empty directory, or an earlier split to replace.' },
+    );
 }
 
 function outlineOf(graph: onnxProto.onnx.GraphProto, inputs: string[]): GraphOutline {
