@@ -276,6 +276,10 @@ describe('staged verification rejects', () => {
     const result = await verifyCli(malformed);
     expect(result.code).toBe(2);
     expect(result.json().error.code).toBe('BUNDLE_INVALID');
+    // Among other bundles, a staged one is refused saying what it is.
+    const many = await runCli(['verify', mlp.bundlePath, mlpWhole.bundlePath]);
+    expect(many.code).toBe(2);
+    expect(many.stdout).toMatch(/is a staged proof bundle: it is verified on its own/);
   });
 });
 
