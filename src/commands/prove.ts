@@ -4,10 +4,15 @@ import { parseOptions, runCommand, withCommonOptions } from '../core/command.js'
 import { table } from '../core/output.js';
 import { proveInference } from '../prover/proveInference.js';
 import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
+import { isStagedModelDir } from '../prover/stages/stagedModel.js';
+import { proveStagedCommand } from './proveStaged.js';
+import { stagesOption } from './split.js';
 
-const proveOptions = compileCircuitOptions.extend({
+export const proveOptions = compileCircuitOptions.extend({
   out: z.string().default('out/proof.json'),
   engine: z.enum(['native', 'wasm']).optional(),
+  stages: stagesOption.optional(),
+  jobs: z.coerce.number().int().min(1, 'must be a whole number ≥ 1').optional(),
 });
 
 export function proveCommand(): Command {
@@ -15,7 +20,7 @@ export function proveCommand(): Command {
     .description(
       'Prove that a model, run on an input, gave its output (compiles the model if needed)',
     )
-    .argument('<target>', 'ONNX model file or artifacts directory')
+    .argument('<target>', 'ONNX model file, artifacts directory, or split directory (staged)')
     .requiredOption(
       '--input <file>',
       'input: {"input_data": [...]}, {"<name>": [...]} or a nested array',
@@ -25,9 +30,16 @@ export function proveCommand(): Command {
       '--engine <engine>',
       'native (Python EZKL, multi-threaded; the default) | wasm (in-process); config `engine`',
     )
+    .option('--stages <n>', 'prove in stages: split the model into N (or auto) stages first')
+    .option(
+      '--jobs <n>',
+      'stages proved at once, one EZKL process each (default: min(stages, cores))',
+    )
     .action((target: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(proveOptions, raw);
+        if (o.stages !== undefined || o.jobs !== undefined || isStagedModelDir(target))
+          return proveStagedCommand(target, o, reporter);
         const { bundle, bundlePath } = await proveInference({
           target,
           input: o.input,
