@@ -17,6 +17,7 @@ const COMMANDS: Record<string, CommandModule> = {
   demo: () => import('./commands/demo.js').then((m) => m.demoCommand()),
   compile: () => import('./commands/compile.js').then((m) => m.compileCommand()),
   prove: () => import('./commands/prove.js').then((m) => m.proveCommand()),
+  split: () => import('./commands/split.js').then((m) => m.splitCommand()),
   verify: () => import('./commands/verify.js').then((m) => m.verifyCommand()),
   'deploy-verifier': () =>
     import('./commands/deployVerifier.js').then((m) => m.deployVerifierCommand()),

@@ -44,6 +44,46 @@ export {
 } from './prover/bundle.js';
 export { inspectModel, type ModelInfo, type TensorInfo } from './prover/onnx/inspectModel.js';
 
+// Staged proofs (a model cut into stages, proved in parallel, linked by Poseidon hashes).
+export { splitModel, type SplitModelParams } from './prover/stages/splitModel.js';
+export {
+  readStagedModel,
+  stagedModelSchema,
+  type StagedModel,
+  type StagedModelManifest,
+} from './prover/stages/stagedModel.js';
+export {
+  compileStages,
+  openStagedArtifacts,
+  type CompileStagesParams,
+  type StagedArtifacts,
+} from './prover/stages/compileStages.js';
+export {
+  witnessStages,
+  type StageInput,
+  type WitnessStagesResult,
+} from './prover/stages/witnessStages.js';
+export { proveStage, type StageProof } from './prover/stages/proveStage.js';
+export {
+  proveStaged,
+  type ProveStagedParams,
+  type ProveStagedResult,
+} from './prover/stages/proveStaged.js';
+export {
+  stageInstanceLayout,
+  type StageInstanceLayout,
+} from './prover/stages/stageInstanceLayout.js';
+export {
+  readStagedBundle,
+  stagedBundleSchema,
+  type StagedBundle,
+} from './prover/stages/stagedBundle.js';
+export {
+  verifyStaged,
+  type VerifyStagedResult,
+  type VerifyStagedTrust,
+} from './verifier/verifyStaged.js';
+
 // Fine-tuning.
 export { trainRun as train, type TrainParams } from './prover/training/trainRun.js';
 export {

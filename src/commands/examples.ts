@@ -16,6 +16,12 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   prove: [
     'pocompute prove fixtures/mlp/model.onnx --input fixtures/mlp/input.json --out out/mlp.proof',
     'pocompute prove ~/.pocompute/artifacts/mlp-<key> --input x.json --engine wasm --json',
+    'pocompute prove model.onnx --stages 2 --jobs 2 --input x.json --out out/x.staged.proof',
+    'pocompute prove out/mlp-stages --input fixtures/mlp/input.json --out out/mlp.staged.proof',
+  ],
+  split: [
+    'pocompute split fixtures/mlp/model.onnx --stages 2 --out out/mlp-stages',
+    'pocompute split model.onnx --stages auto --out stages/ --json',
   ],
   verify: [
     'pocompute verify out/mlp.proof --artifacts ~/.pocompute/artifacts/mlp-<key>',
@@ -23,6 +29,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
     'cat out/mlp.proof | pocompute verify - --artifacts <dir>',
     'pocompute verify out/mlp.proof --onchain --verifier 0x… --rpc http://127.0.0.1:8545',
     'pocompute verify runs/ft1 --data fixtures/mlp/train.json',
+    'pocompute verify out/mlp.staged.proof --artifacts out/mlp-stages',
   ],
   'deploy-verifier': [
     'pocompute deploy-verifier fixtures/mlp/model.onnx',

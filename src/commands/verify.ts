@@ -6,7 +6,14 @@ import { parseOptions, runCommand, withCommonOptions } from '../core/command.js'
 import { EXIT } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
 import { jsonReplacer, table, type Reporter } from '../core/output.js';
+import { readJsonFile } from '../core/files.js';
 import { readBundle } from '../prover/bundle.js';
+import {
+  isStagedBundleJson,
+  parseStagedBundle,
+  type StagedBundle,
+} from '../prover/stages/stagedBundle.js';
+import { verifyStaged } from '../verifier/verifyStaged.js';
 import { RUN_MANIFEST } from '../prover/training/runManifest.js';
 import { verifyBundle } from '../verifier/verifyBundle.js';
 import { batchExitCode, type BundleVerdict, verifyBundles } from '../verifier/verifyBundles.js';
@@ -90,6 +97,15 @@ export function verifyCommand(): Command {
             'BUNDLE_INVALID',
             `${bundlePath} is a directory without ${RUN_MANIFEST}: neither a proof bundle nor a training run`,
           );
+        const staged = await readIfStaged(bundlePath);
+        if (staged) {
+          refuseOptions(
+            o,
+            [...BUNDLE_ONLY_OPTIONS, ...RUN_ONLY_OPTIONS],
+            'do not apply to a staged proof (its keys are its compiled stages: --artifacts)',
+          );
+          return verifyStagedCommand(staged, o, reporter);
+        }
         return o.onchain
           ? verifyOnChainCommand(bundlePath, o, reporter)
           : verifyOffChainCommand(bundlePath, o, reporter);
@@ -120,6 +136,38 @@ const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerC
 function refuseOptions(o: VerifyOptions, names: readonly (keyof VerifyOptions)[], why: string) {
   const given = names.filter((name) => o[name] !== undefined && o[name] !== false);
   if (given.length) throw new PocomputeError('USAGE', `${given.map(flag).join(', ')} ${why}`);
+}
+
+/** A staged proof bundle (format pocompute-staged-proof@1), parsed; undefined for anything else. */
+async function readIfStaged(path: string): Promise<StagedBundle | undefined> {
+  const raw = await readJsonFile(path, 'proof bundle', 'BUNDLE_INVALID');
+  return isStagedBundleJson(raw) ? parseStagedBundle(raw, path) : undefined;
+}
+
+async function verifyStagedCommand(
+  bundle: StagedBundle,
+  o: VerifyOptions,
+  reporter: Reporter,
+): Promise<number> {
+  const result = await reporter.step(
+    `Verifying ${bundle.stages.length} stage proof(s) and their links (EZKL WASM engine)`,
+    () => verifyStaged(bundle, { artifacts: o.artifacts }),
+    'verify',
+  );
+  for (const warning of result.warnings) reporter.warn(warning);
+  const { stages: _stages, ...summary } = result;
+  reporter.result({ ok: result.valid, ...summary }, () => {
+    const mark = (ok: boolean) => (ok ? reporter.c.green('✔') : reporter.c.red('✖'));
+    const outputs = result.public.outputs
+      .map((t) => `${t.name} = ${(t.values ?? []).map((v) => v.toFixed(4)).join(' ')}`)
+      .join('; ');
+    return [
+      table(result.checks.map((c) => [mark(c.ok), c.name, c.detail])),
+      `key: ${result.keySource} · ${result.source.name} in ${result.stages.length} stage(s)`,
+      result.valid ? `VALID STAGED PROOF: ${outputs}` : 'INVALID STAGED PROOF',
+    ].join('\n');
+  });
+  return result.valid ? EXIT.ok : EXIT.invalid;
 }
 
 async function verifyOffChainCommand(

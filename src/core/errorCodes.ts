@@ -55,6 +55,10 @@ export const ERROR_CODES = {
     exit: EXIT.usage,
     hint: 'Pass a run directory written by `pocompute train`; its run.json is malformed or names a file outside the run.',
   },
+  STAGES_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Pass a directory written by `pocompute split` (stages.json and its stage-<i>.onnx files, unchanged); re-run split if it was altered.',
+  },
   ARTIFACTS_INVALID: {
     exit: EXIT.usage,
     hint: 'Recompile with `pocompute compile <model> --force`; the artifacts directory is incomplete or altered.',
@@ -90,6 +94,10 @@ export const ERROR_CODES = {
   SELF_CHECK_FAILED: {
     exit: EXIT.engine,
     hint: 'An artifacts file or the SRS changed while proving (another process?), or EZKL misbehaved; re-run, or recompile with --force.',
+  },
+  STAGE_LINK_MISMATCH: {
+    exit: EXIT.engine,
+    hint: "A stage's input did not re-quantize to the previous stage's output (EZKL's hashes differ); this is a bug in the split's scales: report it with the model.",
   },
   SOLC_FAILED: {
     exit: EXIT.engine,

@@ -9,7 +9,7 @@ let ortModule: Promise<Ort> | undefined;
  * onnxruntime-node is an optional dependency (its install script fetches CUDA files some networks
  * cannot reach): loaded on first use, and its absence is a clear error the caller can degrade on.
  */
-function loadOnnxRuntime(): Promise<Ort> {
+export function loadOnnxRuntime(): Promise<Ort> {
   ortModule ??= import('onnxruntime-node').catch((error) => {
     ortModule = undefined;
     throw new PocomputeError(

@@ -1,0 +1,232 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import { z } from 'zod';
+import { resolveConfig } from '../../core/config.js';
+import { PocomputeError } from '../../core/errors.js';
+import { canonicalJson, readJsonFile, sha256Hex, writeJsonAtomic } from '../../core/files.js';
+import type { Reporter } from '../../core/output.js';
+import { homePaths } from '../../core/paths.js';
+import { makeWorkDir } from '../../core/tempDirs.js';
+import { parseOptions } from '../../core/options.js';
+import { openArtifacts } from '../artifacts.js';
+import { compileOptionsSchema } from '../artifactsManifest.js';
+import { type CompileResult, compileModel } from '../compileModel.js';
+import { getPythonEngine } from '../engine/pythonEngine.js';
+import { EZKL_VERSION } from '../engine/version.js';
+import { loadInputs } from '../inputs.js';
+import { inspectModel } from '../onnx/inspectModel.js';
+import { runArgsSchema } from '../optimizer/circuitChoice.js';
+import { buildCircuit } from '../optimizer/optimizeCircuit.js';
+import { srsIdentity, type SrsSpec } from '../srs.js';
+import { readStagedModel, type StagedModel } from './stagedModel.js';
+import { stageInstanceLayout } from './stageInstanceLayout.js';
+import { type StageInput, witnessStage } from './witnessStages.js';
+
+export const STAGED_ARTIFACTS_FORMAT = 'pocompute-staged-artifacts@1';
+export const STAGED_ARTIFACTS_FILE = 'staged-artifacts.json';
+
+const stagedArtifactsRecordSchema = z.object({
+  format: z.literal(STAGED_ARTIFACTS_FORMAT),
+  source: z.object({ name: z.string(), sha256: z.string() }),
+  /** The whole model's circuit choice every stage was compiled with. */
+  runArgs: runArgsSchema,
+  stages: z
+    .array(
+      z.object({
+        index: z.number().int().nonnegative(),
+        modelSha256: z.string(),
+        /** The stage's artifacts directory, relative to this record's directory. */
+        artifacts: z.string(),
+      }),
+    )
+    .min(1),
+});
+export type StagedArtifactsRecord = z.infer<typeof stagedArtifactsRecordSchema>;
+
+/** The compiled stages of a split model: one ordinary artifacts directory per stage. */
+export interface StagedArtifacts {
+  /** The record's directory (`<artifacts root>/<name>-staged-<key>`). */
+  dir: string;
+  source: { name: string; sha256: string };
+  stages: CompileResult[];
+  /** The whole model's circuit choice (absent when the stages were found by model hash). */
+  runArgs?: z.infer<typeof runArgsSchema>;
+}
+
+export interface CompileStagesParams {
+  staged: StagedModel | string;
+  /** A sample input of the whole model: calibrates stage 0, and (through it) the others. */
+  input: string;
+  srs?: SrsSpec;
+  artifactsRoot?: string;
+  reporter?: Reporter;
+}
+
+/**
+ * Compiles every stage of a split model into its own circuit, cached and content-addressed like
+ * any compile. Every stage gets the whole model's circuit choice (the optimiser's run args on the
+ * source model: scales, decomposition, columns), so the stages compute what the whole circuit
+ * computes; stage i+1's input scale is stage i's output scale, and its calibration sample is
+ * stage i's witness output. Visibilities follow stageInstanceLayout; params are fixed.
+ */
+export async function compileStages(params: CompileStagesParams): Promise<StagedArtifacts> {
+  const { reporter } = params;
+  const staged =
+    typeof params.staged === 'string' ? await readStagedModel(params.staged) : params.staged;
+  const config = await resolveConfig();
+  const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
+  await mkdir(root, { recursive: true });
+  const runArgs = await sourceRunArgs(staged, params.input, root, params.srs, reporter);
+  const count = staged.manifest.stages.length;
+  const work = await makeWorkDir('pocompute-prove');
+  const stages: CompileResult[] = [];
+  try {
+    let input: string = params.input;
+    let inputScale = runArgs.input_scale;
+    for (let i = 0; i < count; i++) {
+      const layout = stageInstanceLayout(i, count, { inputElements: 0, outputElements: 0 });
+      const { logrows: _logrows, ...shape } = runArgs;
+      const compile = () =>
+        compileModel({
+          model: staged.stagePath(i),
+          input,
+          options: {
+            inputVisibility: layout.inputVisibility,
+            outputVisibility: layout.outputVisibility,
+            settings: { run_args: { ...shape, input_scale: inputScale } },
+          },
+          srs: params.srs,
+          artifactsRoot: root,
+          anyCalibration: true,
+          reporter,
+        });
+      const artifacts = await compile();
+      stages.push(artifacts);
+      if (artifacts.manifest.circuit.inputScales.some((s) => s !== inputScale))
+        throw new PocomputeError(
+          'STAGE_LINK_MISMATCH',
+          `stage ${i} compiled with input scale ${artifacts.manifest.circuit.inputScales}, ` +
+            `stage ${i - 1}'s output scale is ${inputScale}`,
+        );
+      if (i === count - 1) break;
+      const sample: StageInput =
+        i === 0
+          ? (await loadInputs(input, artifacts.manifest.model.inputs)).ezkl
+          : (JSON.parse(await readFile(input, 'utf8')) as StageInput);
+      const { outputs } = await witnessStage(artifacts, sample, i, count);
+      input = join(work.path, `stage-${i + 1}-input.json`);
+      await writeFile(input, JSON.stringify({ input_data: outputs }));
+      inputScale = artifacts.manifest.circuit.outputScales[0];
+    }
+  } finally {
+    await work.remove();
+  }
+  const key = sha256Hex(canonicalJson(stages.map((s) => s.manifest.key))).slice(0, 16);
+  const name = basename(staged.manifest.source.name)
+    .replace(/\.onnx$/i, '')
+    .replace(/\W/g, '_');
+  const dir = join(root, `${name === 'model' ? basename(staged.dir) : name}-staged-${key}`);
+  const record: StagedArtifactsRecord = {
+    format: STAGED_ARTIFACTS_FORMAT,
+    source: staged.manifest.source,
+    runArgs,
+    stages: stages.map((s, index) => ({
+      index,
+      modelSha256: s.manifest.model.sha256,
+      artifacts: relative(dir, s.dir),
+    })),
+  };
+  if (!existsSync(join(dir, STAGED_ARTIFACTS_FILE))) {
+    await mkdir(dir, { recursive: true });
+    await writeJsonAtomic(join(dir, STAGED_ARTIFACTS_FILE), record);
+  }
+  return { dir, source: staged.manifest.source, stages, runArgs };
+}
+
+export const isStagedArtifactsDir = (dir: string) => existsSync(join(dir, STAGED_ARTIFACTS_FILE));
+
+/** Opens compiled stages from their record, each stage's files checked against its manifest. */
+export async function openStagedArtifacts(
+  dir: string,
+  check?: Parameters<typeof openArtifacts>[1],
+): Promise<StagedArtifacts> {
+  const path = join(dir, STAGED_ARTIFACTS_FILE);
+  const raw = await readJsonFile(path, 'staged artifacts record', 'ARTIFACTS_INVALID');
+  const parsed = stagedArtifactsRecordSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new PocomputeError(
+      'ARTIFACTS_INVALID',
+      `${path} is not a ${STAGED_ARTIFACTS_FORMAT} record: ${parsed.error.issues[0].message}`,
+    );
+  const record = parsed.data;
+  const stages: CompileResult[] = [];
+  for (const stage of record.stages) {
+    const artifacts = await openArtifacts(resolve(dir, stage.artifacts), check);
+    if (artifacts.manifest.model.sha256 !== stage.modelSha256)
+      throw new PocomputeError(
+        'ARTIFACTS_INVALID',
+        `${artifacts.dir} is not a compilation of stage ${stage.index} (model sha256 differs)`,
+      );
+    stages.push({ ...artifacts, cached: true });
+  }
+  return { dir: resolve(dir), source: record.source, stages, runArgs: record.runArgs };
+}
+
+const runArgsRecordSchema = z.object({ runArgs: runArgsSchema, calibrationSha256: z.string() });
+
+/**
+ * The whole model's circuit choice (the optimiser on the source model, as `compile` makes it),
+ * decided once per source model, SRS and EZKL version and kept in the artifacts root: proving a
+ * split model on new inputs never changes its stages' keys.
+ */
+async function sourceRunArgs(
+  staged: StagedModel,
+  input: string,
+  root: string,
+  srs: SrsSpec | undefined,
+  reporter?: Reporter,
+): Promise<z.infer<typeof runArgsSchema>> {
+  const config = await resolveConfig();
+  const options = parseOptions(compileOptionsSchema, {});
+  const key = sha256Hex(
+    canonicalJson({
+      model: staged.manifest.source.sha256,
+      options,
+      srs: await srsIdentity(srs ?? config.srs),
+      ezkl: EZKL_VERSION,
+    }),
+  ).slice(0, 16);
+  const path = join(root, `staged-circuit-${key}.json`);
+  if (existsSync(path)) {
+    const parsed = runArgsRecordSchema.safeParse(
+      await readJsonFile(path, 'staged circuit choice', 'ARTIFACTS_INVALID'),
+    );
+    if (parsed.success) return parsed.data.runArgs;
+  }
+  const model = await inspectModel(staged.sourcePath);
+  const sample = await loadInputs(input, model.inputs, model.graphInputs);
+  const engine = await getPythonEngine(reporter);
+  const work = await makeWorkDir('pocompute-prove');
+  try {
+    const at = (file: string) => join(work.path, file);
+    await writeFile(at('calibration.json'), JSON.stringify(sample.ezkl));
+    const choice = await buildCircuit({
+      engine,
+      model,
+      modelPath: staged.sourcePath,
+      calibrationPath: at('calibration.json'),
+      settingsPath: at('settings.json'),
+      compiledPath: at('model.compiled'),
+      options,
+      reporter,
+    });
+    await writeJsonAtomic(path, {
+      runArgs: choice.runArgs,
+      calibrationSha256: sha256Hex(canonicalJson(sample.ezkl)),
+    });
+    return choice.runArgs;
+  } finally {
+    await work.remove();
+  }
+}

@@ -1,0 +1,55 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeWorkDir } from '../../core/tempDirs.js';
+import { checkArtifactSrs } from '../artifacts.js';
+import type { ProofBundle } from '../bundle.js';
+import { getPythonEngine } from '../engine/pythonEngine.js';
+import { feltFromHexLE } from '../felts.js';
+import type { StagedArtifacts } from './compileStages.js';
+import type { StageInput } from './witnessStages.js';
+
+export interface StageProof {
+  /** EZKL's proof JSON, unchanged (usable with encodeVerifierCalldata and the stage's verifier). */
+  proof: ProofBundle['proof'];
+  instances: bigint[];
+}
+
+/**
+ * Proves stage `k` on its input (from witnessStages' `stageInputs`) with native EZKL, in its own
+ * Python process: several stages prove in parallel, one process each.
+ */
+export async function proveStage(
+  staged: StagedArtifacts,
+  k: number,
+  stageInput: StageInput,
+): Promise<StageProof> {
+  const artifacts = staged.stages[k];
+  const engine = await getPythonEngine();
+  await checkArtifactSrs(artifacts);
+  const work = await makeWorkDir('pocompute-prove');
+  try {
+    const at = (file: string) => join(work.path, file);
+    await writeFile(at('input.json'), JSON.stringify(stageInput));
+    const compiled = artifacts.path('model.compiled');
+    await engine.run([
+      {
+        op: 'gen_witness',
+        args: { data: at('input.json'), compiled, witness: at('witness.json') },
+      },
+      {
+        op: 'prove',
+        args: {
+          witness: at('witness.json'),
+          compiled,
+          pk: artifacts.path('pk.key'),
+          proof: at('proof.json'),
+          srs: artifacts.manifest.srs.path,
+        },
+      },
+    ]);
+    const proof = JSON.parse(await readFile(at('proof.json'), 'utf8')) as ProofBundle['proof'];
+    return { proof, instances: (proof.instances[0] ?? []).map(feltFromHexLE) };
+  } finally {
+    await work.remove();
+  }
+}

@@ -1,0 +1,131 @@
+import { PocomputeError } from '../../core/errors.js';
+import { readArtifactFile } from '../artifacts.js';
+import type { CompileResult } from '../compileModel.js';
+import { clamped, wasmEngine } from '../engine/wasmEngine.js';
+import { dequantize, feltFromHexLE } from '../felts.js';
+import { loadInputs } from '../inputs.js';
+import type { StagedArtifacts } from './compileStages.js';
+import { stageInstanceLayout } from './stageInstanceLayout.js';
+
+/** EZKL's input.json for one stage: what it is proved on. */
+export type StageInput = { input_data: (number | boolean)[][] };
+
+/** The parts of EZKL's witness.json a staged proof reads. */
+interface EzklWitness {
+  inputs: string[][];
+  outputs: string[][];
+  processed_inputs?: { poseidon_hash?: string[] } | null;
+  processed_outputs?: { poseidon_hash?: string[] } | null;
+}
+
+export interface StageWitness {
+  witness: EzklWitness;
+  /** Every output, dequantized with the stage's output scales. */
+  outputs: number[][];
+  /** The public instances its proof will have (stageInstanceLayout), as field elements. */
+  instances: bigint[];
+}
+
+export interface WitnessStagesResult {
+  /** The N−1 inner boundary hashes, 0x-prefixed 32-byte big-endian hex (the uint256 the EVM sees). */
+  boundaries: string[];
+  /** The last stage's outputs, dequantized. */
+  outputs: number[][];
+  /** The EZKL input each stage is proved on. */
+  stageInputs: StageInput[];
+  /** Each stage proof's public instances. */
+  instances: bigint[][];
+}
+
+/**
+ * Runs every stage's witness in order (WASM, in-process; no proving): stage i+1 gets stage i's
+ * quantized outputs, dequantized (k / 2^scale), which EZKL re-quantizes to the same integers, so
+ * stage i's output hash is stage i+1's input hash. Checked here: a mismatch is
+ * STAGE_LINK_MISMATCH. This is what a watcher runs to recompute the boundaries cheaply.
+ */
+export async function witnessStages(
+  staged: StagedArtifacts,
+  input: string | StageInput,
+): Promise<WitnessStagesResult> {
+  const first = staged.stages[0];
+  const model = first.manifest.model;
+  const loaded = typeof input === 'string' ? (await loadInputs(input, model.inputs)).ezkl : input;
+  const stageInputs: StageInput[] = [];
+  const instances: bigint[][] = [];
+  const boundaries: string[] = [];
+  let next: StageInput = loaded;
+  let outputs: number[][] = [];
+  for (const [i, artifacts] of staged.stages.entries()) {
+    stageInputs.push(next);
+    const result = await witnessStage(artifacts, next, i, staged.stages.length);
+    instances.push(result.instances);
+    if (i > 0) {
+      const before = instances[i - 1];
+      const link = stageInstanceLayout(i - 1, staged.stages.length, sizesOf(staged, i - 1));
+      const here = stageInstanceLayout(i, staged.stages.length, sizesOf(staged, i));
+      const out = before[link.outputHash as number];
+      const into = result.instances[here.inputHash as number];
+      if (out !== into)
+        throw new PocomputeError(
+          'STAGE_LINK_MISMATCH',
+          `link ${i - 1}→${i}: stage ${i - 1}'s output hash ${hex(out).slice(0, 18)}… is not ` +
+            `stage ${i}'s input hash ${hex(into).slice(0, 18)}… (its input did not re-quantize exactly)`,
+        );
+      boundaries.push(hex(out));
+    }
+    outputs = result.outputs;
+    next = { input_data: result.outputs };
+  }
+  return { boundaries, outputs, stageInputs, instances };
+}
+
+/** One stage's witness (WASM genWitness) and the instances its proof will have. */
+export async function witnessStage(
+  artifacts: CompileResult,
+  input: StageInput,
+  index: number,
+  count: number,
+): Promise<StageWitness> {
+  const compiled = await readArtifactFile(artifacts, 'model.compiled');
+  let bytes: Uint8Array;
+  try {
+    bytes = wasmEngine().genWitness(
+      clamped(compiled),
+      clamped(new TextEncoder().encode(JSON.stringify(input))),
+    );
+  } catch (error) {
+    throw new PocomputeError(
+      'ENGINE_FAILED',
+      `EZKL genWitness failed for stage ${index}: ${String((error as Error)?.message ?? error)}`,
+    );
+  }
+  const witness = JSON.parse(new TextDecoder().decode(bytes)) as EzklWitness;
+  const { outputScales } = artifacts.manifest.circuit;
+  const outputs = witness.outputs.map((o, j) => o.map((f) => dequantize(f, outputScales[j])));
+  const layout = stageInstanceLayout(index, count, {
+    inputElements: witness.inputs.reduce((a, t) => a + t.length, 0),
+    outputElements: witness.outputs.reduce((a, t) => a + t.length, 0),
+  });
+  const felts: string[] = [];
+  if (layout.inputVisibility === 'hashed')
+    felts.push(...(witness.processed_inputs?.poseidon_hash ?? []));
+  else felts.push(...witness.inputs.flat());
+  if (layout.outputVisibility === 'hashed')
+    felts.push(...(witness.processed_outputs?.poseidon_hash ?? []));
+  else felts.push(...witness.outputs.flat());
+  if (felts.length !== layout.count)
+    throw new PocomputeError(
+      'ENGINE_FAILED',
+      `stage ${index}'s witness has ${felts.length} public values, its layout ${layout.count}`,
+    );
+  return { witness, outputs, instances: felts.map(feltFromHexLE) };
+}
+
+function sizesOf(staged: StagedArtifacts, i: number) {
+  const m = staged.stages[i].manifest.model;
+  const total = (ts: { size: number }[]) => ts.reduce((a, t) => a + t.size, 0);
+  return { inputElements: total(m.inputs), outputElements: total(m.outputs) };
+}
+
+/** A field element as the EVM sees it: 0x + 32 bytes big-endian. */
+export const hex = (felt: bigint) => `0x${felt.toString(16).padStart(64, '0')}`;

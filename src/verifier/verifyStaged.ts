@@ -1,0 +1,254 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { resolveConfig } from '../core/config.js';
+import { PocomputeError } from '../core/errors.js';
+import { homePaths } from '../core/paths.js';
+import { type Artifacts, openArtifacts, VERIFYING_FILES } from '../prover/artifacts.js';
+import type { PublicTensor } from '../prover/bundle.js';
+import { feltFromHexLE } from '../prover/felts.js';
+import {
+  isStagedArtifactsDir,
+  openStagedArtifacts,
+  type StagedArtifacts,
+} from '../prover/stages/compileStages.js';
+import {
+  parseStagedBundle,
+  readStagedBundle,
+  type StagedBundle,
+} from '../prover/stages/stagedBundle.js';
+import { isStagedModelDir, readStagedModel } from '../prover/stages/stagedModel.js';
+import { stageInstanceLayout } from '../prover/stages/stageInstanceLayout.js';
+import { hex } from '../prover/stages/witnessStages.js';
+import { type VerifyBundleResult, type VerifyCheck, verifyBundle } from './verifyBundle.js';
+
+export interface VerifyStagedTrust {
+  /**
+   * The compiled stages to trust: opened, a staged-artifacts directory (its record), or a split
+   * directory whose stages are compiled in the artifacts root. None: each stage's own key (said so).
+   */
+  artifacts?: string | StagedArtifacts;
+  /** Where to look for a split directory's compiled stages (default: POCOMPUTE_HOME/artifacts). */
+  artifactsRoot?: string;
+}
+
+export interface VerifyStagedResult {
+  valid: boolean;
+  checks: VerifyCheck[];
+  keySource: 'artifacts' | 'bundled';
+  source: { name: string; sha256: string };
+  /** Each stage's verification, against its trusted key. */
+  stages: VerifyBundleResult[];
+  /** The boundary hashes the proofs bind (0x big-endian hex). */
+  boundaries: string[];
+  /** The model's inputs and outputs as the first and last stage proofs bind them. */
+  public: { inputs: PublicTensor[]; outputs: PublicTensor[] };
+  warnings: string[];
+}
+
+/**
+ * Verifies a staged proof: every stage proof against its trusted key (verifyBundle, WASM), every
+ * link (stage i's output hash instance = stage i+1's input hash instance), the stated boundaries,
+ * inputs and outputs against what the proofs bind. The verdict comes from the trusted keys and
+ * the proofs' instances only; the bundle's fields are claims, and a broken link is named.
+ */
+export async function verifyStaged(
+  bundleOrPath: string | StagedBundle,
+  trust: VerifyStagedTrust = {},
+): Promise<VerifyStagedResult> {
+  const bundle =
+    typeof bundleOrPath === 'string'
+      ? await readStagedBundle(bundleOrPath)
+      : parseStagedBundle(bundleOrPath);
+  const trusted = await trustedStages(bundle, trust);
+  const checks: VerifyCheck[] = [];
+  const warnings: string[] = [];
+  const count = trusted ? trusted.stages.length : bundle.stages.length;
+  if (trusted) {
+    const sameSource = trusted.source.sha256 === bundle.source.sha256;
+    const sameCount = bundle.stages.length === count;
+    checks.push({
+      name: 'stages',
+      ok: sameSource && sameCount,
+      detail: !sameCount
+        ? `the bundle has ${bundle.stages.length} stage proof(s), the trusted split ${count}`
+        : !sameSource
+          ? `the bundle claims source sha256 ${bundle.source.sha256.slice(0, 12)}…, ` +
+            `the trusted split is of ${trusted.source.sha256.slice(0, 12)}…`
+          : `${count} stage(s) of ${trusted.source.name} (sha256 ${trusted.source.sha256.slice(0, 12)}…)`,
+    });
+  } else
+    warnings.push(
+      'Verified every stage against the key inside its own bundle: this shows the staged proof is consistent, not that it is for a model you trust. Pass --artifacts (the compiled stages, or the split directory).',
+    );
+  const results: VerifyBundleResult[] = [];
+  for (let i = 0; i < count; i++) {
+    const stage = bundle.stages[i];
+    if (!stage) break;
+    const artifacts = trusted?.stages[i];
+    const result = await verifyBundle({ bundle: stage, ...(artifacts ? { artifacts } : {}) });
+    results.push(result);
+    const failed = result.checks.filter((c) => !c.ok);
+    const role = stageInstanceLayout(i, count, { inputElements: 0, outputElements: 0 });
+    const visibilities = artifacts?.manifest.options ?? stage.options;
+    const roleOk =
+      visibilities.inputVisibility === role.inputVisibility &&
+      visibilities.outputVisibility === role.outputVisibility;
+    checks.push({
+      name: `stage ${i}`,
+      ok: failed.length === 0 && roleOk,
+      detail: !roleOk
+        ? `its key has ${visibilities.inputVisibility} input and ${visibilities.outputVisibility} output, ` +
+          `stage ${i} of ${count} needs ${role.inputVisibility} and ${role.outputVisibility}`
+        : failed.length
+          ? failed.map((c) => `${c.name}: ${c.detail}`).join('; ')
+          : `proof verifies (2^${stage.artifacts.logrows} rows)`,
+    });
+    for (const w of result.warnings) if (!warnings.includes(w)) warnings.push(w);
+  }
+  const boundaries: string[] = [];
+  for (let i = 0; i + 1 < count; i++) {
+    const out = results[i]?.public.outputs[0]?.hash?.[0];
+    const into = results[i + 1]?.public.inputs[0]?.hash?.[0];
+    const name = `link ${i}→${i + 1}`;
+    if (!out || !into) {
+      checks.push({ name, ok: false, detail: 'a stage proof does not bind a boundary hash' });
+      continue;
+    }
+    const outHex = hex(feltFromHexLE(out));
+    const intoHex = hex(feltFromHexLE(into));
+    boundaries.push(outHex);
+    const stated = bundle.boundaries[i];
+    checks.push({
+      name,
+      ok: outHex === intoHex && stated === outHex,
+      detail:
+        outHex !== intoHex
+          ? `stage ${i}'s output hash ${outHex.slice(0, 14)}… is not stage ${i + 1}'s input hash ${intoHex.slice(0, 14)}…`
+          : stated !== outHex
+            ? `the bundle states boundary ${String(stated).slice(0, 14)}…, the proofs bind ${outHex.slice(0, 14)}…`
+            : `hash ${outHex.slice(0, 14)}… (stage ${i} output = stage ${i + 1} input)`,
+    });
+  }
+  if (bundle.boundaries.length !== Math.max(0, count - 1))
+    checks.push({
+      name: 'boundaries',
+      ok: false,
+      detail: `the bundle states ${bundle.boundaries.length} boundaries, ${count} stages have ${count - 1}`,
+    });
+  const bound = {
+    inputs: results[0]?.public.inputs ?? [],
+    outputs: results[count - 1]?.public.outputs ?? [],
+  };
+  checks.push(valuesCheck('inputs', bundle.public.inputs, bound.inputs));
+  checks.push(valuesCheck('outputs', bundle.public.outputs, bound.outputs));
+  return {
+    valid: checks.every((c) => c.ok),
+    checks,
+    keySource: trusted ? 'artifacts' : 'bundled',
+    source: trusted?.source ?? bundle.source,
+    stages: results,
+    boundaries,
+    public: bound,
+    warnings,
+  };
+}
+
+function valuesCheck(
+  side: 'inputs' | 'outputs',
+  stated: PublicTensor[],
+  bound: PublicTensor[],
+): VerifyCheck {
+  const same =
+    stated.length === bound.length &&
+    bound.every((t, i) => {
+      const a = stated[i].values ?? [];
+      const b = t.values ?? [];
+      return (
+        t.visibility === 'public' &&
+        a.length === b.length &&
+        a.every((v, j) => Math.abs(v - b[j]) <= 1e-12 * Math.max(1, Math.abs(b[j])))
+      );
+    });
+  const stage = side === 'inputs' ? 'the first stage' : 'the last stage';
+  return {
+    name: `public ${side}`,
+    ok: same,
+    detail: same
+      ? `the bundle states exactly the ${side} ${stage} proves`
+      : `public.${side}: the bundle disagrees with what ${stage}'s proof binds`,
+  };
+}
+
+/** The compiled stages a verdict may rest on, or undefined for the bundle's own keys. */
+async function trustedStages(
+  bundle: StagedBundle,
+  trust: VerifyStagedTrust,
+): Promise<StagedArtifacts | undefined> {
+  const { artifacts } = trust;
+  if (!artifacts) return undefined;
+  if (typeof artifacts !== 'string') return artifacts;
+  if (isStagedArtifactsDir(artifacts))
+    return openStagedArtifacts(artifacts, { check: VERIFYING_FILES });
+  if (!isStagedModelDir(artifacts))
+    throw new PocomputeError(
+      'ARTIFACTS_INVALID',
+      `${artifacts} is neither compiled stages (staged-artifacts.json) nor a split directory (stages.json)`,
+      { hint: 'Pass the directory `prove --stages` reported, or the split directory.' },
+    );
+  const staged = await readStagedModel(artifacts);
+  const root = resolve(
+    trust.artifactsRoot ?? (await resolveConfig()).artifactsDir ?? homePaths.artifacts(),
+  );
+  const count = staged.manifest.stages.length;
+  const stages = [];
+  for (const stage of staged.manifest.stages) {
+    const role = stageInstanceLayout(stage.index, count, { inputElements: 0, outputElements: 0 });
+    const claimedVk = bundle.stages[stage.index]?.artifacts.vkSha256;
+    const found = await findCompiled(root, stage.sha256, role, claimedVk);
+    if (!found)
+      throw new PocomputeError(
+        'ARTIFACTS_INVALID',
+        `stage ${stage.index} of ${artifacts} is not compiled in ${root}`,
+        {
+          hint: `Run \`pocompute prove ${artifacts} --input <sample>\` (or compile its stages) first.`,
+        },
+      );
+    stages.push({ ...found, cached: true });
+  }
+  return { dir: staged.dir, source: staged.manifest.source, stages };
+}
+
+/**
+ * A compilation of this stage model (by sha256) with the stage's visibilities: the one whose vk is
+ * the one the bundle claims if there is one (any compilation of the trusted stage model is a
+ * trusted key), else the oldest.
+ */
+async function findCompiled(
+  root: string,
+  modelSha256: string,
+  role: { inputVisibility: string; outputVisibility: string },
+  claimedVk?: string,
+): Promise<Artifacts | undefined> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const found: Artifacts[] = [];
+  for (const name of names.sort()) {
+    if (/\.(tmp|stale)-|\.lock$/.test(name)) continue;
+    const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8')
+      .then(
+        (t) => JSON.parse(t) as { model?: { sha256?: string }; options?: Record<string, string> },
+      )
+      .catch(() => undefined);
+    if (
+      manifest?.model?.sha256 !== modelSha256 ||
+      manifest.options?.inputVisibility !== role.inputVisibility ||
+      manifest.options?.outputVisibility !== role.outputVisibility
+    )
+      continue;
+    const artifacts = await openArtifacts(join(root, name), { check: VERIFYING_FILES }).catch(
+      () => undefined,
+    );
+    if (artifacts) found.push(artifacts);
+  }
+  found.sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt));
+  return found.find((a) => a.manifest.files['vk.key'] === claimedVk) ?? found[0];
+}
