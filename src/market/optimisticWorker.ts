@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { formatEther, parseEther } from 'ethers';
 import { toPocomputeError } from '../core/errors.js';
 import { ZERO } from './attestModel.js';
@@ -22,7 +21,6 @@ export async function handleOptimisticTask(
   params: WorkerParams,
   state: WorkerState,
   taskId: string,
-  workDir: string,
 ): Promise<Outcome> {
   const { market } = params;
   const me = params.worker.toLowerCase();
@@ -61,7 +59,7 @@ export async function handleOptimisticTask(
           untilSeconds: view.windowEnd,
         },
       };
-    if (view.challenger !== ZERO) return answerChallenge(params, state, view, now, workDir);
+    if (view.challenger !== ZERO) return answerChallenge(params, state, view, now);
     if (now < view.windowEnd) return { final: false, retryAt: 0 };
     const finalized = await finalizeResult(market, taskId);
     const done = await readTask(market, taskId);
@@ -119,7 +117,6 @@ async function answerChallenge(
   state: WorkerState,
   view: OptimisticResultView,
   now: number,
-  workDir: string,
 ): Promise<Outcome> {
   const { market } = params;
   const taskId = view.task.taskId;
@@ -143,8 +140,6 @@ async function answerChallenge(
       stages: pipeline.stages,
       stage,
       inputs,
-      workDir: join(workDir, taskId),
-      engine: params.engine,
     });
     state.proveMs[pipeline.stages[stage].manifest.key] = answer.proveMs;
     const sent = await respondChallenge(market, taskId, answer);

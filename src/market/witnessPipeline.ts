@@ -1,8 +1,8 @@
 import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../prover/artifacts.js';
-import { readArtifactFile } from '../prover/artifacts.js';
-import { WasmThread } from '../prover/engine/wasmThread.js';
-import { feltFromHexLE } from '../prover/felts.js';
+import type { StagedArtifacts } from '../prover/stages/compileStages.js';
+import { stageInstanceLayout } from '../prover/stages/stageInstanceLayout.js';
+import { type WitnessStagesResult, witnessStages } from '../prover/stages/witnessStages.js';
 import { dequantizeInputs } from './instanceLayout.js';
 
 export interface PipelineResult {
@@ -12,51 +12,45 @@ export interface PipelineResult {
   boundaries: bigint[];
 }
 
+/** A pipeline's attested local stage artifacts as the staged prover takes them. */
+export function stagedOf(stages: Artifacts[]): StagedArtifacts {
+  return {
+    dir: stages[0].dir,
+    source: { name: stages[0].manifest.model.name, sha256: stages[0].manifest.model.sha256 },
+    stages: stages.map((s) => ({ ...s, cached: true })),
+  };
+}
+
 /**
  * The result an optimistic worker states and a watcher checks, from the quantized witnesses of
- * the stages alone (no proving): exactly the values the stage proofs would expose as public.
+ * the stages alone (witnessStages, no proving): exactly the public values the stage proofs would
+ * have. A 1-stage pipeline is an ordinary model: public inputs, public outputs.
  */
 export async function witnessPipeline(params: {
   stages: Artifacts[];
   inputs: bigint[];
-}): Promise<PipelineResult> {
+}): Promise<PipelineResult & { witness: WitnessStagesResult }> {
   const { stages, inputs } = params;
-  if (stages.length !== 1)
+  const n = stages.length;
+  // The task holds field elements; EZKL takes floats, which it quantizes again.
+  const witness = await witnessStages(stagedOf(stages), {
+    input_data: dequantizeInputs(inputs, stages[0].manifest),
+  });
+  const quantized = witness.instances[0].slice(0, inputs.length);
+  if (quantized.some((v, i) => v !== inputs[i]))
     throw new PocomputeError(
-      'OPTION_INVALID',
-      `a ${stages.length}-stage pipeline needs the staged prover, which this build does not have`,
+      'INPUT_INVALID',
+      'the task inputs do not survive dequantization: EZKL would compute on another input',
     );
-  const witness = await witnessModel(stages[0], inputs);
-  return { outputs: witness.outputs.flat().map(feltFromHexLE), boundaries: [] };
-}
-
-/**
- * EZKL's witness (WASM gen_witness, no Python) of one compiled model on input instances. The
- * inputs are dequantized for EZKL, which quantizes them again: the witness's inputs must be the
- * given field elements, or the result would be of another input.
- */
-async function witnessModel(
-  artifacts: Artifacts,
-  inputs: bigint[],
-): Promise<{ inputs: string[][]; outputs: string[][] }> {
-  const thread = new WasmThread();
-  try {
-    const compiled = await readArtifactFile(artifacts, 'model.compiled');
-    const input = { input_data: dequantizeInputs(inputs, artifacts.manifest) };
-    const bytes = await thread.run({
-      op: 'genWitness',
-      compiled,
-      input: new TextEncoder().encode(JSON.stringify(input)),
-    });
-    const witness = JSON.parse(new TextDecoder().decode(bytes));
-    const quantized = (witness.inputs as string[][]).flat().map(feltFromHexLE);
-    if (quantized.length !== inputs.length || quantized.some((v, i) => v !== inputs[i]))
-      throw new PocomputeError(
-        'INPUT_INVALID',
-        'the task inputs do not survive dequantization: EZKL would prove another input',
-      );
-    return witness;
-  } finally {
-    await thread.close();
-  }
+  const lastModel = stages[n - 1].manifest.model;
+  const layout = stageInstanceLayout(n - 1, n, {
+    inputElements: stages[0].manifest.model.inputs.reduce((a, t) => a + t.size, 0),
+    outputElements: lastModel.outputs.reduce((a, t) => a + t.size, 0),
+  });
+  const [start, end] = layout.publicOutputs!;
+  return {
+    outputs: witness.instances[n - 1].slice(start, end),
+    boundaries: witness.boundaries.map((b) => BigInt(b)),
+    witness,
+  };
 }

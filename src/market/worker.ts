@@ -254,8 +254,7 @@ async function handleTask(
   let claimLive = false;
   try {
     const task = await readTask(market, taskId);
-    if (task.mode === 'optimistic')
-      return await handleOptimisticTask(params, state, taskId, join(proofPath, '..'));
+    if (task.mode === 'optimistic') return await handleOptimisticTask(params, state, taskId);
     const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
     if (task.status === 'done' && task.worker.toLowerCase() === me)
       // Submitted before a crash or an outage: the chain says it was paid.

@@ -238,7 +238,6 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       stages: [mlp],
       stage: 0,
       inputs: await inputsOf(taskId),
-      workDir: tempDir(),
     });
     expect(await revertOf(cheater, respondChallenge(cheater, taskId, mlpAnswer))).toMatch(
       /OutputMismatch/,
