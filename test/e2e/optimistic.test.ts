@@ -15,7 +15,10 @@ import { submitResult } from '../../src/market/submitResult.js';
 import { runWatcher, type WatchEvent } from '../../src/market/watcher.js';
 import { witnessPipeline } from '../../src/market/witnessPipeline.js';
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
+import { registerModel } from '../../src/market/market.js';
 import type { Artifacts } from '../../src/prover/artifacts.js';
+import { compileStages } from '../../src/prover/stages/compileStages.js';
+import { splitModel } from '../../src/prover/stages/splitModel.js';
 import { useAnvil } from '../helpers/anvil.js';
 import {
   advanceTime,
@@ -24,7 +27,13 @@ import {
   marketWithMlp,
   revertOf,
 } from '../helpers/market.js';
-import { fixtureInput, provedFixture, runCli, tempDir } from '../helpers/pocompute.js';
+import {
+  fixtureInput,
+  fixtureModel,
+  provedFixture,
+  runCli,
+  tempDir,
+} from '../helpers/pocompute.js';
 
 const anvil = useAnvil();
 
@@ -51,8 +60,12 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
   let mlp: Artifacts;
   /** The honest answer to a challenge of the mlp fixture's input (made once, by the engine). */
   let mlpAnswer: StageAnswer;
+  /** The mlp split in two stages, and its pipeline. */
+  let twoStages: Artifacts[];
+  let twoStageId: string;
   const account = (i: number) => anvil().accounts[i];
   const balance = (address: string) => chain.provider.getBalance(address);
+  const chainTime = async () => (await chain.provider.getBlock('latest'))!.timestamp;
   const post = (overrides: Partial<Parameters<typeof postOptimisticTask>[0]> = {}) =>
     postOptimisticTask({
       market: requester,
@@ -70,8 +83,8 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     ...((await requester.getTaskInputs(BigInt(taskId))) as bigint[]),
   ];
   /** The honest result of a task, from the witness alone. */
-  const honestResult = async (taskId: string) =>
-    witnessPipeline({ stages: [mlp], inputs: await inputsOf(taskId) });
+  const honestResult = async (taskId: string, stages = [mlp]) =>
+    witnessPipeline({ stages, inputs: await inputsOf(taskId) });
   const watchOnce = async (market = watcher, who = account(2).address, stateFile?: string) => {
     const events: WatchEvent[] = [];
     await runWatcher({
@@ -129,6 +142,15 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     [requester, honest, watcher, cheater] = await Promise.all([as(0), as(1), as(2), as(3)]);
     pipelineId = (await registerPipeline({ market: requester, stageModels: [setup.modelId] }))
       .pipelineId;
+    // The mlp split in two: each stage an ordinary registered model, then the pipeline.
+    const staged = await splitModel({ model: fixtureModel('mlp'), stages: 2, out: tempDir() });
+    twoStages = (await compileStages({ staged, input: fixtureInput('mlp') })).stages;
+    const stageIds: string[] = [];
+    for (const [i, artifacts] of twoStages.entries())
+      stageIds.push(
+        (await registerModel({ chain, market: requester, artifacts, stage: i > 0 })).modelId,
+      );
+    twoStageId = (await registerPipeline({ market: requester, stageModels: stageIds })).pipelineId;
     return () => chain.close();
   });
 
@@ -449,6 +471,117 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     ).toMatch(/WrongMode/);
     // A pipeline whose inner boundary is not one felt is refused at registration.
     expect(await revertOf(requester, requester.registerPipeline([0n, 0n]))).toMatch(/BadPipeline/);
+  });
+
+  it('two stages: an honest result states its boundary and is paid after the window, with no proof', async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const { taskId } = await post({ pipelineId: twoStageId });
+    const watched: WatchEvent[] = [];
+    const { events, totals } = await workUntil(
+      fromBlock,
+      (e) => e.event === 'paid',
+      async (e) => {
+        if (e.event !== 'submitted') return;
+        watched.push(...(await watchOnce()));
+        await advanceTime(chain.provider, WINDOW + 1);
+      },
+    );
+    expect(totals).toEqual({ paid: 1, skipped: 0, failed: 0 });
+    expect(events.map((e) => e.event)).toEqual(['submitted', 'paid']);
+    const submitted = events[0] as Extract<WorkerEvent, { event: 'submitted' }>;
+    const expected = await honestResult(taskId, twoStages);
+    expect(submitted.boundaries).toEqual(expected.boundaries.map(String));
+    expect(submitted.boundaries).toHaveLength(1);
+    expect(watched).toEqual([{ event: 'correct', taskId, submitter: account(1).address }]);
+    expect(((await requester.getTaskOutputs(BigInt(taskId))) as bigint[]).map(String)).toEqual(
+      expected.outputs.map(String),
+    );
+  });
+
+  it('two stages: the watcher challenges a wrong boundary at stage 0 and a wrong output at stage 1; neither can be answered', async () => {
+    const cheat = async (tamper: 'boundary' | 'output') => {
+      const { taskId } = await post({ pipelineId: twoStageId });
+      const result = await honestResult(taskId, twoStages);
+      const boundaries = [...result.boundaries];
+      const outputs = [...result.outputs];
+      if (tamper === 'boundary') boundaries[0] += 1n;
+      else outputs[1] += 1n;
+      await submitResult({
+        market: cheater,
+        taskId,
+        worker: account(3).address,
+        outputs,
+        boundaries,
+      });
+      return taskId;
+    };
+    const wrongBoundary = await cheat('boundary');
+    const wrongOutput = await cheat('output');
+    const stateFile = join(tempDir(), 'watch.json');
+    const first = await watchOnce(watcher, account(2).address, stateFile);
+    expect(first.filter((e) => e.event === 'challenged')).toMatchObject([
+      { taskId: wrongBoundary, stage: 0 },
+      { taskId: wrongOutput, stage: 1 },
+    ]);
+    // Honest stage proofs do not fit the cheats: stage 0's proof ends at the true boundary, and
+    // stage 1's proof is of another stage (another verifier, another layout).
+    const inputs = await inputsOf(wrongBoundary);
+    const stage0 = await proveStageAnswer({ stages: twoStages, stage: 0, inputs });
+    const stage1 = await proveStageAnswer({ stages: twoStages, stage: 1, inputs });
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongBoundary, stage0))).toMatch(
+      /BoundaryMismatch/,
+    );
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongBoundary, stage1))).toMatch(
+      /WrongInstanceCount|InputMismatch|BoundaryMismatch|InvalidProof/,
+    );
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongOutput, stage1))).toMatch(
+      /OutputMismatch/,
+    );
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongOutput, stage0))).toMatch(
+      /WrongInstanceCount|BoundaryMismatch|InvalidProof/,
+    );
+    await advanceTime(chain.provider, RESPONSE + 1);
+    const second = await watchOnce(watcher, account(2).address, stateFile);
+    expect(second.filter((e) => e.event === 'settled')).toMatchObject([
+      { taskId: wrongBoundary, stage: 0, paidEth: '0.15' },
+      { taskId: wrongOutput, stage: 1, paidEth: '0.15' },
+    ]);
+    for (const taskId of [wrongBoundary, wrongOutput])
+      expect((await readResult(requester, taskId)).task.status).toBe('open');
+  });
+
+  it("two stages: a griefer challenging every stage loses a bond per stage to the worker's stage proofs", async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const { taskId } = await post({ pipelineId: twoStageId });
+    const workerBefore = await balance(account(1).address);
+    const { events, totals } = await workUntil(
+      fromBlock,
+      (e) => e.event === 'paid',
+      async (e) => {
+        if (e.event === 'submitted') await challengeStage(cheater, taskId, 1);
+        if (e.event === 'answered' && e.stage === 1) await challengeStage(cheater, taskId, 0);
+        if (e.event === 'answered' && e.stage === 0) {
+          const view = await readResult(requester, taskId);
+          expect(view.answeredStages).toEqual([0, 1]);
+          await advanceTime(chain.provider, view.windowEnd + 1 - (await chainTime()));
+        }
+      },
+    );
+    expect(totals).toEqual({ paid: 1, skipped: 0, failed: 0 });
+    expect(events.map((e) => [e.event, 'stage' in e ? e.stage : undefined])).toEqual([
+      ['submitted', undefined],
+      ['challenged', 1],
+      ['answered', 1],
+      ['challenged', 0],
+      ['answered', 0],
+      ['paid', undefined],
+    ]);
+    const hashes = events.flatMap((e) =>
+      'txHashes' in e ? e.txHashes : 'txHash' in e ? [e.txHash] : [],
+    );
+    expect((await balance(account(1).address)) - workerBefore).toBe(
+      REWARD + 2n * CHALLENGER_BOND - (await gasCost(chain.provider, hashes)),
+    );
   });
 
   /** What the market must still hold: the escrow and bonds of the tasks not yet settled. */
