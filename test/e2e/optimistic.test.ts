@@ -473,6 +473,37 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     expect(await revertOf(requester, requester.registerPipeline([0n, 0n]))).toMatch(/BadPipeline/);
   });
 
+  it('a challenger that refuses its payment (re-enters, burns its gas) is credited: the settlement goes through, withdraw pays later', async () => {
+    const refusing = await deployTestContract(
+      'test/RefusingChallenger.sol',
+      'RefusingChallenger',
+      account(2).privateKey,
+      chain.provider,
+      [marketAddress],
+    );
+    const { taskId } = await post();
+    const result = await honestResult(taskId);
+    await submitResult({
+      market: honest,
+      taskId,
+      worker: account(1).address,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+    await (await refusing.challenge(BigInt(taskId), 0, { value: CHALLENGER_BOND })).wait();
+    await advanceTime(chain.provider, RESPONSE + 1);
+    const settled = await settleChallenge(cheater, taskId);
+    const address = await refusing.getAddress();
+    expect(settled.challenger).toBe(address);
+    expect(await requester.credits(address)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect(await balance(address)).toBe(0n);
+    expect((await readResult(requester, taskId)).task.status).toBe('open');
+    await (await refusing.acceptAndWithdraw()).wait();
+    expect(await balance(address)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect(await requester.credits(address)).toBe(0n);
+    expect(await revertOf(watcher, watcher.withdraw())).toMatch(/NothingToWithdraw/);
+  });
+
   it('two stages: an honest result states its boundary and is paid after the window, with no proof', async () => {
     const fromBlock = await chain.provider.getBlockNumber();
     const { taskId } = await post({ pipelineId: twoStageId });
