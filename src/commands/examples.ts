@@ -42,7 +42,10 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   'market list': ['pocompute market list --json'],
   'market use': ['pocompute market use 0x…'],
   model: ['pocompute model register fixtures/mlp/model.onnx', 'pocompute model pipeline 0'],
-  'model register': ['pocompute model register fixtures/mlp/model.onnx --json'],
+  'model register': [
+    'pocompute model register fixtures/mlp/model.onnx --json',
+    'pocompute model register out/mlp-stages --input fixtures/mlp/input.json',
+  ],
   'model pipeline': ['pocompute model pipeline 0', 'pocompute model pipeline 3 4 --json'],
   task: ['pocompute task list', 'pocompute task show 0'],
   'task post': [

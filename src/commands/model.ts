@@ -4,6 +4,8 @@ import { parseOptions, runCommand, withCommonOptions } from '../core/command.js'
 import { table } from '../core/output.js';
 import { registerModel } from '../market/market.js';
 import { registerPipeline } from '../market/registerPipeline.js';
+import { registerStagedModel } from '../market/registerStagedModel.js';
+import { isStagedModelDir } from '../prover/stages/stagedModel.js';
 import { artifactsFor } from '../prover/compileModel.js';
 import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
@@ -20,15 +22,33 @@ export function modelCommand(): Command {
   model.addCommand(
     withCommonOptions(withMarketOptions(withCircuitOptions(new Command('register'))))
       .description("Deploy the model's verifier (or reuse it) and register the model on the market")
-      .argument('<target>', 'ONNX model file or artifacts directory')
+      .argument(
+        '<target>',
+        'ONNX model file, artifacts directory, or a split model directory (registers its stages and pipeline)',
+      )
       .option('--input <file>', 'sample input for compiling (default: input.json beside the model)')
       .option('--metadata-uri <uri>', 'where workers can find the model')
       .option('--stage', 'a pipeline stage past the first: its input may be a hashed boundary')
       .action((target: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(registerOptions, raw);
+          const input = o.input ?? target.replace(/[^/]*$/, 'input.json');
+          if (isStagedModelDir(target)) {
+            // A split model: every stage, then the pipeline (for optimistic tasks).
+            const staged = await withMarket(o, reporter, true, (market, chain) =>
+              registerStagedModel({ chain, market, staged: target, input, reporter }),
+            );
+            reporter.result({ ok: true, ...staged }, () =>
+              table([
+                ['stage models', staged.stages.map((s) => s.modelId).join(' → ')],
+                ['pipeline id', staged.pipeline.pipelineId],
+                ['gas used', staged.pipeline.gasUsed],
+              ]),
+            );
+            return;
+          }
           const artifacts = await artifactsFor(target, {
-            input: o.input ?? target.replace(/[^/]*$/, 'input.json'),
+            input,
             ...circuitOptionsFrom(o),
             reporter,
           });

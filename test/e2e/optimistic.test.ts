@@ -63,6 +63,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
   /** The mlp split in two stages, and its pipeline. */
   let twoStages: Artifacts[];
   let twoStageId: string;
+  let splitDir: string;
   const account = (i: number) => anvil().accounts[i];
   const balance = (address: string) => chain.provider.getBalance(address);
   const chainTime = async () => (await chain.provider.getBlock('latest'))!.timestamp;
@@ -115,6 +116,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       JSON.stringify({ version: 2, nextBlock: fromBlock, pending: [], handled: {}, proveMs: {} }),
     );
     let chainWork = Promise.resolve();
+    let failure: unknown;
     const totals = await runWorker({
       market: honest,
       worker: account(1).address,
@@ -124,11 +126,19 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       stateFile,
       log: (e) => {
         events.push(e);
-        chainWork = chainWork.then(() => onEvent(e));
+        if (process.env.DEBUG_OPT) console.log(JSON.stringify(e));
+        // A failed reaction stops the worker at once (else it would wait out a window).
+        chainWork = chainWork
+          .then(() => (failure ? undefined : onEvent(e)))
+          .catch((error) => {
+            failure ??= error;
+            controller.abort();
+          });
         if (stop(e) || e.event === 'failed') controller.abort();
       },
     });
     await chainWork;
+    if (failure) throw failure;
     return { events, totals, stateFile };
   };
 
@@ -143,7 +153,8 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     pipelineId = (await registerPipeline({ market: requester, stageModels: [setup.modelId] }))
       .pipelineId;
     // The mlp split in two: each stage an ordinary registered model, then the pipeline.
-    const staged = await splitModel({ model: fixtureModel('mlp'), stages: 2, out: tempDir() });
+    splitDir = tempDir();
+    const staged = await splitModel({ model: fixtureModel('mlp'), stages: 2, out: splitDir });
     twoStages = (await compileStages({ staged, input: fixtureInput('mlp') })).stages;
     const stageIds: string[] = [];
     for (const [i, artifacts] of twoStages.entries())
@@ -231,6 +242,27 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     );
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.json()).toMatchObject({ mode: 'optimistic', status: 'done', phase: 'done' });
+    // `watch --once --json`: one JSON line per event, then its totals (nothing left to check).
+    const watchedCli = await runCli(
+      [
+        'watch',
+        '--once',
+        '--state-file',
+        join(tempDir(), 'watch.json'),
+        '--rpc',
+        anvil().rpcUrl,
+        '--market',
+        marketAddress,
+        '--json',
+      ],
+      { POCOMPUTE_PRIVATE_KEY: account(2).privateKey },
+    );
+    expect(watchedCli.code, watchedCli.stderr).toBe(0);
+    const lines = watchedCli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toEqual({ event: 'stopped', checked: 0, challenged: 0, settled: 0 });
   });
 
   it('a wrong output is challenged by the watcher at its stage; unanswerable, the bond goes to the challenger and the task reopens', async () => {
@@ -341,7 +373,11 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
         if (e.event === 'answered') {
           const view = await readResult(requester, taskId);
           // The window was paused for as long as the challenge was open.
-          expect(view.windowEnd).toBeGreaterThan(windowEnd);
+          const at = async (hash: string) => {
+            const receipt = await chain.provider.getTransactionReceipt(hash);
+            return (await chain.provider.getBlock(receipt!.blockNumber))!.timestamp;
+          };
+          expect(view.windowEnd).toBe(windowEnd + (await at(e.txHash)) - (await at(challengeTx)));
           expect(view.answeredStages).toEqual([0]);
           // A stage proved once cannot be challenged again, nor the answer replayed.
           extraChallenge = await revertOf(
@@ -370,6 +406,32 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     );
     expect((await balance(account(2).address)) - challengerBefore).toBe(
       -CHALLENGER_BOND - (await gasCost(chain.provider, [challengeTx])),
+    );
+  });
+
+  it('the window is paused while a challenge is open: a string of challenges cannot run out an honest challenger', async () => {
+    const { taskId } = await post();
+    const result = await honestResult(taskId);
+    const { windowEnd } = await submitResult({
+      market: honest,
+      taskId,
+      worker: account(1).address,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+    const challenged = await challengeStage(cheater, taskId, 0);
+    await advanceTime(chain.provider, 300);
+    const answered = await respondChallenge(honest, taskId, mlpAnswer);
+    const at = async (hash: string) =>
+      (await chain.provider.getBlock(
+        (await chain.provider.getTransactionReceipt(hash))!.blockNumber,
+      ))!.timestamp;
+    const open = (await at(answered.txHash)) - (await at(challenged.txHash));
+    expect(open).toBeGreaterThanOrEqual(300);
+    expect((await readResult(requester, taskId)).windowEnd).toBe(windowEnd + open);
+    // A re-answer finds no open challenge.
+    expect(await revertOf(honest, respondChallenge(honest, taskId, mlpAnswer))).toMatch(
+      /NoOpenChallenge/,
     );
   });
 
@@ -505,8 +567,30 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
   });
 
   it('two stages: an honest result states its boundary and is paid after the window, with no proof', async () => {
+    // The split model registered through the CLI: its stages, then the pipeline, in one command.
+    const registered = await runCli(
+      [
+        'model',
+        'register',
+        splitDir,
+        '--input',
+        fixtureInput('mlp'),
+        '--rpc',
+        anvil().rpcUrl,
+        '--market',
+        marketAddress,
+        '--json',
+      ],
+      { POCOMPUTE_PRIVATE_KEY: account(0).privateKey },
+    );
+    expect(registered.code, registered.stdout + registered.stderr).toBe(0);
+    const { pipeline, stages } = registered.json();
+    expect(stages).toHaveLength(2);
+    expect(await requester.getPipeline(BigInt(pipeline.pipelineId))).toEqual(
+      stages.map((s: { modelId: string }) => BigInt(s.modelId)),
+    );
     const fromBlock = await chain.provider.getBlockNumber();
-    const { taskId } = await post({ pipelineId: twoStageId });
+    const { taskId } = await post({ pipelineId: pipeline.pipelineId });
     const watched: WatchEvent[] = [];
     const { events, totals } = await workUntil(
       fromBlock,
