@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AbiCoder, formatEther, keccak256, parseEther, type Contract } from 'ethers';
+import {
+  AbiCoder,
+  formatEther,
+  keccak256,
+  parseEther,
+  type Contract,
+  type TopicFilter,
+} from 'ethers';
 import { writeJsonAtomic } from '../core/files.js';
 import { PocomputeError, toPocomputeError } from '../core/errors.js';
 import { homePaths } from '../core/paths.js';
@@ -147,10 +154,7 @@ export async function runWorker(
       const latest = await market.runner!.provider!.getBlockNumber();
       while (state.nextBlock <= latest && !signal.aborted) {
         const to = Math.min(latest, state.nextBlock + maxRange - 1);
-        const events = [
-          ...(await market.queryFilter(market.filters.TaskPosted(), state.nextBlock, to)),
-          ...(await market.queryFilter(market.filters.OptimisticTaskPosted(), state.nextBlock, to)),
-        ];
+        const events = await market.queryFilter(postedTopics(market), state.nextBlock, to);
         for (const event of events) {
           const id = (event as unknown as { args: { taskId: bigint } }).args.taskId.toString();
           if (!(id in state.handled) && !state.pending.includes(id)) state.pending.push(id);
@@ -200,6 +204,11 @@ export async function runWorker(
   }
   return totals;
 }
+
+/** zk and optimistic tasks in one query per block range (topic 0 is either event). */
+const postedTopics = (market: Contract): TopicFilter => [
+  ['TaskPosted', 'OptimisticTaskPosted'].map((name) => market.interface.getEvent(name)!.topicHash),
+];
 
 const reasonOf = (o: Extract<Outcome, { final: true }>) =>
   'reason' in o.event ? o.event.reason : '';
