@@ -5,11 +5,10 @@ import { table } from '../core/output.js';
 import { proveInference } from '../prover/proveInference.js';
 import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
 import { isStagedModelDir } from '../prover/stages/stagedModel.js';
-import { PocomputeError } from '../core/errors.js';
-import type { Reporter } from '../core/output.js';
+import { proveStagedCommand } from './proveStaged.js';
 import { stagesOption } from './split.js';
 
-const proveOptions = compileCircuitOptions.extend({
+export const proveOptions = compileCircuitOptions.extend({
   out: z.string().default('out/proof.json'),
   engine: z.enum(['native', 'wasm']).optional(),
   stages: stagesOption.optional(),
@@ -84,75 +83,4 @@ export function proveCommand(): Command {
         );
       }),
     );
-}
-
-type ProveOptions = z.infer<typeof proveOptions>;
-
-/** Options that shape one circuit: a staged proof takes the whole model's circuit choice instead. */
-const NOT_STAGED = [
-  ['inputVisibility', 'public'],
-  ['outputVisibility', 'public'],
-  ['calibration', undefined],
-  ['maxError', undefined],
-  ['settings', undefined],
-  ['engine', undefined],
-] as const;
-
-async function proveStagedCommand(
-  target: string,
-  o: ProveOptions,
-  reporter: Reporter,
-): Promise<void> {
-  const given = NOT_STAGED.filter(([name, value]) => o[name] !== value).map(
-    ([name]) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-  );
-  if (given.length)
-    throw new PocomputeError(
-      'USAGE',
-      `${given.join(', ')} do not apply to a staged proof (visibilities are the stages' own; ` +
-        "stages are proved natively with the whole model's circuit choice)",
-    );
-  const { proveStaged } = await import('../prover/stages/proveStaged.js');
-  const { bundle, bundlePath, artifacts } = await proveStaged({
-    target,
-    stages: o.stages,
-    input: o.input,
-    out: o.out,
-    jobs: o.jobs,
-    srs: o.srs,
-    artifactsRoot: o.artifactsRoot ?? o.artifactsDir,
-    reporter,
-  });
-  const error = (name: string, key: 'maxAbsError' | 'maxRelError') =>
-    bundle.quantization.find((q) => q.name === name)?.[key].toExponential(2) ?? '—';
-  if (bundle.stages[0].srs.origin === 'insecure-dev')
-    reporter.warn('SRS: insecure-dev (local use only)');
-  reporter.result(
-    {
-      ok: true,
-      bundle: bundlePath,
-      stagedArtifacts: artifacts.dir,
-      source: bundle.source,
-      stages: bundle.stages.length,
-      jobs: bundle.jobs,
-      boundaries: bundle.boundaries,
-      public: bundle.public,
-      quantization: bundle.quantization,
-      timings: bundle.timings,
-    },
-    () =>
-      [
-        `Staged proof (${bundle.stages.length} stages, ${bundle.jobs} job(s)) written to ${bundlePath}`,
-        `compiled stages: ${artifacts.dir} (verify with --artifacts <this dir>)`,
-        table(
-          bundle.public.outputs.map((t) => [
-            t.name,
-            (t.values ?? []).map((v) => v.toFixed(4)).join(' '),
-            error(t.name, 'maxAbsError'),
-            error(t.name, 'maxRelError'),
-          ]),
-          ['output', 'proved value', 'max abs err', 'max rel err'],
-        ),
-      ].join('\n'),
-  );
 }

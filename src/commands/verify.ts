@@ -56,7 +56,7 @@ export function verifyCommand(): Command {
     )
     .option(
       '--artifacts <dir>',
-      'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit)',
+      'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit; for a staged proof: its compiled stages or split directory)',
     )
     .option(
       '--srs <file>',

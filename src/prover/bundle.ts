@@ -107,6 +107,12 @@ export async function readProofStdin(
 }
 
 function proofFileFromJson(raw: unknown, path: string): ProofFile {
+  if ((raw as { format?: unknown } | null)?.format === 'pocompute-staged-proof@1')
+    throw new PocomputeError(
+      'BUNDLE_INVALID',
+      `${path} is a staged proof bundle: it is verified on its own, not among other bundles`,
+      { hint: `Run \`pocompute verify ${path} --artifacts <compiled stages or split dir>\`.` },
+    );
   if (raw && typeof raw === 'object' && !('format' in raw)) {
     const proof = ezklProofSchema.safeParse(raw);
     if (proof.success) return { kind: 'ezkl-proof', proof: proof.data };

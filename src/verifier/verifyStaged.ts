@@ -105,6 +105,17 @@ export async function verifyStaged(
     });
     for (const w of result.warnings) if (!warnings.includes(w)) warnings.push(w);
   }
+  // Scales from the trusted settings (the bundle's own only without --artifacts).
+  const scalesOf = (i: number) => {
+    const circuit = trusted?.stages[i]?.manifest.circuit;
+    const settings = bundle.stages[i]?.settings as
+      | { model_input_scales?: number[]; model_output_scales?: number[] }
+      | undefined;
+    return {
+      inputs: circuit?.inputScales ?? settings?.model_input_scales ?? [],
+      outputs: circuit?.outputScales ?? settings?.model_output_scales ?? [],
+    };
+  };
   const boundaries: string[] = [];
   for (let i = 0; i + 1 < count; i++) {
     const out = results[i]?.public.outputs[0]?.hash?.[0];
@@ -118,15 +129,20 @@ export async function verifyStaged(
     const intoHex = hex(feltFromHexLE(into));
     boundaries.push(outHex);
     const stated = bundle.boundaries[i];
+    // Equal hashes of the same integers mean the same values only at the same fixed-point scale.
+    const outScale = scalesOf(i).outputs.join(',');
+    const intoScale = scalesOf(i + 1).inputs.join(',');
     checks.push({
       name,
-      ok: outHex === intoHex && stated === outHex,
+      ok: outHex === intoHex && stated === outHex && outScale === intoScale,
       detail:
-        outHex !== intoHex
-          ? `stage ${i}'s output hash ${outHex.slice(0, 14)}… is not stage ${i + 1}'s input hash ${intoHex.slice(0, 14)}…`
-          : stated !== outHex
-            ? `the bundle states boundary ${String(stated).slice(0, 14)}…, the proofs bind ${outHex.slice(0, 14)}…`
-            : `hash ${outHex.slice(0, 14)}… (stage ${i} output = stage ${i + 1} input)`,
+        outScale !== intoScale
+          ? `stage ${i}'s output scale 2^${outScale} is not stage ${i + 1}'s input scale 2^${intoScale}`
+          : outHex !== intoHex
+            ? `stage ${i}'s output hash ${outHex.slice(0, 14)}… is not stage ${i + 1}'s input hash ${intoHex.slice(0, 14)}…`
+            : stated !== outHex
+              ? `the bundle states boundary ${String(stated).slice(0, 14)}…, the proofs bind ${outHex.slice(0, 14)}…`
+              : `hash ${outHex.slice(0, 14)}… (stage ${i} output = stage ${i + 1} input)`,
     });
   }
   if (bundle.boundaries.length !== Math.max(0, count - 1))

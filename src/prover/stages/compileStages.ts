@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveConfig } from '../../core/config.js';
@@ -7,7 +7,7 @@ import { PocomputeError } from '../../core/errors.js';
 import { canonicalJson, readJsonFile, sha256Hex, writeJsonAtomic } from '../../core/files.js';
 import type { Reporter } from '../../core/output.js';
 import { homePaths } from '../../core/paths.js';
-import { makeWorkDir } from '../../core/tempDirs.js';
+import { makeWorkDir, tmpSuffix } from '../../core/tempDirs.js';
 import { parseOptions } from '../../core/options.js';
 import { openArtifacts } from '../artifacts.js';
 import { compileOptionsSchema } from '../artifactsManifest.js';
@@ -87,21 +87,19 @@ export async function compileStages(params: CompileStagesParams): Promise<Staged
     for (let i = 0; i < count; i++) {
       const layout = stageInstanceLayout(i, count, { inputElements: 0, outputElements: 0 });
       const { logrows: _logrows, ...shape } = runArgs;
-      const compile = () =>
-        compileModel({
-          model: staged.stagePath(i),
-          input,
-          options: {
-            inputVisibility: layout.inputVisibility,
-            outputVisibility: layout.outputVisibility,
-            settings: { run_args: { ...shape, input_scale: inputScale } },
-          },
-          srs: params.srs,
-          artifactsRoot: root,
-          anyCalibration: true,
-          reporter,
-        });
-      const artifacts = await compile();
+      const artifacts = await compileModel({
+        model: staged.stagePath(i),
+        input,
+        options: {
+          inputVisibility: layout.inputVisibility,
+          outputVisibility: layout.outputVisibility,
+          settings: { run_args: { ...shape, input_scale: inputScale } },
+        },
+        srs: params.srs,
+        artifactsRoot: root,
+        anyCalibration: true,
+        reporter,
+      });
       stages.push(artifacts);
       if (artifacts.manifest.circuit.inputScales.some((s) => s !== inputScale))
         throw new PocomputeError(
@@ -221,11 +219,33 @@ async function sourceRunArgs(
       options,
       reporter,
     });
-    await writeJsonAtomic(path, {
-      runArgs: choice.runArgs,
-      calibrationSha256: sha256Hex(canonicalJson(sample.ezkl)),
-    });
-    return choice.runArgs;
+    // First decision wins (link fails rather than replace): two processes deciding at once end
+    // up compiling the stages with the same run args.
+    // Beside the record (same filesystem, for link), named so that a dead process's is swept.
+    const mine = `${path}${tmpSuffix()}`;
+    await writeFile(
+      mine,
+      JSON.stringify({
+        runArgs: choice.runArgs,
+        calibrationSha256: sha256Hex(canonicalJson(sample.ezkl)),
+      }),
+    );
+    const won = await link(mine, path)
+      .then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+          return false;
+        },
+      )
+      .finally(() => rm(mine, { force: true }));
+    if (won) return choice.runArgs;
+    const kept = runArgsRecordSchema.safeParse(
+      await readJsonFile(path, 'staged circuit choice', 'ARTIFACTS_INVALID'),
+    );
+    if (!kept.success)
+      throw new PocomputeError('ARTIFACTS_INVALID', `${path} is not a staged circuit choice`);
+    return kept.data.runArgs;
   } finally {
     await work.remove();
   }

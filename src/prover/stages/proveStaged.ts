@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { resolveConfig } from '../../core/config.js';
 import { PocomputeError } from '../../core/errors.js';
 import { requireWritableFilePath, writeJsonAtomic } from '../../core/files.js';
 import type { Reporter } from '../../core/output.js';
@@ -16,7 +15,7 @@ import type { SrsSpec } from '../srs.js';
 import { verifyStaged } from '../../verifier/verifyStaged.js';
 import { type StagedArtifacts, compileStages } from './compileStages.js';
 import { proveStage } from './proveStage.js';
-import { splitModel } from './splitModel.js';
+import { COST_PROXY, splitModel } from './splitModel.js';
 import { STAGED_BUNDLE_FORMAT, type StagedBundle } from './stagedBundle.js';
 import { isStagedModelDir, readStagedModel, type StagedModel } from './stagedModel.js';
 import { witnessStages } from './witnessStages.js';
@@ -176,9 +175,13 @@ async function stagedModelFor(params: ProveStagedParams): Promise<StagedModel> {
   );
   if (isStagedModelDir(out)) {
     const existing = await readStagedModel(out).catch(() => undefined);
-    if (existing?.manifest.source.sha256 === model.sha256) return existing;
+    // A split made by another version of the cut search or cost proxy is made again.
+    if (
+      existing?.manifest.source.sha256 === model.sha256 &&
+      existing.manifest.costProxy === COST_PROXY
+    )
+      return existing;
   }
-  await resolveConfig();
   return splitModel({ model: params.target, stages: params.stages, out });
 }
 

@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../../core/errors.js';
@@ -19,6 +20,7 @@ import {
   STAGES_FILE,
   type StagedModel,
   type StagedModelManifest,
+  isStagedModelDir,
   readStagedModel,
 } from './stagedModel.js';
 
@@ -33,16 +35,72 @@ export interface SplitModelParams {
 }
 
 /**
- * `auto` makes stages of at most about this cost-proxy each (≈ 2^17 EZKL rows at 2 inner columns
- * on the real models, a 4 GiB prove), and at least two when the model can be cut.
+ * `auto` makes stages of at most about this estimate each (≈ 2^17 EZKL rows, a 4 GiB prove on the
+ * real models), and at least two when the model can be cut.
  */
-export const AUTO_STAGE_COST = 2 ** 18;
+export const AUTO_STAGE_COST = 2 ** 17;
 
 export const COST_PROXY =
-  'multiply-accumulates (Gemm, MatMul, Conv) + elements produced, per node (onnxruntime shapes), ' +
-  '+ 16 per boundary element (its Poseidon hash, on both sides)';
-/** The proxy's price of hashing one boundary element in-circuit (in proxy units). */
-export const POSEIDON_COST_PER_ELEMENT = 16;
+  'estimated EZKL rows per node: 0.6 per multiply-accumulate (Gemm, MatMul, Conv), 24 per element ' +
+  'of a non-linear op (activations, pooling, reductions, division), 1 per element of other ops, ' +
+  'none for shape ops; + 41 per boundary element on each side (its Poseidon hash)';
+/**
+ * Rows of EZKL's Poseidon module per hashed element (module_sizes.poseidon: 41 per element on
+ * the mlp_784_56_10, LeNet and transformer-block boundaries alike).
+ */
+export const POSEIDON_COST_PER_ELEMENT = 41;
+/**
+ * Rows per multiply-accumulate and per element of a non-linear op, fitted to EZKL 21's row counts
+ * of LeNet's two stages (2 inner columns, the optimiser's settings).
+ */
+const ROWS_PER_MAC = 0.6;
+const ROWS_PER_NONLINEAR = 24;
+const NONLINEAR = new Set([
+  'Relu',
+  'LeakyRelu',
+  'Sigmoid',
+  'Tanh',
+  'Erf',
+  'Exp',
+  'Log',
+  'Softmax',
+  'Sqrt',
+  'Pow',
+  'Div',
+  'Gelu',
+  'HardSigmoid',
+  'Clip',
+  'Sign',
+  'Abs',
+  'Cos',
+  'Sin',
+  'AveragePool',
+  'MaxPool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'ReduceMean',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceSum',
+  'ArgMax',
+  'ArgMin',
+  'TopK',
+]);
+const SHAPE_ONLY = new Set([
+  'Reshape',
+  'Flatten',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Identity',
+  'Split',
+  'Concat',
+  'Slice',
+  'Gather',
+  'Shape',
+  'Cast',
+  'Constant',
+]);
 
 /**
  * Cuts an ONNX model at single-tensor boundaries into stage models (onnx-proto), balanced on a
@@ -91,6 +149,7 @@ export async function splitModel(params: SplitModelParams): Promise<StagedModel>
     POSEIDON_COST_PER_ELEMENT * (probed.get(cut.tensor)?.dims ?? [1]).reduce((a, b) => a * b, 1);
   const cuts = balanceCuts(candidates, costs, count - 1, hashCost);
   const out = resolve(params.out);
+  await requireSplitTarget(out, params.out);
   const tmp = `${out}${tmpSuffix()}`;
   await mkdir(tmp, { recursive: true });
   try {
@@ -139,6 +198,20 @@ export async function splitModel(params: SplitModelParams): Promise<StagedModel>
   return readStagedModel(out);
 }
 
+/** `--out` may be new, empty or an earlier split (replaced): never another directory or a file. */
+async function requireSplitTarget(out: string, given: string): Promise<void> {
+  if (!existsSync(out)) return;
+  const entries = await readdir(out).catch(() => undefined);
+  if (entries === undefined)
+    throw new PocomputeError('USAGE', `--out ${given} is a file, not a directory`);
+  if (entries.length > 0 && !isStagedModelDir(out))
+    throw new PocomputeError(
+      'USAGE',
+      `--out ${given} is a directory that is neither empty nor a split (no ${STAGES_FILE}): not replaced`,
+      { hint: 'Pass a new or empty directory, or an earlier split to replace.' },
+    );
+}
+
 function outlineOf(graph: onnxProto.onnx.GraphProto, inputs: string[]): GraphOutline {
   return {
     nodes: graph.node.map((n) => ({
@@ -174,7 +247,10 @@ export function nodeCosts(
       inner = (Number(transA ?? 0) ? a?.[0] : a?.[a.length - 1]) ?? 0;
     }
     if (node.opType === 'Conv' && b) inner = size(b.slice(1));
-    return produced + produced * inner;
+    const op = node.opType ?? '';
+    if (inner) return ROWS_PER_MAC * produced * inner + produced;
+    if (SHAPE_ONLY.has(op)) return 0;
+    return (NONLINEAR.has(op) ? ROWS_PER_NONLINEAR : 1) * produced;
   });
 }
 
