@@ -665,6 +665,45 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       expect((await readResult(requester, taskId)).task.status).toBe('open');
   });
 
+  it("two stages: a cheater's accomplice who challenges a correct stage first cannot run out the window; the watcher still wins", async () => {
+    // A response time longer than the window, so the answer can come after the window's end.
+    const { taskId } = await post({ pipelineId: twoStageId, responseSeconds: 2 * WINDOW });
+    const result = await honestResult(taskId, twoStages);
+    const outputs = [...result.outputs];
+    outputs[0] += 1n;
+    const { windowEnd } = await submitResult({
+      market: cheater,
+      taskId,
+      worker: account(3).address,
+      outputs,
+      boundaries: result.boundaries,
+    });
+    // The accomplice takes the only challenge slot with the correct stage 0 ...
+    await challengeStage(honest, taskId, 0);
+    const stateFile = join(tempDir(), 'watch.json');
+    const blocked = await watchOnce(watcher, account(2).address, stateFile);
+    expect(blocked.filter((e) => e.taskId === taskId)).toEqual([]);
+    // ... the cheater answers it at the last moment, past the original window's end ...
+    const now = await chainTime();
+    await advanceTime(chain.provider, windowEnd - now + 100);
+    const stage0 = await proveStageAnswer({
+      stages: twoStages,
+      stage: 0,
+      inputs: await inputsOf(taskId),
+    });
+    await respondChallenge(cheater, taskId, stage0);
+    // ... but the window was paused: the watcher still has its time and challenges stage 1.
+    const caught = await watchOnce(watcher, account(2).address, stateFile);
+    expect(caught.filter((e) => e.taskId === taskId)).toMatchObject([
+      { event: 'challenged', stage: 1 },
+    ]);
+    await advanceTime(chain.provider, 2 * WINDOW + 1);
+    const settled = await watchOnce(watcher, account(2).address, stateFile);
+    expect(settled.filter((e) => e.taskId === taskId)).toMatchObject([
+      { event: 'settled', stage: 1, paidEth: '0.15', challenger: account(2).address },
+    ]);
+  });
+
   it("two stages: a griefer challenging every stage loses a bond per stage to the worker's stage proofs", async () => {
     const fromBlock = await chain.provider.getBlockNumber();
     const { taskId } = await post({ pipelineId: twoStageId });
