@@ -88,13 +88,22 @@ export async function handleOptimisticTask(
   if (typeof pipeline === 'string') return skip(pipeline);
   const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
   const result = await witnessPipeline({ stages: pipeline.stages, inputs });
-  const submitted = await submitResult({
-    market,
-    taskId,
-    worker: params.worker,
-    outputs: result.outputs,
-    boundaries: result.boundaries,
-  });
+  let submitted: Awaited<ReturnType<typeof submitResult>>;
+  try {
+    submitted = await submitResult({
+      market,
+      taskId,
+      worker: params.worker,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+  } catch (error) {
+    const e = toPocomputeError(error);
+    // Another worker claimed first: its claim may lapse and the task open again.
+    if (e.code === 'TX_REVERTED' && /AlreadyClaimed/.test(e.message))
+      return { final: false, retryAt: Date.now() + 5_000 };
+    throw e;
+  }
   state.optimistic[taskId] = submitted.txHash;
   return {
     final: false,

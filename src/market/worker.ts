@@ -197,6 +197,7 @@ export async function runWorker(
         }
         if (outcome.event) log(outcome.event);
         retries.set(taskId, { attempt, at });
+        await save(); // an optimistic submit is remembered before anything else happens
       }
     }
     if (params.once) break;

@@ -479,6 +479,37 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     expect(await balance(marketAddress)).toBe(await marketHeld());
   });
 
+  it('the worker skips an optimistic task whose response time is shorter than it takes to prove a stage', async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const { taskId } = await post({ responseSeconds: 60 });
+    const stateFile = join(tempDir(), 'worker.json');
+    // As if the last answer took 100 s: a 60 s response time could not be met.
+    await writeFile(
+      stateFile,
+      JSON.stringify({
+        version: 2,
+        nextBlock: fromBlock,
+        pending: [],
+        handled: {},
+        proveMs: { [mlp.manifest.key]: 100_000 },
+      }),
+    );
+    const events: WorkerEvent[] = [];
+    await runWorker({
+      market: honest,
+      worker: account(1).address,
+      networkKey: chain.networkKey,
+      signal: new AbortController().signal,
+      stateFile,
+      once: true,
+      log: (e) => events.push(e),
+    });
+    expect(events).toMatchObject([
+      { event: 'skipped', taskId, reason: expect.stringMatching(/too little time to answer/) },
+    ]);
+    expect((await readResult(requester, taskId)).task.status).toBe('open');
+  });
+
   it('refuses unsafe terms, zk submits on optimistic tasks, and results from non-claimants', async () => {
     const { taskId } = await post();
     const result = await honestResult(taskId);
