@@ -28,6 +28,7 @@ const COMMANDS: Record<string, CommandModule> = {
   task: () => import('./commands/task.js').then((m) => m.taskCommand()),
   submit: () => import('./commands/submit.js').then((m) => m.submitCommand()),
   worker: () => import('./commands/worker.js').then((m) => m.workerCommand()),
+  watch: () => import('./commands/watch.js').then((m) => m.watchCommand()),
   train: () => import('./commands/train.js').then((m) => m.trainCommand()),
   export: () => import('./commands/export.js').then((m) => m.exportCommand()),
   inspect: () => import('./commands/inspect.js').then((m) => m.inspectCommand()),

@@ -41,11 +41,16 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   'market deploy': ['pocompute market deploy --rpc http://127.0.0.1:8545'],
   'market list': ['pocompute market list --json'],
   'market use': ['pocompute market use 0x…'],
-  model: ['pocompute model register fixtures/mlp/model.onnx'],
-  'model register': ['pocompute model register fixtures/mlp/model.onnx --json'],
+  model: ['pocompute model register fixtures/mlp/model.onnx', 'pocompute model pipeline 0'],
+  'model register': [
+    'pocompute model register fixtures/mlp/model.onnx --json',
+    'pocompute model register out/mlp-stages --input fixtures/mlp/input.json',
+  ],
+  'model pipeline': ['pocompute model pipeline 0', 'pocompute model pipeline 3 4 --json'],
   task: ['pocompute task list', 'pocompute task show 0'],
   'task post': [
     'pocompute task post --model 0 --input fixtures/mlp/input.json --reward 0.05 --deadline 1h',
+    'pocompute task post --mode optimistic --pipeline 0 --input fixtures/mlp/input.json --reward 0.05 --window 10m --worker-bond 0.1 --challenger-bond 0.05',
   ],
   'task list': ['pocompute task list --json'],
   'task show': ['pocompute task show 0'],
@@ -53,6 +58,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   'task refund': ['pocompute task refund 0'],
   submit: ['pocompute submit 0 out/x.proof'],
   worker: ['pocompute worker', 'pocompute worker --json --artifacts-root ./artifacts'],
+  watch: ['pocompute watch', 'pocompute watch --once --json'],
   train: [
     'pocompute train fixtures/mlp/model.onnx --data fixtures/mlp/train.json --steps 3 --out runs/ft1',
   ],

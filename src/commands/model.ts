@@ -3,37 +3,93 @@ import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { table } from '../core/output.js';
 import { registerModel } from '../market/market.js';
+import { registerPipeline } from '../market/registerPipeline.js';
+import { registerStagedModel } from '../market/registerStagedModel.js';
+import { isStagedModelDir } from '../prover/stages/stagedModel.js';
 import { artifactsFor } from '../prover/compileModel.js';
 import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
-const registerOptions = compileCircuitOptions
-  .merge(marketOptionsSchema)
-  .extend({ input: z.string().optional(), metadataUri: z.string().optional() });
+const modelId = z.string().regex(/^\d+$/, 'a model id is a number');
+const registerOptions = compileCircuitOptions.merge(marketOptionsSchema).extend({
+  input: z.string().optional(),
+  metadataUri: z.string().optional(),
+  stage: z.boolean().optional(),
+});
 
 export function modelCommand(): Command {
   const model = new Command('model').description('Models on the market');
   model.addCommand(
     withCommonOptions(withMarketOptions(withCircuitOptions(new Command('register'))))
       .description("Deploy the model's verifier (or reuse it) and register the model on the market")
-      .argument('<target>', 'ONNX model file or artifacts directory')
+      .argument(
+        '<target>',
+        'ONNX model file, artifacts directory, or a split model directory (registers its stages and pipeline)',
+      )
       .option('--input <file>', 'sample input for compiling (default: input.json beside the model)')
       .option('--metadata-uri <uri>', 'where workers can find the model')
+      .option('--stage', 'a pipeline stage past the first: its input may be a hashed boundary')
       .action((target: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(registerOptions, raw);
+          const input = o.input ?? target.replace(/[^/]*$/, 'input.json');
+          if (isStagedModelDir(target)) {
+            // A split model: every stage, then the pipeline (for optimistic tasks).
+            const staged = await withMarket(o, reporter, true, (market, chain) =>
+              registerStagedModel({ chain, market, staged: target, input, reporter }),
+            );
+            reporter.result({ ok: true, ...staged }, () =>
+              table([
+                ['stage models', staged.stages.map((s) => s.modelId).join(' → ')],
+                ['pipeline id', staged.pipeline.pipelineId],
+                ['gas used', staged.pipeline.gasUsed],
+              ]),
+            );
+            return;
+          }
           const artifacts = await artifactsFor(target, {
-            input: o.input ?? target.replace(/[^/]*$/, 'input.json'),
+            input,
             ...circuitOptionsFrom(o),
             reporter,
           });
           const result = await withMarket(o, reporter, true, (market, chain) =>
-            registerModel({ chain, market, artifacts, metadataURI: o.metadataUri, reporter }),
+            registerModel({
+              chain,
+              market,
+              artifacts,
+              metadataURI: o.metadataUri,
+              stage: o.stage,
+              reporter,
+            }),
           );
           reporter.result({ ok: true, ...result }, () =>
             table([
               ['model id', result.modelId],
               ['verifier', `${result.verifier.verifier.address} (${result.verifier.layout})`],
+              ['instances', `${result.numInputs} inputs, ${result.numOutputs} outputs`],
+              ['gas used', result.gasUsed],
+            ]),
+          );
+        }),
+      ),
+  );
+  model.addCommand(
+    withCommonOptions(withMarketOptions(new Command('pipeline')))
+      .description(
+        'Register a pipeline of registered stage models, in order (for optimistic tasks; one model is a 1-stage pipeline)',
+      )
+      .argument('<model-ids...>', 'the stage model ids, first stage first')
+      .action((ids: string[], raw) =>
+        runCommand(raw, async (reporter) => {
+          const o = parseOptions(marketOptionsSchema, raw);
+          const stageModels = ids.map((id) => parseOptions(modelId, id));
+          const result = await withMarket(o, reporter, true, (market) =>
+            registerPipeline({ market, stageModels, reporter }),
+          );
+          reporter.result({ ok: true, ...result }, () =>
+            table([
+              ['pipeline id', result.pipelineId],
+              ['stages', result.stageModels.map((m) => `model ${m}`).join(' → ')],
               ['instances', `${result.numInputs} inputs, ${result.numOutputs} outputs`],
               ['gas used', result.gasUsed],
             ]),

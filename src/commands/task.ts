@@ -7,10 +7,21 @@ import { attestModel } from '../market/attestModel.js';
 import { dequantizeOutputs } from '../market/instanceLayout.js';
 import { parseDuration, parseReward } from '../market/parseMarketOptions.js';
 import { postTask } from '../market/postTask.js';
+import { optimisticTermsArg, postOptimisticTask } from '../market/postOptimisticTask.js';
+import { PocomputeError } from '../core/errors.js';
+import { attestPipeline } from '../market/attestPipeline.js';
+import { bondsText, describePhase, readResult } from '../market/readResult.js';
+import type { Contract } from 'ethers';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
 const postOptions = marketOptionsSchema.extend({
-  model: z.string().regex(/^\d+$/, 'must be a model id'),
+  mode: z.enum(['zk', 'optimistic']).default('zk'),
+  model: z.string().regex(/^\d+$/, 'must be a model id').optional(),
+  pipeline: z.string().regex(/^\d+$/, 'must be a pipeline id').optional(),
+  window: z.string().default('10m'),
+  responseTime: z.string().default('10m'),
+  workerBond: z.string().optional(),
+  challengerBond: z.string().optional(),
   input: z.string(),
   reward: z.string(),
   deadline: z.string().default('1h'),
@@ -21,11 +32,38 @@ const postOptions = marketOptionsSchema.extend({
 });
 const taskId = z.string().regex(/^\d+$/, 'a task id is a number');
 
-const renderTask = (t: TaskView & { outputValues?: number[] }) =>
+/** The optimistic options, checked (bounds, amounts) before the chain is touched. */
+function optimisticTerms(o: z.infer<typeof postOptions>) {
+  if (o.pipeline === undefined || o.workerBond === undefined || o.challengerBond === undefined)
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      'an optimistic task needs --pipeline <id>, --worker-bond <eth> and --challenger-bond <eth>',
+      { hint: 'A model registered alone is a 1-stage pipeline: `pocompute model pipeline <id>`.' },
+    );
+  const terms = {
+    pipelineId: o.pipeline,
+    windowSeconds: parseDuration(o.window),
+    responseSeconds: parseDuration(o.responseTime),
+    workerBondEth: o.workerBond,
+    challengerBondEth: o.challengerBond,
+  };
+  optimisticTermsArg(terms);
+  return terms;
+}
+
+const renderTask = (t: TaskView & { outputValues?: number[]; phase?: string; terms?: string }) =>
   table([
     ['task', t.taskId],
-    ['model', t.modelId],
-    ['status', t.status],
+    ...(t.mode === 'optimistic'
+      ? [
+          ['pipeline', t.modelId],
+          ['phase', t.phase ?? t.status],
+          ['terms', t.terms ?? ''],
+        ]
+      : [
+          ['model', t.modelId],
+          ['status', t.status],
+        ]),
     ['reward', `${t.rewardEth} ETH`],
     ['deadline', new Date(t.deadline * 1000).toISOString()],
     ['requester', t.requester],
@@ -38,12 +76,45 @@ const renderTask = (t: TaskView & { outputValues?: number[] }) =>
     ],
   ]);
 
+/**
+ * An optimistic task with its phase. Its pipeline is attested first, as a zk task's model: a
+ * result is only as good as the verifiers that would settle a dispute over it. Finalized outputs
+ * are shown as numbers; a standing result is shown as stated, not as verified.
+ */
+async function showOptimistic(market: Contract, id: string) {
+  const view = await readResult(market, id);
+  const { stages } = await attestPipeline({ market, pipelineId: view.task.modelId });
+  const last = stages[stages.length - 1].manifest;
+  return {
+    ...view.task,
+    attested: true,
+    phase: describePhase(view),
+    terms: `window ${view.windowSeconds} s, response ${view.responseSeconds} s, ${bondsText(view)}`,
+    result: {
+      ...view.phase,
+      submitter: view.submitter,
+      outputs: view.outputs.map(String),
+      boundaries: view.boundaries.map(String),
+      answeredStages: view.answeredStages,
+    },
+    outputValues: view.task.outputs.length
+      ? dequantizeOutputs(view.task.outputs.map(BigInt), last)
+      : undefined,
+  };
+}
+
 export function taskCommand(): Command {
   const task = new Command('task').description('Compute tasks: post, list, show, cancel, refund');
   task.addCommand(
     withCommonOptions(withMarketOptions(new Command('post')))
       .description('Post a task: the reward is held in escrow until a valid proof or the deadline')
-      .requiredOption('--model <id>', 'registered model id')
+      .option(
+        '--mode <mode>',
+        'zk: paid for a proof; optimistic: paid after a challenge window',
+        'zk',
+      )
+      .option('--model <id>', 'registered model id (zk mode)')
+      .option('--pipeline <id>', 'registered pipeline id (optimistic mode)')
       .requiredOption('--input <file>', 'the input to run the model on')
       .requiredOption('--reward <eth>', 'reward in ETH, e.g. 0.05')
       .option('--deadline <duration>', 'how long workers have: 90s, 30m, 1h, 2d', '1h')
@@ -51,25 +122,37 @@ export function taskCommand(): Command {
         '--consumer <address>',
         'a contract to receive the verified outputs (IInferenceConsumer)',
       )
+      .option('--window <duration>', 'optimistic: how long a result can be challenged', '10m')
+      .option(
+        '--response-time <duration>',
+        'optimistic: how long the worker has to answer a challenge with a proof',
+        '10m',
+      )
+      .option('--worker-bond <eth>', 'optimistic: what a worker locks with its result')
+      .option('--challenger-bond <eth>', 'optimistic: what a challenge locks')
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(postOptions, raw);
           // Every option is checked before the chain is touched: bad values are usage errors.
           const seconds = parseDuration(o.deadline);
           parseReward(o.reward);
+          const optimistic = o.mode === 'optimistic' ? optimisticTerms(o) : undefined;
+          if (!optimistic && o.model === undefined)
+            throw new PocomputeError('OPTION_INVALID', 'a zk task needs --model <id>');
+          const common = {
+            input: o.input,
+            rewardEth: o.reward,
+            deadlineSeconds: seconds,
+            consumer: o.consumer,
+            reporter,
+          };
           const result = await withMarket(o, reporter, true, (market) =>
             reporter.step(
-              'Posting the task',
+              `Posting the ${o.mode} task`,
               () =>
-                postTask({
-                  market,
-                  modelId: o.model,
-                  input: o.input,
-                  rewardEth: o.reward,
-                  deadlineSeconds: seconds,
-                  consumer: o.consumer,
-                  reporter,
-                }),
+                optimistic
+                  ? postOptimisticTask({ market, ...common, ...optimistic })
+                  : postTask({ market, modelId: o.model!, ...common }),
               'post',
             ),
           );
@@ -92,7 +175,7 @@ export function taskCommand(): Command {
               tasks.map((t) => [
                 t.taskId,
                 t.modelId,
-                t.status,
+                t.mode === 'optimistic' ? `${t.status} (optimistic)` : t.status,
                 `${t.rewardEth} ETH`,
                 new Date(t.deadline * 1000).toISOString(),
                 t.worker,
@@ -112,6 +195,7 @@ export function taskCommand(): Command {
           const o = parseOptions(marketOptionsSchema, raw);
           const t = await withMarket(o, reporter, false, async (market) => {
             const task = await readTask(market, parseOptions(taskId, id));
+            if (task.mode === 'optimistic') return showOptimistic(market, task.taskId);
             // Nothing is shown of a task whose model's verifier is not EZKL's (exit 1): its
             // "verified" outputs could be anything. The outputs come as numbers from its scales.
             const { artifacts } = await attestModel({ market, modelId: task.modelId, reporter });

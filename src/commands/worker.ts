@@ -79,7 +79,9 @@ export function workerCommand(): Command {
 function describe(e: WorkerEvent): string {
   switch (e.event) {
     case 'paid':
-      return `task ${e.taskId}: paid ${e.rewardEth} ETH (proved in ${e.proveMs} ms, submit gas ${e.submitGas})`;
+      return e.mode === 'optimistic'
+        ? `task ${e.taskId}: paid ${e.rewardEth} ETH after the challenge window (finalize gas ${e.submitGas})`
+        : `task ${e.taskId}: paid ${e.rewardEth} ETH (proved in ${e.proveMs} ms, submit gas ${e.submitGas})`;
     case 'claimed':
       return `task ${e.taskId}: ${e.resumed ? 'resuming my live claim' : 'claimed'} until ${new Date(e.claimExpiry * 1000).toISOString()}`;
     case 'waiting':
@@ -92,5 +94,13 @@ function describe(e: WorkerEvent): string {
       return `task ${e.taskId}: failed, ${e.code}: ${e.reason}`;
     case 'rpc-retry':
       return `rpc error (attempt ${e.attempt}), backing off: ${e.reason}`;
+    case 'submitted':
+      return `task ${e.taskId}: optimistic result submitted (${e.boundaries.length} boundaries, gas ${e.submitGas}), challengeable until ${new Date(e.windowEnd * 1000).toISOString()}`;
+    case 'challenged':
+      return `task ${e.taskId}: stage ${e.stage} challenged by ${e.challenger}, answer due ${new Date(e.responseDeadline * 1000).toISOString()}`;
+    case 'answered':
+      return `task ${e.taskId}: challenge of stage ${e.stage} answered (proved in ${e.proveMs} ms, gas ${e.respondGas})`;
+    case 'lost':
+      return `task ${e.taskId}: lost, ${e.reason}`;
   }
 }

@@ -134,6 +134,8 @@ export async function attestModel(params: {
   market: Contract;
   modelId: bigint | number | string;
   artifactsRoots?: string[];
+  /** A pipeline stage past the first (its input may be a hashed boundary). */
+  stage?: boolean;
   reporter?: Reporter;
 }): Promise<{ model: MarketModel; artifacts: Artifacts }> {
   const { market } = params;
@@ -168,7 +170,7 @@ export async function attestModel(params: {
         `${what}: the ${name} code at ${address} changed since registration; the market refuses its proofs`,
       );
   }
-  const local = instanceCounts(artifacts.manifest);
+  const local = instanceCounts(artifacts.manifest, { stage: params.stage });
   if (local.numInputs !== model.numInputs || local.numOutputs !== model.numOutputs)
     throw new PocomputeError(
       'VERIFIER_UNTRUSTED',

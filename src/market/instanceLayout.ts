@@ -3,8 +3,14 @@ import type { ArtifactsManifest } from '../prover/artifactsManifest.js';
 import { dequantize, feltFromHexLE } from '../prover/felts.js';
 import { toFelts } from '../prover/poseidon.js';
 
-/** How many public instances are the model's inputs, and how many its outputs (the market's model layout). */
-export function instanceCounts(manifest: ArtifactsManifest): {
+/**
+ * How many public instances are the model's inputs, and how many its outputs (the market's model
+ * layout). A pipeline stage past the first may take its input hashed (the boundary's Poseidon hash).
+ */
+export function instanceCounts(
+  manifest: ArtifactsManifest,
+  options: { stage?: boolean } = {},
+): {
   numInputs: number;
   numOutputs: number;
 } {
@@ -21,7 +27,7 @@ export function instanceCounts(manifest: ArtifactsManifest): {
       'OPTION_INVALID',
       'a market model needs public (or hashed) outputs: recompile with --output-visibility public',
     );
-  if (manifest.options.inputVisibility !== 'public') {
+  if (manifest.options.inputVisibility !== 'public' && !options.stage) {
     throw new PocomputeError(
       'OPTION_INVALID',
       'market tasks commit to the exact input values: compile the model with --input-visibility public',

@@ -32,7 +32,8 @@ export interface MarketDeployment extends DeployedContract {
   compilerVersion: string;
 }
 
-export const TASK_STATUS = ['none', 'open', 'done', 'refunded'] as const;
+/** The contract's Status enum, in order; `submitted`: an optimistic result in its window. */
+export const TASK_STATUS = ['none', 'open', 'done', 'refunded', 'submitted'] as const;
 export const DEFAULT_CLAIM_BOND_WEI = parseEther('0.001');
 export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
@@ -168,10 +169,12 @@ export async function registerModel(params: {
   market: Contract;
   artifacts: Artifacts;
   metadataURI?: string;
+  /** A pipeline stage past the first: its input may be a hashed boundary. */
+  stage?: boolean;
   reporter?: Reporter;
 }): Promise<RegisteredModel> {
   const { chain, market, artifacts, reporter } = params;
-  const { numInputs, numOutputs } = instanceCounts(artifacts.manifest);
+  const { numInputs, numOutputs } = instanceCounts(artifacts.manifest, { stage: params.stage });
   const verifier = await deployVerifier({ artifacts, chain, reporter });
   // What is registered is checked as any party will check it: EZKL's code for this vk, or nothing.
   await attestVerifierCode({
@@ -209,6 +212,8 @@ export async function registerModel(params: {
 
 export interface TaskView {
   taskId: string;
+  /** zk: paid for a proof; optimistic: paid after a challenge window (modelId is a pipeline id). */
+  mode: 'zk' | 'optimistic';
   modelId: string;
   status: (typeof TASK_STATUS)[number];
   rewardEth: string;
@@ -235,6 +240,7 @@ export async function readTask(
   const outputs: bigint[] = await market.getTaskOutputs(BigInt(taskId));
   return {
     taskId: String(taskId),
+    mode: task.optimistic ? 'optimistic' : 'zk',
     modelId: task.modelId.toString(),
     status: TASK_STATUS[Number(task.status)],
     rewardEth: formatEther(task.reward),

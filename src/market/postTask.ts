@@ -2,6 +2,7 @@ import type { Contract } from 'ethers';
 import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
+import type { Artifacts } from '../prover/artifacts.js';
 import { loadInputs } from '../prover/inputs.js';
 import { attestModel, ZERO } from './attestModel.js';
 import { quantizeInputs } from './instanceLayout.js';
@@ -38,17 +39,8 @@ export async function postTask(
     reporter: params.reporter,
   });
   const consumer = params.consumer ?? ZERO;
-  if (consumer !== ZERO && (await provider.getCode(consumer)) === '0x')
-    throw new PocomputeError(
-      'OPTION_INVALID',
-      `--consumer ${consumer} has no code on this chain: it could never receive the outputs`,
-      { hint: 'Pass the address of a deployed IInferenceConsumer contract, or no --consumer.' },
-    );
-  const inputs = await loadInputs(params.input, artifacts.manifest.model.inputs);
-  const settings = JSON.parse(await readFile(artifacts.path('settings.json'), 'utf8')) as {
-    input_types?: string[];
-  };
-  const felts = quantizeInputs(inputs.values, artifacts.manifest, settings.input_types ?? []);
+  await requireConsumerCode(provider, consumer);
+  const felts = await quantizeTaskInput(artifacts, params.input);
   const deadline = (await chainNow(provider)) + params.deadlineSeconds;
   const receipt = await sendMarketTx(
     market,
@@ -65,6 +57,31 @@ export async function postTask(
     inputs: felts.map(String),
     deadline,
   };
+}
+
+/** A consumer must have code: else it could never receive the outputs. */
+export async function requireConsumerCode(
+  provider: NonNullable<Contract['runner']>['provider'],
+  consumer: string,
+): Promise<void> {
+  if (consumer !== ZERO && (await provider!.getCode(consumer)) === '0x')
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `--consumer ${consumer} has no code on this chain: it could never receive the outputs`,
+      { hint: 'Pass the address of a deployed IInferenceConsumer contract, or no --consumer.' },
+    );
+}
+
+/**
+ * A task's input file as the exact field elements the proof's input instances will hold (EZKL's
+ * floatToFelt with the model's input scales and types).
+ */
+export async function quantizeTaskInput(artifacts: Artifacts, input: string): Promise<bigint[]> {
+  const inputs = await loadInputs(input, artifacts.manifest.model.inputs);
+  const settings = JSON.parse(await readFile(artifacts.path('settings.json'), 'utf8')) as {
+    input_types?: string[];
+  };
+  return quantizeInputs(inputs.values, artifacts.manifest, settings.input_types ?? []);
 }
 
 /**

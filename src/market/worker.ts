@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AbiCoder, formatEther, keccak256, parseEther, type Contract } from 'ethers';
+import {
+  AbiCoder,
+  formatEther,
+  keccak256,
+  parseEther,
+  type Contract,
+  type TopicFilter,
+} from 'ethers';
 import { writeJsonAtomic } from '../core/files.js';
 import { PocomputeError, toPocomputeError } from '../core/errors.js';
 import { homePaths } from '../core/paths.js';
@@ -11,11 +18,14 @@ import { encodeCalldata, instancesAsUint256, proofBytes } from '../verifier/call
 import { attestModel, ZERO } from './attestModel.js';
 import { dequantizeInputs } from './instanceLayout.js';
 import { readTask, sendMarketTx, type TaskView } from './market.js';
+import { handleOptimisticTask } from './optimisticWorker.js';
 import { claimTask } from './submitTaskProof.js';
 
 export type WorkerEvent =
   | {
       event: 'paid';
+      /** Set for an optimistic task: paid at finalize (submitGas is then the finalize's gas). */
+      mode?: 'optimistic';
       taskId: string;
       rewardEth: string;
       proveMs: number;
@@ -28,7 +38,32 @@ export type WorkerEvent =
   | { event: 'waiting'; taskId: string; reason: string; untilSeconds: number }
   | { event: 'retry'; taskId: string; attempt: number; code: string; reason: string }
   | { event: 'failed'; taskId: string; code: string; reason: string }
-  | { event: 'rpc-retry'; attempt: number; reason: string };
+  | { event: 'rpc-retry'; attempt: number; reason: string }
+  | {
+      event: 'submitted';
+      taskId: string;
+      outputs: string[];
+      boundaries: string[];
+      windowEnd: number;
+      submitGas: string;
+      txHashes: string[];
+    }
+  | {
+      event: 'challenged';
+      taskId: string;
+      stage: number;
+      challenger: string;
+      responseDeadline: number;
+    }
+  | {
+      event: 'answered';
+      taskId: string;
+      stage: number;
+      proveMs: number;
+      respondGas: string;
+      txHash: string;
+    }
+  | { event: 'lost'; taskId: string; reason: string };
 
 export interface WorkerParams {
   market: Contract;
@@ -59,16 +94,21 @@ export interface WorkerParams {
  * final failure), so a crash or an RPC outage never loses it. `proveMs` is the last measured prove
  * time per compiled model, used to skip claims it could not finish in time.
  */
-interface WorkerState {
+export interface WorkerState {
   version: 2;
   nextBlock: number;
   pending: string[];
   handled: Record<string, string>;
   proveMs: Record<string, number>;
+  /** Optimistic tasks this worker stated a result for (task id → submit tx). */
+  optimistic: Record<string, string>;
 }
 
-type Outcome =
-  | { final: true; event: Extract<WorkerEvent, { event: 'paid' | 'skipped' | 'failed' }> }
+export type Outcome =
+  | {
+      final: true;
+      event: Extract<WorkerEvent, { event: 'paid' | 'skipped' | 'failed' | 'lost' }>;
+    }
   | { final: false; retryAt: number; event?: WorkerEvent };
 
 /** Errors worth another try while the claim is live: the RPC or the mempool, not the contract. */
@@ -114,7 +154,7 @@ export async function runWorker(
       const latest = await market.runner!.provider!.getBlockNumber();
       while (state.nextBlock <= latest && !signal.aborted) {
         const to = Math.min(latest, state.nextBlock + maxRange - 1);
-        const events = await market.queryFilter(market.filters.TaskPosted(), state.nextBlock, to);
+        const events = await market.queryFilter(postedTopics(market), state.nextBlock, to);
         for (const event of events) {
           const id = (event as unknown as { args: { taskId: bigint } }).args.taskId.toString();
           if (!(id in state.handled) && !state.pending.includes(id)) state.pending.push(id);
@@ -139,7 +179,8 @@ export async function runWorker(
       const outcome = await handleTask(params, state, taskId, join(proofsDir, `${taskId}.json`));
       if (outcome.final) {
         log(outcome.event);
-        totals[outcome.event.event === 'paid' ? 'paid' : outcome.event.event]++;
+        // A lost bond is a failed task for the totals.
+        totals[outcome.event.event === 'lost' ? 'failed' : outcome.event.event]++;
         state.pending = state.pending.filter((t) => t !== taskId);
         state.handled[taskId] =
           outcome.event.event === 'paid' ? 'paid' : `${outcome.event.event}: ${reasonOf(outcome)}`;
@@ -156,6 +197,7 @@ export async function runWorker(
         }
         if (outcome.event) log(outcome.event);
         retries.set(taskId, { attempt, at });
+        await save(); // an optimistic submit is remembered before anything else happens
       }
     }
     if (params.once) break;
@@ -164,11 +206,23 @@ export async function runWorker(
   return totals;
 }
 
+/** zk and optimistic tasks in one query per block range (topic 0 is either event). */
+const postedTopics = (market: Contract): TopicFilter => [
+  ['TaskPosted', 'OptimisticTaskPosted'].map((name) => market.interface.getEvent(name)!.topicHash),
+];
+
 const reasonOf = (o: Extract<Outcome, { final: true }>) =>
   'reason' in o.event ? o.event.reason : '';
 
 async function loadState(stateFile: string): Promise<WorkerState> {
-  const fresh: WorkerState = { version: 2, nextBlock: 0, pending: [], handled: {}, proveMs: {} };
+  const fresh: WorkerState = {
+    version: 2,
+    nextBlock: 0,
+    pending: [],
+    handled: {},
+    proveMs: {},
+    optimistic: {},
+  };
   if (!existsSync(stateFile)) return fresh;
   const raw = JSON.parse(await readFile(stateFile, 'utf8'));
   // Version 1 kept only a list of handled task ids.
@@ -210,6 +264,7 @@ async function handleTask(
   let claimLive = false;
   try {
     const task = await readTask(market, taskId);
+    if (task.mode === 'optimistic') return await handleOptimisticTask(params, state, taskId);
     const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
     if (task.status === 'done' && task.worker.toLowerCase() === me)
       // Submitted before a crash or an outage: the chain says it was paid.
@@ -302,7 +357,8 @@ async function handleTask(
   } catch (error) {
     const e = toPocomputeError(error);
     if (e.code === 'INSUFFICIENT_FUNDS') throw e;
-    if (isTransient(e)) {
+    if (isTransient(e) || state.optimistic[taskId]) {
+      // An optimistic result of mine stands until it is paid or lost: never abandoned.
       // Worth another try: the next round re-reads the task, so an expired claim ends it there.
       return {
         final: false,

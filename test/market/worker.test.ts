@@ -20,7 +20,7 @@ function flakyMarket(failures: number, latest = 5, ranges: [number, number][] = 
     runner: { provider },
     getAddress: async () => '0x00000000000000000000000000000000000000aa',
     claimBond: async () => 10n ** 15n,
-    filters: { TaskPosted: () => ({}) },
+    interface: { getEvent: (name: string) => ({ topicHash: name }) },
     queryFilter: async (_filter: unknown, from: number, to: number) => {
       ranges.push([from, to]);
       return [];

@@ -1,0 +1,232 @@
+import { formatEther, parseEther } from 'ethers';
+import { toPocomputeError } from '../core/errors.js';
+import { ZERO } from './attestModel.js';
+import { attestPipeline, type AttestedPipeline } from './attestPipeline.js';
+import { finalizeResult } from './finalizeResult.js';
+import { proveStageAnswer } from './proveStageAnswer.js';
+import { readTask } from './market.js';
+import { readResult, type OptimisticResultView } from './readResult.js';
+import { respondChallenge } from './respondChallenge.js';
+import { submitResult } from './submitResult.js';
+import { witnessPipeline } from './witnessPipeline.js';
+import type { Outcome, WorkerParams, WorkerState } from './worker.js';
+
+/**
+ * One round of an optimistic task for the worker. Not final while its result stands: each round
+ * re-reads the chain, answers a challenge of its own result with the stage's proof, and finalizes
+ * after the window. Proving happens only to answer a challenge; an unchallenged result is paid
+ * from witnesses alone.
+ */
+export async function handleOptimisticTask(
+  params: WorkerParams,
+  state: WorkerState,
+  taskId: string,
+): Promise<Outcome> {
+  const { market } = params;
+  const me = params.worker.toLowerCase();
+  const skip = (reason: string): Outcome => ({
+    final: true,
+    event: { event: 'skipped', taskId, reason },
+  });
+  const view = await readResult(market, taskId);
+  const { task } = view;
+  const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
+  const submittedByMe = state.optimistic[taskId] !== undefined;
+  if (task.status === 'done' && task.worker.toLowerCase() === me)
+    return { final: true, event: paidEvent(task.taskId, task.rewardEth, task.outputs, '0', []) };
+  if (submittedByMe && (task.status !== 'submitted' || view.submitter.toLowerCase() !== me))
+    // My result is no longer the standing one and was not paid: a challenge was upheld.
+    return {
+      final: true,
+      event: {
+        event: 'lost',
+        taskId,
+        reason: `a challenge was not answered in time: the ${formatEther(view.workerBondWei)} ETH bond went to the challenger`,
+      },
+    };
+  if (task.status === 'done' || task.status === 'refunded') return skip(`already ${task.status}`);
+
+  if (task.status === 'submitted') {
+    if (view.submitter.toLowerCase() !== me)
+      // Another worker's result: it may still be discarded, and the task reopen.
+      return {
+        final: false,
+        retryAt: Date.now() + Math.max(1, view.windowEnd - now) * 1000,
+        event: {
+          event: 'waiting',
+          taskId,
+          reason: `a result by ${view.submitter} is in its window`,
+          untilSeconds: view.windowEnd,
+        },
+      };
+    if (view.challenger !== ZERO) return answerChallenge(params, state, view, now);
+    if (now < view.windowEnd) return { final: false, retryAt: 0 };
+    const finalized = await finalizeResult(market, taskId);
+    const done = await readTask(market, taskId);
+    return {
+      final: true,
+      event: paidEvent(taskId, done.rewardEth, done.outputs, finalized.gasUsed, [finalized.txHash]),
+    };
+  }
+
+  // Open: take it if it is ours to take.
+  if (task.deadline <= now) return skip('expired');
+  if (task.claimant !== ZERO && task.claimExpiry > now && task.claimant.toLowerCase() !== me)
+    return {
+      final: false,
+      retryAt: Date.now() + (task.claimExpiry - now + 1) * 1000,
+      event: {
+        event: 'waiting',
+        taskId,
+        reason: `claimed by ${task.claimant}`,
+        untilSeconds: task.claimExpiry,
+      },
+    };
+  if (await market.lapsedClaimant(BigInt(taskId), me))
+    return skip('my claim on it lapsed; the market bars a second claim');
+  const pipeline = await whyNotWork(params, state, view);
+  if (typeof pipeline === 'string') return skip(pipeline);
+  const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
+  const result = await witnessPipeline({ stages: pipeline.stages, inputs });
+  let submitted: Awaited<ReturnType<typeof submitResult>>;
+  try {
+    submitted = await submitResult({
+      market,
+      taskId,
+      worker: params.worker,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+  } catch (error) {
+    const e = toPocomputeError(error);
+    // Another worker claimed first: its claim may lapse and the task open again.
+    if (e.code === 'TX_REVERTED' && /AlreadyClaimed/.test(e.message))
+      return { final: false, retryAt: Date.now() + 5_000 };
+    throw e;
+  }
+  state.optimistic[taskId] = submitted.txHash;
+  return {
+    final: false,
+    retryAt: 0,
+    event: {
+      event: 'submitted',
+      taskId,
+      outputs: result.outputs.map(String),
+      boundaries: result.boundaries.map(String),
+      windowEnd: submitted.windowEnd,
+      submitGas: submitted.submitGas,
+      txHashes: [submitted.claimTxHash ?? '', submitted.txHash].filter(Boolean),
+    },
+  };
+}
+
+/** Proves the challenged stage and answers, or gives up if the response deadline has passed. */
+async function answerChallenge(
+  params: WorkerParams,
+  state: WorkerState,
+  view: OptimisticResultView,
+  now: number,
+): Promise<Outcome> {
+  const { market } = params;
+  const taskId = view.task.taskId;
+  const stage = view.challengedStage;
+  if (now >= view.responseDeadline) return { final: false, retryAt: 0 }; // settled by the challenger; the next round says lost
+  params.log({
+    event: 'challenged',
+    taskId,
+    stage,
+    challenger: view.challenger,
+    responseDeadline: view.responseDeadline,
+  });
+  try {
+    const pipeline = await attestPipeline({
+      market,
+      pipelineId: view.task.modelId,
+      artifactsRoots: params.artifactsRoots,
+    });
+    const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
+    const answer = await proveStageAnswer({
+      stages: pipeline.stages,
+      stage,
+      inputs,
+    });
+    state.proveMs[pipeline.stages[stage].manifest.key] = answer.proveMs;
+    const sent = await respondChallenge(market, taskId, answer);
+    return {
+      final: false,
+      retryAt: 0,
+      event: {
+        event: 'answered',
+        taskId,
+        stage,
+        proveMs: answer.proveMs,
+        respondGas: sent.gasUsed,
+        txHash: sent.txHash,
+      },
+    };
+  } catch (error) {
+    const e = toPocomputeError(error);
+    // Keep trying while the deadline holds: the next round re-reads the challenge.
+    return {
+      final: false,
+      retryAt: Date.now() + 2_000,
+      event: { event: 'retry', taskId, attempt: 0, code: e.code, reason: e.message },
+    };
+  }
+}
+
+/** The reason not to take an optimistic task, or its attested pipeline. */
+async function whyNotWork(
+  params: WorkerParams,
+  state: WorkerState,
+  view: OptimisticResultView,
+): Promise<AttestedPipeline | string> {
+  const { task } = view;
+  let pipeline: AttestedPipeline;
+  try {
+    pipeline = await attestPipeline({
+      market: params.market,
+      pipelineId: task.modelId,
+      artifactsRoots: params.artifactsRoots,
+    });
+  } catch (error) {
+    const e = toPocomputeError(error);
+    if (e.code === 'ARTIFACTS_INVALID') return `pipeline ${task.modelId}: ${e.message}`;
+    if (e.code === 'VERIFIER_UNTRUSTED') return `pipeline fails attestation: ${e.message}`;
+    throw e;
+  }
+  const provider = params.market.runner!.provider!;
+  if (task.consumer !== ZERO && (await provider.getCode(task.consumer)) === '0x')
+    return `consumer ${task.consumer} has no code`;
+  const reward = parseEther(task.rewardEth);
+  if (params.minRewardWei !== undefined && reward < params.minRewardWei)
+    return `reward ${task.rewardEth} ETH is below the minimum ${formatEther(params.minRewardWei)} ETH`;
+  const balance = await provider.getBalance(params.worker);
+  if (balance <= view.workerBondWei)
+    return `the worker bond (${formatEther(view.workerBondWei)} ETH) is more than this key holds`;
+  // A challenge must be answerable: the slowest stage's last measured prove time must fit.
+  const slowest = Math.max(0, ...pipeline.stages.map((s) => state.proveMs[s.manifest.key] ?? 0));
+  const needed = Math.ceil(slowest / 1000) * 2 + (params.safetySeconds ?? 30);
+  if (slowest > 0 && view.responseSeconds < needed)
+    return `too little time to answer a challenge: ${view.responseSeconds} s, proving takes ~${Math.ceil(slowest / 1000)} s`;
+  return pipeline;
+}
+
+function paidEvent(
+  taskId: string,
+  rewardEth: string,
+  outputs: string[],
+  finalizeGas: string,
+  txHashes: string[],
+) {
+  return {
+    event: 'paid' as const,
+    mode: 'optimistic' as const,
+    taskId,
+    rewardEth,
+    proveMs: 0,
+    submitGas: finalizeGas,
+    outputs,
+    txHashes,
+  };
+}

@@ -1,0 +1,790 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseEther, type Contract } from 'ethers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChainContext } from '../../src/chain/chainContext.js';
+import { challengeStage } from '../../src/market/challengeStage.js';
+import { postOptimisticTask } from '../../src/market/postOptimisticTask.js';
+import { proveStageAnswer, type StageAnswer } from '../../src/market/proveStageAnswer.js';
+import { readResult } from '../../src/market/readResult.js';
+import { registerPipeline } from '../../src/market/registerPipeline.js';
+import { respondChallenge } from '../../src/market/respondChallenge.js';
+import { settleChallenge } from '../../src/market/settleChallenge.js';
+import { submitResult } from '../../src/market/submitResult.js';
+import { runWatcher, type WatchEvent } from '../../src/market/watcher.js';
+import { witnessPipeline } from '../../src/market/witnessPipeline.js';
+import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
+import { registerModel } from '../../src/market/market.js';
+import type { Artifacts } from '../../src/prover/artifacts.js';
+import { compileStages } from '../../src/prover/stages/compileStages.js';
+import { splitModel } from '../../src/prover/stages/splitModel.js';
+import { useAnvil } from '../helpers/anvil.js';
+import {
+  advanceTime,
+  deployTestContract,
+  gasCost,
+  marketWithMlp,
+  revertOf,
+} from '../helpers/market.js';
+import {
+  fixtureInput,
+  fixtureModel,
+  provedFixture,
+  runCli,
+  tempDir,
+} from '../helpers/pocompute.js';
+
+const anvil = useAnvil();
+
+const WINDOW = 600;
+const RESPONSE = 600;
+const WORKER_BOND = parseEther('0.1');
+const CHALLENGER_BOND = parseEther('0.05');
+const REWARD = parseEther('0.05');
+
+/**
+ * Optimistic tasks on anvil with the real engine, on the mlp fixture as a 1-stage pipeline (its
+ * stage proof is the whole-model proof): paid after the window with no proof, caught by the
+ * watcher, a false challenge lost to the stage proof, a silent worker's bond lost.
+ */
+describe('optimistic tasks: results with bonds, challenges answered by stage proofs', () => {
+  let chain: ChainContext & { close(): Promise<void> };
+  let marketAddress: string;
+  let as: (i: number) => Promise<Contract>;
+  let requester: Contract;
+  let honest: Contract;
+  let watcher: Contract;
+  let cheater: Contract;
+  let pipelineId: string;
+  let mlp: Artifacts;
+  /** The honest answer to a challenge of the mlp fixture's input (made once, by the engine). */
+  let mlpAnswer: StageAnswer;
+  /** The mlp split in two stages, and its pipeline. */
+  let twoStages: Artifacts[];
+  let twoStageId: string;
+  let splitDir: string;
+  const account = (i: number) => anvil().accounts[i];
+  const balance = (address: string) => chain.provider.getBalance(address);
+  const chainTime = async () => (await chain.provider.getBlock('latest'))!.timestamp;
+  const post = (overrides: Partial<Parameters<typeof postOptimisticTask>[0]> = {}) =>
+    postOptimisticTask({
+      market: requester,
+      pipelineId,
+      input: fixtureInput('mlp'),
+      rewardEth: '0.05',
+      deadlineSeconds: 3600,
+      windowSeconds: WINDOW,
+      responseSeconds: RESPONSE,
+      workerBondEth: '0.1',
+      challengerBondEth: '0.05',
+      ...overrides,
+    });
+  const inputsOf = async (taskId: string) => [
+    ...((await requester.getTaskInputs(BigInt(taskId))) as bigint[]),
+  ];
+  /** The honest result of a task, from the witness alone. */
+  const honestResult = async (taskId: string, stages = [mlp]) =>
+    witnessPipeline({ stages, inputs: await inputsOf(taskId) });
+  const watchOnce = async (market = watcher, who = account(2).address, stateFile?: string) => {
+    const events: WatchEvent[] = [];
+    await runWatcher({
+      market,
+      watcher: who,
+      networkKey: chain.networkKey,
+      signal: new AbortController().signal,
+      log: (e) => events.push(e),
+      stateFile: stateFile ?? join(tempDir(), 'watch.json'),
+      once: true,
+    });
+    return events;
+  };
+  /**
+   * Runs the worker on the tasks posted from `fromBlock` on, until `stop` says so, reacting to its
+   * events as they come.
+   */
+  const workUntil = async (
+    fromBlock: number,
+    stop: (e: WorkerEvent) => boolean,
+    onEvent: (e: WorkerEvent) => Promise<void> = async () => {},
+  ) => {
+    const events: WorkerEvent[] = [];
+    const controller = new AbortController();
+    const stateFile = join(tempDir(), 'worker.json');
+    await writeFile(
+      stateFile,
+      JSON.stringify({ version: 2, nextBlock: fromBlock, pending: [], handled: {}, proveMs: {} }),
+    );
+    let chainWork = Promise.resolve();
+    let failure: unknown;
+    const totals = await runWorker({
+      market: honest,
+      worker: account(1).address,
+      networkKey: chain.networkKey,
+      signal: controller.signal,
+      pollMs: 200,
+      stateFile,
+      log: (e) => {
+        events.push(e);
+        if (process.env.DEBUG_OPT) console.log(JSON.stringify(e));
+        // A failed reaction stops the worker at once (else it would wait out a window).
+        chainWork = chainWork
+          .then(() => (failure ? undefined : onEvent(e)))
+          .catch((error) => {
+            failure ??= error;
+            controller.abort();
+          });
+        if (stop(e) || e.event === 'failed') controller.abort();
+      },
+    });
+    await chainWork;
+    if (failure) throw failure;
+    return { events, totals, stateFile };
+  };
+
+  beforeAll(async () => {
+    const keys = anvil().accounts.map((a) => a.privateKey);
+    const setup = await marketWithMlp(anvil().rpcUrl, keys);
+    chain = setup.chain;
+    marketAddress = setup.address;
+    as = setup.as;
+    mlp = setup.artifacts;
+    [requester, honest, watcher, cheater] = await Promise.all([as(0), as(1), as(2), as(3)]);
+    pipelineId = (await registerPipeline({ market: requester, stageModels: [setup.modelId] }))
+      .pipelineId;
+    // The mlp split in two: each stage an ordinary registered model, then the pipeline.
+    splitDir = tempDir();
+    const staged = await splitModel({ model: fixtureModel('mlp'), stages: 2, out: splitDir });
+    twoStages = (await compileStages({ staged, input: fixtureInput('mlp') })).stages;
+    const stageIds: string[] = [];
+    for (const [i, artifacts] of twoStages.entries())
+      stageIds.push(
+        (await registerModel({ chain, market: requester, artifacts, stage: i > 0 })).modelId,
+      );
+    twoStageId = (await registerPipeline({ market: requester, stageModels: stageIds })).pipelineId;
+    return () => chain.close();
+  });
+
+  it('an honest result is paid after the window with no proof ever made; the watcher finds it right', async () => {
+    const consumer = await deployTestContract(
+      'InferenceConsumerExample.sol',
+      'InferenceConsumerExample',
+      account(0).privateKey,
+      chain.provider,
+      [marketAddress],
+    );
+    // Posted through the CLI, as a requester would.
+    const fromBlock = await chain.provider.getBlockNumber();
+    const posted = await runCli(
+      [
+        'task',
+        'post',
+        '--mode',
+        'optimistic',
+        '--pipeline',
+        pipelineId,
+        '--input',
+        fixtureInput('mlp'),
+        '--reward',
+        '0.05',
+        '--window',
+        '10m',
+        '--worker-bond',
+        '0.1',
+        '--challenger-bond',
+        '0.05',
+        '--consumer',
+        await consumer.getAddress(),
+        '--rpc',
+        anvil().rpcUrl,
+        '--market',
+        marketAddress,
+        '--json',
+      ],
+      { POCOMPUTE_PRIVATE_KEY: account(0).privateKey },
+    );
+    expect(posted.code, posted.stdout + posted.stderr).toBe(0);
+    const { taskId } = posted.json();
+    const before = await balance(account(1).address);
+    const watched: WatchEvent[] = [];
+    const { events, totals, stateFile } = await workUntil(
+      fromBlock,
+      (e) => e.event === 'paid',
+      async (e) => {
+        if (e.event !== 'submitted') return;
+        watched.push(...(await watchOnce()));
+        await advanceTime(chain.provider, WINDOW + 1);
+      },
+    );
+    expect(totals).toEqual({ paid: 1, skipped: 0, failed: 0 });
+    expect(watched).toEqual([{ event: 'correct', taskId, submitter: account(1).address }]);
+    const submitted = events.find((e) => e.event === 'submitted') as Extract<
+      WorkerEvent,
+      { event: 'submitted' }
+    >;
+    const paid = events.find((e) => e.event === 'paid') as Extract<WorkerEvent, { event: 'paid' }>;
+    // No proof: nothing was challenged or answered, and no proof file was ever kept.
+    expect(events.map((e) => e.event)).toEqual(['submitted', 'paid']);
+    expect(paid.proveMs).toBe(0);
+    const proofs = `${stateFile}.proofs`;
+    expect(existsSync(proofs) ? readdirSync(proofs, { recursive: true }) : []).toEqual([]);
+    // Reward in, bonds (claim and worker) back, gas out.
+    const gas = await gasCost(chain.provider, [...submitted.txHashes, ...paid.txHashes]);
+    expect((await balance(account(1).address)) - before).toBe(REWARD - gas);
+    const onchain = ((await requester.getTaskOutputs(BigInt(taskId))) as bigint[]).map(String);
+    expect(onchain).toEqual(submitted.outputs);
+    expect(((await consumer.outputs()) as bigint[]).map(String)).toEqual(onchain);
+    expect(await consumer.calls()).toBe(1n);
+    expect(await balance(marketAddress)).toBe(0n);
+    const shown = await runCli(
+      ['task', 'show', taskId, '--rpc', anvil().rpcUrl, '--market', marketAddress, '--json'],
+      { POCOMPUTE_PRIVATE_KEY: account(0).privateKey },
+    );
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.json()).toMatchObject({ mode: 'optimistic', status: 'done', phase: 'done' });
+    // `watch --once --json`: one JSON line per event, then its totals (nothing left to check).
+    const watchedCli = await runCli(
+      [
+        'watch',
+        '--once',
+        '--state-file',
+        join(tempDir(), 'watch.json'),
+        '--rpc',
+        anvil().rpcUrl,
+        '--market',
+        marketAddress,
+        '--json',
+      ],
+      { POCOMPUTE_PRIVATE_KEY: account(2).privateKey },
+    );
+    expect(watchedCli.code, watchedCli.stderr).toBe(0);
+    const lines = watchedCli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toEqual({ event: 'stopped', checked: 0, challenged: 0, settled: 0 });
+  });
+
+  it('a wrong output is challenged by the watcher at its stage; unanswerable, the bond goes to the challenger and the task reopens', async () => {
+    const { taskId } = await post();
+    const result = await honestResult(taskId);
+    const wrong = [...result.outputs];
+    wrong[0] = wrong[0] + 1n;
+    await submitResult({
+      market: cheater,
+      taskId,
+      worker: account(3).address,
+      outputs: wrong,
+      boundaries: result.boundaries,
+    });
+    const stateFile = join(tempDir(), 'watch.json');
+    const challengerBefore = await balance(account(2).address);
+    const first = await watchOnce(watcher, account(2).address, stateFile);
+    expect(first).toMatchObject([{ event: 'challenged', taskId, stage: 0 }]);
+    expect((await readResult(requester, taskId)).phase).toMatchObject({
+      phase: 'challenged',
+      stage: 0,
+      challenger: account(2).address,
+    });
+    // The cheater cannot answer: an honest proof has the honest outputs, a proof of the stated
+    // outputs does not verify, a proof of another model does not fit.
+    mlpAnswer = await proveStageAnswer({
+      stages: [mlp],
+      stage: 0,
+      inputs: await inputsOf(taskId),
+    });
+    expect(await revertOf(cheater, respondChallenge(cheater, taskId, mlpAnswer))).toMatch(
+      /OutputMismatch/,
+    );
+    const forged = { ...mlpAnswer, instances: [...mlpAnswer.instances.slice(0, 4), ...wrong] };
+    expect(await revertOf(cheater, respondChallenge(cheater, taskId, forged))).toMatch(
+      /InvalidProof/,
+    );
+    const other = await provedFixture('two_input');
+    const { instancesAsUint256, proofBytes, encodeCalldata } = await import(
+      '../../src/verifier/calldata.js'
+    );
+    const otherModel = {
+      proof: proofBytes(encodeCalldata(other.bundle)),
+      instances: instancesAsUint256(other.bundle),
+    };
+    expect(await revertOf(cheater, respondChallenge(cheater, taskId, otherModel))).toMatch(
+      /WrongInstanceCount|InputMismatch|OutputMismatch|InvalidProof/,
+    );
+    // Nor can anyone settle early, finalize during the challenge, or challenge again meanwhile.
+    expect(await revertOf(watcher, settleChallenge(watcher, taskId))).toMatch(
+      /ResponseTimeNotOver/,
+    );
+    expect(await revertOf(cheater, cheater.finalize(BigInt(taskId)))).toMatch(/ChallengeOpen/);
+    await advanceTime(chain.provider, RESPONSE + 1);
+    expect(await revertOf(cheater, respondChallenge(cheater, taskId, mlpAnswer))).toMatch(
+      /ResponseTimeOver/,
+    );
+    const second = await watchOnce(watcher, account(2).address, stateFile);
+    expect(second).toMatchObject([
+      { event: 'settled', taskId, stage: 0, paidEth: '0.15', challenger: account(2).address },
+    ]);
+    const hashes = [
+      (first[0] as Extract<WatchEvent, { event: 'challenged' }>).txHash,
+      (second[0] as Extract<WatchEvent, { event: 'settled' }>).txHash,
+    ];
+    // The challenger gets its bond back and the worker's.
+    expect((await balance(account(2).address)) - challengerBefore).toBe(
+      WORKER_BOND - (await gasCost(chain.provider, hashes)),
+    );
+    // The task reopened with the cheater's claim bond in its escrow; the cheater is barred.
+    const task = await readResult(requester, taskId);
+    expect(task.task.status).toBe('open');
+    expect(task.outputs).toEqual([]);
+    expect(parseEther(task.task.rewardEth)).toBe(REWARD + (await requester.claimBond()));
+    expect(
+      await revertOf(cheater, cheater.claim(BigInt(taskId), { value: parseEther('0.001') })),
+    ).toMatch(/ClaimLapsedBefore/);
+    // An honest worker takes it over and its result stands.
+    const honestRun = await submitResult({
+      market: honest,
+      taskId,
+      worker: account(1).address,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+    expect(honestRun.windowEnd).toBeGreaterThan(0);
+    expect(await watchOnce()).toEqual([
+      { event: 'correct', taskId, submitter: account(1).address },
+    ]);
+  });
+
+  it("a false challenge of an honest result loses its bond to the worker's stage proof; the window pauses meanwhile", async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const { taskId } = await post();
+    const challengerBefore = await balance(account(2).address);
+    const workerBefore = await balance(account(1).address);
+    let windowEnd = 0;
+    let challengeTx = '';
+    let extraChallenge = '';
+    const { events, totals } = await workUntil(
+      fromBlock,
+      (e) => e.event === 'paid',
+      async (e) => {
+        if (e.event === 'submitted') {
+          windowEnd = e.windowEnd;
+          challengeTx = (await challengeStage(watcher, taskId, 0)).txHash;
+        }
+        if (e.event === 'answered') {
+          const view = await readResult(requester, taskId);
+          // The window was paused for as long as the challenge was open.
+          const at = async (hash: string) => {
+            const receipt = await chain.provider.getTransactionReceipt(hash);
+            return (await chain.provider.getBlock(receipt!.blockNumber))!.timestamp;
+          };
+          expect(view.windowEnd).toBe(windowEnd + (await at(e.txHash)) - (await at(challengeTx)));
+          expect(view.answeredStages).toEqual([0]);
+          // A stage proved once cannot be challenged again, nor the answer replayed.
+          extraChallenge = await revertOf(
+            watcher,
+            watcher.challenge(BigInt(taskId), 0, { value: CHALLENGER_BOND }),
+          );
+          await advanceTime(chain.provider, view.windowEnd - windowEnd + WINDOW + 1);
+        }
+      },
+    );
+    expect(totals).toEqual({ paid: 1, skipped: 0, failed: 0 });
+    expect(extraChallenge).toMatch(/StageAlreadyAnswered/);
+    expect(events.map((e) => e.event)).toEqual(['submitted', 'challenged', 'answered', 'paid']);
+    const submitted = events[0] as Extract<WorkerEvent, { event: 'submitted' }>;
+    const answered = events[2] as Extract<WorkerEvent, { event: 'answered' }>;
+    const paid = events[3] as Extract<WorkerEvent, { event: 'paid' }>;
+    expect(answered.stage).toBe(0);
+    expect(answered.proveMs).toBeGreaterThan(0);
+    const workerGas = await gasCost(chain.provider, [
+      ...submitted.txHashes,
+      answered.txHash,
+      ...paid.txHashes,
+    ]);
+    expect((await balance(account(1).address)) - workerBefore).toBe(
+      REWARD + CHALLENGER_BOND - workerGas,
+    );
+    expect((await balance(account(2).address)) - challengerBefore).toBe(
+      -CHALLENGER_BOND - (await gasCost(chain.provider, [challengeTx])),
+    );
+  });
+
+  it('the window is paused while a challenge is open: a string of challenges cannot run out an honest challenger', async () => {
+    const { taskId } = await post();
+    const result = await honestResult(taskId);
+    const { windowEnd } = await submitResult({
+      market: honest,
+      taskId,
+      worker: account(1).address,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+    const challenged = await challengeStage(cheater, taskId, 0);
+    await advanceTime(chain.provider, 300);
+    const answered = await respondChallenge(honest, taskId, mlpAnswer);
+    const at = async (hash: string) =>
+      (await chain.provider.getBlock(
+        (await chain.provider.getTransactionReceipt(hash))!.blockNumber,
+      ))!.timestamp;
+    const open = (await at(answered.txHash)) - (await at(challenged.txHash));
+    expect(open).toBeGreaterThanOrEqual(300);
+    expect((await readResult(requester, taskId)).windowEnd).toBe(windowEnd + open);
+    // A re-answer finds no open challenge.
+    expect(await revertOf(honest, respondChallenge(honest, taskId, mlpAnswer))).toMatch(
+      /NoOpenChallenge/,
+    );
+  });
+
+  it('a worker that never answers loses its bond, even to a challenge at the last second; past the deadline the requester is refunded', async () => {
+    const other = join(tempDir(), 'other.json');
+    await writeFile(other, JSON.stringify({ input_data: [[0.9, -0.4, 0.2, 0.1]] }));
+    const { taskId } = await post({ input: other, deadlineSeconds: 300 });
+    const result = await honestResult(taskId);
+    const { windowEnd } = await submitResult({
+      market: honest,
+      taskId,
+      worker: account(1).address,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+    const now = (await chain.provider.getBlock('latest'))!.timestamp;
+    await advanceTime(chain.provider, windowEnd - now - 3);
+    const { responseDeadline } = await challengeStage(watcher, taskId, 0);
+    // The full response time from the challenge, not what was left of the window.
+    expect(responseDeadline).toBeGreaterThanOrEqual(windowEnd + RESPONSE - 3);
+    await advanceTime(chain.provider, 10);
+    expect(
+      await revertOf(cheater, cheater.challenge(BigInt(taskId), 0, { value: CHALLENGER_BOND })),
+    ).toMatch(/WindowClosed|ChallengeOpen/);
+    // A proof of another input does not answer it.
+    expect(await revertOf(honest, respondChallenge(honest, taskId, mlpAnswer))).toMatch(
+      /InputMismatch/,
+    );
+    // The requester cannot pull the escrow while the result stands.
+    expect(await revertOf(requester, requester.cancel(BigInt(taskId)))).toMatch(/TaskNotOpen/);
+    expect(await revertOf(requester, requester.refund(BigInt(taskId)))).toMatch(/TaskNotOpen/);
+    await advanceTime(chain.provider, RESPONSE);
+    const requesterBefore = await balance(account(0).address);
+    const challengerBefore = await balance(account(2).address);
+    // Anyone may settle; the bonds go to the challenger, the escrow to the requester.
+    const settled = await settleChallenge(cheater, taskId);
+    expect(BigInt(settled.paidWei)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect((await balance(account(2).address)) - challengerBefore).toBe(
+      WORKER_BOND + CHALLENGER_BOND,
+    );
+    expect((await balance(account(0).address)) - requesterBefore).toBe(
+      REWARD + (await requester.claimBond()),
+    );
+    expect((await readResult(requester, taskId)).task.status).toBe('refunded');
+    expect(await balance(marketAddress)).toBe(await marketHeld());
+  });
+
+  it('the worker skips an optimistic task whose response time is shorter than it takes to prove a stage', async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const { taskId } = await post({ responseSeconds: 60 });
+    const stateFile = join(tempDir(), 'worker.json');
+    // As if the last answer took 100 s: a 60 s response time could not be met.
+    await writeFile(
+      stateFile,
+      JSON.stringify({
+        version: 2,
+        nextBlock: fromBlock,
+        pending: [],
+        handled: {},
+        proveMs: { [mlp.manifest.key]: 100_000 },
+      }),
+    );
+    const events: WorkerEvent[] = [];
+    await runWorker({
+      market: honest,
+      worker: account(1).address,
+      networkKey: chain.networkKey,
+      signal: new AbortController().signal,
+      stateFile,
+      once: true,
+      log: (e) => events.push(e),
+    });
+    expect(events).toMatchObject([
+      { event: 'skipped', taskId, reason: expect.stringMatching(/too little time to answer/) },
+    ]);
+    expect((await readResult(requester, taskId)).task.status).toBe('open');
+  });
+
+  it('refuses unsafe terms, zk submits on optimistic tasks, and results from non-claimants', async () => {
+    const { taskId } = await post();
+    const result = await honestResult(taskId);
+    const inputs = await inputsOf(taskId);
+    const now = (await chain.provider.getBlock('latest'))!.timestamp;
+    const terms = { window: 600, responseTime: 600, workerBond: 1n, challengerBond: 1n };
+    for (const bad of [
+      { workerBond: 0n },
+      { challengerBond: 0n },
+      { window: 59 },
+      { responseTime: 59 },
+      { responseTime: 8 * 86_400 },
+    ])
+      expect(
+        await revertOf(
+          requester,
+          requester.postOptimisticTask(
+            BigInt(pipelineId),
+            inputs,
+            now + 3600,
+            '0x0000000000000000000000000000000000000000',
+            { ...terms, ...bad },
+            { value: REWARD },
+          ),
+        ),
+      ).toMatch(/BadTerms/);
+    await expect(post({ windowSeconds: 30 }).catch((e) => Promise.reject(e.code))).rejects.toBe(
+      'OPTION_INVALID',
+    );
+    // Not the claimant, no bond, or the zk path: all refused.
+    expect(
+      await revertOf(
+        cheater,
+        cheater.submitResult(BigInt(taskId), result.outputs, [], { value: WORKER_BOND }),
+      ),
+    ).toMatch(/NotClaimant/);
+    await (await honest.claim(BigInt(taskId), { value: await honest.claimBond() })).wait();
+    expect(
+      await revertOf(
+        honest,
+        honest.submitResult(BigInt(taskId), result.outputs, [], { value: WORKER_BOND - 1n }),
+      ),
+    ).toMatch(/WrongBond/);
+    expect(
+      await revertOf(
+        honest,
+        honest.submitResult(BigInt(taskId), result.outputs, [1n], { value: WORKER_BOND }),
+      ),
+    ).toMatch(/WrongInstanceCount/);
+    expect(
+      await revertOf(honest, honest.submit(BigInt(taskId), mlpAnswer.proof, mlpAnswer.instances)),
+    ).toMatch(/WrongMode/);
+    // A pipeline whose inner boundary is not one felt is refused at registration.
+    expect(await revertOf(requester, requester.registerPipeline([0n, 0n]))).toMatch(/BadPipeline/);
+  });
+
+  it('a challenger that refuses its payment (re-enters, burns its gas) is credited: the settlement goes through, withdraw pays later', async () => {
+    const refusing = await deployTestContract(
+      'test/RefusingChallenger.sol',
+      'RefusingChallenger',
+      account(2).privateKey,
+      chain.provider,
+      [marketAddress],
+    );
+    const { taskId } = await post();
+    const result = await honestResult(taskId);
+    await submitResult({
+      market: honest,
+      taskId,
+      worker: account(1).address,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+    await (await refusing.challenge(BigInt(taskId), 0, { value: CHALLENGER_BOND })).wait();
+    await advanceTime(chain.provider, RESPONSE + 1);
+    const settled = await settleChallenge(cheater, taskId);
+    const address = await refusing.getAddress();
+    expect(settled.challenger).toBe(address);
+    expect(await requester.credits(address)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect(await balance(address)).toBe(0n);
+    expect((await readResult(requester, taskId)).task.status).toBe('open');
+    await (await refusing.acceptAndWithdraw()).wait();
+    expect(await balance(address)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect(await requester.credits(address)).toBe(0n);
+    expect(await revertOf(watcher, watcher.withdraw())).toMatch(/NothingToWithdraw/);
+  });
+
+  it('two stages: an honest result states its boundary and is paid after the window, with no proof', async () => {
+    // The split model registered through the CLI: its stages, then the pipeline, in one command.
+    const registered = await runCli(
+      [
+        'model',
+        'register',
+        splitDir,
+        '--input',
+        fixtureInput('mlp'),
+        '--rpc',
+        anvil().rpcUrl,
+        '--market',
+        marketAddress,
+        '--json',
+      ],
+      { POCOMPUTE_PRIVATE_KEY: account(0).privateKey },
+    );
+    expect(registered.code, registered.stdout + registered.stderr).toBe(0);
+    const { pipeline, stages } = registered.json();
+    expect(stages).toHaveLength(2);
+    expect(await requester.getPipeline(BigInt(pipeline.pipelineId))).toEqual(
+      stages.map((s: { modelId: string }) => BigInt(s.modelId)),
+    );
+    const fromBlock = await chain.provider.getBlockNumber();
+    const { taskId } = await post({ pipelineId: pipeline.pipelineId });
+    const watched: WatchEvent[] = [];
+    const { events, totals } = await workUntil(
+      fromBlock,
+      (e) => e.event === 'paid',
+      async (e) => {
+        if (e.event !== 'submitted') return;
+        watched.push(...(await watchOnce()));
+        await advanceTime(chain.provider, WINDOW + 1);
+      },
+    );
+    expect(totals).toEqual({ paid: 1, skipped: 0, failed: 0 });
+    expect(events.map((e) => e.event)).toEqual(['submitted', 'paid']);
+    const submitted = events[0] as Extract<WorkerEvent, { event: 'submitted' }>;
+    const expected = await honestResult(taskId, twoStages);
+    expect(submitted.boundaries).toEqual(expected.boundaries.map(String));
+    expect(submitted.boundaries).toHaveLength(1);
+    expect(watched).toEqual([{ event: 'correct', taskId, submitter: account(1).address }]);
+    expect(((await requester.getTaskOutputs(BigInt(taskId))) as bigint[]).map(String)).toEqual(
+      expected.outputs.map(String),
+    );
+  });
+
+  it('two stages: the watcher challenges a wrong boundary at stage 0 and a wrong output at stage 1; neither can be answered', async () => {
+    const cheat = async (tamper: 'boundary' | 'output') => {
+      const { taskId } = await post({ pipelineId: twoStageId });
+      const result = await honestResult(taskId, twoStages);
+      const boundaries = [...result.boundaries];
+      const outputs = [...result.outputs];
+      if (tamper === 'boundary') boundaries[0] += 1n;
+      else outputs[1] += 1n;
+      await submitResult({
+        market: cheater,
+        taskId,
+        worker: account(3).address,
+        outputs,
+        boundaries,
+      });
+      return taskId;
+    };
+    const wrongBoundary = await cheat('boundary');
+    const wrongOutput = await cheat('output');
+    const stateFile = join(tempDir(), 'watch.json');
+    const first = await watchOnce(watcher, account(2).address, stateFile);
+    expect(first.filter((e) => e.event === 'challenged')).toMatchObject([
+      { taskId: wrongBoundary, stage: 0 },
+      { taskId: wrongOutput, stage: 1 },
+    ]);
+    // Honest stage proofs do not fit the cheats: stage 0's proof ends at the true boundary, and
+    // stage 1's proof is of another stage (another verifier, another layout).
+    const inputs = await inputsOf(wrongBoundary);
+    const stage0 = await proveStageAnswer({ stages: twoStages, stage: 0, inputs });
+    const stage1 = await proveStageAnswer({ stages: twoStages, stage: 1, inputs });
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongBoundary, stage0))).toMatch(
+      /BoundaryMismatch/,
+    );
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongBoundary, stage1))).toMatch(
+      /WrongInstanceCount|InputMismatch|BoundaryMismatch|InvalidProof/,
+    );
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongOutput, stage1))).toMatch(
+      /OutputMismatch/,
+    );
+    expect(await revertOf(cheater, respondChallenge(cheater, wrongOutput, stage0))).toMatch(
+      /WrongInstanceCount|BoundaryMismatch|InvalidProof/,
+    );
+    await advanceTime(chain.provider, RESPONSE + 1);
+    const second = await watchOnce(watcher, account(2).address, stateFile);
+    expect(second.filter((e) => e.event === 'settled')).toMatchObject([
+      { taskId: wrongBoundary, stage: 0, paidEth: '0.15' },
+      { taskId: wrongOutput, stage: 1, paidEth: '0.15' },
+    ]);
+    for (const taskId of [wrongBoundary, wrongOutput])
+      expect((await readResult(requester, taskId)).task.status).toBe('open');
+  });
+
+  it("two stages: a cheater's accomplice who challenges a correct stage first cannot run out the window; the watcher still wins", async () => {
+    // A response time longer than the window, so the answer can come after the window's end.
+    const { taskId } = await post({ pipelineId: twoStageId, responseSeconds: 2 * WINDOW });
+    const result = await honestResult(taskId, twoStages);
+    const outputs = [...result.outputs];
+    outputs[0] += 1n;
+    const { windowEnd } = await submitResult({
+      market: cheater,
+      taskId,
+      worker: account(3).address,
+      outputs,
+      boundaries: result.boundaries,
+    });
+    // The accomplice takes the only challenge slot with the correct stage 0 ...
+    await challengeStage(honest, taskId, 0);
+    const stateFile = join(tempDir(), 'watch.json');
+    const blocked = await watchOnce(watcher, account(2).address, stateFile);
+    expect(blocked.filter((e) => e.taskId === taskId)).toEqual([]);
+    // ... the cheater answers it at the last moment, past the original window's end ...
+    const now = await chainTime();
+    await advanceTime(chain.provider, windowEnd - now + 100);
+    const stage0 = await proveStageAnswer({
+      stages: twoStages,
+      stage: 0,
+      inputs: await inputsOf(taskId),
+    });
+    await respondChallenge(cheater, taskId, stage0);
+    // ... but the window was paused: the watcher still has its time and challenges stage 1.
+    const caught = await watchOnce(watcher, account(2).address, stateFile);
+    expect(caught.filter((e) => e.taskId === taskId)).toMatchObject([
+      { event: 'challenged', stage: 1 },
+    ]);
+    await advanceTime(chain.provider, 2 * WINDOW + 1);
+    const settled = await watchOnce(watcher, account(2).address, stateFile);
+    expect(settled.filter((e) => e.taskId === taskId)).toMatchObject([
+      { event: 'settled', stage: 1, paidEth: '0.15', challenger: account(2).address },
+    ]);
+  });
+
+  it("two stages: a griefer challenging every stage loses a bond per stage to the worker's stage proofs", async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const { taskId } = await post({ pipelineId: twoStageId });
+    const workerBefore = await balance(account(1).address);
+    const { events, totals } = await workUntil(
+      fromBlock,
+      (e) => e.event === 'paid',
+      async (e) => {
+        if (e.event === 'submitted') await challengeStage(cheater, taskId, 1);
+        if (e.event === 'answered' && e.stage === 1) await challengeStage(cheater, taskId, 0);
+        if (e.event === 'answered' && e.stage === 0) {
+          const view = await readResult(requester, taskId);
+          expect(view.answeredStages).toEqual([0, 1]);
+          await advanceTime(chain.provider, view.windowEnd + 1 - (await chainTime()));
+        }
+      },
+    );
+    expect(totals).toEqual({ paid: 1, skipped: 0, failed: 0 });
+    expect(events.map((e) => [e.event, 'stage' in e ? e.stage : undefined])).toEqual([
+      ['submitted', undefined],
+      ['challenged', 1],
+      ['answered', 1],
+      ['challenged', 0],
+      ['answered', 0],
+      ['paid', undefined],
+    ]);
+    const hashes = events.flatMap((e) =>
+      'txHashes' in e ? e.txHashes : 'txHash' in e ? [e.txHash] : [],
+    );
+    expect((await balance(account(1).address)) - workerBefore).toBe(
+      REWARD + 2n * CHALLENGER_BOND - (await gasCost(chain.provider, hashes)),
+    );
+  });
+
+  /** What the market must still hold: the escrow and bonds of the tasks not yet settled. */
+  async function marketHeld(): Promise<bigint> {
+    const count = Number(await requester.taskCount());
+    let held = 0n;
+    for (let i = 0; i < count; i++) {
+      const view = await readResult(requester, i);
+      if (view.task.status === 'open') held += parseEther(view.task.rewardEth);
+      if (view.task.status === 'submitted')
+        held +=
+          parseEther(view.task.rewardEth) + view.workerBondWei + (await requester.claimBond());
+      if (
+        view.task.status === 'open' &&
+        view.task.claimant !== '0x0000000000000000000000000000000000000000'
+      )
+        held += await requester.claimBond();
+    }
+    return held;
+  }
+});

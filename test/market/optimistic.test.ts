@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { optimisticTermsArg } from '../../src/market/postOptimisticTask.js';
+import { firstWrongStage } from '../../src/market/watcher.js';
+
+describe('the watcher picks the stage to challenge', () => {
+  const expected = { boundaries: [11n, 22n, 33n], outputs: [1n, 2n] };
+
+  it('finds nothing wrong in a result equal to the witnesses', () => {
+    expect(firstWrongStage(structuredClone(expected), expected)).toBeUndefined();
+  });
+
+  it('challenges the stage that produced the first wrong boundary', () => {
+    expect(firstWrongStage({ ...expected, boundaries: [11n, 0n, 0n] }, expected)?.stage).toBe(1);
+    expect(firstWrongStage({ ...expected, boundaries: [0n, 22n, 33n] }, expected)?.stage).toBe(0);
+  });
+
+  it('challenges the last stage when only the outputs are wrong', () => {
+    expect(firstWrongStage({ ...expected, outputs: [1n, 3n] }, expected)?.stage).toBe(3);
+    expect(firstWrongStage({ ...expected, outputs: [1n] }, expected)?.stage).toBe(3);
+    expect(
+      firstWrongStage({ boundaries: [], outputs: [5n] }, { boundaries: [], outputs: [6n] }),
+    ).toMatchObject({ stage: 0 });
+  });
+});
+
+describe('optimistic terms', () => {
+  const terms = {
+    windowSeconds: 600,
+    responseSeconds: 600,
+    workerBondEth: '0.1',
+    challengerBondEth: '0.05',
+  };
+
+  it('become the contract argument, bonds in wei', () => {
+    expect(optimisticTermsArg(terms)).toEqual({
+      window: 600,
+      responseTime: 600,
+      workerBond: 100_000_000_000_000_000n,
+      challengerBond: 50_000_000_000_000_000n,
+    });
+  });
+
+  it.each([
+    [{ windowSeconds: 59 }, /--window/],
+    [{ windowSeconds: 31 * 86_400 }, /--window/],
+    [{ responseSeconds: 8 * 86_400 }, /--response-time/],
+    [{ workerBondEth: '0' }, /--worker-bond/],
+    [{ challengerBondEth: '-1' }, /--challenger-bond/],
+  ])('refuses %o as a usage error', (bad, message) => {
+    expect(() => optimisticTermsArg({ ...terms, ...bad })).toThrow(message);
+    try {
+      optimisticTermsArg({ ...terms, ...bad });
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('OPTION_INVALID');
+    }
+  });
+});
