@@ -195,7 +195,8 @@ describe('review: optimistic task on an unprovable input (real engine)', () => {
       const input = join(tempDir('review-'), 'input.json');
       // 5e5 quantizes and dequantizes exactly, but EZKL's witness fails ("General synthesis error").
       await writeFile(input, JSON.stringify({ input_data: [[500000, -500000, 1, 2]] }));
-      const { taskId } = await postOptimisticTask({
+      // The CLI now refuses to post it (INPUT_INVALID, exit 2) …
+      const refused = await postOptimisticTask({
         market: requester,
         pipelineId,
         input,
@@ -205,10 +206,33 @@ describe('review: optimistic task on an unprovable input (real engine)', () => {
         responseSeconds: 600,
         workerBondEth: '0.1',
         challengerBondEth: '0.05',
-      });
-      await (await cheater.claim(BigInt(taskId), { value: await cheater.claimBond() })).wait();
+      }).catch((e: Error) => e);
+      expect(refused).toMatchObject({ code: 'INPUT_INVALID', exitCode: 2 });
+      // … but anyone can post the same field elements to the contract directly.
+      const { attestPipeline } = await import('../../src/market/attestPipeline.js');
+      const { quantizeTaskInput } = await import('../../src/market/postTask.js');
+      const { stages } = await attestPipeline({ market: requester, pipelineId });
+      const felts = await quantizeTaskInput(stages[0], input);
+      const latest = (await setup.chain.provider.getBlock('latest'))!.timestamp;
       await (
-        await cheater.submitResult(BigInt(taskId), [1n, 2n, 3n], [], { value: parseEther('0.1') })
+        await requester.postOptimisticTask(
+          BigInt(pipelineId),
+          felts,
+          latest + 3600,
+          ZERO,
+          {
+            window: 600,
+            responseTime: 600,
+            workerBond: parseEther('0.1'),
+            challengerBond: parseEther('0.05'),
+          },
+          { value: parseEther('0.05') },
+        )
+      ).wait();
+      const taskId = ((await requester.taskCount()) as bigint) - 1n;
+      await (await cheater.claim(taskId, { value: await cheater.claimBond() })).wait();
+      await (
+        await cheater.submitResult(taskId, [1n, 2n, 3n], [], { value: parseEther('0.1') })
       ).wait();
       const events: { event: string }[] = [];
       await runWatcher({
@@ -220,13 +244,17 @@ describe('review: optimistic task on an unprovable input (real engine)', () => {
         stateFile: join(tempDir('review-'), 'watch.json'),
         once: true,
       });
-      // Observed: [{ event: 'failed', code: 'ENGINE_FAILED', … }] and the task left unwatched; after
-      // the window anyone finalizes and the cheater is paid the reward for [1, 2, 3].
-      expect(events[0]).toMatchObject({ event: 'failed', code: 'ENGINE_FAILED' }); // observed today
-      expect.soft(events.map((e) => e.event)).toContain('challenged');
-      // Nobody challenged: after the window the liar's outputs are final and it is paid.
+      // Observed before the fix: [{ event: 'failed', code: 'ENGINE_FAILED', … }] and the task left
+      // unwatched; after the window anyone finalized and the cheater was paid for [1, 2, 3]. (The
+      // review's assertion of that observed event is dropped: it asserted the bug.)
+      expect(events.map((e) => e.event)).toEqual(['challenged']);
+      expect(events[0]).toMatchObject({ stage: 0 });
+      // No proof can answer: after the response time the challenge is upheld, the lie discarded.
       await advanceTime(setup.chain.provider, 601);
-      await (await requester.finalize(BigInt(taskId))).wait();
+      expect(await revertOf(requester, requester.finalize(BigInt(taskId)))).toMatch(
+        /ChallengeOpen/,
+      );
+      await (await requester.settleChallenge(BigInt(taskId))).wait();
       const outputs = [...((await requester.getTaskOutputs(BigInt(taskId))) as bigint[])];
       expect(outputs).not.toEqual([1n, 2n, 3n]);
     } finally {
