@@ -59,7 +59,7 @@ contract PocomputeMarket {
     struct OptimisticTerms {
         uint32 window; // seconds a result can be challenged (paused while a challenge is open)
         uint32 responseTime; // seconds the worker has to answer a challenge with a stage proof
-        uint128 workerBond; // locked by submitResult; the challenger's if a challenge is not answered
+        uint128 workerBond; // locked by submitResult; split by challenger and requester if a challenge is not answered
         uint128 challengerBond; // locked by challenge; the worker's if the challenge is answered
     }
 
@@ -383,8 +383,14 @@ contract PocomputeMarket {
         uint256[] storage stages = pipelines[task.modelId];
         Model storage model = models[stages[stage]];
         _checkStageInstances(taskId, task, model, stage, stages.length, instances);
+        // A proof pays once, in either mode: known by its first commitment as in submit, so a
+        // proof paid by a zk task cannot answer, and an answer cannot then be paid by a zk task.
+        if (proof.length < 64) revert InvalidProof();
+        bytes32 proofHash = keccak256(proof[:64]);
+        if (paidProofs[proofHash]) revert ProofAlreadyPaid();
         if (!_verifyPinned(model, proof, instances)) revert InvalidProof();
 
+        paidProofs[proofHash] = true;
         o.answered |= uint64(1) << stage;
         o.challenger = address(0);
         o.windowEnd += uint64(block.timestamp) - o.challengedAt;
@@ -392,9 +398,11 @@ contract PocomputeMarket {
         _pay(o.submitter, o.terms.challengerBond);
     }
 
-    /// Settles a challenge the worker did not answer in time: both bonds go to the challenger, the
-    /// claim bond to the escrow, the result is discarded and the worker barred from the task. The
-    /// task reopens for other workers, or is refunded if its deadline has passed.
+    /// Settles a challenge the worker did not answer in time: the challenger gets its bond back and
+    /// half the worker bond, the requester (who was wronged) the other half, the claim bond goes to
+    /// the escrow, the result is discarded and the worker barred from the task. The task reopens
+    /// for other workers, or is refunded if its deadline has passed. Half, not all: a cheater whose
+    /// accomplice challenges first (front-running the honest watcher) loses half its worker bond.
     function settleChallenge(uint256 taskId) external nonReentrant {
         Task storage task = _task(taskId);
         if (task.status != Status.Submitted) revert TaskNotOpen();
@@ -403,7 +411,8 @@ contract PocomputeMarket {
         if (challenger == address(0)) revert NoOpenChallenge();
         if (block.timestamp < o.responseDeadline) revert ResponseTimeNotOver(o.responseDeadline);
         address worker = o.submitter;
-        uint256 paid = uint256(o.terms.workerBond) + o.terms.challengerBond;
+        uint256 toRequester = uint256(o.terms.workerBond) / 2;
+        uint256 paid = uint256(o.terms.workerBond) - toRequester + o.terms.challengerBond;
         o.challenger = address(0);
         o.submitter = address(0);
         o.windowEnd = 0;
@@ -420,6 +429,7 @@ contract PocomputeMarket {
             emit TaskRefunded(taskId, task.requester, amount);
             _pay(task.requester, amount);
         }
+        _pay(task.requester, toRequester);
         _pay(challenger, paid);
     }
 

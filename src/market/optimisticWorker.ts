@@ -1,5 +1,6 @@
 import { formatEther, parseEther } from 'ethers';
 import { toPocomputeError } from '../core/errors.js';
+import { estimateArtifactsProveSeconds, responseTimeShortfall } from './answerTime.js';
 import { ZERO } from './attestModel.js';
 import { attestPipeline, type AttestedPipeline } from './attestPipeline.js';
 import { finalizeResult } from './finalizeResult.js';
@@ -204,11 +205,21 @@ async function whyNotWork(
   const balance = await provider.getBalance(params.worker);
   if (balance <= view.workerBondWei)
     return `the worker bond (${formatEther(view.workerBondWei)} ETH) is more than this key holds`;
-  // A challenge must be answerable: the slowest stage's last measured prove time must fit.
-  const slowest = Math.max(0, ...pipeline.stages.map((s) => state.proveMs[s.manifest.key] ?? 0));
-  const needed = Math.ceil(slowest / 1000) * 2 + (params.safetySeconds ?? 30);
-  if (slowest > 0 && view.responseSeconds < needed)
-    return `too little time to answer a challenge: ${view.responseSeconds} s, proving takes ~${Math.ceil(slowest / 1000)} s`;
+  // A challenge must be answerable: the slowest stage's prove time (measured here, else a
+  // conservative estimate from its circuit) must fit, with a margin.
+  const measuredMs = pipeline.stages.map((s) => state.proveMs[s.manifest.key]);
+  const estimatedSeconds: number[] = [];
+  for (const [i, stage] of pipeline.stages.entries())
+    estimatedSeconds.push(
+      measuredMs[i] === undefined ? await estimateArtifactsProveSeconds(stage) : 0,
+    );
+  const shortfall = responseTimeShortfall({
+    responseSeconds: view.responseSeconds,
+    measuredMs,
+    estimatedSeconds,
+    safetySeconds: params.safetySeconds,
+  });
+  if (shortfall) return shortfall;
   return pipeline;
 }
 

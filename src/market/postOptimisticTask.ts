@@ -6,6 +6,7 @@ import { attestPipeline } from './attestPipeline.js';
 import { sendMarketTx } from './market.js';
 import { parseEthAmount, parseReward } from './parseMarketOptions.js';
 import { chainNow, quantizeTaskInput, requireConsumerCode } from './postTask.js';
+import { requireWitnessableInput } from './requireWitnessableInput.js';
 
 /** The contract's bounds on an optimistic task's windows (seconds). */
 export const OPTIMISTIC_BOUNDS = {
@@ -73,6 +74,8 @@ export async function postOptimisticTask(
   const consumer = params.consumer ?? ZERO;
   await requireConsumerCode(provider, consumer);
   const felts = await quantizeTaskInput(stages[0], params.input);
+  // No proof can exist for an input EZKL cannot witness: only a lie could answer such a task.
+  await requireWitnessableInput({ stages, inputs: felts, what: `pipeline ${params.pipelineId}` });
   const deadline = (await chainNow(provider)) + params.deadlineSeconds;
   const receipt = await sendMarketTx(
     market,

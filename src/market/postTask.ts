@@ -8,6 +8,7 @@ import { attestModel, ZERO } from './attestModel.js';
 import { quantizeInputs } from './instanceLayout.js';
 import { sendMarketTx } from './market.js';
 import { parseReward } from './parseMarketOptions.js';
+import { requireWitnessableInput } from './requireWitnessableInput.js';
 
 export { parseDuration } from './parseMarketOptions.js';
 
@@ -41,6 +42,12 @@ export async function postTask(
   const consumer = params.consumer ?? ZERO;
   await requireConsumerCode(provider, consumer);
   const felts = await quantizeTaskInput(artifacts, params.input);
+  await requireWitnessableInput({
+    stages: [artifacts],
+    inputs: felts,
+    what: `model ${params.modelId}`,
+    single: true,
+  });
   const deadline = (await chainNow(provider)) + params.deadlineSeconds;
   const receipt = await sendMarketTx(
     market,

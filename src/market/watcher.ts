@@ -10,7 +10,12 @@ import { attestPipeline } from './attestPipeline.js';
 import { challengeStage } from './challengeStage.js';
 import { readResult, type OptimisticResultView } from './readResult.js';
 import { settleChallenge } from './settleChallenge.js';
-import { witnessPipeline, type PipelineResult } from './witnessPipeline.js';
+import {
+  type PipelineResult,
+  type UnwitnessableStage,
+  unwitnessableStage,
+  witnessPipeline,
+} from './witnessPipeline.js';
 import { isTransient } from './worker.js';
 
 export type WatchEvent =
@@ -85,6 +90,28 @@ export function firstWrongStage(
   )
     return { stage: n - 1, reason: 'the outputs differ from the witness' };
   return undefined;
+}
+
+/**
+ * The stage to challenge in a result on an input the trusted pipeline cannot witness: the first
+ * stated boundary that differs from the correct ones before the failure (that stage lied from a
+ * correct input), else the stage that cannot be witnessed — no proof of it on the committed input
+ * can exist, so an honest worker could never have stated a result and the challenge must win.
+ */
+export function unanswerableStage(
+  stated: PipelineResult,
+  failure: UnwitnessableStage,
+): { stage: number; reason: string } {
+  for (const [i, b] of failure.boundaries.entries())
+    if (stated.boundaries[i] !== b)
+      return {
+        stage: i,
+        reason: `boundary ${i} is ${stated.boundaries[i]}, the witness gives ${b}`,
+      };
+  return {
+    stage: failure.stage,
+    reason: `stage ${failure.stage} cannot be witnessed on the committed input, so no proof can answer: ${failure.reason}`,
+  };
 }
 
 /**
@@ -252,8 +279,16 @@ async function judge(params: WatcherParams, view: OptimisticResultView) {
     throw e;
   }
   const inputs = (await params.market.getTaskInputs(BigInt(view.task.taskId))) as bigint[];
-  const expected = await witnessPipeline({ stages, inputs });
-  return firstWrongStage({ outputs: view.outputs, boundaries: view.boundaries }, expected);
+  const stated = { outputs: view.outputs, boundaries: view.boundaries };
+  let expected: PipelineResult;
+  try {
+    expected = await witnessPipeline({ stages, inputs });
+  } catch (error) {
+    const failure = unwitnessableStage(error);
+    if (!failure) throw error;
+    return unanswerableStage(stated, failure);
+  }
+  return firstWrongStage(stated, expected);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -2,7 +2,11 @@ import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import type { StagedArtifacts } from '../prover/stages/compileStages.js';
 import { stageInstanceLayout } from '../prover/stages/stageInstanceLayout.js';
-import { type WitnessStagesResult, witnessStages } from '../prover/stages/witnessStages.js';
+import {
+  isWitnessFailure,
+  type WitnessStagesResult,
+  witnessStages,
+} from '../prover/stages/witnessStages.js';
 import { dequantizeInputs } from './instanceLayout.js';
 
 export interface PipelineResult {
@@ -41,6 +45,7 @@ export async function witnessPipeline(params: {
     throw new PocomputeError(
       'INPUT_INVALID',
       'the task inputs do not survive dequantization: EZKL would compute on another input',
+      { details: { witnessFailedAtStage: 0, boundaries: [] } },
     );
   const lastModel = stages[n - 1].manifest.model;
   const layout = stageInstanceLayout(n - 1, n, {
@@ -52,5 +57,32 @@ export async function witnessPipeline(params: {
     outputs: witness.instances[n - 1].slice(start, end),
     boundaries: witness.boundaries.map((b) => BigInt(b)),
     witness,
+  };
+}
+
+/** Where the trusted pipeline cannot witness a task's inputs: no proof of that stage can exist. */
+export interface UnwitnessableStage {
+  /** The first stage EZKL cannot witness on the correct input (0: the task's input itself). */
+  stage: number;
+  /** The correct inner boundaries before it, as the uint256 the chain holds. */
+  boundaries: bigint[];
+  reason: string;
+}
+
+/**
+ * The stage a pipeline's witness failed at, when the failure is the input's (EZKL's genWitness
+ * refused it, or the task's field elements are no quantized float), else undefined (an IO or
+ * engine failure says nothing about the task).
+ */
+export function unwitnessableStage(error: unknown): UnwitnessableStage | undefined {
+  const inputInvalid = error instanceof PocomputeError && error.code === 'INPUT_INVALID';
+  if (!inputInvalid && !isWitnessFailure(error)) return undefined;
+  const details = (error as PocomputeError).details ?? {};
+  const stage = details.witnessFailedAtStage;
+  if (typeof stage !== 'number') return undefined;
+  return {
+    stage,
+    boundaries: ((details.boundaries as string[] | undefined) ?? []).map((b) => BigInt(b)),
+    reason: (error as PocomputeError).message,
   };
 }

@@ -20,15 +20,23 @@ interface ManifestHead {
   model?: { sha256?: string };
 }
 
-async function* artifactDirs(
-  extraRoots: string[],
-  options: FindArtifactsOptions,
-): AsyncGenerator<{ dir: string; head: ManifestHead }> {
+/** The directories artifacts are looked up in, in order (see FindArtifactsOptions). */
+export async function artifactRoots(
+  extraRoots: string[] = [],
+  options: FindArtifactsOptions = {},
+): Promise<string[]> {
   const configured = options.trustedOnly ? undefined : (await resolveConfig()).artifactsDir;
   const roots = [...extraRoots, configured, homePaths.artifacts()]
     .filter((r): r is string => Boolean(r))
     .map((r) => resolve(r));
-  for (const root of new Set(roots)) {
+  return [...new Set(roots)];
+}
+
+async function* artifactDirs(
+  extraRoots: string[],
+  options: FindArtifactsOptions,
+): AsyncGenerator<{ dir: string; head: ManifestHead }> {
+  for (const root of await artifactRoots(extraRoots, options)) {
     if (!existsSync(root)) continue;
     for (const name of await readdir(root)) {
       const manifestPath = join(root, name, 'manifest.json');

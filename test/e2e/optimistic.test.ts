@@ -322,15 +322,15 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     );
     const second = await watchOnce(watcher, account(2).address, stateFile);
     expect(second).toMatchObject([
-      { event: 'settled', taskId, stage: 0, paidEth: '0.15', challenger: account(2).address },
+      { event: 'settled', taskId, stage: 0, paidEth: '0.1', challenger: account(2).address },
     ]);
     const hashes = [
       (first[0] as Extract<WatchEvent, { event: 'challenged' }>).txHash,
       (second[0] as Extract<WatchEvent, { event: 'settled' }>).txHash,
     ];
-    // The challenger gets its bond back and the worker's.
+    // The challenger gets its bond back and half the worker's (the requester the other half).
     expect((await balance(account(2).address)) - challengerBefore).toBe(
-      WORKER_BOND - (await gasCost(chain.provider, hashes)),
+      WORKER_BOND / 2n - (await gasCost(chain.provider, hashes)),
     );
     // The task reopened with the cheater's claim bond in its escrow; the cheater is barred.
     const task = await readResult(requester, taskId);
@@ -466,14 +466,15 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     await advanceTime(chain.provider, RESPONSE);
     const requesterBefore = await balance(account(0).address);
     const challengerBefore = await balance(account(2).address);
-    // Anyone may settle; the bonds go to the challenger, the escrow to the requester.
+    // Anyone may settle; the challenger gets its bond and half the worker bond, the requester the
+    // other half and the escrow.
     const settled = await settleChallenge(cheater, taskId);
-    expect(BigInt(settled.paidWei)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect(BigInt(settled.paidWei)).toBe(WORKER_BOND / 2n + CHALLENGER_BOND);
     expect((await balance(account(2).address)) - challengerBefore).toBe(
-      WORKER_BOND + CHALLENGER_BOND,
+      WORKER_BOND / 2n + CHALLENGER_BOND,
     );
     expect((await balance(account(0).address)) - requesterBefore).toBe(
-      REWARD + (await requester.claimBond()),
+      REWARD + (await requester.claimBond()) + WORKER_BOND / 2n,
     );
     expect((await readResult(requester, taskId)).task.status).toBe('refunded');
     expect(await balance(marketAddress)).toBe(await marketHeld());
@@ -588,11 +589,11 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     const settled = await settleChallenge(cheater, taskId);
     const address = await refusing.getAddress();
     expect(settled.challenger).toBe(address);
-    expect(await requester.credits(address)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect(await requester.credits(address)).toBe(WORKER_BOND / 2n + CHALLENGER_BOND);
     expect(await balance(address)).toBe(0n);
     expect((await readResult(requester, taskId)).task.status).toBe('open');
     await (await refusing.acceptAndWithdraw()).wait();
-    expect(await balance(address)).toBe(WORKER_BOND + CHALLENGER_BOND);
+    expect(await balance(address)).toBe(WORKER_BOND / 2n + CHALLENGER_BOND);
     expect(await requester.credits(address)).toBe(0n);
     expect(await revertOf(watcher, watcher.withdraw())).toMatch(/NothingToWithdraw/);
   });
@@ -689,8 +690,8 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     await advanceTime(chain.provider, RESPONSE + 1);
     const second = await watchOnce(watcher, account(2).address, stateFile);
     expect(second.filter((e) => e.event === 'settled')).toMatchObject([
-      { taskId: wrongBoundary, stage: 0, paidEth: '0.15' },
-      { taskId: wrongOutput, stage: 1, paidEth: '0.15' },
+      { taskId: wrongBoundary, stage: 0, paidEth: '0.1' },
+      { taskId: wrongOutput, stage: 1, paidEth: '0.1' },
     ]);
     for (const taskId of [wrongBoundary, wrongOutput])
       expect((await readResult(requester, taskId)).task.status).toBe('open');
@@ -731,7 +732,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     await advanceTime(chain.provider, 2 * WINDOW + 1);
     const settled = await watchOnce(watcher, account(2).address, stateFile);
     expect(settled.filter((e) => e.taskId === taskId)).toMatchObject([
-      { event: 'settled', stage: 1, paidEth: '0.15', challenger: account(2).address },
+      { event: 'settled', stage: 1, paidEth: '0.1', challenger: account(2).address },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { optimisticTermsArg } from '../../src/market/postOptimisticTask.js';
-import { firstWrongStage } from '../../src/market/watcher.js';
+import { firstWrongStage, unanswerableStage } from '../../src/market/watcher.js';
 
 describe('the watcher picks the stage to challenge', () => {
   const expected = { boundaries: [11n, 22n, 33n], outputs: [1n, 2n] };
@@ -20,6 +20,27 @@ describe('the watcher picks the stage to challenge', () => {
     expect(
       firstWrongStage({ boundaries: [], outputs: [5n] }, { boundaries: [], outputs: [6n] }),
     ).toMatchObject({ stage: 0 });
+  });
+});
+
+describe('the watcher judges a result on an input the pipeline cannot witness', () => {
+  const failure = { stage: 2, boundaries: [11n, 22n], reason: 'General synthesis error' };
+
+  it('challenges the stage that cannot be witnessed when the boundaries before it are right', () => {
+    const stated = { boundaries: [11n, 22n, 99n], outputs: [1n] };
+    expect(unanswerableStage(stated, failure)).toMatchObject({ stage: 2 });
+    expect(
+      unanswerableStage(
+        { boundaries: [], outputs: [1n] },
+        { ...failure, stage: 0, boundaries: [] },
+      ),
+    ).toMatchObject({ stage: 0, reason: /cannot be witnessed/ });
+  });
+
+  it('challenges an earlier stage whose boundary is already wrong', () => {
+    expect(unanswerableStage({ boundaries: [11n, 0n, 99n], outputs: [1n] }, failure)).toMatchObject(
+      { stage: 1 },
+    );
   });
 });
 

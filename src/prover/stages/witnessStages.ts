@@ -1,5 +1,5 @@
 import { PocomputeError } from '../../core/errors.js';
-import { readArtifactFile } from '../artifacts.js';
+import { type Artifacts, readArtifactFile } from '../artifacts.js';
 import type { CompileResult } from '../compileModel.js';
 import { clamped, wasmEngine } from '../engine/wasmEngine.js';
 import { dequantize, feltFromHexLE } from '../felts.js';
@@ -57,7 +57,16 @@ export async function witnessStages(
   let outputs: number[][] = [];
   for (const [i, artifacts] of staged.stages.entries()) {
     stageInputs.push(next);
-    const result = await witnessStage(artifacts, next, i, staged.stages.length);
+    const result = await witnessStage(artifacts, next, i, staged.stages.length).catch((error) => {
+      // Which stage EZKL could not witness, and the boundaries before it: a watcher judges a
+      // result on an unprovable input from these (see watcher.ts).
+      if (isWitnessFailure(error))
+        throw new PocomputeError('ENGINE_FAILED', error.message, {
+          cause: error,
+          details: { witnessFailedAtStage: i, boundaries: [...boundaries] },
+        });
+      throw error;
+    });
     instances.push(result.instances);
     if (i > 0) {
       const before = instances[i - 1];
@@ -79,6 +88,40 @@ export async function witnessStages(
   return { boundaries, outputs, stageInputs, instances };
 }
 
+/**
+ * EZKL's witness of a compiled circuit on an input (WASM genWitness). Its failure — an input
+ * outside what the circuit can synthesize ("General synthesis error") — is ENGINE_FAILED with
+ * `details.witnessFailed`: no proof can exist for that input (isWitnessFailure).
+ */
+export async function genWitnessBytes(
+  artifacts: Artifacts,
+  input: StageInput,
+  label: string,
+): Promise<Uint8Array> {
+  const compiled = await readArtifactFile(artifacts, 'model.compiled');
+  try {
+    return wasmEngine().genWitness(
+      clamped(compiled),
+      clamped(new TextEncoder().encode(JSON.stringify(input))),
+    );
+  } catch (error) {
+    throw new PocomputeError(
+      'ENGINE_FAILED',
+      `EZKL genWitness failed for ${label}: ${String((error as Error)?.message ?? error)}`,
+      { cause: error, details: { witnessFailed: true } },
+    );
+  }
+}
+
+/** True for genWitness's own refusal of an input (not an IO or layout failure around it). */
+export function isWitnessFailure(error: unknown): error is PocomputeError {
+  return (
+    error instanceof PocomputeError &&
+    error.code === 'ENGINE_FAILED' &&
+    (error.details?.witnessFailed === true || error.details?.witnessFailedAtStage !== undefined)
+  );
+}
+
 /** One stage's witness (WASM genWitness) and the instances its proof will have. */
 export async function witnessStage(
   artifacts: CompileResult,
@@ -86,19 +129,7 @@ export async function witnessStage(
   index: number,
   count: number,
 ): Promise<StageWitness> {
-  const compiled = await readArtifactFile(artifacts, 'model.compiled');
-  let bytes: Uint8Array;
-  try {
-    bytes = wasmEngine().genWitness(
-      clamped(compiled),
-      clamped(new TextEncoder().encode(JSON.stringify(input))),
-    );
-  } catch (error) {
-    throw new PocomputeError(
-      'ENGINE_FAILED',
-      `EZKL genWitness failed for stage ${index}: ${String((error as Error)?.message ?? error)}`,
-    );
-  }
+  const bytes = await genWitnessBytes(artifacts, input, `stage ${index}`);
   const witness = JSON.parse(new TextDecoder().decode(bytes)) as EzklWitness;
   const { outputScales } = artifacts.manifest.circuit;
   const outputs = witness.outputs.map((o, j) => o.map((f) => dequantize(f, outputScales[j])));
