@@ -1,69 +1,47 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
-import { stopsGracefullyOnSignals } from '../core/tempDirs.js';
 import { runWatcher, type WatchEvent } from '../market/watcher.js';
-import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
+import { followOptionsSchema, followUntilStopped, withFollowOptions } from './followChain.js';
+import { withMarket, withMarketOptions } from './marketOptions.js';
 
-const watchOptions = marketOptionsSchema.extend({
-  pollMs: z.coerce.number().int().min(100).default(1000),
-  artifactsRoot: z.string().optional(),
-  stateFile: z.string().optional(),
-  maxBlockRange: z.coerce.number().int().min(1).max(100_000).default(500),
+const watchOptions = followOptionsSchema.extend({
   once: z.boolean().optional(),
 });
 
 export function watchCommand(): Command {
-  return withCommonOptions(withMarketOptions(new Command('watch')))
-    .description(
-      'Check optimistic results against local witnesses; challenge the first wrong stage (Ctrl-C stops)',
-    )
-    .option('--poll-ms <ms>', 'how often to look for new results', '1000')
-    .option('--artifacts-root <dir>', 'another directory of compiled stage models')
-    .option(
-      '--state-file <file>',
-      'where it keeps its progress (default: under ~/.pocompute/workers)',
-    )
-    .option('--max-block-range <blocks>', 'widest block range per event query', '500')
+  const command = withCommonOptions(withMarketOptions(new Command('watch'))).description(
+    'Check optimistic results against local witnesses; challenge the first wrong stage (Ctrl-C stops)',
+  );
+  return withFollowOptions(command, 'results', 'another directory of compiled stage models')
     .option('--once', 'one pass over the results submitted so far, then exit')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(watchOptions, raw);
-        const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        stopsGracefullyOnSignals();
-        // One line per event: JSON lines under --json, plain lines otherwise.
-        const log = (e: WatchEvent) => {
-          if (reporter.json)
-            process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
-          else process.stdout.write(`${new Date().toISOString()} ${describe(e)}\n`);
-        };
-        const totals = await withMarket(o, reporter, true, async (market, chain) => {
-          const { address } = await chain.signer();
-          reporter.info(
-            `watcher ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
-          );
-          return runWatcher({
-            market,
-            watcher: address,
-            networkKey: chain.networkKey,
-            signal: controller.signal,
-            log,
-            pollMs: o.pollMs,
-            artifactsRoots: o.artifactsRoot ? [o.artifactsRoot] : undefined,
-            stateFile: o.stateFile,
-            maxBlockRange: o.maxBlockRange,
-            once: o.once,
-          });
-        });
-        if (reporter.json)
-          process.stdout.write(`${JSON.stringify({ event: 'stopped', ...totals })}\n`);
-        else
-          reporter.info(
-            `stopped: ${totals.checked} checked, ${totals.challenged} challenged, ${totals.settled} settled`,
-          );
+        await followUntilStopped<WatchEvent, Awaited<ReturnType<typeof runWatcher>>>(
+          reporter,
+          describe,
+          (signal, log) =>
+            withMarket(o, reporter, true, async (market, chain) => {
+              const { address } = await chain.signer();
+              reporter.info(
+                `watcher ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
+              );
+              return runWatcher({
+                market,
+                watcher: address,
+                networkKey: chain.networkKey,
+                signal,
+                log,
+                pollMs: o.pollMs,
+                artifactsRoots: o.artifactsRoot ? [o.artifactsRoot] : undefined,
+                stateFile: o.stateFile,
+                maxBlockRange: o.maxBlockRange,
+                once: o.once,
+              });
+            }),
+          (t) => `${t.checked} checked, ${t.challenged} challenged, ${t.settled} settled`,
+        );
       }),
     );
 }

@@ -1,77 +1,56 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
-import { stopsGracefullyOnSignals } from '../core/tempDirs.js';
 import { parseEthAmount } from '../market/parseMarketOptions.js';
 import { runWorker, type WorkerEvent } from '../market/worker.js';
-import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
+import { followOptionsSchema, followUntilStopped, withFollowOptions } from './followChain.js';
+import { withMarket, withMarketOptions } from './marketOptions.js';
 
-const workerOptions = marketOptionsSchema.extend({
+const workerOptions = followOptionsSchema.extend({
   engine: z.enum(['native', 'wasm']).optional(),
-  pollMs: z.coerce.number().int().min(100).default(1000),
-  artifactsRoot: z.string().optional(),
   artifactsDir: z.string().optional(),
   minReward: z.string().optional(),
-  stateFile: z.string().optional(),
-  maxBlockRange: z.coerce.number().int().min(1).max(100_000).default(500),
 });
 
 export function workerCommand(): Command {
-  return withCommonOptions(withMarketOptions(new Command('worker')))
+  const command = withCommonOptions(withMarketOptions(new Command('worker')))
     .description(
       'Watch the market, prove tasks for models compiled here, submit, get paid (Ctrl-C stops)',
     )
     .option('--engine <engine>', 'native | wasm')
-    .option('--poll-ms <ms>', 'how often to look for new tasks', '1000')
-    .option('--artifacts-root <dir>', 'another directory of compiled models to serve')
+    .option('--min-reward <eth>', 'skip tasks that pay less than this');
+  return withFollowOptions(command, 'tasks', 'another directory of compiled models to serve')
     .addOption(new Option('--artifacts-dir <dir>', 'old name of --artifacts-root').hideHelp())
-    .option('--min-reward <eth>', 'skip tasks that pay less than this')
-    .option(
-      '--state-file <file>',
-      'where it keeps its progress (default: under ~/.pocompute/workers)',
-    )
-    .option('--max-block-range <blocks>', 'widest block range per event query', '500')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(workerOptions, raw);
         const minRewardWei =
           o.minReward === undefined ? undefined : parseEthAmount(o.minReward, '--min-reward', true);
-        const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        stopsGracefullyOnSignals(); // a proof in progress is finished, not cut short
-        // One line per task: JSON lines under --json, plain lines otherwise.
-        const log = (e: WorkerEvent) => {
-          if (reporter.json)
-            process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
-          else process.stdout.write(`${new Date().toISOString()} ${describe(e)}\n`);
-        };
-        const totals = await withMarket(o, reporter, true, async (market, chain) => {
-          const { address } = await chain.signer();
-          reporter.info(
-            `worker ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
-          );
-          return runWorker({
-            market,
-            worker: address,
-            networkKey: chain.networkKey,
-            signal: controller.signal,
-            log,
-            pollMs: o.pollMs,
-            engine: o.engine,
-            artifactsRoots: [o.artifactsRoot ?? o.artifactsDir].filter((d): d is string => !!d),
-            minRewardWei,
-            stateFile: o.stateFile,
-            maxBlockRange: o.maxBlockRange,
-          });
-        });
-        if (reporter.json)
-          process.stdout.write(`${JSON.stringify({ event: 'stopped', ...totals })}\n`);
-        else
-          reporter.info(
-            `stopped: ${totals.paid} paid, ${totals.skipped} skipped, ${totals.failed} failed`,
-          );
+        await followUntilStopped<WorkerEvent, Awaited<ReturnType<typeof runWorker>>>(
+          reporter,
+          describe,
+          (signal, log) =>
+            withMarket(o, reporter, true, async (market, chain) => {
+              const { address } = await chain.signer();
+              reporter.info(
+                `worker ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
+              );
+              return runWorker({
+                market,
+                worker: address,
+                networkKey: chain.networkKey,
+                signal,
+                log,
+                pollMs: o.pollMs,
+                engine: o.engine,
+                artifactsRoots: [o.artifactsRoot ?? o.artifactsDir].filter((d): d is string => !!d),
+                minRewardWei,
+                stateFile: o.stateFile,
+                maxBlockRange: o.maxBlockRange,
+              });
+            }),
+          (t) => `${t.paid} paid, ${t.skipped} skipped, ${t.failed} failed`,
+        );
       }),
     );
 }

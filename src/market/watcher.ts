@@ -17,6 +17,7 @@ import {
   witnessPipeline,
 } from './witnessPipeline.js';
 import { isTransient } from './worker.js';
+import { sleep } from '../core/sleep.js';
 
 export type WatchEvent =
   | { event: 'correct'; taskId: string; submitter: string }
@@ -289,16 +290,4 @@ async function judge(params: WatcherParams, view: OptimisticResultView) {
     return unanswerableStage(stated, failure);
   }
   return firstWrongStage(stated, expected);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

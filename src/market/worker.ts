@@ -20,6 +20,7 @@ import { dequantizeInputs } from './instanceLayout.js';
 import { readTask, sendMarketTx, type TaskView } from './market.js';
 import { handleOptimisticTask } from './optimisticWorker.js';
 import { claimTask } from './submitTaskProof.js';
+import { sleep } from '../core/sleep.js';
 
 export type WorkerEvent =
   | {
@@ -440,16 +441,4 @@ function paidEvent(task: TaskView, proveMs: number, submitGas: string, txHashes:
     outputs: task.outputs,
     txHashes: txHashes.filter(Boolean),
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

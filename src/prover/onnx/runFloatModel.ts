@@ -21,19 +21,27 @@ export function loadOnnxRuntime(): Promise<Ort> {
   return ortModule;
 }
 
-/** Runs the float model with onnxruntime-node: the reference that quantization error is measured against. */
-export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promise<number[][]> {
-  const ort = await loadOnnxRuntime();
-  let session: import('onnxruntime-node').InferenceSession;
+/** An onnxruntime session of these model bytes; one it cannot load is ONNX_INVALID, naming the file. */
+export async function ortSession(
+  ort: Ort,
+  bytes: Uint8Array,
+  path: string,
+): Promise<import('onnxruntime-node').InferenceSession> {
   try {
-    session = await ort.InferenceSession.create(model.bytes);
+    return await ort.InferenceSession.create(bytes);
   } catch (error) {
     throw new PocomputeError(
       'ONNX_INVALID',
-      `onnxruntime cannot load ${model.path}: ${(error as Error).message}`,
+      `onnxruntime cannot load ${path}: ${(error as Error).message}`,
       { cause: error },
     );
   }
+}
+
+/** Runs the float model with onnxruntime-node: the reference that quantization error is measured against. */
+export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promise<number[][]> {
+  const ort = await loadOnnxRuntime();
+  const session = await ortSession(ort, model.bytes, model.path);
   try {
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
     model.inputs.forEach((input, i) => {

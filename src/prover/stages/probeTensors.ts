@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../../core/errors.js';
 import type { ModelInfo } from '../onnx/inspectModel.js';
-import { loadOnnxRuntime } from '../onnx/runFloatModel.js';
+import { loadOnnxRuntime, ortSession } from '../onnx/runFloatModel.js';
 
 const { onnx } = onnxProto;
 
@@ -37,16 +37,7 @@ export async function probeTensors(
         graph.output.push(onnx.ValueInfoProto.create({ name }));
         exposed.add(name);
       }
-  let session: import('onnxruntime-node').InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish());
-  } catch (error) {
-    throw new PocomputeError(
-      'ONNX_INVALID',
-      `onnxruntime cannot load ${model.path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const session = await ortSession(ort, onnx.ModelProto.encode(probe).finish(), model.path);
   try {
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
     for (const input of model.inputs) {
