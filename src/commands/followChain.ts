@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import type { Contract } from 'ethers';
+import type { ChainContext } from '../chain/chainContext.js';
 import { z } from 'zod';
 import type { Reporter } from '../core/output.js';
 import { stopsGracefullyOnSignals } from '../core/tempDirs.js';
-import { marketOptionsSchema } from './marketOptions.js';
+import { type MarketOptions, marketOptionsSchema, withMarket } from './marketOptions.js';
 
 /** Options of the commands that follow the market until stopped (`worker`, `watch`). */
 export const followOptionsSchema = marketOptionsSchema.extend({
@@ -23,16 +25,30 @@ export function withFollowOptions(command: Command, what: string, artifacts: str
     .option('--max-block-range <blocks>', 'widest block range per event query', '500');
 }
 
+/** What a follower runs with: the market, its own signed address, a stop signal and an event log. */
+export interface Follow<E> {
+  market: Contract;
+  chain: ChainContext;
+  address: string;
+  signal: AbortSignal;
+  log: (event: E) => void;
+}
+
 /**
- * Runs `follow` until Ctrl-C / SIGTERM (work in progress is finished, not cut short), printing one
- * line per event — JSON lines under --json, timestamped plain lines otherwise — and the totals.
+ * Opens the market with the signing key and runs `follow` until Ctrl-C / SIGTERM (work in progress
+ * is finished, not cut short), printing one line per event — JSON lines under --json, timestamped
+ * plain lines otherwise — and the totals.
  */
-export async function followUntilStopped<E extends object, T extends object>(
-  reporter: Reporter,
-  describe: (event: E) => string,
-  follow: (signal: AbortSignal, log: (event: E) => void) => Promise<T>,
-  summary: (totals: T) => string,
-): Promise<void> {
+export async function followUntilStopped<E extends object, T extends object>(params: {
+  options: MarketOptions;
+  reporter: Reporter;
+  /** Who follows, for the first line: "worker", "watcher". */
+  role: string;
+  describe: (event: E) => string;
+  follow: (context: Follow<E>) => Promise<T>;
+  summary: (totals: T) => string;
+}): Promise<void> {
+  const { reporter } = params;
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -41,9 +57,15 @@ export async function followUntilStopped<E extends object, T extends object>(
   const log = (e: E) => {
     if (reporter.json)
       process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
-    else process.stdout.write(`${new Date().toISOString()} ${describe(e)}\n`);
+    else process.stdout.write(`${new Date().toISOString()} ${params.describe(e)}\n`);
   };
-  const totals = await follow(controller.signal, log);
+  const totals = await withMarket(params.options, reporter, true, async (market, chain) => {
+    const { address } = await chain.signer();
+    reporter.info(
+      `${params.role} ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
+    );
+    return params.follow({ market, chain, address, signal: controller.signal, log });
+  });
   if (reporter.json) process.stdout.write(`${JSON.stringify({ event: 'stopped', ...totals })}\n`);
-  else reporter.info(`stopped: ${summary(totals)}`);
+  else reporter.info(`stopped: ${params.summary(totals)}`);
 }

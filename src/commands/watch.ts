@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { runWatcher, type WatchEvent } from '../market/watcher.js';
 import { followOptionsSchema, followUntilStopped, withFollowOptions } from './followChain.js';
-import { withMarket, withMarketOptions } from './marketOptions.js';
+import { withMarketOptions } from './marketOptions.js';
 
 const watchOptions = followOptionsSchema.extend({
   once: z.boolean().optional(),
@@ -18,30 +18,26 @@ export function watchCommand(): Command {
     .action((raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(watchOptions, raw);
-        await followUntilStopped<WatchEvent, Awaited<ReturnType<typeof runWatcher>>>(
+        await followUntilStopped<WatchEvent, Awaited<ReturnType<typeof runWatcher>>>({
+          options: o,
           reporter,
+          role: 'watcher',
           describe,
-          (signal, log) =>
-            withMarket(o, reporter, true, async (market, chain) => {
-              const { address } = await chain.signer();
-              reporter.info(
-                `watcher ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
-              );
-              return runWatcher({
-                market,
-                watcher: address,
-                networkKey: chain.networkKey,
-                signal,
-                log,
-                pollMs: o.pollMs,
-                artifactsRoots: o.artifactsRoot ? [o.artifactsRoot] : undefined,
-                stateFile: o.stateFile,
-                maxBlockRange: o.maxBlockRange,
-                once: o.once,
-              });
+          follow: ({ market, chain, address, signal, log }) =>
+            runWatcher({
+              market,
+              watcher: address,
+              networkKey: chain.networkKey,
+              signal,
+              log,
+              pollMs: o.pollMs,
+              artifactsRoots: o.artifactsRoot ? [o.artifactsRoot] : undefined,
+              stateFile: o.stateFile,
+              maxBlockRange: o.maxBlockRange,
+              once: o.once,
             }),
-          (t) => `${t.checked} checked, ${t.challenged} challenged, ${t.settled} settled`,
-        );
+          summary: (t) => `${t.checked} checked, ${t.challenged} challenged, ${t.settled} settled`,
+        });
       }),
     );
 }

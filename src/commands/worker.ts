@@ -4,7 +4,7 @@ import { parseOptions, runCommand, withCommonOptions } from '../core/command.js'
 import { parseEthAmount } from '../market/parseMarketOptions.js';
 import { runWorker, type WorkerEvent } from '../market/worker.js';
 import { followOptionsSchema, followUntilStopped, withFollowOptions } from './followChain.js';
-import { withMarket, withMarketOptions } from './marketOptions.js';
+import { withMarketOptions } from './marketOptions.js';
 
 const workerOptions = followOptionsSchema.extend({
   engine: z.enum(['native', 'wasm']).optional(),
@@ -26,31 +26,27 @@ export function workerCommand(): Command {
         const o = parseOptions(workerOptions, raw);
         const minRewardWei =
           o.minReward === undefined ? undefined : parseEthAmount(o.minReward, '--min-reward', true);
-        await followUntilStopped<WorkerEvent, Awaited<ReturnType<typeof runWorker>>>(
+        await followUntilStopped<WorkerEvent, Awaited<ReturnType<typeof runWorker>>>({
+          options: o,
           reporter,
+          role: 'worker',
           describe,
-          (signal, log) =>
-            withMarket(o, reporter, true, async (market, chain) => {
-              const { address } = await chain.signer();
-              reporter.info(
-                `worker ${address} on market ${await market.getAddress()} (chain ${chain.chainId})`,
-              );
-              return runWorker({
-                market,
-                worker: address,
-                networkKey: chain.networkKey,
-                signal,
-                log,
-                pollMs: o.pollMs,
-                engine: o.engine,
-                artifactsRoots: [o.artifactsRoot ?? o.artifactsDir].filter((d): d is string => !!d),
-                minRewardWei,
-                stateFile: o.stateFile,
-                maxBlockRange: o.maxBlockRange,
-              });
+          follow: ({ market, chain, address, signal, log }) =>
+            runWorker({
+              market,
+              worker: address,
+              networkKey: chain.networkKey,
+              signal,
+              log,
+              pollMs: o.pollMs,
+              engine: o.engine,
+              artifactsRoots: [o.artifactsRoot ?? o.artifactsDir].filter((d): d is string => !!d),
+              minRewardWei,
+              stateFile: o.stateFile,
+              maxBlockRange: o.maxBlockRange,
             }),
-          (t) => `${t.paid} paid, ${t.skipped} skipped, ${t.failed} failed`,
-        );
+          summary: (t) => `${t.paid} paid, ${t.skipped} skipped, ${t.failed} failed`,
+        });
       }),
     );
 }

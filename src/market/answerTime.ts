@@ -10,8 +10,8 @@ import { type EzklSettings, estimateProveCost } from '../prover/optimizer/costMo
  * 2-core machine (README, "Circuit optimiser"); 120 s is above every one of them, so the estimate
  * errs towards refusing a task, never towards a bond lost for want of time.
  */
-export const ESTIMATE_FIXED_SECONDS = 10;
-export const ESTIMATE_SECONDS_PER_MILLION = 120;
+const ESTIMATE_FIXED_SECONDS = 10;
+const ESTIMATE_SECONDS_PER_MILLION = 120;
 
 export function estimateProveSeconds(settings: EzklSettings): number {
   const { cost } = estimateProveCost(settings);

@@ -6,7 +6,7 @@ import { findStagedArtifactsByVks } from '../prover/stages/findStagedArtifacts.j
 import { attestModel, type MarketModel } from './attestModel.js';
 
 /** The stage model ids of a registered pipeline, in order. */
-export async function readPipeline(
+async function readPipeline(
   market: Contract,
   pipelineId: bigint | number | string,
 ): Promise<string[]> {

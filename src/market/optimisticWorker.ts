@@ -10,7 +10,14 @@ import { readResult, type OptimisticResultView } from './readResult.js';
 import { respondChallenge } from './respondChallenge.js';
 import { submitResult } from './submitResult.js';
 import { witnessPipeline } from './witnessPipeline.js';
-import type { Outcome, WorkerParams, WorkerState } from './worker.js';
+import {
+  claimedByOther,
+  type Outcome,
+  paidEvent,
+  skipped,
+  type WorkerParams,
+  type WorkerState,
+} from './worker.js';
 
 /**
  * One round of an optimistic task for the worker. Not final while its result stands: each round
@@ -25,16 +32,13 @@ export async function handleOptimisticTask(
 ): Promise<Outcome> {
   const { market } = params;
   const me = params.worker.toLowerCase();
-  const skip = (reason: string): Outcome => ({
-    final: true,
-    event: { event: 'skipped', taskId, reason },
-  });
+  const skip = (reason: string) => skipped(taskId, reason);
   const view = await readResult(market, taskId);
   const { task } = view;
   const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
   const submittedByMe = state.optimistic[taskId] !== undefined;
   if (task.status === 'done' && task.worker.toLowerCase() === me)
-    return { final: true, event: paidEvent(task.taskId, task.rewardEth, task.outputs, '0', []) };
+    return { final: true, event: paidEvent(task, 0, '0', [], 'optimistic') };
   if (submittedByMe && (task.status !== 'submitted' || view.submitter.toLowerCase() !== me))
     // My result is no longer the standing one and was not paid: a challenge was upheld.
     return {
@@ -66,23 +70,14 @@ export async function handleOptimisticTask(
     const done = await readTask(market, taskId);
     return {
       final: true,
-      event: paidEvent(taskId, done.rewardEth, done.outputs, finalized.gasUsed, [finalized.txHash]),
+      event: paidEvent(done, 0, finalized.gasUsed, [finalized.txHash], 'optimistic'),
     };
   }
 
   // Open: take it if it is ours to take.
   if (task.deadline <= now) return skip('expired');
   if (task.claimant !== ZERO && task.claimExpiry > now && task.claimant.toLowerCase() !== me)
-    return {
-      final: false,
-      retryAt: Date.now() + (task.claimExpiry - now + 1) * 1000,
-      event: {
-        event: 'waiting',
-        taskId,
-        reason: `claimed by ${task.claimant}`,
-        untilSeconds: task.claimExpiry,
-      },
-    };
+    return claimedByOther(taskId, task, now);
   if (await market.lapsedClaimant(BigInt(taskId), me))
     return skip('my claim on it lapsed; the market bars a second claim');
   const pipeline = await whyNotWork(params, state, view);
@@ -221,23 +216,4 @@ async function whyNotWork(
   });
   if (shortfall) return shortfall;
   return pipeline;
-}
-
-function paidEvent(
-  taskId: string,
-  rewardEth: string,
-  outputs: string[],
-  finalizeGas: string,
-  txHashes: string[],
-) {
-  return {
-    event: 'paid' as const,
-    mode: 'optimistic' as const,
-    taskId,
-    rewardEth,
-    proveMs: 0,
-    submitGas: finalizeGas,
-    outputs,
-    txHashes,
-  };
 }

@@ -9,7 +9,7 @@ import { chainNow, quantizeTaskInput, requireConsumerCode } from './postTask.js'
 import { requireWitnessableInput } from './requireWitnessableInput.js';
 
 /** The contract's bounds on an optimistic task's windows (seconds). */
-export const OPTIMISTIC_BOUNDS = {
+const OPTIMISTIC_BOUNDS = {
   window: [60, 30 * 86_400],
   responseTime: [60, 7 * 86_400],
 } as const;

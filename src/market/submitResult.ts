@@ -1,7 +1,7 @@
 import type { Contract } from 'ethers';
 import { readResult } from './readResult.js';
 import { sendMarketTx } from './market.js';
-import { claimTask } from './submitTaskProof.js';
+import { ensureClaim } from './submitTaskProof.js';
 
 /**
  * Claims an optimistic task for the sender (unless it holds a live claim) and states its result
@@ -17,17 +17,7 @@ export async function submitResult(params: {
 }) {
   const { market, taskId } = params;
   const view = await readResult(market, taskId);
-  const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
-  let claimTxHash: string | undefined;
-  let claimGas: bigint | undefined;
-  if (
-    view.task.claimant.toLowerCase() !== params.worker.toLowerCase() ||
-    view.task.claimExpiry <= now
-  ) {
-    const claim = await claimTask(market, taskId);
-    claimTxHash = claim.hash;
-    claimGas = claim.gasUsed;
-  }
+  const claim = await ensureClaim(market, taskId, view.task, params.worker);
   const receipt = await sendMarketTx(
     market,
     'submitResult',
@@ -39,8 +29,8 @@ export async function submitResult(params: {
     .find((e) => e?.name === 'ResultSubmitted');
   return {
     taskId: String(taskId),
-    claimTxHash,
-    claimGas: claimGas?.toString(),
+    claimTxHash: claim?.hash,
+    claimGas: claim?.gasUsed.toString(),
     txHash: receipt.hash,
     submitGas: receipt.gasUsed.toString(),
     windowEnd: Number(event!.args.windowEnd),

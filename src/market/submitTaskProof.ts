@@ -22,6 +22,22 @@ export async function claimTask(market: Contract, taskId: bigint | number | stri
 }
 
 /**
+ * Claims the task for `worker` unless it already holds a live claim; the claim's receipt, if one
+ * was sent. The claim is mined before a proof or result is revealed.
+ */
+export async function ensureClaim(
+  market: Contract,
+  taskId: bigint | number | string,
+  task: { claimant: string; claimExpiry: number },
+  worker: string,
+): Promise<{ gasUsed: bigint; hash: string } | undefined> {
+  const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
+  if (task.claimant.toLowerCase() === worker.toLowerCase() && task.claimExpiry > now)
+    return undefined;
+  return claimTask(market, taskId);
+}
+
+/**
  * Claims the task for the sender (unless it already holds the claim), then submits the proof.
  * The claim is its own transaction, mined before the proof is revealed: that is what makes a proof
  * copied from the mempool worthless to anyone else.
@@ -37,11 +53,7 @@ export async function submitTaskProof(
     throw new PocomputeError('TX_REVERTED', `task ${taskId} is ${task.status}`, {
       hint: 'Only open tasks can be submitted; see `pocompute task show`.',
     });
-  let claim: { gasUsed: bigint; hash: string } | undefined;
-  const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;
-  if (task.claimant.toLowerCase() !== worker.toLowerCase() || task.claimExpiry <= now) {
-    claim = await claimTask(market, taskId);
-  }
+  const claim = await ensureClaim(market, taskId, task, worker);
   const vka = undefined; // the market holds the VKA address itself
   const calldata = encodeCalldata(bundle, vka);
   const receipt = await sendMarketTx(market, 'submit', [

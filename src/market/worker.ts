@@ -105,6 +105,29 @@ export interface WorkerState {
   optimistic: Record<string, string>;
 }
 
+/** Another worker's live claim: not final, that claim may lapse and the task open again. */
+export function claimedByOther(
+  taskId: string,
+  task: { claimant: string; claimExpiry: number },
+  now: number,
+): Outcome {
+  return {
+    final: false,
+    retryAt: Date.now() + (task.claimExpiry - now + 1) * 1000,
+    event: {
+      event: 'waiting',
+      taskId,
+      reason: `claimed by ${task.claimant}`,
+      untilSeconds: task.claimExpiry,
+    },
+  };
+}
+
+/** A task this worker will not do (final): the reason is its log line. */
+export function skipped(taskId: string, reason: string): Outcome {
+  return { final: true, event: { event: 'skipped', taskId, reason } };
+}
+
 export type Outcome =
   | {
       final: true;
@@ -258,10 +281,7 @@ async function handleTask(
 ): Promise<Outcome> {
   const { market } = params;
   const me = params.worker.toLowerCase();
-  const skip = (reason: string): Outcome => ({
-    final: true,
-    event: { event: 'skipped', taskId, reason },
-  });
+  const skip = (reason: string) => skipped(taskId, reason);
   let claimLive = false;
   try {
     const task = await readTask(market, taskId);
@@ -276,17 +296,7 @@ async function handleTask(
       if (task.deadline <= now) return skip('expired');
       if (task.claimant !== ZERO && task.claimExpiry > now) {
         if (task.claimant.toLowerCase() === me) return skip('my claim lapsed');
-        // Not final: that claim may lapse and the task open again.
-        return {
-          final: false,
-          retryAt: Date.now() + (task.claimExpiry - now + 1) * 1000,
-          event: {
-            event: 'waiting',
-            taskId,
-            reason: `claimed by ${task.claimant}`,
-            untilSeconds: task.claimExpiry,
-          },
-        };
+        return claimedByOther(taskId, task, now);
       }
       if (task.claimant.toLowerCase() === me || (await market.lapsedClaimant(BigInt(taskId), me)))
         return skip('my claim on it lapsed; the market bars a second claim');
@@ -431,9 +441,17 @@ function sameInputs(
   );
 }
 
-function paidEvent(task: TaskView, proveMs: number, submitGas: string, txHashes: string[]) {
+/** The worker's `paid` event for a done task; an optimistic one says so (proveMs 0: no proof). */
+export function paidEvent(
+  task: Pick<TaskView, 'taskId' | 'rewardEth' | 'outputs'>,
+  proveMs: number,
+  submitGas: string,
+  txHashes: string[],
+  mode?: 'optimistic',
+) {
   return {
     event: 'paid' as const,
+    ...(mode ? { mode } : {}),
     taskId: task.taskId,
     rewardEth: task.rewardEth,
     proveMs,

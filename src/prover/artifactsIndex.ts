@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { readJsonFile } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
-import { openArtifacts, type Artifacts } from './artifacts.js';
+import { type Artifacts, type OpenArtifactsOptions, openArtifacts } from './artifacts.js';
 
 export interface FindArtifactsOptions {
   /**
@@ -69,11 +69,12 @@ export async function findArtifactsByVk(
 export async function findCompilationsOfModel(
   modelSha256: string,
   extraRoots: string[] = [],
+  open: OpenArtifactsOptions = {},
 ): Promise<Artifacts[]> {
   const found: Artifacts[] = [];
   for await (const { dir, head } of artifactDirs(extraRoots, { trustedOnly: true }))
     if (head.model?.sha256 === modelSha256) {
-      const artifacts = await openArtifacts(dir);
+      const artifacts = await openArtifacts(dir, open);
       if (artifacts.manifest.model.sha256 === modelSha256) found.push(artifacts);
     }
   return found;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { parseJsonText } from '../core/json.js';
 import { PocomputeError } from '../core/errors.js';
 import {
   canonicalJson,
@@ -7,7 +7,12 @@ import {
   requireRegularFile,
   sha256Hex,
 } from '../core/files.js';
-import { type Artifacts, openArtifacts, VERIFYING_FILES } from '../prover/artifacts.js';
+import {
+  type Artifacts,
+  openArtifacts,
+  readArtifactFile,
+  VERIFYING_FILES,
+} from '../prover/artifacts.js';
 import {
   b64,
   type ProofBundle,
@@ -240,15 +245,16 @@ async function resolveKey(
   artifacts?: Artifacts,
 ): Promise<TrustedKey> {
   if (artifacts) {
-    const settings = await readJsonFile(
+    // readArtifactFile: the bytes used are the bytes checked against the manifest.
+    const settings = parseJsonText(
+      (await readArtifactFile(artifacts, 'settings.json')).toString('utf8'),
+      { what: 'artifacts settings', code: 'ARTIFACTS_INVALID' },
       artifacts.path('settings.json'),
-      'artifacts settings',
-      'ARTIFACTS_INVALID',
     );
     const m = artifacts.manifest;
     const layout = circuitLayout(settings, `${artifacts.dir}/settings.json`);
     return {
-      vk: await readFile(artifacts.path('vk.key')),
+      vk: await readArtifactFile(artifacts, 'vk.key'),
       settings,
       settingsBytes: new TextEncoder().encode(JSON.stringify(settings)),
       settingsWhat: `${artifacts.dir}/settings.json`,
@@ -315,7 +321,7 @@ async function resolveVerifierSrs(
   }
   if (artifacts) {
     return {
-      bytes: await readFile(artifacts.path('verifier.srs')),
+      bytes: await readArtifactFile(artifacts, 'verifier.srs'),
       source: 'artifacts',
       origin: artifacts.manifest.srs.origin,
     };

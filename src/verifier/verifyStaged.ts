@@ -1,9 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
-import { homePaths } from '../core/paths.js';
-import { type Artifacts, openArtifacts, VERIFYING_FILES } from '../prover/artifacts.js';
+import { VERIFYING_FILES } from '../prover/artifacts.js';
+import { findCompilationsOfModel } from '../prover/artifactsIndex.js';
 import type { PublicTensor } from '../prover/bundle.js';
 import { feltFromHexLE } from '../prover/felts.js';
 import {
@@ -212,19 +209,30 @@ async function trustedStages(
       { hint: 'Pass the directory `prove --stages` reported, or the split directory.' },
     );
   const staged = await readStagedModel(artifacts);
-  const root = resolve(
-    trust.artifactsRoot ?? (await resolveConfig()).artifactsDir ?? homePaths.artifacts(),
-  );
+  // Trusted roots only (the pocompute home and an explicit root), never a config file's
+  // artifactsDir: a pocompute.config.json in a cloned repository must not plant a stage key.
+  const extraRoots = trust.artifactsRoot ? [trust.artifactsRoot] : [];
   const count = staged.manifest.stages.length;
   const stages = [];
   for (const stage of staged.manifest.stages) {
     const role = stageInstanceLayout(stage.index, count, { inputElements: 0, outputElements: 0 });
+    const compiled = (
+      await findCompilationsOfModel(stage.sha256, extraRoots, { check: VERIFYING_FILES })
+    )
+      .filter(
+        (a) =>
+          a.manifest.options.inputVisibility === role.inputVisibility &&
+          a.manifest.options.outputVisibility === role.outputVisibility,
+      )
+      .sort((x, y) => x.manifest.createdAt.localeCompare(y.manifest.createdAt));
+    // Any compilation of the trusted stage model is a trusted key: the one the bundle names, else
+    // the oldest.
     const claimedVk = bundle.stages[stage.index]?.artifacts.vkSha256;
-    const found = await findCompiled(root, stage.sha256, role, claimedVk);
+    const found = compiled.find((a) => a.manifest.files['vk.key'] === claimedVk) ?? compiled[0];
     if (!found)
       throw new PocomputeError(
         'ARTIFACTS_INVALID',
-        `stage ${stage.index} of ${artifacts} is not compiled in ${root}`,
+        `stage ${stage.index} of ${artifacts} is not compiled here (the pocompute home${extraRoots.length ? ` or ${extraRoots[0]}` : ''})`,
         {
           hint: `Run \`pocompute prove ${artifacts} --input <sample>\` (or compile its stages) first.`,
         },
@@ -232,39 +240,4 @@ async function trustedStages(
     stages.push({ ...found, cached: true });
   }
   return { dir: staged.dir, source: staged.manifest.source, stages };
-}
-
-/**
- * A compilation of this stage model (by sha256) with the stage's visibilities: the one whose vk is
- * the one the bundle claims if there is one (any compilation of the trusted stage model is a
- * trusted key), else the oldest.
- */
-async function findCompiled(
-  root: string,
-  modelSha256: string,
-  role: { inputVisibility: string; outputVisibility: string },
-  claimedVk?: string,
-): Promise<Artifacts | undefined> {
-  const names = await readdir(root).catch(() => [] as string[]);
-  const found: Artifacts[] = [];
-  for (const name of names.sort()) {
-    if (/\.(tmp|stale)-|\.lock$/.test(name)) continue;
-    const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8')
-      .then(
-        (t) => JSON.parse(t) as { model?: { sha256?: string }; options?: Record<string, string> },
-      )
-      .catch(() => undefined);
-    if (
-      manifest?.model?.sha256 !== modelSha256 ||
-      manifest.options?.inputVisibility !== role.inputVisibility ||
-      manifest.options?.outputVisibility !== role.outputVisibility
-    )
-      continue;
-    const artifacts = await openArtifacts(join(root, name), { check: VERIFYING_FILES }).catch(
-      () => undefined,
-    );
-    if (artifacts) found.push(artifacts);
-  }
-  found.sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt));
-  return found.find((a) => a.manifest.files['vk.key'] === claimedVk) ?? found[0];
 }

@@ -38,7 +38,7 @@ export interface SplitModelParams {
  * `auto` makes stages of at most about this estimate each (≈ 2^17 EZKL rows, a 4 GiB prove on the
  * real models), and at least two when the model can be cut.
  */
-export const AUTO_STAGE_COST = 2 ** 17;
+const AUTO_STAGE_COST = 2 ** 17;
 
 export const COST_PROXY =
   'estimated EZKL rows per node: 0.6 per multiply-accumulate (Gemm, MatMul, Conv), 24 per element ' +
@@ -48,7 +48,7 @@ export const COST_PROXY =
  * Rows of EZKL's Poseidon module per hashed element (module_sizes.poseidon: 41 per element on
  * the mlp_784_56_10, LeNet and transformer-block boundaries alike).
  */
-export const POSEIDON_COST_PER_ELEMENT = 41;
+const POSEIDON_COST_PER_ELEMENT = 41;
 /**
  * Rows per multiply-accumulate and per element of a non-linear op, fitted to EZKL 21's row counts
  * of LeNet's two stages (2 inner columns, the optimiser's settings).
@@ -226,10 +226,7 @@ function outlineOf(graph: onnxProto.onnx.GraphProto, inputs: string[]): GraphOut
 }
 
 /** The cost proxy of each node (COST_PROXY): an estimate of the EZKL rows it lays out. */
-export function nodeCosts(
-  graph: onnxProto.onnx.GraphProto,
-  probed: Map<string, ProbedTensor>,
-): number[] {
+function nodeCosts(graph: onnxProto.onnx.GraphProto, probed: Map<string, ProbedTensor>): number[] {
   const dimsOf = new Map<string, number[]>();
   for (const t of graph.initializer) dimsOf.set(t.name ?? '', (t.dims ?? []).map(Number));
   for (const [name, t] of probed) dimsOf.set(name, t.dims);
