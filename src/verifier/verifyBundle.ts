@@ -433,7 +433,8 @@ function circuitSettings(settings: unknown): string {
   return canonicalJson(rest);
 }
 
-function sameValues(a: number[] | undefined, b: number[] | undefined): boolean {
+/** Stated values equal to trusted ones (relative tolerance 1e-12 of the trusted value, finite only). */
+export function sameValues(a: number[] | undefined, b: number[] | undefined): boolean {
   const x = a ?? [];
   const y = b ?? [];
   if ((a === undefined) !== (b === undefined) || x.length !== y.length) return false;

@@ -16,7 +16,12 @@ import {
 import { isStagedModelDir, readStagedModel } from '../prover/stages/stagedModel.js';
 import { stageInstanceLayout } from '../prover/stages/stageInstanceLayout.js';
 import { hex } from '../prover/stages/witnessStages.js';
-import { type VerifyBundleResult, type VerifyCheck, verifyBundle } from './verifyBundle.js';
+import {
+  sameValues,
+  type VerifyBundleResult,
+  type VerifyCheck,
+  verifyBundle,
+} from './verifyBundle.js';
 
 export interface VerifyStagedTrust {
   /**
@@ -173,15 +178,9 @@ function valuesCheck(
 ): VerifyCheck {
   const same =
     stated.length === bound.length &&
-    bound.every((t, i) => {
-      const a = stated[i].values ?? [];
-      const b = t.values ?? [];
-      return (
-        t.visibility === 'public' &&
-        a.length === b.length &&
-        a.every((v, j) => Math.abs(v - b[j]) <= 1e-12 * Math.max(1, Math.abs(b[j])))
-      );
-    });
+    bound.every(
+      (t, i) => t.visibility === 'public' && sameValues(stated[i].values ?? [], t.values ?? []),
+    );
   const stage = side === 'inputs' ? 'the first stage' : 'the last stage';
   return {
     name: `public ${side}`,
