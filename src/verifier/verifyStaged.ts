@@ -233,7 +233,7 @@ async function trustedStages(
         'ARTIFACTS_INVALID',
         `stage ${stage.index} of ${artifacts} is not compiled here (the pocompute home${extraRoots.length ? ` or ${extraRoots[0]}` : ''})`,
         {
-          hint: `Run \`pocompute prove ${artifacts} --input <sample>\` (or compile its stages) first.`,
+          hint: `Run \`pocompute prove ${artifacts} --input <sample>\` (or compile its stages) first, or pass --artifacts <the compiled stages directory prove reported>.`,
         },
       );
     stages.push({ ...found, cached: true });
