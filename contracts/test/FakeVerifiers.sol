@@ -38,14 +38,14 @@ contract SwitchableVerifier {
 contract GasBurningConsumer {
     uint256 public sink;
 
-    function onInference(uint256, uint256, uint256[] calldata) external {
+    function onInference(uint256, uint8, uint256, uint256[] calldata) external {
         while (true) sink += 1;
     }
 }
 
 /// Test-only: a consumer that answers with a megabyte of return data (a return-data bomb).
 contract ReturnBombConsumer {
-    function onInference(uint256, uint256, uint256[] calldata) external pure {
+    function onInference(uint256, uint8, uint256, uint256[] calldata) external pure {
         assembly {
             revert(0, 1000000)
         }

@@ -17,7 +17,7 @@ contract ReentrantConsumer {
         market = IMarket(market_);
     }
 
-    function onInference(uint256 taskId, uint256, uint256[] calldata) external {
+    function onInference(uint256 taskId, uint8, uint256, uint256[] calldata) external {
         attempts += 1;
         try market.cancel(taskId) {
             reentered = true;

@@ -2,7 +2,7 @@
 pragma solidity 0.8.20;
 
 interface IWorkerMarket {
-    function claim(uint256 taskId) external payable;
+    function claim(uint256 taskId, bytes32 commitment) external payable;
     function submit(uint256 taskId, bytes calldata proof, uint256[] calldata instances) external;
 }
 
@@ -19,8 +19,8 @@ contract ReentrantWorker {
         market = IWorkerMarket(market_);
     }
 
-    function claim(uint256 taskId_) external payable {
-        market.claim{value: msg.value}(taskId_);
+    function claim(uint256 taskId_, bytes32 commitment) external payable {
+        market.claim{value: msg.value}(taskId_, commitment);
     }
 
     function work(uint256 taskId_, bytes calldata proof_, uint256[] calldata instances_) external {

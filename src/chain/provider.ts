@@ -83,9 +83,15 @@ export function describeChainError(error: unknown, abi?: Interface): PocomputeEr
     );
   }
   if (isError(error, 'CALL_EXCEPTION')) {
-    return new PocomputeError('TX_REVERTED', `the contract reverted: ${revertReason(error, abi)}`, {
-      cause: error,
-    });
+    const revert = decodeRevert(error, abi);
+    return new PocomputeError(
+      'TX_REVERTED',
+      `the contract reverted: ${revertText(error, revert)}`,
+      {
+        cause: error,
+        ...(revert ? { details: { revert } } : {}),
+      },
+    );
   }
   if (
     isError(error, 'NETWORK_ERROR') ||
@@ -101,26 +107,62 @@ export function describeChainError(error: unknown, abi?: Interface): PocomputeEr
   return new PocomputeError('TX_REVERTED', oneLine(shortReason(error), 300), { cause: error });
 }
 
-function revertReason(
-  error: {
-    reason?: string | null;
-    data?: string | null;
-    revert?: { name: string; args: unknown[] } | null;
-  },
+/** A revert decoded by its selector with the contract's ABI (ethers' own decoding first). */
+export interface DecodedRevert {
+  name: string;
+  args: string[];
+}
+
+function decodeRevert(
+  error: { data?: string | null; revert?: { name: string; args: unknown[] } | null },
   abi?: Interface,
-): string {
-  if (error.revert) return `${error.revert.name}(${error.revert.args.map(String).join(', ')})`;
-  if (error.data && abi) {
-    try {
-      const parsed = abi.parseError(error.data);
-      if (parsed) return `${parsed.name}(${parsed.args.map(String).join(', ')})`;
-    } catch {
-      // not one of this contract's errors
-    }
+): DecodedRevert | undefined {
+  if (error.revert) return { name: error.revert.name, args: error.revert.args.map(String) };
+  if (!error.data || !abi) return undefined;
+  try {
+    const parsed = abi.parseError(error.data);
+    if (parsed) return { name: parsed.name, args: parsed.args.map(String) };
+  } catch {
+    // not one of this contract's errors
   }
+  return undefined;
+}
+
+function revertText(
+  error: { reason?: string | null; data?: string | null },
+  revert: DecodedRevert | undefined,
+): string {
+  if (revert) return `${revert.name}(${revert.args.join(', ')})`;
   if (error.reason) return error.reason;
   return error.data && error.data !== '0x' ? `data ${error.data.slice(0, 74)}` : 'no reason given';
 }
+
+/** The name of the contract error a failure decoded to (by selector), if it was a decoded revert. */
+export function revertName(error: unknown): string | undefined {
+  const revert = (error as PocomputeError)?.details?.revert as DecodedRevert | undefined;
+  return revert?.name;
+}
+
+/**
+ * Failures worth another try: the RPC or the mempool (ethers' own error codes: a nonce race, an
+ * underpriced replacement, a timeout, a network or server error), never a decoded revert of the
+ * contract. Read from the error's codes, not from its message text (which may quote a proof).
+ */
+export function isTransientChainError(error: PocomputeError): boolean {
+  if (error.code === 'RPC_UNREACHABLE') return true;
+  if (revertName(error)) return false;
+  const cause = error.cause;
+  return TRANSIENT_ETHERS_CODES.some((code) => isError(cause, code));
+}
+
+const TRANSIENT_ETHERS_CODES = [
+  'NONCE_EXPIRED',
+  'REPLACEMENT_UNDERPRICED',
+  'TRANSACTION_REPLACED',
+  'TIMEOUT',
+  'NETWORK_ERROR',
+  'SERVER_ERROR',
+] as const;
 
 function shortReason(error: unknown): string {
   const e = error as { shortMessage?: string; message?: string };

@@ -16,6 +16,8 @@ const deployOptions = chainOptionsSchema.extend({
     .max(MAX_DURATION_SECONDS, 'must be at most ten years in seconds')
     .default(600),
   claimBond: z.string().default('0.001'),
+  claimBondBps: z.coerce.number().int().min(0).max(10_000).default(1_000),
+  minChallengerBond: z.string().default('0.05'),
   default: z.boolean().optional(),
   json: z.boolean().optional(),
 });
@@ -38,16 +40,33 @@ export function marketCommand(): Command {
         'how long a worker holds a claimed task before others may take it',
         '600',
       )
-      .option('--claim-bond <eth>', 'what a claim locks; lost to the task if it lapses', '0.001')
+      .option(
+        '--claim-bond <eth>',
+        'the smallest claim bond; a claim locks the larger of this and --claim-bond-bps of the reward, lost to the task if it lapses',
+        '0.001',
+      )
+      .option('--claim-bond-bps <bps>', 'claim bond as basis points of the reward', '1000')
+      .option(
+        '--min-challenger-bond <eth>',
+        "the smallest challenger bond an optimistic task may ask (covers the worker's answer gas)",
+        '0.05',
+      )
       .option('--default', "make it this chain's default market even if one is recorded")
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(deployOptions, raw);
           const claimBondWei = parseEthAmount(o.claimBond, '--claim-bond', true);
+          const minChallengerBondWei = parseEthAmount(
+            o.minChallengerBond,
+            '--min-challenger-bond',
+            true,
+          );
           const record = await withChain({ ...(await persistentChain(o)), reporter }, (chain) =>
             deployMarket(chain, {
               claimTtl: o.claimTtl,
               claimBondWei,
+              claimBondBps: o.claimBondBps,
+              minChallengerBondWei,
               makeDefault: o.default,
               reporter,
             }),
@@ -57,7 +76,11 @@ export function marketCommand(): Command {
               ['market', record.address],
               ['chain', record.chainId],
               ['claim ttl', `${record.claimTtl} s`],
-              ['claim bond', `${formatEther(record.claimBondWei)} ETH`],
+              [
+                'claim bond',
+                `${(record.claimBondBps ?? 0) / 100}% of the reward, at least ${formatEther(record.claimBondWei)} ETH`,
+              ],
+              ['min challenger bond', `${formatEther(record.minChallengerBondWei ?? 0)} ETH`],
               [
                 'default',
                 record.isDefault

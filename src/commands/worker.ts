@@ -10,6 +10,8 @@ const workerOptions = followOptionsSchema.extend({
   engine: z.enum(['native', 'wasm']).optional(),
   artifactsDir: z.string().optional(),
   minReward: z.string().optional(),
+  minChallengerBond: z.string().optional(),
+  maxOpenResults: z.coerce.number().int().positive().optional(),
 });
 
 export function workerCommand(): Command {
@@ -18,7 +20,15 @@ export function workerCommand(): Command {
       'Watch the market, prove tasks for models compiled here, submit, get paid (Ctrl-C stops)',
     )
     .option('--engine <engine>', 'native | wasm')
-    .option('--min-reward <eth>', 'skip tasks that pay less than this');
+    .option('--min-reward <eth>', 'skip tasks that pay less than this')
+    .option(
+      '--min-challenger-bond <eth>',
+      "skip optimistic tasks whose challenger bond is below this (default: the market's minimum)",
+    )
+    .option(
+      '--max-open-results <n>',
+      'at most this many standing optimistic results (besides the rule that all must be answerable at once)',
+    );
   return withFollowOptions(command, 'tasks', 'another directory of compiled models to serve')
     .addOption(new Option('--artifacts-dir <dir>', 'old name of --artifacts-root').hideHelp())
     .action((raw) =>
@@ -26,6 +36,10 @@ export function workerCommand(): Command {
         const o = parseOptions(workerOptions, raw);
         const minRewardWei =
           o.minReward === undefined ? undefined : parseEthAmount(o.minReward, '--min-reward', true);
+        const minChallengerBondWei =
+          o.minChallengerBond === undefined
+            ? undefined
+            : parseEthAmount(o.minChallengerBond, '--min-challenger-bond', true);
         await followUntilStopped<WorkerEvent, Awaited<ReturnType<typeof runWorker>>>({
           options: o,
           reporter,
@@ -42,6 +56,8 @@ export function workerCommand(): Command {
               engine: o.engine,
               artifactsRoots: [o.artifactsRoot ?? o.artifactsDir].filter((d): d is string => !!d),
               minRewardWei,
+              minChallengerBondWei,
+              maxOpenResults: o.maxOpenResults,
               stateFile: o.stateFile,
               maxBlockRange: o.maxBlockRange,
             }),

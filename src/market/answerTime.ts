@@ -27,33 +27,57 @@ export async function estimateArtifactsProveSeconds(artifacts: Artifacts): Promi
 }
 
 /**
- * Why a response time is too short to answer a challenge of the slowest stage, or undefined. A
- * stage's prove time is its last measurement on this machine, else the conservative estimate;
- * the response time must be at least twice the slowest stage's plus a safety margin (a busy
- * machine, a slow RPC, a retried transaction).
+ * Why one more standing result would be too many to answer, or undefined. Every standing result
+ * may be challenged at the same moment, and the worker proves one answer at a time, earliest
+ * deadline first; so, sorted by response time, the k-th must fit the prove times of the first k
+ * plus one more (a failed attempt, re-proved) and a safety margin (a busy machine, a slow RPC,
+ * a retried transaction). With nothing standing this is the single-task rule: twice the prove
+ * time plus the margin.
  */
-export function responseTimeShortfall(params: {
-  responseSeconds: number;
-  /** Per stage: the last measured prove time (ms), or undefined if never proved here. */
-  measuredMs: (number | undefined)[];
-  /** Per stage: the estimated prove time (s). */
-  estimatedSeconds: number[];
+export function capacityShortfall(params: {
+  /** The candidate task: its response time and its slowest stage's prove time (s). */
+  candidate: { responseSeconds: number; proveSeconds: number; how?: string };
+  /** The standing results that could be challenged together with it. */
+  standing: { responseSeconds: number; proveSeconds: number }[];
   safetySeconds?: number;
+  maxOpen?: number;
 }): string | undefined {
-  let slowest = 0;
+  const { candidate, standing } = params;
+  const safety = params.safetySeconds ?? 30;
+  if (params.maxOpen !== undefined && standing.length + 1 > params.maxOpen)
+    return `already ${standing.length} standing results (the limit is ${params.maxOpen})`;
+  const all = [...standing, candidate].sort((a, b) => a.responseSeconds - b.responseSeconds);
+  let busy = 0;
+  for (const r of all) {
+    busy += r.proveSeconds;
+    const needed = busy + r.proveSeconds + safety;
+    if (r.responseSeconds >= needed) continue;
+    if (standing.length === 0)
+      return (
+        `too little time to answer a challenge: ${candidate.responseSeconds} s, proving takes ` +
+        `~${candidate.proveSeconds} s (${candidate.how ?? 'measured'}); needs at least ${needed} s`
+      );
+    return (
+      `too many results to answer at once: with ${standing.length} standing, all challenged ` +
+      `together need ${needed} s for one whose response time is ${r.responseSeconds} s`
+    );
+  }
+  return undefined;
+}
+
+/** The slowest stage's prove time (s): measured here, else the estimate from its circuit. */
+export function slowestStage(
+  measuredMs: (number | undefined)[],
+  estimatedSeconds: number[],
+): { seconds: number; how: string } {
+  let seconds = 0;
   let how = 'measured';
-  for (const [i, measured] of params.measuredMs.entries()) {
-    const seconds =
-      measured !== undefined ? Math.ceil(measured / 1000) : params.estimatedSeconds[i];
-    if (seconds > slowest) {
-      slowest = seconds;
+  for (const [i, measured] of measuredMs.entries()) {
+    const s = measured !== undefined ? Math.ceil(measured / 1000) : estimatedSeconds[i];
+    if (s > seconds) {
+      seconds = s;
       how = measured !== undefined ? 'measured' : 'estimated from its circuit, never proved here';
     }
   }
-  const needed = slowest * 2 + (params.safetySeconds ?? 30);
-  if (params.responseSeconds >= needed) return undefined;
-  return (
-    `too little time to answer a challenge: ${params.responseSeconds} s, proving takes ` +
-    `~${slowest} s (${how}); needs at least ${needed} s`
-  );
+  return { seconds, how };
 }

@@ -1,6 +1,7 @@
 import {
   Contract,
   formatEther,
+  isError,
   parseEther,
   type ContractTransactionResponse,
   type Signer,
@@ -22,19 +23,37 @@ import { deployVerifier, type VerifierDeployment } from '../verifier/deployVerif
 import { attestVerifierCode } from './attestModel.js';
 import { instanceCounts } from './instanceLayout.js';
 import { marketArtifact } from './marketArtifact.js';
+import { Status, TaskKind } from '../chain/generated/contracts.js';
 
 export interface MarketDeployment extends DeployedContract {
   chainId: string;
   claimTtl: number;
-  /** Wei a worker locks per claim; forfeited to the task's escrow if the claim lapses. */
+  /**
+   * The smallest claim bond (wei); a task's bond is the larger of this and `claimBondBps` of its
+   * reward, fixed when it is posted, and forfeited to the task's escrow if a claim lapses.
+   */
   claimBondWei: string;
+  claimBondBps?: number;
+  /** The smallest challenger bond an optimistic task may ask for (wei). */
+  minChallengerBondWei?: string;
   deployer: string;
   compilerVersion: string;
 }
 
-/** The contract's Status enum, in order; `submitted`: an optimistic result in its window. */
-export const TASK_STATUS = ['none', 'open', 'done', 'refunded', 'submitted'] as const;
+/** The contract's Status enum (generated), lower-cased; `submitted`: an optimistic result in its window. */
+export const TASK_STATUS = Status.map((s) => s.toLowerCase()) as Lowercase<
+  (typeof Status)[number]
+>[];
 export const DEFAULT_CLAIM_BOND_WEI = parseEther('0.001');
+/** A claim bond of 10% of the reward (at least DEFAULT_CLAIM_BOND_WEI). */
+export const DEFAULT_CLAIM_BOND_BPS = 1_000;
+/**
+ * The smallest challenger bond: a false challenge must pay for the answer it forces — a stage
+ * proof's `respond`, up to 1,000,000 gas (cnn: 836k) — at gas prices up to 50 gwei.
+ */
+export const RESPOND_GAS_CEILING = 1_000_000n;
+export const GAS_PRICE_CEILING_WEI = parseEther('0.00000005');
+export const DEFAULT_MIN_CHALLENGER_BOND_WEI = RESPOND_GAS_CEILING * GAS_PRICE_CEILING_WEI;
 export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 /** The record `market` names the chain's default market; every market also has its own record. */
@@ -50,6 +69,8 @@ export async function deployMarket(
   options: {
     claimTtl?: number;
     claimBondWei?: bigint;
+    claimBondBps?: number;
+    minChallengerBondWei?: bigint;
     makeDefault?: boolean;
     reporter?: Reporter;
   } = {},
@@ -58,7 +79,15 @@ export async function deployMarket(
   const { signer, address } = await chain.signer();
   const claimTtl = options.claimTtl ?? 600;
   const claimBond = options.claimBondWei ?? DEFAULT_CLAIM_BOND_WEI;
-  const deploy = () => deployContract(signer, 'PocomputeMarket', artifact, [claimTtl, claimBond]);
+  const claimBondBps = options.claimBondBps ?? DEFAULT_CLAIM_BOND_BPS;
+  const minChallengerBond = options.minChallengerBondWei ?? DEFAULT_MIN_CHALLENGER_BOND_WEI;
+  const deploy = () =>
+    deployContract(signer, 'PocomputeMarket', artifact, [
+      claimTtl,
+      claimBond,
+      claimBondBps,
+      minChallengerBond,
+    ]);
   const deployed = options.reporter
     ? await options.reporter.step('Deploying PocomputeMarket', deploy, 'deployMarket')
     : await deploy();
@@ -67,6 +96,8 @@ export async function deployMarket(
     chainId: chain.chainId.toString(),
     claimTtl,
     claimBondWei: claimBond.toString(),
+    claimBondBps,
+    minChallengerBondWei: minChallengerBond.toString(),
     deployer: address,
     compilerVersion: artifact.compilerVersion,
   };
@@ -142,17 +173,41 @@ export async function sendMarketTx(
   /** Give up waiting for the receipt after this long (the RPC may have gone away). */
   timeoutMs = 120_000,
 ) {
+  let tx: ContractTransactionResponse | undefined;
   try {
-    const tx = (await market.getFunction(method)(
-      ...args,
-      overrides,
-    )) as ContractTransactionResponse;
+    tx = (await market.getFunction(method)(...args, overrides)) as ContractTransactionResponse;
     const receipt = await tx.wait(1, timeoutMs);
     if (!receipt) throw new Error('no receipt');
     return receipt;
   } catch (error) {
-    throw describeChainError(error, market.interface);
+    throw describeChainError(await withRevertData(market, tx, error), market.interface);
   }
+}
+
+/**
+ * A transaction that was mined and reverted carries no revert data (a receipt has none): replay
+ * it as a call on the state of its block, so the error says why (say, AlreadyClaimed by the
+ * copier whose claim was mined first) instead of "no reason given".
+ */
+async function withRevertData(
+  market: Contract,
+  tx: ContractTransactionResponse | undefined,
+  error: unknown,
+): Promise<unknown> {
+  const e = error as { code?: string; data?: string | null; receipt?: { blockNumber: number } };
+  if (!tx || !isError(error, 'CALL_EXCEPTION') || e.data || !e.receipt) return error;
+  try {
+    await market.runner!.provider!.call({
+      to: tx.to,
+      from: tx.from,
+      data: tx.data,
+      value: tx.value,
+      blockTag: e.receipt.blockNumber,
+    });
+  } catch (replayed) {
+    if (isError(replayed, 'CALL_EXCEPTION') && replayed.data) return replayed;
+  }
+  return error;
 }
 
 export interface RegisteredModel {
@@ -212,7 +267,10 @@ export async function registerModel(params: {
 
 export interface TaskView {
   taskId: string;
-  /** zk: paid for a proof; optimistic: paid after a challenge window (modelId is a pipeline id). */
+  /**
+   * zk (the contract's `Proved` kind): paid for a proof, `modelId` is a model id; optimistic: paid
+   * after a challenge window, `modelId` is the task's pipeline id (the contract's `targetId`).
+   */
   mode: 'zk' | 'optimistic';
   modelId: string;
   status: (typeof TASK_STATUS)[number];
@@ -221,6 +279,11 @@ export interface TaskView {
   requester: string;
   claimant: string;
   claimExpiry: number;
+  /** What a claim on this task locks (wei), fixed when it was posted. */
+  claimBondWei: bigint;
+  /** The block of the claimant's proof commitment (0: none). */
+  commitBlock: number;
+  commitment: string;
   worker: string;
   consumer: string;
   inputHash: string;
@@ -240,14 +303,17 @@ export async function readTask(
   const outputs: bigint[] = await market.getTaskOutputs(BigInt(taskId));
   return {
     taskId: String(taskId),
-    mode: task.optimistic ? 'optimistic' : 'zk',
-    modelId: task.modelId.toString(),
+    mode: TaskKind[Number(task.kind)] === 'Optimistic' ? 'optimistic' : 'zk',
+    modelId: task.targetId.toString(),
     status: TASK_STATUS[Number(task.status)],
     rewardEth: formatEther(task.reward),
     deadline: Number(task.deadline),
     requester: task.requester,
     claimant: task.claimant,
     claimExpiry: Number(task.claimExpiry),
+    claimBondWei: BigInt(task.claimBond),
+    commitBlock: Number(task.commitBlock),
+    commitment: task.commitment,
     worker: task.worker,
     consumer: task.consumer,
     inputHash: task.inputHash,

@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { compileSolidity, type CompiledSolidity } from '../chain/solc.js';
 import { sha256Hex, writeJsonAtomic } from '../core/files.js';
 import { PACKAGE_ROOT, pocomputeHome } from '../core/paths.js';
+import {
+  contractsSolcVersion,
+  pocomputeMarketAbi,
+  pocomputeMarketBytecode,
+  pocomputeMarketRuntimeSize,
+} from '../chain/generated/contracts.js';
 
 export const CONTRACTS_DIR = join(PACKAGE_ROOT, 'contracts');
 
@@ -31,4 +37,13 @@ export async function contractArtifact(
   return artifact;
 }
 
-export const marketArtifact = () => contractArtifact('PocomputeMarket.sol', 'PocomputeMarket');
+/**
+ * The market as built with the package (src/chain/generated/contracts.ts, made from contracts/ by
+ * `npm run contracts` and checked against them in CI): no compile at run time.
+ */
+export const marketArtifact = async () => ({
+  abi: pocomputeMarketAbi,
+  bytecode: pocomputeMarketBytecode,
+  runtimeSize: pocomputeMarketRuntimeSize,
+  compilerVersion: contractsSolcVersion,
+});

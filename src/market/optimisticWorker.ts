@@ -1,6 +1,8 @@
 import { formatEther, parseEther } from 'ethers';
 import { toPocomputeError } from '../core/errors.js';
-import { estimateArtifactsProveSeconds, responseTimeShortfall } from './answerTime.js';
+import { capacityShortfall, estimateArtifactsProveSeconds, slowestStage } from './answerTime.js';
+import { revertName } from '../chain/provider.js';
+import { chainNow } from './postTask.js';
 import { ZERO } from './attestModel.js';
 import { attestPipeline, type AttestedPipeline } from './attestPipeline.js';
 import { finalizeResult } from './finalizeResult.js';
@@ -80,8 +82,9 @@ export async function handleOptimisticTask(
     return claimedByOther(taskId, task, now);
   if (await market.lapsedClaimant(BigInt(taskId), me))
     return skip('my claim on it lapsed; the market bars a second claim');
-  const pipeline = await whyNotWork(params, state, view);
-  if (typeof pipeline === 'string') return skip(pipeline);
+  const work = await whyNotWork(params, state, view);
+  if (typeof work === 'string') return skip(work);
+  const { pipeline, proveSeconds } = work;
   const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
   const result = await witnessPipeline({ stages: pipeline.stages, inputs });
   let submitted: Awaited<ReturnType<typeof submitResult>>;
@@ -96,11 +99,14 @@ export async function handleOptimisticTask(
   } catch (error) {
     const e = toPocomputeError(error);
     // Another worker claimed first: its claim may lapse and the task open again.
-    if (e.code === 'TX_REVERTED' && /AlreadyClaimed/.test(e.message))
-      return { final: false, retryAt: Date.now() + 5_000 };
+    if (revertName(e) === 'AlreadyClaimed') return { final: false, retryAt: Date.now() + 5_000 };
     throw e;
   }
   state.optimistic[taskId] = submitted.txHash;
+  state.optimisticLoad = {
+    ...state.optimisticLoad,
+    [taskId]: { responseSeconds: view.responseSeconds, proveSeconds },
+  };
   return {
     final: false,
     retryAt: 0,
@@ -121,12 +127,17 @@ async function answerChallenge(
   params: WorkerParams,
   state: WorkerState,
   view: OptimisticResultView,
-  now: number,
+  blockNow: number,
 ): Promise<Outcome> {
+  let now = blockNow;
   const { market } = params;
   const taskId = view.task.taskId;
   const stage = view.challengedStage;
-  if (now >= view.responseDeadline) return { final: false, retryAt: 0 }; // settled by the challenger; the next round says lost
+  // The next block's time, not the last one's (an idle chain's last block lags the clock): past
+  // the deadline no answer can be mined, so stop trying — the challenger settles, the next round
+  // says lost.
+  now = Math.max(now, await chainNow(market.runner!.provider!));
+  if (now >= view.responseDeadline) return { final: false, retryAt: Date.now() + 5_000 };
   params.log({
     event: 'challenged',
     taskId,
@@ -162,10 +173,13 @@ async function answerChallenge(
     };
   } catch (error) {
     const e = toPocomputeError(error);
-    // Keep trying while the deadline holds: the next round re-reads the challenge.
+    // Keep trying while the deadline holds (the next round re-reads the challenge), never
+    // backing off for more than a quarter of the time left.
+    const leftMs = (view.responseDeadline - now) * 1000;
     return {
       final: false,
-      retryAt: Date.now() + 2_000,
+      retryAt: Date.now() + 1_000,
+      maxBackoffMs: Math.max(1_000, leftMs / 4),
       event: { event: 'retry', taskId, attempt: 0, code: e.code, reason: e.message },
     };
   }
@@ -176,7 +190,7 @@ async function whyNotWork(
   params: WorkerParams,
   state: WorkerState,
   view: OptimisticResultView,
-): Promise<AttestedPipeline | string> {
+): Promise<{ pipeline: AttestedPipeline; proveSeconds: number } | string> {
   const { task } = view;
   let pipeline: AttestedPipeline;
   try {
@@ -197,23 +211,35 @@ async function whyNotWork(
   const reward = parseEther(task.rewardEth);
   if (params.minRewardWei !== undefined && reward < params.minRewardWei)
     return `reward ${task.rewardEth} ETH is below the minimum ${formatEther(params.minRewardWei)} ETH`;
+  const minBond =
+    params.minChallengerBondWei ?? ((await params.market.minChallengerBond()) as bigint);
+  if (view.challengerBondWei < minBond)
+    return `challenger bond ${formatEther(view.challengerBondWei)} ETH is below the minimum ${formatEther(minBond)} ETH: a false challenge would not pay for the answer`;
   const balance = await provider.getBalance(params.worker);
   if (balance <= view.workerBondWei)
     return `the worker bond (${formatEther(view.workerBondWei)} ETH) is more than this key holds`;
-  // A challenge must be answerable: the slowest stage's prove time (measured here, else a
-  // conservative estimate from its circuit) must fit, with a margin.
+  // Every challenge must be answerable, all of them at once: the slowest stage's prove time
+  // (measured here, else a conservative estimate from its circuit) for this result and for each
+  // of my standing ones must fit their response times, answered earliest deadline first.
   const measuredMs = pipeline.stages.map((s) => state.proveMs[s.manifest.key]);
   const estimatedSeconds: number[] = [];
   for (const [i, stage] of pipeline.stages.entries())
     estimatedSeconds.push(
       measuredMs[i] === undefined ? await estimateArtifactsProveSeconds(stage) : 0,
     );
-  const shortfall = responseTimeShortfall({
-    responseSeconds: view.responseSeconds,
-    measuredMs,
-    estimatedSeconds,
+  const slowest = slowestStage(measuredMs, estimatedSeconds);
+  const shortfall = capacityShortfall({
+    candidate: {
+      responseSeconds: view.responseSeconds,
+      proveSeconds: slowest.seconds,
+      how: slowest.how,
+    },
+    standing: Object.entries(state.optimisticLoad ?? {})
+      .filter(([id]) => id !== task.taskId && state.optimistic[id] !== undefined)
+      .map(([, load]) => load),
     safetySeconds: params.safetySeconds,
+    maxOpen: params.maxOpenResults,
   });
   if (shortfall) return shortfall;
-  return pipeline;
+  return { pipeline, proveSeconds: slowest.seconds };
 }

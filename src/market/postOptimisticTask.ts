@@ -1,4 +1,4 @@
-import type { Contract } from 'ethers';
+import { formatEther, type Contract } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
 import { ZERO } from './attestModel.js';
@@ -65,6 +65,15 @@ export async function postOptimisticTask(
   const { market } = params;
   const reward = parseReward(params.rewardEth);
   const terms = optimisticTermsArg(params);
+  const minBond = (await market.minChallengerBond()) as bigint;
+  if (terms.challengerBond < minBond)
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `--challenger-bond ${params.challengerBondEth} ETH is below this market's minimum (${formatEther(minBond)} ETH)`,
+      {
+        hint: "A false challenge must pay for the worker's answer (a stage proof's gas): ask at least the minimum.",
+      },
+    );
   const provider = market.runner!.provider!;
   const { stages } = await attestPipeline({
     market,

@@ -16,7 +16,7 @@ import {
   unwitnessableStage,
   witnessPipeline,
 } from './witnessPipeline.js';
-import { isTransient } from './worker.js';
+import { isTransientChainError } from '../chain/provider.js';
 import { sleep } from '../core/sleep.js';
 
 export type WatchEvent =
@@ -173,7 +173,7 @@ export async function runWatcher(
         done = await watchTask(params, state, taskId, totals);
       } catch (error) {
         const e = toPocomputeError(error);
-        if (isTransient(e)) continue;
+        if (isTransientChainError(e)) continue;
         params.log({ event: 'failed', taskId, code: e.code, reason: e.message });
         done = true;
       }

@@ -17,9 +17,12 @@ import { proveInference, type ProvingEngine } from '../prover/proveInference.js'
 import { encodeCalldata, instancesAsUint256, proofBytes } from '../verifier/calldata.js';
 import { attestModel, ZERO } from './attestModel.js';
 import { dequantizeInputs } from './instanceLayout.js';
-import { readTask, sendMarketTx, type TaskView } from './market.js';
+import { readTask, type TaskView } from './market.js';
 import { handleOptimisticTask } from './optimisticWorker.js';
-import { claimTask } from './submitTaskProof.js';
+import { readResult } from './readResult.js';
+import { claimTask, commitAndSubmit } from './submitTaskProof.js';
+import { requireWitnessableInput } from './requireWitnessableInput.js';
+import { isTransientChainError, revertName } from '../chain/provider.js';
 import { sleep } from '../core/sleep.js';
 
 export type WorkerEvent =
@@ -85,6 +88,13 @@ export interface WorkerParams {
   maxBlockRange?: number;
   /** Seconds kept in hand after the expected prove time before a claim expires. */
   safetySeconds?: number;
+  /**
+   * Optimistic tasks whose challenger bond is below this (wei) are skipped: a false challenge
+   * must at least pay for the answer (default: the market's own minimum).
+   */
+  minChallengerBondWei?: bigint;
+  /** At most this many standing optimistic results at once (on top of the time rule). */
+  maxOpenResults?: number;
   /** Stop after one pass over the tasks found so far (tests, cron-style runs). */
   once?: boolean;
 }
@@ -103,6 +113,12 @@ export interface WorkerState {
   proveMs: Record<string, number>;
   /** Optimistic tasks this worker stated a result for (task id → submit tx). */
   optimistic: Record<string, string>;
+  /**
+   * What each standing optimistic result of mine could demand at once: its response time and its
+   * slowest stage's prove time (s). A new result is taken only while all of them, challenged
+   * together, could be answered in time (see answerTime.ts).
+   */
+  optimisticLoad?: Record<string, { responseSeconds: number; proveSeconds: number }>;
 }
 
 /** Another worker's live claim: not final, that claim may lapse and the task open again. */
@@ -133,16 +149,14 @@ export type Outcome =
       final: true;
       event: Extract<WorkerEvent, { event: 'paid' | 'skipped' | 'failed' | 'lost' }>;
     }
-  | { final: false; retryAt: number; event?: WorkerEvent };
-
-/** Errors worth another try while the claim is live: the RPC or the mempool, not the contract. */
-export function isTransient(error: PocomputeError): boolean {
-  if (error.code === 'RPC_UNREACHABLE') return true;
-  const text = `${error.message} ${String((error.cause as Error)?.message ?? '')}`;
-  return /nonce|underpriced|replacement|timeout|timed out|ECONNRESET|ECONNREFUSED|fetch failed|socket hang up|ETIMEDOUT|503|502|429/i.test(
-    text,
-  );
-}
+  | {
+      final: false;
+      /** Not before this time (ms); 0: as soon as the round comes. */
+      retryAt: number;
+      event?: WorkerEvent;
+      /** The longest backoff a retry may wait (a challenge answer: less than its time left). */
+      maxBackoffMs?: number;
+    };
 
 /**
  * Follows TaskPosted events in bounded block ranges, and works the tasks it can win: attests the
@@ -196,7 +210,7 @@ export async function runWorker(
       await sleep(Math.min(60_000, 500 * 2 ** failures), signal);
       continue;
     }
-    for (const taskId of [...state.pending]) {
+    for (const taskId of await answerFirst(params, state)) {
       if (signal.aborted) break;
       const retry = retries.get(taskId);
       if (retry && Date.now() < retry.at) continue;
@@ -208,19 +222,13 @@ export async function runWorker(
         state.pending = state.pending.filter((t) => t !== taskId);
         state.handled[taskId] =
           outcome.event.event === 'paid' ? 'paid' : `${outcome.event.event}: ${reasonOf(outcome)}`;
+        delete state.optimisticLoad?.[taskId];
         retries.delete(taskId);
         await rm(join(proofsDir, `${taskId}.json`), { force: true });
         await save();
       } else {
-        const attempt = (retry?.attempt ?? 0) + 1;
-        let at = outcome.retryAt;
-        if (outcome.event?.event === 'retry') {
-          // Exponential backoff, capped: the claim's expiry, re-read each round, ends the retries.
-          outcome.event.attempt = attempt;
-          at = Date.now() + Math.min(30_000, 1_000 * 2 ** (attempt - 1));
-        }
+        retries.set(taskId, nextTry(retry, outcome));
         if (outcome.event) log(outcome.event);
-        retries.set(taskId, { attempt, at });
         await save(); // an optimistic submit is remembered before anything else happens
       }
     }
@@ -228,6 +236,46 @@ export async function runWorker(
     await sleep(params.pollMs ?? 1_000, signal);
   }
   return totals;
+}
+
+/**
+ * When to try a task again. Backoff counts consecutive failures only (a `retry` outcome): a round
+ * that waits or makes progress resets it. The outcome's own retryAt is honoured (a later one
+ * wins), so a deadline-aware caller can ask for an immediate retry (0) — a re-proof at once.
+ */
+export function nextTry(
+  previous: { attempt: number; at: number } | undefined,
+  outcome: Extract<Outcome, { final: false }>,
+  now = Date.now(),
+): { attempt: number; at: number } {
+  if (outcome.event?.event !== 'retry') return { attempt: 0, at: outcome.retryAt };
+  const attempt = (previous?.attempt ?? 0) + 1;
+  outcome.event.attempt = attempt;
+  const backoff =
+    outcome.retryAt === 0
+      ? 0
+      : Math.min(outcome.maxBackoffMs ?? 30_000, 1_000 * 2 ** (attempt - 1));
+  return { attempt, at: Math.max(outcome.retryAt, now + backoff) };
+}
+
+/**
+ * The order of one round: challenges of my standing results first, earliest response deadline
+ * first (they cost a bond if late), then everything else in the order found.
+ */
+async function answerFirst(params: WorkerParams, state: WorkerState): Promise<string[]> {
+  const deadlines = new Map<string, number>();
+  for (const taskId of state.pending) {
+    if (state.optimistic[taskId] === undefined) continue;
+    try {
+      const view = await readResult(params.market, taskId);
+      if (view.challenger !== ZERO && view.submitter.toLowerCase() === params.worker.toLowerCase())
+        deadlines.set(taskId, view.responseDeadline);
+    } catch {
+      // read again when the task's own round comes
+    }
+  }
+  const challenged = [...deadlines.keys()].sort((a, b) => deadlines.get(a)! - deadlines.get(b)!);
+  return [...challenged, ...state.pending.filter((t) => !deadlines.has(t))];
 }
 
 /** zk and optimistic tasks in one query per block range (topic 0 is either event). */
@@ -263,7 +311,7 @@ async function loadState(stateFile: string): Promise<WorkerState> {
 async function requireFunds(params: WorkerParams): Promise<void> {
   const provider = params.market.runner!.provider!;
   const balance = await provider.getBalance(params.worker);
-  const bond = (await params.market.claimBond()) as bigint;
+  const bond = (await params.market.minClaimBond()) as bigint;
   if (balance <= bond)
     throw new PocomputeError(
       'INSUFFICIENT_FUNDS',
@@ -312,8 +360,13 @@ async function handleTask(
         claimTx = receipt.hash;
       } catch (error) {
         const e = toPocomputeError(error);
-        if (e.code === 'TX_REVERTED' && /AlreadyClaimed/.test(e.message))
-          return { final: false, retryAt: Date.now() + 5_000 };
+        // Another claim was mined first (a rival, or a copy of this very claim): it may lapse.
+        if (revertName(e) === 'AlreadyClaimed')
+          return {
+            final: false,
+            retryAt: Date.now() + 5_000,
+            event: { event: 'waiting', taskId, reason: e.message, untilSeconds: 0 },
+          };
         if (e.code === 'TX_REVERTED') return skip(`claim refused: ${e.message}`);
         throw e;
       }
@@ -355,20 +408,41 @@ async function handleTask(
       state.proveMs[artifacts.manifest.key] = proveMs;
       await rm(inputFile, { force: true });
     }
-    const receipt = await sendMarketTx(market, 'submit', [
-      BigInt(taskId),
-      proofBytes(encodeCalldata(bundle)),
-      instancesAsUint256(bundle),
-    ]);
+    let sent: Awaited<ReturnType<typeof commitAndSubmit>>;
+    try {
+      sent = await commitAndSubmit(
+        market,
+        taskId,
+        proofBytes(encodeCalldata(bundle)),
+        instancesAsUint256(bundle),
+        params.worker,
+      );
+    } catch (error) {
+      const e = toPocomputeError(error);
+      if (!REPROVE_ON.includes(revertName(e) ?? '')) throw e;
+      // This proof cannot be mine (it was public before my commitment): a fresh proof is, and
+      // the claim is still live. Re-prove at once.
+      await rm(proofPath, { force: true });
+      return {
+        final: false,
+        retryAt: 0,
+        event: { event: 'retry', taskId, attempt: 0, code: e.code, reason: e.message },
+      };
+    }
     const done = await readTask(market, taskId);
+    const gas = (sent.commit?.gasUsed ?? 0n) + sent.submit.gasUsed;
     return {
       final: true,
-      event: paidEvent(done, proveMs, receipt.gasUsed.toString(), [claimTx, receipt.hash]),
+      event: paidEvent(done, proveMs, gas.toString(), [
+        claimTx,
+        sent.commit?.hash ?? '',
+        sent.submit.hash,
+      ]),
     };
   } catch (error) {
     const e = toPocomputeError(error);
     if (e.code === 'INSUFFICIENT_FUNDS') throw e;
-    if (isTransient(e) || state.optimistic[taskId]) {
+    if (isTransientChainError(e) || state.optimistic[taskId]) {
       // An optimistic result of mine stands until it is paid or lost: never abandoned.
       // Worth another try: the next round re-reads the task, so an expired claim ends it there.
       return {
@@ -412,6 +486,20 @@ async function whyNotWork(
     throw e;
   }
   if (mine) return attested; // resuming: the claim is already paid for
+  // An input no proof can carry (out of the circuit's range, not a field element) would cost the
+  // claim bond: witness it first, before any bond is at stake.
+  try {
+    await requireWitnessableInput({
+      stages: [attested.artifacts],
+      inputs: (await params.market.getTaskInputs(BigInt(task.taskId))) as bigint[],
+      what: `model ${task.modelId}`,
+      single: true,
+    });
+  } catch (error) {
+    const e = toPocomputeError(error);
+    if (e.code === 'INPUT_INVALID') return `input cannot be proved: ${e.message}`;
+    throw e;
+  }
   if (task.consumer !== ZERO && (await provider.getCode(task.consumer)) === '0x')
     return `consumer ${task.consumer} has no code`;
   const reward = parseEther(task.rewardEth);
@@ -427,6 +515,9 @@ async function whyNotWork(
   }
   return attested;
 }
+
+/** Reveals refused because the proof is not this claimant's to reveal: a fresh proof is. */
+const REPROVE_ON = ['ProofAlreadyPaid', 'CommitmentMismatch'];
 
 function sameInputs(
   bundle: Awaited<ReturnType<typeof readBundle>>,
