@@ -57,7 +57,7 @@ export function verifyCommand(): Command {
     )
     .option(
       '--artifacts <dir>',
-      'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit; for a staged proof: its compiled stages or split directory)',
+      'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit, required unless compiled here; for a staged proof: its compiled stages or split directory)',
     )
     .option(
       '--srs <file>',
@@ -247,14 +247,13 @@ async function verifyRunCommand(
     const mark = (ok: boolean) => (ok ? reporter.c.green('✔') : reporter.c.red('✖'));
     return [
       table(result.checks.map((c) => [mark(c.ok), String(c.step), c.detail])),
-      `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit' : "the run's own"} · srs: ${result.srsOrigin}`,
+      `step key: ${result.keySource === 'artifacts' ? 'a compiled step circuit you trust' : 'none trusted'} · srs: ${result.srsOrigin}`,
       `base model: sha256 ${result.base.sha256} · ${result.base.checked ? `checked against ${result.base.file}` : 'NOT CHECKED (pass --base <model.onnx>)'}`,
       `training data: commitment ${result.data.commitment} (${result.data.rows} rows, seed ${result.data.seed}, ${result.data.seedSource}) · ${result.data.checked ? `checked against ${result.data.file}` : 'NOT CHECKED (pass --data <file>)'}`,
-      !result.valid
-        ? reporter.c.red(`INVALID RUN: ${result.failure}`)
-        : result.keySource === 'artifacts'
-          ? reporter.c.green('VALID RUN')
-          : reporter.c.yellow("VALID RUN against the run's own step key (not a key you trust)"),
+      // verifyRun refuses a run it has no trusted step key for (STEP_KEY_UNTRUSTED, exit 2).
+      result.valid
+        ? reporter.c.green('VALID RUN')
+        : reporter.c.red(`INVALID RUN: ${result.failure}`),
     ].join('\n');
   });
   return result.valid ? EXIT.ok : EXIT.invalid;

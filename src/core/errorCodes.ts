@@ -67,6 +67,17 @@ export const ERROR_CODES = {
     exit: EXIT.usage,
     hint: 'The settings and the verifying key come from different compilations; use one artifacts directory.',
   },
+  // Exit 2, as every missing piece of trusted key material (--vk without --srs, a split whose
+  // stages are not compiled here): the verifier has not said which key to trust, so there is no
+  // verdict yet — neither valid (the run's own key proves nothing) nor invalid.
+  STEP_KEY_UNTRUSTED: {
+    exit: EXIT.usage,
+    hint:
+      'Compile the step circuit here (`pocompute train` does; or `pocompute compile <run>/step.onnx ' +
+      '--input <run>/calibration.json --input-visibility hashed --output-visibility hashed ' +
+      '--calibration resources` with the SRS the run used), or pass --artifacts <dir> with a ' +
+      'compilation of it you trust.',
+  },
   PROOF_INVALID: {
     exit: EXIT.invalid,
     hint: 'The proof does not verify; it was altered or made for another model or key.',

@@ -22,6 +22,38 @@ const publicTensorSchema = z.object({
 });
 export type PublicTensor = z.infer<typeof publicTensorSchema>;
 
+/** Rows of decimal or hex strings, one per tensor, as EZKL prints them. */
+const stringRows = () => z.array(z.array(z.string()));
+
+/**
+ * EZKL's readable copy of a proof's public values (`pretty_public_inputs` in its proof JSON):
+ * public tensors dequantized (`rescaled_*`) and as big-endian hex felts, hashed tensors' Poseidon
+ * hashes (`processed_*`). A claim like any other: `verify` compares it with the instances. EZKL's
+ * WASM prover leaves it null.
+ */
+const prettyPublicInputsSchema = z
+  .object({
+    rescaled_inputs: stringRows().optional(),
+    inputs: stringRows().optional(),
+    processed_inputs: stringRows().optional(),
+    processed_params: stringRows().optional(),
+    processed_outputs: stringRows().optional(),
+    rescaled_outputs: stringRows().optional(),
+    outputs: stringRows().optional(),
+  })
+  .passthrough();
+export type PrettyPublicInputs = z.infer<typeof prettyPublicInputsSchema>;
+
+/** EZKL's proof JSON: the instances it verifies against, its proof, and its readable copy. */
+const ezklProofObject = () =>
+  z
+    .object({
+      instances: z.array(z.array(z.string())),
+      proof: z.unknown(),
+      pretty_public_inputs: prettyPublicInputsSchema.nullable().optional(),
+    })
+    .passthrough();
+
 /** A proof of inference and everything needed to check it: the format `prove` writes and `verify` reads. */
 export const proofBundleSchema = z.object({
   format: z.literal('pocompute-proof@1'),
@@ -49,7 +81,7 @@ export const proofBundleSchema = z.object({
   vk: z.string(),
   verifierSrs: z.string(),
   /** EZKL's proof JSON, unchanged. */
-  proof: z.object({ instances: z.array(z.array(z.string())), proof: z.unknown() }).passthrough(),
+  proof: ezklProofObject(),
   public: z.object({ inputs: z.array(publicTensorSchema), outputs: z.array(publicTensorSchema) }),
   floatReference: z.object({
     outputs: z.array(z.object({ name: z.string(), values: z.array(finite()) })),
@@ -66,9 +98,7 @@ export const proofBundleSchema = z.object({
 export type ProofBundle = z.infer<typeof proofBundleSchema>;
 
 /** EZKL's own proof.json (from its Python or CLI), which verify accepts together with --artifacts. */
-export const ezklProofSchema = z
-  .object({ instances: z.array(z.array(z.string())), proof: z.unknown() })
-  .passthrough();
+export const ezklProofSchema = ezklProofObject();
 export type EzklProof = z.infer<typeof ezklProofSchema>;
 
 export type ProofFile =

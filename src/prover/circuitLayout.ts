@@ -240,6 +240,29 @@ export function publicTensorsFromInstances(
   return { inputs, outputs };
 }
 
+/**
+ * The instances (little-endian hex felts) of each public input and public output tensor, in
+ * order, with the layout of publicTensorsFromInstances; undefined when the count does not fit.
+ */
+export function publicFeltsFromInstances(
+  instances: string[],
+  layout: CircuitLayout,
+): { inputs: string[][]; outputs: string[][] } | undefined {
+  if (instances.length !== layout.instanceCount) return undefined;
+  let cursor =
+    (layout.inputVisibility === 'hashed' ? layout.inputs.length : 0) + layout.paramHashes;
+  const read = (tensors: CircuitTensor[], visibility: TensorVisibility) =>
+    visibility !== 'public'
+      ? []
+      : tensors.map((t) => {
+          const size = (t.dims ?? []).reduce((a, b) => a * b, 1);
+          cursor += size;
+          return instances.slice(cursor - size, cursor);
+        });
+  const inputs = read(layout.inputs, layout.inputVisibility);
+  return { inputs, outputs: read(layout.outputs, layout.outputVisibility) };
+}
+
 /** Tensor names from an artifacts manifest; public tensors' shapes from the circuit's settings. */
 export function labelsFromManifest(
   manifest: Pick<ArtifactsManifest, 'model'>,

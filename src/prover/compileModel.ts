@@ -23,6 +23,7 @@ import {
 } from './artifactsManifest.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 import { EZKL_VERSION } from './engine/version.js';
+import { calibrationInputBounds, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
@@ -99,6 +100,13 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     if (isArtifactsDir(dir)) reporter?.warn(`Rebuilding ${dir}: it does not match its manifest`);
   }
 
+  // Compiling on this sample: one no calibration can hold is the input's fault (exit 2), found
+  // before EZKL runs. (Artifacts found above have their own bounds, which prove checks.)
+  requireInputsInRange(
+    sample.values,
+    model.inputs.map((t) => t.name),
+    calibrationInputBounds(options, sample.dtypes),
+  );
   const engine = await getPythonEngine(reporter);
   const step = <T>(label: string, key: string, work: () => Promise<T>) =>
     reporter ? reporter.step(label, work, key) : work();

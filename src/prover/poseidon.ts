@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
 import { clamped, wasmEngine } from './engine/wasmEngine.js';
+import { feltFromHexLE, feltToSigned } from './felts.js';
 
 interface PoseidonEngine {
   floatToFelt(input: number, scale: number, type: string): Uint8ClampedArray;
@@ -12,6 +13,10 @@ export interface QuantizeContext {
   code?: ErrorCode;
   /** Names the values in the message, e.g. "input 0 value" or "step 1 loss". */
   what?: string;
+  /** The largest quantized magnitude the circuit holds, and why (e.g. its range check). */
+  range?: { max: bigint; why: string };
+  /** What to do about a value that does not fit (default: the code's hint). */
+  hint?: string;
 }
 
 /**
@@ -26,7 +31,7 @@ export function toFelts(
   context: QuantizeContext = {},
 ): string[] {
   const ezkl = wasmEngine() as unknown as PoseidonEngine;
-  const { code = 'INPUT_INVALID', what = 'value' } = context;
+  const { code = 'INPUT_INVALID', what = 'value', range, hint } = context;
   return Array.from(values, (v, j) => {
     const which = values.length > 1 ? `${what} ${j}` : what;
     const scaled = Math.abs(v) * 2 ** scale;
@@ -34,9 +39,11 @@ export function toFelts(
       throw new PocomputeError(
         code,
         `${which} (${v}) does not fit the circuit's fixed point (scale 2^${scale})`,
+        { hint },
       );
+    let felt: string;
     try {
-      return JSON.parse(
+      felt = JSON.parse(
         new TextDecoder().decode(ezkl.floatToFelt(v, scale, type.toLowerCase())),
       ) as string;
     } catch (error) {
@@ -44,8 +51,18 @@ export function toFelts(
       throw new PocomputeError(
         code,
         `${which} (${v}) cannot be quantized: ${(error as Error).message ?? error}`,
+        { hint },
       );
     }
+    const quantized = range ? feltToSigned(feltFromHexLE(felt)) : 0n;
+    if (range && (quantized < 0n ? -quantized : quantized) > range.max)
+      throw new PocomputeError(
+        code,
+        `${which} (${v}) is outside the circuit's range: quantized at scale 2^${scale} it is ` +
+          `${quantized}, beyond ±${range.max} (${range.why})`,
+        { hint },
+      );
+    return felt;
   });
 }
 

@@ -14,6 +14,7 @@ import { getPythonEngine } from './engine/pythonEngine.js';
 import { WasmThread } from './engine/wasmThread.js';
 import { dequantize } from './felts.js';
 import { compareToFloat, floatReference } from './floatReference.js';
+import { circuitInputBounds, explainWitnessFailure, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
 import { bundlePublicTensors } from './circuitLayout.js';
@@ -69,6 +70,10 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   if (model.sha256 !== manifest.model.sha256)
     throw new PocomputeError('ARTIFACTS_INVALID', `${model.path} changed after it was checked`);
   const inputs = await loadInputs(params.input, model.inputs, model.graphInputs);
+  // A value the circuit cannot hold is the input's fault (exit 2), found before any engine runs.
+  const names = model.inputs.map((t) => t.name);
+  const settings = JSON.parse((await readArtifactFile(artifacts, 'settings.json')).toString());
+  requireInputsInRange(inputs.values, names, circuitInputBounds(settings));
   if (inputs.ignored.length)
     reporter?.warn(
       `Ignoring the input file's tensors for ${inputs.ignored.join(', ')}: ` +
@@ -85,10 +90,14 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   try {
     const inputPath = join(work, 'input.json');
     await writeFile(inputPath, JSON.stringify(inputs.ezkl));
+    // A witness EZKL cannot make for an input outside the calibrated range names that input.
+    const witnessFailed = async (error: unknown): Promise<never> => {
+      throw await explainWitnessFailure(error, inputs.values, names, artifacts);
+    };
     const { witness, proof } =
       engine === 'native'
-        ? await proveNative(artifacts, inputPath, work, step)
-        : await proveWasm(artifacts, inputs.ezkl, step);
+        ? await proveNative(artifacts, inputPath, work, step, witnessFailed)
+        : await proveWasm(artifacts, inputs.ezkl, step, witnessFailed);
 
     const keyMaterial = await bundleKeyMaterial(artifacts);
     // The bundle's layout is the compiled circuit's (settings), never the ONNX-declared shapes.
@@ -137,12 +146,14 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
 type Step = <T>(label: string, key: string, work: () => Promise<T>) => Promise<T>;
 type EzklProof = ProofBundle['proof'];
 type Witness = { outputs: string[][] };
+type WitnessFailed = (error: unknown) => Promise<never>;
 
 async function proveNative(
   artifacts: CompileResult,
   inputPath: string,
   work: string,
   step: Step,
+  witnessFailed: WitnessFailed,
 ): Promise<{ witness: Witness; proof: EzklProof }> {
   const engine = await getPythonEngine();
   // EZKL's Python reads by path: the compiled circuit and pk were hashed by openArtifacts, and an
@@ -151,12 +162,18 @@ async function proveNative(
   const witnessPath = join(work, 'witness.json');
   const proofPath = join(work, 'proof.json');
   await step('Generating the witness (native)', 'witness', () =>
-    engine.run([
-      {
-        op: 'gen_witness',
-        args: { data: inputPath, compiled: artifacts.path('model.compiled'), witness: witnessPath },
-      },
-    ]),
+    engine
+      .run([
+        {
+          op: 'gen_witness',
+          args: {
+            data: inputPath,
+            compiled: artifacts.path('model.compiled'),
+            witness: witnessPath,
+          },
+        },
+      ])
+      .catch(witnessFailed),
   );
   await step(`Proving (native EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`, 'prove', () =>
     engine.run([
@@ -182,6 +199,7 @@ async function proveWasm(
   artifacts: CompileResult,
   input: unknown,
   step: Step,
+  witnessFailed: WitnessFailed,
 ): Promise<{ witness: Witness; proof: EzklProof }> {
   // EZKL's WASM prove is synchronous: it runs on a worker thread, so Ctrl-C and the spinner stay live.
   const thread = new WasmThread();
@@ -189,11 +207,13 @@ async function proveWasm(
     // Each file is read once and those bytes are hashed against the manifest, then handed to WASM.
     const compiled = await readArtifactFile(artifacts, 'model.compiled');
     const witnessBytes = await step('Generating the witness (WASM)', 'witness', () =>
-      thread.run({
-        op: 'genWitness',
-        compiled,
-        input: new TextEncoder().encode(JSON.stringify(input)),
-      }),
+      thread
+        .run({
+          op: 'genWitness',
+          compiled,
+          input: new TextEncoder().encode(JSON.stringify(input)),
+        })
+        .catch(witnessFailed),
     );
     const proofBytes = await step(
       `Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`,

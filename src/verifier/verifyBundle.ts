@@ -27,9 +27,11 @@ import {
   requireFixedParams,
   labelsFromManifest,
   positionalLabels,
+  publicFeltsFromInstances,
   publicTensorsFromInstances,
   type TensorLabels,
 } from '../prover/circuitLayout.js';
+import { feltFromHexLE } from '../prover/felts.js';
 import { verifyWithWasm } from '../prover/engine/wasmEngine.js';
 import { checkSrsFile, type SrsOrigin, verifierSrsFrom } from '../prover/srs.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
@@ -115,7 +117,10 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
   );
 
   const valueProblems = recomputed
-    ? tensorMismatches(bundle.public, recomputed, key)
+    ? [
+        ...tensorMismatches(bundle.public, recomputed, key),
+        ...prettyPublicInputsMismatches(bundle.proof, layout, recomputed),
+      ]
     : [
         `the proof has ${bundle.proof.instances[0]?.length ?? 0} instances, ` +
           `the circuit's settings lay out ${layout.instanceCount}`,
@@ -388,6 +393,75 @@ function tensorMismatches(
   }
   return problems;
 }
+
+/** Fields of EZKL's pretty_public_inputs, and whether each holds values or felts. */
+const PRETTY_FIELDS = [
+  ['rescaled_inputs', 'values'],
+  ['inputs', 'felts'],
+  ['processed_inputs', 'felts'],
+  ['processed_params', 'felts'],
+  ['rescaled_outputs', 'values'],
+  ['outputs', 'felts'],
+  ['processed_outputs', 'felts'],
+] as const;
+
+/**
+ * Every place where EZKL's readable copy of the public values inside the proof JSON
+ * (`proof.pretty_public_inputs`, which EZKL's own verify ignores) differs from what the proof
+ * binds: public tensors' values (sameValues) and big-endian felts, hashed tensors' hashes, and no
+ * param hashes (params are fixed). A field that is absent (or the whole copy null, as EZKL's WASM
+ * prover leaves it) states nothing.
+ */
+function prettyPublicInputsMismatches(
+  proof: ProofBundle['proof'],
+  layout: CircuitLayout,
+  bound: { inputs: PublicTensor[]; outputs: PublicTensor[] },
+): string[] {
+  const stated = proof.pretty_public_inputs;
+  const felts = publicFeltsFromInstances(proof.instances[0] ?? [], layout);
+  if (!stated || !felts) return [];
+  const of = (tensors: PublicTensor[], visibility: 'public' | 'hashed', field: 'values' | 'hash') =>
+    tensors.filter((t) => t.visibility === visibility).map((t) => t[field] ?? []);
+  const expected: Record<(typeof PRETTY_FIELDS)[number][0], (number | string)[][]> = {
+    rescaled_inputs: of(bound.inputs, 'public', 'values'),
+    inputs: felts.inputs,
+    processed_inputs: of(bound.inputs, 'hashed', 'hash'),
+    processed_params: [],
+    rescaled_outputs: of(bound.outputs, 'public', 'values'),
+    outputs: felts.outputs,
+    processed_outputs: of(bound.outputs, 'hashed', 'hash'),
+  };
+  const problems: string[] = [];
+  for (const [field, kind] of PRETTY_FIELDS) {
+    const rows = stated[field];
+    if (rows === undefined) continue;
+    const at = `proof.pretty_public_inputs.${field}`;
+    const trusted = expected[field];
+    if (rows.length !== trusted.length) {
+      problems.push(`${at} (${rows.length} tensors, the proof binds ${trusted.length})`);
+      continue;
+    }
+    rows.forEach((row, i) => {
+      const same =
+        kind === 'values'
+          ? sameValues(row.map(decimal), trusted[i] as number[])
+          : sameFelts(row, trusted[i] as string[]);
+      if (!same) problems.push(`${at}[${i}]`);
+    });
+  }
+  return problems;
+}
+
+/** A number as EZKL prints one (Rust's f64 Display); anything else is NaN, never equal. */
+const decimal = (text: string) =>
+  /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN;
+
+/** Big-endian 0x hex felts (EZKL's pretty form) equal to little-endian instances. */
+const sameFelts = (stated: string[], instances: string[]) =>
+  stated.length === instances.length &&
+  stated.every(
+    (hex, j) => /^0x[0-9a-fA-F]{1,64}$/.test(hex) && BigInt(hex) === feltFromHexLE(instances[j]),
+  );
 
 /** Every bundle field that the trusted key material determines, compared with it. */
 function bundleFieldMismatches(

@@ -184,22 +184,6 @@ describe('provable fine-tuning with the real engine', () => {
     expect(wrongKey.failure).toMatch(/is not a compilation of this run's step circuit/);
   });
 
-  it("says which step key it trusted: the step circuit compiled here, else the run's own (npm only)", async () => {
-    const missing = await verifyRun(run, { artifacts: join(run, '..', 'none') }).catch((e) => e);
-    expect(missing).toMatchObject({ code: 'ARTIFACTS_INVALID' });
-    const local = await verifyRun(run);
-    expect(local.keySource).toBe('artifacts');
-    expect(local.warnings.join(' ')).not.toMatch(/own step key/);
-    // Elsewhere (an empty pocompute home, no Python engine, nothing compiled): the run's own key, said so.
-    const elsewhere = await runCli(['verify', run, '--json'], {
-      POCOMPUTE_HOME: tempDir(),
-      POCOMPUTE_PYTHON: '/nonexistent/python',
-    });
-    expect(elsewhere.code).toBe(0);
-    expect(elsewhere.json()).toMatchObject({ valid: true, keySource: 'run' });
-    expect(elsewhere.json().warnings[0]).toMatch(/run's own step key/);
-  });
-
   it('a cross-entropy run of every dense layer, through the CLI as a user types it, proves and verifies', async () => {
     const dir = join(tempDir(), 'ft-ce');
     ceRun = dir;
@@ -305,12 +289,58 @@ describe('provable fine-tuning with the real engine', () => {
     expect(honest.json()).toMatchObject({ valid: true, keySource: 'artifacts' });
   });
 
-  it('export refuses a run verified only against its own step key, unless --allow-untrusted-key', async () => {
+  it('says which step key it trusted: the step circuit compiled here, or the one given', async () => {
+    const missing = await verifyRun(run, { artifacts: join(run, '..', 'none') }).catch((e) => e);
+    expect(missing).toMatchObject({ code: 'ARTIFACTS_INVALID' });
+    const local = await verifyRun(run);
+    expect(local.keySource).toBe('artifacts');
+    expect(local.warnings.join(' ')).not.toMatch(/own step key/);
+  });
+
+  it('a relabelled run where no step key is trusted is refused (STEP_KEY_UNTRUSTED, exit 2), never VALID', async () => {
+    // The attack: lr relabelled (0.5 claimed for proofs made at 0.05) with the matching rebuilt
+    // step.onnx, verified in a fresh pocompute home: the run's own key would say VALID.
+    const relabelled = await tamperedCopy(relabelLr);
+    const fresh = elsewhereEnv(tempDir());
+    for (const dir of [relabelled, run]) {
+      const cli = await runCli(['verify', dir, '--json'], fresh);
+      expect(cli.code, cli.stdout + cli.stderr).toBe(2);
+      expect(cli.json().error).toMatchObject({ code: 'STEP_KEY_UNTRUSTED', exitCode: 2 });
+      expect(cli.json().error.hint).toMatch(/--artifacts <dir>/);
+      expect(cli.json().error.hint).toMatch(/pocompute compile <run>\/step\.onnx/);
+      const human = await runCli(['verify', dir], fresh);
+      expect(human.code).toBe(2);
+      expect(human.stderr).toMatch(/(^|\n)error STEP_KEY_UNTRUSTED: [^\n]+\nhint: [^\n]+\n$/);
+      expect(human.stdout).not.toMatch(/VALID/);
+    }
+    await expect(verifyRun(relabelled)).resolves.toMatchObject({ valid: false }); // key compiled here
+    // Where the real step key is compiled, the honest run verifies and the relabelled one does not.
+    const home = await homeWithStepKey();
+    const honest = await runCli(['verify', run, '--json'], elsewhereEnv(home));
+    expect(honest.code).toBe(0);
+    expect(honest.json()).toMatchObject({
+      valid: true,
+      keySource: 'artifacts',
+      warnings: expect.any(Array),
+    });
+    expect(honest.json().warnings.join(' ')).not.toMatch(/own step key/);
+    const caught = await runCli(['verify', relabelled, '--json'], elsewhereEnv(home));
+    expect(caught.code).toBe(1);
+    expect(caught.json().failure).toMatch(/key compiled here for another circuit/);
+    // … and so does --artifacts with the trusted step circuit, in a home with nothing compiled.
+    const stepArtifacts = await findArtifactsByVk(manifest.stepModel.vkSha256);
+    const given = await runCli(['verify', run, '--artifacts', stepArtifacts!.dir, '--json'], fresh);
+    expect(given.code).toBe(0);
+    expect(given.json()).toMatchObject({ valid: true, keySource: 'artifacts' });
+  });
+
+  it('export refuses a run without a trusted step key, unless --allow-untrusted-key', async () => {
     const env = elsewhereEnv(tempDir());
     const out = join(tempDir(), 'own.onnx');
     const refused = await runCli(['export', run, '--out', out, '--json'], env);
-    expect(refused.code).toBe(1);
-    expect(refused.json().error.message).toMatch(/own step key/);
+    expect(refused.code).toBe(2);
+    expect(refused.json().error).toMatchObject({ code: 'STEP_KEY_UNTRUSTED' });
+    expect(refused.json().error.hint).toMatch(/--allow-untrusted-key/);
     const allowed = await runCli(
       ['export', run, '--out', out, '--allow-untrusted-key', '--json'],
       env,

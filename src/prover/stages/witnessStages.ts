@@ -3,6 +3,7 @@ import { type Artifacts, readArtifactFile } from '../artifacts.js';
 import type { CompileResult } from '../compileModel.js';
 import { clamped, wasmEngine } from '../engine/wasmEngine.js';
 import { dequantize, feltFromHexLE } from '../felts.js';
+import { unwitnessableInput } from '../inputRange.js';
 import { loadInputs } from '../inputs.js';
 import type { StagedArtifacts } from './compileStages.js';
 import { stageInstanceLayout } from './stageInstanceLayout.js';
@@ -105,9 +106,16 @@ export async function genWitnessBytes(
       clamped(new TextEncoder().encode(JSON.stringify(input))),
     );
   } catch (error) {
+    // Named when an input value is the cause: a task poster sees which value to change.
+    const culprit = await unwitnessableInput(
+      input.input_data.map((t) => t.map(Number)),
+      artifacts.manifest.model.inputs.map((t) => t.name),
+      artifacts,
+    );
     throw new PocomputeError(
       'ENGINE_FAILED',
-      `EZKL genWitness failed for ${label}: ${String((error as Error)?.message ?? error)}`,
+      `EZKL genWitness failed for ${label}: ${String((error as Error)?.message ?? error)}` +
+        (culprit ? ` (${culprit})` : ''),
       { cause: error, details: { witnessFailed: true } },
     );
   }

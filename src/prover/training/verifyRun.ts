@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { PocomputeError } from '../../core/errors.js';
 import { readFileCapped, requireRegularFile, sha256Hex } from '../../core/files.js';
 import { verifyBundle } from '../../verifier/verifyBundle.js';
 import { openArtifacts, type Artifacts } from '../artifacts.js';
@@ -39,8 +40,14 @@ export interface VerifyRunResult {
 export interface VerifyRunOptions {
   /** Also check that this exported model holds the final weights. */
   exported?: string;
-  /** A compiled step circuit whose key the verifier trusts (default: one compiled on this machine, else the run's own). */
+  /** A compiled step circuit whose key the verifier trusts (default: one compiled on this machine). */
   artifacts?: string;
+  /**
+   * With no trusted step key, check the proofs against the run's own key (`keySource: 'run'`)
+   * instead of refusing (STEP_KEY_UNTRUSTED): only for `export --allow-untrusted-key`, which says
+   * so. Such a check shows the proofs are consistent, not that they are of the SGD step claimed.
+   */
+  allowUntrustedKey?: boolean;
   /** The training data file: checked against the run's commitment and every step's batch. */
   data?: string;
   /** A base model the verifier trusts: the run must start from it (sha256 and trainable weights). */
@@ -67,7 +74,9 @@ const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, 
  * that circuit; every step's proof; that step 0 starts from the base model's weights and each step
  * continues the previous one; that each batch is the scheduled slice of the committed data (and,
  * with `data`, of that file); that each loss is the one its proof hashed; and that the final (and
- * an exported model's) weights are the last step's.
+ * an exported model's) weights are the last step's. With no trusted step key (none given, none
+ * compiled here) it refuses (STEP_KEY_UNTRUSTED, exit 2): the run's own key would let a run that
+ * relabels its options beside proofs made with another key verify.
  */
 export async function verifyRun(
   dir: string,
@@ -97,6 +106,13 @@ export async function verifyRun(
   const stepFileSha = sha256Hex(new Uint8Array(await readFile(stepFile)));
   // Each proof's key must be this one (checked per step below), so it is the key to look up.
   const trusted = await trustedStepKey(stepSha, run.stepModel.vkSha256, options.artifacts);
+  if (!trusted.artifacts && !trusted.problem && !options.allowUntrustedKey)
+    throw new PocomputeError(
+      'STEP_KEY_UNTRUSTED',
+      `no trusted key for this run's step circuit (model sha256 ${stepSha.slice(0, 16)}…): it is ` +
+        'not compiled in the pocompute home and no --artifacts was given; a run is never verified ' +
+        'against its own key',
+    );
   const claimed = `layers ${trainable.join(',')}, ${loss}, lr ${lr}, batch ${batch}`;
   const layoutFits =
     !trusted.artifacts ||
@@ -123,11 +139,10 @@ export async function verifyRun(
         ? `the step circuit is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared, and the trusted key is its compilation`
         : `step.onnx is one SGD step of the base model (${loss}, lr ${lr}, batch ${batch}), rebuilt and compared; the proofs' key is the run's own, not one you trust`),
   });
-  if (!trusted.artifacts && !trusted.problem) {
+  if (!trusted.artifacts && !trusted.problem)
     warnings.push(
-      "Verified against the run's own step key: no key for this step circuit is compiled here, so this shows the proofs are consistent, not that they are of the rebuilt step circuit. Pass --artifacts with a step circuit you compiled (`pocompute compile <run>/step.onnx --input <run>/calibration.json --input-visibility hashed --output-visibility hashed --calibration resources`, same SRS).",
+      "Verified against the run's own step key (allowUntrustedKey): no key for this step circuit is compiled here, so this shows the proofs are consistent, not that they are of the rebuilt step circuit.",
     );
-  }
 
   const hashWeights = (w: number[][]) =>
     w.map((t, i) => hashRunValues(t, scales.weights[i], `weights tensor ${i} value`));
@@ -323,8 +338,9 @@ export async function verifyRun(
  * given artifacts, which must be a compilation of the rebuilt step circuit; else a compilation of
  * the rebuilt step circuit (found by its model sha256) in the pocompute home — the one with the
  * run's key if several, else any, so that proofs made with another key fail (never a fallback).
- * With none, a key compiled here for the run's vk must not belong to another circuit. Only when
- * nothing is known here is the run's own key used as is (and said so).
+ * With none, a key compiled here for the run's vk must not belong to another circuit. When nothing
+ * is known here, neither artifacts nor a problem: verifyRun refuses (or, if allowed, uses the run's
+ * own key and says so).
  */
 async function trustedStepKey(
   stepSha: string,
