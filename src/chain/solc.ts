@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { InterfaceAbi } from 'ethers';
 import { PocomputeError, oneLine } from '../core/errors.js';
+import { PACKAGE_ROOT } from '../core/paths.js';
 
 /** The part of solc's standard-JSON output per contract that pocompute reads. */
 interface SolcContractOutput {
@@ -43,7 +44,38 @@ export interface SolidityOutput {
 /** The pinned npm solc (0.8.20, the compiler EZKL 21's verifiers are written for). */
 export const solcVersion = (): string => loadSolc().version();
 
-/** Compiles Solidity sources with standard JSON; imports are read relative to `baseDir`. */
+/**
+ * Import prefixes that do not live in node_modules, as in foundry.toml's remappings: forge-std is
+ * vendored under lib/ (the npm `forge-std` package is an unofficial snapshot that does not compile).
+ */
+const VENDORED_IMPORTS: Record<string, string> = { 'forge-std/': join('lib', 'forge-std', 'src') };
+
+/**
+ * The file a Solidity import names: relative to `baseDir` (default: the working directory) first,
+ * then, for a package path (`@openzeppelin/contracts/…`), in the nearest node_modules above
+ * `baseDir` or above pocompute's package root — so a contract importing OpenZeppelin compiles from
+ * a clone and from an install where npm hoisted the package. `forge-std/…` reads the vendored copy.
+ */
+export function resolveSolidityImport(path: string, baseDir?: string): string | undefined {
+  const base = baseDir ?? process.cwd();
+  const candidates = [resolve(base, path)];
+  if (!isAbsolute(path) && !path.startsWith('.') && !path.split(/[\\/]/).includes('..')) {
+    for (const [prefix, dir] of Object.entries(VENDORED_IMPORTS))
+      if (path.startsWith(prefix))
+        candidates.push(join(PACKAGE_ROOT, dir, path.slice(prefix.length)));
+    for (const start of [resolve(base), PACKAGE_ROOT])
+      for (let dir = start; ; dir = dirname(dir)) {
+        candidates.push(join(dir, 'node_modules', path));
+        if (dir === dirname(dir)) break;
+      }
+  }
+  return candidates.find((file) => existsSync(file));
+}
+
+/**
+ * Compiles Solidity sources with standard JSON; imports are read as `resolveSolidityImport` finds
+ * them (relative to `baseDir`, then node_modules).
+ */
 export function compileSolidity(
   sources: Record<string, string>,
   options: { optimizerRuns?: number; baseDir?: string } = {},
@@ -62,8 +94,10 @@ export function compileSolidity(
     },
   };
   const importFile = (path: string) => {
+    const file = resolveSolidityImport(path, options.baseDir);
+    if (!file) return { error: `${path}: not found under the base directory or in node_modules` };
     try {
-      return { contents: readFileSync(resolve(options.baseDir ?? process.cwd(), path), 'utf8') };
+      return { contents: readFileSync(file, 'utf8') };
     } catch (error) {
       return { error: (error as Error).message };
     }
