@@ -13,7 +13,7 @@ import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
 import { challengeStage } from '../src/market/challengeStage.js';
 import { finalizeResult } from '../src/market/finalizeResult.js';
-import { deployMarket, registerModel, sendMarketTx } from '../src/market/market.js';
+import { deployMarket, registerModel } from '../src/market/market.js';
 import { marketArtifact } from '../src/market/marketArtifact.js';
 import { postOptimisticTask } from '../src/market/postOptimisticTask.js';
 import { postTask } from '../src/market/postTask.js';
@@ -22,14 +22,13 @@ import { registerPipeline } from '../src/market/registerPipeline.js';
 import { respondChallenge } from '../src/market/respondChallenge.js';
 import { settleChallenge } from '../src/market/settleChallenge.js';
 import { submitResult } from '../src/market/submitResult.js';
-import { claimTask } from '../src/market/submitTaskProof.js';
+import { submitTaskProof } from '../src/market/submitTaskProof.js';
 import { witnessPipeline } from '../src/market/witnessPipeline.js';
 import type { Artifacts } from '../src/prover/artifacts.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { compileStages } from '../src/prover/stages/compileStages.js';
 import { splitModel } from '../src/prover/stages/splitModel.js';
-import { encodeCalldata, instancesAsUint256, proofBytes } from '../src/verifier/calldata.js';
 
 const model = fixturePath('mlp', 'model.onnx');
 const input = fixturePath('mlp', 'input.json');
@@ -70,7 +69,7 @@ try {
     await chain.provider.send('evm_mine', []);
   };
 
-  // zk: claim, then the proof verified on-chain.
+  // zk: claim (committing the proof), then the proof revealed and verified on-chain.
   const zk = await postTask({
     market: requester,
     modelId,
@@ -79,17 +78,10 @@ try {
     deadlineSeconds: 3600,
   });
   gas['zk: postTask'] = Number(zk.gasUsed);
-  gas['zk: claim'] = Number((await claimTask(worker, zk.taskId)).gasUsed);
   const { bundle } = await proveInference({ target: mlp.dir, input, out: join(work, 'mlp.proof') });
-  gas['zk: submit (on-chain verification)'] = Number(
-    (
-      await sendMarketTx(worker, 'submit', [
-        BigInt(zk.taskId),
-        proofBytes(encodeCalldata(bundle)),
-        instancesAsUint256(bundle),
-      ])
-    ).gasUsed,
-  );
+  const paid = await submitTaskProof(worker, zk.taskId, bundle, wallets[1].address);
+  gas['zk: claim'] = Number(paid.claimGas) + Number(paid.commitGas ?? 0);
+  gas['zk: submit (on-chain verification)'] = Number(paid.submitGas);
 
   for (const [pipelineId, stages] of pipelines) {
     const n = `${stages.length} stage${stages.length > 1 ? 's' : ''}`;
@@ -103,7 +95,8 @@ try {
         windowSeconds: 600,
         responseSeconds: 600,
         workerBondEth: '0.01',
-        challengerBondEth: '0.005',
+        // The market's default minimum: what a respond's gas costs at 50 gwei.
+        challengerBondEth: '0.05',
       });
       gas[`optimistic, ${n}: postOptimisticTask`] = Number(posted.gasUsed);
       const inputs = [...((await requester.getTaskInputs(BigInt(posted.taskId))) as bigint[])];

@@ -445,9 +445,12 @@ async function handleTask(
     if (isTransientChainError(e) || state.optimistic[taskId]) {
       // An optimistic result of mine stands until it is paid or lost: never abandoned.
       // Worth another try: the next round re-reads the task, so an expired claim ends it there.
+      // Retried with backoff (a retryAt of 0 would mean at once, every round), kept short for a
+      // result of mine: a challenge of it may be open.
       return {
         final: false,
-        retryAt: 0,
+        retryAt: Date.now(),
+        ...(state.optimistic[taskId] ? { maxBackoffMs: 5_000 } : {}),
         event: { event: 'retry', taskId, attempt: 0, code: e.code, reason: e.message },
       };
     }

@@ -1,11 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseEther, type Contract } from 'ethers';
+import { parseEther, ZeroHash, type Contract, type Wallet } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/chainContext.js';
 import { challengeStage } from '../../src/market/challengeStage.js';
 import { postOptimisticTask } from '../../src/market/postOptimisticTask.js';
+import { quantizeTaskInput } from '../../src/market/postTask.js';
 import { proveStageAnswer, type StageAnswer } from '../../src/market/proveStageAnswer.js';
 import { readResult } from '../../src/market/readResult.js';
 import { registerPipeline } from '../../src/market/registerPipeline.js';
@@ -14,12 +15,15 @@ import { settleChallenge } from '../../src/market/settleChallenge.js';
 import { submitResult } from '../../src/market/submitResult.js';
 import { runWatcher, type WatchEvent } from '../../src/market/watcher.js';
 import { witnessPipeline } from '../../src/market/witnessPipeline.js';
-import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
-import { registerModel } from '../../src/market/market.js';
+import type { WorkerEvent, WorkerParams } from '../../src/market/worker.js';
+import { deployMarket, registerModel, ZERO_ADDRESS } from '../../src/market/market.js';
+import { finalizeResult } from '../../src/market/finalizeResult.js';
+import { TaskKind } from '../../src/chain/generated/contracts.js';
 import type { Artifacts } from '../../src/prover/artifacts.js';
 import { compileStages } from '../../src/prover/stages/compileStages.js';
 import { splitModel } from '../../src/prover/stages/splitModel.js';
 import { useAnvil } from '../helpers/anvil.js';
+import { workUntil as runWorkerUntil, workerStateFile } from '../helpers/worker.js';
 import {
   advanceTime,
   deployTestContract,
@@ -57,9 +61,11 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
   let watcher: Contract;
   let cheater: Contract;
   let pipelineId: string;
+  /** The mlp fixture's model id (pipeline `pipelineId` is that one model). */
+  let modelId: string;
   let mlp: Artifacts;
-  /** The honest answer to a challenge of the mlp fixture's input (made once, by the engine). */
-  let mlpAnswer: StageAnswer;
+  /** The honest answer to a challenge of the mlp fixture's input (see fixtureAnswer). */
+  let mlpAnswer: StageAnswer | undefined;
   /** The mlp split in two stages, and its pipeline. */
   let twoStages: Artifacts[];
   let twoStageId: string;
@@ -99,48 +105,37 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     });
     return events;
   };
-  /**
-   * Runs the worker on the tasks posted from `fromBlock` on, until `stop` says so, reacting to its
-   * events as they come.
-   */
-  const workUntil = async (
+  /** Runs the honest worker on the tasks posted from `fromBlock` on, until `stop` says so. */
+  const workUntil = (
     fromBlock: number,
     stop: (e: WorkerEvent) => boolean,
-    onEvent: (e: WorkerEvent) => Promise<void> = async () => {},
-  ) => {
-    const events: WorkerEvent[] = [];
-    const controller = new AbortController();
-    const stateFile = join(tempDir(), 'worker.json');
-    await writeFile(
-      stateFile,
-      JSON.stringify({ version: 2, nextBlock: fromBlock, pending: [], handled: {}, proveMs: {} }),
-    );
-    let chainWork = Promise.resolve();
-    let failure: unknown;
-    const totals = await runWorker({
+    onEvent?: (e: WorkerEvent) => Promise<void>,
+  ) =>
+    runWorkerUntil({
       market: honest,
       worker: account(1).address,
       networkKey: chain.networkKey,
-      signal: controller.signal,
-      pollMs: 200,
-      stateFile,
-      log: (e) => {
-        events.push(e);
-        if (process.env.DEBUG_OPT) console.log(JSON.stringify(e));
-        // A failed reaction stops the worker at once (else it would wait out a window).
-        chainWork = chainWork
-          .then(() => (failure ? undefined : onEvent(e)))
-          .catch((error) => {
-            failure ??= error;
-            controller.abort();
-          });
-        if (stop(e) || e.event === 'failed') controller.abort();
-      },
+      fromBlock,
+      stop,
+      onEvent,
     });
-    await chainWork;
-    if (failure) throw failure;
-    return { events, totals, stateFile };
-  };
+
+  /** One pass of the honest worker over the tasks it finds (on this market, or another). */
+  const workOnce = async (
+    stateFile: string,
+    options: Partial<WorkerParams> = {},
+    market = honest,
+  ) =>
+    (
+      await runWorkerUntil({
+        market,
+        worker: account(1).address,
+        networkKey: chain.networkKey,
+        stateFile,
+        stop: () => false,
+        options: { once: true, ...options },
+      })
+    ).events;
 
   beforeAll(async () => {
     const keys = anvil().accounts.map((a) => a.privateKey);
@@ -150,6 +145,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     as = setup.as;
     mlp = setup.artifacts;
     [requester, honest, watcher, cheater] = await Promise.all([as(0), as(1), as(2), as(3)]);
+    modelId = setup.modelId;
     pipelineId = (await registerPipeline({ market: requester, stageModels: [setup.modelId] }))
       .pipelineId;
     // The mlp split in two: each stage an ordinary registered model, then the pipeline.
@@ -171,7 +167,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       'InferenceConsumerExample',
       account(0).privateKey,
       chain.provider,
-      [marketAddress],
+      [marketAddress, TaskKind.indexOf('Optimistic'), pipelineId],
     );
     // Posted through the CLI, as a requester would.
     const fromBlock = await chain.provider.getBlockNumber();
@@ -288,11 +284,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     });
     // The cheater cannot answer: an honest proof has the honest outputs, a proof of the stated
     // outputs does not verify, a proof of another model does not fit.
-    mlpAnswer = await proveStageAnswer({
-      stages: [mlp],
-      stage: 0,
-      inputs: await inputsOf(taskId),
-    });
+    const mlpAnswer = await fixtureAnswer();
     expect(await revertOf(cheater, respondChallenge(cheater, taskId, mlpAnswer))).toMatch(
       /OutputMismatch/,
     );
@@ -336,9 +328,12 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     const task = await readResult(requester, taskId);
     expect(task.task.status).toBe('open');
     expect(task.outputs).toEqual([]);
-    expect(parseEther(task.task.rewardEth)).toBe(REWARD + (await requester.claimBond()));
+    expect(parseEther(task.task.rewardEth)).toBe(REWARD + task.task.claimBondWei);
     expect(
-      await revertOf(cheater, cheater.claim(BigInt(taskId), { value: parseEther('0.001') })),
+      await revertOf(
+        cheater,
+        cheater.claim(BigInt(taskId), ZeroHash, { value: task.task.claimBondWei }),
+      ),
     ).toMatch(/ClaimLapsedBefore/);
     // An honest worker takes it over and its result stands.
     const honestRun = await submitResult({
@@ -421,7 +416,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     });
     const challenged = await challengeStage(cheater, taskId, 0);
     await advanceTime(chain.provider, 300);
-    const answered = await respondChallenge(honest, taskId, mlpAnswer);
+    const answered = await respondChallenge(honest, taskId, await fixtureAnswer());
     const at = async (hash: string) =>
       (await chain.provider.getBlock(
         (await chain.provider.getTransactionReceipt(hash))!.blockNumber,
@@ -430,7 +425,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     expect(open).toBeGreaterThanOrEqual(300);
     expect((await readResult(requester, taskId)).windowEnd).toBe(windowEnd + open);
     // A re-answer finds no open challenge.
-    expect(await revertOf(honest, respondChallenge(honest, taskId, mlpAnswer))).toMatch(
+    expect(await revertOf(honest, respondChallenge(honest, taskId, await fixtureAnswer()))).toMatch(
       /NoOpenChallenge/,
     );
   });
@@ -457,7 +452,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       await revertOf(cheater, cheater.challenge(BigInt(taskId), 0, { value: CHALLENGER_BOND })),
     ).toMatch(/WindowClosed|ChallengeOpen/);
     // A proof of another input does not answer it.
-    expect(await revertOf(honest, respondChallenge(honest, taskId, mlpAnswer))).toMatch(
+    expect(await revertOf(honest, respondChallenge(honest, taskId, await fixtureAnswer()))).toMatch(
       /InputMismatch/,
     );
     // The requester cannot pull the escrow while the result stands.
@@ -474,7 +469,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       WORKER_BOND / 2n + CHALLENGER_BOND,
     );
     expect((await balance(account(0).address)) - requesterBefore).toBe(
-      REWARD + (await requester.claimBond()) + WORKER_BOND / 2n,
+      REWARD + (await readResult(requester, taskId)).task.claimBondWei + WORKER_BOND / 2n,
     );
     expect((await readResult(requester, taskId)).task.status).toBe('refunded');
     expect(await balance(marketAddress)).toBe(await marketHeld());
@@ -483,28 +478,11 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
   it('the worker skips an optimistic task whose response time is shorter than it takes to prove a stage', async () => {
     const fromBlock = await chain.provider.getBlockNumber();
     const { taskId } = await post({ responseSeconds: 60 });
-    const stateFile = join(tempDir(), 'worker.json');
     // As if the last answer took 100 s: a 60 s response time could not be met.
-    await writeFile(
-      stateFile,
-      JSON.stringify({
-        version: 2,
-        nextBlock: fromBlock,
-        pending: [],
-        handled: {},
-        proveMs: { [mlp.manifest.key]: 100_000 },
-      }),
-    );
-    const events: WorkerEvent[] = [];
-    await runWorker({
-      market: honest,
-      worker: account(1).address,
-      networkKey: chain.networkKey,
-      signal: new AbortController().signal,
-      stateFile,
-      once: true,
-      log: (e) => events.push(e),
+    const stateFile = await workerStateFile(fromBlock, {
+      proveMs: { [mlp.manifest.key]: 100_000 },
     });
+    const events = await workOnce(stateFile);
     expect(events).toMatchObject([
       { event: 'skipped', taskId, reason: expect.stringMatching(/too little time to answer/) },
     ]);
@@ -515,11 +493,17 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     const { taskId } = await post();
     const result = await honestResult(taskId);
     const inputs = await inputsOf(taskId);
+    const answer = await fixtureAnswer();
     const now = (await chain.provider.getBlock('latest'))!.timestamp;
-    const terms = { window: 600, responseTime: 600, workerBond: 1n, challengerBond: 1n };
+    const terms = {
+      window: 600,
+      responseTime: 600,
+      workerBond: 1n,
+      challengerBond: CHALLENGER_BOND,
+    };
+    // (A challenger bond below the market's minimum has its own error: see the 1-wei bond test.)
     for (const bad of [
       { workerBond: 0n },
-      { challengerBond: 0n },
       { window: 59 },
       { responseTime: 59 },
       { responseTime: 8 * 86_400 },
@@ -547,7 +531,8 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
         cheater.submitResult(BigInt(taskId), result.outputs, [], { value: WORKER_BOND }),
       ),
     ).toMatch(/NotClaimant/);
-    await (await honest.claim(BigInt(taskId), { value: await honest.claimBond() })).wait();
+    const { claimBondWei } = (await readResult(honest, taskId)).task;
+    await (await honest.claim(BigInt(taskId), ZeroHash, { value: claimBondWei })).wait();
     expect(
       await revertOf(
         honest,
@@ -561,8 +546,8 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       ),
     ).toMatch(/WrongInstanceCount/);
     expect(
-      await revertOf(honest, honest.submit(BigInt(taskId), mlpAnswer.proof, mlpAnswer.instances)),
-    ).toMatch(/WrongMode/);
+      await revertOf(honest, honest.submit(BigInt(taskId), answer.proof, answer.instances)),
+    ).toMatch(/WrongKind/);
     // A pipeline whose inner boundary is not one felt is refused at registration.
     expect(await revertOf(requester, requester.registerPipeline([0n, 0n]))).toMatch(/BadPipeline/);
   });
@@ -713,8 +698,10 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     // The accomplice takes the only challenge slot with the correct stage 0 ...
     await challengeStage(honest, taskId, 0);
     const stateFile = join(tempDir(), 'watch.json');
+    const about = (events: WatchEvent[]) =>
+      events.filter((e) => 'taskId' in e && e.taskId === taskId);
     const blocked = await watchOnce(watcher, account(2).address, stateFile);
-    expect(blocked.filter((e) => e.taskId === taskId)).toEqual([]);
+    expect(about(blocked)).toEqual([]);
     // ... the cheater answers it at the last moment, past the original window's end ...
     const now = await chainTime();
     await advanceTime(chain.provider, windowEnd - now + 100);
@@ -726,12 +713,10 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     await respondChallenge(cheater, taskId, stage0);
     // ... but the window was paused: the watcher still has its time and challenges stage 1.
     const caught = await watchOnce(watcher, account(2).address, stateFile);
-    expect(caught.filter((e) => e.taskId === taskId)).toMatchObject([
-      { event: 'challenged', stage: 1 },
-    ]);
+    expect(about(caught)).toMatchObject([{ event: 'challenged', stage: 1 }]);
     await advanceTime(chain.provider, 2 * WINDOW + 1);
     const settled = await watchOnce(watcher, account(2).address, stateFile);
-    expect(settled.filter((e) => e.taskId === taskId)).toMatchObject([
+    expect(about(settled)).toMatchObject([
       { event: 'settled', stage: 1, paidEth: '0.1', challenger: account(2).address },
     ]);
   });
@@ -770,6 +755,262 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
     );
   });
 
+  // Old code (1daed86) had no minimum: the contract and `task post` took a 1-wei challenger bond
+  // and the worker took the task, so a false challenge cost 1 wei and the worker a stage proof
+  // and a ~640k-gas respond. (The old contract also had no 4-argument constructor.)
+  it('a challenger bond below the minimum is refused by the contract (ChallengerBondTooLow), by `task post` (exit 2) and by a worker whose own floor is higher', async () => {
+    const minimum = (await requester.minChallengerBond()) as bigint;
+    expect(minimum).toBe(parseEther('0.05'));
+    const inputs = await inputsOf((await post()).taskId);
+    const now = await chainTime();
+    const terms = { window: 600, responseTime: 600, workerBond: WORKER_BOND };
+    for (const challengerBond of [0n, 1n, minimum - 1n])
+      expect(
+        await revertOf(
+          requester,
+          requester.postOptimisticTask(
+            BigInt(pipelineId),
+            inputs,
+            now + 3600,
+            ZERO_ADDRESS,
+            { ...terms, challengerBond },
+            { value: REWARD },
+          ),
+        ),
+      ).toMatch(`ChallengerBondTooLow(${minimum}, ${challengerBond})`);
+    const posted = await runCli(
+      [
+        'task',
+        'post',
+        '--mode',
+        'optimistic',
+        '--pipeline',
+        pipelineId,
+        '--input',
+        fixtureInput('mlp'),
+        '--reward',
+        '0.05',
+        '--window',
+        '10m',
+        '--worker-bond',
+        '0.1',
+        '--challenger-bond',
+        '0.000000000000000001',
+        '--rpc',
+        anvil().rpcUrl,
+        '--market',
+        marketAddress,
+        '--json',
+      ],
+      { POCOMPUTE_PRIVATE_KEY: account(0).privateKey },
+    );
+    expect(posted.code, posted.stdout + posted.stderr).toBe(2);
+    expect(posted.json().error).toMatchObject({ code: 'OPTION_INVALID', exitCode: 2 });
+    expect(posted.json().error.message).toMatch(
+      /--challenger-bond 0.000000000000000001 ETH is below this market's minimum \(0.05 ETH\)/,
+    );
+    // A market that allows a 1-wei bond: the worker's own floor still refuses the task.
+    const low = await deployMarket(chain, { minChallengerBondWei: 1n });
+    const lowRequester = await as(0).then((m) => m.attach(low.address) as Contract);
+    const lowModel = await registerModel({ chain, market: lowRequester, artifacts: mlp });
+    const lowPipeline = await registerPipeline({
+      market: lowRequester,
+      stageModels: [lowModel.modelId],
+    });
+    const { taskId } = await post({
+      market: lowRequester,
+      pipelineId: lowPipeline.pipelineId,
+      challengerBondEth: '0.000000000000000001',
+    });
+    const events = await workOnce(
+      await workerStateFile(0),
+      { minChallengerBondWei: parseEther('0.05') },
+      await as(1).then((m) => m.attach(low.address) as Contract),
+    );
+    expect(events).toEqual([
+      {
+        event: 'skipped',
+        taskId,
+        reason:
+          'challenger bond 0.000000000000000001 ETH is below the minimum 0.05 ETH: ' +
+          'a false challenge would not pay for the answer',
+      },
+    ]);
+    expect((await readResult(lowRequester, taskId)).task).toMatchObject({
+      status: 'open',
+      claimant: ZERO_ADDRESS,
+    });
+  });
+
+  // Old code (1daed86): anyone could respond, so the copy was mined and the honest respond
+  // reverted (NoOpenChallenge): whoever watched the mempool could take the answer's place.
+  it("a copy of the worker's pending respond, mined first at a higher tip, is refused (NotSubmitter); the honest answer pays the challenger bond to the worker", async () => {
+    const { taskId } = await post();
+    const result = await honestResult(taskId);
+    await submitResult({
+      market: honest,
+      taskId,
+      worker: account(1).address,
+      outputs: result.outputs,
+      boundaries: result.boundaries,
+    });
+    await challengeStage(watcher, taskId, 0);
+    const answer = await fixtureAnswer();
+    const workerBefore = await balance(account(1).address);
+    let answering: ReturnType<typeof respondChallenge> | undefined;
+    let copyHash = '';
+    await chain.provider.send('evm_setAutomine', [false]);
+    try {
+      answering = respondChallenge(honest, taskId, answer);
+      // The attacker sees the worker's respond in the mempool and sends the same calldata with
+      // twice its fees: mined first in the same block.
+      const pending = await pendingTransaction(account(1).address);
+      expect(pending.input.startsWith(requester.interface.getFunction('respond')!.selector)).toBe(
+        true,
+      );
+      const copy = await (cheater.runner as Wallet).sendTransaction({
+        to: marketAddress,
+        data: pending.input,
+        gasLimit: BigInt(pending.gas),
+        maxFeePerGas: BigInt(pending.maxFeePerGas) * 2n,
+        maxPriorityFeePerGas: BigInt(pending.maxPriorityFeePerGas) * 2n,
+      });
+      copyHash = copy.hash;
+      await chain.provider.send('evm_mine', []);
+    } finally {
+      await chain.provider.send('evm_setAutomine', [true]);
+    }
+    const sent = await answering!;
+    const copied = (await chain.provider.getTransactionReceipt(copyHash))!;
+    const honestReceipt = (await chain.provider.getTransactionReceipt(sent.txHash))!;
+    expect(copied.blockNumber).toBe(honestReceipt.blockNumber);
+    expect(copied.index).toBeLessThan(honestReceipt.index);
+    expect(copied.status).toBe(0);
+    expect(honestReceipt.status).toBe(1);
+    // Why the copy failed: replayed on the state it ran on (the block before; it was first).
+    expect(
+      await revertOf(
+        cheater,
+        chain.provider.call({
+          from: account(3).address,
+          to: marketAddress,
+          data: (await chain.provider.getTransaction(copyHash))!.data,
+          blockTag: copied.blockNumber - 1,
+        }),
+      ),
+    ).toMatch(/NotSubmitter/);
+    const view = await readResult(requester, taskId);
+    expect(view.challenger).toBe(ZERO_ADDRESS);
+    expect(view.answeredStages).toEqual([0]);
+    expect((await balance(account(1).address)) - workerBefore).toBe(
+      CHALLENGER_BOND - (await gasCost(chain.provider, [sent.txHash])),
+    );
+  });
+
+  // Old code (1daed86): onInference(taskId, modelId, outputs) said nothing of the task's kind, so
+  // a consumer that trusted model N took the outputs of pipeline N — any pipeline registered
+  // under that number, unproved — as model N's proved outputs.
+  it('a consumer trusting model N refuses the result of pipeline N (CallbackFailed, the worker still paid); one trusting pipeline N takes it', async () => {
+    // The same number names a model and a pipeline here.
+    expect(pipelineId).toBe(modelId);
+    const consumerOf = (kind: (typeof TaskKind)[number]) =>
+      deployTestContract(
+        'InferenceConsumerExample.sol',
+        'InferenceConsumerExample',
+        account(0).privateKey,
+        chain.provider,
+        [marketAddress, TaskKind.indexOf(kind), modelId],
+      );
+    const finalizedFor = async (consumer: Contract) => {
+      const { taskId } = await post({ consumer: await consumer.getAddress() });
+      const result = await honestResult(taskId);
+      const workerBefore = await balance(account(1).address);
+      const submitted = await submitResult({
+        market: honest,
+        taskId,
+        worker: account(1).address,
+        outputs: result.outputs,
+        boundaries: result.boundaries,
+      });
+      await advanceTime(chain.provider, WINDOW + 1);
+      // Anyone may finalize: here the requester, so the worker's balance shows only its own gas.
+      const finalized = await finalizeResult(requester, taskId);
+      const receipt = (await chain.provider.getTransactionReceipt(finalized.txHash))!;
+      const events = receipt.logs
+        .map((l) => requester.interface.parseLog(l) ?? consumer.interface.parseLog(l))
+        .filter((e) => e !== null)
+        .map((e) => e.name);
+      const workerGain =
+        (await balance(account(1).address)) -
+        workerBefore +
+        (await gasCost(chain.provider, [submitted.claimTxHash!, submitted.txHash]));
+      return { taskId, outputs: result.outputs, events, workerGain };
+    };
+    const trustsModel = await consumerOf('Proved');
+    const refused = await finalizedFor(trustsModel);
+    expect(refused.events).toContain('CallbackFailed');
+    expect(refused.events).not.toContain('InferenceReceived');
+    expect(await trustsModel.calls()).toBe(0n);
+    expect(await trustsModel.outputs()).toEqual([]);
+    expect(refused.workerGain).toBe(REWARD);
+    expect((await readResult(requester, refused.taskId)).task.status).toBe('done');
+    // The refusal is the consumer's own rule, by kind:
+    expect(
+      await revertOf(
+        trustsModel,
+        chain.provider.call({
+          from: marketAddress,
+          to: await trustsModel.getAddress(),
+          data: trustsModel.interface.encodeFunctionData('onInference', [
+            refused.taskId,
+            TaskKind.indexOf('Optimistic'),
+            modelId,
+            [],
+          ]),
+        }),
+      ),
+    ).toMatch(`UntrustedSource(${TaskKind.indexOf('Optimistic')}, ${modelId})`);
+    const trustsPipeline = await consumerOf('Optimistic');
+    const accepted = await finalizedFor(trustsPipeline);
+    expect(accepted.events).toContain('InferenceReceived');
+    expect(accepted.events).not.toContain('CallbackFailed');
+    expect(await trustsPipeline.calls()).toBe(1n);
+    expect(await trustsPipeline.lastTaskId()).toBe(BigInt(accepted.taskId));
+    expect(await trustsPipeline.outputs()).toEqual(accepted.outputs);
+    expect(accepted.workerGain).toBe(REWARD);
+  });
+
+  /** The honest answer for the mlp fixture's own input (proved once, on first use). */
+  async function fixtureAnswer(): Promise<StageAnswer> {
+    mlpAnswer ??= await proveStageAnswer({
+      stages: [mlp],
+      stage: 0,
+      inputs: await quantizeTaskInput(mlp, fixtureInput('mlp')),
+    });
+    return mlpAnswer;
+  }
+
+  /** The first transaction from `from` waiting in anvil's mempool (polled until one is there). */
+  async function pendingTransaction(from: string) {
+    type Pending = {
+      from: string;
+      input: string;
+      gas: string;
+      maxFeePerGas: string;
+      maxPriorityFeePerGas: string;
+    };
+    for (let i = 0; i < 600; i++) {
+      const pool = (await chain.provider.send('txpool_content', [])) as {
+        pending: Record<string, Record<string, Pending>>;
+      };
+      for (const byNonce of Object.values(pool.pending))
+        for (const tx of Object.values(byNonce))
+          if (tx.from.toLowerCase() === from.toLowerCase()) return tx;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no pending transaction from ${from}`);
+  }
+
   /** What the market must still hold: the escrow and bonds of the tasks not yet settled. */
   async function marketHeld(): Promise<bigint> {
     const count = Number(await requester.taskCount());
@@ -778,13 +1019,12 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       const view = await readResult(requester, i);
       if (view.task.status === 'open') held += parseEther(view.task.rewardEth);
       if (view.task.status === 'submitted')
-        held +=
-          parseEther(view.task.rewardEth) + view.workerBondWei + (await requester.claimBond());
+        held += parseEther(view.task.rewardEth) + view.workerBondWei + view.task.claimBondWei;
       if (
         view.task.status === 'open' &&
         view.task.claimant !== '0x0000000000000000000000000000000000000000'
       )
-        held += await requester.claimBond();
+        held += view.task.claimBondWei;
     }
     return held;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { optimisticTermsArg } from '../../src/market/postOptimisticTask.js';
+import { parseEther, type Contract } from 'ethers';
+import { optimisticTermsArg, postOptimisticTask } from '../../src/market/postOptimisticTask.js';
 import { firstWrongStage, unanswerableStage } from '../../src/market/watcher.js';
 
 describe('the watcher picks the stage to challenge', () => {
@@ -74,5 +75,30 @@ describe('optimistic terms', () => {
     } catch (error) {
       expect((error as { code: string }).code).toBe('OPTION_INVALID');
     }
+  });
+});
+
+describe('posting an optimistic task', () => {
+  // Old code (1daed86) had no minimum: it went on to attest the pipeline and post.
+  it("refuses a challenger bond below the market's minimum before anything is read or sent", async () => {
+    const market = { minChallengerBond: async () => parseEther('0.05') } as unknown as Contract;
+    const post = (challengerBondEth: string) =>
+      postOptimisticTask({
+        market,
+        pipelineId: 0,
+        input: 'never-read.json',
+        rewardEth: '0.05',
+        deadlineSeconds: 3600,
+        windowSeconds: 600,
+        responseSeconds: 600,
+        workerBondEth: '0.1',
+        challengerBondEth,
+      });
+    for (const bond of ['0.000000000000000001', '0.049999999999999999'])
+      await expect(post(bond)).rejects.toMatchObject({
+        code: 'OPTION_INVALID',
+        exitCode: 2,
+        message: `--challenger-bond ${bond} ETH is below this market's minimum (0.05 ETH)`,
+      });
   });
 });
