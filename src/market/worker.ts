@@ -210,10 +210,18 @@ export async function runWorker(
       await sleep(Math.min(60_000, 500 * 2 ** failures), signal);
       continue;
     }
-    for (const taskId of await answerFirst(params, state)) {
-      if (signal.aborted) break;
+    // One round: challenges of my results first, earliest deadline first. The order is read
+    // again after a task that took longer than a poll (a proof): a challenge that came meanwhile
+    // must not wait behind the rest of the round.
+    let order = await answerFirst(params, state);
+    const seen = new Set<string>();
+    for (;;) {
+      const taskId = order.tasks.find((t) => !seen.has(t));
+      if (taskId === undefined || signal.aborted) break;
+      seen.add(taskId);
       const retry = retries.get(taskId);
       if (retry && Date.now() < retry.at) continue;
+      const started = Date.now();
       const outcome = await handleTask(params, state, taskId, join(proofsDir, `${taskId}.json`));
       if (outcome.final) {
         log(outcome.event);
@@ -230,6 +238,11 @@ export async function runWorker(
         retries.set(taskId, nextTry(retry, outcome));
         if (outcome.event) log(outcome.event);
         await save(); // an optimistic submit is remembered before anything else happens
+      }
+      if (Date.now() - started > (params.pollMs ?? 1_000)) {
+        order = await answerFirst(params, state);
+        // Challenged since it was seen this round (an answered one is no longer challenged).
+        for (const t of order.challenged) seen.delete(t);
       }
     }
     if (params.once) break;
@@ -262,7 +275,10 @@ export function nextTry(
  * The order of one round: challenges of my standing results first, earliest response deadline
  * first (they cost a bond if late), then everything else in the order found.
  */
-async function answerFirst(params: WorkerParams, state: WorkerState): Promise<string[]> {
+async function answerFirst(
+  params: WorkerParams,
+  state: WorkerState,
+): Promise<{ tasks: string[]; challenged: string[] }> {
   const deadlines = new Map<string, number>();
   for (const taskId of state.pending) {
     if (state.optimistic[taskId] === undefined) continue;
@@ -275,7 +291,10 @@ async function answerFirst(params: WorkerParams, state: WorkerState): Promise<st
     }
   }
   const challenged = [...deadlines.keys()].sort((a, b) => deadlines.get(a)! - deadlines.get(b)!);
-  return [...challenged, ...state.pending.filter((t) => !deadlines.has(t))];
+  return {
+    tasks: [...challenged, ...state.pending.filter((t) => !deadlines.has(t))],
+    challenged,
+  };
 }
 
 /** zk and optimistic tasks in one query per block range (topic 0 is either event). */

@@ -221,4 +221,71 @@ describe('K challenges at once against one worker', () => {
     // The market holds only the refused task's escrow.
     expect(await balance(marketAddress)).toBe(REWARD);
   });
+  // HEAD before this fix (and 1daed86): a round's order was read once, at its start, so a
+  // challenge that came while the worker proved another answer was taken in the order the tasks
+  // were found, after every task before it: here C (later deadline) before B.
+  it('challenges that come while the worker proves another answer are answered earliest deadline first, not in the order found', async () => {
+    const p = proveSeconds;
+    const safetySeconds = Math.max(30, 60 - 2 * p);
+    // B answers first (2p + margin), then C (3p + margin), then A (4p + margin): all three fit.
+    const response = {
+      B: 2 * p + safetySeconds,
+      C: 3 * p + safetySeconds,
+      A: 4 * p + safetySeconds,
+    };
+    const fromBlock = await chain.provider.getBlockNumber();
+    const ids: Record<string, string> = {};
+    for (const name of ['A', 'C', 'B'] as const)
+      ids[name] = (
+        await postOptimisticTask({
+          market: requester,
+          pipelineId,
+          input: fixtureInput('mlp'),
+          rewardEth: '0.05',
+          deadlineSeconds: 3600,
+          windowSeconds: WINDOW,
+          responseSeconds: response[name],
+          workerBondEth: '0.1',
+          challengerBondEth: '0.05',
+        })
+      ).taskId;
+    const challenge = (taskId: string) =>
+      challenger.challenge(BigInt(taskId), 0, { value: CHALLENGER_BOND, gasLimit: 300_000n });
+    let submitted = 0;
+    let answered = 0;
+    const { events, totals } = await workUntil({
+      market: honest,
+      worker: account(1).address,
+      networkKey: chain.networkKey,
+      stateFile: await workerStateFile(fromBlock, { proveMs: { [mlp.manifest.key]: p * 1000 } }),
+      options: { safetySeconds },
+      stop: (_, all) => all.filter((e) => e.event === 'paid').length === 3,
+      onEvent: async (e) => {
+        if (e.event === 'submitted' && ++submitted === 3) await (await challenge(ids.A)).wait();
+        // While the worker proves A's answer, C and B are challenged.
+        if (e.event === 'challenged' && e.taskId === ids.A) {
+          await (await challenge(ids.C)).wait();
+          await (await challenge(ids.B)).wait();
+        }
+        if (e.event === 'answered' && ++answered === 3) {
+          const now = (await chain.provider.getBlock('latest'))!.timestamp;
+          let windowEnd = 0;
+          for (const id of Object.values(ids))
+            windowEnd = Math.max(windowEnd, (await readResult(requester, id)).windowEnd);
+          await advanceTime(chain.provider, windowEnd - now + 1);
+        }
+      },
+    });
+    expect(totals).toEqual({ paid: 3, skipped: 0, failed: 0 });
+    const answers = events.filter((e) => e.event === 'answered') as Event<'answered'>[];
+    expect(answers.map((e) => e.taskId)).toEqual([ids.A, ids.B, ids.C]);
+    // C and B were challenged before A's answer was mined: they were waiting while A was proved.
+    const answeredA = await blockTime(answers[0].txHash);
+    for (const name of ['B', 'C'] as const) {
+      const challenged = events.find(
+        (e) => e.event === 'challenged' && e.taskId === ids[name],
+      ) as Event<'challenged'>;
+      expect(challenged.responseDeadline - response[name]).toBeLessThanOrEqual(answeredA);
+    }
+  });
 });
