@@ -28,13 +28,13 @@ contract InferenceConsumerExample is IInferenceConsumer {
     }
 
     /// @inheritdoc IInferenceConsumer
-    function onInference(uint256 taskId, TaskKind kind, uint256 id, uint256[] calldata outputs) external {
+    function onInference(uint256 taskId, TaskKind kind, uint256 id, uint256[] calldata values) external {
         if (msg.sender != market) revert OnlyMarket();
         if (kind != trustedKind || id != trustedId) revert UntrustedSource(kind, id);
         lastTaskId = taskId;
-        lastOutputs = outputs;
+        lastOutputs = values;
         calls += 1;
-        emit InferenceReceived(taskId, kind, id, outputs);
+        emit InferenceReceived(taskId, kind, id, values);
     }
 
     function outputs() external view returns (uint256[] memory) {
