@@ -1,24 +1,36 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseEther, type Contract } from 'ethers';
+import { parseEther, type Contract, type Signer } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/chainContext.js';
 import { attestModel, attestVerifierCode, ZERO } from '../../src/market/attestModel.js';
 import { deployVerifier } from '../../src/verifier/deployVerifier.js';
 import { postTask } from '../../src/market/postTask.js';
-import { claimTask, submitTaskProof } from '../../src/market/submitTaskProof.js';
+import { readTask } from '../../src/market/market.js';
+import {
+  claimTask,
+  commitAndSubmit,
+  proofCommitment,
+  submitTaskProof,
+} from '../../src/market/submitTaskProof.js';
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
 import type { Artifacts } from '../../src/prover/artifacts.js';
 import type { ProofBundle } from '../../src/prover/bundle.js';
 import { encodeCalldata, instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
 import { useAnvil } from '../helpers/anvil.js';
-import { advanceTime, deployTestContract, marketWithMlp, revertOf } from '../helpers/market.js';
+import {
+  advanceTime,
+  deployTestContract,
+  gasCost,
+  marketWithMlp,
+  revertOf,
+} from '../helpers/market.js';
 import { fixtureInput, provedFixture, runCli, tempDir } from '../helpers/pocompute.js';
 
 const anvil = useAnvil();
 
 /** Each attack on the market, played on anvil against the real mlp verifier and a real proof. */
-describe('market v2: attacks and faults that used to pay, block or lose work', () => {
+describe('market v3: attacks and faults that used to pay, block or lose work', () => {
   let chain: ChainContext & { close(): Promise<void> };
   let marketAddress: string;
   let requester: Contract;
@@ -42,6 +54,11 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
     });
   const submitRaw = (market: Contract, taskId: string, bundle: ProofBundle) =>
     market.submit(BigInt(taskId), proofBytes(encodeCalldata(bundle)), instancesAsUint256(bundle));
+  /** Claims with a commitment to `proof` (v3: the reveal must match it, in a later block). */
+  const claimCommitted = async (market: Contract, taskId: bigint | string, proof: string) =>
+    claimTask(market, taskId, proofCommitment(taskId, await signerOf(market), proof));
+  /** A fake proof for a yes-verifier: its first 64 bytes name it (the market's proof key). */
+  const fakeProof = (byte: string) => `0x${byte.repeat(64)}`;
   /** The mlp input as the field elements a task commits to. */
   const mlpFelts = () => instancesAsUint256(proof).slice(0, 4);
   /** Posts straight to the contract, as an attacker would, skipping the CLI's checks. */
@@ -94,10 +111,8 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
     });
     // A task on it, posted past the CLI, with outputs [1,2,3] "verified" by the fake.
     const taskId = await postRaw(attacker, fakeModel);
-    await claimTask(attacker, taskId);
-    await (
-      await attacker.submit(taskId, `0x${'00'.repeat(64)}`, [...mlpFelts(), 1n, 2n, 3n])
-    ).wait();
+    await claimCommitted(attacker, taskId, fakeProof('00'));
+    await (await attacker.submit(taskId, fakeProof('00'), [...mlpFelts(), 1n, 2n, 3n])).wait();
     const rpc = ['--rpc', anvil().rpcUrl, '--market', marketAddress, '--json'];
     const shown = await runCli(['task', 'show', String(taskId), ...rpc]);
     expect(shown.code).toBe(1);
@@ -173,7 +188,8 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
       await expect(attestModel({ market: worker, modelId })).rejects.toMatchObject({
         code: 'VERIFIER_UNTRUSTED',
       });
-      await claimTask(worker, taskId);
+      // Committed (else NotCommitted): the reveal reaches the verifier check.
+      await claimCommitted(worker, taskId, proofBytes(encodeCalldata(proof)));
       expect(await revertOf(worker, submitRaw(worker, taskId, proof))).toMatch(/VerifierChanged/);
     } finally {
       await chain.provider.send('anvil_setCode', [verifierAddress, original]);
@@ -220,33 +236,33 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
       const address = await consumer.getAddress();
       const id = await postRaw(requester, yesModel, address);
       if (i === 1) await chain.provider.send('anvil_setCode', [address, '0x']);
-      await claimTask(worker, id);
+      const oneProof = fakeProof(`0${i + 1}`);
+      await claimCommitted(worker, id, oneProof);
       const paid = await balance(marketAddress);
-      const fakeProof = `0x${`0${i + 1}`.repeat(64)}`;
-      await (await worker.submit(id, fakeProof, [...mlpFelts(), 1n, 2n, 3n])).wait();
-      // Out go the reward and the claimant's bond, returned.
-      const bond = (await requester.claimBond()) as bigint;
+      await (await worker.submit(id, oneProof, [...mlpFelts(), 1n, 2n, 3n])).wait();
+      // Out go the reward and the claimant's bond (the task's own, 10% of it), returned.
+      const bond = (await readTask(requester, id)).claimBondWei;
+      expect(bond).toBe(parseEther('0.005'));
       expect(paid - (await balance(marketAddress)), name).toBe(parseEther('0.05') + bond);
     }
     // A worker cannot starve the consumer of its gas cap on purpose and still be paid.
     const starved = await postRaw(requester, yesModel, await burner.getAddress());
-    await claimTask(worker, starved);
-    const call = worker.submit.staticCall(
-      starved,
-      `0x${'03'.repeat(64)}`,
-      [...mlpFelts(), 1n, 2n, 3n],
-      {
-        gasLimit: 300_000,
-      },
-    );
+    await claimCommitted(worker, starved, fakeProof('03'));
+    await chain.provider.send('evm_mine', []); // the reveal comes in a later block than the commitment
+    const call = worker.submit.staticCall(starved, fakeProof('03'), [...mlpFelts(), 1n, 2n, 3n], {
+      gasLimit: 300_000,
+    });
     expect(await revertOf(worker, call)).toMatch(/NotEnoughGasForCallback/);
   });
 
   it('a lapsed claim loses its bond to the task, cannot be renewed, and lets the requester cancel', async () => {
-    const bond = (await requester.claimBond()) as bigint;
-    proof = (await provedFixture('mlp')).bundle; // the last one was paid: a proof pays once
+    // The last proof was revealed: a commitment to it now would be refused (ProofAlreadyPaid).
+    proof = (await provedFixture('mlp')).bundle;
     const first = await post();
     const second = await post();
+    // A task's bond is fixed when it is posted: 10% of the reward (above the 0.001 ETH minimum).
+    const bond = (await readTask(requester, first.taskId)).claimBondWei;
+    expect(bond).toBe(parseEther('0.005'));
     await claimTask(attacker, first.taskId);
     await claimTask(attacker, second.taskId);
     expect(await revertOf(requester, requester.cancel(BigInt(second.taskId)))).toMatch(
@@ -258,29 +274,42 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
     // ...another worker can, and is paid the reward plus the hog's bond (its own bond returned).
     const before = await balance(account(1).address);
     const claim = await claimTask(worker, first.taskId);
-    const submit = await (await submitRaw(worker, first.taskId, proof)).wait();
-    const gas = claim.gasUsed * claim.gasPrice + submit!.gasUsed * submit!.gasPrice;
+    const { commit, submit } = await commitAndSubmit(
+      worker,
+      first.taskId,
+      proofBytes(encodeCalldata(proof)),
+      instancesAsUint256(proof),
+      account(1).address,
+    );
+    const gas = await gasCost(chain.provider, [claim.hash, commit!.hash, submit.hash]);
     expect((await balance(account(1).address)) - before + gas).toBe(parseEther('0.05') + bond);
     // The requester cancels the other task as soon as the claim has lapsed, and gets the bond too.
     const requesterBefore = await balance(account(0).address);
     const cancel = await (await requester.cancel(BigInt(second.taskId))).wait();
-    expect(
-      (await balance(account(0).address)) - requesterBefore + cancel!.gasUsed * cancel!.gasPrice,
-    ).toBe(parseEther('0.05') + bond);
+    const cancelGas = await gasCost(chain.provider, [cancel!.hash]);
+    expect((await balance(account(0).address)) - requesterBefore + cancelGas).toBe(
+      parseEther('0.05') + bond,
+    );
   });
 
   it('pays a proof once: a proof copied from a finished task earns nothing on a new task', async () => {
-    // `proof` was paid on the last test's task; its calldata is public.
+    // `proof` was paid on the last test's task; its calldata is public. v2 refused its second
+    // reveal anywhere (a global paid set); v3 refuses a commitment made after it was revealed,
+    // which is every commitment a copier can make to it. The copier commits properly, in an
+    // earlier block than its reveal, and is still refused.
     const replay = await post();
-    await claimTask(attacker, replay.taskId);
+    const copied = proofBytes(encodeCalldata(proof));
+    await claimCommitted(attacker, replay.taskId, copied);
     const reputation = await requester.verifiedTasks(account(2).address);
     expect(await revertOf(attacker, submitRaw(attacker, replay.taskId, proof))).toMatch(
       /ProofAlreadyPaid/,
     );
-    // Bytes appended to the copy make new bytes, not a new proof.
+    // Bytes appended to the copy make new bytes, not a new proof (each committed to in turn).
     const instances = instancesAsUint256(proof);
     for (const pad of ['00', '00'.repeat(32)]) {
-      const padded = `${proofBytes(encodeCalldata(proof))}${pad}`;
+      const padded = `${copied}${pad}`;
+      const commitment = proofCommitment(replay.taskId, account(2).address, padded);
+      await (await attacker.commitProof(BigInt(replay.taskId), commitment)).wait();
       expect(
         await revertOf(attacker, attacker.submit(BigInt(replay.taskId), padded, instances)),
       ).toMatch(/ProofAlreadyPaid/);
@@ -342,6 +371,9 @@ describe('market v2: attacks and faults that used to pay, block or lose work', (
     }
   });
 });
+
+/** The address of the signer a market contract sends from. */
+const signerOf = (market: Contract) => (market.runner as unknown as Signer).getAddress();
 
 /** Runs the worker once over every task posted so far, and returns what it logged. */
 async function runOnce(

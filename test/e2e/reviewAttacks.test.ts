@@ -1,13 +1,22 @@
-import { Contract, JsonRpcProvider, keccak256, NonceManager, parseEther, Wallet } from 'ethers';
+import {
+  Contract,
+  JsonRpcProvider,
+  keccak256,
+  NonceManager,
+  parseEther,
+  Wallet,
+  ZeroHash,
+} from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ZERO } from '../../src/market/attestModel.js';
 import { marketArtifact } from '../../src/market/marketArtifact.js';
+import { proofCommitment } from '../../src/market/submitTaskProof.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, deployTestContract, revertOf } from '../helpers/market.js';
 
 const anvil = useAnvil();
 
-const CLAIM_BOND = parseEther('0.01');
+const CLAIM_BOND = parseEther('0.01'); // the minimum; 10% of REWARD is the same
 const WORKER_BOND = parseEther('1');
 const CHALLENGER_BOND = parseEther('0.05');
 const REWARD = parseEther('0.1');
@@ -72,7 +81,8 @@ describe('review: optimistic market attacks (contract only)', () => {
       'PocomputeMarket',
       anvil().accounts[0].privateKey,
       provider,
-      [600, CLAIM_BOND],
+      // claimTtl, minClaimBond, claimBondBps (10%), minChallengerBond
+      [600, CLAIM_BOND, 1_000, CHALLENGER_BOND],
     );
     address = await market.getAddress();
     const yes = await deployTestContract(
@@ -98,7 +108,7 @@ describe('review: optimistic market attacks (contract only)', () => {
     const watcher = as(3);
     const before = (await provider.getBalance(who(1))) + (await provider.getBalance(who(2)));
     let gas = 0n;
-    gas += await send(cheater.claim(taskId, { value: CLAIM_BOND }));
+    gas += await send(cheater.claim(taskId, ZeroHash, { value: CLAIM_BOND }));
     // A wrong output, stated with the worker bond.
     gas += await send(cheater.submitResult(taskId, [666n], [], { value: WORKER_BOND }));
     // The watcher's challenge of stage 0 is in the mempool; the accomplice's lands first.
@@ -120,24 +130,45 @@ describe('review: optimistic market attacks (contract only)', () => {
     expect((await provider.getBalance(who(0))) - requesterBefore).toBe(WORKER_BOND / 2n);
   });
 
-  it('a proof already paid by a zk task cannot answer an optimistic challenge (README: a proof pays once)', async () => {
+  it("a proof paid by a zk task answers a challenge only from the result's submitter, and is never paid by a zk task again", async () => {
     const worker = as(1);
     const copycat = as(4);
     const challenger = as(3);
     const proof = `0x${'ab'.repeat(64)}${'cd'.repeat(32)}`;
-    // A zk task on the same model and input, paid for `proof`.
+    // A zk task on the same model and input, paid for `proof` (committed with the claim,
+    // revealed in the next block).
     await send(worker.postTask(modelId, INPUTS, (await now()) + 3600, ZERO, { value: REWARD }));
     const zkTask = (await worker.taskCount()) - 1n;
-    await send(worker.claim(zkTask, { value: CLAIM_BOND }));
+    const commitment = proofCommitment(zkTask, who(1), proof);
+    await send(worker.claim(zkTask, commitment, { value: CLAIM_BOND }));
     await send(worker.submit(zkTask, proof, [...INPUTS, 7n]));
-    expect(await worker.paidProofs(ethersKeccakFirst64(proof))).toBe(true);
+    const firstSeen = (await worker.proofFirstSeen(ethersKeccakFirst64(proof))) as bigint;
+    expect(firstSeen).toBeGreaterThan(0n);
     // An optimistic task with the same input: a copycat states the result it read on chain …
     const taskId = await postOptimistic();
-    await send(copycat.claim(taskId, { value: CLAIM_BOND }));
+    await send(copycat.claim(taskId, ZeroHash, { value: CLAIM_BOND }));
     await send(copycat.submitResult(taskId, [7n], [], { value: WORKER_BOND }));
     await send(challenger.challenge(taskId, 0, { value: CHALLENGER_BOND }));
-    // … and answers the challenge with the worker's paid proof, copied from its submit calldata.
-    expect(await revertOf(copycat, rawAs(4).respond(taskId, proof, [...INPUTS, 7n]))).toMatch(
+    // v2 refused any second use of a paid proof, here with ProofAlreadyPaid. v3 drops the
+    // once-only rule for answers (docs/market-security.md): an answer pays only the result's
+    // submitter, and a proof about this result is true however often it is used — the copycat's
+    // result *is* right, and the challenger challenged a right result. What v3 promises instead:
+    // nobody but the submitter can answer with it (a copy of the answer pays no one) …
+    expect(await revertOf(worker, rawAs(1).respond(taskId, proof, [...INPUTS, 7n]))).toMatch(
+      /NotSubmitter/,
+    );
+    expect(await revertOf(challenger, rawAs(3).respond(taskId, proof, [...INPUTS, 7n]))).toMatch(
+      /NotSubmitter/,
+    );
+    await send(copycat.respond(taskId, proof, [...INPUTS, 7n]));
+    // … the answer does not make the proof new: it keeps the block it was first revealed in …
+    expect(await worker.proofFirstSeen(ethersKeccakFirst64(proof))).toBe(firstSeen);
+    // … and no zk task pays it again: a commitment to it, in an earlier block than the reveal, is
+    // refused (ProofAlreadyPaid), as v2 refused the reveal.
+    await send(copycat.postTask(modelId, INPUTS, (await now()) + 3600, ZERO, { value: REWARD }));
+    const again = (await copycat.taskCount()) - 1n;
+    await send(copycat.claim(again, proofCommitment(again, who(4), proof), { value: CLAIM_BOND }));
+    expect(await revertOf(copycat, rawAs(4).submit(again, proof, [...INPUTS, 7n]))).toMatch(
       /ProofAlreadyPaid/,
     );
   });
@@ -148,14 +179,17 @@ describe('review: optimistic market attacks (contract only)', () => {
     const challenger = as(3);
     const proof = `0x${'ef'.repeat(64)}${'01'.repeat(32)}`;
     const taskId = await postOptimistic();
-    await send(honest.claim(taskId, { value: CLAIM_BOND }));
+    await send(honest.claim(taskId, ZeroHash, { value: CLAIM_BOND }));
     await send(honest.submitResult(taskId, [7n], [], { value: WORKER_BOND }));
     await send(challenger.challenge(taskId, 0, { value: CHALLENGER_BOND }));
     await send(honest.respond(taskId, proof, [...INPUTS, 7n]));
-    // The honest worker's proof is now public calldata. A zk task on the same model and input:
+    // The honest worker's proof is now public calldata. A zk task on the same model and input,
+    // claimed with a commitment to that proof (v3: without one the reveal is NotCommitted),
+    // revealed in a later block: the proof was public before the commitment.
     await send(copycat.postTask(modelId, INPUTS, (await now()) + 3600, ZERO, { value: REWARD }));
     const zkTask = (await copycat.taskCount()) - 1n;
-    await send(copycat.claim(zkTask, { value: CLAIM_BOND }));
+    const commitment = proofCommitment(zkTask, who(4), proof);
+    await send(copycat.claim(zkTask, commitment, { value: CLAIM_BOND }));
     expect(await revertOf(copycat, rawAs(4).submit(zkTask, proof, [...INPUTS, 7n]))).toMatch(
       /ProofAlreadyPaid/,
     );
@@ -163,7 +197,7 @@ describe('review: optimistic market attacks (contract only)', () => {
 });
 
 function ethersKeccakFirst64(proof: string): string {
-  // keccak256 of the first 64 bytes, as the market keys paidProofs.
+  // keccak256 of the first 64 bytes, as the market keys proofFirstSeen.
   return keccak256(`0x${proof.slice(2, 2 + 128)}`);
 }
 
@@ -230,7 +264,8 @@ describe('review: optimistic task on an unprovable input (real engine)', () => {
         )
       ).wait();
       const taskId = ((await requester.taskCount()) as bigint) - 1n;
-      await (await cheater.claim(taskId, { value: await cheater.claimBond() })).wait();
+      const { claimBond } = await cheater.getTask(taskId);
+      await (await cheater.claim(taskId, ZeroHash, { value: claimBond })).wait();
       await (
         await cheater.submitResult(taskId, [1n, 2n, 3n], [], { value: parseEther('0.1') })
       ).wait();
