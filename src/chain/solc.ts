@@ -45,24 +45,15 @@ export interface SolidityOutput {
 export const solcVersion = (): string => loadSolc().version();
 
 /**
- * Import prefixes that do not live in node_modules, as in foundry.toml's remappings: forge-std is
- * vendored under lib/ (the npm `forge-std` package is an unofficial snapshot that does not compile).
- */
-const VENDORED_IMPORTS: Record<string, string> = { 'forge-std/': join('lib', 'forge-std', 'src') };
-
-/**
  * The file a Solidity import names: relative to `baseDir` (default: the working directory) first,
  * then, for a package path (`@openzeppelin/contracts/…`), in the nearest node_modules above
  * `baseDir` or above pocompute's package root — so a contract importing OpenZeppelin compiles from
- * a clone and from an install where npm hoisted the package. `forge-std/…` reads the vendored copy.
+ * a clone and from an install where npm hoisted the package.
  */
 export function resolveSolidityImport(path: string, baseDir?: string): string | undefined {
   const base = baseDir ?? process.cwd();
   const candidates = [resolve(base, path)];
   if (!isAbsolute(path) && !path.startsWith('.') && !path.split(/[\\/]/).includes('..')) {
-    for (const [prefix, dir] of Object.entries(VENDORED_IMPORTS))
-      if (path.startsWith(prefix))
-        candidates.push(join(PACKAGE_ROOT, dir, path.slice(prefix.length)));
     for (const start of [resolve(base), PACKAGE_ROOT])
       for (let dir = start; ; dir = dirname(dir)) {
         candidates.push(join(dir, 'node_modules', path));

@@ -47,12 +47,8 @@ describe('Solidity import resolution', () => {
       from,
       to,
     }));
-    expect(remappings.map((r) => r.from).sort()).toEqual([
-      '@openzeppelin/contracts/',
-      'forge-std/',
-    ]);
+    expect(remappings.map((r) => r.from).sort()).toEqual(['@openzeppelin/contracts/']);
     const probe: Record<string, string> = {
-      'forge-std/': 'Test.sol',
       '@openzeppelin/contracts/': 'utils/ReentrancyGuard.sol',
     };
     for (const { from, to } of remappings)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.20;
 
-import {Test} from "forge-std/Test.sol";
+import {InvariantTargets, TestBase} from "./base/MarketTest.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {InferenceConsumerExample} from "../../InferenceConsumerExample.sol";
 import {TaskKind} from "../../interfaces/IInferenceConsumer.sol";
@@ -21,9 +21,9 @@ interface ReentryProbe {
     function onEnter() external;
 }
 
-/// The setup's smoke test: forge-std, the OpenZeppelin remapping and the contracts under contracts/
+/// The setup's smoke test: our test base, the OpenZeppelin remapping and the contracts under contracts/
 /// compile with the npm solc, and a fuzzed test runs.
-contract SmokeTest is Test, ReentryProbe {
+contract SmokeTest is TestBase, ReentryProbe {
     uint256 internal constant MODEL_ID = 3;
     InferenceConsumerExample internal consumer;
     GuardedCaller internal guarded;
@@ -77,7 +77,7 @@ contract SmokeTest is Test, ReentryProbe {
 }
 
 /// Calls the consumer as its market, with trusted and untrusted sources, counting what it accepted.
-contract ConsumerHandler is Test {
+contract ConsumerHandler is TestBase {
     InferenceConsumerExample public immutable consumer;
     uint256 public accepted;
 
@@ -97,7 +97,7 @@ contract ConsumerHandler is Test {
 }
 
 /// The invariant settings' smoke test: the consumer counts exactly the deliveries it accepted.
-contract SmokeInvariantTest is Test {
+contract SmokeInvariantTest is TestBase, InvariantTargets {
     ConsumerHandler internal handler;
 
     function setUp() public {
