@@ -1,12 +1,7 @@
 import type { ErrorCode } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
-import { clamped, wasmEngine } from './engine/wasmEngine.js';
+import { floatToFelt, poseidonHash } from '../proof/poseidon.js';
 import { feltFromHexLE, feltToSigned } from './felts.js';
-
-interface PoseidonEngine {
-  floatToFelt(input: number, scale: number, type: string): Uint8ClampedArray;
-  poseidonHash(message: Uint8ClampedArray): Uint8ClampedArray;
-}
 
 /** How a value that cannot be quantized is reported: the error code and what the values are. */
 export interface QuantizeContext {
@@ -20,9 +15,9 @@ export interface QuantizeContext {
 }
 
 /**
- * Quantizes floats exactly as EZKL does for an input of this scale and type (f32 by default).
- * A value past EZKL's 64-bit fixed point (or one EZKL refuses) is a typed error naming it, never
- * the engine's own exception.
+ * Quantizes floats exactly as EZKL does for an input of this scale and type (f32 by default), with
+ * src/proof/poseidon.ts's implementation of EZKL's float_to_felt (no engine). A value past EZKL's
+ * 64-bit fixed point (or one EZKL refuses) is a typed error naming it, never a bare exception.
  */
 export function toFelts(
   values: ArrayLike<number>,
@@ -30,7 +25,6 @@ export function toFelts(
   type = 'f32',
   context: QuantizeContext = {},
 ): string[] {
-  const ezkl = wasmEngine() as unknown as PoseidonEngine;
   const { code = 'INPUT_INVALID', what = 'value', range, hint } = context;
   return Array.from(values, (v, j) => {
     const which = values.length > 1 ? `${what} ${j}` : what;
@@ -43,11 +37,9 @@ export function toFelts(
       );
     let felt: string;
     try {
-      felt = JSON.parse(
-        new TextDecoder().decode(ezkl.floatToFelt(v, scale, type.toLowerCase())),
-      ) as string;
+      felt = floatToFelt(v, scale, type.toLowerCase());
     } catch (error) {
-      // EZKL's own refusal of a value is about that value, so it is reported as such, in its words.
+      // EZKL's refusal of a value is about that value, so it is reported as such, in its words.
       throw new PocomputeError(
         code,
         `${which} (${v}) cannot be quantized: ${(error as Error).message ?? error}`,
@@ -67,8 +59,8 @@ export function toFelts(
 }
 
 /**
- * The Poseidon hash EZKL publishes for a tensor with "hashed" visibility, recomputed with its own
- * WASM engine: checks that a proof's hashed instance is these exact values.
+ * The Poseidon hash EZKL publishes for a tensor with "hashed" visibility, recomputed (in
+ * TypeScript, bit-identical to EZKL): checks that a proof's hashed instance is these exact values.
  */
 export function poseidonOfTensor(
   values: ArrayLike<number>,
@@ -79,11 +71,12 @@ export function poseidonOfTensor(
   return poseidonOfFelts(toFelts(values, scale, type, context));
 }
 
-/** EZKL's Poseidon hash of a message of field elements (as `toFelts` writes them). */
+/**
+ * EZKL's Poseidon hash of a message of field elements (as `toFelts` writes them). EZKL has no hash
+ * of an empty message: that gives undefined, as EZKL's engine always did here (it equals no
+ * instance, so a check against one fails rather than throws).
+ */
 export function poseidonOfFelts(message: string[]): string {
-  const ezkl = wasmEngine() as unknown as PoseidonEngine;
-  const out = JSON.parse(
-    new TextDecoder().decode(ezkl.poseidonHash(clamped(JSON.stringify(message)))),
-  ) as string[][];
-  return out[0][0];
+  if (message.length === 0) return undefined as unknown as string;
+  return poseidonHash(message);
 }
