@@ -27,6 +27,8 @@ export const homePaths = {
   deployments: () => join(pocomputeHome(), 'deployments'),
   chain: () => join(pocomputeHome(), 'chain'),
   workers: () => join(pocomputeHome(), 'workers'),
+  /** Compiled Solidity verifiers, content-addressed: `<sha256 of the .sol source>.json`. */
+  evm: () => join(pocomputeHome(), 'evm'),
 };
 
 export function fixturePath(...parts: string[]): string {

@@ -1,0 +1,317 @@
+import { createHash } from 'node:crypto';
+import type { EVM } from '@ethereumjs/evm';
+import type { Address } from '@ethereumjs/util';
+import { PocomputeError } from '../core/errors.js';
+import { type ProofShape, shapeFromVka } from './transcript.js';
+import { validateProof } from './validateProof.js';
+
+/**
+ * One verifier everywhere: a proof is verified in Node by running EZKL's own Solidity verifier —
+ * the bytecode a chain would run — in an in-process EVM (@ethereumjs/evm), on the calldata a
+ * transaction would carry. The EVM is created on first use and reused; each verifier's runtime code
+ * is installed once at an address of its own (no deployment transaction), and each call starts from
+ * a clean access journal, as a transaction would, so gas is what the call's execution costs on
+ * chain (without the transaction's intrinsic 21,000 + calldata gas).
+ */
+
+export type VerifierLayout = 'single' | 'reusable';
+
+/**
+ * A compiled verifier and what it expects of a proof (see transcript.ts). Without `shape`, the
+ * reusable layout's is read from its VKA; the single layout's cannot be read from bytecode, and
+ * only the checks every verifier shares are made before the EVM (loadVerifierCode sets `shape`).
+ */
+export type VerifierCode =
+  | { layout: 'single'; runtime: Uint8Array; shape?: ProofShape }
+  | {
+      layout: 'reusable';
+      runtime: Uint8Array;
+      /** The verifying-key artifact, as 0x-prefixed bytes32 words. */
+      vka: string[];
+      shape?: ProofShape;
+    };
+
+export type EvmVerdict =
+  | {
+      ok: true;
+      /** Execution gas of the verifyProof call (no intrinsic or calldata gas). */
+      gasUsed: bigint;
+      /** The reusable verifier's rescaled instances (fixed point → decimal integers). */
+      rescaledInstances?: bigint[];
+    }
+  | { ok: false; reason: string };
+
+export type Bn254Backend = 'rustbn-wasm' | 'noble';
+
+/** The hardfork the EVM runs: Osaka (mainnet since Fusaka) — its ModExp pricing and gas cap. */
+export const EVM_HARDFORK = 'osaka';
+/** EIP-7825 (Osaka): no transaction may use more gas, so neither may a verification here. */
+export const EVM_GAS_LIMIT = 1n << 24n;
+
+const SELECTOR = {
+  verifySingle: '1e8e1e13', // verifyProof(bytes,uint256[])
+  verifyReusable: '3409fc9f', // verifyProof(bytes,uint256[],bytes32[])
+  registerVka: 'dc8b4094', // registerVka(bytes32[])
+} as const;
+
+// ——— ABI encoding (by hand: ethers would add ~150 ms to a cold `verify` for three fixed calls) ———
+
+const hex32 = (value: bigint) => value.toString(16).padStart(64, '0');
+const padTo32 = (hex: string) => hex.padEnd(Math.ceil(hex.length / 64) * 64, '0');
+
+function bytesWord(word: string, what: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(word))
+    throw new PocomputeError('ARTIFACTS_INVALID', `${what}: not a bytes32 word: ${word}`, {
+      hint: 'Re-create the VKA with the verifier (recompile with --force); it is truncated or altered.',
+    });
+  return word.slice(2).toLowerCase();
+}
+
+function uintWord(value: bigint, what: string): string {
+  if (typeof value !== 'bigint' || value < 0n || value >= 1n << 256n)
+    throw new PocomputeError('BUNDLE_INVALID', `${what} is not a uint256: ${value}`);
+  return hex32(value);
+}
+
+/** ABI-encodes dynamic arguments (each given as its encoded tail, without head) after a selector. */
+function encodeCall(selector: string, tails: string[]): Uint8Array {
+  let offset = 32n * BigInt(tails.length);
+  const heads: string[] = [];
+  for (const tail of tails) {
+    heads.push(hex32(offset));
+    offset += BigInt(tail.length / 2);
+  }
+  return Buffer.from(selector + heads.join('') + tails.join(''), 'hex');
+}
+
+const bytesTail = (data: Uint8Array) =>
+  hex32(BigInt(data.length)) + padTo32(Buffer.from(data).toString('hex'));
+const arrayTail = (words: string[]) => hex32(BigInt(words.length)) + words.join('');
+
+/**
+ * The calldata of EZKL's `verifyProof`: `(bytes proof, uint256[] instances)` for the single
+ * verifier, `(bytes proof, uint256[] instances, bytes32[] vka)` for the reusable one — canonical ABI
+ * encoding, as the reusable verifier requires (it checks the instances' offset against the proof
+ * length). EZKL's own `encode_evm_calldata` appends one zero word to the single layout's; the
+ * verifier ignores it.
+ */
+export function encodeVerifierCalldata(
+  layout: VerifierLayout,
+  proof: Uint8Array,
+  instances: readonly bigint[],
+  vka?: readonly string[],
+): Uint8Array {
+  const tails = [
+    bytesTail(proof),
+    arrayTail(instances.map((v, i) => uintWord(v, `public instance ${i}`))),
+  ];
+  if (layout === 'single') return encodeCall(SELECTOR.verifySingle, tails);
+  if (!vka) throw new PocomputeError('INTERNAL', 'the reusable verifier needs its VKA');
+  tails.push(arrayTail(vka.map((w, i) => bytesWord(w, `VKA word ${i}`))));
+  return encodeCall(SELECTOR.verifyReusable, tails);
+}
+
+// ——— The EVM ———
+
+interface VerifierEvm {
+  evm: EVM;
+  backend: Bn254Backend;
+  createAddress: (hex: string) => Address;
+  /** Installed runtime code: sha256 of the code → its address. */
+  installed: Map<string, Address>;
+  /** Registered VKAs: `<address> <keccak digest>` as returned by registerVka. */
+  registered: Map<string, string>;
+}
+
+const CALLER = '0x000000000000000000000000000000000000c0de';
+
+let current: Promise<VerifierEvm> | undefined;
+let wantedBackend: Bn254Backend = 'rustbn-wasm';
+
+async function createVerifierEvm(backend: Bn254Backend): Promise<VerifierEvm> {
+  const [{ EVM, EVMMockBlockchain, NobleBN254, RustBN254 }, common, state, util] =
+    await Promise.all([
+      import('@ethereumjs/evm'),
+      import('@ethereumjs/common'),
+      import('@ethereumjs/statemanager'),
+      import('@ethereumjs/util'),
+    ]);
+  // createEVM (10.1.3) always installs NobleBN254 and ignores `bn254`; the EVM constructor honours
+  // it, so the EVM is assembled here with createEVM's own defaults and the WASM backend.
+  const bn254 =
+    backend === 'rustbn-wasm'
+      ? new RustBN254(await (await import('rustbn-wasm')).initRustBN())
+      : new NobleBN254();
+  const evm = new EVM({
+    common: new common.Common({ chain: common.Mainnet, hardfork: EVM_HARDFORK }),
+    blockchain: new EVMMockBlockchain(),
+    stateManager: new state.SimpleStateManager(),
+    bn254,
+  });
+  return {
+    evm,
+    backend,
+    createAddress: (hex) => util.createAddressFromString(hex),
+    installed: new Map(),
+    registered: new Map(),
+  };
+}
+
+function verifierEvm(): Promise<VerifierEvm> {
+  current ??= createVerifierEvm(wantedBackend).catch((error) => {
+    current = undefined;
+    throw error;
+  });
+  return current;
+}
+
+/**
+ * Chooses the BN254 precompile backend (default rustbn-wasm, ~3× faster than @noble/curves on
+ * pairings) and drops the current EVM: the next verification creates a new one. For benchmarks.
+ */
+export function useBn254Backend(backend: Bn254Backend): void {
+  wantedBackend = backend;
+  current = undefined;
+}
+
+/** The BN254 backend of the EVM in use (creating it if need be). */
+export async function bn254Backend(): Promise<Bn254Backend> {
+  return (await verifierEvm()).backend;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Calls run one at a time: the EVM's journal and state are shared. */
+function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const run = queue.then(task, task);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** A call as the body of a transaction: fresh access journal, sender/target/precompiles warm. */
+async function call(ctx: VerifierEvm, to: Address, data: Uint8Array) {
+  const { evm } = ctx;
+  const caller = ctx.createAddress(CALLER);
+  evm.journal.cleanJournal();
+  evm.journal.addAlwaysWarmAddress(CALLER);
+  evm.journal.addAlwaysWarmAddress(to.toString());
+  for (const precompile of evm.precompiles.keys()) evm.journal.addAlwaysWarmAddress(precompile);
+  const result = await evm.runCall({
+    to,
+    caller,
+    origin: caller,
+    data,
+    gasLimit: EVM_GAS_LIMIT,
+    skipBalance: true,
+  });
+  return result.execResult;
+}
+
+async function install(ctx: VerifierEvm, runtime: Uint8Array): Promise<Address> {
+  const key = createHash('sha256').update(runtime).digest('hex');
+  let address = ctx.installed.get(key);
+  if (!address) {
+    address = ctx.createAddress(
+      `0x${(0xe2c1_0000 + ctx.installed.size).toString(16).padStart(40, '0')}`,
+    );
+    await ctx.evm.stateManager.putCode(address, runtime);
+    ctx.installed.set(key, address);
+  }
+  return address;
+}
+
+/** Registers the VKA with the reusable verifier (once), as on chain; returns its digest. */
+async function register(ctx: VerifierEvm, address: Address, vka: readonly string[]) {
+  const data = encodeCall(SELECTOR.registerVka, [
+    arrayTail(vka.map((w, i) => bytesWord(w, `VKA word ${i}`))),
+  ]);
+  const key = `${address.toString()} ${createHash('sha256').update(data).digest('hex')}`;
+  let digest = ctx.registered.get(key);
+  if (digest === undefined) {
+    const result = await call(ctx, address, data);
+    if (result.exceptionError || result.returnValue.length !== 32)
+      throw new PocomputeError(
+        'INTERNAL',
+        `the reusable verifier refused to register the VKA (${result.exceptionError?.error ?? 'no digest'})`,
+      );
+    digest = Buffer.from(result.returnValue).toString('hex');
+    ctx.registered.set(key, digest);
+  }
+  return digest;
+}
+
+const U256 = (data: Uint8Array, offset: number): bigint =>
+  offset + 32 <= data.length
+    ? BigInt(`0x${Buffer.from(data.subarray(offset, offset + 32)).toString('hex')}`)
+    : -1n;
+
+const toInt256 = (value: bigint) => (value >= 1n << 255n ? value - (1n << 256n) : value);
+
+/**
+ * Reads the reusable verifier's return data. Not the ABI encoding its signature declares, `(bool,
+ * bytes32, int256[])`: its assembly returns `success`, `vka_digest`, then the byte length of the
+ * rescaled instances where an offset belongs, then the rescaled instances — so `abi.decode` (or
+ * ethers) would misread the array. `success` and the digest are where the ABI puts them.
+ */
+function decodeReusable(data: Uint8Array) {
+  if (data.length < 96 || data.length % 32 !== 0) return undefined;
+  const rescaled: bigint[] = [];
+  for (let offset = 96; offset < data.length; offset += 32)
+    rescaled.push(toInt256(U256(data, offset)));
+  return {
+    success: U256(data, 0),
+    digest: Buffer.from(data.subarray(32, 64)).toString('hex'),
+    rescaled,
+  };
+}
+
+/**
+ * Verifies a proof by running the verifier's code on its calldata. A malformed proof (see
+ * validateProof) is refused first, as BUNDLE_INVALID; a well-formed proof gets a verdict: ok only
+ * if the call returned `true` (single) or `success = true` with the registered VKA's digest
+ * (reusable); a revert, a false or anything else is `ok: false` with a short reason.
+ */
+export async function runVerifier(
+  code: VerifierCode,
+  proof: Uint8Array,
+  instances: readonly bigint[],
+): Promise<EvmVerdict> {
+  validateProof(
+    proof,
+    instances,
+    code.shape ?? (code.layout === 'reusable' ? shapeFromVka(code.vka) : undefined),
+  );
+  const data = encodeVerifierCalldata(
+    code.layout,
+    proof,
+    instances,
+    code.layout === 'reusable' ? code.vka : undefined,
+  );
+  return serialized(async () => {
+    const ctx = await verifierEvm();
+    const address = await install(ctx, code.runtime);
+    const digest = code.layout === 'reusable' ? await register(ctx, address, code.vka) : '';
+    const result = await call(ctx, address, data);
+    if (result.exceptionError) {
+      const error = result.exceptionError.error;
+      return {
+        ok: false,
+        reason: error === 'revert' ? 'the verifier reverted' : `the verifier failed: ${error}`,
+      };
+    }
+    if (code.layout === 'single') {
+      return U256(result.returnValue, 0) === 1n && result.returnValue.length === 32
+        ? { ok: true, gasUsed: result.executionGasUsed }
+        : { ok: false, reason: 'the verifier returned false' };
+    }
+    const decoded = decodeReusable(result.returnValue);
+    if (!decoded) return { ok: false, reason: 'the verifier returned malformed data' };
+    if (decoded.success !== 1n)
+      return { ok: false, reason: 'the verifier returned success = false' };
+    if (decoded.digest !== digest)
+      return {
+        ok: false,
+        reason: 'the verifier returned another VKA digest than the registered one',
+      };
+    return { ok: true, gasUsed: result.executionGasUsed, rescaledInstances: decoded.rescaled };
+  });
+}
