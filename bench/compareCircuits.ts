@@ -106,7 +106,6 @@ async function compareFlow(
       target: artifacts.dir,
       input: target.input,
       out: join(work, `${flow}.proof`),
-      engine: 'native',
     });
     const prove = await measureProve(artifacts, target.input, work, runs);
     const verifyMs: number[] = [];

@@ -18,7 +18,7 @@ import type { Artifacts } from '../src/prover/artifacts.js';
 import type { ProofBundle } from '../src/prover/bundle.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
-import { encodeCalldata, instancesAsUint256, proofBytes } from '../src/verifier/calldata.js';
+import { instancesAsUint256, proofBytes } from '../src/verifier/calldata.js';
 
 /**
  * Gas used by each market call, measured on an embedded anvil with a real proof. A zk task costs
@@ -50,7 +50,7 @@ export async function measureMarketGas(
     );
     const post = () =>
       postTask({ market: contract, modelId: 0, input, rewardEth: '0.01', deadlineSeconds: 600 });
-    const proof = proofBytes(encodeCalldata(bundle));
+    const proof = proofBytes(bundle);
     const instances = instancesAsUint256(bundle);
 
     const first = await post();

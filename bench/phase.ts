@@ -1,6 +1,6 @@
 /**
  * One benchmark phase in its own process, so that its peak memory can be measured from outside.
- * Usage: node dist/bench/phase.js <compile|prove-native|prove-wasm|verify|onchain> <fixture> <workdir>
+ * Usage: node dist/bench/phase.js <compile|prove-native|verify|onchain> <fixture> <workdir>
  * Prints one JSON line: { phase, fixture, ms, timings }.
  */
 import { readFile } from 'node:fs/promises';
@@ -26,9 +26,8 @@ let timings: Record<string, number> = {};
 if (phase === 'compile') {
   const compiled = await compileModel({ model, input, artifactsRoot, force: true });
   timings = compiled.rebuildTimings ?? compiled.manifest.timings;
-} else if (phase === 'prove-native' || phase === 'prove-wasm') {
-  const engine = phase === 'prove-native' ? 'native' : 'wasm';
-  const result = await proveInference({ target: model, input, out: bundle, engine, artifactsRoot });
+} else if (phase === 'prove-native') {
+  const result = await proveInference({ target: model, input, out: bundle, artifactsRoot });
   timings = { prove: 0, ...result.bundle.timings };
 } else if (phase === 'verify') {
   const artifacts = await compileModel({ model, input, artifactsRoot });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: times compile, setup, prove (native and WASM) and verify for each fixture,
+ * `npm run bench`: times compile, setup, prove and verify for each fixture,
  * median of several runs with peak memory, and writes bench/results.json and the README table.
  * BENCH_RUNS (default 3) and BENCH_FIXTURES (default mlp,cnn,two_input) adjust it.
  */
@@ -17,7 +17,6 @@ import { measureMarketGas } from './marketGas.js';
 import { measurePhase, median, type Measurement } from './measure.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const wasmRuns = Number(process.env.BENCH_WASM_RUNS ?? Math.min(runs, 2));
 const fixtures = (process.env.BENCH_FIXTURES ?? 'mlp,cnn,two_input,wide').split(',');
 const phaseScript = join(PACKAGE_ROOT, 'dist', 'bench', 'phase.js');
 
@@ -27,9 +26,8 @@ interface Row {
   compileMs: number;
   setupMs: number;
   proveNativeMs: number;
-  proveWasmMs: number;
   verifyMs: number;
-  peakMiB: { compile: number; proveNative: number; proveWasm: number; verify: number };
+  peakMiB: { compile: number; proveNative: number; verify: number };
   onchain: { layout: string; deployGas: number; runtimeSize: number; verifyGas: number };
   runs: number;
 }
@@ -49,8 +47,6 @@ async function benchFixture(fixture: string): Promise<Row> {
   const native = await repeat(runs, args('prove-native'));
   process.stderr.write(`bench ${fixture}: verify ×${runs}\n`);
   const verify = await repeat(runs, args('verify'));
-  process.stderr.write(`bench ${fixture}: prove wasm ×${wasmRuns}\n`);
-  const wasm = await repeat(wasmRuns, args('prove-wasm'));
   process.stderr.write(`bench ${fixture}: on-chain (deploy + verify gas)\n`);
   const [onchain] = await repeat(1, args('onchain'));
   const settings = JSON.parse(await readFile(join(work, `${fixture}.proof`), 'utf8')).artifacts;
@@ -61,12 +57,10 @@ async function benchFixture(fixture: string): Promise<Row> {
     compileMs: median(compile.map((m) => m.timings.compile)),
     setupMs: median(compile.map((m) => m.timings.setup)),
     proveNativeMs: median(native.map((m) => m.timings.prove)),
-    proveWasmMs: median(wasm.map((m) => m.timings.prove)),
     verifyMs: median(verify.map((m) => m.timings.verify)),
     peakMiB: {
       compile: max(compile),
       proveNative: max(native),
-      proveWasm: max(wasm),
       verify: max(verify),
     },
     onchain: {
@@ -82,11 +76,11 @@ async function benchFixture(fixture: string): Promise<Row> {
 function renderTable(rows: Row[]): string {
   const s = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
   return [
-    '| fixture | rows | compile | setup | prove (native) | prove (WASM) | verify (WASM) | peak memory: setup / prove native / prove WASM / verify |',
-    '|---|---|---|---|---|---|---|---|',
+    '| fixture | rows | compile | setup | prove | verify (in-process EVM) | peak memory: setup / prove / verify |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.fixture} | 2^${r.logrows} | ${s(r.compileMs)} | ${s(r.setupMs)} | ${s(r.proveNativeMs)} | ${s(r.proveWasmMs)} | ${s(r.verifyMs)} | ${r.peakMiB.compile} / ${r.peakMiB.proveNative} / ${r.peakMiB.proveWasm} / ${r.peakMiB.verify} MiB |`,
+        `| ${r.fixture} | 2^${r.logrows} | ${s(r.compileMs)} | ${s(r.setupMs)} | ${s(r.proveNativeMs)} | ${s(r.verifyMs)} | ${r.peakMiB.compile} / ${r.peakMiB.proveNative} / ${r.peakMiB.verify} MiB |`,
     ),
     '',
     '| fixture | verifier layout | deploy gas | runtime code | verifyProof gas (eth_call estimate) |',
@@ -147,7 +141,6 @@ await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), {
   ezkl: EZKL_VERSION,
   machine,
   runs,
-  wasmRuns,
   rows,
   training: trainingRows,
   marketGas,
@@ -157,7 +150,7 @@ const marketTable = [
   '|---|---|',
   ...Object.entries(marketGas).map(([call, gas]) => `| ${call} | ${gas.toLocaleString('en')} |`),
 ].join('\n');
-const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runs} runs (WASM prove: ${wasmRuns}) on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
+const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runs} runs on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
 const readmePath = join(PACKAGE_ROOT, 'README.md');
 const readme = await readFile(readmePath, 'utf8');
 const updated = readme

@@ -25,7 +25,6 @@ export {
   proveInference as prove,
   type ProveInferenceParams as ProveParams,
   type ProveInferenceResult as ProveResult,
-  type ProvingEngine,
 } from './prover/proveInference.js';
 export {
   verifyBundle as verify,

@@ -41,7 +41,7 @@ export interface SolidityOutput {
   contracts: Record<string, CompiledSolidity>;
 }
 
-/** The pinned npm solc (0.8.20, the compiler EZKL 21's verifiers are written for). */
+/** The pinned npm solc (0.8.20, the compiler EZKL's verifiers are built with here). */
 export const solcVersion = (): string => loadSolc().version();
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/files.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
 
-/** The solc version EZKL 21 asks svm for. */
+/** The solc version EZKL asks svm for. */
 export const EZKL_SOLC_VERSION = '0.8.20';
 
 /**

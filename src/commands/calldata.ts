@@ -5,10 +5,6 @@ import { readBundle } from '../prover/bundle.js';
 import { encodeCalldata } from '../verifier/calldata.js';
 
 const calldataOptions = z.object({
-  vka: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
-    .optional(),
   json: z.boolean().optional(),
 });
 
@@ -18,11 +14,10 @@ export function calldataCommand(): Command {
       'Print the verifyProof calldata of a proof bundle (hex), for cast, a wallet or another contract',
     )
     .argument('<bundle>', 'proof bundle')
-    .option('--vka <address>', 'verifying-key artifact address, for the reusable verifier layout')
     .action((bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = parseOptions(calldataOptions, raw);
-        const calldata = encodeCalldata(await readBundle(bundlePath), o.vka);
+        const calldata = encodeCalldata(await readBundle(bundlePath));
         reporter.result({ ok: true, calldata, bytes: (calldata.length - 2) / 2 }, () => calldata);
       }),
     );

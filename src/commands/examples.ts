@@ -15,7 +15,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   ],
   prove: [
     'pocompute prove fixtures/mlp/model.onnx --input fixtures/mlp/input.json --out out/mlp.proof',
-    'pocompute prove ~/.pocompute/artifacts/mlp-<key> --input x.json --engine wasm --json',
+    'pocompute prove ~/.pocompute/artifacts/mlp-<key> --input x.json --json',
     'pocompute prove model.onnx --stages 2 --jobs 2 --input x.json --out out/x.staged.proof',
     'pocompute prove out/mlp-stages --input fixtures/mlp/input.json --out out/mlp.staged.proof',
   ],

@@ -10,7 +10,6 @@ import { stagesOption } from './split.js';
 
 export const proveOptions = compileCircuitOptions.extend({
   out: z.string().default('out/proof.json'),
-  engine: z.enum(['native', 'wasm']).optional(),
   stages: stagesOption.optional(),
   jobs: z.coerce.number().int().min(1, 'must be a whole number ≥ 1').optional(),
 });
@@ -26,10 +25,6 @@ export function proveCommand(): Command {
       'input: {"input_data": [...]}, {"<name>": [...]} or a nested array',
     )
     .option('--out <file>', 'where to write the proof bundle', 'out/proof.json')
-    .option(
-      '--engine <engine>',
-      'native (Python EZKL, multi-threaded; the default) | wasm (in-process); config `engine`',
-    )
     .option('--stages <n>', 'prove in stages: split the model into N (or auto) stages first')
     .option(
       '--jobs <n>',
@@ -44,7 +39,6 @@ export function proveCommand(): Command {
           target,
           input: o.input,
           out: o.out,
-          engine: o.engine,
           ...circuitOptionsFrom(o),
           reporter,
         });
@@ -56,7 +50,6 @@ export function proveCommand(): Command {
           {
             ok: true,
             bundle: bundlePath,
-            engine: bundle.engine,
             model: bundle.model,
             public: bundle.public,
             quantization: bundle.quantization,
@@ -67,7 +60,7 @@ export function proveCommand(): Command {
           },
           () =>
             [
-              `Proof bundle written to ${bundlePath} (${bundle.engine} engine)`,
+              `Proof bundle written to ${bundlePath}`,
               table(
                 bundle.public.outputs.map((o) => [
                   o.name,

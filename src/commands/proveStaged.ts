@@ -12,7 +12,6 @@ const NOT_STAGED = [
   ['calibration', undefined],
   ['maxError', undefined],
   ['settings', undefined],
-  ['engine', undefined],
 ] as const;
 
 /** `prove --stages` / `prove <split dir>`: one call to proveStaged, then the result. */

@@ -14,7 +14,6 @@ const trainOptions = z.object({
   steps: z.coerce.number().int().positive().default(3),
   seed: z.string().optional(),
   out: z.string().default('runs/run'),
-  engine: z.enum(['native', 'wasm']).optional(),
   srs: z.string().optional(),
   json: z.boolean().optional(),
 });
@@ -42,7 +41,6 @@ export function trainCommand(): Command {
       'seeds the batch schedule (default: derived from the data commitment); recorded in run.json',
     )
     .option('--out <dir>', 'run directory', 'runs/run')
-    .option('--engine <engine>', 'native | wasm')
     .option('--srs <spec>', 'SRS: a file, "dev" or "download"')
     .action((model: string, raw) =>
       runCommand(raw, async (reporter) => {
@@ -59,7 +57,6 @@ export function trainCommand(): Command {
           steps: o.steps,
           seed: o.seed,
           out: o.out,
-          engine: o.engine,
           srs: o.srs,
           reporter,
         });

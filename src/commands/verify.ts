@@ -8,7 +8,6 @@ import { PocomputeError } from '../core/errors.js';
 import { jsonReplacer, table, type Reporter } from '../core/output.js';
 import { readJsonFile } from '../core/files.js';
 import { readBundle } from '../prover/bundle.js';
-import { preferBaselineWasm } from '../prover/engine/wasmEngine.js';
 import {
   isStagedBundleJson,
   parseStagedBundle,
@@ -28,7 +27,6 @@ const verifyOptions = chainOptionsSchema.extend({
   srs: z.string().optional(),
   onchain: z.boolean().optional(),
   verifier: address.optional(),
-  vka: address.optional(),
   send: z.boolean().optional(),
   exported: z.string().optional(),
   data: z.string().optional(),
@@ -40,7 +38,7 @@ type VerifyOptions = z.infer<typeof verifyOptions>;
 export function verifyCommand(): Command {
   return withCommonOptions(withChainOptions(new Command('verify')))
     .description(
-      'Verify a proof bundle with the WASM engine (no Python), or on-chain. Exit 0 valid, 1 invalid, 2 input error',
+      'Verify a proof bundle with its Solidity verifier in an in-process EVM (no Python), or on-chain. Exit 0 valid, 1 invalid, 2 input error',
     )
     .argument(
       '<bundles...>',
@@ -65,7 +63,6 @@ export function verifyCommand(): Command {
     )
     .option('--onchain', 'verify with the deployed Solidity verifier (eth_call of verifyProof)')
     .option('--verifier <address>', 'the verifier contract, with --onchain')
-    .option('--vka <address>', 'the verifying-key artifact, for a reusable verifier')
     .option('--send', 'with --onchain: send a transaction and report the gas it used')
     .option(
       '--exported <model>',
@@ -81,7 +78,6 @@ export function verifyCommand(): Command {
     )
     .action((bundles: string[], raw) =>
       runCommand(raw, async (reporter) => {
-        preferBaselineWasm();
         const o = parseOptions(verifyOptions, raw);
         if (bundles.length > 1 || bundles[0] === '-') {
           refuseOptions(o, RUN_ONLY_OPTIONS, 'apply to one training run, not to several bundles');
@@ -122,7 +118,6 @@ const BUNDLE_ONLY_OPTIONS = [
   'srs',
   'onchain',
   'verifier',
-  'vka',
   'send',
 ] as const satisfies readonly (keyof VerifyOptions)[];
 /** Options that only a single training run takes. */
@@ -140,7 +135,7 @@ function refuseOptions(o: VerifyOptions, names: readonly (keyof VerifyOptions)[]
   if (given.length) throw new PocomputeError('USAGE', `${given.map(flag).join(', ')} ${why}`);
 }
 
-/** A staged proof bundle (format pocompute-staged-proof@1), parsed; undefined for anything else. */
+/** A staged proof bundle (format pocompute-staged-proof@2), parsed; undefined for anything else. */
 async function readIfStaged(path: string): Promise<StagedBundle | undefined> {
   const raw = await readJsonFile(path, 'proof bundle', 'BUNDLE_INVALID');
   return isStagedBundleJson(raw) ? parseStagedBundle(raw, path) : undefined;
@@ -152,7 +147,7 @@ async function verifyStagedCommand(
   reporter: Reporter,
 ): Promise<number> {
   const result = await reporter.step(
-    `Verifying ${bundle.stages.length} stage proof(s) and their links (EZKL WASM engine)`,
+    `Verifying ${bundle.stages.length} stage proof(s) and their links (Solidity verifiers, in-process EVM)`,
     () => verifyStaged(bundle, { artifacts: o.artifacts }),
     'verify',
   );
@@ -178,7 +173,7 @@ async function verifyOffChainCommand(
   reporter: Reporter,
 ): Promise<number> {
   const result = await reporter.step(
-    'Verifying (EZKL WASM engine)',
+    'Verifying (Solidity verifier, in-process EVM)',
     () => verifyBundle({ bundle: bundlePath, ...o }),
     'verify',
   );
@@ -235,7 +230,7 @@ async function verifyRunCommand(
   // Loaded here: bundle verification (CI's hot path) never pays for the training code.
   const { verifyRun } = await import('../prover/training/verifyRun.js');
   const result = await reporter.step(
-    'Verifying every step and link of the training run (WASM)',
+    'Verifying every step and link of the training run (in-process EVM)',
     () =>
       verifyRun(dir, { exported: o.exported, artifacts: o.artifacts, data: o.data, base: o.base }),
     'verifyRun',
@@ -278,7 +273,6 @@ async function verifyOnChainCommand(
           bundle,
           chain,
           verifier: o.verifier!,
-          vka: o.vka,
           send: o.send,
           trust: { vk: o.vk, settings: o.settings, artifacts: o.artifacts, srs: o.srs },
         }),
@@ -293,7 +287,10 @@ async function verifyOnChainCommand(
       table(result.checks.map((c) => [c.ok ? '✔' : '✖', c.name, c.detail])),
       `key: ${result.keySource} · srs: ${result.srsOrigin} (${result.srsSource})`,
       table([
-        ['verifier', result.verifier + (result.vka ? ` (vka ${result.vka})` : '')],
+        [
+          'verifier',
+          result.verifier + (result.vkaDigest ? ` (vka ${result.vkaDigest.slice(0, 18)}…)` : ''),
+        ],
         ['chain', result.chainId],
         ['gas', result.gas ? `${result.gas}${o.send ? ' used' : ' (estimate)'}` : '—'],
         ...(result.txHash ? [['tx', result.txHash]] : []),

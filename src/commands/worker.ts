@@ -7,7 +7,6 @@ import { followOptionsSchema, followUntilStopped, withFollowOptions } from './fo
 import { withMarketOptions } from './marketOptions.js';
 
 const workerOptions = followOptionsSchema.extend({
-  engine: z.enum(['native', 'wasm']).optional(),
   artifactsDir: z.string().optional(),
   minReward: z.string().optional(),
   minChallengerBond: z.string().optional(),
@@ -19,7 +18,6 @@ export function workerCommand(): Command {
     .description(
       'Watch the market, prove tasks for models compiled here, submit, get paid (Ctrl-C stops)',
     )
-    .option('--engine <engine>', 'native | wasm')
     .option('--min-reward <eth>', 'skip tasks that pay less than this')
     .option(
       '--min-challenger-bond <eth>',
@@ -53,7 +51,6 @@ export function workerCommand(): Command {
               signal,
               log,
               pollMs: o.pollMs,
-              engine: o.engine,
               artifactsRoots: [o.artifactsRoot ?? o.artifactsDir].filter((d): d is string => !!d),
               minRewardWei,
               minChallengerBondWei,

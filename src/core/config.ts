@@ -21,8 +21,7 @@ export const userConfigSchema = z
     python: z
       .string()
       .optional()
-      .describe('Python interpreter that has ezkl==21.0.0 (skips the managed venv)'),
-    engine: z.enum(['native', 'wasm']).optional().describe('Which EZKL engine proves'),
+      .describe('Python interpreter that has ezkl==23.0.5 (skips the managed venv)'),
     srs: z.string().optional().describe('SRS: a file path, "dev" or "download"'),
     artifactsDir: z.string().optional(),
     rpc: z
@@ -42,7 +41,6 @@ export type UserConfig = z.infer<typeof userConfigSchema>;
 
 export interface ResolvedConfig {
   python?: string;
-  engine: 'native' | 'wasm';
   srs: string;
   artifactsDir?: string;
   rpc?: string;
@@ -96,15 +94,8 @@ export async function resolveConfig(flags: Partial<UserConfig> = {}): Promise<Re
   const env = configFromEnvironment();
   const pick = <K extends keyof UserConfig>(key: K): UserConfig[K] =>
     flags[key] ?? env[key] ?? config[key];
-  const engine = pick('engine') ?? 'native';
-  if (engine !== 'native' && engine !== 'wasm')
-    throw new PocomputeError(
-      'OPTION_INVALID',
-      `engine must be "native" or "wasm", not "${engine}"`,
-    );
   return {
     python: pick('python'),
-    engine,
     srs: pick('srs') ?? 'dev',
     artifactsDir: pick('artifactsDir'),
     rpc: pick('rpc'),
@@ -116,7 +107,6 @@ export async function resolveConfig(flags: Partial<UserConfig> = {}): Promise<Re
 /** The environment variables that stand for config keys (documented in the README). */
 export const CONFIG_ENV_VARS = {
   python: 'POCOMPUTE_PYTHON',
-  engine: 'POCOMPUTE_ENGINE',
   srs: 'POCOMPUTE_SRS',
   artifactsDir: 'POCOMPUTE_ARTIFACTS_DIR',
   rpc: 'POCOMPUTE_RPC',

@@ -63,6 +63,18 @@ export const ERROR_CODES = {
     exit: EXIT.usage,
     hint: 'Recompile with `pocompute compile <model> --force`; the artifacts directory is incomplete or altered.',
   },
+  ARTIFACTS_OUTDATED: {
+    exit: EXIT.usage,
+    hint: 'Compile the model again with this pocompute (`pocompute compile <model.onnx> --input <sample>`).',
+  },
+  VERIFIER_LAYOUT_UNSUPPORTED: {
+    exit: EXIT.usage,
+    hint: 'Register a model whose single verifier fits EIP-170 (fewer rows, or split it with `pocompute split` and register its stages).',
+  },
+  BUNDLE_OUTDATED: {
+    exit: EXIT.usage,
+    hint: 'Prove again with this pocompute (`pocompute prove <model.onnx> --input <input.json>`): the proof was made by another EZKL release.',
+  },
   SETTINGS_MISMATCH: {
     exit: EXIT.usage,
     hint: 'The settings and the verifying key come from different compilations; use one artifacts directory.',
@@ -92,11 +104,11 @@ export const ERROR_CODES = {
   },
   ENGINE_MISSING: {
     exit: EXIT.engine,
-    hint: 'Run `pocompute engine install` (needs python3 ≥ 3.9 with venv), or set POCOMPUTE_PYTHON to an interpreter that has ezkl==21.0.0.',
+    hint: 'Run `pocompute engine install` (needs python3 ≥ 3.9 with venv), or set POCOMPUTE_PYTHON to an interpreter that has ezkl==23.0.5.',
   },
   ENGINE_INSTALL_FAILED: {
     exit: EXIT.engine,
-    hint: 'pip could not install ezkl==21.0.0: check access to your Python package index (PIP_INDEX_URL), or set POCOMPUTE_PYTHON.',
+    hint: 'pip could not install ezkl==23.0.5: check access to your Python package index (PIP_INDEX_URL), or set POCOMPUTE_PYTHON.',
   },
   ENGINE_FAILED: {
     exit: EXIT.engine,

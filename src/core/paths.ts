@@ -29,6 +29,8 @@ export const homePaths = {
   workers: () => join(pocomputeHome(), 'workers'),
   /** Compiled Solidity verifiers, content-addressed: `<sha256 of the .sol source>.json`. */
   evm: () => join(pocomputeHome(), 'evm'),
+  /** EZKL's Solidity verifiers, compiled once per key: `<sha256>/contracts.json`. */
+  verifiers: () => join(pocomputeHome(), 'verifiers'),
 };
 
 export function fixturePath(...parts: string[]): string {

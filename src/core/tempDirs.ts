@@ -55,7 +55,7 @@ export async function sweepStaleTemps(dirs: string[]): Promise<void> {
  * `remove()` (call it in a `finally`), and on SIGINT/SIGTERM before the process exits.
  */
 export async function makeWorkDir(
-  prefix: 'pocompute-prove' | 'pocompute-ezkl',
+  prefix: 'pocompute-prove' | 'pocompute-ezkl' | 'pocompute-witness',
 ): Promise<{ path: string; remove: () => Promise<void> }> {
   await sweepStaleTemps([tmpdir()]);
   const path = await mkdtemp(join(tmpdir(), `${prefix}-${process.pid}-`));

@@ -37,7 +37,11 @@ export async function runDemo(params: DemoParams = {}): Promise<DemoResult> {
   });
   const verify = () => verifyBundle({ bundle: bundlePath, artifacts });
   const verification = params.reporter
-    ? await params.reporter.step('Verifying the bundle (WASM, no Python)', verify, 'verify')
+    ? await params.reporter.step(
+        'Verifying the bundle (Solidity verifier in-process, no Python)',
+        verify,
+        'verify',
+      )
     : await verify();
   const market =
     params.market === false || !verification.valid

@@ -4,7 +4,7 @@ import { homePaths } from '../core/paths.js';
 import { getPythonEngine } from '../prover/engine/pythonEngine.js';
 import { inspectManagedVenv } from '../prover/engine/managedVenv.js';
 import { EZKL_VERSION } from '../prover/engine/version.js';
-import { wasmEngine } from '../prover/engine/wasmEngine.js';
+import { bn254Backend } from '../proof/evm.js';
 
 export interface EnvironmentCheck {
   part: string;
@@ -76,15 +76,14 @@ export async function checkEnvironment(): Promise<EnvironmentCheck[]> {
     });
   }
   try {
-    wasmEngine();
     checks.push({
-      part: 'ezkl (wasm)',
+      part: 'verifier (in-process EVM)',
       status: 'ok',
-      detail: `@ezkljs/engine ${EZKL_VERSION} loads`,
+      detail: `@ethereumjs/evm loads, BN254 backend ${await bn254Backend()}`,
     });
   } catch (error) {
     checks.push({
-      part: 'ezkl (wasm)',
+      part: 'verifier (in-process EVM)',
       status: 'error',
       detail: (error as Error).message,
       hint: 'Reinstall with `npm ci`.',

@@ -1,5 +1,6 @@
 import { keccak256, type Contract, type Provider } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
+import { EZKL_VERSION } from '../prover/engine/version.js';
 import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import { findArtifactsByVk } from '../prover/artifactsIndex.js';
@@ -90,7 +91,7 @@ async function runtimeOf(provider: Provider, creationBytecode: string): Promise<
 }
 
 /**
- * Checks that the code at `verifier` (and `vka`) is exactly what EZKL 21.0.0 emits for these
+ * Checks that the code at `verifier` is exactly what EZKL 23.0.5 emits for these
  * artifacts' vk and settings, compiled with the pinned solc: the verifier's metadata trailer aside,
  * the VKA byte for byte. The expected code is built on this machine (create_evm_verifier /
  * create_evm_vka, cached in the artifacts) and its constructor run in an eth_call.
@@ -104,13 +105,18 @@ export async function attestVerifierCode(params: {
   reporter?: Reporter;
 }): Promise<{ layout: VerifierLayout }> {
   const { provider, artifacts, what } = params;
-  const layout: VerifierLayout = params.vka === ZERO ? 'single' : 'reusable';
+  // EZKL 23's reusable verifier takes its key (VKA) as calldata, not from a contract: a model
+  // registered with a VKA address is not one this market's verifier path can check.
+  if (params.vka !== ZERO)
+    throw new PocomputeError(
+      'VERIFIER_UNTRUSTED',
+      `${what}: registered with a VKA contract at ${params.vka}; EZKL ${EZKL_VERSION} verifiers have none`,
+    );
+  const layout: VerifierLayout = 'single';
   const evm = await emitEvmVerifier(artifacts, { layout, reporter: params.reporter });
   const checks: [string, string, string, boolean][] = [
     ['verifier', params.verifier, evm.verifier.bytecode, true],
   ];
-  // The VKA's code is the key itself, no metadata: compared whole.
-  if (evm.vka) checks.push(['verifying-key artifact (VKA)', params.vka, evm.vka.bytecode, false]);
   for (const [name, address, creation, strip] of checks) {
     const deployed = await provider.getCode(address);
     const expected = await runtimeOf(provider, creation);
@@ -118,7 +124,7 @@ export async function attestVerifierCode(params: {
     if (difference)
       throw new PocomputeError(
         'VERIFIER_UNTRUSTED',
-        `${what}: the ${name} at ${address} is not EZKL 21.0.0's ${layout} verifier for vk ` +
+        `${what}: the ${name} at ${address} is not EZKL ${EZKL_VERSION}'s ${layout} verifier for vk ` +
           `${artifacts.manifest.files['vk.key'].slice(0, 16)}…: ${difference}`,
       );
   }

@@ -230,20 +230,25 @@ export async function registerModel(params: {
 }): Promise<RegisteredModel> {
   const { chain, market, artifacts, reporter } = params;
   const { numInputs, numOutputs } = instanceCounts(artifacts.manifest, { stage: params.stage });
-  const verifier = await deployVerifier({ artifacts, chain, reporter });
+  if (artifacts.manifest.verifier.layout === 'reusable')
+    throw new PocomputeError(
+      'VERIFIER_LAYOUT_UNSUPPORTED',
+      `${artifacts.manifest.model.name}: its verifier is EZKL's reusable one (${artifacts.manifest.verifier.reason}); the market takes single-contract verifiers only for now`,
+    );
+  const verifier = await deployVerifier({ artifacts, chain, layout: 'single', reporter });
   // What is registered is checked as any party will check it: EZKL's code for this vk, or nothing.
   await attestVerifierCode({
     provider: chain.provider,
     artifacts,
     verifier: verifier.verifier.address,
-    vka: verifier.vka?.address ?? ZERO_ADDRESS,
+    vka: ZERO_ADDRESS,
     what: 'model register',
   });
   const vkHash = `0x${artifacts.manifest.files['vk.key']}`;
   const register = () =>
     sendMarketTx(market, 'registerModel', [
       verifier.verifier.address,
-      verifier.vka?.address ?? ZERO_ADDRESS,
+      ZERO_ADDRESS,
       vkHash,
       numInputs,
       numOutputs,

@@ -1,6 +1,6 @@
 import type { Artifacts } from '../prover/artifacts.js';
 import { proveStage } from '../prover/stages/proveStage.js';
-import { encodeCalldata, proofBytes } from '../verifier/calldata.js';
+import { proofBytes } from '../verifier/calldata.js';
 import { stagedOf, witnessPipeline } from './witnessPipeline.js';
 
 export interface StageAnswer {
@@ -28,7 +28,7 @@ export async function proveStageAnswer(params: {
   const proved = await proveStage(stagedOf(stages), stage, witness.stageInputs[stage]);
   return {
     stage,
-    proof: proofBytes(encodeCalldata({ proof: proved.proof })),
+    proof: proofBytes({ proof: proved.proof }),
     instances: proved.instances,
     proveMs: Math.round(performance.now() - started),
   };

@@ -1,7 +1,7 @@
 import { AbiCoder, keccak256, ZeroHash, type Contract } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
 import type { ProofBundle } from '../prover/bundle.js';
-import { encodeCalldata, instancesAsUint256, proofBytes } from '../verifier/calldata.js';
+import { instancesAsUint256, proofBytes } from '../verifier/calldata.js';
 import { readTask, sendMarketTx, type TaskView } from './market.js';
 
 export interface SubmitResult {
@@ -115,7 +115,7 @@ export async function submitTaskProof(
     throw new PocomputeError('TX_REVERTED', `task ${taskId} is ${task.status}`, {
       hint: 'Only open tasks can be submitted; see `pocompute task show`.',
     });
-  const proof = proofBytes(encodeCalldata(bundle));
+  const proof = proofBytes(bundle);
   const instances = instancesAsUint256(bundle);
   const claim = await ensureClaim(
     market,

@@ -13,8 +13,8 @@ import { writeJsonAtomic } from '../core/files.js';
 import { PocomputeError, toPocomputeError } from '../core/errors.js';
 import { homePaths } from '../core/paths.js';
 import { readBundle } from '../prover/bundle.js';
-import { proveInference, type ProvingEngine } from '../prover/proveInference.js';
-import { encodeCalldata, instancesAsUint256, proofBytes } from '../verifier/calldata.js';
+import { proveInference } from '../prover/proveInference.js';
+import { instancesAsUint256, proofBytes } from '../verifier/calldata.js';
 import { attestModel, ZERO } from './attestModel.js';
 import { dequantizeInputs } from './instanceLayout.js';
 import { readTask, type TaskView } from './market.js';
@@ -77,7 +77,6 @@ export interface WorkerParams {
   signal: AbortSignal;
   log: (event: WorkerEvent) => void;
   pollMs?: number;
-  engine?: ProvingEngine;
   /** Where the worker remembers its next block, its open tasks and the tasks it finished. */
   stateFile?: string;
   /** Extra directories of compiled artifacts to find models in. */
@@ -420,7 +419,6 @@ async function handleTask(
           target: artifacts.dir,
           input: inputFile,
           out: proofPath,
-          engine: params.engine,
         })
       ).bundle;
       proveMs = Math.round(performance.now() - started);
@@ -432,7 +430,7 @@ async function handleTask(
       sent = await commitAndSubmit(
         market,
         taskId,
-        proofBytes(encodeCalldata(bundle)),
+        proofBytes(bundle),
         instancesAsUint256(bundle),
         params.worker,
       );

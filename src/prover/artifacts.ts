@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
+import { EZKL_VERSION } from './engine/version.js';
 import { readJsonFile, sha256File, sha256Hex } from '../core/files.js';
 import {
   ARTIFACT_FILES,
@@ -18,7 +19,7 @@ export interface Artifacts {
 export const isArtifactsDir = (dir: string) => existsSync(join(dir, 'manifest.json'));
 
 /** The files verifying reads: opening for `verify` hashes these, not the 100+ MB proving key. */
-export const VERIFYING_FILES = ['settings.json', 'vk.key', 'verifier.srs'] as const;
+export const VERIFYING_FILES = ['settings.json', 'vk.key', 'verifier.json'] as const;
 
 export interface OpenArtifactsOptions {
   /** The files to check against the manifest (default: all of them). */
@@ -42,6 +43,7 @@ export async function openArtifacts(
   // The capped reader: a directory, a huge or deep file, or non-JSON is a one-line error that
   // gives a byte position, never the file's content.
   const raw = await readJsonFile(manifestPath, 'artifacts manifest', 'ARTIFACTS_INVALID');
+  requireCurrentEngine(raw, dir);
   const parsed = artifactsManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -67,6 +69,22 @@ export async function openArtifacts(
     }
   }
   return { dir, manifest, path: (file) => join(dir, file) };
+}
+
+/**
+ * Artifacts another EZKL release made: their keys, circuit and verifier are that release's, and
+ * this one neither proves with them nor verifies against them. Refused by name, never misread.
+ */
+function requireCurrentEngine(raw: unknown, dir: string): void {
+  const made = (raw as { ezklVersion?: unknown } | null)?.ezklVersion;
+  if (typeof made === 'string' && made !== EZKL_VERSION)
+    throw new PocomputeError(
+      'ARTIFACTS_OUTDATED',
+      `${dir} was compiled by EZKL ${made}; this pocompute proves and verifies with EZKL ${EZKL_VERSION}`,
+      {
+        hint: 'Compile the model again (`pocompute compile <model.onnx> --input <sample>`): it makes a new directory and keys, and proofs made with the old ones must be made again.',
+      },
+    );
 }
 
 /**

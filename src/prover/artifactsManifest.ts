@@ -60,11 +60,11 @@ export const ARTIFACT_FILES = [
   'model.compiled',
   'vk.key',
   'pk.key',
-  'verifier.srs',
+  'verifier.json',
 ] as const;
 
 export const artifactsManifestSchema = z.object({
-  format: z.literal('pocompute-artifacts@1'),
+  format: z.literal('pocompute-artifacts@2'),
   key: z.string(),
   /** The hash of everything but the calibration sample: artifacts of one circuit family share it. */
   circuitKey: z.string().optional(),
@@ -93,7 +93,13 @@ export const artifactsManifestSchema = z.object({
     origin: z.enum(['insecure-dev', 'file', 'public-download']),
     path: z.string(),
     sha256: z.string(),
-    verifierSha256: z.string(),
+  }),
+  /** EZKL's Solidity verifier for the vk (verifier.json): what verify runs and the chain deploys. */
+  verifier: z.object({
+    layout: z.enum(['single', 'reusable']),
+    reason: z.string(),
+    runtimeSize: z.number(),
+    compilerVersion: z.string(),
   }),
   files: z.record(z.string(), z.string()),
   timings: z.record(z.string(), z.number()),

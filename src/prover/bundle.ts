@@ -3,6 +3,10 @@ import { PocomputeError } from '../core/errors.js';
 import { readJsonFile } from '../core/files.js';
 import { assertJsonDepth, JSON_LIMITS, parseJsonText } from '../core/json.js';
 import { compileOptionsSchema } from './artifactsManifest.js';
+import { EZKL_VERSION } from './engine/version.js';
+
+/** The bundle format `prove` writes (2: EZKL 23, the Solidity verifier inside). */
+export const BUNDLE_FORMAT = 'pocompute-proof@2';
 
 /**
  * JSON numbers a bundle states: finite only. `1e999` parses to Infinity, and an infinite claim must
@@ -56,10 +60,9 @@ const ezklProofObject = () =>
 
 /** A proof of inference and everything needed to check it: the format `prove` writes and `verify` reads. */
 export const proofBundleSchema = z.object({
-  format: z.literal('pocompute-proof@1'),
+  format: z.literal(BUNDLE_FORMAT),
   kind: z.literal('inference'),
   createdAt: z.string(),
-  engine: z.enum(['native', 'wasm']),
   ezklVersion: z.string(),
   model: z.object({ name: z.string(), sha256: z.string() }),
   artifacts: z.object({
@@ -73,13 +76,17 @@ export const proofBundleSchema = z.object({
   srs: z.object({
     origin: z.enum(['insecure-dev', 'file', 'public-download']),
     sha256: z.string(),
-    verifierSha256: z.string(),
   }),
   options: compileOptionsSchema,
-  /** EZKL settings.json, verifying key and k=0 verifier SRS (base64), so the bundle verifies anywhere. */
+  /** EZKL settings.json and the circuit's Solidity verifier, so the bundle verifies anywhere. */
   settings: z.record(z.string(), z.unknown()),
-  vk: z.string(),
-  verifierSrs: z.string(),
+  verifier: z.object({
+    layout: z.enum(['single', 'reusable']),
+    /** The verifier's runtime code (0x hex), as solc 0.8.20 compiles EZKL's source. */
+    runtime: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x-prefixed hex bytes'),
+    /** The reusable verifier's verifying-key artifact: bytes32 words. */
+    vka: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a bytes32 word')).optional(),
+  }),
   /** EZKL's proof JSON, unchanged. */
   proof: ezklProofObject(),
   public: z.object({ inputs: z.array(publicTensorSchema), outputs: z.array(publicTensorSchema) }),
@@ -137,12 +144,13 @@ export async function readProofStdin(
 }
 
 function proofFileFromJson(raw: unknown, path: string): ProofFile {
-  if ((raw as { format?: unknown } | null)?.format === 'pocompute-staged-proof@1')
+  if (String((raw as { format?: unknown } | null)?.format).startsWith('pocompute-staged-proof@'))
     throw new PocomputeError(
       'BUNDLE_INVALID',
       `${path} is a staged proof bundle: it is verified on its own, not among other bundles`,
       { hint: `Run \`pocompute verify ${path} --artifacts <compiled stages or split dir>\`.` },
     );
+  requireCurrentFormat(raw, path);
   if (raw && typeof raw === 'object' && !('format' in raw)) {
     const proof = ezklProofSchema.safeParse(raw);
     if (proof.success) return { kind: 'ezkl-proof', proof: proof.data };
@@ -159,9 +167,36 @@ export async function readBundle(path: string): Promise<ProofBundle> {
   return parseBundle(await readJson(path), path);
 }
 
+/**
+ * A bundle or EZKL proof made with another EZKL release is refused by name (BUNDLE_OUTDATED, exit
+ * 2), never checked against this release's verifier: format 1 bundles are EZKL 21.0.0's.
+ */
+export function requireCurrentFormat(raw: unknown, path: string): void {
+  const value = (raw ?? {}) as { format?: unknown; ezklVersion?: unknown; version?: unknown };
+  const made =
+    value.format === 'pocompute-proof@1' || value.format === 'pocompute-staged-proof@1'
+      ? typeof value.ezklVersion === 'string'
+        ? value.ezklVersion
+        : '21.0.0'
+      : typeof value.ezklVersion === 'string'
+        ? value.ezklVersion
+        : typeof value.version === 'string' && !('format' in value)
+          ? value.version
+          : undefined;
+  if (made !== undefined && made !== EZKL_VERSION)
+    throw new PocomputeError(
+      'BUNDLE_OUTDATED',
+      `${path} was proved with EZKL ${made}; this pocompute verifies EZKL ${EZKL_VERSION} proofs`,
+      {
+        hint: `Prove again with this pocompute (\`pocompute prove <model.onnx> --input <input.json>\`), or verify it with a pocompute release built on EZKL ${made}.`,
+      },
+    );
+}
+
 /** Checks a parsed value is a bundle (schema and nesting depth); the message names the field. */
 export function parseBundle(raw: unknown, path = 'proof bundle'): ProofBundle {
   assertJsonDepth(raw, { what: path, code: 'BUNDLE_INVALID' });
+  requireCurrentFormat(raw, path);
   const parsed = proofBundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

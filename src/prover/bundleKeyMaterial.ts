@@ -1,19 +1,22 @@
+import { readArtifactsVerifier } from '../verifier/emitEvmVerifier.js';
 import { readArtifactFile, type Artifacts } from './artifacts.js';
-import { b64, type ProofBundle } from './bundle.js';
+import type { ProofBundle } from './bundle.js';
 
 /**
- * The part of a proof bundle that identifies the circuit and carries what verifying needs (settings,
- * vk, verifier SRS) — the same for every proof made from one artifacts directory.
+ * The part of a proof bundle that identifies the circuit and carries what verifying needs (settings
+ * and EZKL's Solidity verifier for the vk) — the same for every proof made from one artifacts
+ * directory.
  */
 export async function bundleKeyMaterial(
   artifacts: Artifacts,
 ): Promise<
   Pick<
     ProofBundle,
-    'ezklVersion' | 'model' | 'artifacts' | 'srs' | 'options' | 'settings' | 'vk' | 'verifierSrs'
+    'ezklVersion' | 'model' | 'artifacts' | 'srs' | 'options' | 'settings' | 'verifier'
   >
 > {
   const m = artifacts.manifest;
+  const evm = await readArtifactsVerifier(artifacts);
   return {
     ezklVersion: m.ezklVersion,
     model: { name: m.model.name, sha256: m.model.sha256 },
@@ -25,10 +28,13 @@ export async function bundleKeyMaterial(
       logrows: m.circuit.logrows,
       numRows: m.circuit.numRows,
     },
-    srs: { origin: m.srs.origin, sha256: m.srs.sha256, verifierSha256: m.srs.verifierSha256 },
+    srs: { origin: m.srs.origin, sha256: m.srs.sha256 },
     options: m.options,
     settings: JSON.parse((await readArtifactFile(artifacts, 'settings.json')).toString('utf8')),
-    vk: b64.encode(await readArtifactFile(artifacts, 'vk.key')),
-    verifierSrs: b64.encode(await readArtifactFile(artifacts, 'verifier.srs')),
+    verifier: {
+      layout: evm.layout,
+      runtime: evm.verifier.deployedBytecode,
+      ...(evm.vka ? { vka: evm.vka } : {}),
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { markCacheUse } from '../cache/cacheEntries.js';
 import { parseOptions } from '../core/options.js';
@@ -27,7 +27,8 @@ import { calibrationInputBounds, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
-import { resolveSrs, srsIdentity, verifierSrsFrom, type SrsSpec } from './srs.js';
+import { resolveSrs, srsIdentity, type SrsSpec } from './srs.js';
+import { buildEvmVerifier, VERIFIER_FILE } from '../verifier/emitEvmVerifier.js';
 
 export interface CompileModelParams {
   model: string;
@@ -153,12 +154,28 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         ]),
       ),
     );
-    const verifierSrs = await verifierSrsFrom(srs.path);
-    await writeFile(at('verifier.srs'), verifierSrs);
+    // EZKL's Solidity verifier for this key: what verify runs in-process and the chain deploys.
+    const evm = await step(
+      'Emitting and compiling the Solidity verifier (solc 0.8.20)',
+      'verifier',
+      () =>
+        timed('verifier', async () => {
+          const dir = at('evm-build');
+          await mkdir(dir);
+          const built = await buildEvmVerifier(
+            { vk: at('vk.key'), settings: at('settings.json'), srs: srs.path },
+            dir,
+            { engine },
+          );
+          await rm(dir, { recursive: true, force: true });
+          return built;
+        }),
+    );
+    await writeJsonAtomic(at(VERIFIER_FILE), evm);
     const files: Record<string, string> = {};
     for (const file of ARTIFACT_FILES) files[file] = await sha256File(at(file));
     const manifest: ArtifactsManifest = {
-      format: 'pocompute-artifacts@1',
+      format: 'pocompute-artifacts@2',
       key,
       circuitKey,
       calibrationSha256,
@@ -184,7 +201,12 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         origin: srs.origin,
         path: srs.path,
         sha256: srs.sha256,
-        verifierSha256: sha256Hex(verifierSrs),
+      },
+      verifier: {
+        layout: evm.layout,
+        reason: evm.reason,
+        runtimeSize: evm.verifier.runtimeSize,
+        compilerVersion: evm.compilerVersion,
       },
       files,
       timings,

@@ -1,17 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveConfig } from '../core/config.js';
 import { PocomputeError } from '../core/errors.js';
 import { requireWritableFilePath, writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
 import { makeWorkDir } from '../core/tempDirs.js';
-import { checkArtifactSrs, readArtifactFile, readArtifactSrs } from './artifacts.js';
+import { checkArtifactSrs, readArtifactFile } from './artifacts.js';
 import type { CompileOptions } from './artifactsManifest.js';
-import type { ProofBundle } from './bundle.js';
+import { BUNDLE_FORMAT, type ProofBundle } from './bundle.js';
 import { bundleKeyMaterial } from './bundleKeyMaterial.js';
 import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
-import { WasmThread } from './engine/wasmThread.js';
 import { dequantize } from './felts.js';
 import { compareToFloat, floatReference } from './floatReference.js';
 import { circuitInputBounds, explainWitnessFailure, requireInputsInRange } from './inputRange.js';
@@ -20,14 +18,11 @@ import { inspectModel } from './onnx/inspectModel.js';
 import { bundlePublicTensors } from './circuitLayout.js';
 import { selfVerifyBundle } from '../verifier/selfVerifyBundle.js';
 
-export type ProvingEngine = 'native' | 'wasm';
-
 export interface ProveInferenceParams {
   /** An ONNX model (compiled if needed) or an artifacts directory. */
   target: string;
   input: string;
   out: string;
-  engine?: ProvingEngine;
   options?: Partial<CompileOptions>;
   srs?: string;
   artifactsRoot?: string;
@@ -49,7 +44,6 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   const { reporter } = params;
   // A bundle that cannot be written is refused before any proving, not after it.
   await requireWritableFilePath(params.out, '--out');
-  const engine = params.engine ?? (await resolveConfig()).engine;
   // Phases are timed here, with or without a reporter: the timings go into the bundle.
   const timings: Record<string, number> = {};
   const step = async <T>(label: string, key: string, work: () => Promise<T>): Promise<T> => {
@@ -94,10 +88,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     const witnessFailed = async (error: unknown): Promise<never> => {
       throw await explainWitnessFailure(error, inputs.values, names, artifacts);
     };
-    const { witness, proof } =
-      engine === 'native'
-        ? await proveNative(artifacts, inputPath, work, step, witnessFailed)
-        : await proveWasm(artifacts, inputs.ezkl, step, witnessFailed);
+    const { witness, proof } = await proveNative(artifacts, inputPath, work, step, witnessFailed);
 
     const keyMaterial = await bundleKeyMaterial(artifacts);
     // The bundle's layout is the compiled circuit's (settings), never the ONNX-declared shapes.
@@ -119,10 +110,9 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       float,
     );
     const bundle: ProofBundle = {
-      format: 'pocompute-proof@1',
+      format: BUNDLE_FORMAT,
       kind: 'inference',
       createdAt: new Date().toISOString(),
-      engine,
       ...keyMaterial,
       proof,
       public: claimed,
@@ -131,7 +121,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
       inputTypes: model.inputs.map((t, i) => ({ name: t.name, dtype: inputs.dtypes[i] })),
     };
     // Nothing is written unless the bundle passes the checks `verify --artifacts` runs.
-    await step('Checking the proof (WASM verify)', 'selfVerify', () =>
+    await step('Checking the proof (its Solidity verifier, in-process EVM)', 'selfVerify', () =>
       selfVerifyBundle(bundle, artifacts),
     );
     bundle.timings.selfVerify = timings.selfVerify;
@@ -193,42 +183,4 @@ async function proveNative(
     witness: JSON.parse(await readFile(witnessPath, 'utf8')),
     proof: JSON.parse(await readFile(proofPath, 'utf8')),
   };
-}
-
-async function proveWasm(
-  artifacts: CompileResult,
-  input: unknown,
-  step: Step,
-  witnessFailed: WitnessFailed,
-): Promise<{ witness: Witness; proof: EzklProof }> {
-  // EZKL's WASM prove is synchronous: it runs on a worker thread, so Ctrl-C and the spinner stay live.
-  const thread = new WasmThread();
-  try {
-    // Each file is read once and those bytes are hashed against the manifest, then handed to WASM.
-    const compiled = await readArtifactFile(artifacts, 'model.compiled');
-    const witnessBytes = await step('Generating the witness (WASM)', 'witness', () =>
-      thread
-        .run({
-          op: 'genWitness',
-          compiled,
-          input: new TextEncoder().encode(JSON.stringify(input)),
-        })
-        .catch(witnessFailed),
-    );
-    const proofBytes = await step(
-      `Proving (WASM EZKL, 2^${artifacts.manifest.circuit.logrows} rows)`,
-      'prove',
-      async () => {
-        const [pk, srs] = await Promise.all([
-          readArtifactFile(artifacts, 'pk.key'),
-          readArtifactSrs(artifacts),
-        ]);
-        return thread.run({ op: 'prove', witness: witnessBytes, pk, compiled, srs });
-      },
-    );
-    const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
-    return { witness: decode(witnessBytes), proof: decode(proofBytes) };
-  } finally {
-    await thread.close();
-  }
 }

@@ -1,6 +1,6 @@
 import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../prover/artifacts.js';
-import type { EzklProof, ProofBundle } from '../prover/bundle.js';
+import { BUNDLE_FORMAT, type EzklProof, type ProofBundle } from '../prover/bundle.js';
 import { bundleKeyMaterial } from '../prover/bundleKeyMaterial.js';
 import { bundlePublicTensors } from '../prover/circuitLayout.js';
 
@@ -21,10 +21,9 @@ export async function bundleFromEzklProof(
   }
   const keyMaterial = await bundleKeyMaterial(artifacts);
   return {
-    format: 'pocompute-proof@1',
+    format: BUNDLE_FORMAT,
     kind: 'inference',
     createdAt: new Date(0).toISOString(),
-    engine: 'native',
     ...keyMaterial,
     proof,
     public: bundlePublicTensors(proof, keyMaterial.settings, artifacts.manifest) ?? {

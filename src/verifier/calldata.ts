@@ -1,54 +1,43 @@
-import { getAddress, getBytes, hexlify, Interface } from 'ethers';
-import { PocomputeError } from '../core/errors.js';
+import { concat, hexlify, Interface, keccak256 } from 'ethers';
 import type { ProofBundle } from '../prover/bundle.js';
-import { clamped, wasmEngine } from '../prover/engine/wasmEngine.js';
 import { assertFelts } from '../prover/circuitLayout.js';
 import { feltToUint256 } from '../prover/felts.js';
+import { proofBytesOf } from '../proof/validateProof.js';
 
-/** The verifier ABIs EZKL 21 emits: single contract, and reusable with a separate VKA address. */
+/** The verifier ABIs EZKL 23 emits: the single contract, and the reusable one that takes a VKA. */
 export const HALO2_VERIFIER_ABI = new Interface([
   'function verifyProof(bytes proof, uint256[] instances) returns (bool)',
 ]);
 export const HALO2_REUSABLE_ABI = new Interface([
-  'function verifyProof(address vk, bytes proof, uint256[] instances) returns (bool)',
+  'function verifyProof(bytes proof, uint256[] instances, bytes32[] vka) returns (bool success, bytes32 vka_digest, int256[] rescaled_instances)',
+  'function registerVka(bytes32[] vka) returns (bytes32 vka_digest)',
 ]);
 
+type ProofPart = Pick<ProofBundle, 'proof'> & { verifier?: Pick<ProofBundle['verifier'], 'vka'> };
+
 /**
- * Calldata for verifyProof, from EZKL's own encoder (the bytes Python's encode_evm_calldata writes);
- * with `vka` it targets the reusable verifier.
+ * Calldata for verifyProof (the bytes EZKL's encode_evm_calldata writes for the single verifier);
+ * a bundle whose verifier is reusable carries its VKA, which the call passes along.
  */
-export function encodeCalldata(bundle: Pick<ProofBundle, 'proof'>, vka?: string): string {
-  assertFelts(bundle.proof.instances.flat());
-  const proof = clamped(new TextEncoder().encode(JSON.stringify(bundle.proof)));
-  // EZKL's WASM binding reads the VKA address as JSON: an array of its 20 bytes.
-  const vkAddress = vka
-    ? new TextEncoder().encode(JSON.stringify(Array.from(getBytes(getAddress(vka)))))
-    : undefined;
-  let calldata: Uint8Array;
-  try {
-    calldata = wasmEngine().encodeVerifierCalldata(proof, vkAddress);
-  } catch (error) {
-    // EZKL could not read the proof (e.g. `proof.proof` is not its byte list): a bad bundle.
-    const words = String((error as Error)?.message ?? error)
-      .split('\n')[0]
-      .slice(0, 160);
-    throw new PocomputeError('BUNDLE_INVALID', `EZKL cannot encode this proof: ${words}`, {
-      cause: error,
-    });
-  }
-  return hexlify(calldata);
+export function encodeCalldata(bundle: ProofPart): string {
+  const proof = proofBytes(bundle);
+  const instances = instancesAsUint256(bundle);
+  const vka = bundle.verifier?.vka;
+  return vka
+    ? HALO2_REUSABLE_ABI.encodeFunctionData('verifyProof', [proof, instances, vka])
+    : HALO2_VERIFIER_ABI.encodeFunctionData('verifyProof', [proof, instances]);
 }
 
 /** The proof's public instances as uint256, in the order the verifier expects them. */
 export function instancesAsUint256(bundle: Pick<ProofBundle, 'proof'>): bigint[] {
+  assertFelts(bundle.proof.instances.flat());
   return (bundle.proof.instances[0] ?? []).map(feltToUint256);
 }
 
-/** The proof bytes the verifier takes (the `proof` argument of verifyProof). */
-export function proofBytes(calldata: string, vka?: string): string {
-  const decoded = (vka ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI).decodeFunctionData(
-    'verifyProof',
-    calldata,
-  );
-  return vka ? decoded[1] : decoded[0];
+/** The proof bytes the verifier takes (the `proof` argument of verifyProof), 0x hex. */
+export function proofBytes(bundle: Pick<ProofBundle, 'proof'>): string {
+  return hexlify(proofBytesOf(bundle.proof));
 }
+
+/** The digest the reusable verifier registers a VKA under: keccak256 of its words. */
+export const vkaDigest = (vka: string[]): string => keccak256(concat(vka));

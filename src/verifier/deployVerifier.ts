@@ -1,4 +1,7 @@
+import { Contract } from 'ethers';
 import type { ChainContext } from '../chain/chainContext.js';
+import { describeChainError } from '../chain/provider.js';
+import { HALO2_REUSABLE_ABI, vkaDigest } from './calldata.js';
 import {
   deployContract,
   hasExpectedCode,
@@ -17,7 +20,8 @@ export interface VerifierDeployment {
   layout: VerifierLayout;
   reason: string;
   verifier: DeployedContract;
-  vka?: DeployedContract;
+  /** The VKA registered with the reusable verifier (reusable layout only). */
+  vka?: { digest: string; txHash: string; gasUsed: string };
   deployer: string;
   vkSha256: string;
   artifactsKey: string;
@@ -56,16 +60,27 @@ export async function deployVerifier(params: DeployVerifierParams): Promise<Veri
   const step = <T>(label: string, key: string, work: () => Promise<T>) =>
     reporter ? reporter.step(label, work, key) : work();
   const confirmations = params.confirmations ?? 1;
-  const vka = evm.vka
-    ? await step('Deploying the verifying-key artifact (VKA)', 'deployVka', () =>
-        deployContract(signer, evm.vka!.name, evm.vka!, [], confirmations),
-      )
-    : undefined;
   const verifier = await step(
     `Deploying ${evm.verifier.name} (${evm.verifier.runtimeSize} bytes)`,
     'deployVerifier',
     () => deployContract(signer, evm.verifier.name, evm.verifier, [], confirmations),
   );
+  const words = evm.vka;
+  const vka = words
+    ? await step('Registering the verifying-key artifact (VKA)', 'registerVka', async () => {
+        const contract = new Contract(verifier.address, HALO2_REUSABLE_ABI, signer);
+        try {
+          const receipt = await (await contract.registerVka(words)).wait(confirmations);
+          return {
+            digest: vkaDigest(words),
+            txHash: receipt.hash as string,
+            gasUsed: receipt.gasUsed.toString() as string,
+          };
+        } catch (error) {
+          throw describeChainError(error, HALO2_REUSABLE_ABI);
+        }
+      })
+    : undefined;
   const record: VerifierDeployment = {
     chainId: chain.chainId.toString(),
     layout: evm.layout,
@@ -92,10 +107,7 @@ async function stillDeployed(
     record.verifier.address,
     evm.verifier.deployedBytecode,
   );
-  const vkaOk =
-    !evm.vka ||
-    (record.vka !== undefined &&
-      (await hasExpectedCode(chain.provider, record.vka.address, evm.vka.deployedBytecode)));
+  const vkaOk = !evm.vka || record.vka?.digest === vkaDigest(evm.vka);
   return verifierOk && vkaOk;
 }
 

@@ -1,14 +1,25 @@
 import type { InterfaceAbi } from 'ethers';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildDirAtomic, writeJsonAtomic } from '../core/files.js';
+import { PocomputeError } from '../core/errors.js';
+import {
+  buildDirAtomic,
+  canonicalJson,
+  sha256File,
+  sha256Hex,
+  writeJsonAtomic,
+} from '../core/files.js';
 import { homePaths } from '../core/paths.js';
 import type { Reporter } from '../core/output.js';
 import { EIP170_LIMIT, compileSolidity } from '../chain/solc.js';
 import { installSolcShim } from '../chain/solcShim.js';
-import type { Artifacts } from '../prover/artifacts.js';
-import { getPythonEngine } from '../prover/engine/pythonEngine.js';
+import { type Artifacts, readArtifactFile } from '../prover/artifacts.js';
+import { type PythonEngine, getPythonEngine } from '../prover/engine/pythonEngine.js';
+import { EZKL_VERSION } from '../prover/engine/version.js';
+import type { VerifierCode } from '../proof/evm.js';
+import { type ProofShape, shapeFromSingleVerifier, shapeFromVka } from '../proof/transcript.js';
+import { parseVka } from '../proof/verifierCache.js';
 
 export type VerifierLayout = 'single' | 'reusable';
 
@@ -20,33 +31,59 @@ export interface CompiledContract {
   runtimeSize: number;
 }
 
+/**
+ * EZKL's Solidity verifier for one verifying key, compiled with the pinned npm solc: what is
+ * deployed on chain and what `verify` executes in-process. The reusable layout reads the key from a
+ * verifying-key artifact (VKA): calldata words, registered with the verifier once.
+ */
 export interface EvmVerifier {
   layout: VerifierLayout;
   /** Why this layout was chosen, in words a user can act on. */
   reason: string;
   verifier: CompiledContract;
-  /** The verifying-key artifact (reusable layout only). */
-  vka?: CompiledContract;
+  /** The VKA's bytes32 words (reusable layout only). */
+  vka?: string[];
+  /** What the verifier reads from a proof (lengths, points, scalars): checked before the EVM. */
+  shape: ProofShape;
   compilerVersion: string;
-  dir: string;
 }
 
-const layoutDir = (artifacts: Artifacts, layout: VerifierLayout) =>
-  join(artifacts.dir, 'evm', layout);
+/** The verifier record compile writes into every artifacts directory (`verifier.json`). */
+export const VERIFIER_FILE = 'verifier.json';
+
+/** What a key material file set is: EZKL's vk, settings and the SRS it was set up with. */
+export interface KeyFiles {
+  vk: string;
+  settings: string;
+  srs: string;
+}
+
+/** The code the in-process EVM runs for a verifier record. */
+export function verifierCode(evm: EvmVerifier): VerifierCode {
+  const runtime = hexBytes(evm.verifier.deployedBytecode);
+  return evm.layout === 'single'
+    ? { layout: 'single', runtime, shape: evm.shape }
+    : { layout: 'reusable', runtime, vka: evm.vka ?? [], shape: evm.shape };
+}
+
+const hexBytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'));
 
 /**
- * Emits EZKL's Solidity verifier for compiled artifacts and compiles it with the pinned npm solc.
- * `auto` picks the single contract when its runtime code fits EIP-170 (24,576 bytes), and otherwise
- * EZKL's reusable verifier plus a separate verifying-key artifact (VKA).
+ * Emits EZKL's verifier for a key and compiles it, in `dir` (a directory being built). `auto` picks
+ * the single contract when its runtime code fits EIP-170 (24,576 bytes), and otherwise EZKL's
+ * reusable verifier with its VKA.
  */
-export async function emitEvmVerifier(
-  artifacts: Artifacts,
-  options: { layout?: VerifierLayout | 'auto'; reporter?: Reporter } = {},
+export async function buildEvmVerifier(
+  key: KeyFiles,
+  dir: string,
+  options: { layout?: VerifierLayout | 'auto'; engine?: PythonEngine; reporter?: Reporter } = {},
 ): Promise<EvmVerifier> {
   const wanted = options.layout ?? 'auto';
+  const engine = options.engine ?? (await getPythonEngine(options.reporter));
+  await installSolcShim(homePaths.engine());
   if (wanted !== 'reusable') {
-    const single = await emitLayout(artifacts, 'single', options.reporter);
-    if (wanted === 'single' || single.verifier.runtimeSize <= EIP170_LIMIT) {
+    const single = await buildLayout(engine, key, dir, 'single');
+    if (wanted === 'single' || single.verifier.runtimeSize <= EIP170_LIMIT)
       return {
         ...single,
         reason:
@@ -54,85 +91,133 @@ export async function emitEvmVerifier(
             ? 'asked for (--layout single)'
             : `single contract: ${single.verifier.runtimeSize} bytes of runtime code fits the ${EIP170_LIMIT}-byte EIP-170 limit`,
       };
-    }
-    const reusable = await emitLayout(artifacts, 'reusable', options.reporter);
     return {
-      ...reusable,
+      ...(await buildLayout(engine, key, dir, 'reusable')),
       reason: `reusable verifier + VKA: the single verifier's runtime code is ${single.verifier.runtimeSize} bytes, over the ${EIP170_LIMIT}-byte EIP-170 limit`,
     };
   }
   return {
-    ...(await emitLayout(artifacts, 'reusable', options.reporter)),
+    ...(await buildLayout(engine, key, dir, 'reusable')),
     reason: 'asked for (--layout reusable)',
   };
 }
 
-async function emitLayout(
-  artifacts: Artifacts,
+async function buildLayout(
+  engine: PythonEngine,
+  key: KeyFiles,
+  dir: string,
   layout: VerifierLayout,
-  reporter?: Reporter,
 ): Promise<Omit<EvmVerifier, 'reason'>> {
-  const dir = layoutDir(artifacts, layout);
+  const sol = join(dir, `${layout}.sol`);
+  const vkaPath = join(dir, 'vka.bin');
+  const ops = [
+    {
+      op: 'create_evm_verifier',
+      args: { ...key, sol, abi: join(dir, `${layout}.abi`), reusable: layout === 'reusable' },
+    },
+    ...(layout === 'reusable' ? [{ op: 'create_evm_vka', args: { ...key, vka: vkaPath } }] : []),
+  ];
+  await engine.run(ops);
+  const source = await readFile(sol, 'utf8');
+  const compiled = compileSolidity({ 'Verifier.sol': source });
+  const vka = layout === 'reusable' ? parseVka(await readFile(vkaPath)) : undefined;
+  const name = layout === 'single' ? 'Halo2Verifier' : 'Halo2VerifierReusable';
+  const c = compiled.contracts[name];
+  if (!c)
+    throw new PocomputeError(
+      'ENGINE_FAILED',
+      `EZKL's ${layout} verifier source has no contract ${name}`,
+    );
+  return {
+    layout,
+    verifier: {
+      name,
+      abi: c.abi,
+      bytecode: c.bytecode,
+      deployedBytecode: c.deployedBytecode,
+      runtimeSize: c.runtimeSize,
+    },
+    ...(vka ? { vka } : {}),
+    shape: vka ? shapeFromVka(vka) : shapeFromSingleVerifier(source),
+    compilerVersion: compiled.compilerVersion,
+  };
+}
+
+/** Reads the verifier record of compiled artifacts (checked against their manifest). */
+export async function readArtifactsVerifier(artifacts: Artifacts): Promise<EvmVerifier> {
+  return JSON.parse((await readArtifactFile(artifacts, VERIFIER_FILE)).toString('utf8'));
+}
+
+/**
+ * The verifier of compiled artifacts in a layout: their own (written at compile time), or, for the
+ * other layout (`deploy-verifier --layout`), emitted once into `evm/<layout>` beside them.
+ */
+export async function emitEvmVerifier(
+  artifacts: Artifacts,
+  options: { layout?: VerifierLayout | 'auto'; reporter?: Reporter } = {},
+): Promise<EvmVerifier> {
+  const own = await readArtifactsVerifier(artifacts);
+  const wanted = options.layout ?? 'auto';
+  if (wanted === 'auto' || wanted === own.layout) return own;
+  const dir = join(artifacts.dir, 'evm', wanted);
   const recordPath = join(dir, 'contracts.json');
   if (!existsSync(recordPath)) {
     const build = () =>
       buildDirAtomic(dir, async (tmp) => {
-        await installSolcShim(homePaths.engine());
-        const engine = await getPythonEngine(reporter);
-        const common = {
-          vk: artifacts.path('vk.key'),
-          settings: artifacts.path('settings.json'),
-          srs: artifacts.manifest.srs.path,
-        };
-        const ops = [
+        const evm = await buildEvmVerifier(
           {
-            op: 'create_evm_verifier',
-            args: {
-              ...common,
-              sol: join(tmp, 'Verifier.sol'),
-              abi: join(tmp, 'Verifier.abi'),
-              reusable: layout === 'reusable',
-            },
+            vk: artifacts.path('vk.key'),
+            settings: artifacts.path('settings.json'),
+            srs: artifacts.manifest.srs.path,
           },
-        ];
-        if (layout === 'reusable')
-          ops.push({
-            op: 'create_evm_vka',
-            args: { ...common, sol: join(tmp, 'Vka.sol'), abi: join(tmp, 'Vka.abi') },
-          } as (typeof ops)[number]);
-        await engine.run(ops);
-        const sources: Record<string, string> = {
-          'Verifier.sol': await readFile(join(tmp, 'Verifier.sol'), 'utf8'),
-        };
-        if (layout === 'reusable')
-          sources['Vka.sol'] = await readFile(join(tmp, 'Vka.sol'), 'utf8');
-        const compiled = compileSolidity(sources);
-        const pick = (name: string): CompiledContract => {
-          const c = compiled.contracts[name];
-          return {
-            name,
-            abi: c.abi,
-            bytecode: c.bytecode,
-            deployedBytecode: c.deployedBytecode,
-            runtimeSize: c.runtimeSize,
-          };
-        };
-        const record = {
-          layout,
-          compilerVersion: compiled.compilerVersion,
-          verifier: pick(layout === 'single' ? 'Halo2Verifier' : 'Halo2VerifierReusable'),
-          vka: layout === 'reusable' ? pick('Halo2VerifyingArtifact') : undefined,
-        };
-        await writeJsonAtomic(join(tmp, 'contracts.json'), record);
+          tmp,
+          { layout: wanted, reporter: options.reporter },
+        );
+        await writeJsonAtomic(join(tmp, 'contracts.json'), evm);
       });
-    if (reporter)
-      await reporter.step(
-        `Emitting and compiling the ${layout} Solidity verifier (solc 0.8.20)`,
+    if (options.reporter)
+      await options.reporter.step(
+        `Emitting and compiling the ${wanted} Solidity verifier (solc 0.8.20)`,
         build,
-        `emit-${layout}`,
+        `emit-${wanted}`,
       );
     else await build();
   }
-  const record = JSON.parse(await readFile(recordPath, 'utf8'));
-  return { ...record, dir };
+  return JSON.parse(await readFile(recordPath, 'utf8'));
+}
+
+/**
+ * EZKL's verifier for key files given by path (`verify --vk --settings --srs`): emitted by the
+ * native engine and compiled once per (vk, settings, SRS) content, then read from
+ * `~/.pocompute/verifiers/<sha256>/contracts.json` without Python or solc.
+ */
+export async function verifierForKey(key: KeyFiles): Promise<EvmVerifier> {
+  const id = sha256Hex(
+    canonicalJson({
+      vk: await sha256File(key.vk),
+      settings: await sha256File(key.settings),
+      srs: await sha256File(key.srs),
+      ezkl: EZKL_VERSION,
+    }),
+  );
+  const dir = join(homePaths.verifiers(), id);
+  const recordPath = join(dir, 'contracts.json');
+  if (!existsSync(recordPath))
+    await buildDirAtomic(dir, async (tmp) => {
+      // The files are copied first: what is emitted is what was hashed.
+      const copy: KeyFiles = {
+        vk: join(tmp, 'vk.key'),
+        settings: join(tmp, 'settings.json'),
+        srs: join(tmp, 'kzg.srs'),
+      };
+      await Promise.all([
+        copyFile(key.vk, copy.vk),
+        copyFile(key.settings, copy.settings),
+        copyFile(key.srs, copy.srs),
+      ]);
+      const evm = await buildEvmVerifier(copy, tmp);
+      await rm(copy.srs);
+      await writeJsonAtomic(join(tmp, 'contracts.json'), evm);
+    });
+  return JSON.parse(await readFile(recordPath, 'utf8'));
 }

@@ -5,7 +5,7 @@ import { verifyBundle } from './verifyBundle.js';
 
 /**
  * `prove` checks its own bundle before writing it, with every check `verify --artifacts` runs
- * (WASM proof verification against the artifacts' key, settings and verifier SRS, and the stated
+ * (the proof through the artifacts' Solidity verifier in the in-process EVM, and the stated
  * values against the instances), so it never reports success for a bundle that does not verify.
  * Returns the time it took, in ms, for the bundle's timings.
  */

@@ -14,7 +14,6 @@ import {
   VERIFYING_FILES,
 } from '../prover/artifacts.js';
 import {
-  b64,
   type ProofBundle,
   type ProofFile,
   type PublicTensor,
@@ -32,9 +31,12 @@ import {
   type TensorLabels,
 } from '../prover/circuitLayout.js';
 import { feltFromHexLE } from '../prover/felts.js';
-import { verifyWithWasm } from '../prover/engine/wasmEngine.js';
-import { checkSrsFile, type SrsOrigin, verifierSrsFrom } from '../prover/srs.js';
+import { checkSrsFile, type SrsOrigin } from '../prover/srs.js';
+import { runVerifier, type VerifierCode } from '../proof/evm.js';
+import { shapeFromVka } from '../proof/transcript.js';
+import { proofBytesOf, validateProof } from '../proof/validateProof.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
+import { readArtifactsVerifier, verifierCode, verifierForKey } from './emitEvmVerifier.js';
 
 export interface VerifyBundleParams {
   /** A bundle (or bare EZKL proof) file, or one already read (e.g. from standard input). */
@@ -48,7 +50,7 @@ export interface VerifyBundleParams {
   settings?: string;
   /** An artifacts directory (vk, settings and SRS of a compiled model), by path or opened. */
   artifacts?: string | Artifacts;
-  /** A full SRS file to verify against, instead of the artifacts' or the bundle's verifier SRS. */
+  /** The SRS that goes with `vk`: the verifier is EZKL's for that key and SRS. */
   srs?: string;
 }
 
@@ -74,10 +76,10 @@ export interface VerifyBundleResult {
 }
 
 /**
- * Verifies a proof bundle with the WASM engine alone (no Python). The verdict and every value
- * reported come from the key material it trusts (vk + settings, or an artifacts directory) and
- * the proof's instances; the bundle's own fields are claims, checked against them (README, "What
- * `verify` trusts").
+ * Verifies a proof bundle by running EZKL's Solidity verifier for the trusted key (the code the
+ * chain runs) in an in-process EVM. The verdict and every value reported come from the key
+ * material it trusts (an artifacts directory, or vk + settings + SRS) and the proof's instances;
+ * the bundle's own fields are claims, checked against them (README, "What `verify` trusts").
  */
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
   checkKeyOptions(params);
@@ -89,12 +91,13 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
   const key = await resolveKey(bundle, params, artifacts);
   const layout = circuitLayout(key.settings, key.settingsWhat);
   requireFixedParams(layout, key.settingsWhat);
-  const srs = await resolveVerifierSrs(bundle, params, artifacts);
+  const srs = resolveSrsTrust(bundle, params, artifacts);
   const warnings = trustWarnings(bundle, key, srs);
 
-  const vkSha = sha256Hex(key.vk);
-  const checks: VerifyCheck[] = [
-    {
+  const checks: VerifyCheck[] = [];
+  if (key.vkSha256) {
+    const vkSha = key.vkSha256;
+    checks.push({
       name: 'verifying key',
       ok: vkSha === bundle.artifacts.vkSha256,
       detail:
@@ -102,8 +105,8 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
           ? `sha256 ${vkSha.slice(0, 16)}… matches the bundle`
           : `sha256 ${vkSha.slice(0, 16)}… is not the key the bundle was made with ` +
             `(artifacts.vkSha256 ${bundle.artifacts.vkSha256.slice(0, 16)}…)`,
-    },
-  ];
+    });
+  }
   const recomputed = publicTensorsFromInstances(
     bundle.proof.instances[0] ?? [],
     layout,
@@ -111,7 +114,7 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
   );
   checks.push(
     recomputed
-      ? proofCheck(bundle, key, srs)
+      ? await proofCheck(bundle, key, layout)
       : // Instances that do not fit the circuit are not handed to the engine at all.
         { name: 'proof', ok: false, detail: "not checked: its instances are not the circuit's" },
   );
@@ -156,19 +159,26 @@ export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBu
   };
 }
 
-function proofCheck(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): VerifyCheck {
-  const proofBytes = new TextEncoder().encode(JSON.stringify(bundle.proof));
-  const outcome = verifyWithWasm(proofBytes, key.vk, key.settingsBytes, srs.bytes);
-  if (!outcome.ok && outcome.kind === 'malformed') {
-    throw new PocomputeError(
-      'SETTINGS_MISMATCH',
-      `the verifying key cannot be read with these settings: ${outcome.reason}`,
-    );
-  }
+/**
+ * The proof, run through the trusted verifier's code in the in-process EVM. A proof that cannot be
+ * a proof for this circuit (lengths, felts, points) is refused before the EVM (BUNDLE_INVALID, exit
+ * 2); one that reaches it is valid exactly when the verifier returns true.
+ */
+async function proofCheck(
+  bundle: ProofBundle,
+  key: TrustedKey,
+  layout: CircuitLayout,
+): Promise<VerifyCheck> {
+  const proof = proofBytesOf(bundle.proof);
+  const instances = (bundle.proof.instances[0] ?? []).map(feltFromHexLE);
+  validateProof(proof, instances, { instanceCount: layout.instanceCount });
+  const verdict = await runVerifier(key.code, proof, instances);
   return {
     name: 'proof',
-    ok: outcome.ok,
-    detail: outcome.ok ? 'verifies (EZKL WASM engine)' : outcome.reason,
+    ok: verdict.ok,
+    detail: verdict.ok
+      ? `verifies (EZKL ${key.code.layout} Solidity verifier, in-process EVM, ${verdict.gasUsed} gas)`
+      : `the verifier rejects it: ${verdict.reason}`,
   };
 }
 
@@ -230,7 +240,10 @@ async function readBundleParam(
 }
 
 interface TrustedKey {
-  vk: Uint8Array;
+  /** sha256 of the trusted verifying key (absent when only the bundle's own verifier is at hand). */
+  vkSha256?: string;
+  /** The Solidity verifier the verdict comes from. */
+  code: VerifierCode;
   settings: unknown;
   settingsBytes: Uint8Array;
   settingsWhat: string;
@@ -259,7 +272,8 @@ async function resolveKey(
     const m = artifacts.manifest;
     const layout = circuitLayout(settings, `${artifacts.dir}/settings.json`);
     return {
-      vk: await readArtifactFile(artifacts, 'vk.key'),
+      vkSha256: sha256Hex(await readArtifactFile(artifacts, 'vk.key')),
+      code: verifierCode(await readArtifactsVerifier(artifacts)),
       settings,
       settingsBytes: new TextEncoder().encode(JSON.stringify(settings)),
       settingsWhat: `${artifacts.dir}/settings.json`,
@@ -275,8 +289,13 @@ async function resolveKey(
     const vk = await readFileCapped(params.vk, 'verifying key', 'SETTINGS_MISMATCH');
     const settings = await readJsonFile(params.settings, 'settings file', 'SETTINGS_MISMATCH');
     const layout = circuitLayout(settings, params.settings);
+    const srsPath = await requireRegularFile(params.srs as string, 'SRS file', 'SRS_INVALID');
+    await checkSrsFile(srsPath, 0);
+    // EZKL's verifier for exactly these files, made once per (vk, settings, SRS) and cached.
+    const evm = await verifierForKey({ vk: params.vk, settings: params.settings, srs: srsPath });
     return {
-      vk,
+      vkSha256: sha256Hex(vk),
+      code: verifierCode(evm),
       settings,
       settingsBytes: new TextEncoder().encode(JSON.stringify(settings)),
       settingsWhat: params.settings,
@@ -293,7 +312,17 @@ async function resolveKey(
       dims: c.dims ?? tensors[i]?.dims ?? [],
     }));
   return {
-    vk: b64.decode(bundle.vk),
+    // The bundle's own verifier: its proof shape is read from the VKA (reusable), or checked by
+    // the verifier's own length check (single).
+    code:
+      bundle.verifier.layout === 'single'
+        ? { layout: 'single', runtime: hexToBytes(bundle.verifier.runtime) }
+        : {
+            layout: 'reusable',
+            runtime: hexToBytes(bundle.verifier.runtime),
+            vka: bundle.verifier.vka ?? [],
+            shape: shapeFromVka(bundle.verifier.vka ?? []),
+          },
     settings: bundle.settings,
     settingsBytes: new TextEncoder().encode(JSON.stringify(bundle.settings)),
     settingsWhat: "the bundle's settings",
@@ -308,39 +337,31 @@ async function resolveKey(
   };
 }
 
-interface VerifierSrs {
-  bytes: Uint8Array;
+/** Which SRS the trusted verifier was made with: what the verdict's soundness rests on. */
+interface SrsTrust {
   source: VerifyBundleResult['srsSource'];
   origin: SrsOrigin;
 }
 
-async function resolveVerifierSrs(
+function resolveSrsTrust(
   bundle: ProofBundle,
   params: VerifyBundleParams,
   artifacts?: Artifacts,
-): Promise<VerifierSrs> {
-  if (params.srs) {
-    const path = await requireRegularFile(params.srs, 'SRS file', 'SRS_INVALID');
-    await checkSrsFile(path, 0);
-    return { bytes: await verifierSrsFrom(path), source: 'file', origin: 'file' };
-  }
-  if (artifacts) {
-    return {
-      bytes: await readArtifactFile(artifacts, 'verifier.srs'),
-      source: 'artifacts',
-      origin: artifacts.manifest.srs.origin,
-    };
-  }
-  return { bytes: b64.decode(bundle.verifierSrs), source: 'bundled', origin: bundle.srs.origin };
+): SrsTrust {
+  if (params.srs) return { source: 'file', origin: 'file' };
+  if (artifacts) return { source: 'artifacts', origin: artifacts.manifest.srs.origin };
+  return { source: 'bundled', origin: bundle.srs.origin };
 }
 
-function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): string[] {
+const hexToBytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'));
+
+function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: SrsTrust): string[] {
   const warnings: string[] = [];
   if (key.source === 'bundled') {
     warnings.push(
-      'Verified against the verifying key inside the bundle (and its settings): this shows the ' +
-        'proof is consistent, not that it is for a model you trust. Pass --artifacts, or --vk ' +
-        'with --settings.',
+      'Verified with the verifier inside the bundle (and its settings): this shows the proof is ' +
+        'consistent, not that it is for a model you trust. Pass --artifacts, or --vk with ' +
+        '--settings and --srs.',
     );
   }
   if (key.source === 'trusted-file') {
@@ -351,8 +372,8 @@ function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: VerifierSrs): 
   }
   if (srs.source === 'bundled')
     warnings.push(
-      'Verified with the SRS inside the bundle (whoever made it could forge proofs); pass --srs ' +
-        'with an SRS you trust.',
+      "Verified with the bundle's own verifier, made from the prover's SRS (whoever made it " +
+        'could forge proofs); pass --artifacts, or --vk/--settings with --srs you trust.',
     );
   if (srs.origin === 'insecure-dev' || bundle.srs.origin === 'insecure-dev')
     warnings.push(
@@ -468,7 +489,7 @@ function bundleFieldMismatches(
   bundle: ProofBundle,
   layout: CircuitLayout,
   key: TrustedKey,
-  srs: VerifierSrs,
+  srs: SrsTrust,
 ): string[] {
   const problems: string[] = [];
   const differs = (field: string, stated: unknown, trusted: unknown) => {
@@ -485,7 +506,18 @@ function bundleFieldMismatches(
     circuitSettings(bundle.settings) !== circuitSettings(key.settings)
   )
     problems.push('settings (not the trusted settings)');
-  differs('srs.verifierSha256', bundle.srs.verifierSha256, sha256Hex(srs.bytes));
+  if (key.source !== 'bundled') {
+    const trusted = key.code;
+    const same =
+      bundle.verifier.layout === trusted.layout &&
+      bundle.verifier.runtime.toLowerCase() ===
+        `0x${Buffer.from(trusted.runtime).toString('hex')}` &&
+      JSON.stringify((bundle.verifier.vka ?? []).map((w) => w.toLowerCase())) ===
+        JSON.stringify(
+          trusted.layout === 'reusable' ? trusted.vka.map((w: string) => w.toLowerCase()) : [],
+        );
+    if (!same) problems.push('verifier (not the trusted verifier)');
+  }
   const m = key.artifacts?.manifest;
   if (m) {
     differs('model.sha256', bundle.model.sha256, m.model.sha256);

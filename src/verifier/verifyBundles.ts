@@ -9,7 +9,7 @@ export type BundleVerdict =
 
 /**
  * Verifies many bundles in one process (CI's case): the trusted key material is opened once and
- * the WASM engine loaded once; `-` is a bundle read from standard input. A bundle that cannot be
+ * the verifier code loaded once; `-` is a bundle read from standard input. A bundle that cannot be
  * read is reported and the others still verified.
  */
 export async function* verifyBundles(

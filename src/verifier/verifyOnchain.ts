@@ -2,7 +2,7 @@ import type { ChainContext } from '../chain/chainContext.js';
 import { describeChainError, requireCode } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
 import type { ProofBundle } from '../prover/bundle.js';
-import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI } from './calldata.js';
+import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI, vkaDigest } from './calldata.js';
 import { findVerifierRecord } from './deployVerifier.js';
 import {
   type KeySource,
@@ -16,8 +16,6 @@ export interface OnchainVerifyParams {
   bundle: ProofBundle;
   chain: ChainContext;
   verifier: string;
-  /** The verifying-key artifact, for the reusable layout (found from the deployment record if omitted). */
-  vka?: string;
   /** Send a transaction instead of only calling. */
   send?: boolean;
   /** The key material the local checks trust (as for `verify`); default: the bundle's own. */
@@ -27,7 +25,8 @@ export interface OnchainVerifyParams {
 export interface OnchainVerifyResult {
   valid: boolean;
   verifier: string;
-  vka?: string;
+  /** The VKA digest the reusable verifier checked (reusable layout only). */
+  vkaDigest?: string;
   chainId: string;
   /** Gas an eth_call estimates (or the transaction used, with --send). */
   gas?: string;
@@ -65,7 +64,6 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
     const failed = local.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     return {
       verifier: params.verifier,
-      vka: params.vka,
       chainId: chain.chainId.toString(),
       ...localPart,
       valid: false,
@@ -80,16 +78,18 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
       `verifier ${params.verifier} was deployed for vk ${record.vkSha256.slice(0, 16)}…, this proof is for vk ${bundle.artifacts.vkSha256.slice(0, 16)}…`,
     );
   }
-  const vka = params.vka ?? record?.vka?.address;
-  const abi = vka ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI;
+  // The local checks passed: with trusted key material the bundle's verifier (and its VKA) is the
+  // trusted one, so its VKA is what the reusable verifier is called with.
+  const reusable = bundle.verifier.layout === 'reusable';
+  const abi = reusable ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI;
   const base = {
     verifier: params.verifier,
-    vka,
+    ...(reusable ? { vkaDigest: vkaDigest(bundle.verifier.vka ?? []) } : {}),
     chainId: chain.chainId.toString(),
     ...localPart,
   };
 
-  const tx = { to: params.verifier, data: encodeCalldata(bundle, vka) };
+  const tx = { to: params.verifier, data: encodeCalldata(bundle) };
   let valid: boolean;
   try {
     [valid] = abi.decodeFunctionResult('verifyProof', await chain.provider.call(tx));

@@ -48,7 +48,7 @@ export interface VerifyStagedResult {
 }
 
 /**
- * Verifies a staged proof: every stage proof against its trusted key (verifyBundle, WASM), every
+ * Verifies a staged proof: every stage proof against its trusted key (verifyBundle: its Solidity verifier in-process), every
  * link (stage i's output hash instance = stage i+1's input hash instance), the stated boundaries,
  * inputs and outputs against what the proofs bind. The verdict comes from the trusted keys and
  * the proofs' instances only; the bundle's fields are claims, and a broken link is named.

@@ -1,4 +1,4 @@
-"""Runs a batch of EZKL 21.0.0 calls for pocompute and writes their results as JSON.
+"""Runs a batch of EZKL 23.0.5 calls for pocompute and writes their results as JSON.
 
 Usage: python ezkl_worker.py <request.json> <result.json>
 
@@ -7,6 +7,7 @@ the first failure. EZKL prints its own logs to stdout/stderr, so results travel 
 The process ends with os._exit: EZKL's pyo3 runtime aborts during normal interpreter shutdown.
 """
 import asyncio
+import inspect
 import json
 import os
 import sys
@@ -29,9 +30,10 @@ def _run_args(args):
 
 
 def _run_async(call):
-    """EZKL's async bindings need a running event loop at the moment they are called."""
+    """Some EZKL bindings are async and need a running event loop when called; others return at once."""
     async def run():
-        return await call()
+        value = call()
+        return (await value) if inspect.isawaitable(value) else value
     return asyncio.run(run())
 
 
@@ -82,21 +84,21 @@ def run_op(op, a):
         ezkl.gen_srs(a["srs"], int(a["logrows"]))
         return True
     if op == "get_srs":
-        return _run_async(lambda: ezkl.get_srs(a.get("settings"), a.get("logrows"), a["srs"], None))
+        return _run_async(lambda: ezkl.get_srs(a.get("settings"), a.get("logrows"), a["srs"]))
     if op == "setup":
         return ezkl.setup(a["compiled"], a["vk"], a["pk"], a["srs"], None, False)
     if op == "gen_witness":
         _run_async(lambda: ezkl.gen_witness(a["data"], a["compiled"], a["witness"], None, None))
         return True
     if op == "prove":
-        ezkl.prove(a["witness"], a["compiled"], a["pk"], a["proof"], "single", a["srs"])
+        ezkl.prove(a["witness"], a["compiled"], a["pk"], a["proof"], a["srs"])
         return True
     if op == "verify":
         return ezkl.verify(a["proof"], a["settings"], a["vk"], a["srs"], False)
     if op == "create_evm_verifier":
         return _run_async(lambda: ezkl.create_evm_verifier(a["vk"], a["settings"], a["sol"], a["abi"], a["srs"], bool(a.get("reusable", False))))
     if op == "create_evm_vka":
-        return _run_async(lambda: ezkl.create_evm_vka(a["vk"], a["settings"], a["sol"], a["abi"], a["srs"]))
+        return _run_async(lambda: ezkl.create_evm_vka(a["vk"], a["settings"], a["vka"], a["srs"]))
     if op == "encode_evm_calldata":
         return list(ezkl.encode_evm_calldata(a["proof"], a["calldata"], a.get("addr_vk")))
     if op == "poseidon_hash":

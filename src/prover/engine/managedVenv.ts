@@ -82,7 +82,7 @@ export interface InstallResult extends VenvStatus {
 }
 
 /**
- * Creates the managed venv with ezkl==21.0.0 from the user's Python package index. It is built under
+ * Creates the managed venv with ezkl==23.0.5 from the user's Python package index. It is built under
  * a temporary name and renamed into place only once ezkl imports, so an interrupted install is
  * never mistaken for a working one. Installs take turns on a lock (`venv.lock` beside the venv);
  * a ready venv is kept — other processes may be running EZKL from it — and a broken one replaced.

@@ -1,2 +1,2 @@
 /** The one EZKL release pocompute speaks to, on both engines. */
-export const EZKL_VERSION = '21.0.0';
+export const EZKL_VERSION = '23.0.5';

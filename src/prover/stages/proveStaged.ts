@@ -5,7 +5,7 @@ import { requireWritableFilePath, writeJsonAtomic } from '../../core/files.js';
 import type { Reporter } from '../../core/output.js';
 import { pocomputeHome } from '../../core/paths.js';
 import { isArtifactsDir } from '../artifacts.js';
-import type { ProofBundle } from '../bundle.js';
+import { BUNDLE_FORMAT, type ProofBundle } from '../bundle.js';
 import { bundleKeyMaterial } from '../bundleKeyMaterial.js';
 import { bundlePublicTensors } from '../circuitLayout.js';
 import { compareToFloat, floatReference } from '../floatReference.js';
@@ -94,10 +94,9 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
         `stage ${k}'s proof has instances its circuit's settings do not lay out`,
       );
     stages.push({
-      format: 'pocompute-proof@1',
+      format: BUNDLE_FORMAT,
       kind: 'inference',
       createdAt: new Date().toISOString(),
-      engine: 'native',
       ...keyMaterial,
       proof: proofs[k].proof,
       public: claimed,
@@ -130,7 +129,7 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
     timings,
   };
   const check = await step(
-    'Checking the staged proof (WASM verify, every link)',
+    'Checking the staged proof (every stage verifier and link)',
     'selfVerify',
     () => verifyStaged(bundle, { artifacts }),
   );

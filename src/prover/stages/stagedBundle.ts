@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { PocomputeError } from '../../core/errors.js';
 import { readJsonFile } from '../../core/files.js';
 import { assertJsonDepth } from '../../core/json.js';
-import { proofBundleSchema } from '../bundle.js';
+import { proofBundleSchema, requireCurrentFormat } from '../bundle.js';
 
-export const STAGED_BUNDLE_FORMAT = 'pocompute-staged-proof@1';
+export const STAGED_BUNDLE_FORMAT = 'pocompute-staged-proof@2';
 
 const finite = () => z.number().finite();
 const tensorSchema = z.object({
@@ -43,12 +43,15 @@ export type StagedBundle = z.infer<typeof stagedBundleSchema>;
 
 export const isStagedBundleJson = (raw: unknown) =>
   Boolean(
-    raw && typeof raw === 'object' && (raw as { format?: unknown }).format === STAGED_BUNDLE_FORMAT,
+    raw &&
+      typeof raw === 'object' &&
+      String((raw as { format?: unknown }).format).startsWith('pocompute-staged-proof@'),
   );
 
 /** Checks a parsed value is a staged bundle; a malformed one is BUNDLE_INVALID naming the field. */
 export function parseStagedBundle(raw: unknown, path = 'staged proof bundle'): StagedBundle {
   assertJsonDepth(raw, { what: path, code: 'BUNDLE_INVALID' });
+  requireCurrentFormat(raw, path);
   const parsed = stagedBundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,7 +1,10 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
+import { makeWorkDir } from '../../core/tempDirs.js';
 import { type Artifacts, readArtifactFile } from '../artifacts.js';
 import type { CompileResult } from '../compileModel.js';
-import { clamped, wasmEngine } from '../engine/wasmEngine.js';
+import { getPythonEngine } from '../engine/pythonEngine.js';
 import { dequantize, feltFromHexLE } from '../felts.js';
 import { unwitnessableInput } from '../inputRange.js';
 import { loadInputs } from '../inputs.js';
@@ -39,7 +42,7 @@ export interface WitnessStagesResult {
 }
 
 /**
- * Runs every stage's witness in order (WASM, in-process; no proving): stage i+1 gets stage i's
+ * Runs every stage's witness in order (native gen_witness; no proving): stage i+1 gets stage i's
  * quantized outputs, dequantized (k / 2^scale), which EZKL re-quantizes to the same integers, so
  * stage i's output hash is stage i+1's input hash. Checked here: a mismatch is
  * STAGE_LINK_MISMATCH. This is what a watcher runs to recompute the boundaries cheaply.
@@ -90,7 +93,7 @@ export async function witnessStages(
 }
 
 /**
- * EZKL's witness of a compiled circuit on an input (WASM genWitness). Its failure — an input
+ * EZKL's witness of a compiled circuit on an input (native gen_witness). Its failure — an input
  * outside what the circuit can synthesize ("General synthesis error") — is ENGINE_FAILED with
  * `details.witnessFailed`: no proof can exist for that input (isWitnessFailure).
  */
@@ -99,13 +102,19 @@ export async function genWitnessBytes(
   input: StageInput,
   label: string,
 ): Promise<Uint8Array> {
-  const compiled = await readArtifactFile(artifacts, 'model.compiled');
+  const engine = await getPythonEngine();
+  const work = await makeWorkDir('pocompute-witness');
   try {
-    return wasmEngine().genWitness(
-      clamped(compiled),
-      clamped(new TextEncoder().encode(JSON.stringify(input))),
-    );
+    const data = join(work.path, 'input.json');
+    const witness = join(work.path, 'witness.json');
+    // The circuit EZKL reads is the copy checked against the manifest, not the file as it is now.
+    const compiled = join(work.path, 'model.compiled');
+    await writeFile(compiled, await readArtifactFile(artifacts, 'model.compiled'));
+    await writeFile(data, JSON.stringify(input));
+    await engine.run([{ op: 'gen_witness', args: { data, compiled, witness } }]);
+    return new Uint8Array(await readFile(witness));
   } catch (error) {
+    if (error instanceof PocomputeError && error.code !== 'ENGINE_FAILED') throw error;
     // Named when an input value is the cause: a task poster sees which value to change.
     const culprit = await unwitnessableInput(
       input.input_data.map((t) => t.map(Number)),
@@ -118,6 +127,8 @@ export async function genWitnessBytes(
         (culprit ? ` (${culprit})` : ''),
       { cause: error, details: { witnessFailed: true } },
     );
+  } finally {
+    await work.remove();
   }
 }
 
@@ -130,7 +141,7 @@ export function isWitnessFailure(error: unknown): error is PocomputeError {
   );
 }
 
-/** One stage's witness (WASM genWitness) and the instances its proof will have. */
+/** One stage's witness (native gen_witness) and the instances its proof will have. */
 export async function witnessStage(
   artifacts: CompileResult,
   input: StageInput,

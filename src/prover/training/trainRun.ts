@@ -5,7 +5,7 @@ import { readFileCapped, sha256Hex, writeJsonAtomic } from '../../core/files.js'
 import type { Reporter } from '../../core/output.js';
 import { compileModel } from '../compileModel.js';
 import { poseidonOfTensor } from '../poseidon.js';
-import { proveInference, type ProvingEngine } from '../proveInference.js';
+import { proveInference } from '../proveInference.js';
 import { batchSchedule, derivedSeed } from './batchSchedule.js';
 import { commitTrainingData, merklePath } from './dataCommitment.js';
 import { readMlp } from './mlpSpec.js';
@@ -31,7 +31,6 @@ export interface TrainParams {
   /** Seeds the batch schedule (default: derived from the data commitment); recorded in run.json. */
   seed?: string;
   out: string;
-  engine?: ProvingEngine;
   srs?: string;
   reporter?: Reporter;
 }
@@ -138,7 +137,6 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
         target: artifacts.dir,
         input: join(dir, 'input.json'),
         out: join(dir, 'proof.json'),
-        engine: params.engine,
       });
     const proved = reporter ? await reporter.step(label, prove, `step${i}`) : await prove();
     const instances = proved.bundle.proof.instances[0];
