@@ -12,12 +12,12 @@ import {
 } from '../helpers/pocompute.js';
 
 describe.each(['mlp', 'cnn', 'two_input'])('fixture %s, real EZKL engine', (name) => {
-  it('compiles, proves natively and verifies against the compiled key with WASM only', async () => {
+  it('compiles, proves natively and verifies against the compiled key with its Solidity verifier in-process', async () => {
     const artifacts = await compiledFixture(name);
     expect(artifacts.manifest.options.paramVisibility).toBe('fixed');
     expect(artifacts.manifest.srs.origin).toBe('insecure-dev');
     const { bundle, bundlePath } = await provedFixture(name);
-    expect(bundle.engine).toBe('native');
+    expect(bundle.ezklVersion).toBe('23.0.5');
     const result = await verifyBundle({ bundle: bundlePath, artifacts: artifacts.dir });
     expect(result.checks).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'proof', ok: true })]),

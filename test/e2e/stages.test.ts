@@ -179,12 +179,12 @@ describe('staged verification rejects', () => {
 
   it('an altered proof (exit 1)', async () => {
     const altered = await forged('altered.proof', (b) => {
-      const proof = b.stages[1].proof;
-      const bytes = proof.proof as string | number[];
-      if (typeof bytes === 'string') {
-        const i = 80;
-        proof.proof = bytes.slice(0, i) + (bytes[i] === '0' ? '1' : '0') + bytes.slice(i + 1);
-      } else bytes[40] = (bytes[40] + 1) % 256;
+      // A well-formed but wrong proof: the low byte of its last evaluation (a scalar, still < r;
+      // the two opening points follow it), in both of EZKL's copies of the bytes.
+      const proof = b.stages[1].proof as { proof: number[]; hex_proof?: string };
+      const i = proof.proof.length - 128 - 1;
+      proof.proof[i] ^= 1;
+      proof.hex_proof = `0x${Buffer.from(proof.proof).toString('hex')}`;
     });
     const result = await verifyCli(altered);
     expect(result.code).toBe(1);
