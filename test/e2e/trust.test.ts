@@ -348,21 +348,28 @@ describe('prove writes only bundles that verify', () => {
   });
 
   it('writes nothing, and fails clearly, when its proof does not verify', async () => {
-    // An artifacts copy whose verifier SRS has its two G2 points swapped: valid points, wrong
-    // pairing; its manifest is updated so that only the self-check can notice.
+    // An artifacts copy whose verifier has every 32-byte constant (the key's points, the field's
+    // constants) altered in its last byte; its manifest is updated so that only the self-check can
+    // notice.
     const copy = join(dir, 'bad-artifacts');
     await cp(mlp.artifacts.dir, copy, { recursive: true });
-    const srs = await readFile(join(copy, 'verifier.srs'));
-    const g2 = srs.length - 256;
-    const swapped = Buffer.concat([
-      srs.subarray(0, g2),
-      srs.subarray(g2 + 128),
-      srs.subarray(g2, g2 + 128),
-    ]);
-    await writeFile(join(copy, 'verifier.srs'), swapped);
+    const record = JSON.parse(await readFile(join(copy, 'verifier.json'), 'utf8'));
+    const code = Buffer.from(record.verifier.deployedBytecode.replace(/^0x/, ''), 'hex');
+    let altered = 0;
+    for (let pc = 0; pc < code.length; pc++) {
+      const op = code[pc] as number;
+      if (op === 0x7f) {
+        code[pc + 32] = (code[pc + 32] as number) ^ 1;
+        altered++;
+      }
+      if (op >= 0x60 && op <= 0x7f) pc += op - 0x5f;
+    }
+    expect(altered).toBeGreaterThan(0);
+    record.verifier.deployedBytecode = `0x${code.toString('hex')}`;
+    const text = JSON.stringify(record);
+    await writeFile(join(copy, 'verifier.json'), text);
     const manifest = JSON.parse(await readFile(join(copy, 'manifest.json'), 'utf8'));
-    manifest.files['verifier.srs'] = sha256Hex(swapped);
-    manifest.srs.verifierSha256 = sha256Hex(swapped);
+    manifest.files['verifier.json'] = sha256Hex(text);
     await writeFile(join(copy, 'manifest.json'), JSON.stringify(manifest));
     const out = join(dir, 'never.proof');
     await expect(
