@@ -359,9 +359,9 @@ function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: SrsTrust): str
   const warnings: string[] = [];
   if (key.source === 'bundled') {
     warnings.push(
-      'Verified with the verifier inside the bundle (and its settings): this shows the proof is ' +
-        'consistent, not that it is for a model you trust. Pass --artifacts, or --vk with ' +
-        '--settings and --srs.',
+      'Verified with the verifier inside the bundle, made by the prover from its own key and SRS: ' +
+        'this shows the proof is consistent, not that it is for a model you trust (whoever made ' +
+        'the SRS could forge proofs). Pass --artifacts, or --vk with --settings and --srs you trust.',
     );
   }
   if (key.source === 'trusted-file') {
@@ -370,7 +370,7 @@ function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: SrsTrust): str
         "the bundle's model name and hash are not checked; pass --artifacts to check them.",
     );
   }
-  if (srs.source === 'bundled')
+  if (srs.source === 'bundled' && key.source !== 'bundled')
     warnings.push(
       "Verified with the bundle's own verifier, made from the prover's SRS (whoever made it " +
         'could forge proofs); pass --artifacts, or --vk/--settings with --srs you trust.',

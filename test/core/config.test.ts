@@ -27,16 +27,16 @@ describe('the pocompute config file', () => {
   });
 
   it('is found as pocompute.config.json, the name the README gives', async () => {
-    const dir = project('pocompute.config.json', '{"engine": "wasm"}');
+    const dir = project('pocompute.config.json', '{"srs": "dev"}');
     const found = await loadUserConfig(dir);
-    expect(found).toEqual({ config: { engine: 'wasm' }, file: join(dir, 'pocompute.config.json') });
+    expect(found).toEqual({ config: { srs: 'dev' }, file: join(dir, 'pocompute.config.json') });
   });
 
   it('rejects an unknown value, an unknown key and broken JSON, naming the file', async () => {
     for (const [content, problem] of [
-      ['{"engine": "gpu"}', /engine/],
-      ['{"engin": "wasm"}', /Unrecognized key/],
-      ['{"engine": ', /JSON/],
+      ['{"keyEnv": "MY KEY"}', /keyEnv: must be an environment variable name/],
+      ['{"engine": "wasm"}', /Unrecognized key.*engine/],
+      ['{"srs": ', /JSON/],
       ['{"rpc": "localhost:8545"}', /rpc: must be an http/],
     ] as const) {
       resetConfigCache();

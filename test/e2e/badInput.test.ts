@@ -10,6 +10,7 @@ import { findArtifactsByVk } from '../../src/prover/artifactsIndex.js';
 import { compileModel } from '../../src/prover/compileModel.js';
 import type { ProveInferenceResult } from '../../src/prover/proveInference.js';
 import {
+  alterEvaluation,
   compiledFixture,
   fixtureInput,
   fixtureModel,
@@ -162,7 +163,8 @@ describe('bad proofs and keys', () => {
     expect(result.code).toBe(0);
     expect(result.json().keySource).toBe('bundled');
     expect(result.json().srsOrigin).toBe('insecure-dev');
-    expect(result.stderr).toMatch(/verifying key inside the bundle/);
+    expect(result.stderr).toMatch(/verifier inside the bundle/);
+    expect(result.stderr.match(/inside the bundle|own verifier/g)).toHaveLength(1);
   });
 
   it('rejects a truncated bundle as an input error (exit 2)', async () => {
@@ -175,17 +177,21 @@ describe('bad proofs and keys', () => {
     );
   });
 
-  it('rejects a proof with one flipped proof byte (exit 1)', async () => {
-    const path = await tampered('flipped.proof', (b) => {
-      const hex: string = b.proof.hex_proof ?? '';
-      const bytes: number[] = Array.isArray(b.proof.proof) ? b.proof.proof : [];
-      if (bytes.length) bytes[100] = (bytes[100] + 1) % 256;
-      if (hex)
-        b.proof.hex_proof = hex.slice(0, 202) + (hex[202] === '0' ? '1' : '0') + hex.slice(203);
-    });
+  it('rejects a proof with one of its evaluations changed (exit 1)', async () => {
+    const path = await tampered('altered.proof', (b) => alterEvaluation(b.proof));
     const result = await runCli(['verify', path, '--artifacts', mlp.artifacts.dir, '--json']);
     expect(result.code).toBe(1);
     expect(result.json().valid).toBe(false);
+  });
+
+  it('refuses a proof with a flipped byte in a commitment as malformed (exit 2), naming it', async () => {
+    const path = await tampered('flipped.proof', (b) => {
+      b.proof.proof[100] ^= 1;
+      b.proof.hex_proof = `0x${Buffer.from(b.proof.proof).toString('hex')}`;
+    });
+    const result = await runCli(['verify', path, '--artifacts', mlp.artifacts.dir, '--json']);
+    expectCliError(result, 'BUNDLE_INVALID', 2);
+    expect(result.json().error.message).toMatch(/not on the curve|off the curve|curve/);
   });
 
   it('rejects a proof whose public output value was changed (exit 1)', async () => {

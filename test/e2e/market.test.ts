@@ -53,16 +53,10 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
       ...overrides,
     });
   const submitRaw = (market: Contract, taskId: string, bundle: ProofBundle) =>
-    market.submit(BigInt(taskId), proofBytes(encodeCalldata(bundle)), instancesAsUint256(bundle));
+    market.submit(BigInt(taskId), proofBytes(bundle), instancesAsUint256(bundle));
   /** Commits the bundle for the live claimant, then reveals it in the next block (v3). */
   const revealRaw = (market: Contract, taskId: string, bundle: ProofBundle, address: string) =>
-    commitAndSubmit(
-      market,
-      taskId,
-      proofBytes(encodeCalldata(bundle)),
-      instancesAsUint256(bundle),
-      address,
-    );
+    commitAndSubmit(market, taskId, proofBytes(bundle), instancesAsUint256(bundle), address);
 
   beforeAll(async () => {
     process.env.POCOMPUTE_PRIVATE_KEY = account(0).privateKey;
@@ -160,7 +154,9 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     // bytes), so the reveal gets as far as the verifier — a byte past them would be refused
     // earlier, as the already revealed mlpProof (ProofAlreadyPaid).
     const tampered = structuredClone(mlpProof);
-    (tampered.proof.proof as number[])[40] = ((tampered.proof.proof as number[])[40] + 1) % 256;
+    const bytes = tampered.proof.proof as number[];
+    bytes[40] ^= 1;
+    tampered.proof.hex_proof = `0x${Buffer.from(bytes).toString('hex')}`;
     const marketBefore = await balance(marketAddress);
     // Committed like any proof (else NotCommitted), and refused by the verifier at the reveal.
     expect(await revertOf(worker, revealRaw(worker, taskId, tampered, account(1).address))).toMatch(
@@ -254,7 +250,7 @@ describe('the proof-of-compute market on a real anvil with the real engine', () 
     const { taskId } = await post();
     const bond = (await readTask(requester, taskId)).claimBondWei;
     mlpProof = (await provedFixture('mlp')).bundle;
-    const proof = proofBytes(encodeCalldata(mlpProof));
+    const proof = proofBytes(mlpProof);
     const evilAddress = await evil.getAddress();
     // Claimed with the commitment in the same transaction; revealed in the next block.
     await (

@@ -53,7 +53,7 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
       ...overrides,
     });
   const submitRaw = (market: Contract, taskId: string, bundle: ProofBundle) =>
-    market.submit(BigInt(taskId), proofBytes(encodeCalldata(bundle)), instancesAsUint256(bundle));
+    market.submit(BigInt(taskId), proofBytes(bundle), instancesAsUint256(bundle));
   /** Claims with a commitment to `proof` (v3: the reveal must match it, in a later block). */
   const claimCommitted = async (market: Contract, taskId: bigint | string, proof: string) =>
     claimTask(market, taskId, proofCommitment(taskId, await signerOf(market), proof));
@@ -117,7 +117,7 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
     const shown = await runCli(['task', 'show', String(taskId), ...rpc]);
     expect(shown.code).toBe(1);
     expect(shown.json().error.code).toBe('VERIFIER_UNTRUSTED');
-    expect(shown.json().error.message).toMatch(/not EZKL 21\.0\.0's single verifier.*bytes/);
+    expect(shown.json().error.message).toMatch(/not EZKL [0-9.]+'s single verifier.*bytes/);
     expect(shown.stdout).not.toMatch(/outputs/);
     const posted = await runCli([
       ...['task', 'post', '--model', fakeModel, '--input', fixtureInput('mlp'), '--reward', '1'],
@@ -156,18 +156,17 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
     );
   });
 
-  it('attests the reusable layout (verifier + VKA) and refuses a VKA that is not the model key', async () => {
+  it('refuses the reusable layout for now: its VKA is calldata, not a contract the market can attest', async () => {
     const reusable = await deployVerifier({ artifacts, chain, layout: 'reusable' });
-    const attest = (vka: string) =>
-      attestVerifierCode({
-        provider: chain.provider,
-        artifacts,
-        verifier: reusable.verifier.address,
-        vka,
-        what: 'reusable',
-      });
-    await expect(attest(reusable.vka!.address)).resolves.toEqual({ layout: 'reusable' });
-    await expect(attest(verifierAddress)).rejects.toThrow(/verifying-key artifact \(VKA\)/);
+    const attest = (verifier: string, vka: string) =>
+      attestVerifierCode({ provider: chain.provider, artifacts, verifier, vka, what: 'model' });
+    await expect(attest(verifierAddress, ZERO)).resolves.toEqual({ layout: 'single' });
+    await expect(attest(reusable.verifier.address, ZERO)).rejects.toThrow(
+      /not EZKL [0-9.]+'s single verifier/,
+    );
+    await expect(attest(verifierAddress, reusable.verifier.address)).rejects.toThrow(
+      /registered with a VKA contract/,
+    );
   });
 
   it('refuses to pay through a verifier whose code changed after registration', async () => {
@@ -189,7 +188,7 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
         code: 'VERIFIER_UNTRUSTED',
       });
       // Committed (else NotCommitted): the reveal reaches the verifier check.
-      await claimCommitted(worker, taskId, proofBytes(encodeCalldata(proof)));
+      await claimCommitted(worker, taskId, proofBytes(proof));
       expect(await revertOf(worker, submitRaw(worker, taskId, proof))).toMatch(/VerifierChanged/);
     } finally {
       await chain.provider.send('anvil_setCode', [verifierAddress, original]);
@@ -277,7 +276,7 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
     const { commit, submit } = await commitAndSubmit(
       worker,
       first.taskId,
-      proofBytes(encodeCalldata(proof)),
+      proofBytes(proof),
       instancesAsUint256(proof),
       account(1).address,
     );
@@ -298,7 +297,7 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
     // which is every commitment a copier can make to it. The copier commits properly, in an
     // earlier block than its reveal, and is still refused.
     const replay = await post();
-    const copied = proofBytes(encodeCalldata(proof));
+    const copied = proofBytes(proof);
     await claimCommitted(attacker, replay.taskId, copied);
     const reputation = await requester.verifiedTasks(account(2).address);
     expect(await revertOf(attacker, submitRaw(attacker, replay.taskId, proof))).toMatch(

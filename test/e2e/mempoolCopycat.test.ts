@@ -74,7 +74,7 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
   /** A fresh proof of the mlp on its fixture input: its calldata, never seen on chain yet. */
   const freshProof = async () => {
     const { bundle } = await provedFixture('mlp');
-    return { proof: proofBytes(encodeCalldata(bundle)), instances: instancesAsUint256(bundle) };
+    return { proof: proofBytes(bundle), instances: instancesAsUint256(bundle) };
   };
   /**
    * The honest worker reveals its committed proof (pocompute's commitAndSubmit) while automine is

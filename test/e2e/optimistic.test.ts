@@ -297,7 +297,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       '../../src/verifier/calldata.js'
     );
     const otherModel = {
-      proof: proofBytes(encodeCalldata(other.bundle)),
+      proof: proofBytes(other.bundle),
       instances: instancesAsUint256(other.bundle),
     };
     expect(await revertOf(cheater, respondChallenge(cheater, taskId, otherModel))).toMatch(

@@ -14,6 +14,7 @@ import type { StagedBundle } from '../../src/prover/stages/stagedBundle.js';
 import { witnessStages } from '../../src/prover/stages/witnessStages.js';
 import { verifyStaged } from '../../src/verifier/verifyStaged.js';
 import {
+  alterEvaluation,
   type CliResult,
   fixtureInput,
   fixtureModel,
@@ -179,12 +180,7 @@ describe('staged verification rejects', () => {
 
   it('an altered proof (exit 1)', async () => {
     const altered = await forged('altered.proof', (b) => {
-      // A well-formed but wrong proof: the low byte of its last evaluation (a scalar, still < r;
-      // the two opening points follow it), in both of EZKL's copies of the bytes.
-      const proof = b.stages[1].proof as { proof: number[]; hex_proof?: string };
-      const i = proof.proof.length - 128 - 1;
-      proof.proof[i] ^= 1;
-      proof.hex_proof = `0x${Buffer.from(proof.proof).toString('hex')}`;
+      alterEvaluation(b.stages[1].proof);
     });
     const result = await verifyCli(altered);
     expect(result.code).toBe(1);

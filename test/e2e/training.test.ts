@@ -403,7 +403,6 @@ describe('provable fine-tuning with the real engine', () => {
         ['--srs', 'kzg.srs'],
         ['--onchain'],
         ['--verifier', address],
-        ['--vka', address],
         ['--send'],
       ])
         expectUsage(await runCli(['verify', run, ...args, '--json']), new RegExp(`^${args[0]}`));

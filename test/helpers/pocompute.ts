@@ -100,3 +100,14 @@ export function provedFixture(
     engine,
   });
 }
+
+/**
+ * Makes a proof well-formed but wrong: flips the low bit of its last evaluation (a scalar that
+ * stays < r; the two opening points follow it), in both of EZKL's copies of the bytes. A flipped
+ * byte in a G1 point would instead be malformed (off the curve: BUNDLE_INVALID, exit 2).
+ */
+export function alterEvaluation(proof: { proof: number[]; hex_proof?: string | null }): void {
+  const i = proof.proof.length - 128 - 1;
+  proof.proof[i] ^= 1;
+  proof.hex_proof = `0x${Buffer.from(proof.proof).toString('hex')}`;
+}
