@@ -32,11 +32,11 @@ import {
 } from '../prover/circuitLayout.js';
 import { feltFromHexLE } from '../prover/felts.js';
 import { checkSrsFile, type SrsOrigin } from '../prover/srs.js';
-import { runVerifier, type VerifierCode } from '../proof/evm.js';
+import { prepareVerifierEvm, runVerifier, type VerifierCode } from '../proof/evm.js';
 import { shapeFromVka } from '../proof/transcript.js';
 import { proofBytesOf, validateProof } from '../proof/validateProof.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
-import { readArtifactsVerifier, verifierCode, verifierForKey } from './emitEvmVerifier.js';
+import { readArtifactsVerifier, verifierCode } from './verifierRecord.js';
 
 export interface VerifyBundleParams {
   /** A bundle (or bare EZKL proof) file, or one already read (e.g. from standard input). */
@@ -83,6 +83,7 @@ export interface VerifyBundleResult {
  */
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
   checkKeyOptions(params);
+  prepareVerifierEvm();
   const artifacts =
     typeof params.artifacts === 'string'
       ? await openArtifacts(params.artifacts, { check: VERIFYING_FILES })
@@ -292,6 +293,8 @@ async function resolveKey(
     const srsPath = await requireRegularFile(params.srs as string, 'SRS file', 'SRS_INVALID');
     await checkSrsFile(srsPath, 0);
     // EZKL's verifier for exactly these files, made once per (vk, settings, SRS) and cached.
+    // Loaded here: verifying with artifacts or the bundle's own verifier never needs EZKL or solc.
+    const { verifierForKey } = await import('./emitEvmVerifier.js');
     const evm = await verifierForKey({ vk: params.vk, settings: params.settings, srs: srsPath });
     return {
       vkSha256: sha256Hex(vk),
