@@ -81,8 +81,9 @@ export class MclBN254 implements EVMBN254Interface {
 
   private encode(point: G1): Uint8Array {
     if (point.isZero()) return new Uint8Array(64);
-    const affine = this.mcl.normalize(point);
-    return Buffer.concat([bytes32(affine.getX().getStr(16)), bytes32(affine.getY().getStr(16))]);
+    // "1 <x> <y>" in hex: one call into mcl for both affine coordinates.
+    const [, x, y] = this.mcl.normalize(point).getStr(16).split(' ');
+    return Buffer.concat([bytes32(x), bytes32(y)]);
   }
 
   add(input: Uint8Array): Uint8Array {

@@ -228,16 +228,22 @@ async function readBundleParam(
   artifacts?: Artifacts,
 ): Promise<ProofBundle> {
   const { bundle } = params;
+  if (typeof bundle === 'string') {
+    // readProofFile has parsed it already (for a LeNet proof, parsing its 800 instances again
+    // was a few ms of every verification).
+    const file = await readProofFile(bundle);
+    return file.kind === 'bundle'
+      ? file.bundle
+      : bundleFromEzklProof(file.proof, artifacts, bundle);
+  }
+  // An object from a caller is parsed whatever its type says.
   const file =
-    typeof bundle === 'string'
-      ? await readProofFile(bundle)
-      : 'kind' in bundle && (bundle.kind === 'bundle' || bundle.kind === 'ezkl-proof')
-        ? (bundle as ProofFile)
-        : ({ kind: 'bundle', bundle: parseBundle(bundle) } as const);
-  const source = typeof bundle === 'string' ? bundle : 'the proof';
+    'kind' in bundle && (bundle.kind === 'bundle' || bundle.kind === 'ezkl-proof')
+      ? (bundle as ProofFile)
+      : ({ kind: 'bundle', bundle: parseBundle(bundle) } as const);
   return file.kind === 'bundle'
-    ? parseBundle(file.bundle, source)
-    : bundleFromEzklProof(file.proof, artifacts, source);
+    ? parseBundle(file.bundle, 'the proof')
+    : bundleFromEzklProof(file.proof, artifacts, 'the proof');
 }
 
 interface TrustedKey {
