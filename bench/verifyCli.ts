@@ -1,47 +1,160 @@
 /**
- * `npm run bench:verify` (also run by `npm run bench`): CI's view of verification — whole
- * processes, `pocompute verify` against EZKL's Python verify of the same proofs, side by side,
- * one bundle and 20 bundles per process. Writes bench/verify.json and the README block.
+ * `npm run bench:verify`: verification speed against EZKL 23's Python package, side by side in one
+ * run, on the same proofs with the same settings, vk and SRS:
+ * - warm, in-process, per proof: pocompute's library `verify` against `ezkl.verify` in a
+ *   persistent Python process;
+ * - whole processes: `pocompute verify <bundle> --json` against `python -c "import ezkl; …"`;
+ * - 20 proofs in one process each.
+ * Cases: the mlp fixture at its optimiser size, the same model at 2^15 and 2^17 rows, and the LeNet
+ * at its own size (compiled and proved once, cached in bench/.work/verify). Writes bench/verify.json
+ * and the README block. Set BENCH_BEFORE_CLI to another build's bin/pocompute.js to time it in the
+ * same alternations (before/after a change).
  */
-import { mkdtempSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
-import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
+import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
-import { proveInference } from '../src/prover/proveInference.js';
-import { measureVerifyProcesses } from './verifyProcesses.js';
+import type { SideBySide } from './sideBySide.js';
+import { prepareVerifyCase, VERIFY_CASE_SPECS, type VerifyCase } from './verifyCases.js';
+import {
+  measureEmptyProcesses,
+  measureVerifyProcesses,
+  type ProcessFigures,
+} from './verifyProcesses.js';
+import { EzklVerifyServer, measureWarmVerify, type WarmFigures } from './verifyWarm.js';
 
-const runs = Number(process.env.BENCH_RUNS ?? 5);
-const proved = await proveInference({
-  target: fixturePath('mlp', 'model.onnx'),
-  input: fixturePath('mlp', 'input.json'),
-  out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-verify-')), 'mlp.proof'),
-});
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+const runs = Number(env('BENCH_RUNS', '7'));
+const warmRounds = Number(env('BENCH_WARM_ROUNDS', '7'));
+const warmCalls = Number(env('BENCH_WARM_CALLS', '5'));
+const caseNames = env('BENCH_CASES', VERIFY_CASE_SPECS.map((s) => s.name).join(',')).split(',');
+const batchCases = env('BENCH_BATCH_CASES', 'mlp,mlp-k15').split(',');
+const BATCH = 20;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Issue 22's targets: pocompute / EZKL Python, per case and figure. */
+const TARGETS: Record<string, { warm?: number; process?: number; batch?: number }> = {
+  mlp: { warm: 2, batch: 1.5 },
+  'mlp-k15': { process: 4, batch: 1.5 },
+  'mlp-k17': { warm: 1, batch: 1.5 },
+  lenet: { warm: 1, process: 1, batch: 1.5 },
+};
+
+const cases: VerifyCase[] = [];
+for (const spec of VERIFY_CASE_SPECS.filter((s) => caseNames.includes(s.name)))
+  cases.push(await prepareVerifyCase(spec, log));
+
 const { python } = await getPythonEngine();
-const figures = await measureVerifyProcesses({
-  bundle: proved.bundlePath,
-  artifactsDir: proved.artifacts.dir,
-  python,
-  runs,
-  batch: 20,
-});
-const logrows = proved.artifacts.manifest.circuit.logrows;
-await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'verify.json'), {
+const loadBefore = loadavg();
+const startup = await measureEmptyProcesses(python, runs);
+const results: {
+  name: string;
+  logrows: number;
+  warm: WarmFigures;
+  process: ProcessFigures;
+  targets: (typeof TARGETS)[string];
+}[] = [];
+const server = new EzklVerifyServer(python);
+try {
+  for (const c of cases) {
+    log(`bench verify: ${c.name} (2^${c.logrows}): warm in-process`);
+    const warm = await measureWarmVerify({
+      verifyCase: c,
+      server,
+      rounds: warmRounds,
+      perRound: warmCalls,
+    });
+    log(`bench verify: ${c.name}: whole processes`);
+    const processFigures = await measureVerifyProcesses({
+      verifyCase: c,
+      sides: { python, beforeCli: process.env.BENCH_BEFORE_CLI },
+      runs,
+      batch: batchCases.includes(c.name) ? BATCH : undefined,
+    });
+    results.push({
+      name: c.name,
+      logrows: c.logrows,
+      warm,
+      process: processFigures,
+      targets: TARGETS[c.name] ?? {},
+    });
+  }
+} finally {
+  server.close();
+}
+
+const verdict = (figure: SideBySide | undefined, target: number | undefined) =>
+  figure && target !== undefined ? { target, met: figure.ratio <= target } : undefined;
+const report = {
   date: new Date().toISOString(),
-  fixture: 'mlp',
-  logrows,
-  ...figures,
-});
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  machine: {
+    cpus: cpus().length,
+    /** One-minute load average (others share the machine): before and after the run. */
+    load: { before: Number(loadBefore[0].toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
+    node: process.version,
+  },
+  method: {
+    warm: `${warmRounds} alternations of ${warmCalls} calls a side after 10 (pocompute) and 2 (Python) unrecorded; per alternation the median call`,
+    process: `${runs} alternations after 1 unrecorded; wall time from spawn to exit`,
+    ratio: 'median over alternations of pocompute / EZKL Python in that alternation',
+  },
+  emptyProcess: startup,
+  cases: results.map((r) => ({
+    ...r,
+    verdicts: {
+      warm: verdict(r.warm.library, r.targets.warm),
+      process: verdict(r.process.single, r.targets.process),
+      batch: verdict(r.process.batch, r.targets.batch),
+    },
+  })),
+};
+await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'verify.json'), report);
+
+const ms = (value: number) =>
+  value < 1000 ? `${value.toFixed(1)} ms` : `${(value / 1000).toFixed(2)} s`;
+const cell = (figure: SideBySide | undefined, target: number | undefined) =>
+  figure
+    ? `${ms(figure.pocomputeMs)} / ${ms(figure.ezklPythonMs)} = **${figure.ratio.toFixed(2)}×**${
+        target === undefined
+          ? ''
+          : figure.ratio <= target
+            ? ` (≤ ${target}× ✔)`
+            : ` (> ${target}× ✖)`
+      }`
+    : '—';
+/** A Markdown table with its columns aligned, as the formatter (biome) writes README tables. */
+function markdownTable(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)];
+}
+
 const table = [
-  `| mlp fixture (2^${logrows} rows) | \`pocompute verify\` | EZKL Python \`verify\` | ratio |`,
-  '|---|---|---|---|',
-  `| 1 bundle, one process | ${s(figures.single.pocomputeMs)} | ${s(figures.single.ezklPythonMs)} | ${figures.single.ratio}× |`,
-  `| ${figures.batch.count} bundles, one process | ${s(figures.batch.pocomputeMs)} | ${s(figures.batch.ezklPythonMs)} | ${figures.batch.ratio}× |`,
+  ...markdownTable([
+    ['proof', 'warm, in-process, per proof', 'one proof, whole process', '20 proofs, one process'],
+    ...results.map((r) => [
+      `${r.name} (2^${r.logrows})`,
+      cell(r.warm.library, r.targets.warm),
+      cell(r.process.single, r.targets.process),
+      cell(r.process.batch, r.targets.batch),
+    ]),
+  ]),
   '',
-  `Whole processes, median of ${runs} interleaved runs, \`--artifacts\` (pocompute) and the same vk, settings and SRS (EZKL). Measured by \`npm run bench:verify\`.`,
+  ...(results.some((r) => r.process.single.before)
+    ? [
+        `Before/after (BENCH_BEFORE_CLI, same alternations), one \`pocompute verify\` process: ${results
+          .filter((r) => r.process.single.before)
+          .map(
+            (r) =>
+              `${r.name} ${ms(r.process.single.before?.pocomputeMs ?? 0)} → ${ms(r.process.single.pocomputeMs)}`,
+          )
+          .join(', ')}.`,
+        '',
+      ]
+    : []),
+  `pocompute / EZKL 23.0.5 Python (\`ezkl.verify\` with the same proof, settings, vk and SRS), medians of interleaved runs on ${cpus().length} cores (load ${loadBefore[0].toFixed(1)} → ${loadavg()[0].toFixed(1)}); an empty process costs ${ms(startup.nodeMs)} (node) and ${ms(startup.pythonImportEzklMs)} (Python importing ezkl). Measured by \`npm run bench:verify\`; bench/verify.json has every figure.`,
 ].join('\n');
 const readmePath = join(PACKAGE_ROOT, 'README.md');
 const readme = await readFile(readmePath, 'utf8');

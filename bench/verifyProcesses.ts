@@ -1,18 +1,9 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { openArtifacts } from '../src/prover/artifacts.js';
-import { median } from './measure.js';
-
-export interface VerifyProcessFigures {
-  /** One bundle, one process each: `pocompute verify` vs a Python process calling ezkl.verify. */
-  single: { pocomputeMs: number; ezklPythonMs: number; ratio: number };
-  /** `batch` bundles in one process each. */
-  batch: { count: number; pocomputeMs: number; ezklPythonMs: number; ratio: number };
-  runs: number;
-}
+import { median, type SideBySide, sideBySide } from './sideBySide.js';
+import type { VerifyCase } from './verifyCases.js';
 
 /** Wall time of one process, from spawn to exit (it must exit 0). */
 function timeProcess(command: string, args: string[]): Promise<number> {
@@ -30,7 +21,7 @@ function timeProcess(command: string, args: string[]): Promise<number> {
   });
 }
 
-// EZKL's own verify, as a user of its Python package would call it; os._exit as pocompute's worker
+// EZKL's own verify, as a user of its Python package calls it; os._exit as pocompute's worker
 // does, because EZKL's pyo3 runtime can abort at interpreter shutdown.
 const EZKL_VERIFY = `
 import os, sys, ezkl
@@ -40,61 +31,102 @@ sys.stdout.flush()
 os._exit(0 if ok else 1)
 `;
 
+export interface ProcessFigures {
+  /** One proof, one process each. */
+  single: SideBySide & {
+    /** The same `pocompute verify` from another build (BENCH_BEFORE_CLI), same alternations. */
+    before?: { pocomputeMs: number; ratio: number };
+  };
+  /** `count` proofs in one process each (absent when not measured for this case). */
+  batch?: SideBySide & { count: number };
+}
+
+export interface ProcessSides {
+  python: string;
+  /** bin/pocompute.js of another build (e.g. before a change), timed in the same alternations. */
+  beforeCli?: string;
+}
+
 /**
- * CI's view of verification: whole processes, side by side in one run, against EZKL's Python
- * verify of the same proofs with the same key, settings and SRS.
+ * Whole processes, side by side: `pocompute verify <bundle> --artifacts <dir> --json` against a
+ * Python process calling ezkl.verify on the same proof with the same settings, vk and SRS, in
+ * alternation (`runs` times), one proof each and, with `batch`, that many in one process.
  */
 export async function measureVerifyProcesses(params: {
-  bundle: string;
-  artifactsDir: string;
-  python: string;
+  verifyCase: VerifyCase;
+  sides: ProcessSides;
   runs: number;
-  batch: number;
-}): Promise<VerifyProcessFigures> {
-  const artifacts = await openArtifacts(params.artifactsDir);
-  const work = mkdtempSync(join(tmpdir(), 'pocompute-bench-verify-'));
-  const proof = join(work, 'proof.json');
-  writeFileSync(proof, JSON.stringify(JSON.parse(readFileSync(params.bundle, 'utf8')).proof));
-  const bundles = Array.from({ length: params.batch }, (_, i) => join(work, `b${i}.proof`));
-  const proofs = Array.from({ length: params.batch }, (_, i) => join(work, `p${i}.json`));
-  for (const b of bundles) copyFileSync(params.bundle, b);
-  for (const p of proofs) copyFileSync(proof, p);
-  const cli = join(PACKAGE_ROOT, 'bin', 'pocompute.js');
-  const key = [
-    artifacts.path('settings.json'),
-    artifacts.path('vk.key'),
-    artifacts.manifest.srs.path,
-  ];
-  const pocompute = (files: string[]) =>
+  batch?: number;
+}): Promise<ProcessFigures> {
+  const { verifyCase: c, sides, runs } = params;
+  const key = [c.settings, c.vk, c.srs];
+  const pocompute = (cli: string, bundles: string[]) =>
     timeProcess(process.execPath, [
       cli,
       'verify',
-      ...files,
+      ...bundles,
       '--artifacts',
-      artifacts.dir,
+      c.artifactsDir,
       '--json',
     ]);
-  const ezkl = (files: string[]) =>
-    timeProcess(params.python, ['-c', EZKL_VERIFY, ...key, ...files]);
+  const ezkl = (proofs: string[]) =>
+    timeProcess(sides.python, ['-c', EZKL_VERIFY, ...key, ...proofs]);
+  const cli = join(PACKAGE_ROOT, 'bin', 'pocompute.js');
 
-  const samples = {
-    p1: [] as number[],
-    e1: [] as number[],
-    pn: [] as number[],
-    en: [] as number[],
-  };
-  // Interleaved, so that both sides see the same machine load.
-  for (let i = 0; i < params.runs; i++) {
-    samples.p1.push(await pocompute([params.bundle]));
-    samples.e1.push(await ezkl([proof]));
-    samples.pn.push(await pocompute(bundles));
-    samples.en.push(await ezkl(proofs));
+  const copies = params.batch ? batchCopies(c, params.batch) : undefined;
+  const s = { p1: [] as number[], b1: [] as number[], e1: [] as number[] };
+  const n = { p: [] as number[], e: [] as number[] };
+  // One unrecorded round first: file caches warm for both sides.
+  await pocompute(cli, [c.bundle]);
+  await ezkl([c.proof]);
+  for (let i = 0; i < runs; i++) {
+    s.p1.push(await pocompute(cli, [c.bundle]));
+    s.e1.push(await ezkl([c.proof]));
+    if (sides.beforeCli) s.b1.push(await pocompute(sides.beforeCli, [c.bundle]));
+    if (copies) {
+      n.p.push(await pocompute(cli, copies.bundles));
+      n.e.push(await ezkl(copies.proofs));
+    }
   }
-  const [p1, e1, pn, en] = [samples.p1, samples.e1, samples.pn, samples.en].map(median);
-  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const single = sideBySide(s.p1, s.e1);
   return {
-    single: { pocomputeMs: p1, ezklPythonMs: e1, ratio: ratio(p1, e1) },
-    batch: { count: params.batch, pocomputeMs: pn, ezklPythonMs: en, ratio: ratio(pn, en) },
-    runs: params.runs,
+    single: sides.beforeCli
+      ? {
+          ...single,
+          before: {
+            pocomputeMs: Number(median(s.b1).toFixed(2)),
+            ratio: sideBySide(s.b1, s.e1).ratio,
+          },
+        }
+      : single,
+    ...(copies ? { batch: { ...sideBySide(n.p, n.e), count: copies.bundles.length } } : {}),
+  };
+}
+
+/** `count` copies of the case's bundle and proof, under distinct names. */
+function batchCopies(c: VerifyCase, count: number) {
+  const dir = join(c.bundle, '..', 'batch');
+  mkdirSync(dir, { recursive: true });
+  const bundles = Array.from({ length: count }, (_, i) => join(dir, `b${i}.bundle.json`));
+  const proofs = Array.from({ length: count }, (_, i) => join(dir, `p${i}.json`));
+  for (const b of bundles) copyFileSync(c.bundle, b);
+  for (const p of proofs) copyFileSync(c.proof, p);
+  return { bundles, proofs };
+}
+
+/**
+ * What an empty process costs each side (node with no script; Python importing ezkl), alternated:
+ * the floor under every whole-process figure.
+ */
+export async function measureEmptyProcesses(python: string, runs: number) {
+  const node: number[] = [];
+  const py: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    node.push(await timeProcess(process.execPath, ['-e', '0']));
+    py.push(await timeProcess(python, ['-c', 'import os, ezkl; os._exit(0)']));
+  }
+  return {
+    nodeMs: Number(median(node).toFixed(1)),
+    pythonImportEzklMs: Number(median(py).toFixed(1)),
   };
 }

@@ -13,7 +13,6 @@ import {
   parseStagedBundle,
   type StagedBundle,
 } from '../prover/stages/stagedBundle.js';
-import { verifyStaged } from '../verifier/verifyStaged.js';
 import { RUN_MANIFEST } from '../prover/training/runManifest.js';
 import { verifyBundle } from '../verifier/verifyBundle.js';
 import { batchExitCode, type BundleVerdict, verifyBundles } from '../verifier/verifyBundles.js';
@@ -146,6 +145,8 @@ async function verifyStagedCommand(
   o: VerifyOptions,
   reporter: Reporter,
 ): Promise<number> {
+  // Loaded here: it brings the staged compile and witness code, which bundle verification never needs.
+  const { verifyStaged } = await import('../verifier/verifyStaged.js');
   const result = await reporter.step(
     `Verifying ${bundle.stages.length} stage proof(s) and their links (Solidity verifiers, in-process EVM)`,
     () => verifyStaged(bundle, { artifacts: o.artifacts }),

@@ -1,4 +1,3 @@
-import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
 import { z } from 'zod';
 import { PocomputeError } from './errors.js';
 
@@ -8,8 +7,8 @@ import { PocomputeError } from './errors.js';
  * pocompute.config.js|ts|mjs|cjs) plus pocompute.config.json and .yaml, which cosmiconfig 9
  * does not search by default although they are the names users reach for first.
  */
-export const CONFIG_SEARCH_PLACES = [
-  ...getDefaultSearchPlaces('pocompute'),
+const configSearchPlaces = (defaults: string[]) => [
+  ...defaults,
   'pocompute.config.json',
   'pocompute.config.yaml',
   'pocompute.config.yml',
@@ -54,11 +53,12 @@ export async function loadUserConfig(
   searchFrom = process.cwd(),
 ): Promise<{ config: UserConfig; file?: string }> {
   if (cached) return cached;
-  let found: Awaited<ReturnType<ReturnType<typeof cosmiconfig>['search']>>;
+  let found: Awaited<ReturnType<ReturnType<typeof import('cosmiconfig').cosmiconfig>['search']>>;
   try {
-    found = await cosmiconfig('pocompute', { searchPlaces: CONFIG_SEARCH_PLACES }).search(
-      searchFrom,
-    );
+    // Loaded here: commands that never read a config (verify with --artifacts) do not pay for it.
+    const { cosmiconfig, getDefaultSearchPlaces } = await import('cosmiconfig');
+    const searchPlaces = configSearchPlaces(getDefaultSearchPlaces('pocompute'));
+    found = await cosmiconfig('pocompute', { searchPlaces }).search(searchFrom);
   } catch (error) {
     throw new PocomputeError(
       'CONFIG_INVALID',

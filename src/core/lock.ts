@@ -2,7 +2,6 @@ import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
 import { PocomputeError } from './errors.js';
 import { isPidAlive } from './tempDirs.js';
 
@@ -26,6 +25,9 @@ export async function withFileLock<T>(
   work: () => Promise<T>,
   onWait?: () => void,
 ): Promise<T> {
+  // Loaded here: proper-lockfile brings graceful-fs, which patches fs at load; most commands
+  // (verify) never take a lock.
+  const { default: lockfile } = await import('proper-lockfile');
   await mkdir(dirname(lockPath), { recursive: true });
   const options = {
     realpath: false,

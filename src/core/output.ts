@@ -1,6 +1,26 @@
 import { stripVTControlCharacters } from 'node:util';
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { PocomputeError, toPocomputeError } from './errors.js';
+
+type Paint = (...text: unknown[]) => string;
+/** The colours a Reporter writes with: chalk's, or the same functions writing plain text. */
+export interface Colours {
+  green: Paint;
+  red: Paint;
+  yellow: Paint;
+  dim: Paint;
+  level: ChalkInstance['level'];
+}
+
+const plain: Paint = (...text) => text.join(' ');
+const NO_COLOURS: Colours = { green: plain, red: plain, yellow: plain, dim: plain, level: 0 };
+
+/**
+ * chalk only when this process has a terminal to colour: piped and CI runs (`verify --json` in a
+ * pipeline) never load it.
+ */
+const chalk =
+  process.stdout.isTTY || process.stderr.isTTY ? (await import('chalk')).Chalk : undefined;
 
 export interface ReporterOptions {
   json?: boolean;
@@ -25,7 +45,7 @@ const loadOra = async (): Promise<Ora> => {
 export class Reporter {
   readonly json: boolean;
   readonly timings: Record<string, number> = {};
-  readonly c: ChalkInstance;
+  readonly c: Colours;
   private readonly stderr: NodeJS.WriteStream;
   private readonly stdout: NodeJS.WriteStream;
   private readonly interactive: boolean;
@@ -36,7 +56,7 @@ export class Reporter {
     this.stdout = options.stdout ?? process.stdout;
     this.interactive = Boolean(this.stderr.isTTY) && !process.env.CI && !this.json;
     const colour = Boolean(this.stdout.isTTY) && !('NO_COLOR' in process.env) && !this.json;
-    this.c = new Chalk({ level: colour ? 1 : 0 });
+    this.c = colour && chalk ? new chalk({ level: 1 }) : NO_COLOURS;
   }
 
   /** Runs one phase, shows it (spinner or a line) and records how long it took, in ms. */

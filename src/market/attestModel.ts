@@ -4,7 +4,8 @@ import { EZKL_VERSION } from '../prover/engine/version.js';
 import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import { findArtifactsByVk } from '../prover/artifactsIndex.js';
-import { emitEvmVerifier, type VerifierLayout } from '../verifier/emitEvmVerifier.js';
+import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
+import type { VerifierLayout } from '../verifier/verifierRecord.js';
 import { instanceCounts } from './instanceLayout.js';
 
 export const ZERO = '0x0000000000000000000000000000000000000000';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EVM } from '@ethereumjs/evm';
 import type { Address } from '@ethereumjs/util';
 import { PocomputeError } from '../core/errors.js';
+import { MclBN254 } from './bn254Mcl.js';
 import { type ProofShape, shapeFromVka } from './transcript.js';
 import { validateProof } from './validateProof.js';
 
@@ -41,7 +42,8 @@ export type EvmVerdict =
     }
   | { ok: false; reason: string };
 
-export type Bn254Backend = 'rustbn-wasm' | 'noble';
+/** Who computes the BN254 precompiles: mcl (the default, fastest), rustbn or @noble/curves. */
+export type Bn254Backend = 'mcl-wasm' | 'rustbn-wasm' | 'noble';
 
 /** The hardfork the EVM runs: Osaka (mainnet since Fusaka) — its ModExp pricing and gas cap. */
 export const EVM_HARDFORK = 'osaka';
@@ -126,34 +128,58 @@ interface VerifierEvm {
 const CALLER = '0x000000000000000000000000000000000000c0de';
 
 let current: Promise<VerifierEvm> | undefined;
-let wantedBackend: Bn254Backend = 'rustbn-wasm';
+let wantedBackend: Bn254Backend = 'mcl-wasm';
+
+/** mcl's state is global to its module: initialised for BN254 (its BN_SNARK1) once. */
+async function initMcl(mcl: typeof import('mcl-wasm')) {
+  if (mcl.curveType !== mcl.BN_SNARK1) await mcl.init(mcl.BN_SNARK1);
+  return mcl;
+}
 
 async function createVerifierEvm(backend: Bn254Backend): Promise<VerifierEvm> {
-  const [{ EVM, EVMMockBlockchain, NobleBN254, RustBN254 }, common, state, util] =
-    await Promise.all([
-      import('@ethereumjs/evm'),
-      import('@ethereumjs/common'),
-      import('@ethereumjs/statemanager'),
-      import('@ethereumjs/util'),
-    ]);
+  // One module (bundled at build time: evmRuntime.ts), loaded on first use: commands that never
+  // verify do not pay for it.
+  const runtime = await import('./evmRuntime.js');
   // createEVM (10.1.3) always installs NobleBN254 and ignores `bn254`; the EVM constructor honours
   // it, so the EVM is assembled here with createEVM's own defaults and the WASM backend.
   const bn254 =
-    backend === 'rustbn-wasm'
-      ? new RustBN254(await (await import('rustbn-wasm')).initRustBN())
-      : new NobleBN254();
-  const evm = new EVM({
-    common: new common.Common({ chain: common.Mainnet, hardfork: EVM_HARDFORK }),
-    blockchain: new EVMMockBlockchain(),
-    stateManager: new state.SimpleStateManager(),
+    backend === 'mcl-wasm'
+      ? new MclBN254(await initMcl(runtime.mcl))
+      : backend === 'rustbn-wasm'
+        ? new runtime.RustBN254(await runtime.initRustBN())
+        : new runtime.NobleBN254();
+  const common = new runtime.Common({ chain: runtime.Mainnet, hardfork: EVM_HARDFORK });
+  memoizeActivatedEips(common);
+  const evm = new runtime.EVM({
+    common,
+    blockchain: new runtime.EVMMockBlockchain(),
+    stateManager: new runtime.SimpleStateManager(),
     bn254,
   });
   return {
     evm,
     backend,
-    createAddress: (hex) => util.createAddressFromString(hex),
+    createAddress: (hex) => runtime.createAddressFromString(hex),
     installed: new Map(),
     registered: new Map(),
+  };
+}
+
+/**
+ * The interpreter asks Common whether an EIP is active several times per opcode, and Common answers
+ * by scanning an array of ~80 EIPs: a third of the interpreter's time on a large verifier. The
+ * answers are fixed here (one hardfork, no EIPs added later), so each is looked up once.
+ */
+function memoizeActivatedEips(common: { isActivatedEIP: (eip: number) => boolean }): void {
+  const lookUp = common.isActivatedEIP.bind(common);
+  const answers = new Map<number, boolean>();
+  common.isActivatedEIP = (eip) => {
+    let active = answers.get(eip);
+    if (active === undefined) {
+      active = lookUp(eip);
+      answers.set(eip, active);
+    }
+    return active;
   };
 }
 
@@ -166,8 +192,18 @@ function verifierEvm(): Promise<VerifierEvm> {
 }
 
 /**
- * Chooses the BN254 precompile backend (default rustbn-wasm, ~3× faster than @noble/curves on
- * pairings) and drops the current EVM: the next verification creates a new one. For benchmarks.
+ * Starts creating the EVM (loading its module, compiling the BN254 WebAssembly) without waiting,
+ * so that a cold `verify` overlaps it with reading the bundle and the keys. A failure is reported
+ * by the verification that needs the EVM.
+ */
+export function prepareVerifierEvm(): void {
+  verifierEvm().catch(() => undefined);
+}
+
+/**
+ * Chooses the BN254 precompile backend (default mcl-wasm: ~5× faster than rustbn-wasm on ecMul,
+ * which is ~3× faster than @noble/curves on pairings) and drops the current EVM: the next
+ * verification creates a new one. For benchmarks and cross-checks.
  */
 export function useBn254Backend(backend: Bn254Backend): void {
   wantedBackend = backend;

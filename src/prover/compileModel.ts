@@ -28,7 +28,8 @@ import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from './srs.js';
-import { buildEvmVerifier, VERIFIER_FILE } from '../verifier/emitEvmVerifier.js';
+import { buildEvmVerifier } from '../verifier/emitEvmVerifier.js';
+import { VERIFIER_FILE } from '../verifier/verifierRecord.js';
 
 export interface CompileModelParams {
   model: string;

@@ -13,7 +13,8 @@ import {
 } from '../chain/deployments.js';
 import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
-import { emitEvmVerifier, type EvmVerifier, type VerifierLayout } from './emitEvmVerifier.js';
+import { emitEvmVerifier } from './emitEvmVerifier.js';
+import type { EvmVerifier, VerifierLayout } from './verifierRecord.js';
 
 export interface VerifierDeployment {
   chainId: string;

@@ -32,11 +32,11 @@ import {
 } from '../prover/circuitLayout.js';
 import { feltFromHexLE } from '../prover/felts.js';
 import { checkSrsFile, type SrsOrigin } from '../prover/srs.js';
-import { runVerifier, type VerifierCode } from '../proof/evm.js';
+import { prepareVerifierEvm, runVerifier, type VerifierCode } from '../proof/evm.js';
 import { shapeFromVka } from '../proof/transcript.js';
 import { proofBytesOf, validateProof } from '../proof/validateProof.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
-import { readArtifactsVerifier, verifierCode, verifierForKey } from './emitEvmVerifier.js';
+import { readArtifactsVerifier, verifierCode } from './verifierRecord.js';
 
 export interface VerifyBundleParams {
   /** A bundle (or bare EZKL proof) file, or one already read (e.g. from standard input). */
@@ -83,6 +83,7 @@ export interface VerifyBundleResult {
  */
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
   checkKeyOptions(params);
+  prepareVerifierEvm();
   const artifacts =
     typeof params.artifacts === 'string'
       ? await openArtifacts(params.artifacts, { check: VERIFYING_FILES })
@@ -227,16 +228,22 @@ async function readBundleParam(
   artifacts?: Artifacts,
 ): Promise<ProofBundle> {
   const { bundle } = params;
+  if (typeof bundle === 'string') {
+    // readProofFile has parsed it already (for a LeNet proof, parsing its 800 instances again
+    // was a few ms of every verification).
+    const file = await readProofFile(bundle);
+    return file.kind === 'bundle'
+      ? file.bundle
+      : bundleFromEzklProof(file.proof, artifacts, bundle);
+  }
+  // An object from a caller is parsed whatever its type says.
   const file =
-    typeof bundle === 'string'
-      ? await readProofFile(bundle)
-      : 'kind' in bundle && (bundle.kind === 'bundle' || bundle.kind === 'ezkl-proof')
-        ? (bundle as ProofFile)
-        : ({ kind: 'bundle', bundle: parseBundle(bundle) } as const);
-  const source = typeof bundle === 'string' ? bundle : 'the proof';
+    'kind' in bundle && (bundle.kind === 'bundle' || bundle.kind === 'ezkl-proof')
+      ? (bundle as ProofFile)
+      : ({ kind: 'bundle', bundle: parseBundle(bundle) } as const);
   return file.kind === 'bundle'
-    ? parseBundle(file.bundle, source)
-    : bundleFromEzklProof(file.proof, artifacts, source);
+    ? parseBundle(file.bundle, 'the proof')
+    : bundleFromEzklProof(file.proof, artifacts, 'the proof');
 }
 
 interface TrustedKey {
@@ -292,6 +299,8 @@ async function resolveKey(
     const srsPath = await requireRegularFile(params.srs as string, 'SRS file', 'SRS_INVALID');
     await checkSrsFile(srsPath, 0);
     // EZKL's verifier for exactly these files, made once per (vk, settings, SRS) and cached.
+    // Loaded here: verifying with artifacts or the bundle's own verifier never needs EZKL or solc.
+    const { verifierForKey } = await import('./emitEvmVerifier.js');
     const evm = await verifierForKey({ vk: params.vk, settings: params.settings, srs: srsPath });
     return {
       vkSha256: sha256Hex(vk),

@@ -228,8 +228,8 @@ describe('the compiled-verifier cache', () => {
 });
 
 describe('runVerifier: EZKL’s Solidity verifier in the in-process EVM', () => {
-  it('uses the rustbn-wasm BN254 precompiles', async () => {
-    expect(await bn254Backend()).toBe('rustbn-wasm');
+  it('uses the mcl-wasm BN254 precompiles', async () => {
+    expect(await bn254Backend()).toBe('mcl-wasm');
   });
 
   it('verifies the honest proof, single and reusable + VKA', async () => {
