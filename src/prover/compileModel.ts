@@ -125,7 +125,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       return result;
     };
     // Settings → compiled circuit: EZKL's preset, --settings, or the optimiser's search.
-    const choice = await timed('compile', () =>
+    const { choice, keysSrs } = await timed('compile', () =>
       buildCircuit({
         engine,
         model,
@@ -134,27 +134,34 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         settingsPath: at('settings.json'),
         compiledPath: at('model.compiled'),
         options,
+        srs: srsSpec,
+        keys: { vk: at('vk.key'), pk: at('pk.key') },
         reporter,
       }),
     );
     const settings = JSON.parse(await readFile(at('settings.json'), 'utf8'));
     const logrows: number = settings.run_args.logrows;
     const srs = await resolveSrs(srsSpec, logrows, reporter);
-    await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
-      timed('setup', () =>
-        engine.run([
-          {
-            op: 'setup',
-            args: {
-              compiled: at('model.compiled'),
-              vk: at('vk.key'),
-              pk: at('pk.key'),
-              srs: srs.path,
+    // The optimiser's accepted circuit was set up (and proved) with this SRS already: its keys stay.
+    if (keysSrs?.path === srs.path && keysSrs.sha256 === srs.sha256) {
+      reporter?.info(`Keys (2^${logrows} rows): the ones the optimiser's acceptance proof used`);
+    } else {
+      await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
+        timed('setup', () =>
+          engine.run([
+            {
+              op: 'setup',
+              args: {
+                compiled: at('model.compiled'),
+                vk: at('vk.key'),
+                pk: at('pk.key'),
+                srs: srs.path,
+              },
             },
-          },
-        ]),
-      ),
-    );
+          ]),
+        ),
+      );
+    }
     // EZKL's Solidity verifier for this key: what verify runs in-process and the chain deploys.
     const evm = await step(
       'Emitting and compiling the Solidity verifier (solc 0.8.20)',

@@ -10,7 +10,10 @@ export interface ModelInputs {
   dtypes: InputDtype[];
   /** EZKL's input.json: numbers, and JSON booleans for bool inputs (EZKL reads them as Bool). */
   ezkl: { input_data: (number | boolean)[][] };
-  /** Tensors in the file for graph inputs that initializers back: ignored, as EZKL ignores them. */
+  /**
+   * Tensors in the file that are not model inputs, ignored as EZKL ignores them: graph inputs that
+   * initializers back (by name), and tensors past the model's inputs (`input_data[i]`).
+   */
   ignored: string[];
 }
 
@@ -115,6 +118,14 @@ function splitPerInput(
       return {
         perInput: list.filter((_, i) => !graphInputs[i].initializer),
         ignored: backed,
+      };
+    }
+    // EZKL reads the model's inputs from the first tensors and ignores the rest: exporters write
+    // the tensors of inputs that became initializers, and a graph without inputs one empty tensor.
+    if (list.length > declared.length) {
+      return {
+        perInput: list.slice(0, declared.length),
+        ignored: list.slice(declared.length).map((_, i) => `input_data[${declared.length + i}]`),
       };
     }
     throw countError(list.length);

@@ -71,7 +71,7 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
   if (inputs.ignored.length)
     reporter?.warn(
       `Ignoring the input file's tensors for ${inputs.ignored.join(', ')}: ` +
-        'initializers back them (as in EZKL)',
+        'not model inputs (initializer-backed, or past its inputs), as EZKL ignores them',
     );
   const float = await step('Running the float model (onnxruntime)', 'float', () =>
     floatReference(model, inputs.values),

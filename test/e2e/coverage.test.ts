@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProofBundle } from '../../src/prover/bundle.js';
@@ -169,5 +169,37 @@ describe('models EZKL itself cannot prove', () => {
     expect(error.message).toContain(op);
     expect(error.message).toMatch(/an EZKL limit/);
     expect(error.message).not.toContain('\n');
+  });
+});
+
+describe('input files EZKL reads leniently', () => {
+  it('proves a graph with no inputs from an input file with one empty tensor', async () => {
+    const input = join(tempDir(), 'input.json');
+    await writeFile(input, JSON.stringify({ input_data: [[]] }));
+    const out = join(tempDir(), 'constant.proof');
+    const name = cov('constant_range');
+    const proved = await runCli(['prove', fixtureModel(name), '--input', input, '--out', out]);
+    expect(proved.code, proved.stderr).toBe(0);
+    expect(proved.stderr).toMatch(/Ignoring the input file's tensors for input_data\[0\]/);
+    const verified = await runCli(['verify', out, '--json']);
+    expect(verified.code).toBe(0);
+    expect(verified.json().public.outputs[0].values).toEqual([0, 0.5, 1, 1.5]);
+  });
+
+  it('proves from an input file with tensors past the model inputs (initializers now)', async () => {
+    // One tensor per graph input (x, and w that an initializer backs) and one more, for a weight the
+    // model no longer lists: EZKL reads x and ignores the rest.
+    const name = cov('extra_initializer_inputs');
+    const [x, w] = JSON.parse(await readFile(fixtureInput(name), 'utf8')).input_data;
+    const input = join(tempDir(), 'input.json');
+    await writeFile(input, JSON.stringify({ input_data: [x, w, [0.5, 0.5]] }));
+    const out = join(tempDir(), 'extra.proof');
+    const result = await runCli(['prove', fixtureModel(name), '--input', input, '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/input_data\[2\]/);
+    const verified = await runCli(['verify', out, '--json']);
+    expect(verified.code).toBe(0);
+    const outputs = verified.json().public.outputs[0].values as number[];
+    expect(outputs.map((v) => Number(v.toFixed(3)))).toEqual([2.2, 2.8]);
   });
 });

@@ -154,7 +154,12 @@ describe('parseInputs with element types', () => {
   it('reads a graph with no inputs from an empty input_data, {} or []', () => {
     for (const raw of [{ input_data: [] }, {}, []])
       expect(parseInputs(raw, []).ezkl).toEqual({ input_data: [] });
-    expect(code(() => parseInputs({ input_data: [[1]] }, []))).toBe('INPUT_SHAPE');
+  });
+
+  it('reads a graph with no inputs from one empty tensor, which it ignores as EZKL does', () => {
+    const read = parseInputs({ input_data: [[]] }, []);
+    expect(read.ezkl).toEqual({ input_data: [] });
+    expect(read.ignored).toEqual(['input_data[0]']);
   });
 
   it('ignores tensors for graph inputs that initializers back, as EZKL does', () => {
@@ -179,11 +184,33 @@ describe('parseInputs with element types', () => {
     const byName = parseInputs({ x: [1, 2, 3], w: [9] }, x, 'in', graph);
     expect(byName.values).toEqual([[1, 2, 3]]);
     expect(byName.ignored).toEqual(['w']);
-    // Without initializer-backed inputs, an extra tensor is still a count error.
-    expect(code(() => parseInputs({ input_data: [[1, 2, 3], [1]] }, x, 'in'))).toBe('INPUT_SHAPE');
-    expect(code(() => parseInputs({ input_data: [[1, 2, 3], [1], [2]] }, x, 'in', graph))).toBe(
-      'INPUT_SHAPE',
-    );
+    // Too few tensors are still a count error.
+    expect(code(() => parseInputs({ input_data: [] }, x, 'in', graph))).toBe('INPUT_SHAPE');
+  });
+
+  it('ignores tensors past the model inputs (inputs that became initializers), as EZKL does', () => {
+    const x = [{ name: 'x', dims: [1, 3], size: 3 }];
+    const read = parseInputs({ input_data: [[1, 2, 3], [0.1, 0.2], [7]] }, x, 'in');
+    expect(read.values).toEqual([[1, 2, 3]]);
+    expect(read.ezkl).toEqual({ input_data: [[1, 2, 3]] });
+    expect(read.ignored).toEqual(['input_data[1]', 'input_data[2]']);
+    // EZKL reads by position: the model's input is the first tensor, whatever follows.
+    expect(
+      code(() =>
+        parseInputs(
+          {
+            input_data: [
+              [0.1, 0.2],
+              [1, 2, 3],
+            ],
+          },
+          x,
+          'in',
+        ),
+      ),
+    ).toBe('INPUT_SHAPE');
+    // Named tensors are matched by name: an unknown name is still refused.
+    expect(code(() => parseInputs({ x: [1, 2, 3], b: [1] }, x, 'in'))).toBe('INPUT_SHAPE');
   });
 });
 

@@ -76,6 +76,16 @@ def run_op(op, a):
                     raise RuntimeError("mock: the witness does not satisfy the circuit")
             return True
         return _attempt(work)
+    if op == "try_proof":
+        # setup + prove + verify on each witness: the optimiser accepts a circuit only on a real proof.
+        def work():
+            ezkl.setup(a["compiled"], a["vk"], a["pk"], a["srs"], None, False)
+            for witness, proof in zip(a["witnesses"], a["proofs"]):
+                ezkl.prove(witness, a["compiled"], a["pk"], proof, a["srs"])
+                if not ezkl.verify(proof, a["settings"], a["vk"], a["srs"], False):
+                    raise RuntimeError("verify: EZKL rejects the circuit's own proof")
+            return True
+        return _attempt(work)
     if op == "mock":
         return ezkl.mock(a["witness"], a["compiled"])
     if op == "compile_circuit":

@@ -35,6 +35,10 @@ export const circuitChoiceSchema = z.object({
       sized: z.number(),
       tested: z.number(),
       rejected: z.array(z.object({ candidate: z.string(), why: z.string() })),
+      /** Candidates EZKL set up, proved and verified before one was accepted (the last one). */
+      proved: z.number().optional(),
+      /** Time those acceptance proofs took (the winner's keys are kept: compile skips setup). */
+      provingMs: z.number().optional(),
       budgetSeconds: z.number(),
       ms: z.number(),
     })

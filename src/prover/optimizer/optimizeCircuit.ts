@@ -9,6 +9,7 @@ import { loadInputs } from '../inputs.js';
 import type { ModelInfo } from '../onnx/inspectModel.js';
 import { runFloatModel } from '../onnx/runFloatModel.js';
 import { quantizationError } from '../publicValues.js';
+import { type ResolvedSrs, resolveSrs, type SrsSpec } from '../srs.js';
 import {
   type CandidateRunArgs,
   candidateLabel,
@@ -36,7 +37,20 @@ export interface BuildCircuitParams {
   settingsPath: string;
   compiledPath: string;
   options: CompileOptions;
+  /** The SRS the keys will be set up with: a candidate's acceptance proof uses the same one. */
+  srs: SrsSpec;
+  /**
+   * Where the chosen circuit's keys go when its acceptance proof made them, so that compile need
+   * not set them up again.
+   */
+  keys?: { vk: string; pk: string };
   reporter?: Reporter;
+}
+
+export interface BuiltCircuit {
+  choice: CircuitChoice;
+  /** Set when the keys were written to `keys`: the SRS they were set up with. */
+  keysSrs?: ResolvedSrs;
 }
 
 interface Sized {
@@ -47,24 +61,30 @@ interface Sized {
   changesValues: boolean;
   baseline?: boolean;
   /** Set once the candidate compiled and passed mock. */
-  compiledPath?: string;
+  tested?: { compiledPath: string; settingsPath: string; witnesses: string[] };
+  /** Set once EZKL set the candidate up, proved and verified it at its size. */
+  proved?: { vk: string; pk: string; srs: ResolvedSrs };
 }
 
 /**
  * Settings → compiled circuit, the one step of compile that decides the circuit's shape:
  * EZKL's preset (`--calibration`), the user's settings (`--settings`), or the optimiser's search.
  */
-export async function buildCircuit(params: BuildCircuitParams): Promise<CircuitChoice> {
+export async function buildCircuit(params: BuildCircuitParams): Promise<BuiltCircuit> {
   const scratch = await mkdtemp(join(tmpdir(), 'pocompute-circuit-'));
   try {
     const search = new CircuitSearch(params, scratch);
     await search.prepare();
     const { options } = params;
-    if (options.settings) return await search.userSettings(options.settings);
-    if (options.optimizer === 'off') return await search.ezklPreset();
-    // Without a float reference no candidate's error can be bounded: EZKL's settings are kept.
-    if (search.noFloatReference) return await search.ezklPreset(search.noFloatReference);
-    return await search.run();
+    const choice = options.settings
+      ? await search.userSettings(options.settings)
+      : options.optimizer === 'off'
+        ? await search.ezklPreset()
+        : // Without a float reference no candidate's error can be bounded: EZKL's settings are kept.
+          search.noFloatReference
+          ? await search.ezklPreset(search.noFloatReference)
+          : await search.run();
+    return { choice, keysSrs: search.keysSrs };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -75,6 +95,8 @@ class CircuitSearch {
   private float: number[][][] = [];
   /** Why onnxruntime gave no float outputs for the calibration input (the model still proves). */
   noFloatReference?: string;
+  /** Set when the adopted candidate's keys were copied to `keys`. */
+  keysSrs?: ResolvedSrs;
   private counter = 0;
   private readonly started = performance.now();
 
@@ -228,6 +250,8 @@ class CircuitSearch {
     pool.sort((a, b) => a.cost - b.cost || Number(b.baseline ?? 0) - Number(a.baseline ?? 0));
     const rejected: { candidate: string; why: string }[] = [];
     let tested = 1;
+    let provedCount = 0;
+    let provingMs = 0;
     let chosen: (Sized & { error: CircuitChoice['error'] }) | undefined;
     let why = '';
     for (const candidate of pool) {
@@ -256,6 +280,17 @@ class CircuitSearch {
         });
         continue;
       }
+      // Mock checks the constraints, not the proof: only a real one at this size is accepted.
+      provedCount++;
+      const proofStarted = performance.now();
+      const proved = await this.step(`Proving ${label} (EZKL setup + prove + verify)`, () =>
+        this.prove(candidate),
+      );
+      provingMs += performance.now() - proofStarted;
+      if (!proved.ok) {
+        rejected.push({ candidate: label, why: proved.why });
+        continue;
+      }
       chosen = { ...candidate, error: result.error };
       break;
     }
@@ -263,7 +298,7 @@ class CircuitSearch {
     await this.adopt(pick);
     const ratio = baseline.cost / pick.cost;
     const reason = chosen
-      ? `cheapest candidate passing mock within relative error ${maxRelError.toExponential(2)}: ` +
+      ? `cheapest candidate passing mock and a real proof (setup, prove, verify) within relative error ${maxRelError.toExponential(2)}: ` +
         `2^${pick.settings.run_args.logrows} rows (EZKL: 2^${baseline.settings.run_args.logrows}), ` +
         `estimated ${ratio.toFixed(1)}× less prover work than EZKL's "${this.p.options.calibrationTarget}"`
       : `EZKL's "${this.p.options.calibrationTarget}" settings: ${
@@ -288,6 +323,8 @@ class CircuitSearch {
         sized: pool.length,
         tested,
         rejected,
+        proved: provedCount,
+        provingMs: Math.round(provingMs),
         budgetSeconds,
         ms: Math.round(this.elapsed()),
       },
@@ -362,15 +399,57 @@ class CircuitSearch {
         maxRelError = Math.max(maxRelError, e.maxRelError);
       }
     }
-    candidate.compiledPath = compiled;
+    candidate.tested = { compiledPath: compiled, settingsPath: settings, witnesses };
     return { ok: true, error: { maxAbsError, maxRelError } };
   }
 
-  /** The chosen candidate's settings and compiled circuit become the artifacts'. */
+  /**
+   * EZKL's setup, prove and verify at the candidate's size on every calibration witness, with the
+   * SRS compile will set the keys up with: what a passing mock does not show.
+   */
+  private async prove(candidate: Sized): Promise<{ ok: true } | { ok: false; why: string }> {
+    if (!candidate.tested) throw new Error('proving an untested circuit');
+    const { compiledPath, settingsPath, witnesses } = candidate.tested;
+    const logrows = candidate.settings.run_args.logrows;
+    const srs = await resolveSrs(this.p.srs, logrows, this.p.reporter);
+    const id = this.counter++;
+    const vk = join(this.scratch, `proved-${id}.vk`);
+    const pk = join(this.scratch, `proved-${id}.pk`);
+    const proofs = witnesses.map((_, j) => join(this.scratch, `proof-${id}-${j}.json`));
+    let result: { ok: boolean; error?: string };
+    try {
+      [result] = (await this.p.engine.run([
+        {
+          op: 'try_proof',
+          args: {
+            compiled: compiledPath,
+            settings: settingsPath,
+            vk,
+            pk,
+            srs: srs.path,
+            witnesses,
+            proofs,
+          },
+        },
+      ])) as { ok: boolean; error?: string }[];
+    } catch (error) {
+      return { ok: false, why: (error as Error).message };
+    }
+    if (!result.ok) return { ok: false, why: `EZKL setup/prove/verify: ${result.error}` };
+    candidate.proved = { vk, pk, srs };
+    return { ok: true };
+  }
+
+  /** The chosen candidate's settings, compiled circuit and (when it was proved) keys. */
   private async adopt(candidate: Sized): Promise<void> {
     await writeFile(this.p.settingsPath, JSON.stringify(candidate.settings));
-    if (!candidate.compiledPath) throw new Error('adopting an untested circuit');
-    await copyFile(candidate.compiledPath, this.p.compiledPath);
+    if (!candidate.tested) throw new Error('adopting an untested circuit');
+    await copyFile(candidate.tested.compiledPath, this.p.compiledPath);
+    if (candidate.proved && this.p.keys) {
+      await copyFile(candidate.proved.vk, this.p.keys.vk);
+      await copyFile(candidate.proved.pk, this.p.keys.pk);
+      this.keysSrs = candidate.proved.srs;
+    }
   }
 }
 
@@ -379,7 +458,8 @@ function withLogrows(sized: Sized, logrows: number): Sized {
   sized.runArgs = { ...runArgsOf(sized.settings), logrows };
   Object.assign(sized, costOf(sized.settings));
   sized.baseline = false;
-  sized.compiledPath = undefined;
+  sized.tested = undefined;
+  sized.proved = undefined;
   return sized;
 }
 

@@ -209,7 +209,7 @@ async function sourceRunArgs(
   try {
     const at = (file: string) => join(work.path, file);
     await writeFile(at('calibration.json'), JSON.stringify(sample.ezkl));
-    const choice = await buildCircuit({
+    const { choice } = await buildCircuit({
       engine,
       model,
       modelPath: staged.sourcePath,
@@ -217,6 +217,7 @@ async function sourceRunArgs(
       settingsPath: at('settings.json'),
       compiledPath: at('model.compiled'),
       options,
+      srs: srs ?? config.srs,
       reporter,
     });
     // First decision wins (link fails rather than replace): two processes deciding at once end
