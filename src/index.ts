@@ -32,6 +32,13 @@ export {
   type VerifyBundleResult as VerifyResult,
   type VerifyCheck,
 } from './verifier/verifyBundle.js';
+export {
+  verifyBundleProof,
+  type BundleProofVerdict,
+  type TrustedVerifier,
+  type VerifierTrust,
+  type VerifyBundleProofParams,
+} from './verifier/verifyBundleProof.js';
 export { openArtifacts, type Artifacts } from './prover/artifacts.js';
 export type { ArtifactsManifest, CompileOptions } from './prover/artifactsManifest.js';
 export {

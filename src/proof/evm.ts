@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { EVM } from '@ethereumjs/evm';
 import type { Address } from '@ethereumjs/util';
+import { bytesToHex, hexToBytes } from '../core/bytes.js';
 import { PocomputeError } from '../core/errors.js';
 import { MclBN254 } from './bn254Mcl.js';
 import { type ProofShape, shapeFromVka } from './transcript.js';
@@ -83,11 +83,10 @@ function encodeCall(selector: string, tails: string[]): Uint8Array {
     heads.push(hex32(offset));
     offset += BigInt(tail.length / 2);
   }
-  return Buffer.from(selector + heads.join('') + tails.join(''), 'hex');
+  return hexToBytes(selector + heads.join('') + tails.join(''));
 }
 
-const bytesTail = (data: Uint8Array) =>
-  hex32(BigInt(data.length)) + padTo32(Buffer.from(data).toString('hex'));
+const bytesTail = (data: Uint8Array) => hex32(BigInt(data.length)) + padTo32(bytesToHex(data));
 const arrayTail = (words: string[]) => hex32(BigInt(words.length)) + words.join('');
 
 /**
@@ -119,9 +118,9 @@ interface VerifierEvm {
   evm: EVM;
   backend: Bn254Backend;
   createAddress: (hex: string) => Address;
-  /** Installed runtime code: sha256 of the code → its address. */
+  /** Installed runtime code: the code as hex → its address. */
   installed: Map<string, Address>;
-  /** Registered VKAs: `<address> <keccak digest>` as returned by registerVka. */
+  /** Registered VKAs: `<address> <registerVka calldata as hex>` → the digest registerVka returned. */
   registered: Map<string, string>;
 }
 
@@ -243,7 +242,7 @@ async function call(ctx: VerifierEvm, to: Address, data: Uint8Array) {
 }
 
 async function install(ctx: VerifierEvm, runtime: Uint8Array): Promise<Address> {
-  const key = createHash('sha256').update(runtime).digest('hex');
+  const key = bytesToHex(runtime);
   let address = ctx.installed.get(key);
   if (!address) {
     address = ctx.createAddress(
@@ -260,7 +259,7 @@ async function register(ctx: VerifierEvm, address: Address, vka: readonly string
   const data = encodeCall(SELECTOR.registerVka, [
     arrayTail(vka.map((w, i) => bytesWord(w, `VKA word ${i}`))),
   ]);
-  const key = `${address.toString()} ${createHash('sha256').update(data).digest('hex')}`;
+  const key = `${address.toString()} ${bytesToHex(data)}`;
   let digest = ctx.registered.get(key);
   if (digest === undefined) {
     const result = await call(ctx, address, data);
@@ -269,16 +268,39 @@ async function register(ctx: VerifierEvm, address: Address, vka: readonly string
         'INTERNAL',
         `the reusable verifier refused to register the VKA (${result.exceptionError?.error ?? 'no digest'})`,
       );
-    digest = Buffer.from(result.returnValue).toString('hex');
+    digest = bytesToHex(result.returnValue);
     ctx.registered.set(key, digest);
   }
   return digest;
 }
 
+/** What a chain knows a verifier by: the hashes a registry or an attestation pins. */
+export interface VerifierIdentity {
+  /** keccak256 of the runtime code (0x hex): EXTCODEHASH of the deployed verifier. */
+  codeHash: string;
+  /** reusable: the digest registerVka returns for the VKA (keccak256 of its words, 0x hex). */
+  vkaDigest?: string;
+}
+
+/**
+ * The identity of a verifier, computed by the EVM that runs it: the code hash its state manager
+ * records when the code is installed and, for the reusable layout, the digest the verifier's own
+ * registerVka returns — so a pinned hash is compared with exactly the code and VKA that will run.
+ */
+export function verifierIdentity(code: VerifierCode): Promise<VerifierIdentity> {
+  return serialized(async () => {
+    const ctx = await verifierEvm();
+    const address = await install(ctx, code.runtime);
+    const account = await ctx.evm.stateManager.getAccount(address);
+    if (!account) throw new PocomputeError('INTERNAL', 'the installed verifier has no account');
+    const codeHash = `0x${bytesToHex(account.codeHash)}`;
+    if (code.layout === 'single') return { codeHash };
+    return { codeHash, vkaDigest: `0x${await register(ctx, address, code.vka)}` };
+  });
+}
+
 const U256 = (data: Uint8Array, offset: number): bigint =>
-  offset + 32 <= data.length
-    ? BigInt(`0x${Buffer.from(data.subarray(offset, offset + 32)).toString('hex')}`)
-    : -1n;
+  offset + 32 <= data.length ? BigInt(`0x${bytesToHex(data.subarray(offset, offset + 32))}`) : -1n;
 
 const toInt256 = (value: bigint) => (value >= 1n << 255n ? value - (1n << 256n) : value);
 
@@ -295,7 +317,7 @@ function decodeReusable(data: Uint8Array) {
     rescaled.push(toInt256(U256(data, offset)));
   return {
     success: U256(data, 0),
-    digest: Buffer.from(data.subarray(32, 64)).toString('hex'),
+    digest: bytesToHex(data.subarray(32, 64)),
     rescaled,
   };
 }

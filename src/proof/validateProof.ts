@@ -1,3 +1,4 @@
+import { bytesEqual, hexToBytes } from '../core/bytes.js';
 import { PocomputeError } from '../core/errors.js';
 import { BN254_R } from '../prover/felts.js';
 import { G1_BYTES, SCALAR_BYTES, type TranscriptLayout, transcriptLength } from './transcript.js';
@@ -105,9 +106,9 @@ export function proofBytesOf(ezklProof: unknown): Uint8Array {
   if (hex !== undefined && hex !== null) {
     if (typeof hex !== 'string' || !/^0x(?:[0-9a-fA-F]{2})*$/.test(hex))
       throw malformed('"hex_proof" is not 0x-prefixed hex bytes');
-    fromHex = Uint8Array.from(Buffer.from(hex.slice(2), 'hex'));
+    fromHex = hexToBytes(hex);
   }
-  if (fromList && fromHex && !Buffer.from(fromList).equals(Buffer.from(fromHex)))
+  if (fromList && fromHex && !bytesEqual(fromList, fromHex))
     throw malformed('"proof" and "hex_proof" are different bytes');
   const bytes = fromList ?? fromHex;
   if (!bytes) throw malformed('no proof bytes ("proof" or "hex_proof")');

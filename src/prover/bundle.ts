@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { PocomputeError } from '../core/errors.js';
 import { readJsonFile } from '../core/files.js';
+import { BUNDLE_FORMAT, bundleVerifierSchema } from '../proof/bundleVerifier.js';
 import { assertJsonDepth, JSON_LIMITS, parseJsonText } from '../core/json.js';
 import { compileOptionsSchema } from './artifactsManifest.js';
 import { EZKL_VERSION } from './engine/version.js';
 
-/** The bundle format `prove` writes (2: EZKL 23, the Solidity verifier inside). */
-export const BUNDLE_FORMAT = 'pocompute-proof@2';
+export { BUNDLE_FORMAT };
 
 /**
  * JSON numbers a bundle states: finite only. `1e999` parses to Infinity, and an infinite claim must
@@ -80,13 +80,7 @@ export const proofBundleSchema = z.object({
   options: compileOptionsSchema,
   /** EZKL settings.json and the circuit's Solidity verifier, so the bundle verifies anywhere. */
   settings: z.record(z.string(), z.unknown()),
-  verifier: z.object({
-    layout: z.enum(['single', 'reusable']),
-    /** The verifier's runtime code (0x hex), as solc 0.8.20 compiles EZKL's source. */
-    runtime: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x-prefixed hex bytes'),
-    /** The reusable verifier's verifying-key artifact: bytes32 words. */
-    vka: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a bytes32 word')).optional(),
-  }),
+  verifier: bundleVerifierSchema,
   /** EZKL's proof JSON, unchanged. */
   proof: ezklProofObject(),
   public: z.object({ inputs: z.array(publicTensorSchema), outputs: z.array(publicTensorSchema) }),

@@ -33,7 +33,7 @@ import {
 import { feltFromHexLE } from '../prover/felts.js';
 import { checkSrsFile, type SrsOrigin } from '../prover/srs.js';
 import { prepareVerifierEvm, runVerifier, type VerifierCode } from '../proof/evm.js';
-import { shapeFromVka } from '../proof/transcript.js';
+import { bundleVerifierCode } from '../proof/bundleVerifier.js';
 import { proofBytesOf, validateProof } from '../proof/validateProof.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
 import { readArtifactsVerifier, verifierCode } from './verifierRecord.js';
@@ -321,17 +321,7 @@ async function resolveKey(
       dims: c.dims ?? tensors[i]?.dims ?? [],
     }));
   return {
-    // The bundle's own verifier: its proof shape is read from the VKA (reusable), or checked by
-    // the verifier's own length check (single).
-    code:
-      bundle.verifier.layout === 'single'
-        ? { layout: 'single', runtime: hexToBytes(bundle.verifier.runtime) }
-        : {
-            layout: 'reusable',
-            runtime: hexToBytes(bundle.verifier.runtime),
-            vka: bundle.verifier.vka ?? [],
-            shape: shapeFromVka(bundle.verifier.vka ?? []),
-          },
+    code: bundleVerifierCode(bundle.verifier),
     settings: bundle.settings,
     settingsBytes: new TextEncoder().encode(JSON.stringify(bundle.settings)),
     settingsWhat: "the bundle's settings",
@@ -361,8 +351,6 @@ function resolveSrsTrust(
   if (artifacts) return { source: 'artifacts', origin: artifacts.manifest.srs.origin };
   return { source: 'bundled', origin: bundle.srs.origin };
 }
-
-const hexToBytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'));
 
 function trustWarnings(bundle: ProofBundle, key: TrustedKey, srs: SrsTrust): string[] {
   const warnings: string[] = [];

@@ -1,0 +1,23 @@
+/**
+ * pocompute's browser entry: verify a proof bundle in a page by running EZKL's Solidity verifier in
+ * an in-process EVM (@ethereumjs/evm with the rustbn-wasm BN254 precompiles) — the code Node's
+ * `verify` runs, with nothing from Node. `npm run build:browser` bundles it into one ES module,
+ * dist/browser/pocompute-verify.js.
+ *
+ * ```ts
+ * import { verifyBundleProof } from 'pocompute/browser';
+ * const bundle = await (await fetch('mlp.proof')).json();
+ * const verdict = await verifyBundleProof({ bundle, trusted: { codeHash: PINNED_CODE_HASH } });
+ * ```
+ */
+
+export {
+  type BundleProofVerdict,
+  type TrustedVerifier,
+  type VerifierTrust,
+  type VerifyBundleProofParams,
+  verifyBundleProof,
+} from './verifier/verifyBundleProof.js';
+export { BUNDLE_FORMAT, type BundleVerifier } from './proof/bundleVerifier.js';
+export { type VerifierIdentity, type VerifierLayout, verifierIdentity } from './proof/evm.js';
+export { PocomputeError, isPocomputeError } from './core/errors.js';
