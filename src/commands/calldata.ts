@@ -16,7 +16,7 @@ export function calldataCommand(): Command {
     .argument('<bundle>', 'proof bundle')
     .action((bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(calldataOptions, raw);
+        parseOptions(calldataOptions, raw);
         const calldata = encodeCalldata(await readBundle(bundlePath));
         reporter.result({ ok: true, calldata, bytes: (calldata.length - 2) / 2 }, () => calldata);
       }),

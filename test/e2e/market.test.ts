@@ -17,7 +17,7 @@ import {
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
 import type { ProofBundle } from '../../src/prover/bundle.js';
 import { proveInference } from '../../src/prover/proveInference.js';
-import { encodeCalldata, instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
+import { instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, deployTestContract, gasCost, marketAs, revertOf } from '../helpers/market.js';
 import {

@@ -23,7 +23,7 @@ import {
 import { runWorker, type WorkerEvent, type WorkerParams } from '../../src/market/worker.js';
 import type { Artifacts } from '../../src/prover/artifacts.js';
 import type { ProofBundle } from '../../src/prover/bundle.js';
-import { encodeCalldata, instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
+import { instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
 import { useAnvil } from '../helpers/anvil.js';
 import {
   advanceTime,

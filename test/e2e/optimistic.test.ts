@@ -293,7 +293,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       /InvalidProof/,
     );
     const other = await provedFixture('two_input');
-    const { instancesAsUint256, proofBytes, encodeCalldata } = await import(
+    const { instancesAsUint256, proofBytes } = await import(
       '../../src/verifier/calldata.js'
     );
     const otherModel = {
