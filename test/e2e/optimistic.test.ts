@@ -293,9 +293,7 @@ describe('optimistic tasks: results with bonds, challenges answered by stage pro
       /InvalidProof/,
     );
     const other = await provedFixture('two_input');
-    const { instancesAsUint256, proofBytes } = await import(
-      '../../src/verifier/calldata.js'
-    );
+    const { instancesAsUint256, proofBytes } = await import('../../src/verifier/calldata.js');
     const otherModel = {
       proof: proofBytes(other.bundle),
       instances: instancesAsUint256(other.bundle),
