@@ -11,13 +11,18 @@ export const BUNDLE_FORMAT = 'pocompute-proof@2';
  * source: a claim like the rest of the bundle, trusted only once it matches a trusted verifier or a
  * pinned code hash.
  */
-export const bundleVerifierSchema = z.object({
-  layout: z.enum(['single', 'reusable']),
-  /** The verifier's runtime code (0x hex). */
-  runtime: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x-prefixed hex bytes'),
-  /** The reusable verifier's verifying-key artifact: bytes32 words. */
-  vka: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a bytes32 word')).optional(),
-});
+export const bundleVerifierSchema = z
+  .object({
+    layout: z.enum(['single', 'reusable']),
+    /** The verifier's runtime code (0x hex). */
+    runtime: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x-prefixed hex bytes'),
+    /** The reusable verifier's verifying-key artifact: bytes32 words. */
+    vka: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a bytes32 word')).optional(),
+  })
+  .refine((v) => (v.layout === 'reusable') === (v.vka !== undefined), {
+    message: 'a reusable verifier comes with its VKA, a single one without',
+    path: ['vka'],
+  });
 export type BundleVerifier = z.infer<typeof bundleVerifierSchema>;
 
 /**

@@ -221,6 +221,15 @@ function checkKeyOptions(params: VerifyBundleParams): void {
       hint: 'Pass --vk <file> with --settings <file>, or --artifacts <dir>.',
     });
   }
+  if (params.srs && !params.vk) {
+    // The SRS only makes a verifier for a key you give: the artifacts' verifier was made with
+    // theirs, and the bundle's own with the prover's. Ignoring it would look like it was used.
+    throw new PocomputeError(
+      'USAGE',
+      '--srs goes with --vk and --settings: it makes the verifier for that key, and is not used otherwise',
+      { hint: 'Pass --vk <file> --settings <file> --srs <file>, or --artifacts <dir> alone.' },
+    );
+  }
 }
 
 async function readBundleParam(

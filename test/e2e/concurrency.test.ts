@@ -135,37 +135,6 @@ describe('many pocompute processes sharing one POCOMPUTE_HOME', () => {
   });
 });
 
-describe('Ctrl-C during a WASM proof', () => {
-  it('stops the process within a second (the proof runs on a worker thread), exit 130, no bundle', async () => {
-    const artifacts = await compiledFixture('mlp');
-    const out = join(tempDir(), 'wasm.proof');
-    const running = startCli([
-      'prove',
-      artifacts.dir,
-      '--input',
-      input,
-      '--engine',
-      'wasm',
-      '--out',
-      out,
-    ]);
-    // Off a terminal each phase prints its line when it ends: the witness is done, proving runs.
-    let stderr = '';
-    await new Promise<void>((resolve) =>
-      running.child.stderr?.on('data', (chunk) => {
-        stderr += chunk;
-        if (/Generating the witness \(WASM\)/.test(stderr)) resolve();
-      }),
-    );
-    const signalled = performance.now();
-    running.child.kill('SIGINT');
-    const result = await running.result;
-    expect(result.code, result.stderr).toBe(130);
-    expect(performance.now() - signalled).toBeLessThan(1000);
-    expect(existsSync(out)).toBe(false);
-  });
-});
-
 describe('prove checks the bytes it uses against the manifest', () => {
   it('refuses artifacts and an SRS that changed after the directory was opened', async () => {
     const original = await compiledFixture('mlp');

@@ -6,10 +6,9 @@ import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import { compiledFixture, fixtureInput, provedFixture, tempDir } from '../helpers/pocompute.js';
 
 describe("interoperability with EZKL's own Python API (same artifacts)", () => {
-  it("a proof made by pocompute's in-process WASM engine verifies with pocompute and with EZKL Python verify", async () => {
+  it('a proof made by pocompute prove verifies with pocompute and with EZKL Python verify', async () => {
     const artifacts = await compiledFixture('mlp');
-    const { bundle, bundlePath } = await provedFixture('mlp', 'wasm');
-    expect(bundle.engine).toBe('wasm');
+    const { bundle, bundlePath } = await provedFixture('mlp');
     expect((await verifyBundle({ bundle: bundlePath, artifacts: artifacts.dir })).valid).toBe(true);
     const proofPath = join(tempDir(), 'proof.json');
     await writeFile(proofPath, JSON.stringify(bundle.proof));

@@ -56,8 +56,11 @@ const bundlePaths: string[][] = [
   ['settings', 'model_instance_shapes'],
   ['settings', 'module_sizes'],
   ['artifacts', 'vkSha256'],
-  ['vk'],
-  ['verifierSrs'],
+  ['verifier'],
+  ['verifier', 'layout'],
+  ['verifier', 'runtime'],
+  ['verifier', 'vka'],
+  ['ezklVersion'],
   ['srs', 'origin'],
 ];
 

@@ -141,7 +141,7 @@ describe('the packed npm package', () => {
     writeFileSync(join(repo, 'package.json'), '{"name":"ci-repo","version":"1.0.0"}\n');
     for (const name of ['a', 'b'])
       copyFileSync(proved.bundlePath, join(repo, 'proofs', `${name}.proof`));
-    for (const file of ['manifest.json', 'settings.json', 'vk.key', 'verifier.srs'])
+    for (const file of ['manifest.json', 'settings.json', 'vk.key', 'verifier.json'])
       copyFileSync(join(proved.artifacts.dir, file), join(repo, 'keys', 'mlp', file));
     const run = (command: string) =>
       spawnSync('bash', ['-c', command.replace(`pocompute@${version}`, tarball)], {

@@ -4,11 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturePath, PACKAGE_ROOT } from '../../src/core/paths.js';
 import { compileModel, type CompileResult } from '../../src/prover/compileModel.js';
-import {
-  proveInference,
-  type ProveInferenceResult,
-  type ProvingEngine,
-} from '../../src/prover/proveInference.js';
+import { proveInference, type ProveInferenceResult } from '../../src/prover/proveInference.js';
 
 export interface CliResult {
   code: number | null;
@@ -89,15 +85,11 @@ export function tempDir(prefix = 'pocompute-test-'): string {
 }
 
 /** Proves a fixture on its own input into a fresh temporary bundle. */
-export function provedFixture(
-  name: string,
-  engine: ProvingEngine = 'native',
-): Promise<ProveInferenceResult> {
+export function provedFixture(name: string): Promise<ProveInferenceResult> {
   return proveInference({
     target: fixtureModel(name),
     input: fixtureInput(name),
     out: join(tempDir(), `${name}.proof`),
-    engine,
   });
 }
 

@@ -30,8 +30,8 @@ vi.mock('../../src/prover/proveInference.js', () => ({
   proveInference: async () => ({ bundle: { proof: ++engine.proofs } }),
 }));
 vi.mock('../../src/verifier/calldata.js', () => ({
-  encodeCalldata: (bundle: { proof: number }) => bundle.proof,
-  proofBytes: (n: number) => `0x${'ab'.repeat(64)}${n.toString(16).padStart(2, '0')}`,
+  proofBytes: (bundle: { proof: number }) =>
+    `0x${'ab'.repeat(64)}${bundle.proof.toString(16).padStart(2, '0')}`,
   instancesAsUint256: () => [1n, 2n, 3n, 4n, 7n],
 }));
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { BN254_R, dequantize, feltFromHexLE, feltToSigned } from '../../src/prover/felts.js';
-import { wasmEngine, clamped } from '../../src/prover/engine/wasmEngine.js';
 
 const toHexLE = (value: bigint) => {
   let v = ((value % BN254_R) + BN254_R) % BN254_R;
@@ -18,19 +17,14 @@ describe('field elements', () => {
     expect(feltToSigned(feltFromHexLE(toHexLE(-5n)))).toBe(-5n);
   });
 
-  it("dequantize exactly as EZKL's own WASM feltToFloat does", () => {
-    const engine = wasmEngine() as unknown as {
-      feltToFloat(a: Uint8ClampedArray, scale: number): number;
-    };
-    for (const [value, scale] of [
-      [819n, 13],
-      [-1638n, 13],
-      [4096n, 12],
-      [-1n, 0],
-      [123456789n, 7],
-    ] as const) {
-      const hex = toHexLE(value);
-      expect(dequantize(hex, scale)).toBe(engine.feltToFloat(clamped(JSON.stringify(hex)), scale));
-    }
+  it("dequantize as EZKL's felt_to_float: the signed integer over 2^scale", () => {
+    for (const [value, scale, expected] of [
+      [819n, 13, 0.0999755859375],
+      [-1638n, 13, -0.199951171875],
+      [4096n, 12, 1],
+      [-1n, 0, -1],
+      [123456789n, 7, 964506.1640625],
+    ] as const)
+      expect(dequantize(toHexLE(value), scale)).toBe(expected);
   });
 });
