@@ -191,7 +191,9 @@ describe('bad proofs and keys', () => {
     });
     const result = await runCli(['verify', path, '--artifacts', mlp.artifacts.dir, '--json']);
     expectCliError(result, 'BUNDLE_INVALID', 2);
-    expect(result.json().error.message).toMatch(/commitment 1 of phase 1 \(bytes 64–127\) is not a point of BN254's G1/);
+    expect(result.json().error.message).toMatch(
+      /commitment 1 of phase 1 \(bytes 64–127\) is not a point of BN254's G1/,
+    );
   });
 
   it('rejects a proof whose public output value was changed (exit 1)', async () => {
