@@ -46,7 +46,7 @@ export function verifyCommand(): Command {
     )
     .option(
       '--vk <file>',
-      "a verifying key you trust, with --settings (default: the bundle's own key, said so)",
+      "a verifying key you trust, with --settings and --srs (default: the bundle's own verifier, said so)",
     )
     .option(
       '--settings <file>',
@@ -58,7 +58,7 @@ export function verifyCommand(): Command {
     )
     .option(
       '--srs <file>',
-      'a KZG SRS file you trust (default: the verifier SRS inside the bundle)',
+      'the KZG SRS you trust, with --vk: the verifier for that key is made from it (once, then cached)',
     )
     .option('--onchain', 'verify with the deployed Solidity verifier (eth_call of verifyProof)')
     .option('--verifier <address>', 'the verifier contract, with --onchain')

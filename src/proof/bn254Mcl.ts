@@ -1,4 +1,5 @@
 import type { EVMBN254Interface } from '@ethereumjs/evm';
+import { bytesToHex, hexToBytes } from '../core/bytes.js';
 
 type Mcl = typeof import('mcl-wasm');
 type G1 = InstanceType<Mcl['G1']>;
@@ -19,7 +20,7 @@ const FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16
 class Bn254InputError extends Error {}
 
 const word = (input: Uint8Array, offset: number): bigint =>
-  BigInt(`0x${Buffer.from(input.subarray(offset, offset + 32)).toString('hex') || '0'}`);
+  BigInt(`0x${bytesToHex(input.subarray(offset, offset + 32)) || '0'}`);
 
 /** A coordinate of the field, refused when it is not reduced (EIP-196: "not a valid field element"). */
 function coordinate(input: Uint8Array, offset: number): bigint {
@@ -29,7 +30,7 @@ function coordinate(input: Uint8Array, offset: number): bigint {
 }
 
 const hex = (value: bigint) => value.toString(16);
-const bytes32 = (text: string) => Buffer.from(text.padStart(64, '0'), 'hex');
+const bytes32 = (text: string) => hexToBytes(text.padStart(64, '0'));
 
 /**
  * The BN254 precompiles (ecAdd 0x06, ecMul 0x07, ecPairing 0x08) on herumi's mcl, compiled to
@@ -59,7 +60,7 @@ export class MclBN254 implements EVMBN254Interface {
    * subgroup check alone costs more than the pairing.
    */
   private g2(input: Uint8Array, offset: number): PreparedG2 | undefined {
-    const encoded = Buffer.from(input.subarray(offset, offset + 128)).toString('hex');
+    const encoded = bytesToHex(input.subarray(offset, offset + 128));
     const cached = this.preparedG2.get(encoded);
     if (cached) return cached;
     // EIP-197 writes an element of F_p^2 as (imaginary, real); mcl reads "real imaginary".
@@ -83,7 +84,10 @@ export class MclBN254 implements EVMBN254Interface {
     if (point.isZero()) return new Uint8Array(64);
     // "1 <x> <y>" in hex: one call into mcl for both affine coordinates.
     const [, x, y] = this.mcl.normalize(point).getStr(16).split(' ');
-    return Buffer.concat([bytes32(x), bytes32(y)]);
+    const out = new Uint8Array(64);
+    out.set(bytes32(x), 0);
+    out.set(bytes32(y), 32);
+    return out;
   }
 
   add(input: Uint8Array): Uint8Array {

@@ -6,13 +6,16 @@ const HEX_64 = /^[0-9a-fA-F]{64}$/;
 
 /**
  * EZKL serialises a field element as 32 bytes little-endian hex (optionally 0x-prefixed; shorter
- * is zero-padded). Bytes reversed by Buffer: a LeNet proof's 794 instances are read several times
- * per verification, and a BigInt shift per byte made that a few ms.
+ * is zero-padded). The hex byte pairs are reversed as a string (no Buffer: this runs in browsers
+ * too): a LeNet proof's 794 instances are read several times per verification, and a BigInt shift
+ * per byte made that a few ms.
  */
 export function feltFromHexLE(hex: string): bigint {
   const clean = hex.replace(/^0x/, '').padEnd(64, '0').slice(0, 64);
   if (!HEX_64.test(clean)) throw new RangeError(`not a hex field element: ${hex.slice(0, 80)}`);
-  return BigInt(`0x${Buffer.from(clean, 'hex').reverse().toString('hex')}`);
+  let bigEndian = '0x';
+  for (let i = 62; i >= 0; i -= 2) bigEndian += clean.slice(i, i + 2);
+  return BigInt(bigEndian);
 }
 
 /** A field element as the signed integer it encodes (values above r/2 are negative). */
