@@ -32,8 +32,8 @@ const stringRows = () => z.array(z.array(z.string()));
 /**
  * EZKL's readable copy of a proof's public values (`pretty_public_inputs` in its proof JSON):
  * public tensors dequantized (`rescaled_*`) and as big-endian hex felts, hashed tensors' Poseidon
- * hashes (`processed_*`). A claim like any other: `verify` compares it with the instances. EZKL's
- * WASM prover leaves it null.
+ * hashes (`processed_*`). A claim like any other: `verify` compares it with the instances; a
+ * proof without it (EZKL 21's WASM prover left it null) states nothing.
  */
 const prettyPublicInputsSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { sha256File } from '../core/files.js';
@@ -152,23 +152,4 @@ async function installWithoutReplacing(tmp: string, path: string): Promise<void>
       await rename(tmp, path); // no hard links here
     else throw error;
   });
-}
-
-/**
- * A KZG verifier only needs g[0], g2 and s·g2: cut a full SRS down to a k=0 "verifier SRS"
- * (388 bytes) that travels inside proof bundles and verifies with the WASM engine.
- */
-export async function verifierSrsFrom(path: string): Promise<Uint8Array> {
-  const full = await readFile(path);
-  const k = full.readUInt32LE(0);
-  if (full.length !== srsFileSize(k))
-    throw new PocomputeError('SRS_INVALID', `${path} is not a KZG SRS file`);
-  const n = 2 ** k;
-  const header = Buffer.alloc(4); // k = 0
-  return Buffer.concat([
-    header,
-    full.subarray(4, 4 + G1_BYTES),
-    full.subarray(4 + n * G1_BYTES, 4 + n * G1_BYTES + G1_BYTES),
-    full.subarray(full.length - G2_PAIR_BYTES),
-  ]);
 }

@@ -436,8 +436,8 @@ const PRETTY_FIELDS = [
  * Every place where EZKL's readable copy of the public values inside the proof JSON
  * (`proof.pretty_public_inputs`, which EZKL's own verify ignores) differs from what the proof
  * binds: public tensors' values (sameValues) and big-endian felts, hashed tensors' hashes, and no
- * param hashes (params are fixed). A field that is absent (or the whole copy null, as EZKL's WASM
- * prover leaves it) states nothing.
+ * param hashes (params are fixed). A field that is absent (or the whole copy null, as EZKL 21's
+ * WASM prover left it) states nothing.
  */
 function prettyPublicInputsMismatches(
   proof: ProofBundle['proof'],

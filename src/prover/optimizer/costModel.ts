@@ -35,7 +35,7 @@ export interface CostBreakdown {
   cost: number;
   /**
    * What a verifier pays for, whatever the rows: commitments and evaluations per committed
-   * column (the proof's size, WASM verification, and most of the on-chain verifyProof gas).
+   * column (the proof's size, the verifier's work, and most of the on-chain verifyProof gas).
    */
   verifierColumns: number;
   adviceColumns: number;

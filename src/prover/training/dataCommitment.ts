@@ -11,8 +11,7 @@ import type { TrainingData } from './trainingData.js';
  * #targets ‖ felts, 32 bytes each). Leaves are padded with zeros to a power of two and paired by
  * sha256(0x01 ‖ left ‖ right) up to the root; the commitment is sha256(0x02 ‖ rows ‖ root). The
  * prefixes keep leaves, nodes and the root apart. SHA-256 rather than Poseidon: nothing proves
- * membership in-circuit, and out of circuit it is ~1000× faster (EZKL's WASM Poseidon takes ~1 ms a
- * hash). A step's batch rows carry their Merkle paths, so a verifier checks each batch against the
+ * membership in-circuit, and out of circuit it is much faster than a Poseidon hash. A step's batch rows carry their Merkle paths, so a verifier checks each batch against the
  * commitment with batch·log2(rows) hashes, without the data file.
  */
 const ZERO = '0'.repeat(64);
