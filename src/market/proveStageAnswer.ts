@@ -25,7 +25,10 @@ export async function proveStageAnswer(params: {
   const { stages, stage } = params;
   const { witness } = await witnessPipeline({ stages, inputs: params.inputs });
   const started = performance.now();
-  const proved = await proveStage(stagedOf(stages), stage, witness.stageInputs[stage]);
+  const proved = await proveStage(stagedOf(stages), stage, {
+    input: witness.stageInputs[stage],
+    witness: witness.witnesses[stage],
+  });
   return {
     stage,
     proof: proofBytes({ proof: proved.proof }),

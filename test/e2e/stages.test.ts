@@ -212,7 +212,7 @@ describe('staged verification rejects', () => {
     const other = {
       input_data: [(witness.stageInputs[1].input_data[0] as number[]).map((v) => v + 0.5)],
     };
-    const { proof } = await proveStage(mlp.artifacts, 1, other);
+    const { proof } = await proveStage(mlp.artifacts, 1, { input: other });
     const stage = structuredClone(mlpBundle.stages[1]);
     stage.proof = proof;
     stage.public = bundlePublicTensors(proof, stage.settings, mlp.artifacts.stages[1].manifest)!;

@@ -15,13 +15,14 @@ export interface StageProof {
 }
 
 /**
- * Proves stage `k` on its input (from witnessStages' `stageInputs`) with native EZKL, in its own
- * Python process: several stages prove in parallel, one process each.
+ * Proves stage `k` with native EZKL, in its own Python process (several stages prove in parallel,
+ * one process each), from the witness witnessStages already made for it — gen_witness runs once
+ * per stage — or, given only the stage's input, from a witness made here.
  */
 export async function proveStage(
   staged: StagedArtifacts,
   k: number,
-  stageInput: StageInput,
+  from: { input: StageInput; witness?: Uint8Array },
 ): Promise<StageProof> {
   const artifacts = staged.stages[k];
   const engine = await getPythonEngine();
@@ -29,13 +30,18 @@ export async function proveStage(
   const work = await makeWorkDir('pocompute-prove');
   try {
     const at = (file: string) => join(work.path, file);
-    await writeFile(at('input.json'), JSON.stringify(stageInput));
     const compiled = artifacts.path('model.compiled');
-    await engine.run([
-      {
+    const witnessOp = [];
+    if (from.witness) await writeFile(at('witness.json'), from.witness);
+    else {
+      await writeFile(at('input.json'), JSON.stringify(from.input));
+      witnessOp.push({
         op: 'gen_witness',
         args: { data: at('input.json'), compiled, witness: at('witness.json') },
-      },
+      });
+    }
+    await engine.run([
+      ...witnessOp,
       {
         op: 'prove',
         args: {

@@ -76,7 +76,10 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
     () =>
       runLimited(count, jobs, async (k) => {
         const started = performance.now();
-        const proof = await proveStage(artifacts, k, witness.stageInputs[k]);
+        const proof = await proveStage(artifacts, k, {
+          input: witness.stageInputs[k],
+          witness: witness.witnesses[k],
+        });
         return { ...proof, ms: Math.round(performance.now() - started) };
       }),
   );

@@ -24,6 +24,8 @@ interface EzklWitness {
 
 export interface StageWitness {
   witness: EzklWitness;
+  /** EZKL's witness file as gen_witness wrote it: what the stage's proof is made from. */
+  bytes: Uint8Array;
   /** Every output, dequantized with the stage's output scales. */
   outputs: number[][];
   /** The public instances its proof will have (stageInstanceLayout), as field elements. */
@@ -39,6 +41,8 @@ export interface WitnessStagesResult {
   stageInputs: StageInput[];
   /** Each stage proof's public instances. */
   instances: bigint[][];
+  /** Each stage's witness file (gen_witness runs once per stage: proveStage proves from it). */
+  witnesses: Uint8Array[];
 }
 
 /**
@@ -56,6 +60,7 @@ export async function witnessStages(
   const loaded = typeof input === 'string' ? (await loadInputs(input, model.inputs)).ezkl : input;
   const stageInputs: StageInput[] = [];
   const instances: bigint[][] = [];
+  const witnesses: Uint8Array[] = [];
   const boundaries: string[] = [];
   let next: StageInput = loaded;
   let outputs: number[][] = [];
@@ -72,6 +77,7 @@ export async function witnessStages(
       throw error;
     });
     instances.push(result.instances);
+    witnesses.push(result.bytes);
     if (i > 0) {
       const before = instances[i - 1];
       const link = stageInstanceLayout(i - 1, staged.stages.length, sizesOf(staged, i - 1));
@@ -89,7 +95,7 @@ export async function witnessStages(
     outputs = result.outputs;
     next = { input_data: result.outputs };
   }
-  return { boundaries, outputs, stageInputs, instances };
+  return { boundaries, outputs, stageInputs, instances, witnesses };
 }
 
 /**
@@ -168,7 +174,7 @@ export async function witnessStage(
       'ENGINE_FAILED',
       `stage ${index}'s witness has ${felts.length} public values, its layout ${layout.count}`,
     );
-  return { witness, outputs, instances: felts.map(feltFromHexLE) };
+  return { witness, bytes, outputs, instances: felts.map(feltFromHexLE) };
 }
 
 function sizesOf(staged: StagedArtifacts, i: number) {
