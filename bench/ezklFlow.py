@@ -9,6 +9,7 @@ Runs on the EZKL the interpreter has (21.0.0 or 23.0.5): the two differ in prove
 params, so the model is in the circuit as it is in a pocompute proof.
 """
 import asyncio
+import inspect
 import json
 import os
 import sys
@@ -16,12 +17,11 @@ import time
 
 
 def _async(call):
+    """EZKL's async bindings need a running event loop when called; sync ones just return."""
     async def run():
-        return await call()
-    result = call()
-    if asyncio.iscoroutine(result) or hasattr(result, "__await__"):
-        return asyncio.run(run())
-    return result
+        result = call()
+        return await result if inspect.isawaitable(result) else result
+    return asyncio.run(run())
 
 
 def main():
