@@ -7,6 +7,7 @@ import {IInferenceConsumer, TaskKind} from "./interfaces/IInferenceConsumer.sol"
 import {IPocomputeMarket} from "./interfaces/IPocomputeMarket.sol";
 import {InstanceLayout} from "./libraries/InstanceLayout.sol";
 import {ProofCommitment} from "./libraries/ProofCommitment.sol";
+import {VkaStore} from "./libraries/VkaStore.sol";
 
 /// @title PocomputeMarket
 /// @notice See IPocomputeMarket. What no honest party can lose, and why:
@@ -69,7 +70,10 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
 
     /// @inheritdoc IPocomputeMarket
     function registerModel(address verifier, address vka, bytes32 vkHash, uint32 numInputs, uint32 numOutputs, string calldata metadataURI) external returns (uint256 modelId) {
-        if (verifier.code.length == 0 || (vka != address(0) && vka.code.length == 0) || numInputs == 0 || numOutputs == 0) revert BadModel();
+        if (verifier.code.length == 0 || (vka != address(0) && !VkaStore.isStore(vka)) || numInputs == 0 || numOutputs == 0) revert BadModel();
+        // The reusable verifier pays nothing for a key it has not registered: register it here
+        // (anyone may; registering twice is harmless), so a registered model can always be paid.
+        if (vka != address(0)) IHalo2VerifierReusable(verifier).registerVka(VkaStore.read(vka));
         modelId = models.length;
         models.push(Model(verifier, vka, vkHash, numInputs, numOutputs, msg.sender, verifier.codehash, vka == address(0) ? bytes32(0) : vka.codehash, metadataURI));
         emit ModelRegistered(modelId, msg.sender, verifier, vka, vkHash, numInputs, numOutputs, metadataURI);
@@ -445,11 +449,11 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
                 return false;
             }
         }
-        try IHalo2VerifierReusable(model.verifier).verifyProof(model.vka, proof, instances) returns (bool ok) {
-            return ok;
-        } catch {
-            return false;
-        }
+        // The reusable verifier's return data is not its declared tuple: read its first word only.
+        (bool ok, bytes memory answer) = model.verifier.call(
+            abi.encodeCall(IHalo2VerifierReusable.verifyProof, (proof, instances, VkaStore.read(model.vka)))
+        );
+        return ok && answer.length >= 32 && uint256(bytes32(answer)) == 1;
     }
 
     /// The one payout policy: pushed with a gas cap and no return data copied; a recipient that

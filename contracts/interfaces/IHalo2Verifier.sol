@@ -6,7 +6,14 @@ interface IHalo2Verifier {
     function verifyProof(bytes calldata proof, uint256[] calldata instances) external returns (bool);
 }
 
-/// @notice EZKL's reusable verifier, which reads the verifying key from a separate artifact (VKA).
+/// @notice EZKL 23's reusable verifier (`Halo2VerifierReusable`): one contract for many keys, each
+/// key's artifact (VKA) registered once and then passed as calldata words with every proof. It
+/// reverts on a proof it refuses, and its return data is longer than the declared tuple: callers
+/// read only the first word (success).
 interface IHalo2VerifierReusable {
-    function verifyProof(address vk, bytes calldata proof, uint256[] calldata instances) external returns (bool);
+    function registerVka(bytes32[] memory vka) external returns (bytes32 vkaDigest);
+
+    function verifyProof(bytes calldata proof, uint256[] calldata instances, bytes32[] memory vka)
+        external
+        returns (bool success, bytes32 vkaDigest, int256[] memory rescaledInstances);
 }

@@ -21,7 +21,7 @@ interface IPocomputeMarket {
 
     struct Model {
         address verifier;
-        address vka; // zero for the single-contract layout
+        address vka; // zero for the single-contract layout; else the VKA store (VkaStore) of a reusable verifier
         bytes32 vkHash;
         uint32 numInputs; // public instances that are the model's inputs (or their hashes) ...
         uint32 numOutputs; // ... followed by the outputs
@@ -132,7 +132,8 @@ interface IPocomputeMarket {
 
     // ------------------------------------------------------------ models and pipelines
 
-    /// @notice Registers a model; the code hashes of its verifier (and VKA) are pinned now.
+    /// @notice Registers a model; the code hashes of its verifier (and VKA store) are pinned now. A
+    /// reusable verifier (`vka` nonzero: a VkaStore) gets the VKA registered with it here.
     function registerModel(address verifier, address vka, bytes32 vkHash, uint32 numInputs, uint32 numOutputs, string calldata metadataURI) external returns (uint256 modelId);
 
     /// @notice Registers a pipeline of registered stage models; inner boundaries are one felt each.

@@ -15,6 +15,7 @@ const registerOptions = compileCircuitOptions.merge(marketOptionsSchema).extend(
   input: z.string().optional(),
   metadataUri: z.string().optional(),
   stage: z.boolean().optional(),
+  layout: z.enum(['auto', 'single', 'reusable']).default('auto'),
 });
 
 export function modelCommand(): Command {
@@ -29,6 +30,11 @@ export function modelCommand(): Command {
       .option('--input <file>', 'sample input for compiling (default: input.json beside the model)')
       .option('--metadata-uri <uri>', 'where workers can find the model')
       .option('--stage', 'a pipeline stage past the first: its input may be a hashed boundary')
+      .option(
+        '--layout <layout>',
+        "auto (compile's choice) | single | reusable (EZKL's reusable verifier, its VKA kept in a VKA store)",
+        'auto',
+      )
       .action((target: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = parseOptions(registerOptions, raw);
@@ -59,6 +65,7 @@ export function modelCommand(): Command {
               artifacts,
               metadataURI: o.metadataUri,
               stage: o.stage,
+              ...(o.layout === 'auto' ? {} : { layout: o.layout }),
               reporter,
             }),
           );

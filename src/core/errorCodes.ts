@@ -67,10 +67,6 @@ export const ERROR_CODES = {
     exit: EXIT.usage,
     hint: 'Compile the model again with this pocompute (`pocompute compile <model.onnx> --input <sample>`).',
   },
-  VERIFIER_LAYOUT_UNSUPPORTED: {
-    exit: EXIT.usage,
-    hint: 'Register a model whose single verifier fits EIP-170 (fewer rows, or split it with `pocompute split` and register its stages).',
-  },
   BUNDLE_OUTDATED: {
     exit: EXIT.usage,
     hint: 'Prove again with this pocompute (`pocompute prove <model.onnx> --input <input.json>`): the proof was made by another EZKL release.',

@@ -5,6 +5,7 @@ import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import { findArtifactsByVk } from '../prover/artifactsIndex.js';
 import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
+import { vkaStoreRuntime } from '../verifier/deployVerifier.js';
 import type { VerifierLayout } from '../verifier/verifierRecord.js';
 import { instanceCounts } from './instanceLayout.js';
 
@@ -106,18 +107,23 @@ export async function attestVerifierCode(params: {
   reporter?: Reporter;
 }): Promise<{ layout: VerifierLayout }> {
   const { provider, artifacts, what } = params;
-  // EZKL 23's reusable verifier takes its key (VKA) as calldata, not from a contract: a model
-  // registered with a VKA address is not one this market's verifier path can check.
-  if (params.vka !== ZERO)
-    throw new PocomputeError(
-      'VERIFIER_UNTRUSTED',
-      `${what}: registered with a VKA contract at ${params.vka}; EZKL ${EZKL_VERSION} verifiers have none`,
-    );
-  const layout: VerifierLayout = 'single';
+  // A reusable verifier's key (VKA) is calldata words, which the market keeps in a VKA store.
+  const layout: VerifierLayout = params.vka === ZERO ? 'single' : 'reusable';
   const evm = await emitEvmVerifier(artifacts, { layout, reporter: params.reporter });
   const checks: [string, string, string, boolean][] = [
     ['verifier', params.verifier, evm.verifier.bytecode, true],
   ];
+  if (layout === 'reusable') {
+    const stored = (await provider.getCode(params.vka)).toLowerCase();
+    const expected = vkaStoreRuntime(evm.vka ?? []).toLowerCase();
+    if (stored !== expected)
+      throw new PocomputeError(
+        'VERIFIER_UNTRUSTED',
+        `${what}: the VKA store at ${params.vka} does not hold the verifying-key artifact EZKL ` +
+          `${EZKL_VERSION} makes for vk ${artifacts.manifest.files['vk.key'].slice(0, 16)}…: ` +
+          (codeDifference(stored, expected, false) ?? 'its code differs'),
+      );
+  }
   for (const [name, address, creation, strip] of checks) {
     const deployed = await provider.getCode(address);
     const expected = await runtimeOf(provider, creation);

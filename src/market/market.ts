@@ -19,7 +19,13 @@ import { describeChainError, requireCode } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
 import type { Artifacts } from '../prover/artifacts.js';
-import { deployVerifier, type VerifierDeployment } from '../verifier/deployVerifier.js';
+import {
+  deployVerifier,
+  deployVkaStore,
+  type VerifierDeployment,
+} from '../verifier/deployVerifier.js';
+import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
+import type { VerifierLayout } from '../verifier/verifierRecord.js';
 import { attestVerifierCode } from './attestModel.js';
 import { instanceCounts } from './instanceLayout.js';
 import { marketArtifact } from './marketArtifact.js';
@@ -226,29 +232,39 @@ export async function registerModel(params: {
   metadataURI?: string;
   /** A pipeline stage past the first: its input may be a hashed boundary. */
   stage?: boolean;
+  /** The verifier layout (default: the one compile chose for the artifacts). */
+  layout?: VerifierLayout;
   reporter?: Reporter;
 }): Promise<RegisteredModel> {
   const { chain, market, artifacts, reporter } = params;
   const { numInputs, numOutputs } = instanceCounts(artifacts.manifest, { stage: params.stage });
-  if (artifacts.manifest.verifier.layout === 'reusable')
-    throw new PocomputeError(
-      'VERIFIER_LAYOUT_UNSUPPORTED',
-      `${artifacts.manifest.model.name}: its verifier is EZKL's reusable one (${artifacts.manifest.verifier.reason}); the market takes single-contract verifiers only for now`,
-    );
-  const verifier = await deployVerifier({ artifacts, chain, layout: 'single', reporter });
+  // The layout compile chose (reusable when the single verifier passes EIP-170), or the one asked.
+  const layout = params.layout ?? artifacts.manifest.verifier.layout;
+  const verifier = await deployVerifier({ artifacts, chain, layout, reporter });
+  // A reusable verifier takes its key as calldata: the market keeps it in a VKA store.
+  let vka = ZERO_ADDRESS;
+  if (layout === 'reusable') {
+    const { vka: words } = await emitEvmVerifier(artifacts, { layout, reporter });
+    const deploy = () => deployVkaStore(chain, words ?? []);
+    vka = (
+      reporter
+        ? await reporter.step('Deploying the VKA store', deploy, 'deployVkaStore')
+        : await deploy()
+    ).address;
+  }
   // What is registered is checked as any party will check it: EZKL's code for this vk, or nothing.
   await attestVerifierCode({
     provider: chain.provider,
     artifacts,
     verifier: verifier.verifier.address,
-    vka: ZERO_ADDRESS,
+    vka,
     what: 'model register',
   });
   const vkHash = `0x${artifacts.manifest.files['vk.key']}`;
   const register = () =>
     sendMarketTx(market, 'registerModel', [
       verifier.verifier.address,
-      ZERO_ADDRESS,
+      vka,
       vkHash,
       numInputs,
       numOutputs,

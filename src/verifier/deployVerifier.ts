@@ -1,4 +1,4 @@
-import { Contract } from 'ethers';
+import { Contract, concat, getBytes } from 'ethers';
 import type { ChainContext } from '../chain/chainContext.js';
 import { describeChainError } from '../chain/provider.js';
 import { HALO2_REUSABLE_ABI, vkaDigest } from './calldata.js';
@@ -120,4 +120,36 @@ export async function findVerifierRecord(
   const records = await listDeployments<VerifierDeployment>(chain.networkKey, 'verifier-');
   const record = records.find((r) => r.verifier.address.toLowerCase() === address.toLowerCase());
   return record && (await recordStillHolds(chain.provider, record.verifier)) ? record : undefined;
+}
+
+/**
+ * The runtime code of a VKA store (contracts/libraries/VkaStore.sol): one 0x00 byte, so the code
+ * can never run, then the VKA's words. The market reads the words from it on every reusable proof.
+ */
+export function vkaStoreRuntime(words: string[]): string {
+  return concat(['0x00', ...words]);
+}
+
+/**
+ * Deploys a VKA store: creation code that copies the runtime (appended after a 10-byte header)
+ * into memory and returns it — PUSH2 size, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY,
+ * RETURNDATASIZE, RETURN.
+ */
+export async function deployVkaStore(
+  chain: ChainContext,
+  words: string[],
+  confirmations = 1,
+): Promise<DeployedContract> {
+  const { signer } = await chain.signer();
+  const runtime = getBytes(vkaStoreRuntime(words));
+  if (runtime.length > 0xffff) throw new RangeError(`a VKA of ${words.length} words is too large`);
+  const size = runtime.length.toString(16).padStart(4, '0');
+  const creation = concat([`0x61${size}80600a3d393df3`, runtime]);
+  return deployContract(
+    signer,
+    'VkaStore',
+    { abi: [], bytecode: creation, runtimeSize: runtime.length },
+    [],
+    confirmations,
+  );
 }

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { parseEther, type Contract, type Signer } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/chainContext.js';
-import { attestModel, attestVerifierCode, ZERO } from '../../src/market/attestModel.js';
-import { deployVerifier } from '../../src/verifier/deployVerifier.js';
+import { attestModel, attestVerifierCode, readModel, ZERO } from '../../src/market/attestModel.js';
+import { deployVkaStore } from '../../src/verifier/deployVerifier.js';
+import { emitEvmVerifier } from '../../src/verifier/emitEvmVerifier.js';
 import { postTask } from '../../src/market/postTask.js';
-import { readTask } from '../../src/market/market.js';
+import { readTask, registerModel } from '../../src/market/market.js';
 import {
   claimTask,
   commitAndSubmit,
@@ -25,7 +26,13 @@ import {
   marketWithMlp,
   revertOf,
 } from '../helpers/market.js';
-import { fixtureInput, provedFixture, runCli, tempDir } from '../helpers/pocompute.js';
+import {
+  alterEvaluation,
+  fixtureInput,
+  provedFixture,
+  runCli,
+  tempDir,
+} from '../helpers/pocompute.js';
 
 const anvil = useAnvil();
 
@@ -156,17 +163,55 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
     );
   });
 
-  it('refuses the reusable layout for now: its VKA is calldata, not a contract the market can attest', async () => {
-    const reusable = await deployVerifier({ artifacts, chain, layout: 'reusable' });
+  it('a reusable verifier (EZKL 23: its VKA is calldata) is registered with a VKA store, attested, and pays only a valid proof', async () => {
+    const registered = await registerModel({
+      chain,
+      market: requester,
+      artifacts,
+      layout: 'reusable',
+    });
+    const model = await readModel(requester, registered.modelId);
+    expect(model.vka).not.toBe(ZERO);
+    await expect(
+      attestModel({ market: worker, modelId: registered.modelId }),
+    ).resolves.toBeDefined();
+    // The reusable verifier and the attestation: its code is EZKL's, the store holds this key's VKA.
     const attest = (verifier: string, vka: string) =>
       attestVerifierCode({ provider: chain.provider, artifacts, verifier, vka, what: 'model' });
-    await expect(attest(verifierAddress, ZERO)).resolves.toEqual({ layout: 'single' });
-    await expect(attest(reusable.verifier.address, ZERO)).rejects.toThrow(
-      /not EZKL [0-9.]+'s single verifier/,
+    await expect(attest(model.verifier, model.vka)).resolves.toEqual({ layout: 'reusable' });
+    await expect(attest(verifierAddress, model.vka)).rejects.toThrow(
+      /not EZKL [0-9.]+'s reusable verifier/,
     );
-    await expect(attest(verifierAddress, reusable.verifier.address)).rejects.toThrow(
-      /registered with a VKA contract/,
+    const { vka: words } = await emitEvmVerifier(artifacts, { layout: 'reusable' });
+    const otherWords = [...words!];
+    otherWords[3] = `0x${'11'.repeat(32)}`;
+    const otherStore = await deployVkaStore(chain, otherWords);
+    await expect(attest(model.verifier, otherStore.address)).rejects.toThrow(
+      /VKA store .* does not hold the verifying-key artifact/,
     );
+    // A task of the reusable model: a wrong proof reverts, the honest one is paid.
+    const fresh = (await provedFixture('mlp')).bundle;
+    const wrong = structuredClone(fresh);
+    alterEvaluation(wrong.proof as never);
+    const refused = await post({ modelId: registered.modelId });
+    await claimCommitted(worker, refused.taskId, proofBytes(wrong));
+    await chain.provider.send('evm_mine', []);
+    expect(await revertOf(worker, submitRaw(worker, refused.taskId, wrong))).toMatch(
+      /InvalidProof/,
+    );
+    const { taskId } = await post({ modelId: registered.modelId });
+    const before = await balance(account(1).address);
+    const claim = await claimTask(worker, taskId);
+    const { commit, submit } = await commitAndSubmit(
+      worker,
+      taskId,
+      proofBytes(fresh),
+      instancesAsUint256(fresh),
+      account(1).address,
+    );
+    const gas = await gasCost(chain.provider, [claim.hash, commit!.hash, submit.hash]);
+    expect((await balance(account(1).address)) - before + gas).toBe(parseEther('0.05'));
+    expect((await readTask(requester, taskId)).status).toBe('paid');
   });
 
   it('refuses to pay through a verifier whose code changed after registration', async () => {

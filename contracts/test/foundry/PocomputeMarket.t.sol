@@ -7,7 +7,7 @@ import {PocomputeMarket} from "../../PocomputeMarket.sol";
 import {TaskKind} from "../../interfaces/IInferenceConsumer.sol";
 import {IPocomputeMarket} from "../../interfaces/IPocomputeMarket.sol";
 import {AlwaysTrueVerifier} from "../FakeVerifiers.sol";
-import {AllowListReusableVerifier, FakeVka, MarketFixture, RefusingWallet, ReentryRecorder, RevertingVerifier, Toy} from "./base/MarketFixture.sol";
+import {AllowListReusableVerifier, MarketFixture, RefusingWallet, ReentryRecorder, RevertingVerifier, Toy, VkaStores} from "./base/MarketFixture.sol";
 
 /// Unit tests of PocomputeMarket: one per revert the contract can reach, and the happy paths.
 /// The verifier is an allow-list (base/MarketFixture.sol): the contract's logic, not a real proof
@@ -126,6 +126,9 @@ contract PocomputeMarketTest is MarketFixture {
         market.registerModel(worker, address(0), bytes32(0), 2, 1, "");
         vm.expectRevert(IPocomputeMarket.BadModel.selector);
         market.registerModel(address(verifier), worker, bytes32(0), 2, 1, "");
+        // A VKA that is not a store (code that could run, or not 0x00 then whole words).
+        vm.expectRevert(IPocomputeMarket.BadModel.selector);
+        market.registerModel(address(verifier), address(verifier), bytes32(0), 2, 1, "");
         vm.expectRevert(IPocomputeMarket.BadModel.selector);
         market.registerModel(address(verifier), address(0), bytes32(0), 0, 1, "");
         vm.expectRevert(IPocomputeMarket.BadModel.selector);
@@ -619,9 +622,13 @@ contract PocomputeMarketTest is MarketFixture {
     }
 
     function test_submit_VerifierChanged_vka() public {
-        FakeVka vka = new FakeVka();
-        AllowListReusableVerifier reusable = new AllowListReusableVerifier(address(this), address(vka));
-        uint256 modelId = market.registerModel(address(reusable), address(vka), bytes32(0), 2, 1, "");
+        bytes32[] memory words = VkaStores.words(5, "vka");
+        address vka = VkaStores.deploy(words);
+        AllowListReusableVerifier reusable = new AllowListReusableVerifier(address(this));
+        // Registering the model registers its VKA with the verifier: unregistered, nothing could pay.
+        assertFalse(reusable.registered(keccak256(abi.encodePacked(words))), "registered before");
+        uint256 modelId = market.registerModel(address(reusable), vka, bytes32(0), 2, 1, "");
+        assertTrue(reusable.registered(keccak256(abi.encodePacked(words))), "registered by registerModel");
         vm.prank(requester);
         uint256 taskId = market.postTask{value: REWARD}(modelId, Toy.inputs(0), uint64(block.timestamp + 1 days), address(0));
         uint256[] memory instances = Toy.stage0Instances(Toy.inputs(0), Toy.correctBoundary(Toy.inputs(0)));
@@ -629,12 +636,14 @@ contract PocomputeMarketTest is MarketFixture {
         reusable.allow(proof, instances);
         claimAs(worker, taskId, commitmentOf(taskId, worker, proof));
         nextBlock();
-        vm.etch(address(vka), address(new AlwaysTrueVerifier()).code);
+        // The store's words changed (same length): VerifierChanged, never a proof checked against them.
+        bytes32[] memory other = VkaStores.words(5, "other");
+        vm.etch(vka, abi.encodePacked(bytes1(0x00), other));
         vm.prank(worker);
         vm.expectRevert(IPocomputeMarket.VerifierChanged.selector);
         market.submit(taskId, proof, instances);
-        // The VKA's code back: the reusable layout verifies and pays.
-        vm.etch(address(vka), address(new FakeVka()).code);
+        // The store back: the reusable layout verifies (reading only success) and pays.
+        vm.etch(vka, abi.encodePacked(bytes1(0x00), words));
         vm.prank(worker);
         market.submit(taskId, proof, instances);
         assertEq(uint256(market.getTask(taskId).status), uint256(IPocomputeMarket.Status.Done));

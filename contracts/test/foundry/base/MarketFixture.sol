@@ -37,23 +37,46 @@ contract AllowListVerifier {
     }
 }
 
-/// The same, in the reusable layout: the verifying key is a separate contract (the VKA).
+/// The same, in EZKL 23's reusable layout: the key (VKA) comes as calldata words, which must have
+/// been registered; like EZKL's, it reverts on a proof it refuses and answers more than a bool.
 contract AllowListReusableVerifier is AllowListVerifier {
-    address public immutable vka;
+    mapping(bytes32 => bool) public registered;
 
-    constructor(address owner_, address vka_) AllowListVerifier(owner_) {
-        vka = vka_;
+    constructor(address owner_) AllowListVerifier(owner_) {}
+
+    function registerVka(bytes32[] memory vka) external returns (bytes32 digest) {
+        digest = keccak256(abi.encodePacked(vka));
+        registered[digest] = true;
     }
 
-    function verifyProof(address vk, bytes calldata proof, uint256[] calldata instances) external view returns (bool) {
-        return vk == vka && _accepts(proof, instances);
+    function verifyProof(bytes calldata proof, uint256[] calldata instances, bytes32[] memory vka)
+        external
+        view
+        returns (bool success, bytes32 digest, int256[] memory rescaled)
+    {
+        digest = keccak256(abi.encodePacked(vka));
+        require(registered[digest], "VKA not registered");
+        require(_accepts(proof, instances), "refused");
+        success = true;
+        rescaled = new int256[](instances.length);
     }
 }
 
-/// A verifying-key artifact: any code will do, the market pins its code hash.
-contract FakeVka {
-    function vk() external pure returns (bytes32) {
-        return keccak256("fake vka");
+/// VKA stores (contracts/libraries/VkaStore.sol) made as `pocompute` makes them: creation code that
+/// returns 0x00 followed by the words.
+library VkaStores {
+    function deploy(bytes32[] memory words) internal returns (address store) {
+        bytes memory runtime = abi.encodePacked(bytes1(0x00), words);
+        bytes memory creation = abi.encodePacked(hex"61", uint16(runtime.length), hex"80600a3d393df3", runtime);
+        assembly {
+            store := create(0, add(creation, 0x20), mload(creation))
+        }
+        require(store != address(0), "VKA store not deployed");
+    }
+
+    function words(uint256 n, bytes32 seed) internal pure returns (bytes32[] memory out) {
+        out = new bytes32[](n);
+        for (uint256 i = 0; i < n; i++) out[i] = keccak256(abi.encode(seed, i));
     }
 }
 
