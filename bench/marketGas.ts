@@ -29,6 +29,8 @@ export async function measureMarketGas(
   artifacts: Artifacts,
   bundle: ProofBundle,
   input: string,
+  /** The verifier layout of the registered model (default: the one compile chose). */
+  layout?: 'single' | 'reusable',
 ): Promise<Record<string, number>> {
   const chain = await openChain({});
   try {
@@ -46,7 +48,7 @@ export async function measureMarketGas(
     gas['deploy (constructor)'] = Number(market.gasUsed);
     const contract: Contract = await openMarket(asDev, market.address, true);
     gas.registerModel = Number(
-      (await registerModel({ chain: asDev, market: contract, artifacts })).gasUsed,
+      (await registerModel({ chain: asDev, market: contract, artifacts, layout })).gasUsed,
     );
     const post = () =>
       postTask({ market: contract, modelId: 0, input, rewardEth: '0.01', deadlineSeconds: 600 });

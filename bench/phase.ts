@@ -39,20 +39,32 @@ if (phase === 'compile') {
   // Deploy gas, runtime code size and verify gas on a fresh anvil with the normal EIP-170 limit.
   const artifacts = await compileModel({ model, input, artifactsRoot });
   const bundleData = await readBundle(bundle);
+  // Both layouts: the single contract (when it fits EIP-170) and the reusable verifier + VKA.
   timings = await withChain({}, async (chain) => {
-    const deployment = await deployVerifier({ artifacts, chain, force: true });
-    const verified = await verifyOnchain({
-      bundle: bundleData,
-      chain,
-      verifier: deployment.verifier.address,
-    });
-    if (!verified.valid) throw new Error('benchmark proof did not verify on-chain');
-    return {
-      deployGas: Number(deployment.verifier.gasUsed) + Number(deployment.vka?.gasUsed ?? 0),
-      runtimeSize: deployment.verifier.runtimeSize,
-      verifyGas: Number(verified.gas),
-      reusable: deployment.layout === 'reusable' ? 1 : 0,
+    const out: Record<string, number> = {
+      reusable: artifacts.manifest.verifier.layout === 'reusable' ? 1 : 0,
     };
+    for (const layout of ['single', 'reusable'] as const) {
+      const deployment = await deployVerifier({ artifacts, chain, layout, force: true }).catch(
+        (error) => {
+          // A single verifier past EIP-170 cannot be deployed on a normal chain.
+          if (layout === 'single') return undefined;
+          throw error;
+        },
+      );
+      if (!deployment) continue;
+      const verified = await verifyOnchain({
+        bundle: bundleData,
+        chain,
+        verifier: deployment.verifier.address,
+      });
+      if (!verified.valid) throw new Error(`benchmark proof did not verify on-chain (${layout})`);
+      out[`${layout}DeployGas`] = Number(deployment.verifier.gasUsed);
+      out[`${layout}RegisterVkaGas`] = Number(deployment.vka?.gasUsed ?? 0);
+      out[`${layout}RuntimeSize`] = deployment.verifier.runtimeSize;
+      out[`${layout}VerifyGas`] = Number(verified.gas);
+    }
+    return out;
   });
 } else if (phase === 'train-mse' || phase === 'train-cross-entropy') {
   // One proved SGD step of the model's head on its fine-tuning data.

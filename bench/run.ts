@@ -20,6 +20,13 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const fixtures = (process.env.BENCH_FIXTURES ?? 'mlp,cnn,two_input,wide').split(',');
 const phaseScript = join(PACKAGE_ROOT, 'dist', 'bench', 'phase.js');
 
+interface OnchainLayout {
+  deployGas: number;
+  registerVkaGas: number;
+  runtimeSize: number;
+  verifyGas: number;
+}
+
 interface Row {
   fixture: string;
   logrows: number;
@@ -28,7 +35,11 @@ interface Row {
   proveNativeMs: number;
   verifyMs: number;
   peakMiB: { compile: number; proveNative: number; verify: number };
-  onchain: { layout: string; deployGas: number; runtimeSize: number; verifyGas: number };
+  onchain: {
+    layout: string;
+    single?: OnchainLayout;
+    reusable: OnchainLayout;
+  };
   runs: number;
 }
 
@@ -66,11 +77,19 @@ async function benchFixture(fixture: string): Promise<Row> {
     },
     onchain: {
       layout: onchain.timings.reusable ? 'reusable + VKA' : 'single',
-      deployGas: onchain.timings.deployGas,
-      runtimeSize: onchain.timings.runtimeSize,
-      verifyGas: onchain.timings.verifyGas,
+      ...(onchain.timings.singleVerifyGas ? { single: layoutOf(onchain.timings, 'single') } : {}),
+      reusable: layoutOf(onchain.timings, 'reusable'),
     },
     runs,
+  };
+}
+
+function layoutOf(t: Record<string, number>, layout: 'single' | 'reusable'): OnchainLayout {
+  return {
+    deployGas: t[`${layout}DeployGas`],
+    registerVkaGas: t[`${layout}RegisterVkaGas`],
+    runtimeSize: t[`${layout}RuntimeSize`],
+    verifyGas: t[`${layout}VerifyGas`],
   };
 }
 
@@ -84,12 +103,16 @@ function renderTable(rows: Row[]): string {
         `| ${r.fixture} | 2^${r.logrows} | ${s(r.compileMs)} | ${s(r.setupMs)} | ${s(r.proveNativeMs)} | ${s(r.verifyMs)} | ${r.peakMiB.compile} / ${r.peakMiB.proveNative} / ${r.peakMiB.verify} MiB |`,
     ),
     '',
-    '| fixture | verifier layout | deploy gas | runtime code | verifyProof gas (eth_call estimate) |',
-    '|---|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.fixture} | ${r.onchain.layout} | ${r.onchain.deployGas.toLocaleString('en')} | ${r.onchain.runtimeSize.toLocaleString('en')} bytes | ${r.onchain.verifyGas.toLocaleString('en')} |`,
-    ),
+    '| fixture | compile chose | single: deploy gas · runtime · verifyProof gas | reusable: deploy + registerVka gas · runtime · verifyProof gas |',
+    '|---|---|---|---|',
+    ...rows.map((r) => {
+      const g = (n: number) => n.toLocaleString('en');
+      const single = r.onchain.single
+        ? `${g(r.onchain.single.deployGas)} · ${g(r.onchain.single.runtimeSize)} bytes · ${g(r.onchain.single.verifyGas)}`
+        : 'over EIP-170: not deployable';
+      const reusable = `${g(r.onchain.reusable.deployGas)} + ${g(r.onchain.reusable.registerVkaGas)} · ${g(r.onchain.reusable.runtimeSize)} bytes · ${g(r.onchain.reusable.verifyGas)}`;
+      return `| ${r.fixture} | ${r.onchain.layout} | ${single} | ${reusable} |`;
+    }),
   ].join('\n');
 }
 
@@ -135,7 +158,9 @@ const mlpBundle = (
     out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-')), 'mlp.proof'),
   })
 ).bundle;
-const marketGas = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput);
+const marketGas = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput, 'single');
+process.stderr.write('bench market: gas per call (mlp, reusable verifier + VKA store)\n');
+const marketGasReusable = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput, 'reusable');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), {
   date: new Date().toISOString(),
@@ -145,11 +170,15 @@ await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), {
   rows,
   training: trainingRows,
   marketGas,
+  marketGasReusable,
 });
 const marketTable = [
-  '| PocomputeMarket call | gas used |',
-  '|---|---|',
-  ...Object.entries(marketGas).map(([call, gas]) => `| ${call} | ${gas.toLocaleString('en')} |`),
+  '| PocomputeMarket call | gas used (single verifier) | gas used (reusable verifier + VKA store) |',
+  '|---|---|---|',
+  ...Object.entries(marketGas).map(
+    ([call, gas]) =>
+      `| ${call} | ${gas.toLocaleString('en')} | ${(marketGasReusable[call] ?? 0).toLocaleString('en')} |`,
+  ),
 ].join('\n');
 const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runs} runs on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
 const readmePath = join(PACKAGE_ROOT, 'README.md');
