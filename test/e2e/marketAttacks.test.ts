@@ -211,7 +211,7 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
     );
     const gas = await gasCost(chain.provider, [claim.hash, commit!.hash, submit.hash]);
     expect((await balance(account(1).address)) - before + gas).toBe(parseEther('0.05'));
-    expect((await readTask(requester, taskId)).status).toBe('paid');
+    expect((await readTask(requester, taskId)).status).toBe('done');
   });
 
   it('refuses to pay through a verifier whose code changed after registration', async () => {
