@@ -57,6 +57,7 @@ if (phase === 'compile') {
         bundle: bundleData,
         chain,
         verifier: deployment.verifier.address,
+        trust: { artifacts: artifacts.dir },
       });
       if (!verified.valid) throw new Error(`benchmark proof did not verify on-chain (${layout})`);
       out[`${layout}DeployGas`] = Number(deployment.verifier.gasUsed);

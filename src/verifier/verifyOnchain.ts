@@ -3,7 +3,10 @@ import { describeChainError, requireCode } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
 import type { ProofBundle } from '../prover/bundle.js';
 import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI, vkaDigest } from './calldata.js';
+import { openArtifacts } from '../prover/artifacts.js';
 import { findVerifierRecord } from './deployVerifier.js';
+import { emitEvmVerifier } from './emitEvmVerifier.js';
+import type { VerifierLayout } from './verifierRecord.js';
 import {
   type KeySource,
   type VerifyBundleParams,
@@ -79,17 +82,20 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
     );
   }
   // The local checks passed: with trusted key material the bundle's verifier (and its VKA) is the
-  // trusted one, so its VKA is what the reusable verifier is called with.
-  const reusable = bundle.verifier.layout === 'reusable';
+  // trusted one, so its VKA is what the reusable verifier is called with. A reusable verifier
+  // deployed for a key whose bundle carries the single one (deploy-verifier --layout reusable) is
+  // called with the VKA made from the trusted artifacts.
+  const sent = await withDeployedLayout(bundle, record?.layout, params);
+  const reusable = sent.verifier.layout === 'reusable';
   const abi = reusable ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI;
   const base = {
     verifier: params.verifier,
-    ...(reusable ? { vkaDigest: vkaDigest(bundle.verifier.vka ?? []) } : {}),
+    ...(reusable ? { vkaDigest: vkaDigest(sent.verifier.vka ?? []) } : {}),
     chainId: chain.chainId.toString(),
     ...localPart,
   };
 
-  const tx = { to: params.verifier, data: encodeCalldata(bundle) };
+  const tx = { to: params.verifier, data: encodeCalldata(sent) };
   let valid: boolean;
   try {
     [valid] = abi.decodeFunctionResult('verifyProof', await chain.provider.call(tx));
@@ -113,4 +119,27 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
   } catch (error) {
     throw describeChainError(error, abi);
   }
+}
+
+async function withDeployedLayout(
+  bundle: ProofBundle,
+  deployed: VerifierLayout | undefined,
+  params: OnchainVerifyParams,
+): Promise<ProofBundle> {
+  if (deployed !== 'reusable' || bundle.verifier.layout === 'reusable') return bundle;
+  const trusted = params.trust?.artifacts;
+  if (!trusted)
+    throw new PocomputeError(
+      'VERIFIER_MISMATCH',
+      `verifier ${params.verifier} is EZKL's reusable verifier, and this bundle carries no VKA (its verifier is the single contract)`,
+      {
+        hint: "Pass --artifacts <dir> of the model: the reusable verifier's VKA is made from them.",
+      },
+    );
+  const artifacts = typeof trusted === 'string' ? await openArtifacts(trusted) : trusted;
+  const evm = await emitEvmVerifier(artifacts, { layout: 'reusable' });
+  return {
+    ...bundle,
+    verifier: { layout: 'reusable', runtime: bundle.verifier.runtime, vka: evm.vka },
+  };
 }

@@ -173,6 +173,23 @@ describe('deploy-verifier and on-chain verification on a real anvil', () => {
     expect(result.json().txHash).toMatch(/^0x[0-9a-f]{64}$/);
   });
 
+  it('a reusable deployment of a single-layout model verifies its proofs with the VKA made from --artifacts', async () => {
+    const reusable = await deployVerifier({ artifacts: mlp, chain, layout: 'reusable' });
+    expect(proof.bundle.verifier.layout).toBe('single');
+    const ask = (bundle: typeof proof.bundle, trust?: { artifacts: string }) =>
+      verifyOnchain({
+        bundle,
+        chain,
+        verifier: reusable.verifier.address,
+        ...(trust ? { trust } : {}),
+      });
+    expect((await ask(proof.bundle, { artifacts: mlp.dir })).valid).toBe(true);
+    const bad = await tamperedBundle(proof, (b) => alterEvaluation(b.proof));
+    expect((await ask(bad, { artifacts: mlp.dir })).valid).toBe(false);
+    // Without trusted artifacts there is no VKA to call it with: said, never a false INVALID.
+    await expect(ask(proof.bundle)).rejects.toMatchObject({ code: 'VERIFIER_MISMATCH' });
+  });
+
   it('a model whose single verifier exceeds EIP-170 deploys as reusable verifier + VKA on a normal chain, and its proofs verify', async () => {
     // EZKL's own settings for the wide fixture: the optimiser's circuit has fewer columns and its
     // single verifier fits under EIP-170 (23.8 kB), which is the point of optimising.
