@@ -8,8 +8,9 @@ interface IHalo2Verifier {
 
 /// @notice EZKL 23's reusable verifier (`Halo2VerifierReusable`): one contract for many keys, each
 /// key's artifact (VKA) registered once and then passed as calldata words with every proof. It
-/// reverts on a proof it refuses, and its return data is longer than the declared tuple: callers
-/// read only the first word (success).
+/// reverts on a proof it refuses, and its return data is not a well-formed encoding of the declared
+/// tuple (its third word is a length, not an offset): a typed call would fail to decode it. Callers
+/// use a low-level call and read the first word, which is 1 whenever it did not revert.
 interface IHalo2VerifierReusable {
     function registerVka(bytes32[] memory vka) external returns (bytes32 vkaDigest);
 

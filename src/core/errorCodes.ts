@@ -143,6 +143,10 @@ export const ERROR_CODES = {
     exit: EXIT.invalid,
     hint: "The model's on-chain verifier is not the one EZKL emits for its key: do not post, work on or trust tasks of this model.",
   },
+  VKA_TOO_LARGE: {
+    exit: EXIT.usage,
+    hint: 'Split the model (`pocompute split`) and register its stages: each stage has a smaller key.',
+  },
   VERIFIER_MISMATCH: {
     exit: EXIT.chain,
     hint: 'That verifier was deployed for another verifying key; deploy one for this model.',

@@ -11,7 +11,9 @@ import {
   writeDeployment,
   type DeployedContract,
 } from '../chain/deployments.js';
+import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
+import { EIP170_LIMIT } from '../chain/solc.js';
 import type { Artifacts } from '../prover/artifacts.js';
 import { emitEvmVerifier } from './emitEvmVerifier.js';
 import type { EvmVerifier, VerifierLayout } from './verifierRecord.js';
@@ -142,7 +144,11 @@ export async function deployVkaStore(
 ): Promise<DeployedContract> {
   const { signer } = await chain.signer();
   const runtime = getBytes(vkaStoreRuntime(words));
-  if (runtime.length > 0xffff) throw new RangeError(`a VKA of ${words.length} words is too large`);
+  if (runtime.length > EIP170_LIMIT)
+    throw new PocomputeError(
+      'VKA_TOO_LARGE',
+      `the VKA's ${words.length} words do not fit one VKA store: ${runtime.length} bytes of code, over the ${EIP170_LIMIT}-byte EIP-170 limit`,
+    );
   const size = runtime.length.toString(16).padStart(4, '0');
   const creation = concat([`0x61${size}80600a3d393df3`, runtime]);
   return deployContract(

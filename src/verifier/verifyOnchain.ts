@@ -85,7 +85,11 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
   // trusted one, so its VKA is what the reusable verifier is called with. A reusable verifier
   // deployed for a key whose bundle carries the single one (deploy-verifier --layout reusable) is
   // called with the VKA made from the trusted artifacts.
-  const sent = await withDeployedLayout(bundle, record?.layout, params);
+  const sent = await withDeployedLayout(
+    bundle,
+    record?.layout ?? (await layoutFromCode(chain, bundle, params)),
+    params,
+  );
   const reusable = sent.verifier.layout === 'reusable';
   const abi = reusable ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI;
   const base = {
@@ -98,7 +102,10 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
   const tx = { to: params.verifier, data: encodeCalldata(sent) };
   let valid: boolean;
   try {
-    [valid] = abi.decodeFunctionResult('verifyProof', await chain.provider.call(tx));
+    // Only the first word: EZKL's reusable verifier returns a malformed tuple whose first word is
+    // 1 (it reverts on a proof it refuses); the single one returns the bool.
+    const answer = await chain.provider.call(tx);
+    valid = answer.length >= 66 && BigInt(answer.slice(0, 66)) === 1n;
   } catch (error) {
     const reason = describeChainError(error, abi);
     if (reason.code === 'RPC_UNREACHABLE') throw reason;
@@ -142,4 +149,23 @@ async function withDeployedLayout(
     ...bundle,
     verifier: { layout: 'reusable', runtime: bundle.verifier.runtime, vka: evm.vka },
   };
+}
+
+/**
+ * Which layout the code at the verifier address is, without a local deployment record: the
+ * bundle's own single verifier (compiled deterministically, so byte for byte), or EZKL's reusable
+ * one for the trusted artifacts' key.
+ */
+async function layoutFromCode(
+  chain: ChainContext,
+  bundle: ProofBundle,
+  params: OnchainVerifyParams,
+): Promise<VerifierLayout | undefined> {
+  const code = (await chain.provider.getCode(params.verifier)).toLowerCase();
+  if (code === bundle.verifier.runtime.toLowerCase()) return bundle.verifier.layout;
+  const trusted = params.trust?.artifacts;
+  if (!trusted || bundle.verifier.layout === 'reusable') return undefined;
+  const artifacts = typeof trusted === 'string' ? await openArtifacts(trusted) : trusted;
+  const reusable = await emitEvmVerifier(artifacts, { layout: 'reusable' });
+  return code === reusable.verifier.deployedBytecode.toLowerCase() ? 'reusable' : undefined;
 }
