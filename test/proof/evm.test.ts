@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compileSolidity } from '../../src/chain/solc.js';
 import { isPocomputeError } from '../../src/core/errors.js';
 import { homePaths } from '../../src/core/paths.js';
+import { venvPython } from '../../src/prover/engine/managedVenv.js';
 import {
   type EvmVerdict,
   type VerifierCode,
@@ -410,9 +411,12 @@ function swapPoints(a: number, b: number): Uint8Array {
 
 // ——— Differential: the same verdicts as EZKL 23's own Rust verifier (Python ezkl.verify) ———
 
-/** A Python with ezkl 23: POCOMPUTE_PYTHON, else the dev venv /tmp/ez23. */
+/**
+ * A Python with ezkl 23: POCOMPUTE_PYTHON, the managed venv of this home (CI installs it before
+ * the tests), else a dev venv at /tmp/ez23.
+ */
 function ezkl23Python(): string | undefined {
-  const candidates = [process.env.POCOMPUTE_PYTHON, '/tmp/ez23/bin/python'].filter(
+  const candidates = [process.env.POCOMPUTE_PYTHON, venvPython(), '/tmp/ez23/bin/python'].filter(
     (p): p is string => !!p && existsSync(p),
   );
   for (const python of candidates) {
@@ -437,13 +441,16 @@ function python(code: string, cwd: string, home: string): unknown {
     timeout: 600_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (run.status !== 0) throw new Error(`python failed: ${run.stderr.slice(-2000)}`);
+  if (run.status !== 0)
+    throw new Error(
+      `python failed (status ${run.status}, signal ${run.signal}): ${run.stderr.slice(-2000)}`,
+    );
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
 }
 
 const SETUP_PY = `
-import asyncio, inspect, json, ezkl
+import asyncio, inspect, json, os, sys, ezkl
 def run(call):
     async def go():
         value = call()
@@ -458,10 +465,12 @@ run(lambda: ezkl.create_evm_verifier('vk.key', 'settings.json', 'v.sol', 'v.abi'
 run(lambda: ezkl.create_evm_verifier('vk.key', 'settings.json', 'r.sol', 'r.abi', 'k.srs', True))
 run(lambda: ezkl.create_evm_vka('vk.key', 'settings.json', 'vka.bin', 'k.srs'))
 print(json.dumps(True))
+sys.stdout.flush()
+os._exit(0)  # EZKL's pyo3 runtime can abort during interpreter shutdown (as the worker knows)
 `;
 
 const VERIFY_PY = (files: string[]) => `
-import json, ezkl
+import json, os, sys, ezkl
 out = []
 for f in ${JSON.stringify(files)}:
     try:
@@ -469,6 +478,8 @@ for f in ${JSON.stringify(files)}:
     except Exception as e:
         out.append(False)
 print(json.dumps(out))
+sys.stdout.flush()
+os._exit(0)
 `;
 
 /** svm's solc 0.8.20 for create_evm_verifier, backed by the npm solc (offline). */
