@@ -48,7 +48,6 @@ export async function buildProgram(only?: string): Promise<Command> {
       'Proof-of-compute for ML models: prove that an ONNX model ran, verify it in Node or on an EVM chain.',
     )
     .version(PACKAGE_VERSION, '-v, --version', 'print the version')
-    .showHelpAfterError()
     .addHelpText('after', `\nExamples:\n${indent(COMMAND_EXAMPLES.pocompute)}`);
   const names = only && only in COMMANDS ? [only] : Object.keys(COMMANDS);
   for (const command of await Promise.all(names.map((name) => COMMANDS[name]()))) {
@@ -67,29 +66,66 @@ function addExamples(command: Command, path: string): void {
 const indent = (lines: string[]) => lines.map((l) => `  $ ${l}`).join('\n');
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   const json = argv.includes('--json');
   const program = await buildProgram(argv[2]);
-  // Under --json, commander's own usage errors become the same {"ok": false, …} document as any
-  // other failure, on stdout; its plain text is not printed.
-  if (json) program.configureOutput({ writeErr: () => {}, outputError: () => {} });
+  // commander's own usage errors are printed as any other failure: under --json the same
+  // {"ok": false, …} document on stdout, otherwise `error USAGE: …` with a hint on stderr.
+  const silent = { writeErr: () => {}, outputError: () => {} };
   forEachCommand(program, (command) => {
     command.exitOverride();
-    if (json) command.configureOutput({ writeErr: () => {}, outputError: () => {} });
+    if (json) command.configureOutput(silent);
+    else command.configureOutput({ outputError: () => {} });
   });
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) {
+    const reporter = new Reporter({ json });
+    if (!(error instanceof CommanderError)) {
+      process.exitCode = reporter.failure(error);
+      return;
+    }
+    const help = ['commander.helpDisplayed', 'commander.help'].includes(error.code);
+    if (error.code === 'commander.version' || (help && error.exitCode === 0)) {
       process.exitCode = EXIT.ok;
       return;
     }
-    // commander's usage errors (unknown option, missing argument) exit 2, as documented.
-    const message = error.message.replace(/^error:\s*/, '');
-    process.exitCode = json
-      ? new Reporter({ json: true }).failure(new PocomputeError('USAGE', message))
-      : EXIT.usage;
+    // Help shown with a non-zero code is help because a command was missing (`pocompute`,
+    // `pocompute market`): a usage error, exit 2, as every other.
+    const usage = help
+      ? new PocomputeError('USAGE', 'a command is missing', {
+          hint: `Run \`${commandPath(program, argv)} --help\` to see the commands.`,
+        })
+      : new PocomputeError('USAGE', error.message.replace(/^error:\s*/, ''), {
+          hint: `Run \`${commandPath(program, argv)} --help\` to see its options.`,
+        });
+    process.exitCode = reporter.failure(usage);
   }
+}
+
+/** `pocompute` and the command words the user typed (`pocompute market deploy`). */
+function commandPath(program: Command, argv: string[]): string {
+  const words = ['pocompute'];
+  let command = program;
+  for (const word of argv.slice(2)) {
+    const sub = command.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    words.push(word);
+    command = sub;
+  }
+  return words.join(' ');
+}
+
+/**
+ * `pocompute --help | head` closes the pipe before we finish writing: that is the reader's choice,
+ * not an error, so the process ends quietly (no EPIPE stack trace).
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+      throw error;
+    });
 }
 
 function forEachCommand(command: Command, visit: (command: Command) => void): void {

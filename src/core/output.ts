@@ -54,7 +54,10 @@ export class Reporter {
     this.json = options.json ?? false;
     this.stderr = options.stderr ?? process.stderr;
     this.stdout = options.stdout ?? process.stdout;
-    this.interactive = Boolean(this.stderr.isTTY) && !process.env.CI && !this.json;
+    // A terminal that reports no width (0 columns: some CI runners, `stty cols 0`) gets plain lines:
+    // a spinner there would redraw forever, computing its height as a division by zero.
+    this.interactive =
+      Boolean(this.stderr.isTTY) && (this.stderr.columns ?? 0) > 0 && !process.env.CI && !this.json;
     const colour = Boolean(this.stdout.isTTY) && !('NO_COLOR' in process.env) && !this.json;
     this.c = colour && chalk ? new chalk({ level: 1 }) : NO_COLOURS;
   }

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import { COMMAND_EXAMPLES } from '../../src/commands/examples.js';
@@ -34,5 +36,39 @@ describe('the CLI surface', () => {
       expect(result.code).toBe(0);
       expect(result.stdout.trim()).toBe(version);
     }
+  });
+
+  it('prints human usage errors with their code and a hint naming the command, exit 2', async () => {
+    const unknown = await runCli(['market', 'deploy', '--no-such-flag']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      "error USAGE: unknown option '--no-such-flag'\nhint: Run `pocompute market deploy --help` to see its options.\n",
+    );
+  });
+
+  it('exits 2 with a usage error when no command is given, and 0 for help asked for', async () => {
+    for (const args of [[], ['market']]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^Usage: pocompute/);
+      expect(result.stderr).toMatch(
+        /error USAGE: a command is missing\nhint: Run `pocompute.*--help`/,
+      );
+    }
+    for (const args of [['--help'], ['help'], ['help', 'verify'], ['market', '--help']]) {
+      const result = await runCli(args);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: pocompute/);
+    }
+  });
+
+  it('ends quietly when the reader closes the pipe (`pocompute --help | head`)', () => {
+    const cli = join(import.meta.dirname, '..', '..', 'bin', 'pocompute.js');
+    const run = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${cli}" --help | true; echo "exit \${PIPESTATUS[0]}" >&2`],
+      { encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('exit 0\n');
   });
 });
