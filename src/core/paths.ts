@@ -31,6 +31,8 @@ export const homePaths = {
   evm: () => join(pocomputeHome(), 'evm'),
   /** EZKL's Solidity verifiers, compiled once per key: `<sha256>/contracts.json`. */
   verifiers: () => join(pocomputeHome(), 'verifiers'),
+  /** Caches that only save time (V8's compiled code of the in-process EVM: `v8/`). */
+  cache: () => join(pocomputeHome(), 'cache'),
 };
 
 export function fixturePath(...parts: string[]): string {

@@ -122,6 +122,8 @@ interface VerifierEvm {
   installed: Map<string, Address>;
   /** Registered VKAs: `<address> <registerVka calldata as hex>` → the digest registerVka returned. */
   registered: Map<string, string>;
+  /** Records V8's compiled code of the runtime, once a verification compiled what it uses. */
+  saveCodeCache?: () => void;
 }
 
 const CALLER = '0x000000000000000000000000000000000000c0de';
@@ -145,7 +147,7 @@ async function createVerifierEvm(backend: Bn254Backend): Promise<VerifierEvm> {
     backend === 'mcl-wasm'
       ? new MclBN254(await initMcl(runtime.mcl))
       : backend === 'rustbn-wasm'
-        ? new runtime.RustBN254(await runtime.initRustBN())
+        ? new runtime.RustBN254(await (await import('rustbn-wasm')).initRustBN())
         : new runtime.NobleBN254();
   const common = new runtime.Common({ chain: runtime.Mainnet, hardfork: EVM_HARDFORK });
   memoizeActivatedEips(common);
@@ -161,6 +163,7 @@ async function createVerifierEvm(backend: Bn254Backend): Promise<VerifierEvm> {
     createAddress: (hex) => runtime.createAddressFromString(hex),
     installed: new Map(),
     registered: new Map(),
+    saveCodeCache: runtime.saveCodeCache,
   };
 }
 
@@ -349,6 +352,7 @@ export async function runVerifier(
     const address = await install(ctx, code.runtime);
     const digest = code.layout === 'reusable' ? await register(ctx, address, code.vka) : '';
     const result = await call(ctx, address, data);
+    ctx.saveCodeCache?.();
     if (result.exceptionError) {
       const error = result.exceptionError.error;
       return {
