@@ -45,6 +45,7 @@ const nativeMclDecode = {
 // direct ones (same results, same errors for what the EVM passes), or the build fails.
 const UTIL_PATCHES = [
   [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the dependency's source text, verbatim
     'const bytes = hexToBytes(`0x${padToEven(num.toString(16))}`);',
     'const bytes = hexToBytesNoble(padToEven(num.toString(16)));',
   ],
