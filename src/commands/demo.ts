@@ -42,9 +42,10 @@ export function demoCommand(): Command {
                 bundle.public.outputs.map((o, i) => [
                   o.name,
                   (o.values ?? []).map((v) => v.toFixed(4)).join(' '),
-                  bundle.floatReference.outputs[i].values.map((v) => v.toFixed(4)).join(' '),
-                  bundle.quantization[i].maxAbsError.toExponential(2),
-                  bundle.quantization[i].maxRelError.toExponential(2),
+                  bundle.floatReference.outputs[i]?.values.map((v) => v.toFixed(4)).join(' ') ??
+                    '—',
+                  bundle.quantization[i]?.maxAbsError.toExponential(2) ?? '—',
+                  bundle.quantization[i]?.maxRelError.toExponential(2) ?? '—',
                 ]),
                 [
                   'output',

@@ -35,7 +35,7 @@ export function proveCommand(): Command {
         const o = parseOptions(proveOptions, raw);
         if (o.stages !== undefined || o.jobs !== undefined || isStagedModelDir(target))
           return proveStagedCommand(target, o, reporter);
-        const { bundle, bundlePath } = await proveInference({
+        const { bundle, bundlePath, artifacts } = await proveInference({
           target,
           input: o.input,
           out: o.out,
@@ -57,10 +57,17 @@ export function proveCommand(): Command {
             inputTypes: bundle.inputTypes,
             srs: bundle.srs,
             timings: bundle.timings,
+            // What a verifier trusts instead of the bundle (`verify --artifacts <dir>`), and how big.
+            artifacts: {
+              dir: artifacts.dir,
+              logrows: artifacts.manifest.circuit.logrows,
+              chosenBy: artifacts.manifest.circuit.choice?.strategy ?? 'ezkl-preset',
+            },
           },
           () =>
             [
               `Proof bundle written to ${bundlePath}`,
+              `Artifacts (2^${artifacts.manifest.circuit.logrows} rows): ${artifacts.dir} — verify elsewhere with \`pocompute verify ${bundlePath} --artifacts <copy of it>\``,
               table(
                 bundle.public.outputs.map((o) => [
                   o.name,

@@ -157,7 +157,7 @@ export const ERROR_CODES = {
   },
   FLOAT_REFERENCE_UNAVAILABLE: {
     exit: EXIT.engine,
-    hint: 'Install onnxruntime-node (npm install onnxruntime-node) for the float reference; proofs do not need it.',
+    hint: 'Reinstall pocompute (npm ci): onnxruntime-web, a dependency, runs the float reference; proofs do not need it.',
   },
   INTERNAL: {
     exit: EXIT.internal,

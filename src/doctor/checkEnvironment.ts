@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolveConfig } from '../core/config.js';
 import { homePaths } from '../core/paths.js';
 import { getPythonEngine } from '../prover/engine/pythonEngine.js';
-import { inspectManagedVenv } from '../prover/engine/managedVenv.js';
+import { inspectManagedVenv, runProcess } from '../prover/engine/managedVenv.js';
 import { EZKL_VERSION } from '../prover/engine/version.js';
 import { bn254Backend } from '../proof/evm.js';
 
@@ -31,6 +31,14 @@ export async function checkEnvironment(): Promise<EnvironmentCheck[]> {
       part: 'python',
       status: 'ok',
       detail: `${config.python} (POCOMPUTE_PYTHON or config)`,
+    });
+  } else if (venv.state !== 'ready' && !(await canMakeVenv())) {
+    const bootstrap = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3';
+    checks.push({
+      part: 'python',
+      status: 'error',
+      detail: `managed venv ${venv.state}, and ${bootstrap} cannot make one (no python3 with venv)`,
+      hint: 'Install python3 with venv (Debian: apt-get install python3-venv), or set POCOMPUTE_BOOTSTRAP_PYTHON / POCOMPUTE_PYTHON.',
     });
   } else {
     checks.push({
@@ -143,10 +151,17 @@ const checkSolc = () =>
 const checkOnnxRuntime = () =>
   probe(
     'onnxruntime (float reference)',
-    'Optional: `npm install onnxruntime-node` for quantization-error reports; proofs do not need it.',
+    'Reinstall with `npm ci` (onnxruntime-web is a dependency): quantization-error reports and the optimiser need it; proofs do not.',
     async () => {
-      const ort = await import('onnxruntime-node');
-      return `onnxruntime-node ${ort.env.versions?.node ?? ''} loads`.replace(/ +loads/, ' loads');
+      const { loadOnnxRuntime } = await import('../prover/onnx/runFloatModel.js');
+      const ort = await loadOnnxRuntime();
+      return `onnxruntime-web ${ort.env.versions?.web ?? ''} loads`.replace(/ +loads/, ' loads');
     },
-    'missing',
   );
+
+/** Whether the bootstrap Python can make the managed venv on first use (python3 with venv, ensurepip). */
+async function canMakeVenv(): Promise<boolean> {
+  const bootstrap = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3';
+  const run = await runProcess(bootstrap, ['-c', 'import venv, ensurepip']).catch(() => undefined);
+  return run?.code === 0;
+}

@@ -15,8 +15,8 @@ const exec = runCommandLine;
 
 /**
  * The package as a user gets it: `npm pack`, then `npm install <tarball>` in an empty directory
- * (no .npmrc, so onnxruntime-node's install script runs as it would for any user and, on a
- * network without its CUDA host, the optional dependency is dropped) and a global install.
+ * (no .npmrc: whatever the dependencies' install scripts do, they do as for any user) and a global
+ * install.
  */
 describe('the packed npm package', () => {
   const work = tempDir('pocompute-pack-');
@@ -84,7 +84,13 @@ describe('the packed npm package', () => {
       ],
       { cwd: project, env },
     );
-    expect(JSON.parse(prove.stdout).ok).toBe(true);
+    const proved = JSON.parse(prove.stdout);
+    expect(proved.ok).toBe(true);
+    // The installed package is the fast one: the float model ran (onnxruntime is no optional
+    // dependency npm may drop), so the optimiser searched and found the small circuit.
+    expect(proved.floatReference).toBe('onnxruntime');
+    expect(proved.artifacts).toMatchObject({ chosenBy: 'search', logrows: 10 });
+    expect(existsSync(join(proved.artifacts.dir, 'manifest.json'))).toBe(true);
     const verify = await exec('npx', ['--no-install', 'pocompute', 'verify', bundle, '--json'], {
       cwd: project,
       env,

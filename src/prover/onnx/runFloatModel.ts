@@ -1,34 +1,41 @@
 import { PocomputeError } from '../../core/errors.js';
 import type { InputDtype, ModelInfo } from './inspectModel.js';
 
-type Ort = typeof import('onnxruntime-node');
-type OrtTensor = import('onnxruntime-node').Tensor;
+type Ort = typeof import('onnxruntime-web');
+type OrtTensor = import('onnxruntime-web').Tensor;
+export type OrtSession = import('onnxruntime-web').InferenceSession;
 let ortModule: Promise<Ort> | undefined;
 
 /**
- * onnxruntime-node is an optional dependency (its install script fetches CUDA files some networks
- * cannot reach): loaded on first use, and its absence is a clear error the caller can degrade on.
+ * The float model runs in onnxruntime-web: ONNX Runtime's CPU kernels compiled to WebAssembly, an
+ * ordinary dependency with no install script (onnxruntime-node's downloads a CUDA provider from
+ * outside the registry, and npm silently dropped it where that host is unreachable, taking the
+ * optimiser's float reference with it). One thread: Node gets no worker pool to shut down. Loaded on
+ * first use; a failure to load is FLOAT_REFERENCE_UNAVAILABLE, which callers degrade on.
  */
 export function loadOnnxRuntime(): Promise<Ort> {
-  ortModule ??= import('onnxruntime-node').catch((error) => {
-    ortModule = undefined;
-    throw new PocomputeError(
-      'FLOAT_REFERENCE_UNAVAILABLE',
-      `onnxruntime-node is not installed: ${(error as Error).message.split('\n')[0]}`,
-      { cause: error },
-    );
-  });
+  ortModule ??= import('onnxruntime-web')
+    .then((ort) => {
+      ort.env.wasm.numThreads = 1;
+      ort.env.logLevel = 'error';
+      return ort;
+    })
+    .catch((error) => {
+      ortModule = undefined;
+      throw new PocomputeError(
+        'FLOAT_REFERENCE_UNAVAILABLE',
+        `onnxruntime-web does not load: ${(error as Error).message.split('\n')[0]}`,
+        { cause: error },
+      );
+    });
   return ortModule;
 }
 
 /** An onnxruntime session of these model bytes; one it cannot load is ONNX_INVALID, naming the file. */
-export async function ortSession(
-  ort: Ort,
-  bytes: Uint8Array,
-  path: string,
-): Promise<import('onnxruntime-node').InferenceSession> {
+export async function ortSession(ort: Ort, bytes: Uint8Array, path: string): Promise<OrtSession> {
   try {
-    return await ort.InferenceSession.create(bytes);
+    // Severity 3 (errors): its warnings (an initializer listed as a graph input) are not ours to print.
+    return await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
   } catch (error) {
     throw new PocomputeError(
       'ONNX_INVALID',
@@ -38,12 +45,12 @@ export async function ortSession(
   }
 }
 
-/** Runs the float model with onnxruntime-node: the reference that quantization error is measured against. */
+/** Runs the float model with onnxruntime: the reference that quantization error is measured against. */
 export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promise<number[][]> {
   const ort = await loadOnnxRuntime();
   const session = await ortSession(ort, model.bytes, model.path);
   try {
-    const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+    const feeds: Record<string, OrtTensor> = {};
     model.inputs.forEach((input, i) => {
       const dtype = (input.dtype ?? 'float32') as InputDtype;
       feeds[input.name] = new ort.Tensor(dtype, typedArray(dtype, inputs[i]), input.dims);

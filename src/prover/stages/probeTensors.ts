@@ -39,7 +39,7 @@ export async function probeTensors(
       }
   const session = await ortSession(ort, onnx.ModelProto.encode(probe).finish(), model.path);
   try {
-    const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+    const feeds: Record<string, import('onnxruntime-web').Tensor> = {};
     for (const input of model.inputs) {
       const dtype = input.dtype ?? 'float32';
       feeds[input.name] = zeros(ort, dtype, input.dims);
@@ -61,10 +61,10 @@ export async function probeTensors(
 }
 
 function zeros(
-  ort: typeof import('onnxruntime-node'),
+  ort: typeof import('onnxruntime-web'),
   dtype: string,
   dims: number[],
-): import('onnxruntime-node').Tensor {
+): import('onnxruntime-web').Tensor {
   const size = dims.reduce((a, b) => a * b, 1);
   const data =
     dtype === 'float64'

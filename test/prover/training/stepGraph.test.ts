@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { isPocomputeError } from '../../../src/core/errors.js';
 import {
