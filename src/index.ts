@@ -15,6 +15,9 @@
 export { EXIT, ERROR_CODES, type ErrorCode } from './core/errorCodes.js';
 export { PocomputeError, isPocomputeError } from './core/errors.js';
 
+// Progress and results as the CLI shows them: pass a Reporter as `reporter` to compile, prove, ….
+export { Reporter, type ReporterOptions } from './core/output.js';
+
 // Compile, prove, verify.
 export {
   compileModel as compile,
