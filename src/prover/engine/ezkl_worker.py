@@ -29,6 +29,20 @@ def _run_args(args):
     return run_args
 
 
+def _canonical_settings(path):
+    """EZKL lists a circuit's range checks (and lookups) in hash-set order, which changes from run to
+    run; the circuit lays out one table per entry in that order, so the same model compiled twice
+    got two verifying keys. Sorted, the order carries no information and the key is reproducible."""
+    with open(path) as f:
+        settings = json.load(f)
+    settings["required_range_checks"] = sorted(settings.get("required_range_checks", []))
+    settings["required_lookups"] = sorted(settings.get("required_lookups", []),
+                                          key=lambda item: json.dumps(item, sort_keys=True))
+    with open(path + ".tmp", "w") as f:
+        json.dump(settings, f)
+    os.replace(path + ".tmp", path)
+
+
 def _run_async(call):
     """Some EZKL bindings are async and need a running event loop when called; others return at once."""
     async def run():
@@ -52,19 +66,25 @@ def run_op(op, a):
         from importlib.metadata import version
         return {"ezkl": version("ezkl"), "python": sys.version.split()[0]}
     if op == "gen_settings":
-        return ezkl.gen_settings(a["model"], a["settings"], py_run_args=_run_args(a))
+        value = ezkl.gen_settings(a["model"], a["settings"], py_run_args=_run_args(a))
+        _canonical_settings(a["settings"])
+        return value
     if op == "calibrate_settings":
-        return _run_async(lambda: ezkl.calibrate_settings(
+        value = _run_async(lambda: ezkl.calibrate_settings(
             a["data"], a["model"], a["settings"], a.get("target", "resources"),
             lookup_safety_margin=float(a.get("lookup_safety_margin", 2.0)), scales=a.get("scales"),
             scale_rebase_multiplier=a.get("scale_rebase_multiplier", [1]), max_logrows=a.get("max_logrows")))
+        _canonical_settings(a["settings"])
+        return value
     if op == "try_settings":
         # gen_settings + calibrate_settings at fixed scales: EZKL sizes the circuit for run_args.
         def work():
             ezkl.gen_settings(a["model"], a["settings"], py_run_args=_run_args(a))
-            return _run_async(lambda: ezkl.calibrate_settings(
+            value = _run_async(lambda: ezkl.calibrate_settings(
                 a["data"], a["model"], a["settings"], a.get("target", "resources"),
                 scales=a["scales"], scale_rebase_multiplier=a["rebase_multipliers"]))
+            _canonical_settings(a["settings"])
+            return value
         return _attempt(work)
     if op == "try_circuit":
         # compile_circuit + gen_witness + mock on each calibration input.
