@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { resolveConfig } from '../core/config.js';
 import { homePaths } from '../core/paths.js';
 
 export interface CacheEntry {
@@ -15,13 +16,19 @@ export interface CacheEntry {
   logrows?: number;
 }
 
-/** Everything pocompute caches under its home that can be rebuilt: compiled artifacts and SRS files. */
+/**
+ * Everything pocompute caches that can be rebuilt: compiled artifacts — under the home and under the
+ * configured artifactsDir (pocompute.config.json, POCOMPUTE_ARTIFACTS_DIR), where compile writes
+ * them — and SRS files.
+ */
 export async function listCache(): Promise<CacheEntry[]> {
   const entries: CacheEntry[] = [];
-  for (const [kind, root] of [
-    ['artifacts', homePaths.artifacts()],
-    ['srs', homePaths.srs()],
-  ] as const) {
+  const configured = (await resolveConfig()).artifactsDir;
+  const roots: [CacheEntry['kind'], string][] = [['artifacts', homePaths.artifacts()]];
+  if (configured && resolve(configured) !== resolve(homePaths.artifacts()))
+    roots.push(['artifacts', resolve(configured)]);
+  roots.push(['srs', homePaths.srs()]);
+  for (const [kind, root] of roots) {
     if (!existsSync(root)) continue;
     for (const name of await readdir(root)) {
       if (name.includes('.tmp-') || name.endsWith('.lock')) continue; // in progress or a lock

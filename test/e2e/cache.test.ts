@@ -34,6 +34,16 @@ describe('pocompute cache', () => {
     expect(pruned.removed.map((e: { path: string }) => e.path)).toEqual([copy]);
     expect((await runCli(['cache', 'list', '--json'], env)).json().entries).toEqual([]);
 
+    // Artifacts compiled into the configured artifactsDir are cache entries too.
+    const elsewhere = tempDir('pocompute-artifacts-dir-');
+    cpSync(artifacts.dir, join(elsewhere, 'mlp-elsewhere'), { recursive: true });
+    const configured = (
+      await runCli(['cache', 'list', '--json'], { ...env, POCOMPUTE_ARTIFACTS_DIR: elsewhere })
+    ).json();
+    expect(configured.entries.map((e: { path: string }) => e.path)).toEqual([
+      join(elsewhere, 'mlp-elsewhere'),
+    ]);
+
     const clean = await runCli(['cache', 'clean', '--json'], env);
     expect(clean.code).toBe(2);
     expect(clean.json().error.code).toBe('USAGE');
