@@ -1,18 +1,11 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { table } from '../core/output.js';
 import { proveInference } from '../prover/proveInference.js';
-import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
+import { circuitOptionsFrom, withCircuitOptions } from './compile.js';
 import { isStagedModelDir } from '../prover/stages/stagedModel.js';
 import { proveStagedCommand } from './proveStaged.js';
-import { stagesOption } from './split.js';
-
-export const proveOptions = compileCircuitOptions.extend({
-  out: z.string().default('out/proof.json'),
-  stages: stagesOption.optional(),
-  jobs: z.coerce.number().int().min(1, 'must be a whole number ≥ 1').optional(),
-});
+import { proveOptions } from './proveOptions.js';
 
 export function proveCommand(): Command {
   return withCommonOptions(withCircuitOptions(new Command('prove')))

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { PocomputeError } from '../core/errors.js';
 import { table, type Reporter } from '../core/output.js';
-import type { proveOptions } from './prove.js';
+import type { proveOptions } from './proveOptions.js';
 
 type ProveOptions = z.infer<typeof proveOptions>;
 

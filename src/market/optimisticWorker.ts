@@ -19,7 +19,7 @@ import {
   skipped,
   type WorkerParams,
   type WorkerState,
-} from './worker.js';
+} from './workerTypes.js';
 
 /**
  * One round of an optimistic task for the worker. Not final while its result stands: each round

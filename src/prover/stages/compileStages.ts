@@ -19,9 +19,12 @@ import { inspectModel } from '../onnx/inspectModel.js';
 import { runArgsSchema } from '../optimizer/circuitChoice.js';
 import { buildCircuit } from '../optimizer/optimizeCircuit.js';
 import { srsIdentity, type SrsSpec } from '../srs.js';
+import type { StagedArtifacts } from './stagedArtifacts.js';
 import { readStagedModel, type StagedModel } from './stagedModel.js';
 import { stageInstanceLayout } from './stageInstanceLayout.js';
 import { type StageInput, witnessStage } from './witnessStages.js';
+
+export type { StagedArtifacts } from './stagedArtifacts.js';
 
 export const STAGED_ARTIFACTS_FORMAT = 'pocompute-staged-artifacts@1';
 export const STAGED_ARTIFACTS_FILE = 'staged-artifacts.json';
@@ -43,16 +46,6 @@ const stagedArtifactsRecordSchema = z.object({
     .min(1),
 });
 export type StagedArtifactsRecord = z.infer<typeof stagedArtifactsRecordSchema>;
-
-/** The compiled stages of a split model: one ordinary artifacts directory per stage. */
-export interface StagedArtifacts {
-  /** The record's directory (`<artifacts root>/<name>-staged-<key>`). */
-  dir: string;
-  source: { name: string; sha256: string };
-  stages: CompileResult[];
-  /** The whole model's circuit choice (absent when the stages were found by model hash). */
-  runArgs?: z.infer<typeof runArgsSchema>;
-}
 
 export interface CompileStagesParams {
   staged: StagedModel | string;

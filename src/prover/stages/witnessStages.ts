@@ -8,7 +8,7 @@ import { getPythonEngine } from '../engine/pythonEngine.js';
 import { dequantize, feltFromHexLE } from '../felts.js';
 import { unwitnessableInput } from '../inputRange.js';
 import { loadInputs } from '../inputs.js';
-import type { StagedArtifacts } from './compileStages.js';
+import type { StagedArtifacts } from './stagedArtifacts.js';
 import { stageInstanceLayout } from './stageInstanceLayout.js';
 
 /** EZKL's input.json for one stage: what it is proved on. */

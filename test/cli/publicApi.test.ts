@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The package's public values, as a consumer imports them (`pocompute`, `pocompute/browser`). A
+ * change here is a change of the API: update the list, docs/library.md and the CHANGELOG together.
+ * (Types vanish at run time; tsc checks those through the same entry points.)
+ */
+describe('the public API', () => {
+  it("'pocompute' exports exactly these values", async () => {
+    const api = await import('../../src/index.js');
+    expect(Object.keys(api).sort()).toEqual([
+      'ERROR_CODES',
+      'EXIT',
+      'PocomputeError',
+      'Reporter',
+      'checkEnvironment',
+      'compile',
+      'compileStages',
+      'deployMarket',
+      'deployVerifier',
+      'encodeCalldata',
+      'exportRun',
+      'inspectModel',
+      'isPocomputeError',
+      'listTasks',
+      'openArtifacts',
+      'openChain',
+      'openMarket',
+      'openStagedArtifacts',
+      'postTask',
+      'proofBundleSchema',
+      'prove',
+      'proveStage',
+      'proveStaged',
+      'readBundle',
+      'readProofFile',
+      'readStagedBundle',
+      'readStagedModel',
+      'readTask',
+      'registerModel',
+      'runWorker',
+      'splitModel',
+      'stageInstanceLayout',
+      'stagedBundleSchema',
+      'stagedModelSchema',
+      'startAnvil',
+      'submitTaskProof',
+      'train',
+      'verify',
+      'verifyBundleProof',
+      'verifyOnchain',
+      'verifyRun',
+      'verifyStaged',
+      'withChain',
+      'witnessStages',
+    ]);
+  });
+
+  it("'pocompute/browser' exports exactly these values", async () => {
+    const api = await import('../../src/browser.js');
+    expect(Object.keys(api).sort()).toEqual([
+      'BUNDLE_FORMAT',
+      'PocomputeError',
+      'isPocomputeError',
+      'verifierIdentity',
+      'verifyBundleProof',
+    ]);
+  });
+});
