@@ -35,6 +35,7 @@ const COMMANDS: Record<string, CommandModule> = {
   cache: () => import('./commands/cache.js').then((m) => m.cacheCommand()),
   doctor: () => import('./commands/doctor.js').then((m) => m.doctorCommand()),
   engine: () => import('./commands/engine.js').then((m) => m.engineCommand()),
+  completion: () => import('./commands/completion.js').then((m) => m.completionCommand()),
 };
 
 export const PACKAGE_VERSION: string = JSON.parse(
@@ -49,7 +50,8 @@ export async function buildProgram(only?: string): Promise<Command> {
     )
     .version(PACKAGE_VERSION, '-v, --version', 'print the version')
     .addHelpText('after', `\nExamples:\n${indent(COMMAND_EXAMPLES.pocompute)}`);
-  const names = only && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  // `completion` describes every command, so it loads them all (as help does).
+  const names = only && only in COMMANDS && only !== 'completion' ? [only] : Object.keys(COMMANDS);
   for (const command of await Promise.all(names.map((name) => COMMANDS[name]()))) {
     program.addCommand(command);
   }

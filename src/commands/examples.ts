@@ -78,4 +78,8 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
     'pocompute engine install',
     'POCOMPUTE_PYTHON=/usr/bin/python3 pocompute doctor',
   ],
+  completion: [
+    "echo 'source <(pocompute completion bash)' >> ~/.bashrc",
+    'pocompute completion fish > ~/.config/fish/completions/pocompute.fish',
+  ],
 };
