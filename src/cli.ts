@@ -31,6 +31,7 @@ const COMMANDS: Record<string, CommandModule> = {
   watch: () => import('./commands/watch.js').then((m) => m.watchCommand()),
   train: () => import('./commands/train.js').then((m) => m.trainCommand()),
   export: () => import('./commands/export.js').then((m) => m.exportCommand()),
+  'export-key': () => import('./commands/exportKey.js').then((m) => m.exportKeyCommand()),
   inspect: () => import('./commands/inspect.js').then((m) => m.inspectCommand()),
   cache: () => import('./commands/cache.js').then((m) => m.cacheCommand()),
   doctor: () => import('./commands/doctor.js').then((m) => m.doctorCommand()),

@@ -43,6 +43,11 @@ export {
   type VerifyBundleProofParams,
 } from './verifier/verifyBundleProof.js';
 export { openArtifacts, type Artifacts } from './prover/artifacts.js';
+export {
+  exportVerifyingKey,
+  type ExportVerifyingKeyParams,
+  type ExportVerifyingKeyResult,
+} from './prover/exportVerifyingKey.js';
 export type { ArtifactsManifest, CompileOptions } from './prover/artifactsManifest.js';
 export {
   proofBundleSchema,

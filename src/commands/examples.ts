@@ -78,6 +78,10 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
     'pocompute engine install',
     'POCOMPUTE_PYTHON=/usr/bin/python3 pocompute doctor',
   ],
+  'export-key': [
+    'pocompute export-key out/mlp.proof --out keys/mlp',
+    'pocompute verify out/mlp.proof --artifacts keys/mlp',
+  ],
   completion: [
     "echo 'source <(pocompute completion bash)' >> ~/.bashrc",
     'pocompute completion fish > ~/.config/fish/completions/pocompute.fish',

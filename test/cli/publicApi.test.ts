@@ -20,6 +20,7 @@ describe('the public API', () => {
       'deployVerifier',
       'encodeCalldata',
       'exportRun',
+      'exportVerifyingKey',
       'inspectModel',
       'isPocomputeError',
       'listTasks',
