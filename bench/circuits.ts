@@ -4,7 +4,7 @@
  * model and the training step circuits; then, for the real models, the proved class of 100
  * held-out inputs against the float class (from EZKL witnesses of the optimiser's circuit).
  * BENCH_CIRCUITS (comma list of names) and BENCH_RUNS adjust it. Writes bench/circuits.json and
- * the README table between the bench-circuits markers.
+ * the docs table between the bench-circuits markers (docs/benchmarks.md).
  */
 import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';

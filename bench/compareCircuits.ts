@@ -22,6 +22,7 @@ import { proveInference } from '../src/prover/proveInference.js';
 import { deployVerifier } from '../src/verifier/deployVerifier.js';
 import { verifyBundle } from '../src/verifier/verifyBundle.js';
 import { verifyOnchain } from '../src/verifier/verifyOnchain.js';
+import { replaceDocBlock } from './docBlocks.js';
 import { measureCommand, median } from './measure.js';
 
 export const FLOWS = ['resources', 'accuracy', 'optimizer'] as const;
@@ -269,11 +270,11 @@ export interface CircuitsResults {
   runs: number;
 }
 
-/** Writes the results JSON and (optionally) the README table; returns the table. */
+/** Writes the results JSON and (optionally) the docs table; returns the table. */
 export async function publishCircuits(
   results: CircuitsResults,
   resultsFile: string,
-  updateReadme: boolean,
+  updateDocs: boolean,
   note = '',
 ): Promise<string> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
@@ -285,16 +286,6 @@ export async function publishCircuits(
     machine,
     ...results,
   });
-  if (updateReadme) {
-    const readmePath = join(PACKAGE_ROOT, 'README.md');
-    const readme = await readFile(readmePath, 'utf8');
-    await writeFile(
-      readmePath,
-      readme.replace(
-        /<!-- bench-circuits:start -->[\s\S]*<!-- bench-circuits:end -->/,
-        `<!-- bench-circuits:start -->\n${table}\n<!-- bench-circuits:end -->`,
-      ),
-    );
-  }
+  if (updateDocs) await replaceDocBlock('bench-circuits', table);
   return table;
 }

@@ -4,11 +4,11 @@
  * calibration "resources", setup, witness + prove, verify), one phase per process so that each
  * phase's peak memory is its own; then pocompute's compile and cached prove on 23. EZKL 21 lives
  * in a bench-only venv (bench/.work/ezkl21), never in pocompute. BENCH_ENGINE_MODELS (comma list
- * of fixtures/real names) adjusts it. Writes bench/engines.json and the README table between the
+ * of fixtures/real names) adjusts it. Writes bench/engines.json and the docs table between the
  * bench-engines markers.
  */
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
@@ -16,6 +16,7 @@ import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
 import { runProcess, venvPython } from '../src/prover/engine/managedVenv.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
 import { EZKL_VERSION } from '../src/prover/engine/version.js';
+import { replaceDocBlock } from './docBlocks.js';
 import { type Measurement, measureCommand, measurePhase } from './measure.js';
 
 const OLD = '21.0.0';
@@ -135,14 +136,5 @@ await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'engines.json'), {
   machine,
   results,
 });
-const readmePath = join(PACKAGE_ROOT, 'README.md');
-const readme = await readFile(readmePath, 'utf8');
-if (readme.includes('<!-- bench-engines:start -->'))
-  await writeFile(
-    readmePath,
-    readme.replace(
-      /<!-- bench-engines:start -->[\s\S]*<!-- bench-engines:end -->/,
-      `<!-- bench-engines:start -->\n${table}\n\n${note}\n<!-- bench-engines:end -->`,
-    ),
-  );
+await replaceDocBlock('bench-engines', `${table}\n\n${note}`);
 process.stdout.write(`${table}\n\n${note}\n`);

@@ -1,6 +1,6 @@
 /**
  * Joins circuit-benchmark results run in parts (BENCH_CIRCUITS=… BENCH_OUT=part.json) into
- * bench/circuits.json and the README table: node dist/bench/mergeCircuits.js a.json b.json
+ * bench/circuits.json and the docs table: node dist/bench/mergeCircuits.js a.json b.json
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,10 +1,10 @@
 /**
  * `npm run bench:optimistic`: what an optimistic task costs on-chain against a zk task, with and
  * without a dispute, on an embedded anvil with the mlp fixture (real proofs, real verifiers) as a
- * 1-stage pipeline and split in two. Writes bench/optimistic.json and the README block.
+ * 1-stage pipeline and split in two. Writes bench/optimistic.json and the docs block.
  */
 import { mkdtempSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Contract, Wallet } from 'ethers';
@@ -29,6 +29,7 @@ import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { compileStages } from '../src/prover/stages/compileStages.js';
 import { splitModel } from '../src/prover/stages/splitModel.js';
+import { replaceDocBlock } from './docBlocks.js';
 
 const model = fixturePath('mlp', 'model.onnx');
 const input = fixturePath('mlp', 'input.json');
@@ -154,7 +155,7 @@ const optimisticWorker = (n: string) =>
         !k.includes('post'),
     )
     .reduce((a, [, g]) => a + g, 0);
-/** A markdown table with padded columns, as the README keeps its tables. */
+/** A markdown table with padded columns, as the docs keep their tables. */
 const markdownTable = (header: string[], rows: string[][]) => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -188,13 +189,5 @@ await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'optimistic.json'), {
   fixture: 'mlp',
   gas,
 });
-const readmePath = join(PACKAGE_ROOT, 'README.md');
-const readme = await readFile(readmePath, 'utf8');
-await writeFile(
-  readmePath,
-  readme.replace(
-    /<!-- bench-optimistic:start -->[\s\S]*<!-- bench-optimistic:end -->/,
-    `<!-- bench-optimistic:start -->\n${table}\n<!-- bench-optimistic:end -->`,
-  ),
-);
+await replaceDocBlock('bench-optimistic', table);
 process.stdout.write(`${table}\n`);

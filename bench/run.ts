@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: times compile, setup, prove and verify for each fixture,
- * median of several runs with peak memory, and writes bench/results.json and the README table.
+ * median of several runs with peak memory, and writes bench/results.json and the docs tables.
  * BENCH_RUNS (default 3) and BENCH_FIXTURES (default mlp,cnn,two_input) adjust it.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
@@ -13,6 +13,7 @@ import { EZKL_VERSION } from '../src/prover/engine/version.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { readMlp } from '../src/prover/training/mlpSpec.js';
+import { replaceDocBlock } from './docBlocks.js';
 import { measureMarketGas } from './marketGas.js';
 import { measurePhase, median, type Measurement } from './measure.js';
 
@@ -181,16 +182,9 @@ const marketTable = [
   ),
 ].join('\n');
 const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runs} runs on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
-const readmePath = join(PACKAGE_ROOT, 'README.md');
-const readme = await readFile(readmePath, 'utf8');
-const updated = readme
-  .replace(
-    /<!-- bench:start -->[\s\S]*<!-- bench:end -->/,
-    `<!-- bench:start -->\n${table}\n<!-- bench:end -->`,
-  )
-  .replace(
-    /<!-- market-gas:start -->[\s\S]*<!-- market-gas:end -->/,
-    `<!-- market-gas:start -->\n${marketTable}\n\nMeasured by \`npm run bench\` on anvil with the mlp fixture's real proof.\n<!-- market-gas:end -->`,
-  );
-await writeFile(readmePath, updated);
+await replaceDocBlock('bench', table);
+await replaceDocBlock(
+  'market-gas',
+  `${marketTable}\n\nMeasured by \`npm run bench\` on anvil with the mlp fixture's real proof.`,
+);
 process.stdout.write(`${table}\n\n${marketTable}\n`);

@@ -2,7 +2,7 @@
  * `npm run bench:stages`: staged proofs against the whole circuit, side by side in one run, per
  * model: the stages, rows, the peak memory of each EZKL prove process (a stage's vs the whole
  * circuit's) and the wall time of proving the stages with 1 and with 2 jobs (one process per
- * stage) against proving the whole circuit. Writes bench/stages.json and the README block.
+ * stage) against proving the whole circuit. Writes bench/stages.json and the docs block.
  * BENCH_STAGES_MODELS=mlp,lenet,transformer_block chooses the models.
  */
 import { mkdtempSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { loadInputs } from '../src/prover/inputs.js';
 import { inspectModel } from '../src/prover/onnx/inspectModel.js';
 import { proveStaged } from '../src/prover/stages/proveStaged.js';
 import { witnessStages } from '../src/prover/stages/witnessStages.js';
+import { replaceDocBlock } from './docBlocks.js';
 import { type Measurement, measureCommand } from './measure.js';
 
 const MODELS: Record<string, { model: string; input: string }> = {
@@ -150,13 +151,5 @@ await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'stages.json'), {
   date: new Date().toISOString(),
   rows,
 });
-const readmePath = join(PACKAGE_ROOT, 'README.md');
-const readme = await readFile(readmePath, 'utf8');
-await writeFile(
-  readmePath,
-  readme.replace(
-    /<!-- bench-stages:start -->[\s\S]*<!-- bench-stages:end -->/,
-    `<!-- bench-stages:start -->\n${table}\n<!-- bench-stages:end -->`,
-  ),
-);
+await replaceDocBlock('bench-stages', table);
 process.stdout.write(`${table}\n`);

@@ -7,16 +7,16 @@
  * - 20 proofs in one process each.
  * Cases: the mlp fixture at its optimiser size, the same model at 2^15 and 2^17 rows, and the LeNet
  * at its own size (compiled and proved once, cached in bench/.work/verify). Writes bench/verify.json
- * and the README block. Set BENCH_BEFORE_CLI to another build's bin/pocompute.js to time it in the
+ * and the docs block. Set BENCH_BEFORE_CLI to another build's bin/pocompute.js to time it in the
  * same alternations (before/after a change).
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
 import type { SideBySide } from './sideBySide.js';
+import { replaceDocBlock } from './docBlocks.js';
 import { prepareVerifyCase, VERIFY_CASE_SPECS, type VerifyCase } from './verifyCases.js';
 import {
   measureEmptyProcesses,
@@ -124,7 +124,7 @@ const cell = (figure: SideBySide | undefined, target: number | undefined) =>
             : ` (> ${target}× ✖)`
       }`
     : '—';
-/** A Markdown table with its columns aligned, as the formatter (biome) writes README tables. */
+/** A Markdown table with its columns aligned, as the formatter (biome) writes the docs tables. */
 function markdownTable(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -156,13 +156,5 @@ const table = [
     : []),
   `pocompute / EZKL 23.0.5 Python (\`ezkl.verify\` with the same proof, settings, vk and SRS), medians of interleaved runs on ${cpus().length} cores (load ${loadBefore[0].toFixed(1)} → ${loadavg()[0].toFixed(1)}); an empty process costs ${ms(startup.nodeMs)} (node) and ${ms(startup.pythonImportEzklMs)} (Python importing ezkl). Measured by \`npm run bench:verify\`; bench/verify.json has every figure.`,
 ].join('\n');
-const readmePath = join(PACKAGE_ROOT, 'README.md');
-const readme = await readFile(readmePath, 'utf8');
-await writeFile(
-  readmePath,
-  readme.replace(
-    /<!-- bench-verify:start -->[\s\S]*<!-- bench-verify:end -->/,
-    `<!-- bench-verify:start -->\n${table}\n<!-- bench-verify:end -->`,
-  ),
-);
+await replaceDocBlock('bench-verify', table);
 process.stdout.write(`${table}\n`);
