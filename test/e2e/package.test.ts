@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import {
@@ -143,12 +143,19 @@ describe('the packed npm package', () => {
     const repo = join(work, 'ci-repo');
     const proved = await provedFixture('mlp');
     mkdirSync(join(repo, 'proofs'), { recursive: true });
-    mkdirSync(join(repo, 'keys', 'mlp'), { recursive: true });
     writeFileSync(join(repo, 'package.json'), '{"name":"ci-repo","version":"1.0.0"}\n');
     for (const name of ['a', 'b'])
       copyFileSync(proved.bundlePath, join(repo, 'proofs', `${name}.proof`));
-    for (const file of ['manifest.json', 'settings.json', 'vk.key', 'verifier.json'])
-      copyFileSync(join(proved.artifacts.dir, file), join(repo, 'keys', 'mlp', file));
+    // The prover's side, as the README says: export-key finds the key by the bundle's vk hash.
+    const exported = await exec(
+      join(project, 'node_modules', '.bin', 'pocompute'),
+      ['export-key', proved.bundlePath, '--out', join(repo, 'keys', 'mlp'), '--json'],
+      { env: { ...env, POCOMPUTE_ARTIFACTS_DIR: dirname(proved.artifacts.dir) } },
+    );
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      ok: true,
+      vkSha256: proved.bundle.artifacts.vkSha256,
+    });
     const run = (command: string) =>
       spawnSync('bash', ['-c', command.replace(`pocompute@${version}`, tarball)], {
         cwd: repo,
