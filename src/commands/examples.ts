@@ -1,6 +1,6 @@
 /**
  * One or more examples for every command's help page (`pocompute <command> --help`), by command
- * path. Kept in one place so that help pages stay consistent with the README.
+ * path. Kept in one place so that help pages stay consistent with the docs.
  */
 export const COMMAND_EXAMPLES: Record<string, string[]> = {
   pocompute: [

@@ -104,7 +104,7 @@ export async function resolveConfig(flags: Partial<UserConfig> = {}): Promise<Re
   };
 }
 
-/** The environment variables that stand for config keys (documented in the README). */
+/** The environment variables that stand for config keys (documented in docs/errors.md, "Configuration"). */
 export const CONFIG_ENV_VARS = {
   python: 'POCOMPUTE_PYTHON',
   srs: 'POCOMPUTE_SRS',

@@ -7,7 +7,7 @@ import { type EzklSettings, estimateProveCost } from '../prover/optimizer/costMo
  * estimated prover work (estimateProveCost: 2^logrows × weighted committed columns): 10 s of
  * fixed cost (loading the proving key, the SRS, the witness) plus 120 s per million column-rows.
  * The circuit benchmark measures 6–104 s of prove wall time per million column-rows on a
- * 2-core machine (README, "Circuit optimiser"); 120 s is above every one of them, so the estimate
+ * 2-core machine (docs/commands.md, "The circuit optimiser"); 120 s is above every one of them, so the estimate
  * errs towards refusing a task, never towards a bond lost for want of time.
  */
 const ESTIMATE_FIXED_SECONDS = 10;

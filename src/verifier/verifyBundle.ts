@@ -79,7 +79,7 @@ export interface VerifyBundleResult {
  * Verifies a proof bundle by running EZKL's Solidity verifier for the trusted key (the code the
  * chain runs) in an in-process EVM. The verdict and every value reported come from the key
  * material it trusts (an artifacts directory, or vk + settings + SRS) and the proof's instances;
- * the bundle's own fields are claims, checked against them (README, "What `verify` trusts").
+ * the bundle's own fields are claims, checked against them (docs/commands.md, "What `verify` trusts").
  */
 export async function verifyBundle(params: VerifyBundleParams): Promise<VerifyBundleResult> {
   checkKeyOptions(params);

@@ -5,7 +5,7 @@
  * three advice tensors of `num_inner_cols` columns, duplicated into blocks when the rows overflow
  * 2^logrows; one lookup argument per lookup table or range check, per table piece, on each advice column
  * of the output; table and constant columns split at 2^logrows). The benchmark checks the estimate
- * against measured prove times (README, "Circuit optimiser").
+ * against measured prove times (docs/commands.md, "The circuit optimiser").
  */
 
 /** The parts of EZKL's settings.json the estimate reads. */
