@@ -1,9 +1,10 @@
+import { rmSync } from 'node:fs';
 import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PocomputeError } from './errors.js';
-import { isPidAlive } from './tempDirs.js';
+import { isPidAlive, onInterrupt } from './tempDirs.js';
 
 /**
  * How long a lock may go without its owner touching it before another process takes it over: the
@@ -55,9 +56,12 @@ export async function withFileLock<T>(
     });
   }
   await writeFile(ownerPath, String(process.pid));
+  // proper-lockfile removes its lock on a signal; the owner record goes with it.
+  const dispose = onInterrupt(() => rmSync(ownerPath, { force: true }));
   try {
     return await work();
   } finally {
+    dispose();
     await rm(ownerPath, { force: true });
     await release().catch(() => undefined); // a compromised lock is already gone
   }

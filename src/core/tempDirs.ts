@@ -22,7 +22,7 @@ export function isPidAlive(pid: number): boolean {
 }
 
 /** Matches a temporary name of ours and captures its owner's pid. */
-const STALE_NAME = /\.(?:tmp|stale)-(\d+)(?:-|$)|^pocompute-(?:prove|ezkl)-(\d+)-/;
+const STALE_NAME = /\.(?:tmp|stale)-(\d+)(?:-|$)|^pocompute-(?:prove|ezkl|witness|circuit)-(\d+)-/;
 
 /** Removes the entries of `dir` that are temporaries of a process that no longer exists. */
 export async function removeStaleTemps(dir: string): Promise<string[]> {
@@ -55,7 +55,7 @@ export async function sweepStaleTemps(dirs: string[]): Promise<void> {
  * `remove()` (call it in a `finally`), and on SIGINT/SIGTERM before the process exits.
  */
 export async function makeWorkDir(
-  prefix: 'pocompute-prove' | 'pocompute-ezkl' | 'pocompute-witness',
+  prefix: 'pocompute-prove' | 'pocompute-ezkl' | 'pocompute-witness' | 'pocompute-circuit',
 ): Promise<{ path: string; remove: () => Promise<void> }> {
   await sweepStaleTemps([tmpdir()]);
   const path = await mkdtemp(join(tmpdir(), `${prefix}-${process.pid}-`));

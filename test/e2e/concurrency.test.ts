@@ -104,6 +104,29 @@ describe('many pocompute processes sharing one POCOMPUTE_HOME', () => {
     expect(entries(root, /\.tmp-|\.stale-|\.lock/)).toEqual([]);
   });
 
+  it('a compile stopped by SIGTERM or SIGINT mid-search ends within a second and leaves nothing', async () => {
+    const root = tempDir('pocompute-artifacts-');
+    const tmp = tempDir('pocompute-tmpdir-');
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const) {
+      const running = startCli(
+        ['compile', model, '--input', input, '--artifacts-dir', root, '--force'],
+        { TMPDIR: tmp },
+      );
+      // In the optimiser's search: its scratch directory, the build directory and the lock exist.
+      await waitFor('the optimiser scratch', () => firstEntry(tmp, /^pocompute-circuit-/));
+      await waitFor('the build directory', () => firstEntry(root, /\.tmp-/));
+      const sent = performance.now();
+      running.child.kill(signal);
+      expect((await running.result).code).toBe(code);
+      expect(performance.now() - sent).toBeLessThan(1_000);
+      expect(entries(root, /./)).toEqual([]);
+      expect(entries(tmp, /^pocompute-/)).toEqual([]);
+    }
+  });
+
   it('prove removes its temporary directory on SIGTERM and SIGINT, and after SIGKILL on the next run', async () => {
     const artifacts = await compiledFixture('mlp');
     const tmp = tempDir('pocompute-tmpdir-');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
 import type { Reporter } from '../../core/output.js';
+import { makeWorkDir } from '../../core/tempDirs.js';
 import type { CompileOptions } from '../artifactsManifest.js';
 import type { PythonEngine } from '../engine/pythonEngine.js';
 import { loadInputs } from '../inputs.js';
@@ -71,7 +72,9 @@ interface Sized {
  * EZKL's preset (`--calibration`), the user's settings (`--settings`), or the optimiser's search.
  */
 export async function buildCircuit(params: BuildCircuitParams): Promise<BuiltCircuit> {
-  const scratch = await mkdtemp(join(tmpdir(), 'pocompute-circuit-'));
+  // Removed on every exit path, SIGINT/SIGTERM included.
+  const workDir = await makeWorkDir('pocompute-circuit');
+  const scratch = workDir.path;
   try {
     const search = new CircuitSearch(params, scratch);
     await search.prepare();
@@ -86,7 +89,7 @@ export async function buildCircuit(params: BuildCircuitParams): Promise<BuiltCir
           : await search.run();
     return { choice, keysSrs: search.keysSrs };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await workDir.remove();
   }
 }
 
