@@ -199,6 +199,55 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
     expect((await balance(honest())) - before + honestGas).toBe(REWARD + BOND);
   });
 
+  it('on a model with the reusable verifier (its key in a VKA store) too: a verbatim copy and a copy retargeted to a decoy, both mined first, are refused, and the honest submit pays', async () => {
+    // The reusable payout path reads the key from the model's VKA store and calls the shared
+    // verifier with a low-level call: the front-running rules must hold on it as on the single one.
+    const reusable = await registerModel({
+      chain,
+      market: requester,
+      artifacts,
+      layout: 'reusable',
+    });
+    expect(reusable.verifier.layout).toBe('reusable');
+    const onReusable = { modelId: reusable.modelId };
+    const decoy = await post({ ...onReusable, market: attacker, rewardEth: '0.0001' });
+    await claimTask(
+      attacker,
+      decoy.taskId,
+      proofCommitment(decoy.taskId, copier.address, `0x${'ee'.repeat(64)}`),
+    );
+    const { taskId } = await post(onReusable);
+    const reveal = await freshProof();
+    await claimTask(worker, taskId, proofCommitment(taskId, honest(), reveal.proof));
+    const before = await balance(honest());
+
+    const { sent, copies } = await honestRevealWithCopy(taskId, reveal, async (p) => {
+      const verbatim = (await sendCopy(copier, p)).hash;
+      const { args } = worker.interface.parseTransaction({ data: p.input })!;
+      const input = worker.interface.encodeFunctionData('submit', [
+        BigInt(decoy.taskId),
+        args.proof,
+        args.instances,
+      ]);
+      const retargeted = (await sendCopy(copier, p, { input })).hash;
+      return [verbatim, retargeted];
+    });
+    const real = await position(sent.submit.hash);
+    for (const hash of copies) {
+      const copy = await position(hash);
+      expect(copy.block).toBe(real.block);
+      expect(copy.index).toBeLessThan(real.index);
+      expect(copy.status).toBe(0);
+    }
+    expect(await minedRevert(attacker, copies[0])).toBe('NotClaimant');
+    expect(await minedRevert(attacker, copies[1])).toBe('CommitmentMismatch');
+    expect(real.status).toBe(1);
+    expect(await readTask(requester, decoy.taskId)).toMatchObject({ status: 'open', worker: ZERO });
+    expect(await readTask(requester, taskId)).toMatchObject({ status: 'done', worker: honest() });
+    const honestGas = await gasCost(chain.provider, [sent.submit.hash]);
+    expect((await balance(honest())) - before + honestGas).toBe(REWARD + BOND);
+  });
+
   it('a commitment to the honest proof made after seeing its reveal (even mined before it, in the same block) is refused at the copier’s reveal (ProofAlreadyPaid)', async () => {
     // v2 had no commitment: the copier's reveal on its decoy, mined before the honest one, was
     // paid and the honest reveal reverted (ProofAlreadyPaid). Here the copier does everything a
