@@ -170,7 +170,7 @@ contract PocomputeMarketTest is MarketFixture {
         market.getTask(0);
         vm.expectRevert(IPocomputeMarket.UnknownTask.selector);
         market.getTaskInputs(0);
-        assertEq(market.modelCount(), 2);
+        assertEq(market.modelCount(), 3); // model 0, stage 1, model 0 behind the reusable layout
         assertEq(market.pipelineCount(), 1);
     }
 

@@ -179,9 +179,12 @@ abstract contract MarketFixture is TestBase {
     uint256 internal constant ZK_MODEL = 0;
     uint256 internal constant STAGE1_MODEL = 1;
     uint256 internal constant PIPELINE = 0;
+    /// Model 0 again, behind EZKL 23's reusable layout: its key in a VKA store, the verifier shared.
+    uint256 internal constant REUSABLE_MODEL = 2;
 
     PocomputeMarket internal market;
     AllowListVerifier internal verifier;
+    AllowListReusableVerifier internal reusableVerifier;
     uint256 private proofNonce;
 
     function deployMarket() internal {
@@ -193,6 +196,9 @@ abstract contract MarketFixture is TestBase {
         stages[0] = ZK_MODEL;
         stages[1] = STAGE1_MODEL;
         market.registerPipeline(stages);
+        reusableVerifier = new AllowListReusableVerifier(address(this));
+        address store = VkaStores.deploy(VkaStores.words(4, "model 0 reusable"));
+        market.registerModel(address(reusableVerifier), store, keccak256("model 0"), 2, 1, "toy://stage0-reusable");
     }
 
     /// A fresh proof of `instances` (a new blinding each time, as an honest prover's), registered
@@ -201,6 +207,7 @@ abstract contract MarketFixture is TestBase {
         proofNonce += 1;
         proof = abi.encodePacked(keccak256(abi.encode("blind a", proofNonce)), keccak256(abi.encode("blind b", proofNonce)), keccak256(abi.encode(instances)));
         verifier.allow(proof, instances);
+        reusableVerifier.allow(proof, instances);
     }
 
     /// A proof of the zk model (= stage 0) on `ins`, with its instances.

@@ -238,7 +238,9 @@ contract MarketHandler is MarketFixture {
             );
             taskId = market.postOptimisticTask{value: reward}(PIPELINE, ins, deadline, address(0), t);
         } else {
-            taskId = market.postTask{value: reward}(ZK_MODEL, ins, deadline, address(0));
+            // A zk task on the single-layout model or on the same model behind the reusable one.
+            uint256 model = (inputSeed >> 128) % 2 == 0 ? ZK_MODEL : REUSABLE_MODEL;
+            taskId = market.postTask{value: reward}(model, ins, deadline, address(0));
         }
         inputOf[taskId] = which;
         postedReward[taskId] = reward;
