@@ -46,7 +46,11 @@ export async function measureMarketGas(
     const gas: Record<string, number> = {};
     const market = await deployMarket(asDev);
     gas['deploy (constructor)'] = Number(market.gasUsed);
-    const contract: Contract = await openMarket(asDev, market.address, true);
+    const contract: Contract = await openMarket({
+      chain: asDev,
+      address: market.address,
+      withSigner: true,
+    });
     gas.registerModel = Number(
       (await registerModel({ chain: asDev, market: contract, artifacts, layout })).gasUsed,
     );

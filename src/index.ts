@@ -95,14 +95,14 @@ export {
 export {
   verifyStaged,
   type VerifyStagedResult,
-  type VerifyStagedTrust,
+  type VerifyStagedParams,
 } from './verifier/verifyStaged.js';
 
 // Fine-tuning.
 export { trainRun as train, type TrainParams } from './prover/training/trainRun.js';
 export {
   verifyRun,
-  type VerifyRunOptions,
+  type VerifyRunParams,
   type VerifyRunResult,
 } from './prover/training/verifyRun.js';
 export { exportRun } from './prover/training/exportRun.js';

@@ -32,7 +32,9 @@ export function exportCommand(): Command {
         const result = await reporter.step(
           'Verifying the run and exporting its final weights',
           () =>
-            exportRun(dir, o.out, {
+            exportRun({
+              run: dir,
+              out: o.out,
               artifacts: o.artifacts,
               allowUntrustedKey: o.allowUntrustedKey,
             }),

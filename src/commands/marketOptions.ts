@@ -32,7 +32,7 @@ export async function withMarket<T>(
   // persistent: a market on a chain that vanishes with the command is a trap, never a default.
   const chain = await openChain({ ...(await chainOptionsFrom(o)), reporter, persistent: true });
   try {
-    return await work(await openMarket(chain, o.market, signed), chain);
+    return await work(await openMarket({ chain, address: o.market, withSigner: signed }), chain);
   } finally {
     await chain.close();
   }

@@ -149,7 +149,7 @@ async function verifyStagedCommand(
   const { verifyStaged } = await import('../verifier/verifyStaged.js');
   const result = await reporter.step(
     `Verifying ${bundle.stages.length} stage proof(s) and their links (Solidity verifiers, in-process EVM)`,
-    () => verifyStaged(bundle, { artifacts: o.artifacts }),
+    () => verifyStaged({ bundle, artifacts: o.artifacts }),
     'verify',
   );
   for (const warning of result.warnings) reporter.warn(warning);
@@ -233,7 +233,13 @@ async function verifyRunCommand(
   const result = await reporter.step(
     'Verifying every step and link of the training run (in-process EVM)',
     () =>
-      verifyRun(dir, { exported: o.exported, artifacts: o.artifacts, data: o.data, base: o.base }),
+      verifyRun({
+        run: dir,
+        exported: o.exported,
+        artifacts: o.artifacts,
+        data: o.data,
+        base: o.base,
+      }),
     'verifyRun',
   );
   for (const warning of result.warnings) reporter.warn(warning);

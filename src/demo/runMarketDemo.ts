@@ -53,7 +53,11 @@ export async function runMarketDemo(params: {
     const requester = asDevAccount(base, 0);
     const workerChain = asDevAccount(base, 1);
     const market = await deployMarket(requester, { reporter });
-    const requesterMarket = await openMarket(requester, market.address, true);
+    const requesterMarket = await openMarket({
+      chain: requester,
+      address: market.address,
+      withSigner: true,
+    });
     const model = await registerModel({
       chain: requester,
       market: requesterMarket,
@@ -73,7 +77,11 @@ export async function runMarketDemo(params: {
       ? await reporter.step(`Posting a task (${rewardEth} ETH in escrow)`, post, 'post')
       : await post();
 
-    const workerMarket: Contract = await openMarket(workerChain, market.address, true);
+    const workerMarket: Contract = await openMarket({
+      chain: workerChain,
+      address: market.address,
+      withSigner: true,
+    });
     const { address: worker } = await workerChain.signer();
     const before = await base.provider.getBalance(worker);
     const controller = new AbortController();

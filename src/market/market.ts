@@ -151,12 +151,17 @@ export async function useMarket(chain: ChainContext, address: string): Promise<M
   return record;
 }
 
+export interface OpenMarketParams {
+  chain: ChainContext;
+  /** The market's address (default: the chain's recorded default market). */
+  address?: string;
+  /** Connect the chain's signer (to send transactions), not only its provider. */
+  withSigner?: boolean;
+}
+
 /** The market contract at `address`, or the chain's recorded default market. */
-export async function openMarket(
-  chain: ChainContext,
-  address?: string,
-  withSigner = false,
-): Promise<Contract> {
+export async function openMarket(params: OpenMarketParams): Promise<Contract> {
+  const { chain, address, withSigner = false } = params;
   const target = address ?? (await defaultMarket(chain))?.address;
   if (!target)
     throw new PocomputeError('NO_CODE', `no default market recorded for chain ${chain.chainId}`, {

@@ -23,7 +23,9 @@ import {
   verifyBundle,
 } from './verifyBundle.js';
 
-export interface VerifyStagedTrust {
+export interface VerifyStagedParams {
+  /** The staged proof bundle: its path, or the bundle read. */
+  bundle: string | StagedBundle;
   /**
    * The compiled stages to trust: opened, a staged-artifacts directory (its record), or a split
    * directory whose stages are compiled in the artifacts root. None: each stage's own key (said so).
@@ -53,10 +55,8 @@ export interface VerifyStagedResult {
  * inputs and outputs against what the proofs bind. The verdict comes from the trusted keys and
  * the proofs' instances only; the bundle's fields are claims, and a broken link is named.
  */
-export async function verifyStaged(
-  bundleOrPath: string | StagedBundle,
-  trust: VerifyStagedTrust = {},
-): Promise<VerifyStagedResult> {
+export async function verifyStaged(params: VerifyStagedParams): Promise<VerifyStagedResult> {
+  const { bundle: bundleOrPath, ...trust } = params;
   const bundle =
     typeof bundleOrPath === 'string'
       ? await readStagedBundle(bundleOrPath)
@@ -194,7 +194,7 @@ function valuesCheck(
 /** The compiled stages a verdict may rest on, or undefined for the bundle's own keys. */
 async function trustedStages(
   bundle: StagedBundle,
-  trust: VerifyStagedTrust,
+  trust: Omit<VerifyStagedParams, 'bundle'>,
 ): Promise<StagedArtifacts | undefined> {
   const { artifacts } = trust;
   if (!artifacts) return undefined;

@@ -357,7 +357,7 @@ describe('bad input is a one-line typed error (exit 2)', () => {
 
 describe('verifyStaged (library)', () => {
   it("says when it only checked the bundle's own keys", async () => {
-    const result = await verifyStaged(mlp.bundlePath);
+    const result = await verifyStaged({ bundle: mlp.bundlePath });
     expect(result.valid).toBe(true);
     expect(result.keySource).toBe('bundled');
     expect(result.warnings.join(' ')).toMatch(/not that it is for a model you trust/);

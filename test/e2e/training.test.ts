@@ -49,7 +49,7 @@ describe('provable fine-tuning with the real engine', () => {
     m.stepModel.sha256 = sha256Hex(rebuilt);
   };
   const tampered = async (edit: (dir: string, m: RunManifest) => Promise<void> | void) =>
-    verifyRun(await tamperedCopy(edit));
+    verifyRun({ run: await tamperedCopy(edit) });
 
   beforeAll(async () => {
     run = join(tempDir(), 'ft1');
@@ -57,7 +57,7 @@ describe('provable fine-tuning with the real engine', () => {
   });
 
   it('a 3-step run verifies: every proof, every link, base and final weights; the drift is reported', async () => {
-    const result = await verifyRun(run);
+    const result = await verifyRun({ run });
     expect(result.failure).toBeUndefined();
     expect(result.valid).toBe(true);
     expect(result.checks.map((c) => c.step)).toEqual(['base', 'circuit', 0, 1, 2, 'final']);
@@ -75,8 +75,8 @@ describe('provable fine-tuning with the real engine', () => {
 
   it('its exported model holds the final weights, and proves and verifies as an ordinary model', async () => {
     const out = join(tempDir(), 'ft1.onnx');
-    await exportRun(run, out);
-    expect((await verifyRun(run, { exported: out })).valid).toBe(true);
+    await exportRun({ run, out });
+    expect((await verifyRun({ run, exported: out })).valid).toBe(true);
     const proved = await proveInference({
       target: out,
       input: fixtureInput('mlp'),
@@ -86,7 +86,7 @@ describe('provable fine-tuning with the real engine', () => {
       (await verifyBundle({ bundle: proved.bundlePath, artifacts: proved.artifacts.dir })).valid,
     ).toBe(true);
     // And the base model is not a valid export of this run.
-    expect((await verifyRun(run, { exported: fixtureModel('mlp') })).valid).toBe(false);
+    expect((await verifyRun({ run, exported: fixtureModel('mlp') })).valid).toBe(false);
   });
 
   it('a removed step breaks the run, naming the step', async () => {
@@ -152,15 +152,15 @@ describe('provable fine-tuning with the real engine', () => {
     // Another honest run (same model and options, so the same circuit and key), continuing from the export.
     const other = join(tempDir(), 'other');
     const exported = join(tempDir(), 'ft1.onnx');
-    await exportRun(run, exported);
+    await exportRun({ run, out: exported });
     await trainRun({ model: exported, ...options, steps: 1, out: other });
-    expect((await verifyRun(other)).valid).toBe(true);
+    expect((await verifyRun({ run: other })).valid).toBe(true);
     const result = await tampered(async (dir) => {
       for (const f of ['proof.json', 'batch.json', 'weights-out.json'])
         await cp(join(other, 'steps/0', f), join(dir, 'steps/1', f));
     });
     expect(result.failure).toMatch(/^step 1 .*does not continue step 0/);
-    expect((await verifyRun(run)).valid).toBe(true); // the original run is untouched
+    expect((await verifyRun({ run })).valid).toBe(true); // the original run is untouched
   });
 
   it('a run whose step circuit is not the SGD step it claims breaks at the circuit check', async () => {
@@ -180,7 +180,7 @@ describe('provable fine-tuning with the real engine', () => {
       input: fixtureInput('mlp'),
       out: join(tempDir(), 'mlp.proof'),
     });
-    const wrongKey = await verifyRun(run, { artifacts: inference.artifacts.dir });
+    const wrongKey = await verifyRun({ run, artifacts: inference.artifacts.dir });
     expect(wrongKey.failure).toMatch(/is not a compilation of this run's step circuit/);
   });
 
@@ -231,7 +231,7 @@ describe('provable fine-tuning with the real engine', () => {
     const cli = await runCli(['verify', dir, '--json']);
     expect(cli.code).toBe(1);
     expect(cli.json().failure).toMatch(/^step 0/);
-    await expect(exportRun(dir, join(dir, 'out.onnx'))).rejects.toMatchObject({
+    await expect(exportRun({ run: dir, out: join(dir, 'out.onnx') })).rejects.toMatchObject({
       code: 'CHAIN_INVALID',
     });
   });
@@ -247,7 +247,7 @@ describe('provable fine-tuning with the real engine', () => {
     expect(cli.json().checks.find((c: { step: unknown }) => c.step === 'circuit').ok).toBe(false);
     // The trusted step circuit passed explicitly says the same.
     const stepArtifacts = await findArtifactsByVk(manifest.stepModel.vkSha256);
-    const given = await verifyRun(dir, { artifacts: stepArtifacts!.dir });
+    const given = await verifyRun({ run: dir, artifacts: stepArtifacts!.dir });
     expect(given.failure).toMatch(/is not a compilation of this run's step circuit/);
   });
 
@@ -290,9 +290,9 @@ describe('provable fine-tuning with the real engine', () => {
   });
 
   it('says which step key it trusted: the step circuit compiled here, or the one given', async () => {
-    const missing = await verifyRun(run, { artifacts: join(run, '..', 'none') }).catch((e) => e);
+    const missing = await verifyRun({ run, artifacts: join(run, '..', 'none') }).catch((e) => e);
     expect(missing).toMatchObject({ code: 'ARTIFACTS_INVALID' });
-    const local = await verifyRun(run);
+    const local = await verifyRun({ run });
     expect(local.keySource).toBe('artifacts');
     expect(local.warnings.join(' ')).not.toMatch(/own step key/);
   });
@@ -313,7 +313,7 @@ describe('provable fine-tuning with the real engine', () => {
       expect(human.stderr).toMatch(/(^|\n)error STEP_KEY_UNTRUSTED: [^\n]+\nhint: [^\n]+\n$/);
       expect(human.stdout).not.toMatch(/VALID/);
     }
-    await expect(verifyRun(relabelled)).resolves.toMatchObject({ valid: false }); // key compiled here
+    await expect(verifyRun({ run: relabelled })).resolves.toMatchObject({ valid: false }); // key compiled here
     // Where the real step key is compiled, the honest run verifies and the relabelled one does not.
     const home = await homeWithStepKey();
     const honest = await runCli(['verify', run, '--json'], elsewhereEnv(home));
@@ -367,14 +367,14 @@ describe('provable fine-tuning with the real engine', () => {
   });
 
   it('verify --base ties a run to a base model you trust; without it, says the base was not checked', async () => {
-    const given = await verifyRun(run, { base: fixtureModel('mlp') });
+    const given = await verifyRun({ run, base: fixtureModel('mlp') });
     expect(given.valid).toBe(true);
     expect(given.base).toMatchObject({ sha256: manifest.base.sha256, checked: true });
     expect(given.warnings.join(' ')).not.toMatch(/base model was not checked/);
     // Another base model (same shape, other weights: the head-only step circuit is the same).
     const other = join(tempDir(), 'other-base.onnx');
-    await exportRun(run, other);
-    const wrong = await verifyRun(run, { base: other });
+    await exportRun({ run, out: other });
+    const wrong = await verifyRun({ run, base: other });
     expect(wrong.valid).toBe(false);
     expect(wrong.failure).toMatch(/is not the run's base model/);
     const cli = await runCli(['verify', run]);
@@ -528,7 +528,7 @@ describe('provable fine-tuning with the real engine', () => {
         /^step 0 .*not the scheduled slice of .*train\.json/,
       );
       // The same run checks out against the file it was really trained on.
-      expect((await verifyRun(poisoned, { data: poisonedFile })).valid).toBe(true);
+      expect((await verifyRun({ run: poisoned, data: poisonedFile })).valid).toBe(true);
       // A truncated copy of the real file is another file, not a crash.
       const truncated = join(tempDir(), 'truncated.json');
       const real = JSON.parse(await readFile(options.data, 'utf8'));
@@ -536,7 +536,7 @@ describe('provable fine-tuning with the real engine', () => {
         truncated,
         JSON.stringify({ features: real.features.slice(0, 5), labels: real.labels.slice(0, 5) }),
       );
-      const short = await verifyRun(run, { data: truncated });
+      const short = await verifyRun({ run, data: truncated });
       expect(short.failure).toMatch(/is not the run's training data/);
       expect(short.checks.filter((c) => !c.ok).map((c) => c.step)).toEqual(['data', 0, 1, 2]);
       // Claiming the real data's commitment (and seed) for the poisoned batches fails without --data.
@@ -545,7 +545,7 @@ describe('provable fine-tuning with the real engine', () => {
       const m = JSON.parse(await readFile(join(relabelled, 'run.json'), 'utf8')) as RunManifest;
       m.data = manifest.data;
       await writeFile(join(relabelled, 'run.json'), JSON.stringify(m));
-      const claimed = await verifyRun(relabelled);
+      const claimed = await verifyRun({ run: relabelled });
       expect(claimed.failure).toMatch(/^step 0 .*not the scheduled rows .* of the committed data/);
     });
 
@@ -584,7 +584,7 @@ describe('provable fine-tuning with the real engine', () => {
         for (const f of ['steps/2/weights-out.json', 'weights-final.json'])
           await writeFile(join(copy, f), JSON.stringify(next));
       });
-      const result = await verifyRun(dir);
+      const result = await verifyRun({ run: dir });
       expect(result.failure).toMatch(/^step 2 .*not the scheduled rows .* of the committed data/);
       expect(result.checks.filter((c) => !c.ok).map((c) => c.step)).toEqual([2]);
       const cli = await runCli(['verify', dir, '--data', options.data, '--json']);
@@ -618,7 +618,9 @@ describe('provable fine-tuning with the real engine', () => {
         expect(join(dir, m.final.weights)).toBe(file);
       });
       expectRunInvalid(await runCli(['verify', dotdot, '--json']));
-      await expect(exportRun(dotdot, join(tempDir(), 'x.onnx'))).rejects.toMatchObject({
+      await expect(
+        exportRun({ run: dotdot, out: join(tempDir(), 'x.onnx') }),
+      ).rejects.toMatchObject({
         code: 'RUN_INVALID',
       });
     });
@@ -633,7 +635,7 @@ describe('provable fine-tuning with the real engine', () => {
       // A symlinked run directory itself is fine: only where the files lead counts.
       const link = join(tempDir(), 'link');
       await symlink(run, link);
-      expect((await verifyRun(link)).valid).toBe(true);
+      expect((await verifyRun({ run: link })).valid).toBe(true);
     });
 
     it('a file of the run that is not JSON is named, its content never shown', async () => {
@@ -701,7 +703,7 @@ describe('provable fine-tuning with the real engine', () => {
         fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
           await writeFile(join(dir, 'run.json'), mutated(manifest, mutations));
           try {
-            const result = await verifyRun(dir);
+            const result = await verifyRun({ run: dir });
             if (!result.valid) expect(result.failure).not.toContain('\n');
           } catch (error) {
             expect(error).toBeInstanceOf(PocomputeError);
@@ -721,7 +723,7 @@ describe('provable fine-tuning with the real engine', () => {
         const parent = path.slice(0, -1).reduce<any>((o, key) => o[key], m);
         parent[path[path.length - 1]] = -1e308;
         await writeFile(join(dir, 'run.json'), JSON.stringify(m));
-        const outcome = await verifyRun(dir).catch((error: unknown) => error);
+        const outcome = await verifyRun({ run: dir }).catch((error: unknown) => error);
         // Proved fields make the run malformed or invalid; the unproved notes (floatLoss, drift,
         // proveMs) are never reported by verify, so they may hold anything.
         if (outcome instanceof Error) {

@@ -134,7 +134,7 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
   const check = await step(
     'Checking the staged proof (every stage verifier and link)',
     'selfVerify',
-    () => verifyStaged(bundle, { artifacts }),
+    () => verifyStaged({ bundle, artifacts }),
   );
   if (!check.valid)
     throw new PocomputeError(

@@ -5,7 +5,11 @@ import { withUpdatedWeights } from './applyWeights.js';
 import { readRunJson, readRunManifest, runFile } from './runManifest.js';
 import { verifyRun } from './verifyRun.js';
 
-export interface ExportRunOptions {
+export interface ExportRunParams {
+  /** The run directory `pocompute train` wrote. */
+  run: string;
+  /** The ONNX file to write. */
+  out: string;
   /**
    * Export a run whose proofs could only be checked against its own step key (no compilation of
    * its step circuit on this machine, no `artifacts`): refused otherwise (STEP_KEY_UNTRUSTED, as
@@ -19,13 +23,12 @@ export interface ExportRunOptions {
 
 /** Writes the fine-tuned model (the base model with the run's final weights), after verifying the run. */
 export async function exportRun(
-  dir: string,
-  out: string,
-  options: ExportRunOptions = {},
+  params: ExportRunParams,
 ): Promise<{ out: string; steps: number; keySource: 'artifacts' | 'run' }> {
+  const { run: dir, out, ...options } = params;
   // Without a trusted step key verifyRun refuses (STEP_KEY_UNTRUSTED) unless allowUntrustedKey.
   const trust = { artifacts: options.artifacts, allowUntrustedKey: options.allowUntrustedKey };
-  const check = await verifyRun(dir, trust).catch((error: unknown) => {
+  const check = await verifyRun({ run: dir, ...trust }).catch((error: unknown) => {
     if (!isPocomputeError(error, 'STEP_KEY_UNTRUSTED')) throw error;
     throw new PocomputeError(error.code, `not exporting: ${error.message}`, {
       hint: `${error.hint} Or pass --allow-untrusted-key to export anyway (said so).`,
@@ -40,7 +43,7 @@ export async function exportRun(
   const updates = Object.fromEntries(run.tensors.map((t, i) => [t.name, finalWeights[i]]));
   const base = await readFile(await runFile(dir, run.base.model, 'base model'));
   await writeFileAtomic(out, withUpdatedWeights(new Uint8Array(base), updates));
-  const exported = await verifyRun(dir, { ...trust, exported: out });
+  const exported = await verifyRun({ run: dir, ...trust, exported: out });
   if (!exported.valid)
     throw new PocomputeError(
       'INTERNAL',

@@ -37,7 +37,9 @@ export interface VerifyRunResult {
   warnings: string[];
 }
 
-export interface VerifyRunOptions {
+export interface VerifyRunParams {
+  /** The run directory `pocompute train` wrote. */
+  run: string;
   /** Also check that this exported model holds the final weights. */
   exported?: string;
   /** A compiled step circuit whose key the verifier trusts (default: one compiled on this machine). */
@@ -78,10 +80,8 @@ const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, 
  * compiled here) it refuses (STEP_KEY_UNTRUSTED, exit 2): the run's own key would let a run that
  * relabels its options beside proofs made with another key verify.
  */
-export async function verifyRun(
-  dir: string,
-  options: VerifyRunOptions = {},
-): Promise<VerifyRunResult> {
+export async function verifyRun(params: VerifyRunParams): Promise<VerifyRunResult> {
+  const { run: dir, ...options } = params;
   // Files the verifier names are checked before any work: a typo is exit 2 at once.
   if (options.exported)
     await requireRegularFile(options.exported, 'exported model', 'INPUT_INVALID');
