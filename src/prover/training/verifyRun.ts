@@ -71,6 +71,28 @@ const hashRunValues = (values: number[], scale: number, what: string) =>
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
+ * The public instances of one SGD step's proof, by name. The step circuit (stepGraph.ts) takes the
+ * k trainable weight tensors and the batch (features, labels) and gives the k new tensors and the
+ * loss, each as one Poseidon hash: [weights in ×k | features, labels | weights out ×k | loss].
+ */
+export interface StepInstances {
+  weightsIn: string[];
+  batch: [features: string, labels: string];
+  weightsOut: string[];
+  loss: string;
+}
+
+/** Reads a step proof's instances by the layout above (k: the trainable tensors). */
+export function stepInstances(instances: readonly string[], k: number): StepInstances {
+  return {
+    weightsIn: instances.slice(0, k),
+    batch: [instances[k], instances[k + 1]],
+    weightsOut: instances.slice(k + 2, 2 * k + 2),
+    loss: instances[2 * k + 2],
+  };
+}
+
+/**
  * Checks a fine-tuning run: that its step circuit is one SGD step of the base model with the run's
  * options (rebuilt here) and that the key the proofs are checked with is a compilation of exactly
  * that circuit; every step's proof; that step 0 starts from the base model's weights and each step
@@ -213,77 +235,20 @@ export async function verifyRun(params: VerifyRunParams): Promise<VerifyRunResul
 
   let previousOut = run.base.weightsHash;
   for (const [position, step] of run.steps.entries()) {
-    const problems: string[] = [];
-    if (step.index !== position)
-      problems.push(
-        `is numbered ${step.index} at position ${position} (steps removed or reordered)`,
-      );
-    const bundle = bundles[position];
-    const instances = bundle.proof.instances[0] ?? [];
-    if (bundle.artifacts.vkSha256 !== run.stepModel.vkSha256)
-      problems.push('was proved with another verifying key (a proof from another run?)');
-    const proof = await verifyBundle({ bundle, artifacts: trusted.artifacts });
-    // With the bundle's own verifier there is no key to compare (allowUntrustedKey, said so).
-    if (proof.checks.find((c) => c.name === 'verifying key')?.ok === false)
-      problems.push(
-        trusted.artifacts
-          ? "was proved with another key than the trusted step circuit's"
-          : 'carries another verifying key than the one it records',
-      );
-    if (!proof.checks.find((c) => c.name === 'proof')?.ok)
-      problems.push('its proof does not verify');
-    if (!same(instances.slice(0, k), previousOut))
-      problems.push(
-        position === 0
-          ? "does not start from the base model's weights"
-          : `does not continue step ${position - 1}: its input weights are not that step's output`,
-      );
-    if (
-      !same(instances.slice(0, k), step.inputWeightsHash) ||
-      !same(instances.slice(k + 2, 2 * k + 2), step.outputWeightsHash)
-    )
-      problems.push("its recorded hashes are not its proof's");
-    const rows = schedule(position);
-    const batchFile = batchFileSchema.safeParse(
-      await readRunJson(dir, step.batch, `step ${position} batch`),
-    );
-    if (!batchFile.success) problems.push('its batch file is malformed');
-    else {
-      const b = batchFile.data;
-      const batchHash = [
-        hashRunValues(b.features.flat(), scales.batch[0], `step ${position} feature`),
-        hashRunValues(b.labels.flat(), scales.batch[1], `step ${position} label`),
-      ];
-      if (!same(batchHash, instances.slice(k, k + 2)))
-        problems.push('its batch is not the batch its proof was made on');
-      else if (!batchInTree(b, rows, scales.batch, run.data.merkleRoot, depth))
-        problems.push(
-          `its batch is not the scheduled rows (${rowList(rows)}) of the committed data (seed ${run.data.seed})`,
-        );
-    }
-    if (fileData && rows.some((r) => r >= fileData.features.length))
-      problems.push(`its scheduled rows (${rowList(rows)}) are not all in ${options.data}`);
-    else if (fileData) {
-      const slice = [
-        poseidonOfTensor(
-          rows.flatMap((r) => fileData.features[r]),
-          scales.batch[0],
-        ),
-        poseidonOfTensor(
-          rows.flatMap((r) => fileData.targets[r]),
-          scales.batch[1],
-        ),
-      ];
-      if (!same(slice, instances.slice(k, k + 2)))
-        problems.push(
-          `its batch is not the scheduled slice of ${options.data} (rows ${rowList(rows)})`,
-        );
-    }
-    if (hashRunValues([step.loss], scales.loss, `step ${position} loss`) !== instances[2 * k + 2])
-      problems.push('its recorded loss is not the one its proof hashed');
-    const weightsOut = await readRunJson(dir, step.weightsOut, `step ${position} weights`);
-    if (!isWeights(weightsOut) || !same(hashWeights(weightsOut), instances.slice(k + 2, 2 * k + 2)))
-      problems.push('its saved output weights are not the ones its proof hashed');
+    const { problems, rows, weightsOut } = await checkStep({
+      dir,
+      run,
+      position,
+      bundle: bundles[position],
+      previousOut,
+      trusted: trusted.artifacts,
+      scales,
+      schedule,
+      depth,
+      fileData,
+      dataFile: options.data,
+      hashWeights,
+    });
     checks.push({
       step: position,
       ok: problems.length === 0,
@@ -291,7 +256,7 @@ export async function verifyRun(params: VerifyRunParams): Promise<VerifyRunResul
         ? `step ${position} ${problems.join('; ')}`
         : `step ${position}: proof verifies, links to ${position === 0 ? 'the base model' : `step ${position - 1}`}, batch = scheduled rows ${rowList(rows)}, loss ${step.loss.toFixed(5)}`,
     });
-    previousOut = instances.slice(k + 2, 2 * k + 2);
+    previousOut = weightsOut;
   }
   if (run.steps.length !== run.options.steps)
     checks.push({
@@ -332,6 +297,113 @@ export async function verifyRun(params: VerifyRunParams): Promise<VerifyRunResul
     base,
     warnings,
   };
+}
+
+/** What checkStep needs: the run, the trusted key and what the run-wide checks established. */
+interface StepCheck {
+  dir: string;
+  run: RunManifest;
+  position: number;
+  bundle: ProofBundle;
+  /** The weights hash this step must start from: the base model's, or the previous step's output. */
+  previousOut: string[];
+  trusted: Artifacts | undefined;
+  scales: ReturnType<typeof recordedScales>;
+  schedule: (position: number) => number[];
+  depth: number;
+  fileData: Awaited<ReturnType<typeof readTrainingData>> | undefined;
+  dataFile: string | undefined;
+  hashWeights: (weights: number[][]) => string[];
+}
+
+/**
+ * One step of a run: its proof verifies with the trusted key, it continues the previous step, its
+ * recorded hashes are its proof's, its batch is the scheduled rows of the committed data (and of the
+ * data file, if given), and its loss and saved weights are the ones its proof hashed. Returns the
+ * problems found (none: the step holds), its rows, and the weights hash the next step must start from.
+ */
+async function checkStep(
+  c: StepCheck,
+): Promise<{ problems: string[]; rows: number[]; weightsOut: string[] }> {
+  const {
+    dir,
+    run,
+    position,
+    bundle,
+    previousOut,
+    trusted,
+    scales,
+    schedule,
+    depth,
+    fileData,
+    dataFile,
+    hashWeights,
+  } = c;
+  const k = run.tensors.length;
+  const step = run.steps[position];
+  const problems: string[] = [];
+  if (step.index !== position)
+    problems.push(`is numbered ${step.index} at position ${position} (steps removed or reordered)`);
+  const at = stepInstances(bundle.proof.instances[0] ?? [], k);
+  if (bundle.artifacts.vkSha256 !== run.stepModel.vkSha256)
+    problems.push('was proved with another verifying key (a proof from another run?)');
+  const proof = await verifyBundle({ bundle, artifacts: trusted });
+  // With the bundle's own verifier there is no key to compare (allowUntrustedKey, said so).
+  if (proof.checks.find((c) => c.name === 'verifying key')?.ok === false)
+    problems.push(
+      trusted
+        ? "was proved with another key than the trusted step circuit's"
+        : 'carries another verifying key than the one it records',
+    );
+  if (!proof.checks.find((c) => c.name === 'proof')?.ok) problems.push('its proof does not verify');
+  if (!same(at.weightsIn, previousOut))
+    problems.push(
+      position === 0
+        ? "does not start from the base model's weights"
+        : `does not continue step ${position - 1}: its input weights are not that step's output`,
+    );
+  if (!same(at.weightsIn, step.inputWeightsHash) || !same(at.weightsOut, step.outputWeightsHash))
+    problems.push("its recorded hashes are not its proof's");
+  const rows = schedule(position);
+  const batchFile = batchFileSchema.safeParse(
+    await readRunJson(dir, step.batch, `step ${position} batch`),
+  );
+  if (!batchFile.success) problems.push('its batch file is malformed');
+  else {
+    const b = batchFile.data;
+    const batchHash = [
+      hashRunValues(b.features.flat(), scales.batch[0], `step ${position} feature`),
+      hashRunValues(b.labels.flat(), scales.batch[1], `step ${position} label`),
+    ];
+    if (!same(batchHash, at.batch))
+      problems.push('its batch is not the batch its proof was made on');
+    else if (!batchInTree(b, rows, scales.batch, run.data.merkleRoot, depth))
+      problems.push(
+        `its batch is not the scheduled rows (${rowList(rows)}) of the committed data (seed ${run.data.seed})`,
+      );
+  }
+  if (fileData && rows.some((r) => r >= fileData.features.length))
+    problems.push(`its scheduled rows (${rowList(rows)}) are not all in ${dataFile}`);
+  else if (fileData) {
+    const slice = [
+      poseidonOfTensor(
+        rows.flatMap((r) => fileData.features[r]),
+        scales.batch[0],
+      ),
+      poseidonOfTensor(
+        rows.flatMap((r) => fileData.targets[r]),
+        scales.batch[1],
+      ),
+    ];
+    if (!same(slice, at.batch))
+      problems.push(`its batch is not the scheduled slice of ${dataFile} (rows ${rowList(rows)})`);
+  }
+  if (hashRunValues([step.loss], scales.loss, `step ${position} loss`) !== at.loss)
+    problems.push('its recorded loss is not the one its proof hashed');
+  const weightsOut = await readRunJson(dir, step.weightsOut, `step ${position} weights`);
+  if (!isWeights(weightsOut) || !same(hashWeights(weightsOut), at.weightsOut))
+    problems.push('its saved output weights are not the ones its proof hashed');
+  return { problems, rows, weightsOut: at.weightsOut };
 }
 
 /**
