@@ -85,10 +85,12 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
   // trusted one, so its VKA is what the reusable verifier is called with. A reusable verifier
   // deployed for a key whose bundle carries the single one (deploy-verifier --layout reusable) is
   // called with the VKA made from the trusted artifacts.
+  const reusableOfTrusted = trustedReusableVerifier(params);
   const sent = await withDeployedLayout(
     bundle,
-    record?.layout ?? (await layoutFromCode(chain, bundle, params)),
+    record?.layout ?? (await layoutFromCode(chain, bundle, params, reusableOfTrusted)),
     params,
+    reusableOfTrusted,
   );
   const reusable = sent.verifier.layout === 'reusable';
   const abi = reusable ? HALO2_REUSABLE_ABI : HALO2_VERIFIER_ABI;
@@ -128,14 +130,34 @@ export async function verifyOnchain(params: OnchainVerifyParams): Promise<Onchai
   }
 }
 
+type ReusableOfTrusted = () => Promise<Awaited<ReturnType<typeof emitEvmVerifier>>>;
+
+/**
+ * EZKL's reusable verifier (and VKA) for the trusted artifacts' key, made at most once per call and
+ * only if needed: both the layout check and the call may want it.
+ */
+function trustedReusableVerifier(params: OnchainVerifyParams): ReusableOfTrusted {
+  let made: ReturnType<ReusableOfTrusted> | undefined;
+  return () => {
+    const trusted = params.trust?.artifacts;
+    if (!trusted)
+      throw new PocomputeError('INTERNAL', 'no trusted artifacts to make a verifier of');
+    made ??= (async () =>
+      emitEvmVerifier(typeof trusted === 'string' ? await openArtifacts(trusted) : trusted, {
+        layout: 'reusable',
+      }))();
+    return made;
+  };
+}
+
 async function withDeployedLayout(
   bundle: ProofBundle,
   deployed: VerifierLayout | undefined,
   params: OnchainVerifyParams,
+  reusableOfTrusted: ReusableOfTrusted,
 ): Promise<ProofBundle> {
   if (deployed !== 'reusable' || bundle.verifier.layout === 'reusable') return bundle;
-  const trusted = params.trust?.artifacts;
-  if (!trusted)
+  if (!params.trust?.artifacts)
     throw new PocomputeError(
       'VERIFIER_MISMATCH',
       `verifier ${params.verifier} is EZKL's reusable verifier, and this bundle carries no VKA (its verifier is the single contract)`,
@@ -143,8 +165,7 @@ async function withDeployedLayout(
         hint: "Pass --artifacts <dir> of the model: the reusable verifier's VKA is made from them.",
       },
     );
-  const artifacts = typeof trusted === 'string' ? await openArtifacts(trusted) : trusted;
-  const evm = await emitEvmVerifier(artifacts, { layout: 'reusable' });
+  const evm = await reusableOfTrusted();
   return {
     ...bundle,
     verifier: { layout: 'reusable', runtime: bundle.verifier.runtime, vka: evm.vka },
@@ -160,12 +181,11 @@ async function layoutFromCode(
   chain: ChainContext,
   bundle: ProofBundle,
   params: OnchainVerifyParams,
+  reusableOfTrusted: ReusableOfTrusted,
 ): Promise<VerifierLayout | undefined> {
   const code = (await chain.provider.getCode(params.verifier)).toLowerCase();
   if (code === bundle.verifier.runtime.toLowerCase()) return bundle.verifier.layout;
-  const trusted = params.trust?.artifacts;
-  if (!trusted || bundle.verifier.layout === 'reusable') return undefined;
-  const artifacts = typeof trusted === 'string' ? await openArtifacts(trusted) : trusted;
-  const reusable = await emitEvmVerifier(artifacts, { layout: 'reusable' });
+  if (!params.trust?.artifacts || bundle.verifier.layout === 'reusable') return undefined;
+  const reusable = await reusableOfTrusted();
   return code === reusable.verifier.deployedBytecode.toLowerCase() ? 'reusable' : undefined;
 }
