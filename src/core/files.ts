@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { PocomputeError } from './errors.js';
 import type { ErrorCode } from './errorCodes.js';
 import { JSON_LIMITS, parseJsonText } from './json.js';
 import { withFileLock } from './lock.js';
-import { onInterrupt, removeStaleTemps, tmpSuffix } from './tempDirs.js';
+import { createDirRemovedOnInterrupt, removeStaleTemps, tmpSuffix } from './tempDirs.js';
 
 /**
  * Refuses a file target that cannot be written — a directory, or a path under a file — as a usage
@@ -93,10 +93,10 @@ export async function buildDirAtomic<T>(
         const existing = (await reuse?.(finalDir)) ?? (await options.alternative?.());
         if (existing !== undefined) return existing;
       }
-      const tmpDir = `${finalDir}${tmpSuffix()}`;
-      await mkdir(tmpDir, { recursive: true });
       // Ctrl-C or SIGTERM mid-build leaves nothing behind (the next build would sweep it, later).
-      const dispose = onInterrupt(() => rmSync(tmpDir, { recursive: true, force: true }));
+      const { path: tmpDir, dispose } = createDirRemovedOnInterrupt(
+        () => `${finalDir}${tmpSuffix()}`,
+      );
       try {
         const result = await build(tmpDir);
         if (existsSync(finalDir)) {

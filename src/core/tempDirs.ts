@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,8 +58,11 @@ export async function makeWorkDir(
   prefix: 'pocompute-prove' | 'pocompute-ezkl' | 'pocompute-witness' | 'pocompute-circuit',
 ): Promise<{ path: string; remove: () => Promise<void> }> {
   await sweepStaleTemps([tmpdir()]);
-  const path = await mkdtemp(join(tmpdir(), `${prefix}-${process.pid}-`));
-  const dispose = onInterrupt(() => rmSync(path, { recursive: true, force: true }));
+  // The cleanup is registered before the directory exists, and the directory is made synchronously:
+  // a signal handled between an asynchronous mkdtemp and the registration left it behind.
+  const { path, dispose } = createDirRemovedOnInterrupt(() =>
+    join(tmpdir(), `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`),
+  );
   return {
     path,
     remove: async () => {
@@ -112,4 +115,29 @@ export function onInterrupt(cleanup: () => void): () => void {
       process.off('SIGTERM', onSignal);
     }
   };
+}
+
+/**
+ * Makes a new directory at a path `name()` gives (another name if it exists) and registers its
+ * removal on SIGINT/SIGTERM first: no signal can come between the two (mkdir is synchronous), so
+ * an interrupted process never leaves it behind. `dispose` unregisters the removal.
+ */
+export function createDirRemovedOnInterrupt(name: () => string): {
+  path: string;
+  dispose: () => void;
+} {
+  for (;;) {
+    const path = name();
+    // Retried: a child killed just before (SIGKILL lands a moment later) may still add a file.
+    const dispose = onInterrupt(() =>
+      rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }),
+    );
+    try {
+      mkdirSync(path, { recursive: false, mode: 0o700 });
+      return { path, dispose };
+    } catch (error) {
+      dispose();
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }
