@@ -18,7 +18,7 @@ import {
 import { describeChainError, requireCode } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import {
   deployVerifier,
   deployVkaStore,

@@ -13,9 +13,9 @@ import { homePaths } from '../core/paths.js';
 import type { Reporter } from '../core/output.js';
 import { EIP170_LIMIT, compileSolidity } from '../chain/solc.js';
 import { installSolcShim } from '../chain/solcShim.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { type PythonEngine, getPythonEngine } from '../prover/engine/pythonEngine.js';
-import { EZKL_VERSION } from '../prover/engine/version.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { shapeFromSingleVerifier, shapeFromVka } from '../proof/transcript.js';
 import { parseVka } from '../proof/verifierCache.js';
 import {

@@ -1,5 +1,5 @@
 import type { InterfaceAbi } from 'ethers';
-import { type Artifacts, readArtifactFile } from '../prover/artifacts.js';
+import { type Artifacts, readArtifactFile } from '../proof/artifacts.js';
 import type { VerifierCode } from '../proof/evm.js';
 import type { ProofShape } from '../proof/transcript.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserBundle } from '../../scripts/buildBrowser.mjs';
 import { isPocomputeError } from '../../src/core/errors.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
-import type { ProofBundle } from '../../src/prover/bundle.js';
+import type { ProofBundle } from '../../src/proof/bundle.js';
 import { readArtifactsVerifier } from '../../src/verifier/verifierRecord.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import { type TrustedVerifier, verifyBundleProof } from '../../src/verifier/verifyBundleProof.js';
