@@ -6,7 +6,7 @@ import type { Artifacts } from '../proof/artifacts.js';
 import { findArtifactsByVk } from '../prover/artifactsIndex.js';
 import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
 import { vkaStoreRuntime } from '../verifier/deployVerifier.js';
-import type { VerifierLayout } from '../verifier/verifierRecord.js';
+import type { VerifierLayout } from '../proof/verifierRecord.js';
 import { instanceCounts } from './instanceLayout.js';
 
 export const ZERO = '0x0000000000000000000000000000000000000000';

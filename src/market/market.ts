@@ -25,7 +25,7 @@ import {
   type VerifierDeployment,
 } from '../verifier/deployVerifier.js';
 import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
-import type { VerifierLayout } from '../verifier/verifierRecord.js';
+import type { VerifierLayout } from '../proof/verifierRecord.js';
 import { attestVerifierCode } from './attestModel.js';
 import { instanceCounts } from './instanceLayout.js';
 import { marketArtifact } from './marketArtifact.js';

@@ -29,7 +29,7 @@ import { inspectModel } from './onnx/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from './srs.js';
 import { buildEvmVerifier } from '../verifier/emitEvmVerifier.js';
-import { VERIFIER_FILE } from '../verifier/verifierRecord.js';
+import { VERIFIER_FILE } from '../proof/verifierRecord.js';
 
 export interface CompileModelParams {
   model: string;

@@ -7,7 +7,7 @@ import { makeWorkDir } from '../core/tempDirs.js';
 import { checkArtifactSrs, readArtifactFile } from '../proof/artifacts.js';
 import type { CompileOptions } from '../proof/artifactsManifest.js';
 import { BUNDLE_FORMAT, type ProofBundle } from '../proof/bundle.js';
-import { bundleKeyMaterial } from './bundleKeyMaterial.js';
+import { bundleKeyMaterial } from '../proof/bundleKeyMaterial.js';
 import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
 import { dequantize } from '../proof/felts.js';

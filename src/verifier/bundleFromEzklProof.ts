@@ -1,7 +1,7 @@
 import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../proof/artifacts.js';
 import { BUNDLE_FORMAT, type EzklProof, type ProofBundle } from '../proof/bundle.js';
-import { bundleKeyMaterial } from '../prover/bundleKeyMaterial.js';
+import { bundleKeyMaterial } from '../proof/bundleKeyMaterial.js';
 import { bundlePublicTensors } from '../proof/circuitLayout.js';
 
 /**

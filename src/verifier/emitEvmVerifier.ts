@@ -23,7 +23,7 @@ import {
   type KeyFiles,
   readArtifactsVerifier,
   type VerifierLayout,
-} from './verifierRecord.js';
+} from '../proof/verifierRecord.js';
 
 /**
  * Emits EZKL's verifier for a key and compiles it, in `dir` (a directory being built). `auto` picks

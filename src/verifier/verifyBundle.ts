@@ -36,7 +36,7 @@ import { prepareVerifierEvm, runVerifier, type VerifierCode } from '../proof/evm
 import { bundleVerifierCode } from '../proof/bundleVerifier.js';
 import { proofBytesOf, validateProof } from '../proof/validateProof.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
-import { readArtifactsVerifier, verifierCode } from './verifierRecord.js';
+import { readArtifactsVerifier, verifierCode } from '../proof/verifierRecord.js';
 
 export interface VerifyBundleParams {
   /** A bundle (or bare EZKL proof) file, or one already read (e.g. from standard input). */

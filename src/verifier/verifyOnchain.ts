@@ -6,7 +6,7 @@ import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI, vkaDigest } fro
 import { openArtifacts } from '../proof/artifacts.js';
 import { findVerifierRecord } from './deployVerifier.js';
 import { emitEvmVerifier } from './emitEvmVerifier.js';
-import type { VerifierLayout } from './verifierRecord.js';
+import type { VerifierLayout } from '../proof/verifierRecord.js';
 import {
   type KeySource,
   type VerifyBundleParams,

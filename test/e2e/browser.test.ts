@@ -7,7 +7,7 @@ import { buildBrowserBundle } from '../../scripts/buildBrowser.mjs';
 import { isPocomputeError } from '../../src/core/errors.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { ProofBundle } from '../../src/proof/bundle.js';
-import { readArtifactsVerifier } from '../../src/verifier/verifierRecord.js';
+import { readArtifactsVerifier } from '../../src/proof/verifierRecord.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import { type TrustedVerifier, verifyBundleProof } from '../../src/verifier/verifyBundleProof.js';
 import { launchChromium, serveFiles } from '../helpers/browser.js';

@@ -6,7 +6,7 @@ import type { Reporter } from '../../core/output.js';
 import { pocomputeHome } from '../../core/paths.js';
 import { isArtifactsDir } from '../../proof/artifacts.js';
 import { BUNDLE_FORMAT, type ProofBundle } from '../../proof/bundle.js';
-import { bundleKeyMaterial } from '../bundleKeyMaterial.js';
+import { bundleKeyMaterial } from '../../proof/bundleKeyMaterial.js';
 import { bundlePublicTensors } from '../../proof/circuitLayout.js';
 import { compareToFloat, floatReference } from '../floatReference.js';
 import { inspectModel } from '../onnx/inspectModel.js';

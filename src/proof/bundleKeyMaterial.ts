@@ -1,6 +1,6 @@
-import { readArtifactsVerifier } from '../verifier/verifierRecord.js';
-import { readArtifactFile, type Artifacts } from '../proof/artifacts.js';
-import type { ProofBundle } from '../proof/bundle.js';
+import { readArtifactsVerifier } from './verifierRecord.js';
+import { readArtifactFile, type Artifacts } from './artifacts.js';
+import type { ProofBundle } from './bundle.js';
 
 /**
  * The part of a proof bundle that identifies the circuit and carries what verifying needs (settings
