@@ -15,7 +15,7 @@ import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
 import { runProcess, venvPython } from '../src/prover/engine/managedVenv.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
-import { EZKL_VERSION } from '../src/prover/engine/version.js';
+import { EZKL_VERSION } from '../src/proof/engineVersion.js';
 import { replaceDocBlock } from './docBlocks.js';
 import { type Measurement, measureCommand, measurePhase } from './measure.js';
 

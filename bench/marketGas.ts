@@ -14,8 +14,8 @@ import {
 } from '../src/market/market.js';
 import { postTask } from '../src/market/postTask.js';
 import { claimTask, commitAndSubmit, proofCommitment } from '../src/market/submitTaskProof.js';
-import type { Artifacts } from '../src/prover/artifacts.js';
-import type { ProofBundle } from '../src/prover/bundle.js';
+import type { Artifacts } from '../src/proof/artifacts.js';
+import type { ProofBundle } from '../src/proof/bundle.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { instancesAsUint256, proofBytes } from '../src/verifier/calldata.js';

@@ -24,7 +24,7 @@ import { settleChallenge } from '../src/market/settleChallenge.js';
 import { submitResult } from '../src/market/submitResult.js';
 import { submitTaskProof } from '../src/market/submitTaskProof.js';
 import { witnessPipeline } from '../src/market/witnessPipeline.js';
-import type { Artifacts } from '../src/prover/artifacts.js';
+import type { Artifacts } from '../src/proof/artifacts.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { compileStages } from '../src/prover/stages/compileStages.js';

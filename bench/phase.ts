@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withChain } from '../src/chain/chainContext.js';
 import { fixturePath } from '../src/core/paths.js';
-import { readBundle } from '../src/prover/bundle.js';
+import { readBundle } from '../src/proof/bundle.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { trainRun } from '../src/prover/training/trainRun.js';

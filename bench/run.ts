@@ -9,7 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { EZKL_VERSION } from '../src/prover/engine/version.js';
+import { EZKL_VERSION } from '../src/proof/engineVersion.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { readMlp } from '../src/prover/training/mlpSpec.js';

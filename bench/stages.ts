@@ -11,7 +11,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
-import type { Artifacts } from '../src/prover/artifacts.js';
+import type { Artifacts } from '../src/proof/artifacts.js';
 import { compileModel } from '../src/prover/compileModel.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
 import { loadInputs } from '../src/prover/inputs.js';

@@ -3,8 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
-import { openArtifacts, VERIFYING_FILES } from '../src/prover/artifacts.js';
-import type { CompileOptions } from '../src/prover/artifactsManifest.js';
+import { openArtifacts, VERIFYING_FILES } from '../src/proof/artifacts.js';
+import type { CompileOptions } from '../src/proof/artifactsManifest.js';
 import { proveInference } from '../src/prover/proveInference.js';
 
 /** One proof that both sides verify: a pocompute bundle and the same proof as EZKL's proof.json. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { openArtifacts, VERIFYING_FILES } from '../src/prover/artifacts.js';
+import { openArtifacts, VERIFYING_FILES } from '../src/proof/artifacts.js';
 import { verifyBundle } from '../src/verifier/verifyBundle.js';
 import { median, type SideBySide, sideBySide } from './sideBySide.js';
 import type { VerifyCase } from './verifyCases.js';

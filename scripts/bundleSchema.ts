@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { proofBundleSchema } from '../src/prover/bundle.js';
+import { proofBundleSchema } from '../src/proof/bundle.js';
 
 export const BUNDLE_SCHEMA_PATH = join(PACKAGE_ROOT, 'schemas', 'bundle.schema.json');
 

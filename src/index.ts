@@ -42,20 +42,20 @@ export {
   type VerifierTrust,
   type VerifyBundleProofParams,
 } from './verifier/verifyBundleProof.js';
-export { openArtifacts, type Artifacts } from './prover/artifacts.js';
+export { openArtifacts, type Artifacts } from './proof/artifacts.js';
 export {
   exportVerifyingKey,
   type ExportVerifyingKeyParams,
   type ExportVerifyingKeyResult,
 } from './prover/exportVerifyingKey.js';
-export type { ArtifactsManifest, CompileOptions } from './prover/artifactsManifest.js';
+export type { ArtifactsManifest, CompileOptions } from './proof/artifactsManifest.js';
 export {
   proofBundleSchema,
   readBundle,
   readProofFile,
   type ProofBundle,
   type PublicTensor,
-} from './prover/bundle.js';
+} from './proof/bundle.js';
 export { inspectModel, type ModelInfo, type TensorInfo } from './prover/onnx/inspectModel.js';
 
 // Staged proofs (a model cut into stages, proved in parallel, linked by Poseidon hashes).
@@ -91,7 +91,7 @@ export {
   readStagedBundle,
   stagedBundleSchema,
   type StagedBundle,
-} from './prover/stages/stagedBundle.js';
+} from './proof/stagedBundle.js';
 export {
   verifyStaged,
   type VerifyStagedResult,

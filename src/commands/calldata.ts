@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
-import { readBundle } from '../prover/bundle.js';
+import { readBundle } from '../proof/bundle.js';
 import { encodeCalldata } from '../verifier/calldata.js';
 
 const calldataOptions = z.object({

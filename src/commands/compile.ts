@@ -5,8 +5,8 @@ import { parseOptions, runCommand, withCommonOptions } from '../core/command.js'
 import { PocomputeError } from '../core/errors.js';
 import { requireFile } from '../core/files.js';
 import { table } from '../core/output.js';
-import { DEFAULT_BUDGET_SECONDS } from '../prover/optimizer/circuitChoice.js';
-import { paramVisibilitySchema, visibilitySchema } from '../prover/artifactsManifest.js';
+import { DEFAULT_BUDGET_SECONDS } from '../proof/circuitChoice.js';
+import { paramVisibilitySchema, visibilitySchema } from '../proof/artifactsManifest.js';
 import { compileModel } from '../prover/compileModel.js';
 
 export const compileCircuitOptions = z.object({

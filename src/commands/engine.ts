@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { runCommand, withCommonOptions } from '../core/command.js';
 import { installManagedVenv } from '../prover/engine/managedVenv.js';
-import { EZKL_VERSION } from '../prover/engine/version.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 
 export function engineCommand(): Command {
   const engine = new Command('engine').description(

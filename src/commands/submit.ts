@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { table } from '../core/output.js';
 import { submitTaskProof } from '../market/submitTaskProof.js';
-import { readBundle } from '../prover/bundle.js';
+import { readBundle } from '../proof/bundle.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
 
 export function submitCommand(): Command {

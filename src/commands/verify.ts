@@ -7,12 +7,8 @@ import { EXIT } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
 import { jsonReplacer, table, type Reporter } from '../core/output.js';
 import { readJsonFile } from '../core/files.js';
-import { readBundle } from '../prover/bundle.js';
-import {
-  isStagedBundleJson,
-  parseStagedBundle,
-  type StagedBundle,
-} from '../prover/stages/stagedBundle.js';
+import { readBundle } from '../proof/bundle.js';
+import { isStagedBundleJson, parseStagedBundle, type StagedBundle } from '../proof/stagedBundle.js';
 import { RUN_MANIFEST } from '../prover/training/runManifest.js';
 import { verifyBundle } from '../verifier/verifyBundle.js';
 import { batchExitCode, type BundleVerdict, verifyBundles } from '../verifier/verifyBundles.js';

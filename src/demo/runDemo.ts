@@ -3,7 +3,7 @@ import type { Reporter } from '../core/output.js';
 import { fixturePath } from '../core/paths.js';
 import { proveInference } from '../prover/proveInference.js';
 import { verifyBundle, type VerifyBundleResult } from '../verifier/verifyBundle.js';
-import type { ProofBundle } from '../prover/bundle.js';
+import type { ProofBundle } from '../proof/bundle.js';
 import { runMarketDemo, type MarketDemoResult } from './runMarketDemo.js';
 
 export interface DemoParams {

@@ -6,7 +6,7 @@ import { fixturePath } from '../core/paths.js';
 import { deployMarket, openMarket, registerModel } from '../market/market.js';
 import { postTask } from '../market/postTask.js';
 import { runWorker, type WorkerEvent } from '../market/worker.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 
 export interface MarketDemoResult {
   chain: { rpcUrl: string; kind: string; chainId: string };

@@ -3,7 +3,7 @@ import { resolveConfig } from '../core/config.js';
 import { homePaths } from '../core/paths.js';
 import { getPythonEngine } from '../prover/engine/pythonEngine.js';
 import { inspectManagedVenv, runProcess } from '../prover/engine/managedVenv.js';
-import { EZKL_VERSION } from '../prover/engine/version.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { bn254Backend } from '../proof/evm.js';
 
 export interface EnvironmentCheck {

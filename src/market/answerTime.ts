@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { type EzklSettings, estimateProveCost } from '../prover/optimizer/costModel.js';
 
 /**

@@ -1,12 +1,12 @@
 import { keccak256, type Contract, type Provider } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
-import { EZKL_VERSION } from '../prover/engine/version.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 import type { Reporter } from '../core/output.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { findArtifactsByVk } from '../prover/artifactsIndex.js';
 import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
 import { vkaStoreRuntime } from '../verifier/deployVerifier.js';
-import type { VerifierLayout } from '../verifier/verifierRecord.js';
+import type { VerifierLayout } from '../proof/verifierRecord.js';
 import { instanceCounts } from './instanceLayout.js';
 
 export const ZERO = '0x0000000000000000000000000000000000000000';

@@ -1,7 +1,7 @@
 import type { Contract } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { findStagedArtifactsByVks } from '../prover/stages/findStagedArtifacts.js';
 import { attestModel, type MarketModel } from './attestModel.js';
 

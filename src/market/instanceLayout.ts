@@ -1,6 +1,6 @@
 import { PocomputeError } from '../core/errors.js';
-import type { ArtifactsManifest } from '../prover/artifactsManifest.js';
-import { dequantize, feltFromHexLE } from '../prover/felts.js';
+import type { ArtifactsManifest } from '../proof/artifactsManifest.js';
+import { dequantize, feltFromHexLE } from '../proof/felts.js';
 import { toFelts } from '../prover/poseidon.js';
 
 /**

@@ -18,14 +18,14 @@ import {
 import { describeChainError, requireCode } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import {
   deployVerifier,
   deployVkaStore,
   type VerifierDeployment,
 } from '../verifier/deployVerifier.js';
 import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
-import type { VerifierLayout } from '../verifier/verifierRecord.js';
+import type { VerifierLayout } from '../proof/verifierRecord.js';
 import { attestVerifierCode } from './attestModel.js';
 import { instanceCounts } from './instanceLayout.js';
 import { marketArtifact } from './marketArtifact.js';

@@ -2,7 +2,7 @@ import type { Contract } from 'ethers';
 import { readFile } from 'node:fs/promises';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { loadInputs } from '../prover/inputs.js';
 import { attestModel, ZERO } from './attestModel.js';
 import { quantizeInputs } from './instanceLayout.js';

@@ -1,4 +1,4 @@
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { proveStage } from '../prover/stages/proveStage.js';
 import { proofBytes } from '../verifier/calldata.js';
 import { stagedOf, witnessPipeline } from './witnessPipeline.js';

@@ -1,5 +1,5 @@
 import { PocomputeError } from '../core/errors.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { genWitnessBytes, isWitnessFailure } from '../prover/stages/witnessStages.js';
 import { dequantizeInputs } from './instanceLayout.js';
 import { unwitnessableStage, witnessPipeline } from './witnessPipeline.js';

@@ -1,6 +1,6 @@
 import { AbiCoder, keccak256, ZeroHash, type Contract } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
-import type { ProofBundle } from '../prover/bundle.js';
+import type { ProofBundle } from '../proof/bundle.js';
 import { instancesAsUint256, proofBytes } from '../verifier/calldata.js';
 import { readTask, sendMarketTx, type TaskView } from './market.js';
 

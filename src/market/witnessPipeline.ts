@@ -1,5 +1,5 @@
 import { PocomputeError } from '../core/errors.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import type { StagedArtifacts } from '../prover/stages/compileStages.js';
 import { stageInstanceLayout } from '../prover/stages/stageInstanceLayout.js';
 import {

@@ -12,7 +12,7 @@ import {
 import { writeJsonAtomic } from '../core/files.js';
 import { PocomputeError, toPocomputeError } from '../core/errors.js';
 import { homePaths } from '../core/paths.js';
-import { readBundle } from '../prover/bundle.js';
+import { readBundle } from '../proof/bundle.js';
 import { proveInference } from '../prover/proveInference.js';
 import { instancesAsUint256, proofBytes } from '../verifier/calldata.js';
 import { attestModel, ZERO } from './attestModel.js';

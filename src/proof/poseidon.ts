@@ -21,7 +21,7 @@
  * poseidon_params.rs, unchanged from v21 to v23); test/proof/poseidon.test.ts checks the hashes
  * against ones computed by EZKL 23 itself.
  */
-import { BN254_R } from '../prover/felts.js';
+import { BN254_R } from './felts.js';
 
 const P = BN254_R;
 

@@ -1,6 +1,6 @@
 import { bytesEqual, hexToBytes } from '../core/bytes.js';
 import { PocomputeError } from '../core/errors.js';
-import { BN254_R } from '../prover/felts.js';
+import { BN254_R } from './felts.js';
 import { G1_BYTES, SCALAR_BYTES, type TranscriptLayout, transcriptLength } from './transcript.js';
 
 /** BN254's base field modulus: the coordinates of G1 points. */

@@ -14,22 +14,22 @@ import {
 import { homePaths } from '../core/paths.js';
 import { sweepStaleTemps } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
-import { isArtifactsDir, openArtifacts, type Artifacts } from './artifacts.js';
+import { isArtifactsDir, openArtifacts, type Artifacts } from '../proof/artifacts.js';
 import {
   ARTIFACT_FILES,
   compileOptionsSchema,
   type ArtifactsManifest,
   type CompileOptions,
-} from './artifactsManifest.js';
+} from '../proof/artifactsManifest.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
-import { EZKL_VERSION } from './engine/version.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { calibrationInputBounds, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from './srs.js';
 import { buildEvmVerifier } from '../verifier/emitEvmVerifier.js';
-import { VERIFIER_FILE } from '../verifier/verifierRecord.js';
+import { VERIFIER_FILE } from '../proof/verifierRecord.js';
 
 export interface CompileModelParams {
   model: string;

@@ -3,9 +3,14 @@ import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { tmpSuffix } from '../core/tempDirs.js';
-import { type Artifacts, isArtifactsDir, openArtifacts, VERIFYING_FILES } from './artifacts.js';
+import {
+  type Artifacts,
+  isArtifactsDir,
+  openArtifacts,
+  VERIFYING_FILES,
+} from '../proof/artifacts.js';
 import { findArtifactsByVk } from './artifactsIndex.js';
-import { readBundle } from './bundle.js';
+import { readBundle } from '../proof/bundle.js';
 
 export interface ExportVerifyingKeyParams {
   /** A proof bundle (its key is looked up among the artifacts compiled here) or an artifacts directory. */

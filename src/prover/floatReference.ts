@@ -1,4 +1,4 @@
-import type { ProofBundle } from './bundle.js';
+import type { ProofBundle } from '../proof/bundle.js';
 import type { ModelInfo } from './onnx/inspectModel.js';
 import { runFloatModel } from './onnx/runFloatModel.js';
 import { quantizationError } from './publicValues.js';

@@ -1,6 +1,6 @@
 import { isPocomputeError, PocomputeError } from '../core/errors.js';
-import { type Artifacts, readArtifactFile } from './artifacts.js';
-import type { CompileOptions } from './artifactsManifest.js';
+import { type Artifacts, readArtifactFile } from '../proof/artifacts.js';
+import type { CompileOptions } from '../proof/artifactsManifest.js';
 import type { InputDtype } from './onnx/inspectModel.js';
 import { toFelts } from './poseidon.js';
 

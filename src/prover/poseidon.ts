@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
 import { floatToFelt, poseidonHash } from '../proof/poseidon.js';
-import { feltFromHexLE, feltToSigned } from './felts.js';
+import { feltFromHexLE, feltToSigned } from '../proof/felts.js';
 
 /** How a value that cannot be quantized is reported: the error code and what the values are. */
 export interface QuantizeContext {

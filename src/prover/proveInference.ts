@@ -4,18 +4,18 @@ import { PocomputeError } from '../core/errors.js';
 import { requireWritableFilePath, writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
 import { makeWorkDir } from '../core/tempDirs.js';
-import { checkArtifactSrs, readArtifactFile } from './artifacts.js';
-import type { CompileOptions } from './artifactsManifest.js';
-import { BUNDLE_FORMAT, type ProofBundle } from './bundle.js';
-import { bundleKeyMaterial } from './bundleKeyMaterial.js';
+import { checkArtifactSrs, readArtifactFile } from '../proof/artifacts.js';
+import type { CompileOptions } from '../proof/artifactsManifest.js';
+import { BUNDLE_FORMAT, type ProofBundle } from '../proof/bundle.js';
+import { bundleKeyMaterial } from '../proof/bundleKeyMaterial.js';
 import { artifactsFor, type CompileResult } from './compileModel.js';
 import { getPythonEngine } from './engine/pythonEngine.js';
-import { dequantize } from './felts.js';
+import { dequantize } from '../proof/felts.js';
 import { compareToFloat, floatReference } from './floatReference.js';
 import { circuitInputBounds, explainWitnessFailure, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from './onnx/inspectModel.js';
-import { bundlePublicTensors } from './circuitLayout.js';
+import { bundlePublicTensors } from '../proof/circuitLayout.js';
 import { selfVerifyBundle } from '../verifier/selfVerifyBundle.js';
 
 export interface ProveInferenceParams {

@@ -1,7 +1,7 @@
 import { concat, hexlify, Interface, keccak256 } from 'ethers';
-import type { ProofBundle } from '../prover/bundle.js';
-import { assertFelts } from '../prover/circuitLayout.js';
-import { feltToUint256 } from '../prover/felts.js';
+import type { ProofBundle } from '../proof/bundle.js';
+import { assertFelts } from '../proof/circuitLayout.js';
+import { feltToUint256 } from '../proof/felts.js';
 import { proofBytesOf } from '../proof/validateProof.js';
 
 /** The verifier ABIs EZKL 23 emits: the single contract, and the reusable one that takes a VKA. */

@@ -13,9 +13,9 @@ import { homePaths } from '../core/paths.js';
 import type { Reporter } from '../core/output.js';
 import { EIP170_LIMIT, compileSolidity } from '../chain/solc.js';
 import { installSolcShim } from '../chain/solcShim.js';
-import type { Artifacts } from '../prover/artifacts.js';
+import type { Artifacts } from '../proof/artifacts.js';
 import { type PythonEngine, getPythonEngine } from '../prover/engine/pythonEngine.js';
-import { EZKL_VERSION } from '../prover/engine/version.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { shapeFromSingleVerifier, shapeFromVka } from '../proof/transcript.js';
 import { parseVka } from '../proof/verifierCache.js';
 import {
@@ -23,7 +23,7 @@ import {
   type KeyFiles,
   readArtifactsVerifier,
   type VerifierLayout,
-} from './verifierRecord.js';
+} from '../proof/verifierRecord.js';
 
 /**
  * Emits EZKL's verifier for a key and compiles it, in `dir` (a directory being built). `auto` picks

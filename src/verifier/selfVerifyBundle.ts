@@ -1,6 +1,6 @@
 import { PocomputeError } from '../core/errors.js';
-import type { Artifacts } from '../prover/artifacts.js';
-import type { ProofBundle } from '../prover/bundle.js';
+import type { Artifacts } from '../proof/artifacts.js';
+import type { ProofBundle } from '../proof/bundle.js';
 import { verifyBundle } from './verifyBundle.js';
 
 /**

@@ -12,14 +12,14 @@ import {
   openArtifacts,
   readArtifactFile,
   VERIFYING_FILES,
-} from '../prover/artifacts.js';
+} from '../proof/artifacts.js';
 import {
   type ProofBundle,
   type ProofFile,
   type PublicTensor,
   parseBundle,
   readProofFile,
-} from '../prover/bundle.js';
+} from '../proof/bundle.js';
 import {
   type CircuitLayout,
   circuitLayout,
@@ -29,14 +29,14 @@ import {
   publicFeltsFromInstances,
   publicTensorsFromInstances,
   type TensorLabels,
-} from '../prover/circuitLayout.js';
-import { feltFromHexLE } from '../prover/felts.js';
+} from '../proof/circuitLayout.js';
+import { feltFromHexLE } from '../proof/felts.js';
 import { checkSrsFile, type SrsOrigin } from '../prover/srs.js';
 import { prepareVerifierEvm, runVerifier, type VerifierCode } from '../proof/evm.js';
 import { bundleVerifierCode } from '../proof/bundleVerifier.js';
 import { proofBytesOf, validateProof } from '../proof/validateProof.js';
 import { bundleFromEzklProof } from './bundleFromEzklProof.js';
-import { readArtifactsVerifier, verifierCode } from './verifierRecord.js';
+import { readArtifactsVerifier, verifierCode } from '../proof/verifierRecord.js';
 
 export interface VerifyBundleParams {
   /** A bundle (or bare EZKL proof) file, or one already read (e.g. from standard input). */

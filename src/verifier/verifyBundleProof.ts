@@ -14,7 +14,7 @@ import {
   verifierIdentity,
 } from '../proof/evm.js';
 import { proofBytesOf } from '../proof/validateProof.js';
-import { feltFromHexLE } from '../prover/felts.js';
+import { feltFromHexLE } from '../proof/felts.js';
 
 /**
  * The proof of a bundle checked by EZKL's Solidity verifier in the in-process EVM — the code path
@@ -66,7 +66,7 @@ export interface BundleProofVerdict {
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 
-/** Only the fields the proof check reads; the full bundle schema (src/prover/bundle.ts) is Node's. */
+/** Only the fields the proof check reads; the full bundle schema (src/proof/bundle.ts) is Node's. */
 const bundleProofSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
   verifier: bundleVerifierSchema,

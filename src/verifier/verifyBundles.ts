@@ -1,6 +1,6 @@
 import { toPocomputeError, type PocomputeError } from '../core/errors.js';
-import { openArtifacts, VERIFYING_FILES } from '../prover/artifacts.js';
-import { readProofStdin } from '../prover/bundle.js';
+import { openArtifacts, VERIFYING_FILES } from '../proof/artifacts.js';
+import { readProofStdin } from '../proof/bundle.js';
 import { verifyBundle, type VerifyBundleParams, type VerifyBundleResult } from './verifyBundle.js';
 
 export type BundleVerdict =

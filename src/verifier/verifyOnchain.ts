@@ -1,12 +1,12 @@
 import type { ChainContext } from '../chain/chainContext.js';
 import { describeChainError, requireCode } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
-import type { ProofBundle } from '../prover/bundle.js';
+import type { ProofBundle } from '../proof/bundle.js';
 import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI, vkaDigest } from './calldata.js';
-import { openArtifacts } from '../prover/artifacts.js';
+import { openArtifacts } from '../proof/artifacts.js';
 import { findVerifierRecord } from './deployVerifier.js';
 import { emitEvmVerifier } from './emitEvmVerifier.js';
-import type { VerifierLayout } from './verifierRecord.js';
+import type { VerifierLayout } from '../proof/verifierRecord.js';
 import {
   type KeySource,
   type VerifyBundleParams,

@@ -1,18 +1,14 @@
 import { PocomputeError } from '../core/errors.js';
-import { VERIFYING_FILES } from '../prover/artifacts.js';
+import { VERIFYING_FILES } from '../proof/artifacts.js';
 import { findCompilationsOfModel } from '../prover/artifactsIndex.js';
-import type { PublicTensor } from '../prover/bundle.js';
-import { feltFromHexLE } from '../prover/felts.js';
+import type { PublicTensor } from '../proof/bundle.js';
+import { feltFromHexLE } from '../proof/felts.js';
 import {
   isStagedArtifactsDir,
   openStagedArtifacts,
   type StagedArtifacts,
 } from '../prover/stages/compileStages.js';
-import {
-  parseStagedBundle,
-  readStagedBundle,
-  type StagedBundle,
-} from '../prover/stages/stagedBundle.js';
+import { parseStagedBundle, readStagedBundle, type StagedBundle } from '../proof/stagedBundle.js';
 import { isStagedModelDir, readStagedModel } from '../prover/stages/stagedModel.js';
 import { stageInstanceLayout } from '../prover/stages/stageInstanceLayout.js';
 import { hex } from '../prover/stages/witnessStages.js';

@@ -15,10 +15,10 @@ import {
   openArtifacts,
   readArtifactFile,
   readArtifactSrs,
-} from '../../src/prover/artifacts.js';
+} from '../../src/proof/artifacts.js';
 import { artifactsFor, compileModel } from '../../src/prover/compileModel.js';
 import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
-import { EZKL_VERSION } from '../../src/prover/engine/version.js';
+import { EZKL_VERSION } from '../../src/proof/engineVersion.js';
 import { proveInference } from '../../src/prover/proveInference.js';
 import {
   compiledFixture,

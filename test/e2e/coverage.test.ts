@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ProofBundle } from '../../src/prover/bundle.js';
+import type { ProofBundle } from '../../src/proof/bundle.js';
 import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import {
@@ -142,7 +142,7 @@ describe('a model onnxruntime refuses but EZKL proves (int8 MatMul)', () => {
     expect(json.public.outputs[0].values).toEqual([10, 28]);
     const verified = await runCli(['verify', out, '--json']);
     expect(verified.code).toBe(0);
-    const { readBundle } = await import('../../src/prover/bundle.js');
+    const { readBundle } = await import('../../src/proof/bundle.js');
     const bundle = await readBundle(out);
     expect(bundle.floatReference.unavailable).toBe(json.floatReference);
     expect(await verifiesWithEzklPython(bundle, name)).toBe(true);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EZKL_VERSION } from '../../src/prover/engine/version.js';
+import { EZKL_VERSION } from '../../src/proof/engineVersion.js';
 import { runCli, tempDir } from '../helpers/pocompute.js';
 
 const venvIn = (home: string) => join(home, 'engine', `ezkl-${EZKL_VERSION}`, 'venv');

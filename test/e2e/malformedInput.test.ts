@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PocomputeError } from '../../src/core/errors.js';
 import { parseJsonText } from '../../src/core/json.js';
-import { parseBundle, type ProofBundle } from '../../src/prover/bundle.js';
+import { parseBundle, type ProofBundle } from '../../src/proof/bundle.js';
 import { loadInputs, parseInputs } from '../../src/prover/inputs.js';
 import type { ProveInferenceResult } from '../../src/prover/proveInference.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';

@@ -15,7 +15,7 @@ import {
   submitTaskProof,
 } from '../../src/market/submitTaskProof.js';
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
-import type { ProofBundle } from '../../src/prover/bundle.js';
+import type { ProofBundle } from '../../src/proof/bundle.js';
 import { proveInference } from '../../src/prover/proveInference.js';
 import { instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
 import { useAnvil } from '../helpers/anvil.js';

@@ -15,8 +15,8 @@ import {
   submitTaskProof,
 } from '../../src/market/submitTaskProof.js';
 import { runWorker, type WorkerEvent } from '../../src/market/worker.js';
-import type { Artifacts } from '../../src/prover/artifacts.js';
-import type { ProofBundle } from '../../src/prover/bundle.js';
+import type { Artifacts } from '../../src/proof/artifacts.js';
+import type { ProofBundle } from '../../src/proof/bundle.js';
 import { instancesAsUint256, proofBytes } from '../../src/verifier/calldata.js';
 import { useAnvil } from '../helpers/anvil.js';
 import {

@@ -4,7 +4,7 @@ import { openChain } from '../../src/chain/chainContext.js';
 import { isPocomputeError } from '../../src/core/errors.js';
 import { findArtifactsByVk } from '../../src/prover/artifactsIndex.js';
 import type { CompileResult } from '../../src/prover/compileModel.js';
-import { type ProofBundle, readBundle } from '../../src/prover/bundle.js';
+import { type ProofBundle, readBundle } from '../../src/proof/bundle.js';
 import { proveStaged } from '../../src/prover/stages/proveStaged.js';
 import { trainRun } from '../../src/prover/training/trainRun.js';
 import { encodeCalldata } from '../../src/verifier/calldata.js';

@@ -19,7 +19,7 @@ import type { WorkerEvent, WorkerParams } from '../../src/market/worker.js';
 import { deployMarket, registerModel, ZERO_ADDRESS } from '../../src/market/market.js';
 import { finalizeResult } from '../../src/market/finalizeResult.js';
 import { TaskKind } from '../../src/chain/generated/contracts.js';
-import type { Artifacts } from '../../src/prover/artifacts.js';
+import type { Artifacts } from '../../src/proof/artifacts.js';
 import { compileStages } from '../../src/prover/stages/compileStages.js';
 import { splitModel } from '../../src/prover/stages/splitModel.js';
 import { useAnvil } from '../helpers/anvil.js';

@@ -9,7 +9,7 @@ import { proveStageAnswer } from '../../src/market/proveStageAnswer.js';
 import { readResult } from '../../src/market/readResult.js';
 import { registerPipeline } from '../../src/market/registerPipeline.js';
 import type { WorkerEvent } from '../../src/market/worker.js';
-import type { Artifacts } from '../../src/prover/artifacts.js';
+import type { Artifacts } from '../../src/proof/artifacts.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, gasCost, marketWithMlp } from '../helpers/market.js';
 import { fixtureInput, tempDir } from '../helpers/pocompute.js';

@@ -2,15 +2,15 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../../src/core/paths.js';
-import { bundlePublicTensors } from '../../src/prover/circuitLayout.js';
-import { feltFromHexLE } from '../../src/prover/felts.js';
+import { bundlePublicTensors } from '../../src/proof/circuitLayout.js';
+import { feltFromHexLE } from '../../src/proof/felts.js';
 import { poseidonOfTensor } from '../../src/prover/poseidon.js';
 import { type ProveInferenceResult, proveInference } from '../../src/prover/proveInference.js';
 import { compileStages } from '../../src/prover/stages/compileStages.js';
 import { proveStage } from '../../src/prover/stages/proveStage.js';
 import { type ProveStagedResult, proveStaged } from '../../src/prover/stages/proveStaged.js';
 import { splitModel } from '../../src/prover/stages/splitModel.js';
-import type { StagedBundle } from '../../src/prover/stages/stagedBundle.js';
+import type { StagedBundle } from '../../src/proof/stagedBundle.js';
 import { witnessStages } from '../../src/prover/stages/witnessStages.js';
 import { verifyStaged } from '../../src/verifier/verifyStaged.js';
 import {

@@ -5,7 +5,7 @@ import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openChain } from '../../src/chain/chainContext.js';
 import { sha256Hex } from '../../src/core/files.js';
-import { BN254_R } from '../../src/prover/felts.js';
+import { BN254_R } from '../../src/proof/felts.js';
 import { GraphBuilder } from '../../src/prover/onnx/graphBuilder.js';
 import { type ProveInferenceResult, proveInference } from '../../src/prover/proveInference.js';
 import { deployVerifier } from '../../src/verifier/deployVerifier.js';

@@ -32,7 +32,7 @@ import {
   parseVka,
   verifierCachePath,
 } from '../../src/proof/verifierCache.js';
-import { BN254_R, feltFromHexLE } from '../../src/prover/felts.js';
+import { BN254_R, feltFromHexLE } from '../../src/proof/felts.js';
 
 // Counts compilations: a warm cache must not reach solc.
 vi.mock('../../src/chain/solc.js', async (importOriginal) => {

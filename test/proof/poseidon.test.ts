@@ -8,7 +8,7 @@ import {
   floatToFelt,
   poseidonHash,
 } from '../../src/proof/poseidon.js';
-import { BN254_R } from '../../src/prover/felts.js';
+import { BN254_R } from '../../src/proof/felts.js';
 import { poseidonOfFelts, poseidonOfTensor, toFelts } from '../../src/prover/poseidon.js';
 
 /** Written by scripts/poseidonVectors.py with EZKL 23.0.5's Python bindings. */

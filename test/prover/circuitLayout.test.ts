@@ -5,8 +5,8 @@ import {
   circuitLayout,
   positionalLabels,
   publicTensorsFromInstances,
-} from '../../src/prover/circuitLayout.js';
-import { BN254_R } from '../../src/prover/felts.js';
+} from '../../src/proof/circuitLayout.js';
+import { BN254_R } from '../../src/proof/felts.js';
 
 /** A felt as EZKL writes it: 32 bytes little-endian hex. */
 const felt = (value: bigint) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BN254_R, dequantize, feltFromHexLE, feltToSigned } from '../../src/prover/felts.js';
+import { BN254_R, dequantize, feltFromHexLE, feltToSigned } from '../../src/proof/felts.js';
 
 const toHexLE = (value: bigint) => {
   let v = ((value % BN254_R) + BN254_R) % BN254_R;

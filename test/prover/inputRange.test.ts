@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CompileOptions } from '../../src/prover/artifactsManifest.js';
+import type { CompileOptions } from '../../src/proof/artifactsManifest.js';
 import {
   calibrationInputBounds,
   circuitInputBounds,

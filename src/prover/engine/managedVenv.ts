@@ -7,7 +7,7 @@ import { writeJsonAtomic } from '../../core/files.js';
 import { withFileLock } from '../../core/lock.js';
 import { homePaths } from '../../core/paths.js';
 import { onInterrupt, removeStaleTemps, tmpSuffix } from '../../core/tempDirs.js';
-import { EZKL_VERSION } from './version.js';
+import { EZKL_VERSION } from '../../proof/engineVersion.js';
 
 export interface ProcessResult {
   code: number | null;

@@ -7,7 +7,7 @@ import type { Reporter } from '../../core/output.js';
 import { makeWorkDir, sweepStaleTemps } from '../../core/tempDirs.js';
 import { inspectManagedVenv, installManagedVenv, runProcess, venvDir } from './managedVenv.js';
 import { inspectModel } from '../onnx/inspectModel.js';
-import { EZKL_VERSION } from './version.js';
+import { EZKL_VERSION } from '../../proof/engineVersion.js';
 
 export interface EzklOp {
   op: string;

@@ -5,27 +5,8 @@ import { requireRegularFile, sha256Hex } from '../../core/files.js';
 
 const { onnx } = onnxProto;
 
-/**
- * The ONNX element types EZKL 21 reads as inputs (its `InputType`: bool, f16, f32, f64 and every
- * integer width), named as onnxruntime names them.
- */
-export const EZKL_INPUT_DTYPES = [
-  'float16',
-  'float32',
-  'float64',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'bool',
-] as const;
-export type InputDtype = (typeof EZKL_INPUT_DTYPES)[number];
-/** An element type EZKL cannot read (string, complex, bfloat16, …), by its ONNX name. */
-export type Dtype = InputDtype | `unsupported:${string}`;
+export { type Dtype, EZKL_INPUT_DTYPES, type InputDtype } from '../../proof/dtypes.js';
+import type { Dtype } from '../../proof/dtypes.js';
 
 // ONNX TensorProto.DataType codes.
 const ONNX_DTYPES: Record<number, Dtype> = {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
 import type { Reporter } from '../../core/output.js';
 import { makeWorkDir } from '../../core/tempDirs.js';
-import type { CompileOptions } from '../artifactsManifest.js';
+import type { CompileOptions } from '../../proof/artifactsManifest.js';
 import type { PythonEngine } from '../engine/pythonEngine.js';
 import { loadInputs } from '../inputs.js';
 import type { ModelInfo } from '../onnx/inspectModel.js';
@@ -18,7 +18,7 @@ import {
   MIN_LOGROWS,
   sameCandidate,
 } from './candidates.js';
-import { type CircuitChoice, runArgsSchema } from './circuitChoice.js';
+import { type CircuitChoice, runArgsSchema } from '../../proof/circuitChoice.js';
 import { type EzklSettings, estimateProveCost } from './costModel.js';
 
 /**

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeWorkDir } from '../../core/tempDirs.js';
-import { checkArtifactSrs } from '../artifacts.js';
-import type { ProofBundle } from '../bundle.js';
+import { checkArtifactSrs } from '../../proof/artifacts.js';
+import type { ProofBundle } from '../../proof/bundle.js';
 import { getPythonEngine } from '../engine/pythonEngine.js';
-import { feltFromHexLE } from '../felts.js';
+import { feltFromHexLE } from '../../proof/felts.js';
 import type { StagedArtifacts } from './compileStages.js';
 import type { StageInput } from './witnessStages.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CompileResult } from '../compileModel.js';
-import type { runArgsSchema } from '../optimizer/circuitChoice.js';
+import type { runArgsSchema } from '../../proof/circuitChoice.js';
 
 /** The compiled stages of a split model: one ordinary artifacts directory per stage. */
 export interface StagedArtifacts {

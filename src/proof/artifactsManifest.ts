@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Dtype } from './onnx/inspectModel.js';
-import { circuitChoiceSchema, DEFAULT_BUDGET_SECONDS } from './optimizer/circuitChoice.js';
+import type { Dtype } from '../prover/onnx/inspectModel.js';
+import { circuitChoiceSchema, DEFAULT_BUDGET_SECONDS } from './circuitChoice.js';
 
 export const visibilitySchema = z.enum(['public', 'hashed', 'private']);
 /**

@@ -1,7 +1,7 @@
 import type { InterfaceAbi } from 'ethers';
-import { type Artifacts, readArtifactFile } from '../prover/artifacts.js';
-import type { VerifierCode } from '../proof/evm.js';
-import type { ProofShape } from '../proof/transcript.js';
+import { type Artifacts, readArtifactFile } from './artifacts.js';
+import type { VerifierCode } from './evm.js';
+import type { ProofShape } from './transcript.js';
 
 /**
  * The verifier record that compile writes beside the keys, and the code it gives the in-process

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { PocomputeError } from '../../core/errors.js';
-import { readJsonFile } from '../../core/files.js';
-import { assertJsonDepth } from '../../core/json.js';
-import { proofBundleSchema, requireCurrentFormat } from '../bundle.js';
+import { PocomputeError } from '../core/errors.js';
+import { readJsonFile } from '../core/files.js';
+import { assertJsonDepth } from '../core/json.js';
+import { proofBundleSchema, requireCurrentFormat } from './bundle.js';
 
 export const STAGED_BUNDLE_FORMAT = 'pocompute-staged-proof@2';
 

@@ -1,4 +1,4 @@
-import { readArtifactsVerifier } from '../verifier/verifierRecord.js';
+import { readArtifactsVerifier } from './verifierRecord.js';
 import { readArtifactFile, type Artifacts } from './artifacts.js';
 import type { ProofBundle } from './bundle.js';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { PocomputeError } from '../core/errors.js';
 import { readJsonFile } from '../core/files.js';
-import { BUNDLE_FORMAT, bundleVerifierSchema } from '../proof/bundleVerifier.js';
+import { BUNDLE_FORMAT, bundleVerifierSchema } from './bundleVerifier.js';
 import { assertJsonDepth, JSON_LIMITS, parseJsonText } from '../core/json.js';
 import { compileOptionsSchema } from './artifactsManifest.js';
-import { EZKL_VERSION } from './engine/version.js';
+import { EZKL_VERSION } from './engineVersion.js';
 
 export { BUNDLE_FORMAT };
 

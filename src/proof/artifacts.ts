@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
-import { EZKL_VERSION } from './engine/version.js';
+import { EZKL_VERSION } from './engineVersion.js';
 import { readJsonFile, sha256File, sha256Hex } from '../core/files.js';
 import {
   ARTIFACT_FILES,
