@@ -50,3 +50,15 @@ export async function replaceDocBlock(name: string, content: string): Promise<st
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * A Markdown table (header row first) with its columns aligned, as the formatter (biome) writes
+ * the docs' tables, so a block a bench writes is already formatted.
+ */
+export function markdownTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join(
+    '\n',
+  );
+}

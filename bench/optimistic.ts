@@ -29,7 +29,7 @@ import { compileModel } from '../src/prover/compileModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { compileStages } from '../src/prover/stages/compileStages.js';
 import { splitModel } from '../src/prover/stages/splitModel.js';
-import { replaceDocBlock } from './docBlocks.js';
+import { markdownTable, replaceDocBlock } from './docBlocks.js';
 
 const model = fixturePath('mlp', 'model.onnx');
 const input = fixturePath('mlp', 'input.json');
@@ -155,32 +155,21 @@ const optimisticWorker = (n: string) =>
         !k.includes('post'),
     )
     .reduce((a, [, g]) => a + g, 0);
-/** A markdown table with padded columns, as the docs keep their tables. */
-const markdownTable = (header: string[], rows: string[][]) => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-};
 const table = [
-  markdownTable(
-    ['call', 'gas used'],
-    Object.entries(gas).map(([call, g]) => [call, f(g)]),
-  ),
+  markdownTable([['call', 'gas used'], ...Object.entries(gas).map(([call, g]) => [call, f(g)])]),
   '',
-  markdownTable(
+  markdownTable([
     ['a task, what the worker pays', 'gas'],
+    ['zk: claim + submit', f(zkWorker)],
     [
-      ['zk: claim + submit', f(zkWorker)],
-      [
-        'optimistic, 1 stage, no dispute: claim + submitResult + finalize',
-        f(optimisticWorker('1 stage')),
-      ],
-      [
-        'optimistic, 2 stages, no dispute: claim + submitResult + finalize',
-        f(optimisticWorker('2 stages')),
-      ],
+      'optimistic, 1 stage, no dispute: claim + submitResult + finalize',
+      f(optimisticWorker('1 stage')),
     ],
-  ),
+    [
+      'optimistic, 2 stages, no dispute: claim + submitResult + finalize',
+      f(optimisticWorker('2 stages')),
+    ],
+  ]),
   '',
   'Measured by `npm run bench:optimistic` on anvil with the mlp fixture (1 stage, and split in two) and real proofs.',
 ].join('\n');

@@ -16,7 +16,7 @@ import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
 import type { SideBySide } from './sideBySide.js';
-import { replaceDocBlock } from './docBlocks.js';
+import { markdownTable, replaceDocBlock } from './docBlocks.js';
 import { prepareVerifyCase, VERIFY_CASE_SPECS, type VerifyCase } from './verifyCases.js';
 import {
   measureEmptyProcesses,
@@ -124,15 +124,8 @@ const cell = (figure: SideBySide | undefined, target: number | undefined) =>
             : ` (> ${target}× ✖)`
       }`
     : '—';
-/** A Markdown table with its columns aligned, as the formatter (biome) writes the docs tables. */
-function markdownTable(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)];
-}
-
 const table = [
-  ...markdownTable([
+  markdownTable([
     ['proof', 'warm, in-process, per proof', 'one proof, whole process', '20 proofs, one process'],
     ...results.map((r) => [
       `${r.name} (2^${r.logrows})`,

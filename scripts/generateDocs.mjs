@@ -18,13 +18,11 @@ const { ERROR_CODES, EXIT } = await load('core/errorCodes.js');
 const check = process.argv.includes('--check');
 
 const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join(
-    '\n',
-  );
-}
+// Unaligned: Biome aligns the columns when it formats the page (below).
+const table = (rows) =>
+  [rows[0], rows[0].map(() => '---'), ...rows.slice(1)]
+    .map((r) => `| ${r.join(' | ')} |`)
+    .join('\n');
 
 // ——— docs/cli.md ———
 const program = await buildProgram();

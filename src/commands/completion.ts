@@ -105,23 +105,15 @@ complete -o filenames -F _pocompute pocompute
 
 function fishScript(words: CommandWords[]): string {
   const lines = ['# pocompute completion (fish); made by `pocompute completion`'];
+  const described = new Map(words.map((w) => [w.path.join(' '), w.description]));
   for (const w of words) {
-    // The condition: exactly this command path has been typed (and no deeper one).
-    const seen = w.path.length
-      ? `__fish_seen_subcommand_from ${w.path[w.path.length - 1]}`
-      : '__fish_use_subcommand';
-    const deeper = words
-      .filter((o) => o.path.length === w.path.length + 1 && o.path[0] === (w.path[0] ?? o.path[0]))
-      .map((o) => o.path[o.path.length - 1]);
+    // The condition: this command path has been typed, and none of its subcommands yet.
     const condition = w.path.length
-      ? `${seen}; and not __fish_seen_subcommand_from ${deeper.join(' ') || '__none__'}`
-      : seen;
-    for (const sub of words.filter(
-      (o) =>
-        o.path.length === w.path.length + 1 && o.path.slice(0, -1).join(' ') === w.path.join(' '),
-    ))
+      ? `__fish_seen_subcommand_from ${w.path[w.path.length - 1]}; and not __fish_seen_subcommand_from ${w.subcommands.join(' ') || '__none__'}`
+      : '__fish_use_subcommand';
+    for (const sub of w.subcommands)
       lines.push(
-        `complete -c pocompute -n ${quote(condition)} -a ${quote(sub.path[sub.path.length - 1])} -d ${quote(sub.description)}`,
+        `complete -c pocompute -n ${quote(condition)} -a ${quote(sub)} -d ${quote(described.get([...w.path, sub].join(' ')) ?? '')}`,
       );
     for (const option of w.options)
       lines.push(`complete -c pocompute -n ${quote(condition)} -l ${option.slice(2)} -r -F`);

@@ -2,7 +2,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolveConfig } from '../core/config.js';
 import { homePaths } from '../core/paths.js';
 import { getPythonEngine } from '../prover/engine/pythonEngine.js';
-import { inspectManagedVenv, runProcess } from '../prover/engine/managedVenv.js';
+import {
+  canMakeVenv,
+  defaultBootstrapPython,
+  inspectManagedVenv,
+  NO_VENV_HINT,
+} from '../prover/engine/managedVenv.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { bn254Backend } from '../proof/evm.js';
 
@@ -33,12 +38,11 @@ export async function checkEnvironment(): Promise<EnvironmentCheck[]> {
       detail: `${config.python} (POCOMPUTE_PYTHON or config)`,
     });
   } else if (venv.state !== 'ready' && !(await canMakeVenv())) {
-    const bootstrap = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3';
     checks.push({
       part: 'python',
       status: 'error',
-      detail: `managed venv ${venv.state}, and ${bootstrap} cannot make one (no python3 with venv)`,
-      hint: 'Install python3 with venv (Debian: apt-get install python3-venv), or set POCOMPUTE_BOOTSTRAP_PYTHON / POCOMPUTE_PYTHON.',
+      detail: `managed venv ${venv.state}, and ${defaultBootstrapPython()} cannot make one (no python3 with venv)`,
+      hint: NO_VENV_HINT,
     });
   } else {
     checks.push({
@@ -158,10 +162,3 @@ const checkOnnxRuntime = () =>
       return `onnxruntime-web ${ort.env.versions?.web ?? ''} loads`.replace(/ +loads/, ' loads');
     },
   );
-
-/** Whether the bootstrap Python can make the managed venv on first use (python3 with venv, ensurepip). */
-async function canMakeVenv(): Promise<boolean> {
-  const bootstrap = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3';
-  const run = await runProcess(bootstrap, ['-c', 'import venv, ensurepip']).catch(() => undefined);
-  return run?.code === 0;
-}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Dtype } from '../prover/onnx/inspectModel.js';
+import type { Dtype } from './dtypes.js';
 import { circuitChoiceSchema, DEFAULT_BUDGET_SECONDS } from './circuitChoice.js';
 
 export const visibilitySchema = z.enum(['public', 'hashed', 'private']);

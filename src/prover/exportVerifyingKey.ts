@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
@@ -46,7 +46,7 @@ export async function exportVerifyingKey(
 ): Promise<ExportVerifyingKeyResult> {
   const artifacts = await artifactsOf(params.source);
   const out = resolve(params.out);
-  if (existsAt(out))
+  if (existsSync(out))
     throw new PocomputeError('USAGE', `${params.out} already exists`, {
       hint: 'Give --out a new directory: an exported key is written whole, never over other files.',
     });
@@ -76,15 +76,6 @@ export async function exportVerifyingKey(
     logrows: m.circuit.logrows,
     srs: { origin: m.srs.origin, sha256: m.srs.sha256 },
   };
-}
-
-function existsAt(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function artifactsOf(source: string): Promise<Artifacts> {

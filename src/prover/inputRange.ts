@@ -1,7 +1,7 @@
 import { isPocomputeError, PocomputeError } from '../core/errors.js';
 import { type Artifacts, readArtifactFile } from '../proof/artifacts.js';
 import type { CompileOptions } from '../proof/artifactsManifest.js';
-import type { InputDtype } from './onnx/inspectModel.js';
+import type { InputDtype } from '../proof/dtypes.js';
 import { toFelts } from './poseidon.js';
 
 /**

@@ -110,6 +110,29 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
     return { block: receipt.blockNumber, index: receipt.index, status: receipt.status };
   };
 
+  /**
+   * The copier's decoy: a task of its own (same model and input, a tiny reward) that it claims,
+   * committing beforehand to a proof of its own — it cannot know the honest proof before its reveal.
+   */
+  const claimedDecoy = async (overrides: Partial<Parameters<typeof postTask>[0]> = {}) => {
+    const decoy = await post({ ...overrides, market: attacker, rewardEth: '0.0001' });
+    await claimTask(
+      attacker,
+      decoy.taskId,
+      proofCommitment(decoy.taskId, copier.address, `0x${'ee'.repeat(64)}`),
+    );
+    return decoy;
+  };
+  /** The pending honest submit retargeted: its proof and instances, submitted on `taskId`. */
+  const retargetedSubmit = (pending: { input: string }, taskId: string) => {
+    const { args } = worker.interface.parseTransaction({ data: pending.input })!;
+    return worker.interface.encodeFunctionData('submit', [
+      BigInt(taskId),
+      args.proof,
+      args.instances,
+    ]);
+  };
+
   beforeAll(async () => {
     const keys = [0, 1, 2, 3].map((i) => account(i).privateKey);
     const setup = await marketWithMlp(anvil().rpcUrl, keys);
@@ -162,14 +185,7 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
     // v2 (no commitment; a global "paid once" set checked at reveal): the retargeted copy, mined
     // first, was paid on the decoy, and the honest submit in the same block then reverted with
     // ProofAlreadyPaid — the worker lost the task's reward and was left with a dead claim.
-    const decoy = await post({ market: attacker, rewardEth: '0.0001' });
-    // The copier claims its decoy (same model, same input, a tiny reward) and even commits to a
-    // proof of its own beforehand: it cannot know the honest proof before it is revealed.
-    await claimTask(
-      attacker,
-      decoy.taskId,
-      proofCommitment(decoy.taskId, copier.address, `0x${'ee'.repeat(64)}`),
-    );
+    const decoy = await claimedDecoy();
     const { taskId } = await post();
     const reveal = await freshProof();
     await claimTask(worker, taskId, proofCommitment(taskId, honest(), reveal.proof));
@@ -177,13 +193,7 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
 
     const { sent, copies } = await honestRevealWithCopy(taskId, reveal, async (p) => {
       // Retargeted: the honest proof and instances, read from the pending calldata, on the decoy.
-      const { args } = worker.interface.parseTransaction({ data: p.input })!;
-      const input = worker.interface.encodeFunctionData('submit', [
-        BigInt(decoy.taskId),
-        args.proof,
-        args.instances,
-      ]);
-      return [(await sendCopy(copier, p, { input })).hash];
+      return [(await sendCopy(copier, p, { input: retargetedSubmit(p, decoy.taskId) })).hash];
     });
     const copy = await position(copies[0]);
     const real = await position(sent.submit.hash);
@@ -210,12 +220,7 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
     });
     expect(reusable.verifier.layout).toBe('reusable');
     const onReusable = { modelId: reusable.modelId };
-    const decoy = await post({ ...onReusable, market: attacker, rewardEth: '0.0001' });
-    await claimTask(
-      attacker,
-      decoy.taskId,
-      proofCommitment(decoy.taskId, copier.address, `0x${'ee'.repeat(64)}`),
-    );
+    const decoy = await claimedDecoy(onReusable);
     const { taskId } = await post(onReusable);
     const reveal = await freshProof();
     await claimTask(worker, taskId, proofCommitment(taskId, honest(), reveal.proof));
@@ -223,13 +228,8 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
 
     const { sent, copies } = await honestRevealWithCopy(taskId, reveal, async (p) => {
       const verbatim = (await sendCopy(copier, p)).hash;
-      const { args } = worker.interface.parseTransaction({ data: p.input })!;
-      const input = worker.interface.encodeFunctionData('submit', [
-        BigInt(decoy.taskId),
-        args.proof,
-        args.instances,
-      ]);
-      const retargeted = (await sendCopy(copier, p, { input })).hash;
+      const retargeted = (await sendCopy(copier, p, { input: retargetedSubmit(p, decoy.taskId) }))
+        .hash;
       return [verbatim, retargeted];
     });
     const real = await position(sent.submit.hash);

@@ -81,6 +81,18 @@ export interface InstallResult extends VenvStatus {
   installed: boolean;
 }
 
+/** The Python that makes the managed venv: POCOMPUTE_BOOTSTRAP_PYTHON, else python3 on the PATH. */
+export const defaultBootstrapPython = () => process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3';
+
+export const NO_VENV_HINT =
+  'Install python3 with venv (Debian: apt-get install python3-venv), or set POCOMPUTE_BOOTSTRAP_PYTHON / POCOMPUTE_PYTHON.';
+
+/** Whether `python` could make the managed venv (it has venv and ensurepip), without making one. */
+export async function canMakeVenv(python = defaultBootstrapPython()): Promise<boolean> {
+  const run = await runProcess(python, ['-c', 'import venv, ensurepip']).catch(() => undefined);
+  return run?.code === 0;
+}
+
 /**
  * Creates the managed venv with ezkl==23.0.5 from the user's Python package index. It is built under
  * a temporary name and renamed into place only once ezkl imports, so an interrupted install is
@@ -88,7 +100,7 @@ export interface InstallResult extends VenvStatus {
  * a ready venv is kept — other processes may be running EZKL from it — and a broken one replaced.
  */
 export async function installManagedVenv(
-  bootstrapPython = process.env.POCOMPUTE_BOOTSTRAP_PYTHON ?? 'python3',
+  bootstrapPython = defaultBootstrapPython(),
 ): Promise<InstallResult> {
   const target = venvDir();
   return withFileLock(`${target}.lock`, async () => {
@@ -111,7 +123,7 @@ async function createVenv(target: string, bootstrapPython: string): Promise<void
         'ENGINE_MISSING',
         `cannot create a Python venv with ${bootstrapPython}: ${lastLine(created.stderr)}`,
         {
-          hint: 'Install python3 with venv (Debian: apt-get install python3-venv), or set POCOMPUTE_BOOTSTRAP_PYTHON / POCOMPUTE_PYTHON.',
+          hint: NO_VENV_HINT,
         },
       );
     }

@@ -5,7 +5,6 @@ import { requireRegularFile, sha256Hex } from '../../core/files.js';
 
 const { onnx } = onnxProto;
 
-export { type Dtype, EZKL_INPUT_DTYPES, type InputDtype } from '../../proof/dtypes.js';
 import type { Dtype } from '../../proof/dtypes.js';
 
 // ONNX TensorProto.DataType codes.
