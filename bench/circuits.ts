@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
-import type { CompileResult } from '../src/prover/compileModel.js';
-import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
-import { inspectModel } from '../src/prover/onnx/inspectModel.js';
+import type { CompileResult } from '../src/proof/artifacts.js';
+import { getPythonEngine } from '../src/engine/pythonEngine.js';
+import { inspectModel } from '../src/proof/inspectModel.js';
 import { runFloatModel } from '../src/prover/onnx/runFloatModel.js';
 import { trainRun } from '../src/prover/training/trainRun.js';
 import {

@@ -12,11 +12,12 @@ import { withChain } from '../src/chain/chainContext.js';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import type { CompileOptions } from '../src/proof/artifactsManifest.js';
-import { compileModel, type CompileResult } from '../src/prover/compileModel.js';
-import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
+import { compileModel } from '../src/prover/compileModel.js';
+import type { CompileResult } from '../src/proof/artifacts.js';
+import { getPythonEngine } from '../src/engine/pythonEngine.js';
 import { EZKL_VERSION } from '../src/proof/engineVersion.js';
 import { loadInputs } from '../src/prover/inputs.js';
-import { inspectModel } from '../src/prover/onnx/inspectModel.js';
+import { inspectModel } from '../src/proof/inspectModel.js';
 import { estimateProveCost } from '../src/prover/optimizer/costModel.js';
 import { proveInference } from '../src/prover/proveInference.js';
 import { deployVerifier } from '../src/verifier/deployVerifier.js';
@@ -179,7 +180,7 @@ async function measureProve(artifacts: CompileResult, input: string, work: strin
       ],
     }),
   );
-  const worker = join(PACKAGE_ROOT, 'src', 'prover', 'engine', 'ezkl_worker.py');
+  const worker = join(PACKAGE_ROOT, 'src', 'engine', 'ezkl_worker.py');
   const out = [];
   for (let i = 0; i < runs; i++) {
     const result = join(work, 'prove-result.json');

@@ -25,7 +25,7 @@ const started = performance.now();
 let timings: Record<string, number> = {};
 if (phase === 'compile') {
   const compiled = await compileModel({ model, input, artifactsRoot, force: true });
-  timings = compiled.rebuildTimings ?? compiled.manifest.timings;
+  timings = compiled.manifest.timings;
 } else if (phase === 'prove-native') {
   const result = await proveInference({ target: model, input, out: bundle, artifactsRoot });
   timings = { prove: 0, ...result.bundle.timings };

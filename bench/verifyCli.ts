@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { getPythonEngine } from '../src/prover/engine/pythonEngine.js';
+import { getPythonEngine } from '../src/engine/pythonEngine.js';
 import type { SideBySide } from './sideBySide.js';
 import { markdownTable, replaceDocBlock } from './docBlocks.js';
 import { prepareVerifyCase, VERIFY_CASE_SPECS, type VerifyCase } from './verifyCases.js';

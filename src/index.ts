@@ -22,8 +22,8 @@ export { Reporter, type ReporterOptions } from './core/output.js';
 export {
   compileModel as compile,
   type CompileModelParams as CompileParams,
-  type CompileResult,
 } from './prover/compileModel.js';
+export type { CompileResult } from './proof/artifacts.js';
 export {
   proveInference as prove,
   type ProveInferenceParams as ProveParams,
@@ -32,9 +32,8 @@ export {
 export {
   verifyBundle as verify,
   type VerifyBundleParams as VerifyParams,
-  type VerifyBundleResult as VerifyResult,
-  type VerifyCheck,
 } from './verifier/verifyBundle.js';
+export type { VerifyBundleResult as VerifyResult, VerifyCheck } from './proof/checkBundle.js';
 export {
   verifyBundleProof,
   type BundleProofVerdict,
@@ -56,7 +55,7 @@ export {
   type ProofBundle,
   type PublicTensor,
 } from './proof/bundle.js';
-export { inspectModel, type ModelInfo, type TensorInfo } from './prover/onnx/inspectModel.js';
+export { inspectModel, type ModelInfo, type TensorInfo } from './proof/inspectModel.js';
 
 // Staged proofs (a model cut into stages, proved in parallel, linked by Poseidon hashes).
 export { splitModel, type SplitModelParams } from './prover/stages/splitModel.js';
@@ -65,13 +64,9 @@ export {
   stagedModelSchema,
   type StagedModel,
   type StagedModelManifest,
-} from './prover/stages/stagedModel.js';
-export {
-  compileStages,
-  openStagedArtifacts,
-  type CompileStagesParams,
-  type StagedArtifacts,
-} from './prover/stages/compileStages.js';
+} from './proof/stagedModel.js';
+export { compileStages, type CompileStagesParams } from './prover/stages/compileStages.js';
+export { openStagedArtifacts, type StagedArtifacts } from './proof/stagedArtifacts.js';
 export {
   witnessStages,
   type StageInput,
@@ -86,17 +81,14 @@ export {
 export {
   stageInstanceLayout,
   type StageInstanceLayout,
-} from './prover/stages/stageInstanceLayout.js';
+} from './proof/stageInstanceLayout.js';
 export {
   readStagedBundle,
   stagedBundleSchema,
   type StagedBundle,
 } from './proof/stagedBundle.js';
-export {
-  verifyStaged,
-  type VerifyStagedResult,
-  type VerifyStagedParams,
-} from './verifier/verifyStaged.js';
+export { verifyStaged, type VerifyStagedParams } from './verifier/verifyStaged.js';
+export type { VerifyStagedResult } from './proof/checkStagedBundle.js';
 
 // Fine-tuning.
 export { trainRun as train, type TrainParams } from './prover/training/trainRun.js';

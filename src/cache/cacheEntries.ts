@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
+import { PocomputeError } from '../core/errors.js';
 import { homePaths } from '../core/paths.js';
 
 export interface CacheEntry {
@@ -11,9 +12,10 @@ export interface CacheEntry {
   bytes: number;
   /** When it was last built or used (prove, compile and deploy mark what they use). */
   modified: Date;
-  /** For artifacts: the model's file name and the circuit size. */
+  /** For artifacts: the model's file name, the circuit size and the sha256 of its verifying key. */
   model?: string;
   logrows?: number;
+  vkSha256?: string;
 }
 
 /**
@@ -48,10 +50,16 @@ export async function listCache(): Promise<CacheEntry[]> {
   return entries.sort((a, b) => b.modified.getTime() - a.modified.getTime());
 }
 
-async function artifactsSummary(dir: string): Promise<Pick<CacheEntry, 'model' | 'logrows'>> {
+async function artifactsSummary(
+  dir: string,
+): Promise<Pick<CacheEntry, 'model' | 'logrows' | 'vkSha256'>> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-    return { model: manifest?.model?.name, logrows: manifest?.circuit?.logrows };
+    return {
+      model: manifest?.model?.name,
+      logrows: manifest?.circuit?.logrows,
+      vkSha256: manifest?.files?.['vk.key'],
+    };
   } catch {
     return {};
   }
@@ -63,6 +71,29 @@ async function sizeOf(path: string): Promise<number> {
   let total = 0;
   for (const name of await readdir(path)) total += await sizeOf(join(path, name));
   return total;
+}
+
+/**
+ * The entries a user named: by name, by path, or by a prefix (8 hex digits at least) of the sha256
+ * of their verifying key. A name that matches nothing is a usage error, and nothing is removed.
+ */
+export function selectCacheEntries(entries: CacheEntry[], names: string[]): CacheEntry[] {
+  const chosen = new Set<CacheEntry>();
+  for (const wanted of names) {
+    const vkPrefix = /^[0-9a-f]{8,64}$/i.test(wanted) ? wanted.toLowerCase() : undefined;
+    const matches = entries.filter(
+      (e) =>
+        e.name === wanted ||
+        e.path === resolve(wanted) ||
+        (vkPrefix !== undefined && e.vkSha256?.startsWith(vkPrefix)),
+    );
+    if (matches.length === 0)
+      throw new PocomputeError('USAGE', `no cache entry is named ${wanted}`, {
+        hint: 'Run `pocompute cache ls` for the names, paths and verifying-key hashes.',
+      });
+    for (const m of matches) chosen.add(m);
+  }
+  return [...chosen];
 }
 
 /** Removes the entries last modified before `olderThan` (all of them without it). */

@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { listCache, removeCacheEntries, type CacheEntry } from '../cache/cacheEntries.js';
+import {
+  type CacheEntry,
+  listCache,
+  removeCacheEntries,
+  selectCacheEntries,
+} from '../cache/cacheEntries.js';
 import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
 import { parseDuration } from '../core/duration.js';
 import { PocomputeError } from '../core/errors.js';
@@ -11,23 +16,41 @@ const pruneOptions = z.object({
   olderThan: z.string().default('30d'),
   json: z.boolean().optional(),
 });
+const rmOptions = z.object({ json: z.boolean().optional() });
 const cleanOptions = z.object({ yes: z.boolean().optional(), json: z.boolean().optional() });
 
 export function cacheCommand(): Command {
   const cache = new Command('cache').description(
-    'Compiled artifacts and SRS files cached under the pocompute home: list, prune, clean',
+    'Compiled artifacts and SRS files cached under the pocompute home: ls, rm, prune, clean',
   );
   cache.addCommand(
-    withCommonOptions(new Command('list'))
-      .description('List cached artifacts and SRS files with their sizes')
+    withCommonOptions(new Command('ls'))
+      .alias('list')
+      .description(
+        'List cached artifacts (with their verifying-key hash) and SRS files, with sizes',
+      )
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const entries = await listCache();
           reporter.result({ ok: true, home: pocomputeHome(), entries, ...totals(entries) }, () =>
             entries.length
-              ? `${table(entries.map(row), ['kind', 'name', 'model', 'size', 'last modified'])}\n${summary(entries)}`
+              ? `${table(entries.map(row), ['kind', 'name', 'model', 'vk sha256', 'size', 'last modified'])}\n${summary(entries)}`
               : `Nothing cached under ${pocomputeHome()}`,
           );
+        }),
+      ),
+  );
+  cache.addCommand(
+    withCommonOptions(new Command('rm'))
+      .description('Remove cache entries by name, path or verifying-key hash prefix')
+      .argument(
+        '<entries...>',
+        'names or paths from `cache ls`, or vk sha256 prefixes (8+ hex digits)',
+      )
+      .action((names: string[], raw) =>
+        runCommand(raw, async (reporter) => {
+          parseOptions(rmOptions, raw);
+          report(reporter, await removeCacheEntries(selectCacheEntries(await listCache(), names)));
         }),
       ),
   );
@@ -74,6 +97,7 @@ const row = (e: CacheEntry) => [
   e.kind,
   e.name,
   e.model ? `${e.model}${e.logrows ? ` (2^${e.logrows})` : ''}` : '—',
+  e.vkSha256 ? `${e.vkSha256.slice(0, 12)}…` : '—',
   formatBytes(e.bytes),
   e.modified.toISOString().slice(0, 16).replace('T', ' '),
 ];

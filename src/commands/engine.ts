@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { runCommand, withCommonOptions } from '../core/command.js';
-import { installManagedVenv } from '../prover/engine/managedVenv.js';
+import { installManagedVenv } from '../engine/managedVenv.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 
 export function engineCommand(): Command {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { runCommand, withCommonOptions } from '../core/command.js';
 import { table } from '../core/output.js';
-import { inspectModel } from '../prover/onnx/inspectModel.js';
+import { inspectModel } from '../proof/inspectModel.js';
 
 export function inspectCommand(): Command {
   return withCommonOptions(new Command('inspect'))

@@ -5,7 +5,7 @@ import { table } from '../core/output.js';
 import { registerModel } from '../market/market.js';
 import { registerPipeline } from '../market/registerPipeline.js';
 import { registerStagedModel } from '../market/registerStagedModel.js';
-import { isStagedModelDir } from '../prover/stages/stagedModel.js';
+import { isStagedModelDir } from '../proof/stagedModel.js';
 import { artifactsFor } from '../prover/compileModel.js';
 import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
 import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';

@@ -3,7 +3,7 @@ import { parseOptions, runCommand, withCommonOptions } from '../core/command.js'
 import { table } from '../core/output.js';
 import { proveInference } from '../prover/proveInference.js';
 import { circuitOptionsFrom, withCircuitOptions } from './compile.js';
-import { isStagedModelDir } from '../prover/stages/stagedModel.js';
+import { isStagedModelDir } from '../proof/stagedModel.js';
 import { proveStagedCommand } from './proveStaged.js';
 import { proveOptions } from './proveOptions.js';
 

@@ -59,10 +59,13 @@ export interface BuildDirOptions<T> {
   reuse?: (finalDir: string) => Promise<T | undefined>;
   /** Under the lock, when `reuse` finds nothing: another directory to use instead of building. */
   alternative?: () => Promise<T | undefined>;
-  /** Build even when `reuse` finds a directory (which is then kept all the same: see below). */
+  /** Build even when `reuse` finds a directory, and put the build in its place (see below). */
   force?: boolean;
-  /** What to return when a build is discarded for a valid existing directory (default: it). */
-  kept?: (existing: T, built: T) => T;
+  /**
+   * With `force`, when the directory being replaced is valid (`reuse` accepts it): a path to move
+   * it to instead of removing it (undefined: it is removed).
+   */
+  keepReplaced?: (existing: T, built: T) => string | undefined;
   /** The lock to hold (default `<finalDir>.lock`): one lock can cover several directories. */
   lockPath?: string;
   /** Called when another process holds the lock and this one starts waiting for it. */
@@ -74,9 +77,11 @@ export interface BuildDirOptions<T> {
  * so that a crash or kill mid-build never leaves a directory a later run would trust.
  *
  * Concurrent builders take turns on a file lock; after taking it, a builder first looks for a
- * directory another one completed (`reuse`). A directory that `reuse` accepts is never replaced,
- * not even by a forced build: other processes may be reading it by path. Only an invalid one is
- * moved aside and removed. Temporaries of dead builders (`.tmp-<pid>-…`) are removed here too.
+ * directory another one completed (`reuse`) and uses it. Only a forced build replaces a valid
+ * directory: the new one is renamed into its place (a process that has the old files open keeps
+ * reading them), and the old one is removed or, where `keepReplaced` says, kept under another
+ * name. An invalid one is always moved aside and removed. Temporaries of dead builders
+ * (`.tmp-<pid>-…`) are removed here too.
  */
 export async function buildDirAtomic<T>(
   finalDir: string,
@@ -101,13 +106,19 @@ export async function buildDirAtomic<T>(
         const result = await build(tmpDir);
         if (existsSync(finalDir)) {
           const existing = reuse ? await reuse(finalDir) : undefined;
-          if (existing !== undefined) {
+          if (existing !== undefined && !options.force) {
+            // Another builder completed it while this one built (a lost lock): use theirs.
             await rm(tmpDir, { recursive: true, force: true });
-            return options.kept ? options.kept(existing, result) : existing;
+            return existing;
           }
-          const aside = `${finalDir}${tmpSuffix().replace('.tmp-', '.stale-')}`;
-          await rename(finalDir, aside);
-          await rm(aside, { recursive: true, force: true });
+          const keepAt =
+            existing !== undefined ? options.keepReplaced?.(existing, result) : undefined;
+          if (keepAt && !existsSync(keepAt)) await rename(finalDir, keepAt);
+          else {
+            const aside = `${finalDir}${tmpSuffix().replace('.tmp-', '.stale-')}`;
+            await rename(finalDir, aside);
+            await rm(aside, { recursive: true, force: true });
+          }
         }
         const lost = await rename(tmpDir, finalDir).then(
           () => undefined,

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The installed package's root (where package.json, fixtures/ and src/prover/engine live), from src/ or dist/src/. */
+/** The installed package's root (where package.json, fixtures/ and src/engine live), from src/ or dist/src/. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findPackageRoot(from: string): string {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Reporter } from '../core/output.js';
 import { fixturePath } from '../core/paths.js';
 import { proveInference } from '../prover/proveInference.js';
-import { verifyBundle, type VerifyBundleResult } from '../verifier/verifyBundle.js';
+import type { VerifyBundleResult } from '../proof/checkBundle.js';
+import { verifyBundle } from '../verifier/verifyBundle.js';
 import type { ProofBundle } from '../proof/bundle.js';
 import { runMarketDemo, type MarketDemoResult } from './runMarketDemo.js';
 

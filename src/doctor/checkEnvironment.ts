@@ -1,13 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { resolveConfig } from '../core/config.js';
 import { homePaths } from '../core/paths.js';
-import { getPythonEngine } from '../prover/engine/pythonEngine.js';
+import { getPythonEngine } from '../engine/pythonEngine.js';
 import {
   canMakeVenv,
   defaultBootstrapPython,
   inspectManagedVenv,
   NO_VENV_HINT,
-} from '../prover/engine/managedVenv.js';
+} from '../engine/managedVenv.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { bn254Backend } from '../proof/evm.js';
 

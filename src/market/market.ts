@@ -24,7 +24,7 @@ import {
   deployVkaStore,
   type VerifierDeployment,
 } from '../verifier/deployVerifier.js';
-import { emitEvmVerifier } from '../verifier/emitEvmVerifier.js';
+import { emitEvmVerifier } from '../engine/emitEvmVerifier.js';
 import type { VerifierLayout } from '../proof/verifierRecord.js';
 import { attestVerifierCode } from './attestModel.js';
 import { instanceCounts } from './instanceLayout.js';

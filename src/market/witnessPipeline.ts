@@ -1,7 +1,7 @@
 import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../proof/artifacts.js';
-import type { StagedArtifacts } from '../prover/stages/compileStages.js';
-import { stageInstanceLayout } from '../prover/stages/stageInstanceLayout.js';
+import type { StagedArtifacts } from '../proof/stagedArtifacts.js';
+import { stageInstanceLayout } from '../proof/stageInstanceLayout.js';
 import {
   isWitnessFailure,
   type WitnessStagesResult,

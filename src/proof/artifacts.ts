@@ -130,3 +130,13 @@ function checkSrsHash(artifacts: Artifacts, actual: string): void {
       { hint: `Recompile ${artifacts.dir}'s model, or restore its SRS.` },
     );
 }
+
+/** Artifacts as compile returns them: built now, or found in the cache. */
+export interface CompileResult extends Artifacts {
+  cached: boolean;
+  /**
+   * A forced rebuild that made another verifying key: where the replaced compilation was kept
+   * (still found by its vk hash, so proofs made with it still verify).
+   */
+  replacedKeptAt?: string;
+}

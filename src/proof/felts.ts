@@ -31,3 +31,6 @@ export function dequantize(hex: string, scale: number): number {
 export function feltToUint256(hex: string): bigint {
   return feltFromHexLE(hex);
 }
+
+/** A felt as the EVM sees it: 0x-prefixed 32-byte big-endian hex. */
+export const feltHex = (felt: bigint) => `0x${felt.toString(16).padStart(64, '0')}`;

@@ -14,21 +14,21 @@ import {
 import { homePaths } from '../core/paths.js';
 import { sweepStaleTemps } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
-import { isArtifactsDir, openArtifacts, type Artifacts } from '../proof/artifacts.js';
+import { type CompileResult, isArtifactsDir, openArtifacts } from '../proof/artifacts.js';
 import {
   ARTIFACT_FILES,
   compileOptionsSchema,
   type ArtifactsManifest,
   type CompileOptions,
 } from '../proof/artifactsManifest.js';
-import { getPythonEngine } from './engine/pythonEngine.js';
+import { getPythonEngine } from '../engine/pythonEngine.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { calibrationInputBounds, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
-import { inspectModel } from './onnx/inspectModel.js';
+import { inspectModel } from '../proof/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
-import { resolveSrs, srsIdentity, type SrsSpec } from './srs.js';
-import { buildEvmVerifier } from '../verifier/emitEvmVerifier.js';
+import { resolveSrs, srsIdentity, type SrsSpec } from '../engine/srs.js';
+import { buildEvmVerifier } from '../engine/emitEvmVerifier.js';
 import { VERIFIER_FILE } from '../proof/verifierRecord.js';
 
 export interface CompileModelParams {
@@ -45,12 +45,6 @@ export interface CompileModelParams {
    */
   anyCalibration?: boolean;
   reporter?: Reporter;
-}
-
-export interface CompileResult extends Artifacts {
-  cached: boolean;
-  /** `force` on a valid directory, which is kept: the timings of the rebuild that was discarded. */
-  rebuildTimings?: Record<string, number>;
 }
 
 /**
@@ -222,18 +216,28 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     await writeJsonAtomic(at('manifest.json'), manifest); // written last: its presence marks a complete build
     return { dir, manifest, path: (file) => join(dir, file), cached: false };
   };
+  let replacedKeptAt: string | undefined;
   const built = await buildDirAtomic(dir, build, {
     reuse: valid,
     alternative: sibling,
     force: params.force,
-    kept: (existing, rebuilt) => ({ ...existing, rebuildTimings: rebuilt.manifest.timings }),
+    // A forced rebuild goes in place. Keys are reproducible, so it should make the same key; if it
+    // does not, the old compilation stays (under its vk hash) so proofs made with it still verify.
+    keepReplaced: (existing, rebuilt) => {
+      const oldVk = existing.manifest.files['vk.key'];
+      if (oldVk === rebuilt.manifest.files['vk.key']) return undefined;
+      replacedKeptAt = supersededDir(dir, oldVk);
+      return replacedKeptAt;
+    },
     lockPath: join(root, `${name}-${circuitKey.slice(0, 16)}.lock`),
     onWait: () => reporter?.info(`Waiting for another pocompute process compiling ${name}…`),
   });
-  if (params.force && built.cached)
+  if (replacedKeptAt) {
     reporter?.warn(
-      `Rebuilt, but kept ${dir}: a valid artifacts directory is never replaced (other processes may be reading it).`,
+      `The rebuild made another verifying key (sha256 ${built.manifest.files['vk.key'].slice(0, 16)}…); the previous compilation was kept at ${replacedKeptAt}, where proofs made with it are still found by their key.`,
     );
+    return { ...built, replacedKeptAt };
+  }
   if (!built.cached && built.manifest.srs.origin === 'insecure-dev')
     reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
   return built;
@@ -250,7 +254,7 @@ async function calibratedSibling(
   const names = await readdir(root).catch(() => [] as string[]);
   const family: { dir: string; createdAt: string }[] = [];
   for (const name of names) {
-    if (/\.(tmp|stale)-|\.lock$/.test(name)) continue;
+    if (/\.(tmp|stale|vk)-|\.lock$/.test(name)) continue;
     const manifest = await readFile(join(root, name, 'manifest.json'), 'utf8')
       .then((text) => JSON.parse(text) as { circuitKey?: unknown; createdAt?: unknown })
       .catch(() => undefined);
@@ -264,6 +268,14 @@ async function calibratedSibling(
   }
   return undefined;
 }
+
+/**
+ * Where a compilation replaced by a forced rebuild with another key is kept: beside it, named by
+ * its own vk hash. It is found by that hash (findArtifactsByVk) but never by its inputs' key.
+ */
+const supersededDir = (dir: string, vkSha256: string) =>
+  `${dir}${SUPERSEDED_MARK}${vkSha256.slice(0, 16)}`;
+const SUPERSEDED_MARK = '.vk-';
 
 /** An artifacts directory of this key, whatever model file name it was first compiled from. */
 async function dirWithKey(root: string, key: string): Promise<string | undefined> {

@@ -9,7 +9,7 @@ import {
   openArtifacts,
   VERIFYING_FILES,
 } from '../proof/artifacts.js';
-import { findArtifactsByVk } from './artifactsIndex.js';
+import { findArtifactsByVk } from '../proof/artifactsIndex.js';
 import { readBundle } from '../proof/bundle.js';
 
 export interface ExportVerifyingKeyParams {

@@ -1,5 +1,5 @@
 import type { ProofBundle } from '../proof/bundle.js';
-import type { ModelInfo } from './onnx/inspectModel.js';
+import type { ModelInfo } from '../proof/inspectModel.js';
 import { runFloatModel } from './onnx/runFloatModel.js';
 import { quantizationError } from './publicValues.js';
 

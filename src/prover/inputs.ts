@@ -2,7 +2,7 @@ import { PocomputeError } from '../core/errors.js';
 import { readTextFileCapped } from '../core/files.js';
 import { assertJsonDepth, parseJsonText } from '../core/json.js';
 import type { InputDtype } from '../proof/dtypes.js';
-import type { ModelInfo, TensorInfo } from './onnx/inspectModel.js';
+import type { ModelInfo, TensorInfo } from '../proof/inspectModel.js';
 
 export interface ModelInputs {
   /** One flat array per model input, in the model's input order (booleans as 0/1). */

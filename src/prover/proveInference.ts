@@ -8,15 +8,16 @@ import { checkArtifactSrs, readArtifactFile } from '../proof/artifacts.js';
 import type { CompileOptions } from '../proof/artifactsManifest.js';
 import { BUNDLE_FORMAT, type ProofBundle } from '../proof/bundle.js';
 import { bundleKeyMaterial } from '../proof/bundleKeyMaterial.js';
-import { artifactsFor, type CompileResult } from './compileModel.js';
-import { getPythonEngine } from './engine/pythonEngine.js';
+import { artifactsFor } from './compileModel.js';
+import type { CompileResult } from '../proof/artifacts.js';
+import { getPythonEngine } from '../engine/pythonEngine.js';
 import { dequantize } from '../proof/felts.js';
 import { compareToFloat, floatReference } from './floatReference.js';
 import { circuitInputBounds, explainWitnessFailure, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
-import { inspectModel } from './onnx/inspectModel.js';
+import { inspectModel } from '../proof/inspectModel.js';
 import { bundlePublicTensors } from '../proof/circuitLayout.js';
-import { selfVerifyBundle } from '../verifier/selfVerifyBundle.js';
+import { selfVerifyBundle } from './selfVerifyBundle.js';
 
 export interface ProveInferenceParams {
   /** An ONNX model (compiled if needed) or an artifacts directory. */

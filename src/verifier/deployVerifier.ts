@@ -15,7 +15,7 @@ import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
 import { EIP170_LIMIT } from '../chain/solc.js';
 import type { Artifacts } from '../proof/artifacts.js';
-import { emitEvmVerifier } from './emitEvmVerifier.js';
+import { emitEvmVerifier } from '../engine/emitEvmVerifier.js';
 import type { EvmVerifier, VerifierLayout } from '../proof/verifierRecord.js';
 
 export interface VerifierDeployment {

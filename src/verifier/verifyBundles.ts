@@ -1,7 +1,8 @@
 import { toPocomputeError, type PocomputeError } from '../core/errors.js';
 import { openArtifacts, VERIFYING_FILES } from '../proof/artifacts.js';
 import { readProofStdin } from '../proof/bundle.js';
-import { verifyBundle, type VerifyBundleParams, type VerifyBundleResult } from './verifyBundle.js';
+import type { VerifyBundleResult } from '../proof/checkBundle.js';
+import { verifyBundle, type VerifyBundleParams } from './verifyBundle.js';
 
 export type BundleVerdict =
   | { source: string; result: VerifyBundleResult; error?: undefined }

@@ -5,15 +5,10 @@ import type { ProofBundle } from '../proof/bundle.js';
 import { encodeCalldata, HALO2_REUSABLE_ABI, HALO2_VERIFIER_ABI, vkaDigest } from './calldata.js';
 import { openArtifacts } from '../proof/artifacts.js';
 import { findVerifierRecord } from './deployVerifier.js';
-import { emitEvmVerifier } from './emitEvmVerifier.js';
+import { emitEvmVerifier } from '../engine/emitEvmVerifier.js';
 import type { VerifierLayout } from '../proof/verifierRecord.js';
-import {
-  type KeySource,
-  type VerifyBundleParams,
-  type VerifyBundleResult,
-  type VerifyCheck,
-  verifyBundle,
-} from './verifyBundle.js';
+import type { KeySource, VerifyBundleResult, VerifyCheck } from '../proof/checkBundle.js';
+import { type VerifyBundleParams, verifyBundle } from './verifyBundle.js';
 
 export interface OnchainVerifyParams {
   bundle: ProofBundle;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PocomputeError } from '../../src/core/errors.js';
 import { writeFileAtomic } from '../../src/core/files.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
-import { findArtifactsByVk } from '../../src/prover/artifactsIndex.js';
+import { findArtifactsByVk } from '../../src/proof/artifactsIndex.js';
 import { compileModel } from '../../src/prover/compileModel.js';
 import type { ProveInferenceResult } from '../../src/prover/proveInference.js';
 import {

@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { venvPython } from '../../src/prover/engine/managedVenv.js';
+import { venvPython } from '../../src/engine/managedVenv.js';
 import { compiledFixture, fixtureInput, runCli, tempDir } from '../helpers/pocompute.js';
 
 describe('pocompute cache', () => {

@@ -17,7 +17,7 @@ import {
   readArtifactSrs,
 } from '../../src/proof/artifacts.js';
 import { artifactsFor, compileModel } from '../../src/prover/compileModel.js';
-import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
+import { getPythonEngine } from '../../src/engine/pythonEngine.js';
 import { EZKL_VERSION } from '../../src/proof/engineVersion.js';
 import { proveInference } from '../../src/prover/proveInference.js';
 import {

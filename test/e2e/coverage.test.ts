@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProofBundle } from '../../src/proof/bundle.js';
-import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
+import { getPythonEngine } from '../../src/engine/pythonEngine.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import {
   compiledFixture,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CompileResult } from '../../src/prover/compileModel.js';
+import type { CompileResult } from '../../src/proof/artifacts.js';
 import { genWitnessBytes } from '../../src/prover/stages/witnessStages.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { marketWithMlp } from '../helpers/market.js';

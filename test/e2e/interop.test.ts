@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
+import { getPythonEngine } from '../../src/engine/pythonEngine.js';
 import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import { compiledFixture, fixtureInput, provedFixture, tempDir } from '../helpers/pocompute.js';
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/chainContext.js';
 import { attestModel, attestVerifierCode, readModel, ZERO } from '../../src/market/attestModel.js';
 import { deployVkaStore } from '../../src/verifier/deployVerifier.js';
-import { emitEvmVerifier } from '../../src/verifier/emitEvmVerifier.js';
+import { emitEvmVerifier } from '../../src/engine/emitEvmVerifier.js';
 import { postTask } from '../../src/market/postTask.js';
 import { readTask, registerModel } from '../../src/market/market.js';
 import {

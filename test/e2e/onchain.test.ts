@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { Interface, Wallet, hexlify } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openChain, type ChainContext } from '../../src/chain/chainContext.js';
-import { compileModel, type CompileResult } from '../../src/prover/compileModel.js';
-import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
+import { compileModel } from '../../src/prover/compileModel.js';
+import type { CompileResult } from '../../src/proof/artifacts.js';
+import { getPythonEngine } from '../../src/engine/pythonEngine.js';
 import { proveInference, type ProveInferenceResult } from '../../src/prover/proveInference.js';
 import { encodeCalldata } from '../../src/verifier/calldata.js';
 import { deployVerifier, type VerifierDeployment } from '../../src/verifier/deployVerifier.js';
-import { emitEvmVerifier } from '../../src/verifier/emitEvmVerifier.js';
+import { emitEvmVerifier } from '../../src/engine/emitEvmVerifier.js';
 import { verifyOnchain } from '../../src/verifier/verifyOnchain.js';
 import { useAnvil } from '../helpers/anvil.js';
 import {

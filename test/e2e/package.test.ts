@@ -53,7 +53,7 @@ describe('the packed npm package', () => {
         'dist/src/cli.js',
         'dist/src/index.js',
         'dist/src/index.d.ts',
-        'src/prover/engine/ezkl_worker.py',
+        'src/engine/ezkl_worker.py',
         'contracts/PocomputeMarket.sol',
         'package.json',
         'README.md',

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPythonEngine } from '../../src/prover/engine/pythonEngine.js';
-import { venvPython } from '../../src/prover/engine/managedVenv.js';
+import { getPythonEngine } from '../../src/engine/pythonEngine.js';
+import { venvPython } from '../../src/engine/managedVenv.js';
 import { fixtureInput, fixtureModel, runCli, tempDir } from '../helpers/pocompute.js';
 
 describe('one model, one verifying key: compiles are reproducible', () => {

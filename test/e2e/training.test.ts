@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PocomputeError } from '../../src/core/errors.js';
 import { sha256Hex } from '../../src/core/files.js';
-import { findArtifactsByVk } from '../../src/prover/artifactsIndex.js';
+import { findArtifactsByVk } from '../../src/proof/artifactsIndex.js';
 import { proveInference } from '../../src/prover/proveInference.js';
 import { exportRun } from '../../src/prover/training/exportRun.js';
 import { readMlp } from '../../src/prover/training/mlpSpec.js';

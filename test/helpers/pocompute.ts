@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturePath, PACKAGE_ROOT } from '../../src/core/paths.js';
-import { compileModel, type CompileResult } from '../../src/prover/compileModel.js';
+import { compileModel } from '../../src/prover/compileModel.js';
+import type { CompileResult } from '../../src/proof/artifacts.js';
 import { proveInference, type ProveInferenceResult } from '../../src/prover/proveInference.js';
 
 export interface CliResult {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compileSolidity } from '../../src/chain/solc.js';
 import { isPocomputeError } from '../../src/core/errors.js';
 import { homePaths } from '../../src/core/paths.js';
-import { venvPython } from '../../src/prover/engine/managedVenv.js';
+import { venvPython } from '../../src/engine/managedVenv.js';
 import {
   type EvmVerdict,
   type VerifierCode,

@@ -1,6 +1,6 @@
 import { PocomputeError } from '../../core/errors.js';
 import type { InputDtype } from '../../proof/dtypes.js';
-import type { ModelInfo } from './inspectModel.js';
+import type { ModelInfo } from '../../proof/inspectModel.js';
 
 type Ort = typeof import('onnxruntime-web');
 type OrtTensor = import('onnxruntime-web').Tensor;

@@ -4,12 +4,12 @@ import { PocomputeError } from '../../core/errors.js';
 import type { Reporter } from '../../core/output.js';
 import { makeWorkDir } from '../../core/tempDirs.js';
 import type { CompileOptions } from '../../proof/artifactsManifest.js';
-import type { PythonEngine } from '../engine/pythonEngine.js';
+import type { PythonEngine } from '../../engine/pythonEngine.js';
 import { loadInputs } from '../inputs.js';
-import type { ModelInfo } from '../onnx/inspectModel.js';
+import type { ModelInfo } from '../../proof/inspectModel.js';
 import { runFloatModel } from '../onnx/runFloatModel.js';
 import { quantizationError } from '../publicValues.js';
-import { type ResolvedSrs, resolveSrs, type SrsSpec } from '../srs.js';
+import { type ResolvedSrs, resolveSrs, type SrsSpec } from '../../engine/srs.js';
 import {
   type CandidateRunArgs,
   candidateLabel,

@@ -9,43 +9,25 @@ import type { Reporter } from '../../core/output.js';
 import { homePaths } from '../../core/paths.js';
 import { makeWorkDir, tmpSuffix } from '../../core/tempDirs.js';
 import { parseOptions } from '../../core/options.js';
-import { openArtifacts } from '../../proof/artifacts.js';
 import { compileOptionsSchema } from '../../proof/artifactsManifest.js';
-import { type CompileResult, compileModel } from '../compileModel.js';
-import { getPythonEngine } from '../engine/pythonEngine.js';
+import { compileModel } from '../compileModel.js';
+import type { CompileResult } from '../../proof/artifacts.js';
+import { getPythonEngine } from '../../engine/pythonEngine.js';
 import { EZKL_VERSION } from '../../proof/engineVersion.js';
 import { loadInputs } from '../inputs.js';
-import { inspectModel } from '../onnx/inspectModel.js';
+import { inspectModel } from '../../proof/inspectModel.js';
 import { runArgsSchema } from '../../proof/circuitChoice.js';
 import { buildCircuit } from '../optimizer/optimizeCircuit.js';
-import { srsIdentity, type SrsSpec } from '../srs.js';
-import type { StagedArtifacts } from './stagedArtifacts.js';
-import { readStagedModel, type StagedModel } from './stagedModel.js';
-import { stageInstanceLayout } from './stageInstanceLayout.js';
+import { srsIdentity, type SrsSpec } from '../../engine/srs.js';
+import {
+  STAGED_ARTIFACTS_FILE,
+  STAGED_ARTIFACTS_FORMAT,
+  type StagedArtifacts,
+  type StagedArtifactsRecord,
+} from '../../proof/stagedArtifacts.js';
+import { readStagedModel, type StagedModel } from '../../proof/stagedModel.js';
+import { stageInstanceLayout } from '../../proof/stageInstanceLayout.js';
 import { type StageInput, witnessStage } from './witnessStages.js';
-
-export type { StagedArtifacts } from './stagedArtifacts.js';
-
-export const STAGED_ARTIFACTS_FORMAT = 'pocompute-staged-artifacts@1';
-export const STAGED_ARTIFACTS_FILE = 'staged-artifacts.json';
-
-const stagedArtifactsRecordSchema = z.object({
-  format: z.literal(STAGED_ARTIFACTS_FORMAT),
-  source: z.object({ name: z.string(), sha256: z.string() }),
-  /** The whole model's circuit choice every stage was compiled with. */
-  runArgs: runArgsSchema,
-  stages: z
-    .array(
-      z.object({
-        index: z.number().int().nonnegative(),
-        modelSha256: z.string(),
-        /** The stage's artifacts directory, relative to this record's directory. */
-        artifacts: z.string(),
-      }),
-    )
-    .min(1),
-});
-export type StagedArtifactsRecord = z.infer<typeof stagedArtifactsRecordSchema>;
 
 export interface CompileStagesParams {
   staged: StagedModel | string;
@@ -133,35 +115,6 @@ export async function compileStages(params: CompileStagesParams): Promise<Staged
     await writeJsonAtomic(join(dir, STAGED_ARTIFACTS_FILE), record);
   }
   return { dir, source: staged.manifest.source, stages, runArgs };
-}
-
-export const isStagedArtifactsDir = (dir: string) => existsSync(join(dir, STAGED_ARTIFACTS_FILE));
-
-/** Opens compiled stages from their record, each stage's files checked against its manifest. */
-export async function openStagedArtifacts(
-  dir: string,
-  check?: Parameters<typeof openArtifacts>[1],
-): Promise<StagedArtifacts> {
-  const path = join(dir, STAGED_ARTIFACTS_FILE);
-  const raw = await readJsonFile(path, 'staged artifacts record', 'ARTIFACTS_INVALID');
-  const parsed = stagedArtifactsRecordSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new PocomputeError(
-      'ARTIFACTS_INVALID',
-      `${path} is not a ${STAGED_ARTIFACTS_FORMAT} record: ${parsed.error.issues[0].message}`,
-    );
-  const record = parsed.data;
-  const stages: CompileResult[] = [];
-  for (const stage of record.stages) {
-    const artifacts = await openArtifacts(resolve(dir, stage.artifacts), check);
-    if (artifacts.manifest.model.sha256 !== stage.modelSha256)
-      throw new PocomputeError(
-        'ARTIFACTS_INVALID',
-        `${artifacts.dir} is not a compilation of stage ${stage.index} (model sha256 differs)`,
-      );
-    stages.push({ ...artifacts, cached: true });
-  }
-  return { dir: resolve(dir), source: record.source, stages, runArgs: record.runArgs };
 }
 
 const runArgsRecordSchema = z.object({ runArgs: runArgsSchema, calibrationSha256: z.string() });

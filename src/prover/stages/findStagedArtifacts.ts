@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readJsonFile } from '../../core/files.js';
-import { artifactRoots } from '../artifactsIndex.js';
+import { artifactRoots } from '../../proof/artifactsIndex.js';
 import {
   openStagedArtifacts,
   STAGED_ARTIFACTS_FILE,
   type StagedArtifacts,
-} from './compileStages.js';
+} from '../../proof/stagedArtifacts.js';
 
 /**
  * The local compiled split (a `compileStages` record under an artifacts root) whose stages, in

@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../../core/errors.js';
-import type { ModelInfo } from '../onnx/inspectModel.js';
+import type { ModelInfo } from '../../proof/inspectModel.js';
 import { loadOnnxRuntime, ortSession } from '../onnx/runFloatModel.js';
 
 const { onnx } = onnxProto;

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { makeWorkDir } from '../../core/tempDirs.js';
 import { checkArtifactSrs } from '../../proof/artifacts.js';
 import type { ProofBundle } from '../../proof/bundle.js';
-import { getPythonEngine } from '../engine/pythonEngine.js';
+import { getPythonEngine } from '../../engine/pythonEngine.js';
 import { feltFromHexLE } from '../../proof/felts.js';
-import type { StagedArtifacts } from './compileStages.js';
+import type { StagedArtifacts } from '../../proof/stagedArtifacts.js';
 import type { StageInput } from './witnessStages.js';
 
 export interface StageProof {

@@ -9,15 +9,20 @@ import { BUNDLE_FORMAT, type ProofBundle } from '../../proof/bundle.js';
 import { bundleKeyMaterial } from '../../proof/bundleKeyMaterial.js';
 import { bundlePublicTensors } from '../../proof/circuitLayout.js';
 import { compareToFloat, floatReference } from '../floatReference.js';
-import { inspectModel } from '../onnx/inspectModel.js';
+import { inspectModel } from '../../proof/inspectModel.js';
 import { loadInputs } from '../inputs.js';
-import type { SrsSpec } from '../srs.js';
-import { verifyStaged } from '../../verifier/verifyStaged.js';
-import { type StagedArtifacts, compileStages } from './compileStages.js';
+import type { SrsSpec } from '../../engine/srs.js';
+import { checkStagedBundle } from '../../proof/checkStagedBundle.js';
+import { compileStages } from './compileStages.js';
+import type { StagedArtifacts } from '../../proof/stagedArtifacts.js';
 import { proveStage } from './proveStage.js';
 import { COST_PROXY, splitModel } from './splitModel.js';
-import { STAGED_BUNDLE_FORMAT, type StagedBundle } from '../../proof/stagedBundle.js';
-import { isStagedModelDir, readStagedModel, type StagedModel } from './stagedModel.js';
+import {
+  parseStagedBundle,
+  STAGED_BUNDLE_FORMAT,
+  type StagedBundle,
+} from '../../proof/stagedBundle.js';
+import { isStagedModelDir, readStagedModel, type StagedModel } from '../../proof/stagedModel.js';
 import { witnessStages } from './witnessStages.js';
 
 export interface ProveStagedParams {
@@ -134,7 +139,7 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
   const check = await step(
     'Checking the staged proof (every stage verifier and link)',
     'selfVerify',
-    () => verifyStaged({ bundle, artifacts }),
+    () => checkStagedBundle(parseStagedBundle(bundle), artifacts),
   );
   if (!check.valid)
     throw new PocomputeError(

@@ -5,7 +5,7 @@ import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../../core/errors.js';
 import { sha256Hex, writeJsonAtomic } from '../../core/files.js';
 import { tmpSuffix } from '../../core/tempDirs.js';
-import { inspectModel } from '../onnx/inspectModel.js';
+import { inspectModel } from '../../proof/inspectModel.js';
 import {
   balanceCuts,
   type CutPoint,
@@ -22,7 +22,7 @@ import {
   type StagedModelManifest,
   isStagedModelDir,
   readStagedModel,
-} from './stagedModel.js';
+} from '../../proof/stagedModel.js';
 
 const { onnx } = onnxProto;
 

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
 import { makeWorkDir } from '../../core/tempDirs.js';
 import { type Artifacts, readArtifactFile } from '../../proof/artifacts.js';
-import type { CompileResult } from '../compileModel.js';
-import { getPythonEngine } from '../engine/pythonEngine.js';
-import { dequantize, feltFromHexLE } from '../../proof/felts.js';
+import type { CompileResult } from '../../proof/artifacts.js';
+import { getPythonEngine } from '../../engine/pythonEngine.js';
+import { dequantize, feltFromHexLE, feltHex } from '../../proof/felts.js';
 import { unwitnessableInput } from '../inputRange.js';
 import { loadInputs } from '../inputs.js';
-import type { StagedArtifacts } from './stagedArtifacts.js';
-import { stageInstanceLayout } from './stageInstanceLayout.js';
+import type { StagedArtifacts } from '../../proof/stagedArtifacts.js';
+import { stageInstanceLayout } from '../../proof/stageInstanceLayout.js';
 
 /** EZKL's input.json for one stage: what it is proved on. */
 export type StageInput = { input_data: (number | boolean)[][] };
@@ -87,10 +87,10 @@ export async function witnessStages(
       if (out !== into)
         throw new PocomputeError(
           'STAGE_LINK_MISMATCH',
-          `link ${i - 1}→${i}: stage ${i - 1}'s output hash ${hex(out).slice(0, 18)}… is not ` +
-            `stage ${i}'s input hash ${hex(into).slice(0, 18)}… (its input did not re-quantize exactly)`,
+          `link ${i - 1}→${i}: stage ${i - 1}'s output hash ${feltHex(out).slice(0, 18)}… is not ` +
+            `stage ${i}'s input hash ${feltHex(into).slice(0, 18)}… (its input did not re-quantize exactly)`,
         );
-      boundaries.push(hex(out));
+      boundaries.push(feltHex(out));
     }
     outputs = result.outputs;
     next = { input_data: result.outputs };
@@ -184,4 +184,3 @@ function sizesOf(staged: StagedArtifacts, i: number) {
 }
 
 /** A field element as the EVM sees it: 0x + 32 bytes big-endian. */
-export const hex = (felt: bigint) => `0x${felt.toString(16).padStart(64, '0')}`;

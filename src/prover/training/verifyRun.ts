@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PocomputeError } from '../../core/errors.js';
 import { readFileCapped, requireRegularFile, sha256Hex } from '../../core/files.js';
-import { verifyBundle } from '../../verifier/verifyBundle.js';
+import { checkBundleAgainst } from '../../proof/checkBundle.js';
 import { openArtifacts, type Artifacts } from '../../proof/artifacts.js';
-import { findArtifactsByVk, findCompilationsOfModel } from '../artifactsIndex.js';
+import { findArtifactsByVk, findCompilationsOfModel } from '../../proof/artifactsIndex.js';
 import { readBundle, type ProofBundle } from '../../proof/bundle.js';
 import { poseidonOfTensor, toFelts } from '../poseidon.js';
 import { batchSchedule, derivedSeed } from './batchSchedule.js';
@@ -347,7 +347,7 @@ async function checkStep(
   const at = stepInstances(bundle.proof.instances[0] ?? [], k);
   if (bundle.artifacts.vkSha256 !== run.stepModel.vkSha256)
     problems.push('was proved with another verifying key (a proof from another run?)');
-  const proof = await verifyBundle({ bundle, artifacts: trusted });
+  const proof = await checkBundleAgainst(bundle, trusted);
   // With the bundle's own verifier there is no key to compare (allowUntrustedKey, said so).
   if (proof.checks.find((c) => c.name === 'verifying key')?.ok === false)
     problems.push(

@@ -5,7 +5,7 @@ import {
   type GraphNode,
   type GraphOutline,
 } from '../../../src/prover/stages/cutPoints.js';
-import { stageInstanceLayout } from '../../../src/prover/stages/stageInstanceLayout.js';
+import { stageInstanceLayout } from '../../../src/proof/stageInstanceLayout.js';
 
 const node = (opType: string, inputs: string[], outputs: string[]): GraphNode => ({
   opType,

@@ -1,8 +1,8 @@
 import { PocomputeError } from '../core/errors.js';
-import type { Artifacts } from '../proof/artifacts.js';
-import { BUNDLE_FORMAT, type EzklProof, type ProofBundle } from '../proof/bundle.js';
-import { bundleKeyMaterial } from '../proof/bundleKeyMaterial.js';
-import { bundlePublicTensors } from '../proof/circuitLayout.js';
+import type { Artifacts } from './artifacts.js';
+import { BUNDLE_FORMAT, type EzklProof, type ProofBundle } from './bundle.js';
+import { bundleKeyMaterial } from './bundleKeyMaterial.js';
+import { bundlePublicTensors } from './circuitLayout.js';
 
 /**
  * Wraps a bare EZKL proof (made by EZKL's own Python or CLI from the same artifacts) as a bundle,

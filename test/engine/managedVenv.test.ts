@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pipReason } from '../../src/prover/engine/managedVenv.js';
+import { pipReason } from '../../src/engine/managedVenv.js';
 
 describe('pipReason', () => {
   it('names the index when no index offered the package', () => {

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PocomputeError, oneLine } from '../../core/errors.js';
-import { writeJsonAtomic } from '../../core/files.js';
-import { withFileLock } from '../../core/lock.js';
-import { homePaths } from '../../core/paths.js';
-import { onInterrupt, removeStaleTemps, tmpSuffix } from '../../core/tempDirs.js';
-import { EZKL_VERSION } from '../../proof/engineVersion.js';
+import { PocomputeError, oneLine } from '../core/errors.js';
+import { writeJsonAtomic } from '../core/files.js';
+import { withFileLock } from '../core/lock.js';
+import { homePaths } from '../core/paths.js';
+import { onInterrupt, removeStaleTemps, tmpSuffix } from '../core/tempDirs.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 
 export interface ProcessResult {
   code: number | null;

@@ -7,9 +7,9 @@ import { withFileLock } from '../core/lock.js';
 import { homePaths } from '../core/paths.js';
 import { removeStaleTemps, tmpSuffix } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
+import type { SrsOrigin } from '../proof/checkBundle.js';
 
 /** Where an SRS came from; `insecure-dev` is generated locally and must never secure real value. */
-export type SrsOrigin = 'insecure-dev' | 'file' | 'public-download';
 
 export interface ResolvedSrs {
   path: string;
@@ -90,7 +90,7 @@ export async function resolveSrs(
         const tmp = `${path}${tmpSuffix()}`;
         const make = async () => {
           // Loaded here: verifying with a given SRS never needs the Python engine (nor its imports).
-          const { getPythonEngine } = await import('./engine/pythonEngine.js');
+          const { getPythonEngine } = await import('./pythonEngine.js');
           const engine = await getPythonEngine(reporter);
           await engine
             .run(

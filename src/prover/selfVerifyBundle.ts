@@ -1,7 +1,7 @@
 import { PocomputeError } from '../core/errors.js';
 import type { Artifacts } from '../proof/artifacts.js';
-import type { ProofBundle } from '../proof/bundle.js';
-import { verifyBundle } from './verifyBundle.js';
+import { parseBundle, type ProofBundle } from '../proof/bundle.js';
+import { checkBundleAgainst } from '../proof/checkBundle.js';
 
 /**
  * `prove` checks its own bundle before writing it, with every check `verify --artifacts` runs
@@ -11,7 +11,8 @@ import { verifyBundle } from './verifyBundle.js';
  */
 export async function selfVerifyBundle(bundle: ProofBundle, artifacts: Artifacts): Promise<number> {
   const started = performance.now();
-  const result = await verifyBundle({ bundle, artifacts });
+  // Parsed as `verify` would read it: a bundle that does not parse is not written either.
+  const result = await checkBundleAgainst(parseBundle(bundle, 'the proof just made'), artifacts);
   if (!result.valid) {
     const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new PocomputeError(

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { PocomputeError } from '../../core/errors.js';
-import { readJsonFile, sha256File } from '../../core/files.js';
+import { PocomputeError } from '../core/errors.js';
+import { readJsonFile, sha256File } from '../core/files.js';
 
 export const STAGED_MODEL_FORMAT = 'pocompute-staged-model@1';
 export const STAGES_FILE = 'stages.json';

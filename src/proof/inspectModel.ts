@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
-import { PocomputeError } from '../../core/errors.js';
-import { requireRegularFile, sha256Hex } from '../../core/files.js';
+import { PocomputeError } from '../core/errors.js';
+import { requireRegularFile, sha256Hex } from '../core/files.js';
 
 const { onnx } = onnxProto;
 
-import type { Dtype } from '../../proof/dtypes.js';
+import type { Dtype } from './dtypes.js';
 
 // ONNX TensorProto.DataType codes.
 const ONNX_DTYPES: Record<number, Dtype> = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { engineError } from '../../src/prover/engine/pythonEngine.js';
+import { engineError } from '../../src/engine/pythonEngine.js';
 
 describe('engineError: EZKL failures as pocompute errors', () => {
   it('names the ops EZKL logged as unknown when it says only "General synthesis error"', () => {

@@ -14,7 +14,7 @@ import type { Reporter } from '../core/output.js';
 import { EIP170_LIMIT, compileSolidity } from '../chain/solc.js';
 import { installSolcShim } from '../chain/solcShim.js';
 import type { Artifacts } from '../proof/artifacts.js';
-import { type PythonEngine, getPythonEngine } from '../prover/engine/pythonEngine.js';
+import { type PythonEngine, getPythonEngine } from './pythonEngine.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { shapeFromSingleVerifier, shapeFromVka } from '../proof/transcript.js';
 import { parseVka } from '../proof/verifierCache.js';

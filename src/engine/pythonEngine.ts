@@ -1,13 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { resolveConfig } from '../../core/config.js';
-import { PocomputeError, oneLine } from '../../core/errors.js';
-import { PACKAGE_ROOT, homePaths } from '../../core/paths.js';
-import type { Reporter } from '../../core/output.js';
-import { makeWorkDir, sweepStaleTemps } from '../../core/tempDirs.js';
+import { resolveConfig } from '../core/config.js';
+import { PocomputeError, oneLine } from '../core/errors.js';
+import { PACKAGE_ROOT, homePaths } from '../core/paths.js';
+import type { Reporter } from '../core/output.js';
+import { makeWorkDir, sweepStaleTemps } from '../core/tempDirs.js';
 import { inspectManagedVenv, installManagedVenv, runProcess, venvDir } from './managedVenv.js';
-import { inspectModel } from '../onnx/inspectModel.js';
-import { EZKL_VERSION } from '../../proof/engineVersion.js';
+import { inspectModel } from '../proof/inspectModel.js';
+import { EZKL_VERSION } from '../proof/engineVersion.js';
 
 export interface EzklOp {
   op: string;
@@ -21,7 +21,7 @@ export interface PythonEngine {
   run(ops: EzklOp[]): Promise<unknown[]>;
 }
 
-const WORKER = join(PACKAGE_ROOT, 'src', 'prover', 'engine', 'ezkl_worker.py');
+const WORKER = join(PACKAGE_ROOT, 'src', 'engine', 'ezkl_worker.py');
 let cached: Promise<PythonEngine> | undefined;
 
 /**

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { readJsonFile } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
-import { type Artifacts, type OpenArtifactsOptions, openArtifacts } from '../proof/artifacts.js';
+import { type Artifacts, type OpenArtifactsOptions, openArtifacts } from './artifacts.js';
 
 export interface FindArtifactsOptions {
   /**
