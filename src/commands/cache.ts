@@ -6,25 +6,27 @@ import {
   removeCacheEntries,
   selectCacheEntries,
 } from '../cache/cacheEntries.js';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, flag, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { parseDuration } from '../core/duration.js';
 import { PocomputeError } from '../core/errors.js';
 import { table, type Reporter } from '../core/output.js';
 import { pocomputeHome } from '../core/paths.js';
 
-const pruneOptions = z.object({
-  olderThan: z.string().default('30d'),
-  json: z.boolean().optional(),
+const pruneOptions = defineOptions(commonOptions, {
+  olderThan: option(z.string().default('30d'), '<duration>', 'age like 12h, 7d'),
 });
-const rmOptions = z.object({ json: z.boolean().optional() });
-const cleanOptions = z.object({ yes: z.boolean().optional(), json: z.boolean().optional() });
+const cleanOptions = defineOptions(commonOptions, {
+  yes: flag('do not ask (required when not on a terminal)'),
+});
 
 export function cacheCommand(): Command {
   const cache = new Command('cache').description(
     'Compiled artifacts and SRS files cached under the pocompute home: ls, rm, prune, clean',
   );
   cache.addCommand(
-    withCommonOptions(new Command('ls'))
+    commonOptions
+      .addTo(new Command('ls'))
       .alias('list')
       .description(
         'List cached artifacts (with their verifying-key hash) and SRS files, with sizes',
@@ -41,7 +43,8 @@ export function cacheCommand(): Command {
       ),
   );
   cache.addCommand(
-    withCommonOptions(new Command('rm'))
+    commonOptions
+      .addTo(new Command('rm'))
       .description('Remove cache entries by name, path or verifying-key hash prefix')
       .argument(
         '<entries...>',
@@ -49,30 +52,30 @@ export function cacheCommand(): Command {
       )
       .action((names: string[], raw) =>
         runCommand(raw, async (reporter) => {
-          parseOptions(rmOptions, raw);
+          commonOptions.parse(raw);
           report(reporter, await removeCacheEntries(selectCacheEntries(await listCache(), names)));
         }),
       ),
   );
   cache.addCommand(
-    withCommonOptions(new Command('prune'))
+    pruneOptions
+      .addTo(new Command('prune'))
       .description('Remove cache entries not modified for a while')
-      .option('--older-than <duration>', 'age like 12h, 7d', '30d')
       .action((raw) =>
         runCommand(raw, async (reporter) => {
-          const o = parseOptions(pruneOptions, raw);
+          const o = pruneOptions.parse(raw);
           const cutoff = new Date(Date.now() - parseDuration(o.olderThan, '--older-than') * 1000);
           report(reporter, await removeCacheEntries(await listCache(), cutoff));
         }),
       ),
   );
   cache.addCommand(
-    withCommonOptions(new Command('clean'))
+    cleanOptions
+      .addTo(new Command('clean'))
       .description('Remove every cached artifact and SRS file (the EZKL venv and deployments stay)')
-      .option('--yes', 'do not ask (required when not on a terminal)')
       .action((raw) =>
         runCommand(raw, async (reporter) => {
-          const o = parseOptions(cleanOptions, raw);
+          const o = cleanOptions.parse(raw);
           if (!o.yes) {
             throw new PocomputeError('USAGE', 'cache clean removes every compiled model and SRS', {
               hint: 'Run `pocompute cache clean --yes`, or `pocompute cache prune` to keep recent ones.',

@@ -1,19 +1,26 @@
 import { Command } from 'commander';
-import { runCommand, withCommonOptions } from '../core/command.js';
+import { z } from 'zod';
+import { defineOptions, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { runLocalChain } from '../chain/localChain.js';
 
+const chainCommandOptions = defineOptions(commonOptions, {
+  port: option(z.string().default('8545'), '<port>', 'loopback port'),
+});
+
 export function chainCommand(): Command {
-  return withCommonOptions(new Command('chain'))
+  return chainCommandOptions
+    .addTo(new Command('chain'))
     .description(
       'Run a local anvil chain (state kept in ~/.pocompute/chain) for multi-command work; Ctrl-C stops it',
     )
-    .option('--port <port>', 'loopback port', '8545')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
+        const o = chainCommandOptions.parse(raw);
         const { handle, record, stop } = await reporter.step(
           'Starting anvil',
-          () => runLocalChain({ port: Number(raw.port) }),
+          () => runLocalChain({ port: Number(o.port) }),
           'anvil',
         );
         reporter.result(

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, flag, option, type OptionsOf } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { PocomputeError } from '../core/errors.js';
 import { requireFile } from '../core/files.js';
 import { table } from '../core/output.js';
@@ -9,57 +10,60 @@ import { DEFAULT_BUDGET_SECONDS } from '../proof/circuitChoice.js';
 import { paramVisibilitySchema, visibilitySchema } from '../proof/artifactsManifest.js';
 import { compileModel } from '../prover/compileModel.js';
 
-export const compileCircuitOptions = z.object({
-  input: z.string({ required_error: 'a sample input is required (--input <file>)' }),
-  inputVisibility: visibilitySchema.default('public'),
-  outputVisibility: visibilitySchema.default('public'),
-  paramVisibility: paramVisibilitySchema.default('fixed'),
-  calibration: z.enum(['resources', 'accuracy']).optional(),
-  maxError: z.coerce.number().positive().optional(),
-  optimizerBudget: z.coerce.number().positive().default(DEFAULT_BUDGET_SECONDS),
-  settings: z.string().optional(),
-  srs: z.string().optional(),
-  artifactsRoot: z.string().optional(),
-  artifactsDir: z.string().optional(),
-  json: z.boolean().optional(),
+/** The circuit options, shared with prove, deploy-verifier and model register (which compile when needed). */
+export const circuitOptions = defineOptions({
+  inputVisibility: option(visibilitySchema.default('public'), '<v>', 'public | hashed | private'),
+  outputVisibility: option(visibilitySchema.default('public'), '<v>', 'public | hashed | private'),
+  paramVisibility: option(
+    paramVisibilitySchema.default('fixed'),
+    '<v>',
+    'fixed: the weights are in the circuit, bound by the verifying key (the only one offered)',
+  ),
+  calibration: option(
+    z.enum(['resources', 'accuracy']).optional(),
+    '<target>',
+    "EZKL's own preset, not optimised: resources | accuracy (default: the circuit optimiser)",
+  ),
+  maxError: option(
+    z.coerce.number().positive().optional(),
+    '<rel>',
+    "optimiser: largest relative output error accepted (default: that of EZKL's resources)",
+  ),
+  optimizerBudget: option(
+    z.coerce.number().positive().default(DEFAULT_BUDGET_SECONDS),
+    '<s>',
+    'optimiser: time budget in seconds',
+  ),
+  settings: option(
+    z.string().optional(),
+    '<file>',
+    'use these EZKL circuit settings (run_args) instead',
+  ),
+  srs: option(
+    z.string().optional(),
+    '<spec>',
+    'SRS: a file, "dev" (insecure, local; the default) or "download" (EZKL public SRS)',
+  ),
+  artifactsRoot: option(
+    z.string().optional(),
+    '<dir>',
+    'where compiled artifacts are kept (default: $POCOMPUTE_HOME/artifacts)',
+  ),
+  artifactsDir: option(z.string().optional(), '<dir>', 'old name of --artifacts-root', {
+    hidden: true,
+  }),
 });
 
-/** The compile flags, shared with prove and deploy-verifier (which compile when needed). */
-export function withCircuitOptions(command: Command): Command {
-  return command
-    .option('--input-visibility <v>', 'public | hashed | private', 'public')
-    .option('--output-visibility <v>', 'public | hashed | private', 'public')
-    .option(
-      '--param-visibility <v>',
-      'fixed: the weights are in the circuit, bound by the verifying key (the only one offered)',
-      'fixed',
-    )
-    .option(
-      '--calibration <target>',
-      "EZKL's own preset, not optimised: resources | accuracy (default: the circuit optimiser)",
-    )
-    .option(
-      '--max-error <rel>',
-      "optimiser: largest relative output error accepted (default: that of EZKL's resources)",
-    )
-    .option(
-      '--optimizer-budget <s>',
-      'optimiser: time budget in seconds',
-      String(DEFAULT_BUDGET_SECONDS),
-    )
-    .option('--settings <file>', 'use these EZKL circuit settings (run_args) instead')
-    .option(
-      '--srs <spec>',
-      'SRS: a file, "dev" (insecure, local; the default) or "download" (EZKL public SRS)',
-    )
-    .option(
-      '--artifacts-root <dir>',
-      'where compiled artifacts are kept (default: $POCOMPUTE_HOME/artifacts)',
-    )
-    .addOption(new Option('--artifacts-dir <dir>', 'old name of --artifacts-root').hideHelp());
-}
+const compileOptions = defineOptions(circuitOptions, commonOptions, {
+  input: option(
+    z.string({ required_error: 'a sample input is required (--input <file>)' }),
+    '<file>',
+    'sample input: validates shapes and calibrates the circuit',
+  ),
+  force: flag('rebuild even if cached artifacts exist'),
+});
 
-export const circuitOptionsFrom = (o: Omit<z.infer<typeof compileCircuitOptions>, 'input'>) => ({
+export const circuitOptionsFrom = (o: OptionsOf<typeof circuitOptions>) => ({
   options: {
     inputVisibility: o.inputVisibility,
     outputVisibility: o.outputVisibility,
@@ -84,19 +88,18 @@ function readSettingsFile(path: string): Record<string, unknown> {
 }
 
 export function compileCommand(): Command {
-  return withCommonOptions(withCircuitOptions(new Command('compile')))
+  return compileOptions
+    .addTo(new Command('compile'))
     .description('Compile an ONNX model into an EZKL circuit with keys (cached by content hash)')
     .argument('<model>', 'ONNX model file')
-    .requiredOption('--input <file>', 'sample input: validates shapes and calibrates the circuit')
-    .option('--force', 'rebuild even if cached artifacts exist')
     .action((model: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(compileCircuitOptions, raw);
+        const o = compileOptions.parse(raw);
         const result = await compileModel({
           model,
           input: o.input,
           ...circuitOptionsFrom(o),
-          force: Boolean(raw.force),
+          force: Boolean(o.force),
           reporter,
         });
         const m = result.manifest;

@@ -1,26 +1,33 @@
-import { Command, Option } from 'commander';
-import { runCommand, withCommonOptions } from '../core/command.js';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { defineOptions, negatedFlag, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { EXIT } from '../core/errorCodes.js';
 import { table } from '../core/output.js';
 import { runDemo } from '../demo/runDemo.js';
 
+const demoOptions = defineOptions(commonOptions, {
+  fixture: option(z.string().default('mlp'), '<name>', 'fixture to use: mlp | cnn | two_input'),
+  out: option(z.string().optional(), '<dir>', 'where to write the proof bundle (default: out)'),
+  outDir: option(z.string().optional(), '<dir>', 'old name of --out', { hidden: true }),
+  market: negatedFlag('skip the market loop on the embedded chain'),
+});
+
 export function demoCommand(): Command {
-  return withCommonOptions(new Command('demo'))
+  return demoOptions
+    .addTo(new Command('demo'))
     .description('Prove and verify the default fixture model on the embedded defaults (dev SRS)')
-    .option('--fixture <name>', 'fixture to use: mlp | cnn | two_input', 'mlp')
-    .option('--out <dir>', 'where to write the proof bundle (default: out)')
-    .addOption(new Option('--out-dir <dir>', 'old name of --out').hideHelp())
-    .option('--no-market', 'skip the market loop on the embedded chain')
     .action((raw) =>
       runCommand(raw, async (reporter) => {
+        const o = demoOptions.parse(raw);
         const result = await runDemo({
-          fixture: raw.fixture,
-          outDir: raw.out ?? raw.outDir ?? 'out',
-          market: raw.market,
+          fixture: o.fixture,
+          outDir: o.out ?? o.outDir ?? 'out',
+          market: o.market,
           reporter,
         });
         const { bundle, verification } = result;
-        const fixtureName = raw.fixture ?? 'mlp';
+        const fixtureName = o.fixture;
         reporter.warn(
           'SRS: insecure-dev — this demo proves locally with a dev SRS, not one anyone else should trust.',
         );
@@ -64,9 +71,7 @@ export function demoCommand(): Command {
                 : []),
             ].join('\n'),
         );
-        return verification.valid && (raw.market === false || result.market)
-          ? EXIT.ok
-          : EXIT.invalid;
+        return verification.valid && (!o.market || result.market) ? EXIT.ok : EXIT.invalid;
       }),
     );
 }

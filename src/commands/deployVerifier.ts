@@ -1,40 +1,39 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { withChain } from '../chain/chainContext.js';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, flag, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { artifactsFor } from '../prover/compileModel.js';
 import { deployVerifier } from '../verifier/deployVerifier.js';
-import { chainOptionsFrom, chainOptionsSchema, withChainOptions } from './chainOptions.js';
-import { circuitOptionsFrom, compileCircuitOptions, withCircuitOptions } from './compile.js';
+import { chainOptions, chainOptionsFrom } from './chainOptions.js';
+import { circuitOptions, circuitOptionsFrom } from './compile.js';
 
-const deployOptions = compileCircuitOptions.merge(chainOptionsSchema).extend({
-  input: z.string().optional(),
-  layout: z.enum(['auto', 'single', 'reusable']).default('auto'),
-  force: z.boolean().optional(),
-  confirmations: z.coerce.number().int().min(1).default(1),
+const deployOptions = defineOptions(circuitOptions, chainOptions, commonOptions, {
+  input: option(
+    z.string().optional(),
+    '<file>',
+    'sample input for compiling (default: input.json beside the model)',
+  ),
+  layout: option(
+    z.enum(['auto', 'single', 'reusable']).default('auto'),
+    '<layout>',
+    'auto | single | reusable (reusable verifier + VKA, for verifiers over EIP-170)',
+  ),
+  confirmations: option(z.coerce.number().int().min(1).default(1), '<n>', 'blocks to wait for'),
+  force: flag('deploy again even if a deployment of this verifier is recorded for the chain'),
 });
 
 export function deployVerifierCommand(): Command {
-  return withCommonOptions(withChainOptions(withCircuitOptions(new Command('deploy-verifier'))))
+  return deployOptions
+    .addTo(new Command('deploy-verifier'))
     .description(
       "Emit the model's Solidity verifier (EZKL), compile it (solc 0.8.20) and deploy it",
     )
     .argument('<target>', 'ONNX model file or artifacts directory')
-    .option('--input <file>', 'sample input for compiling (default: input.json beside the model)')
-    .option(
-      '--layout <layout>',
-      'auto | single | reusable (reusable verifier + VKA, for verifiers over EIP-170)',
-      'auto',
-    )
-    .option('--confirmations <n>', 'blocks to wait for', '1')
-    .option(
-      '--force',
-      'deploy again even if a deployment of this verifier is recorded for the chain',
-    )
     .action((target: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(deployOptions, raw);
+        const o = deployOptions.parse(raw);
         const input = o.input ?? target.replace(/[^/]*$/, 'input.json');
         // The chain and the key are checked first: a missing key is not worth a compile.
         const record = await withChain(

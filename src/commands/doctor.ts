@@ -1,11 +1,12 @@
 import { Command } from 'commander';
-import { runCommand, withCommonOptions } from '../core/command.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { EXIT } from '../core/errorCodes.js';
 import { table } from '../core/output.js';
 import { checkEnvironment } from '../doctor/checkEnvironment.js';
 
 export function doctorCommand(): Command {
-  return withCommonOptions(new Command('doctor'))
+  return commonOptions
+    .addTo(new Command('doctor'))
     .description(
       'Report node, the EZKL engine, the SRS cache and the chain tools, with what to do about a missing part. Exit 0 unless a part is broken (3); parts made on first use are not',
     )

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { runCommand, withCommonOptions } from '../core/command.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { installManagedVenv } from '../engine/managedVenv.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 
@@ -8,7 +8,8 @@ export function engineCommand(): Command {
     `Manage the native EZKL ${EZKL_VERSION} engine (a venv pocompute owns)`,
   );
   engine.addCommand(
-    withCommonOptions(new Command('install'))
+    commonOptions
+      .addTo(new Command('install'))
       .description(`Create (or repair) the managed venv with ezkl==${EZKL_VERSION}`)
       .action((raw) =>
         runCommand(raw, async (reporter) => {

@@ -1,34 +1,31 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, flag, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { exportRun } from '../prover/training/exportRun.js';
 
+const exportOptions = defineOptions(commonOptions, {
+  out: option(z.string(), '<file>', 'the ONNX file to write'),
+  artifacts: option(
+    z.string().optional(),
+    '<dir>',
+    'the compiled step circuit whose key you trust (default: one compiled on this machine)',
+  ),
+  allowUntrustedKey: flag(
+    'export even if the run could only be verified against its own step key (said so)',
+  ),
+});
+
 export function exportCommand(): Command {
-  return withCommonOptions(new Command('export'))
+  return exportOptions
+    .addTo(new Command('export'))
     .description(
       'Write the fine-tuned model of a verified training run as ONNX (usable by prove and deploy-verifier)',
     )
     .argument('<run>', 'run directory written by `pocompute train`')
-    .requiredOption('--out <file>', 'the ONNX file to write')
-    .option(
-      '--artifacts <dir>',
-      'the compiled step circuit whose key you trust (default: one compiled on this machine)',
-    )
-    .option(
-      '--allow-untrusted-key',
-      'export even if the run could only be verified against its own step key (said so)',
-    )
     .action((dir: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(
-          z.object({
-            out: z.string(),
-            artifacts: z.string().optional(),
-            allowUntrustedKey: z.boolean().optional(),
-            json: z.boolean().optional(),
-          }),
-          raw,
-        );
+        const o = exportOptions.parse(raw);
         const result = await reporter.step(
           'Verifying the run and exporting its final weights',
           () =>

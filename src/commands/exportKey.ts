@@ -1,10 +1,16 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { exportVerifyingKey } from '../prover/exportVerifyingKey.js';
 
+const exportKeyOptions = defineOptions(commonOptions, {
+  out: option(z.string(), '<dir>', 'the directory to write (must not exist)'),
+});
+
 export function exportKeyCommand(): Command {
-  return withCommonOptions(new Command('export-key'))
+  return exportKeyOptions
+    .addTo(new Command('export-key'))
     .description(
       'Write what a verifying machine needs for a model (manifest, settings, vk, compiled verifier; no proving key) into a new directory for `verify --artifacts`',
     )
@@ -12,10 +18,9 @@ export function exportKeyCommand(): Command {
       '<source>',
       'a proof bundle (its key is found among the artifacts compiled here) or an artifacts directory',
     )
-    .requiredOption('--out <dir>', 'the directory to write (must not exist)')
     .action((source: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(z.object({ out: z.string(), json: z.boolean().optional() }), raw);
+        const o = exportKeyOptions.parse(raw);
         const result = await exportVerifyingKey({ source, out: o.out });
         if (result.srs.origin === 'insecure-dev')
           reporter.warn(

@@ -1,29 +1,34 @@
-import type { Command } from 'commander';
 import type { Contract } from 'ethers';
 import type { ChainContext } from '../chain/chainContext.js';
 import { z } from 'zod';
+import { defineOptions, option } from '../core/cliOptions.js';
 import type { Reporter } from '../core/output.js';
 import { stopsGracefullyOnSignals } from '../core/tempDirs.js';
-import { type MarketOptions, marketOptionsSchema, withMarket } from './marketOptions.js';
+import { type MarketOptions, withMarket } from './marketOptions.js';
 
-/** Options of the commands that follow the market until stopped (`worker`, `watch`). */
-export const followOptionsSchema = marketOptionsSchema.extend({
-  pollMs: z.coerce.number().int().min(100).default(1000),
-  artifactsRoot: z.string().optional(),
-  stateFile: z.string().optional(),
-  maxBlockRange: z.coerce.number().int().min(1).max(100_000).default(500),
-});
-
-export function withFollowOptions(command: Command, what: string, artifacts: string): Command {
-  return command
-    .option('--poll-ms <ms>', `how often to look for new ${what}`, '1000')
-    .option('--artifacts-root <dir>', artifacts)
-    .option(
-      '--state-file <file>',
+/**
+ * Options of the commands that follow the market until stopped (`worker`, `watch`, besides the
+ * market's): `what` they look for, and what their extra artifacts directory holds.
+ */
+export const followOptions = (what: string, artifacts: string) =>
+  defineOptions({
+    pollMs: option(
+      z.coerce.number().int().min(100).default(1000),
+      '<ms>',
+      `how often to look for new ${what}`,
+    ),
+    artifactsRoot: option(z.string().optional(), '<dir>', artifacts),
+    stateFile: option(
+      z.string().optional(),
+      '<file>',
       'where it keeps its progress (default: under ~/.pocompute/workers)',
-    )
-    .option('--max-block-range <blocks>', 'widest block range per event query', '500');
-}
+    ),
+    maxBlockRange: option(
+      z.coerce.number().int().min(1).max(100_000).default(500),
+      '<blocks>',
+      'widest block range per event query',
+    ),
+  });
 
 /** What a follower runs with: the market, its own signed address, a stop signal and an event log. */
 export interface Follow<E> {

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
-import { runCommand, withCommonOptions } from '../core/command.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { inspectModel } from '../proof/inspectModel.js';
 
 export function inspectCommand(): Command {
-  return withCommonOptions(new Command('inspect'))
+  return commonOptions
+    .addTo(new Command('inspect'))
     .description("List an ONNX model's inputs, outputs and ops")
     .argument('<model>', 'ONNX model file')
     .action((path: string, raw) =>

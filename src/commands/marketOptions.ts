@@ -1,26 +1,23 @@
-import type { Command } from 'commander';
 import { z } from 'zod';
 import { openChain, type ChainContext } from '../chain/chainContext.js';
+import { defineOptions, option, type OptionsOf } from '../core/cliOptions.js';
 import type { Reporter } from '../core/output.js';
 import { openMarket } from '../market/market.js';
 import type { Contract } from 'ethers';
-import { chainOptionsFrom, chainOptionsSchema, withChainOptions } from './chainOptions.js';
+import { chainOptions, chainOptionsFrom } from './chainOptions.js';
 
-export const marketOptionsSchema = chainOptionsSchema.extend({
-  market: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
-    .optional(),
-  json: z.boolean().optional(),
-});
-export type MarketOptions = z.infer<typeof marketOptionsSchema>;
-
-export function withMarketOptions(command: Command): Command {
-  return withChainOptions(command).option(
-    '--market <address>',
+/** The options of every command that uses the market: the chain's, and the market's address. */
+export const marketOptions = defineOptions(chainOptions, {
+  market: option(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+      .optional(),
+    '<address>',
     'market contract (default: the one `market deploy` recorded for this chain)',
-  );
-}
+  ),
+});
+export type MarketOptions = OptionsOf<typeof marketOptions>;
 
 /** Opens the chain and the market for one command, and closes the chain afterwards. */
 export async function withMarket<T>(

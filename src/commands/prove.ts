@@ -1,31 +1,22 @@
 import { Command } from 'commander';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { proveInference } from '../prover/proveInference.js';
-import { circuitOptionsFrom, withCircuitOptions } from './compile.js';
+import { circuitOptionsFrom } from './compile.js';
 import { isStagedModelDir } from '../proof/stagedModel.js';
 import { proveStagedCommand } from './proveStaged.js';
 import { proveOptions } from './proveOptions.js';
 
 export function proveCommand(): Command {
-  return withCommonOptions(withCircuitOptions(new Command('prove')))
+  return proveOptions
+    .addTo(new Command('prove'))
     .description(
       'Prove that a model, run on an input, gave its output (compiles the model if needed)',
     )
     .argument('<target>', 'ONNX model file, artifacts directory, or split directory (staged)')
-    .requiredOption(
-      '--input <file>',
-      'input: {"input_data": [...]}, {"<name>": [...]} or a nested array',
-    )
-    .option('--out <file>', 'where to write the proof bundle', 'out/proof.json')
-    .option('--stages <n>', 'prove in stages: split the model into N (or auto) stages first')
-    .option(
-      '--jobs <n>',
-      'stages proved at once, one EZKL process each (default: min(stages, cores))',
-    )
     .action((target: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(proveOptions, raw);
+        const o = proveOptions.parse(raw);
         if (o.stages !== undefined || o.jobs !== undefined || isStagedModelDir(target))
           return proveStagedCommand(target, o, reporter);
         const { bundle, bundlePath, artifacts } = await proveInference({

@@ -1,9 +1,7 @@
-import type { z } from 'zod';
 import { PocomputeError } from '../core/errors.js';
+import { optionFlag } from '../core/options.js';
 import { table, type Reporter } from '../core/output.js';
-import type { proveOptions } from './proveOptions.js';
-
-type ProveOptions = z.infer<typeof proveOptions>;
+import type { ProveOptions } from './proveOptions.js';
 
 /** Options that shape one circuit: a staged proof takes the whole model's circuit choice instead. */
 const NOT_STAGED = [
@@ -20,8 +18,8 @@ export async function proveStagedCommand(
   o: ProveOptions,
   reporter: Reporter,
 ): Promise<void> {
-  const given = NOT_STAGED.filter(([name, value]) => o[name] !== value).map(
-    ([name]) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  const given = NOT_STAGED.filter(([name, value]) => o[name] !== value).map(([name]) =>
+    optionFlag(name),
   );
   if (given.length)
     throw new PocomputeError(

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { splitModel } from '../prover/stages/splitModel.js';
 
@@ -13,23 +14,29 @@ export const stagesOption = z.union([
     .min(1, 'must be a whole number ≥ 1 or "auto"'),
 ]);
 
-const splitOptions = z.object({
-  stages: stagesOption.default('auto'),
-  out: z.string({ required_error: 'where to write the stages is required (--out <dir>)' }),
-  json: z.boolean().optional(),
+const splitOptions = defineOptions(commonOptions, {
+  stages: option(
+    stagesOption.default('auto'),
+    '<n>',
+    'how many stages, or auto (balanced on an estimated cost)',
+  ),
+  out: option(
+    z.string({ required_error: 'where to write the stages is required (--out <dir>)' }),
+    '<dir>',
+    'the directory to write stages.json and stage-<i>.onnx into',
+  ),
 });
 
 export function splitCommand(): Command {
-  return withCommonOptions(new Command('split'))
+  return splitOptions
+    .addTo(new Command('split'))
     .description(
       'Cut an ONNX model at single-tensor boundaries into stage models (proved separately, linked by Poseidon hashes)',
     )
     .argument('<model>', 'ONNX model file')
-    .option('--stages <n>', 'how many stages, or auto (balanced on an estimated cost)', 'auto')
-    .requiredOption('--out <dir>', 'the directory to write stages.json and stage-<i>.onnx into')
     .action((model: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(splitOptions, raw);
+        const o = splitOptions.parse(raw);
         const staged = await reporter.step(`Splitting ${model}`, () =>
           splitModel({ model, stages: o.stages, out: o.out }),
         );

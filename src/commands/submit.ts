@@ -1,19 +1,23 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions } from '../core/cliOptions.js';
+import { commonOptions, parseOptions, runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { submitTaskProof } from '../market/submitTaskProof.js';
 import { readBundle } from '../proof/bundle.js';
-import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
+import { marketOptions, withMarket } from './marketOptions.js';
+
+const submitOptions = defineOptions(marketOptions, commonOptions);
 
 export function submitCommand(): Command {
-  return withCommonOptions(withMarketOptions(new Command('submit')))
+  return submitOptions
+    .addTo(new Command('submit'))
     .description('Claim a task and submit a proof for it (paid if the proof verifies on-chain)')
     .argument('<task-id>')
     .argument('<bundle>', "proof bundle for the task's input")
     .action((id: string, bundlePath: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(marketOptionsSchema, raw);
+        const o = submitOptions.parse(raw);
         const taskId = parseOptions(z.string().regex(/^\d+$/, 'a task id is a number'), id);
         const bundle = await readBundle(bundlePath);
         const result = await withMarket(o, reporter, true, async (market, chain) => {

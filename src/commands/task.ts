@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, option, type OptionsOf } from '../core/cliOptions.js';
+import { commonOptions, parseOptions, runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { listTasks, readTask, sendMarketTx, type TaskView } from '../market/market.js';
 import { attestModel } from '../market/attestModel.js';
@@ -12,28 +13,62 @@ import { PocomputeError } from '../core/errors.js';
 import { attestPipeline } from '../market/attestPipeline.js';
 import { bondsText, describePhase, readResult } from '../market/readResult.js';
 import type { Contract } from 'ethers';
-import { marketOptionsSchema, withMarket, withMarketOptions } from './marketOptions.js';
+import { marketOptions, withMarket } from './marketOptions.js';
 
-const postOptions = marketOptionsSchema.extend({
-  mode: z.enum(['zk', 'optimistic']).default('zk'),
-  model: z.string().regex(/^\d+$/, 'must be a model id').optional(),
-  pipeline: z.string().regex(/^\d+$/, 'must be a pipeline id').optional(),
-  window: z.string().default('10m'),
-  responseTime: z.string().default('10m'),
-  workerBond: z.string().optional(),
-  challengerBond: z.string().optional(),
-  input: z.string(),
-  reward: z.string(),
-  deadline: z.string().default('1h'),
-  consumer: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
-    .optional(),
+const postOptions = defineOptions(marketOptions, commonOptions, {
+  mode: option(
+    z.enum(['zk', 'optimistic']).default('zk'),
+    '<mode>',
+    'zk: paid for a proof; optimistic: paid after a challenge window',
+  ),
+  model: option(
+    z.string().regex(/^\d+$/, 'must be a model id').optional(),
+    '<id>',
+    'registered model id (zk mode)',
+  ),
+  pipeline: option(
+    z.string().regex(/^\d+$/, 'must be a pipeline id').optional(),
+    '<id>',
+    'registered pipeline id (optimistic mode)',
+  ),
+  input: option(z.string(), '<file>', 'the input to run the model on'),
+  reward: option(z.string(), '<eth>', 'reward in ETH, e.g. 0.05'),
+  deadline: option(
+    z.string().default('1h'),
+    '<duration>',
+    'how long workers have: 90s, 30m, 1h, 2d',
+  ),
+  consumer: option(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+      .optional(),
+    '<address>',
+    'a contract to receive the verified outputs (IInferenceConsumer)',
+  ),
+  window: option(
+    z.string().default('10m'),
+    '<duration>',
+    'optimistic: how long a result can be challenged',
+  ),
+  responseTime: option(
+    z.string().default('10m'),
+    '<duration>',
+    'optimistic: how long the worker has to answer a challenge with a proof',
+  ),
+  workerBond: option(
+    z.string().optional(),
+    '<eth>',
+    'optimistic: what a worker locks with its result',
+  ),
+  challengerBond: option(z.string().optional(), '<eth>', 'optimistic: what a challenge locks'),
 });
+/** The options of the other task commands: the market's. */
+const taskOptions = defineOptions(marketOptions, commonOptions);
 const taskId = z.string().regex(/^\d+$/, 'a task id is a number');
 
 /** The optimistic options, checked (bounds, amounts) before the chain is touched. */
-function optimisticTerms(o: z.infer<typeof postOptions>) {
+function optimisticTerms(o: OptionsOf<typeof postOptions>) {
   if (o.pipeline === undefined || o.workerBond === undefined || o.challengerBond === undefined)
     throw new PocomputeError(
       'OPTION_INVALID',
@@ -106,33 +141,12 @@ async function showOptimistic(market: Contract, id: string) {
 export function taskCommand(): Command {
   const task = new Command('task').description('Compute tasks: post, list, show, cancel, refund');
   task.addCommand(
-    withCommonOptions(withMarketOptions(new Command('post')))
+    postOptions
+      .addTo(new Command('post'))
       .description('Post a task: the reward is held in escrow until a valid proof or the deadline')
-      .option(
-        '--mode <mode>',
-        'zk: paid for a proof; optimistic: paid after a challenge window',
-        'zk',
-      )
-      .option('--model <id>', 'registered model id (zk mode)')
-      .option('--pipeline <id>', 'registered pipeline id (optimistic mode)')
-      .requiredOption('--input <file>', 'the input to run the model on')
-      .requiredOption('--reward <eth>', 'reward in ETH, e.g. 0.05')
-      .option('--deadline <duration>', 'how long workers have: 90s, 30m, 1h, 2d', '1h')
-      .option(
-        '--consumer <address>',
-        'a contract to receive the verified outputs (IInferenceConsumer)',
-      )
-      .option('--window <duration>', 'optimistic: how long a result can be challenged', '10m')
-      .option(
-        '--response-time <duration>',
-        'optimistic: how long the worker has to answer a challenge with a proof',
-        '10m',
-      )
-      .option('--worker-bond <eth>', 'optimistic: what a worker locks with its result')
-      .option('--challenger-bond <eth>', 'optimistic: what a challenge locks')
       .action((raw) =>
         runCommand(raw, async (reporter) => {
-          const o = parseOptions(postOptions, raw);
+          const o = postOptions.parse(raw);
           // Every option is checked before the chain is touched: bad values are usage errors.
           const seconds = parseDuration(o.deadline);
           parseReward(o.reward);
@@ -164,11 +178,12 @@ export function taskCommand(): Command {
       ),
   );
   task.addCommand(
-    withCommonOptions(withMarketOptions(new Command('list')))
+    taskOptions
+      .addTo(new Command('list'))
       .description('List the tasks on the market')
       .action((raw) =>
         runCommand(raw, async (reporter) => {
-          const o = parseOptions(marketOptionsSchema, raw);
+          const o = taskOptions.parse(raw);
           const tasks = await withMarket(o, reporter, false, (market) => listTasks(market));
           reporter.result({ ok: true, tasks }, () =>
             table(
@@ -187,12 +202,13 @@ export function taskCommand(): Command {
       ),
   );
   task.addCommand(
-    withCommonOptions(withMarketOptions(new Command('show')))
+    taskOptions
+      .addTo(new Command('show'))
       .description('Show one task, with its verified outputs when done')
       .argument('<task-id>')
       .action((id: string, raw) =>
         runCommand(raw, async (reporter) => {
-          const o = parseOptions(marketOptionsSchema, raw);
+          const o = taskOptions.parse(raw);
           const t = await withMarket(o, reporter, false, async (market) => {
             const task = await readTask(market, parseOptions(taskId, id));
             if (task.mode === 'optimistic') return showOptimistic(market, task.taskId);
@@ -216,12 +232,13 @@ export function taskCommand(): Command {
     ['refund', 'refund', 'Return the reward of a task nobody delivered, after its deadline'],
   ] as const) {
     task.addCommand(
-      withCommonOptions(withMarketOptions(new Command(name)))
+      taskOptions
+        .addTo(new Command(name))
         .description(description)
         .argument('<task-id>')
         .action((id: string, raw) =>
           runCommand(raw, async (reporter) => {
-            const o = parseOptions(marketOptionsSchema, raw);
+            const o = taskOptions.parse(raw);
             const receipt = await withMarket(o, reporter, true, (market) =>
               sendMarketTx(market, method, [BigInt(parseOptions(taskId, id))]),
             );

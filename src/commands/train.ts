@@ -1,50 +1,48 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { requireRegularFile } from '../core/files.js';
 import { table } from '../core/output.js';
 import { trainRun } from '../prover/training/trainRun.js';
 
-const trainOptions = z.object({
-  data: z.string(),
-  layers: z.string().default('head'),
-  loss: z.enum(['mse', 'cross-entropy']).default('mse'),
-  lr: z.coerce.number().positive().default(0.05),
-  batch: z.coerce.number().int().positive().default(8),
-  steps: z.coerce.number().int().positive().default(3),
-  seed: z.string().optional(),
-  out: z.string().default('runs/run'),
-  srs: z.string().optional(),
-  json: z.boolean().optional(),
+const trainOptions = defineOptions(commonOptions, {
+  data: option(
+    z.string(),
+    '<file>',
+    '{"features": [[...]], "labels": [class ids or target vectors]}',
+  ),
+  layers: option(
+    z.string().default('head'),
+    '<which>',
+    'head | all | comma-separated dense layer indices',
+  ),
+  loss: option(z.enum(['mse', 'cross-entropy']).default('mse'), '<loss>', 'mse | cross-entropy'),
+  lr: option(z.coerce.number().positive().default(0.05), '<rate>', 'learning rate'),
+  batch: option(z.coerce.number().int().positive().default(8), '<n>', 'batch size'),
+  steps: option(z.coerce.number().int().positive().default(3), '<n>', 'SGD steps'),
+  seed: option(
+    z.string().optional(),
+    '<seed>',
+    'seeds the batch schedule (default: derived from the data commitment); recorded in run.json',
+  ),
+  out: option(z.string().default('runs/run'), '<dir>', 'run directory'),
+  srs: option(z.string().optional(), '<spec>', 'SRS: a file, "dev" or "download"'),
 });
 
 const parseLayers = (text: string) =>
   text === 'head' || text === 'all' ? text : text.split(',').map((s) => Number(s.trim()));
 
 export function trainCommand(): Command {
-  return withCommonOptions(new Command('train'))
+  return trainOptions
+    .addTo(new Command('train'))
     .description(
       'Fine-tune an MLP with SGD, proving every step; the steps chain by Poseidon hashes from the base model',
     )
     .argument('<model>', 'ONNX MLP (dense layers with ReLU)')
-    .requiredOption(
-      '--data <file>',
-      '{"features": [[...]], "labels": [class ids or target vectors]}',
-    )
-    .option('--layers <which>', 'head | all | comma-separated dense layer indices', 'head')
-    .option('--loss <loss>', 'mse | cross-entropy', 'mse')
-    .option('--lr <rate>', 'learning rate', '0.05')
-    .option('--batch <n>', 'batch size', '8')
-    .option('--steps <n>', 'SGD steps', '3')
-    .option(
-      '--seed <seed>',
-      'seeds the batch schedule (default: derived from the data commitment); recorded in run.json',
-    )
-    .option('--out <dir>', 'run directory', 'runs/run')
-    .option('--srs <spec>', 'SRS: a file, "dev" or "download"')
     .action((model: string, raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(trainOptions, raw);
+        const o = trainOptions.parse(raw);
         // A missing model or a directory is a usage error before the run reads it.
         await requireRegularFile(model, 'model', 'ONNX_INVALID');
         const run = await trainRun({

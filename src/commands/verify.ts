@@ -2,9 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, flag, option, type OptionsOf } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { EXIT } from '../core/errorCodes.js';
 import { PocomputeError } from '../core/errors.js';
+import { optionFlag } from '../core/options.js';
 import { jsonReplacer, table, type Reporter } from '../core/output.js';
 import { readJsonFile } from '../core/files.js';
 import { readBundle } from '../proof/bundle.js';
@@ -12,26 +14,60 @@ import { isStagedBundleJson, parseStagedBundle, type StagedBundle } from '../pro
 import { RUN_MANIFEST } from '../prover/training/runManifest.js';
 import { verifyBundle } from '../verifier/verifyBundle.js';
 import { batchExitCode, type BundleVerdict, verifyBundles } from '../verifier/verifyBundles.js';
-import { chainOptionsFrom, chainOptionsSchema, withChainOptions } from './chainOptions.js';
+import { chainOptions, chainOptionsFrom } from './chainOptions.js';
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address');
-const verifyOptions = chainOptionsSchema.extend({
-  vk: z.string().optional(),
-  settings: z.string().optional(),
-  artifacts: z.string().optional(),
-  srs: z.string().optional(),
-  onchain: z.boolean().optional(),
-  verifier: address.optional(),
-  send: z.boolean().optional(),
-  exported: z.string().optional(),
-  data: z.string().optional(),
-  base: z.string().optional(),
-  json: z.boolean().optional(),
+const verifyOptions = defineOptions(chainOptions, commonOptions, {
+  vk: option(
+    z.string().optional(),
+    '<file>',
+    "a verifying key you trust, with --settings and --srs (default: the bundle's own verifier, said so)",
+  ),
+  settings: option(
+    z.string().optional(),
+    '<file>',
+    'the EZKL settings.json for --vk (required with --vk: scales and layout come from it)',
+  ),
+  artifacts: option(
+    z.string().optional(),
+    '<dir>',
+    'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit, required unless compiled here; for a staged proof: its compiled stages or split directory)',
+  ),
+  srs: option(
+    z.string().optional(),
+    '<file>',
+    'the KZG SRS you trust, with --vk: the verifier for that key is made from it (once, then cached)',
+  ),
+  onchain: flag('verify with the deployed Solidity verifier (eth_call of verifyProof)'),
+  verifier: option(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+      .optional(),
+    '<address>',
+    'the verifier contract, with --onchain',
+  ),
+  send: flag('with --onchain: send a transaction and report the gas it used'),
+  exported: option(
+    z.string().optional(),
+    '<model>',
+    'for a training run: also check that this exported model holds its final weights',
+  ),
+  data: option(
+    z.string().optional(),
+    '<file>',
+    "for a training run: check that this is the data it committed to and every step's batch its scheduled slice",
+  ),
+  base: option(
+    z.string().optional(),
+    '<model>',
+    'for a training run: check that it starts from this base model (sha256 and weights)',
+  ),
 });
-type VerifyOptions = z.infer<typeof verifyOptions>;
+type VerifyOptions = OptionsOf<typeof verifyOptions>;
 
 export function verifyCommand(): Command {
-  return withCommonOptions(withChainOptions(new Command('verify')))
+  return verifyOptions
+    .addTo(new Command('verify'))
     .description(
       'Verify a proof bundle with its Solidity verifier in an in-process EVM (no Python), or on-chain. Exit 0 valid, 1 invalid, 2 input error',
     )
@@ -40,40 +76,9 @@ export function verifyCommand(): Command {
       'proof bundles written by `pocompute prove` (`-` reads one from standard input), bare EZKL ' +
         'proof.json files with --artifacts, or one training run directory',
     )
-    .option(
-      '--vk <file>',
-      "a verifying key you trust, with --settings and --srs (default: the bundle's own verifier, said so)",
-    )
-    .option(
-      '--settings <file>',
-      'the EZKL settings.json for --vk (required with --vk: scales and layout come from it)',
-    )
-    .option(
-      '--artifacts <dir>',
-      'an artifacts directory whose key, settings and SRS you trust (for a run: its compiled step circuit, required unless compiled here; for a staged proof: its compiled stages or split directory)',
-    )
-    .option(
-      '--srs <file>',
-      'the KZG SRS you trust, with --vk: the verifier for that key is made from it (once, then cached)',
-    )
-    .option('--onchain', 'verify with the deployed Solidity verifier (eth_call of verifyProof)')
-    .option('--verifier <address>', 'the verifier contract, with --onchain')
-    .option('--send', 'with --onchain: send a transaction and report the gas it used')
-    .option(
-      '--exported <model>',
-      'for a training run: also check that this exported model holds its final weights',
-    )
-    .option(
-      '--data <file>',
-      "for a training run: check that this is the data it committed to and every step's batch its scheduled slice",
-    )
-    .option(
-      '--base <model>',
-      'for a training run: check that it starts from this base model (sha256 and weights)',
-    )
     .action((bundles: string[], raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(verifyOptions, raw);
+        const o = verifyOptions.parse(raw);
         if (bundles.length > 1 || bundles[0] === '-') {
           refuseOptions(o, RUN_ONLY_OPTIONS, 'apply to one training run, not to several bundles');
           if (o.onchain)
@@ -122,12 +127,10 @@ const RUN_ONLY_OPTIONS = [
   'base',
 ] as const satisfies readonly (keyof VerifyOptions)[];
 
-const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
 /** An option that would be silently ignored is a usage error naming it (exit 2). */
 function refuseOptions(o: VerifyOptions, names: readonly (keyof VerifyOptions)[], why: string) {
   const given = names.filter((name) => o[name] !== undefined && o[name] !== false);
-  if (given.length) throw new PocomputeError('USAGE', `${given.map(flag).join(', ')} ${why}`);
+  if (given.length) throw new PocomputeError('USAGE', `${given.map(optionFlag).join(', ')} ${why}`);
 }
 
 /** A staged proof bundle (format pocompute-staged-proof@2), parsed; undefined for anything else. */

@@ -1,23 +1,26 @@
 import { Command } from 'commander';
-import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, flag } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { runWatcher, type WatchEvent } from '../market/watcher.js';
-import { followOptionsSchema, followUntilStopped, withFollowOptions } from './followChain.js';
-import { withMarketOptions } from './marketOptions.js';
+import { followOptions, followUntilStopped } from './followChain.js';
+import { marketOptions } from './marketOptions.js';
 
-const watchOptions = followOptionsSchema.extend({
-  once: z.boolean().optional(),
-});
+const watchOptions = defineOptions(
+  marketOptions,
+  commonOptions,
+  followOptions('results', 'another directory of compiled stage models'),
+  { once: flag('one pass over the results submitted so far, then exit') },
+);
 
 export function watchCommand(): Command {
-  const command = withCommonOptions(withMarketOptions(new Command('watch'))).description(
-    'Check optimistic results against local witnesses; challenge the first wrong stage (Ctrl-C stops)',
-  );
-  return withFollowOptions(command, 'results', 'another directory of compiled stage models')
-    .option('--once', 'one pass over the results submitted so far, then exit')
+  return watchOptions
+    .addTo(new Command('watch'))
+    .description(
+      'Check optimistic results against local witnesses; challenge the first wrong stage (Ctrl-C stops)',
+    )
     .action((raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(watchOptions, raw);
+        const o = watchOptions.parse(raw);
         await followUntilStopped<WatchEvent, Awaited<ReturnType<typeof runWatcher>>>({
           options: o,
           reporter,

@@ -1,37 +1,45 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions, runCommand, withCommonOptions } from '../core/command.js';
+import { defineOptions, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
 import { parseEthAmount } from '../market/parseMarketOptions.js';
 import { runWorker, type WorkerEvent } from '../market/worker.js';
-import { followOptionsSchema, followUntilStopped, withFollowOptions } from './followChain.js';
-import { withMarketOptions } from './marketOptions.js';
+import { followOptions, followUntilStopped } from './followChain.js';
+import { marketOptions } from './marketOptions.js';
 
-const workerOptions = followOptionsSchema.extend({
-  artifactsDir: z.string().optional(),
-  minReward: z.string().optional(),
-  minChallengerBond: z.string().optional(),
-  maxOpenResults: z.coerce.number().int().positive().optional(),
-});
+const workerOptions = defineOptions(
+  marketOptions,
+  commonOptions,
+  {
+    minReward: option(z.string().optional(), '<eth>', 'skip tasks that pay less than this'),
+    minChallengerBond: option(
+      z.string().optional(),
+      '<eth>',
+      "skip optimistic tasks whose challenger bond is below this (default: the market's minimum)",
+    ),
+    maxOpenResults: option(
+      z.coerce.number().int().positive().optional(),
+      '<n>',
+      'at most this many standing optimistic results (besides the rule that all must be answerable at once)',
+    ),
+  },
+  followOptions('tasks', 'another directory of compiled models to serve'),
+  {
+    artifactsDir: option(z.string().optional(), '<dir>', 'old name of --artifacts-root', {
+      hidden: true,
+    }),
+  },
+);
 
 export function workerCommand(): Command {
-  const command = withCommonOptions(withMarketOptions(new Command('worker')))
+  return workerOptions
+    .addTo(new Command('worker'))
     .description(
       'Watch the market, prove tasks for models compiled here, submit, get paid (Ctrl-C stops)',
     )
-    .option('--min-reward <eth>', 'skip tasks that pay less than this')
-    .option(
-      '--min-challenger-bond <eth>',
-      "skip optimistic tasks whose challenger bond is below this (default: the market's minimum)",
-    )
-    .option(
-      '--max-open-results <n>',
-      'at most this many standing optimistic results (besides the rule that all must be answerable at once)',
-    );
-  return withFollowOptions(command, 'tasks', 'another directory of compiled models to serve')
-    .addOption(new Option('--artifacts-dir <dir>', 'old name of --artifacts-root').hideHelp())
     .action((raw) =>
       runCommand(raw, async (reporter) => {
-        const o = parseOptions(workerOptions, raw);
+        const o = workerOptions.parse(raw);
         const minRewardWei =
           o.minReward === undefined ? undefined : parseEthAmount(o.minReward, '--min-reward', true);
         const minChallengerBondWei =

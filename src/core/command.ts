@@ -1,17 +1,14 @@
-import type { Command } from 'commander';
+import { defineOptions, flag, type OptionsOf } from './cliOptions.js';
 import { Reporter } from './output.js';
 
 // Option parsing lives in options.ts so that library code can use it without the CLI layer.
 export { parseOptions } from './options.js';
 
-export interface GlobalOptions {
-  json?: boolean;
-}
-
-/** Adds the options every command shares. */
-export function withCommonOptions(command: Command): Command {
-  return command.option('--json', 'print one JSON document on stdout and nothing else');
-}
+/** The options every command shares. */
+export const commonOptions = defineOptions({
+  json: flag('print one JSON document on stdout and nothing else'),
+});
+export type GlobalOptions = OptionsOf<typeof commonOptions>;
 
 /**
  * Runs a command body with a Reporter and turns any failure into its documented exit code.
