@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { fixturePath, PACKAGE_ROOT } from '../../src/core/paths.js';
 import { compileModel } from '../../src/prover/compileModel.js';
 import type { CompileResult } from '../../src/proof/artifacts.js';
@@ -103,4 +104,13 @@ export function alterEvaluation(proof: { proof: number[]; hex_proof?: string | n
   const i = proof.proof.length - 128 - 1;
   proof.proof[i] ^= 1;
   proof.hex_proof = `0x${Buffer.from(proof.proof).toString('hex')}`;
+}
+
+/** Every bad input gets one clear line, a hint and its documented exit code. */
+export function expectCliError(result: CliResult, code: string, exit: number): void {
+  expect(result.code).toBe(exit);
+  const error = result.json().error;
+  expect(error.code).toBe(code);
+  expect(error.message).not.toContain('\n');
+  expect(error.hint.length).toBeGreaterThan(10);
 }

@@ -5,7 +5,6 @@ import {
   type GraphNode,
   type GraphOutline,
 } from '../../../src/prover/stages/cutPoints.js';
-import { stageInstanceLayout } from '../../../src/proof/stageInstanceLayout.js';
 
 const node = (opType: string, inputs: string[], outputs: string[]): GraphNode => ({
   opType,
@@ -92,31 +91,5 @@ describe('balanceCuts', () => {
   });
   it('refuses more cuts than there are', () => {
     expect(() => balanceCuts(cuts, [1, 1, 1, 1, 1], 5)).toThrow(/4 cut point/);
-  });
-});
-
-describe('stageInstanceLayout', () => {
-  it('lays out public inputs, boundary hashes and public outputs by position', () => {
-    const sizes = { inputElements: 4, outputElements: 3 };
-    expect(stageInstanceLayout(0, 1, sizes)).toMatchObject({
-      publicInputs: [0, 4],
-      publicOutputs: [4, 7],
-      count: 7,
-    });
-    expect(stageInstanceLayout(0, 3, sizes)).toMatchObject({
-      publicInputs: [0, 4],
-      outputHash: 4,
-      count: 5,
-    });
-    expect(stageInstanceLayout(1, 3, sizes)).toMatchObject({
-      inputHash: 0,
-      outputHash: 1,
-      count: 2,
-    });
-    expect(stageInstanceLayout(2, 3, sizes)).toMatchObject({
-      inputHash: 0,
-      publicOutputs: [1, 4],
-      count: 4,
-    });
   });
 });
