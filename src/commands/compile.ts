@@ -60,7 +60,7 @@ const compileOptions = defineOptions(circuitOptions, commonOptions, {
     '<file>',
     'sample input: validates shapes and calibrates the circuit',
   ),
-  force: flag('rebuild even if cached artifacts exist'),
+  force: flag('rebuild in place even if cached artifacts exist'),
 });
 
 export const circuitOptionsFrom = (o: OptionsOf<typeof circuitOptions>) => ({
@@ -104,18 +104,21 @@ export function compileCommand(): Command {
         });
         const m = result.manifest;
         if (m.srs.origin === 'insecure-dev') reporter.warn('SRS: insecure-dev (local use only)');
-        reporter.result({ ok: true, cached: result.cached, dir: result.dir, manifest: m }, () =>
-          table([
-            ['artifacts', result.dir + (result.cached ? reporter.c.dim(' (cached)') : '')],
-            ['model', `${m.model.name} (sha256 ${m.model.sha256.slice(0, 16)}…)`],
-            ['circuit', `2^${m.circuit.logrows} rows (${m.circuit.numRows} used)`],
-            ...(m.circuit.choice ? [['settings', m.circuit.choice.reason]] : []),
-            [
-              'visibility',
-              `inputs ${m.options.inputVisibility}, outputs ${m.options.outputVisibility}, weights ${m.options.paramVisibility}`,
-            ],
-            ['srs', m.srs.origin],
-          ]),
+        const kept = result.replacedKeptAt ? { replacedKeptAt: result.replacedKeptAt } : {};
+        reporter.result(
+          { ok: true, cached: result.cached, dir: result.dir, ...kept, manifest: m },
+          () =>
+            table([
+              ['artifacts', result.dir + (result.cached ? reporter.c.dim(' (cached)') : '')],
+              ['model', `${m.model.name} (sha256 ${m.model.sha256.slice(0, 16)}…)`],
+              ['circuit', `2^${m.circuit.logrows} rows (${m.circuit.numRows} used)`],
+              ...(m.circuit.choice ? [['settings', m.circuit.choice.reason]] : []),
+              [
+                'visibility',
+                `inputs ${m.options.inputVisibility}, outputs ${m.options.outputVisibility}, weights ${m.options.paramVisibility}`,
+              ],
+              ['srs', m.srs.origin],
+            ]),
         );
       }),
     );
