@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { venvPython } from '../../src/engine/managedVenv.js';
 import {
   fixtureInput,
   fixtureModel,
@@ -118,6 +119,33 @@ describe('the packed npm package', () => {
     ).toBe(true);
   });
 
+  it('installs from a git URL into an empty directory, and the demo passes there', async () => {
+    // The repository's committed HEAD, as `npm install git+https://…` would fetch it: npm clones
+    // it, installs its dev dependencies from the registry and runs its `prepare` (the build).
+    const bare = join(work, 'pocompute.git');
+    await exec('git', ['clone', '--quiet', '--bare', PACKAGE_ROOT, bare]);
+    const fromGit = join(work, 'from-git');
+    mkdirSync(fromGit);
+    writeFileSync(join(fromGit, 'package.json'), '{"name":"consumer","version":"1.0.0"}\n');
+    await exec('npm', ['install', '--no-audit', '--no-fund', `git+file://${bare}`], {
+      cwd: fromGit,
+      env,
+    });
+    // A home of its own (with the suite's engine), so the demo compiles with this install.
+    const home = tempDir('pocompute-git-home-');
+    const demo = await exec('npx', ['--no-install', 'pocompute', 'demo', '--json'], {
+      cwd: fromGit,
+      env: { ...env, POCOMPUTE_HOME: home, POCOMPUTE_PYTHON: venvPython() },
+    });
+    const result = JSON.parse(demo.stdout);
+    expect(result.verification.valid).toBe(true);
+    // The optimiser ran (the float reference is there): the mlp fits 2^10 rows, not EZKL's 2^15.
+    const manifest = JSON.parse(readFileSync(join(result.artifactsDir, 'manifest.json'), 'utf8'));
+    expect(manifest.circuit).toMatchObject({ logrows: 10, choice: { strategy: 'search' } });
+    expect(result.artifactsDir.startsWith(home)).toBe(true);
+    expect(Number(result.market.workerBalanceDeltaEth)).toBeGreaterThan(0);
+  });
+
   it('installs globally (`npm install -g`) and runs from the PATH', async () => {
     await exec(
       'npm',
@@ -138,11 +166,14 @@ describe('the packed npm package', () => {
     );
     const commands = [...recipe.matchAll(/^\s*- run: (.+)$/gm)].map((m) => m[1]);
     const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));
-    expect(commands[0]).toContain(`pocompute@${version}`);
+    const vendored = `vendor/pocompute-${version}.tgz`;
+    expect(commands[0]).toContain(`./${vendored}`);
     // The repository the recipe runs in: proofs to check and the four verifying files it trusts.
     const repo = join(work, 'ci-repo');
     const proved = await provedFixture('mlp');
     mkdirSync(join(repo, 'proofs'), { recursive: true });
+    mkdirSync(join(repo, 'vendor'));
+    copyFileSync(tarball, join(repo, vendored)); // what `npm pack` in a checkout writes
     writeFileSync(join(repo, 'package.json'), '{"name":"ci-repo","version":"1.0.0"}\n');
     for (const name of ['a', 'b'])
       copyFileSync(proved.bundlePath, join(repo, 'proofs', `${name}.proof`));
@@ -157,7 +188,7 @@ describe('the packed npm package', () => {
       vkSha256: proved.bundle.artifacts.vkSha256,
     });
     const run = (command: string) =>
-      spawnSync('bash', ['-c', command.replace(`pocompute@${version}`, tarball)], {
+      spawnSync('bash', ['-c', command], {
         cwd: repo,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
