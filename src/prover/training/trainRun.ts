@@ -17,6 +17,7 @@ import {
   type RunStep,
 } from './runManifest.js';
 import { buildTrainingStepGraph, type Loss, type StepOptions } from './stepGraph.js';
+import { stepInstances } from './stepInstances.js';
 import { readTrainingData, type TrainingData } from './trainingData.js';
 
 export interface TrainParams {
@@ -139,7 +140,7 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
         out: join(dir, 'proof.json'),
       });
     const proved = reporter ? await reporter.step(label, prove, `step${i}`) : await prove();
-    const instances = proved.bundle.proof.instances[0];
+    const at = stepInstances(proved.bundle.proof.instances[0], k);
     const next = proved.outputs.slice(0, k);
     const loss = proved.outputs[k][0];
     const floatLoss = proved.floatOutputs[k][0];
@@ -152,10 +153,10 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
       proof: `steps/${i}/proof.json`,
       batch: `steps/${i}/batch.json`,
       weightsOut: `steps/${i}/weights-out.json`,
-      inputWeightsHash: instances.slice(0, k),
-      batchHash: instances.slice(k, k + 2),
-      outputWeightsHash: instances.slice(k + 2, 2 * k + 2),
-      lossHash: instances[2 * k + 2],
+      inputWeightsHash: at.weightsIn,
+      batchHash: at.batch,
+      outputWeightsHash: at.weightsOut,
+      lossHash: at.loss,
       loss,
       floatLoss,
       drift: { maxAbsWeight, loss: Math.abs(loss - floatLoss) },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PocomputeError } from '../../core/errors.js';
 import { readFileCapped, requireRegularFile, sha256Hex } from '../../core/files.js';
 import { checkBundleAgainst } from '../../proof/checkBundle.js';
+import { stepInstances } from './stepInstances.js';
 import { openArtifacts, type Artifacts } from '../../proof/artifacts.js';
 import { findArtifactsByVk, findCompilationsOfModel } from '../../proof/artifactsIndex.js';
 import { readBundle, type ProofBundle } from '../../proof/bundle.js';
@@ -69,28 +70,6 @@ const hashRunValues = (values: number[], scale: number, what: string) =>
   poseidonOfTensor(values, scale, 'f32', { code: 'RUN_INVALID', what });
 
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/**
- * The public instances of one SGD step's proof, by name. The step circuit (stepGraph.ts) takes the
- * k trainable weight tensors and the batch (features, labels) and gives the k new tensors and the
- * loss, each as one Poseidon hash: [weights in ×k | features, labels | weights out ×k | loss].
- */
-export interface StepInstances {
-  weightsIn: string[];
-  batch: [features: string, labels: string];
-  weightsOut: string[];
-  loss: string;
-}
-
-/** Reads a step proof's instances by the layout above (k: the trainable tensors). */
-export function stepInstances(instances: readonly string[], k: number): StepInstances {
-  return {
-    weightsIn: instances.slice(0, k),
-    batch: [instances[k], instances[k + 1]],
-    weightsOut: instances.slice(k + 2, 2 * k + 2),
-    loss: instances[2 * k + 2],
-  };
-}
 
 /**
  * Checks a fine-tuning run: that its step circuit is one SGD step of the base model with the run's

@@ -8,7 +8,7 @@ import {
 } from '../../../src/proof/circuitLayout.js';
 import { readMlp } from '../../../src/prover/training/mlpSpec.js';
 import { buildTrainingStepGraph } from '../../../src/prover/training/stepGraph.js';
-import { stepInstances } from '../../../src/prover/training/verifyRun.js';
+import { stepInstances } from '../../../src/prover/training/stepInstances.js';
 
 /** Distinct field elements as EZKL writes instances (little-endian hex), one per position. */
 const felts = (n: number) =>
