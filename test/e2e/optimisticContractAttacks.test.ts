@@ -63,6 +63,12 @@ describe('optimistic market attacks (contract only)', () => {
     return receipt.gasUsed * receipt.gasPrice;
   };
   const INPUTS = [1n, 2n];
+  /**
+   * respond runs the verifier in a try/catch, which turns an out-of-gas verifier into InvalidProof:
+   * a bare estimate can fall short on anvil (the worker sends the estimate plus a quarter,
+   * respondChallenge.ts). Seen here once in CI: respond reverted at 116,520 gas.
+   */
+  const RESPOND_GAS = { gasLimit: 1_000_000 };
   const postOptimistic = async () => {
     const requester = as(0);
     await send(
@@ -160,7 +166,7 @@ describe('optimistic market attacks (contract only)', () => {
     expect(await revertOf(challenger, rawAs(3).respond(taskId, proof, [...INPUTS, 7n]))).toMatch(
       /NotSubmitter/,
     );
-    await send(copycat.respond(taskId, proof, [...INPUTS, 7n]));
+    await send(copycat.respond(taskId, proof, [...INPUTS, 7n], RESPOND_GAS));
     // … the answer does not make the proof new: it keeps the block it was first revealed in …
     expect(await worker.proofFirstSeen(ethersKeccakFirst64(proof))).toBe(firstSeen);
     // … and no zk task pays it again: a commitment to it, in an earlier block than the reveal, is
@@ -182,7 +188,7 @@ describe('optimistic market attacks (contract only)', () => {
     await send(honest.claim(taskId, ZeroHash, { value: CLAIM_BOND }));
     await send(honest.submitResult(taskId, [7n], [], { value: WORKER_BOND }));
     await send(challenger.challenge(taskId, 0, { value: CHALLENGER_BOND }));
-    await send(honest.respond(taskId, proof, [...INPUTS, 7n]));
+    await send(honest.respond(taskId, proof, [...INPUTS, 7n], RESPOND_GAS));
     // The honest worker's proof is now public calldata. A zk task on the same model and input,
     // claimed with a commitment to that proof (v3: without one the reveal is NotCommitted),
     // revealed in a later block: the proof was public before the commitment.
