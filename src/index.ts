@@ -127,3 +127,18 @@ export { runWorker, type WorkerEvent, type WorkerParams } from './market/worker.
 
 // Environment.
 export { checkEnvironment, type EnvironmentCheck } from './doctor/checkEnvironment.js';
+
+// Types a caller of the functions above needs (values returned or passed), exported as types only.
+export type { OpenArtifactsOptions } from './proof/artifacts.js';
+export type { ProofFile } from './proof/bundle.js';
+export type { RunManifest } from './prover/training/runManifest.js';
+export type { ExportRunParams } from './prover/training/exportRun.js';
+export type { StageWitness } from './prover/stages/witnessStages.js';
+export type { DevAccount, StartAnvilOptions } from './chain/anvil.js';
+export type {
+  MarketDeployment,
+  OpenMarketParams,
+  RegisteredModel,
+  TaskView,
+} from './market/market.js';
+export type { SubmitResult } from './market/submitTaskProof.js';
