@@ -32,22 +32,6 @@ export interface VerifyBundleParams {
   srs?: string;
 }
 
-export interface VerifyBundleParams {
-  /** A bundle (or bare EZKL proof) file, or one already read (e.g. from standard input). */
-  bundle: string | ProofBundle | ProofFile;
-  /**
-   * A verifying key the verifier trusts; needs `settings`. Without it (or `artifacts`) the
-   * bundle's own key is used.
-   */
-  vk?: string;
-  /** The EZKL settings.json that goes with `vk`: the source of visibilities, scales and shapes. */
-  settings?: string;
-  /** An artifacts directory (vk, settings and SRS of a compiled model), by path or opened. */
-  artifacts?: string | Artifacts;
-  /** The SRS that goes with `vk`: the verifier is EZKL's for that key and SRS. */
-  srs?: string;
-}
-
 /**
  * Verifies a proof bundle by running EZKL's Solidity verifier for the trusted key (the code the
  * chain runs) in an in-process EVM. The verdict and every value reported come from the key
