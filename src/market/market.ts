@@ -245,7 +245,14 @@ export async function registerModel(params: {
   const { numInputs, numOutputs } = instanceCounts(artifacts.manifest, { stage: params.stage });
   // The layout compile chose (reusable when the single verifier passes EIP-170), or the one asked.
   const layout = params.layout ?? artifacts.manifest.verifier.layout;
-  const verifier = await deployVerifier({ artifacts, chain, layout, reporter });
+  // registerModel registers the VKA with a reusable verifier itself: no second registration here.
+  const verifier = await deployVerifier({
+    artifacts,
+    chain,
+    layout,
+    reporter,
+    registerVka: false,
+  });
   // A reusable verifier takes its key as calldata: the market keeps it in a VKA store.
   let vka = ZERO_ADDRESS;
   if (layout === 'reusable') {

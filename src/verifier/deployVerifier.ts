@@ -23,7 +23,10 @@ export interface VerifierDeployment {
   layout: VerifierLayout;
   reason: string;
   verifier: DeployedContract;
-  /** The VKA registered with the reusable verifier (reusable layout only). */
+  /**
+   * The VKA registered with the reusable verifier by this deployment (reusable layout only). Absent
+   * when the caller registers it itself, as the market's registerModel does.
+   */
   vka?: { digest: string; txHash: string; gasUsed: string };
   deployer: string;
   vkSha256: string;
@@ -40,6 +43,11 @@ export interface DeployVerifierParams {
   layout?: VerifierLayout | 'auto';
   force?: boolean;
   confirmations?: number;
+  /**
+   * Register the VKA with a reusable verifier (default true). The market passes false: its
+   * registerModel registers the VKA itself, and a second registration costs a transaction.
+   */
+  registerVka?: boolean;
   reporter?: Reporter;
 }
 
@@ -54,35 +62,34 @@ export async function deployVerifier(params: DeployVerifierParams): Promise<Veri
   const { artifacts, chain, reporter } = params;
   const evm = await emitEvmVerifier(artifacts, { layout: params.layout, reporter });
   const name = recordName(artifacts, evm.layout);
-  if (!params.force) {
-    const existing = await readDeployment<VerifierDeployment>(chain.networkKey, name);
-    if (existing && (await stillDeployed(chain, existing, evm)))
-      return { ...existing, reused: true };
-  }
-  const { signer, address } = await chain.signer();
+  const wantVka = evm.vka !== undefined && params.registerVka !== false;
   const step = <T>(label: string, key: string, work: () => Promise<T>) =>
     reporter ? reporter.step(label, work, key) : work();
   const confirmations = params.confirmations ?? 1;
+  const existing = params.force
+    ? undefined
+    : await readDeployment<VerifierDeployment>(chain.networkKey, name);
+  if (existing && (await stillDeployed(chain, existing, evm))) {
+    // Deployed earlier without its VKA (by the market, which registers it itself): register now.
+    if (!wantVka || existing.vka) return { ...existing, reused: true };
+    const { signer } = await chain.signer();
+    const vka = await step('Registering the verifying-key artifact (VKA)', 'registerVka', () =>
+      registerVka(signer, existing.verifier.address, evm.vka!, confirmations),
+    );
+    const record = { ...existing, vka };
+    await writeDeployment(chain.networkKey, name, record);
+    return { ...record, reused: true };
+  }
+  const { signer, address } = await chain.signer();
   const verifier = await step(
     `Deploying ${evm.verifier.name} (${evm.verifier.runtimeSize} bytes)`,
     'deployVerifier',
     () => deployContract(signer, evm.verifier.name, evm.verifier, [], confirmations),
   );
-  const words = evm.vka;
-  const vka = words
-    ? await step('Registering the verifying-key artifact (VKA)', 'registerVka', async () => {
-        const contract = new Contract(verifier.address, HALO2_REUSABLE_ABI, signer);
-        try {
-          const receipt = await (await contract.registerVka(words)).wait(confirmations);
-          return {
-            digest: vkaDigest(words),
-            txHash: receipt.hash as string,
-            gasUsed: receipt.gasUsed.toString() as string,
-          };
-        } catch (error) {
-          throw describeChainError(error, HALO2_REUSABLE_ABI);
-        }
-      })
+  const vka = wantVka
+    ? await step('Registering the verifying-key artifact (VKA)', 'registerVka', () =>
+        registerVka(signer, verifier.address, evm.vka!, confirmations),
+      )
     : undefined;
   const record: VerifierDeployment = {
     chainId: chain.chainId.toString(),
@@ -100,6 +107,25 @@ export async function deployVerifier(params: DeployVerifierParams): Promise<Veri
   return record;
 }
 
+async function registerVka(
+  signer: Awaited<ReturnType<ChainContext['signer']>>['signer'],
+  address: string,
+  words: string[],
+  confirmations: number,
+): Promise<NonNullable<VerifierDeployment['vka']>> {
+  const contract = new Contract(address, HALO2_REUSABLE_ABI, signer);
+  try {
+    const receipt = await (await contract.registerVka(words)).wait(confirmations);
+    return {
+      digest: vkaDigest(words),
+      txHash: receipt.hash as string,
+      gasUsed: receipt.gasUsed.toString() as string,
+    };
+  } catch (error) {
+    throw describeChainError(error, HALO2_REUSABLE_ABI);
+  }
+}
+
 async function stillDeployed(
   chain: ChainContext,
   record: VerifierDeployment,
@@ -110,7 +136,8 @@ async function stillDeployed(
     record.verifier.address,
     evm.verifier.deployedBytecode,
   );
-  const vkaOk = !evm.vka || record.vka?.digest === vkaDigest(evm.vka);
+  // A recorded VKA must be this key's (a record without one is completed by the caller).
+  const vkaOk = !evm.vka || !record.vka || record.vka.digest === vkaDigest(evm.vka);
   return verifierOk && vkaOk;
 }
 

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseEther, type Contract, type Signer } from 'ethers';
+import { getAddress, id, parseEther, type Contract, type Signer } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/chainContext.js';
 import { attestModel, attestVerifierCode, readModel, ZERO } from '../../src/market/attestModel.js';
-import { deployVkaStore } from '../../src/verifier/deployVerifier.js';
+import { deployVerifier, deployVkaStore } from '../../src/verifier/deployVerifier.js';
 import { emitEvmVerifier } from '../../src/engine/emitEvmVerifier.js';
 import { postTask } from '../../src/market/postTask.js';
 import { readTask, registerModel } from '../../src/market/market.js';
@@ -172,6 +172,21 @@ describe('market v3: attacks and faults that used to pay, block or lose work', (
     });
     const model = await readModel(requester, registered.modelId);
     expect(model.vka).not.toBe(ZERO);
+    // The VKA is registered once, by the market's registerModel; the deploy step leaves it to it.
+    const registrations = await chain.provider.getLogs({
+      address: model.verifier,
+      topics: [id('VkaRegistered(address,bytes32,bytes32[])')],
+      fromBlock: 0,
+    });
+    expect(registrations.map((l) => getAddress(`0x${l.topics[1].slice(26)}`))).toEqual([
+      getAddress(marketAddress),
+    ]);
+    expect(registered.verifier.vka).toBeUndefined();
+    // A later deploy-verifier of the same key reuses that verifier and completes its record.
+    const standalone = await deployVerifier({ artifacts, chain, layout: 'reusable' });
+    expect(standalone.reused).toBe(true);
+    expect(standalone.verifier.address).toBe(model.verifier);
+    expect(standalone.vka?.digest).toMatch(/^0x[0-9a-f]{64}$/);
     await expect(
       attestModel({ market: worker, modelId: registered.modelId }),
     ).resolves.toBeDefined();
