@@ -1,7 +1,8 @@
 """EZKL's own flow for one model, one phase per process, for `npm run bench:engines`.
 
 Usage: python ezklFlow.py <phase> <model.onnx> <input.json> <work dir>
-Phases: settings (gen_settings + calibrate_settings "resources" + compile_circuit + gen_srs),
+Phases: settings (gen_settings + calibrate_settings "resources" + compile_circuit + gen_srs, the
+dev SRS kept in bench/.work/srs per engine and size),
 setup, prove (gen_witness + prove), verify. Prints one line {"phase": ..., "timings": {...}}.
 
 Runs on the EZKL the interpreter has (21.0.0 or 23.0.5): the two differ in prove's arguments
@@ -47,7 +48,14 @@ def main():
         settings = json.load(open(at("settings.json")))
         logrows = settings["run_args"]["logrows"]
         srs_started = time.time()
-        ezkl.gen_srs(at("kzg.srs"), logrows)
+        # A dev SRS takes minutes at 2^19 and up: kept per engine and size in bench/.work/srs.
+        cache = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".work", "srs")
+        cached = os.path.join(cache, f"ezkl{ezkl_version}-k{logrows}.srs")
+        if not os.path.exists(cached):
+            os.makedirs(cache, exist_ok=True)
+            ezkl.gen_srs(cached + ".tmp", logrows)
+            os.replace(cached + ".tmp", cached)
+        os.symlink(cached, at("kzg.srs"))
         timings["srs"] = time.time() - srs_started
         timings["logrows"] = logrows
         timings["rows"] = settings.get("num_rows")
