@@ -20,9 +20,9 @@ import { replaceDocBlock } from './docBlocks.js';
 import { type Measurement, measureCommand, measurePhase } from './measure.js';
 
 const OLD = '21.0.0';
-const models = (process.env.BENCH_ENGINE_MODELS ?? 'lenet,transformer_block,mlp_784_56_10').split(
-  ',',
-);
+const models = (
+  process.env.BENCH_ENGINE_MODELS ?? 'lenet5,lenet,transformer_block,mlp_784_56_10'
+).split(',');
 const flowScript = join(PACKAGE_ROOT, 'bench', 'ezklFlow.py');
 const phaseScript = join(PACKAGE_ROOT, 'dist', 'bench', 'phase.js');
 
@@ -106,8 +106,19 @@ async function pocomputeFlow(name: string): Promise<PocomputeRow> {
 
 await getPythonEngine(); // the managed 23 venv, installed if it is not yet
 const engines = { [OLD]: await oldEnginePython(), [EZKL_VERSION]: venvPython() };
-const results: { model: string; old: EngineRow; current: EngineRow; pocompute: PocomputeRow }[] =
-  [];
+interface ModelResult {
+  model: string;
+  /** When this model was measured (a run may measure only some models: BENCH_ENGINE_MODELS). */
+  date: string;
+  old: EngineRow;
+  current: EngineRow;
+  pocompute: PocomputeRow;
+}
+const recordPath = join(PACKAGE_ROOT, 'bench', 'engines.json');
+const previous: ModelResult[] = existsSync(recordPath)
+  ? JSON.parse(await readFile(recordPath, 'utf8')).results
+  : [];
+const measured: ModelResult[] = [];
 for (const model of models) {
   process.stderr.write(`bench engines ${model}: EZKL ${OLD}'s flow\n`);
   const old = await ezklFlow(engines[OLD], model);
@@ -115,8 +126,13 @@ for (const model of models) {
   const current = await ezklFlow(engines[EZKL_VERSION], model);
   process.stderr.write(`bench engines ${model}: pocompute compile + prove (${EZKL_VERSION})\n`);
   const pocompute = await pocomputeFlow(model);
-  results.push({ model, old, current, pocompute });
+  measured.push({ model, date: new Date().toISOString(), old, current, pocompute });
 }
+// The models measured now replace their earlier rows; the others keep theirs (and their dates).
+const results = [
+  ...previous.map((r) => measured.find((m) => m.model === r.model) ?? r),
+  ...measured.filter((m) => !previous.some((r) => r.model === m.model)),
+];
 
 const s = (x: number) => `${x.toFixed(1)} s`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -130,11 +146,7 @@ const table = [
   ),
 ].join('\n');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-const note = `Measured by \`npm run bench:engines\` on ${machine}, one run, dev SRS: EZKL's own flow (calibration "resources", public input and output, fixed params) on each engine, one process per phase; peak memory is the larger of setup and prove. Shared machine: compare ratios.`;
-await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'engines.json'), {
-  date: new Date().toISOString(),
-  machine,
-  results,
-});
+const note = `Measured by \`npm run bench:engines\` on ${machine}, each model's three flows side by side in one run (dates per model in bench/engines.json), dev SRS: EZKL's own flow (calibration "resources", public input and output, fixed params) on each engine, one process per phase; peak memory is the larger of setup and prove. Shared machine: compare ratios.`;
+await writeJsonAtomic(recordPath, { machine, results });
 await replaceDocBlock('bench-engines', `${table}\n\n${note}`);
 process.stdout.write(`${table}\n\n${note}\n`);

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: times compile, setup, prove and verify for each fixture,
  * median of several runs with peak memory, and writes bench/results.json and the docs tables.
- * BENCH_RUNS (default 3) and BENCH_FIXTURES (default mlp,cnn,two_input) adjust it.
+ * BENCH_RUNS (default 3) and BENCH_FIXTURES (default mlp,cnn,two_input,wide; `real/<name>` for a
+ * real model) adjust it. Rows of fixtures not measured in a run keep their earlier figures;
+ * BENCH_TRAINING=skip and BENCH_MARKET=skip keep the earlier training and market tables.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -120,10 +122,19 @@ function renderTable(rows: Row[]): string {
 // EZKL's flow vs the circuit optimiser, side by side (its own table; BENCH_CIRCUITS=skip skips it).
 if (process.env.BENCH_CIRCUITS !== 'skip') await import('./circuits.js');
 if (process.env.BENCH_VERIFY !== 'skip') await import('./verifyCli.js');
-const rows: Row[] = [];
-for (const fixture of fixtures) rows.push(await benchFixture(fixture));
-const trainingRows: string[] = [];
-for (const fixture of fixtures) {
+const recordPath = join(PACKAGE_ROOT, 'bench', 'results.json');
+const previous = existsSync(recordPath) ? JSON.parse(readFileSync(recordPath, 'utf8')) : undefined;
+const measured: Row[] = [];
+for (const fixture of fixtures) measured.push(await benchFixture(fixture));
+// The fixtures measured now replace their earlier rows; the others keep theirs.
+const earlierRows: Row[] = previous?.rows ?? [];
+const rows = [
+  ...earlierRows.map((r) => measured.find((m) => m.fixture === r.fixture) ?? r),
+  ...measured.filter((m) => !earlierRows.some((r) => r.fixture === m.fixture)),
+];
+const skipTraining = process.env.BENCH_TRAINING === 'skip' && previous?.training;
+const trainingRows: string[] = skipTraining ? previous.training : [];
+for (const fixture of skipTraining ? [] : fixtures) {
   try {
     readMlp(readFileSync(join(PACKAGE_ROOT, 'fixtures', fixture, 'model.onnx')));
   } catch (error) {
@@ -146,22 +157,31 @@ const trainingTable = [
   '|---|---|---|---|---|',
   ...trainingRows,
 ].join('\n');
-process.stderr.write('bench market: gas per call (mlp)\n');
-const mlpInput = join(PACKAGE_ROOT, 'fixtures', 'mlp', 'input.json');
-const mlpArtifacts = await compileModel({
-  model: join(PACKAGE_ROOT, 'fixtures', 'mlp', 'model.onnx'),
-  input: mlpInput,
-});
-const mlpBundle = (
-  await proveInference({
-    target: mlpArtifacts.dir,
+async function measureMarket(): Promise<{
+  marketGas: Record<string, number>;
+  marketGasReusable: Record<string, number>;
+}> {
+  if (process.env.BENCH_MARKET === 'skip' && previous?.marketGas)
+    return { marketGas: previous.marketGas, marketGasReusable: previous.marketGasReusable };
+  process.stderr.write('bench market: gas per call (mlp)\n');
+  const mlpInput = join(PACKAGE_ROOT, 'fixtures', 'mlp', 'input.json');
+  const mlpArtifacts = await compileModel({
+    model: join(PACKAGE_ROOT, 'fixtures', 'mlp', 'model.onnx'),
     input: mlpInput,
-    out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-')), 'mlp.proof'),
-  })
-).bundle;
-const marketGas = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput, 'single');
-process.stderr.write('bench market: gas per call (mlp, reusable verifier + VKA store)\n');
-const marketGasReusable = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput, 'reusable');
+  });
+  const mlpBundle = (
+    await proveInference({
+      target: mlpArtifacts.dir,
+      input: mlpInput,
+      out: join(mkdtempSync(join(tmpdir(), 'pocompute-bench-')), 'mlp.proof'),
+    })
+  ).bundle;
+  const marketGas = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput, 'single');
+  process.stderr.write('bench market: gas per call (mlp, reusable verifier + VKA store)\n');
+  const marketGasReusable = await measureMarketGas(mlpArtifacts, mlpBundle, mlpInput, 'reusable');
+  return { marketGas, marketGasReusable };
+}
+const { marketGas, marketGasReusable } = await measureMarket();
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'results.json'), {
   date: new Date().toISOString(),
@@ -181,7 +201,8 @@ const marketTable = [
       `| ${call} | ${gas.toLocaleString('en')} | ${(marketGasReusable[call] ?? 0).toLocaleString('en')} |`,
   ),
 ].join('\n');
-const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runs} runs on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
+const runCounts = [...new Set(rows.map((r) => r.runs))].join(' or ');
+const table = `${renderTable(rows)}\n\n${trainingTable}\n\nMedian of ${runCounts} runs (per row: bench/results.json) on ${machine}, EZKL ${EZKL_VERSION}, dev SRS. Peak memory is the largest process of the phase (Node or the EZKL Python worker).`;
 await replaceDocBlock('bench', table);
 await replaceDocBlock(
   'market-gas',
