@@ -108,12 +108,14 @@ await getPythonEngine(); // the managed 23 venv, installed if it is not yet
 const engines = { [OLD]: await oldEnginePython(), [EZKL_VERSION]: venvPython() };
 interface ModelResult {
   model: string;
-  /** When this model was measured (a run may measure only some models: BENCH_ENGINE_MODELS). */
+  /** When and where this model was measured (a run may measure some models: BENCH_ENGINE_MODELS). */
   date: string;
+  machine: string;
   old: EngineRow;
   current: EngineRow;
   pocompute: PocomputeRow;
 }
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const recordPath = join(PACKAGE_ROOT, 'bench', 'engines.json');
 const previous: ModelResult[] = existsSync(recordPath)
   ? JSON.parse(await readFile(recordPath, 'utf8')).results
@@ -126,7 +128,7 @@ for (const model of models) {
   const current = await ezklFlow(engines[EZKL_VERSION], model);
   process.stderr.write(`bench engines ${model}: pocompute compile + prove (${EZKL_VERSION})\n`);
   const pocompute = await pocomputeFlow(model);
-  measured.push({ model, date: new Date().toISOString(), old, current, pocompute });
+  measured.push({ model, date: new Date().toISOString(), machine, old, current, pocompute });
 }
 // The models measured now replace their earlier rows; the others keep theirs (and their dates).
 const results = [
@@ -145,8 +147,7 @@ const table = [
       `| ${model} | ${rowsOf(old)} | ${rowsOf(current)} | ${s(old.setupS)} / ${s(current.setupS)} | ${s(old.proveS)} / ${s(current.proveS)} | ${ratio(old.proveS, current.proveS)} | ${(Math.max(current.peakProveMiB, current.peakSetupMiB) / Math.max(old.peakProveMiB, old.peakSetupMiB)).toFixed(2)}× (${Math.max(current.peakProveMiB, current.peakSetupMiB)} / ${Math.max(old.peakProveMiB, old.peakSetupMiB)} MiB) | 2^${pocompute.logrows}: ${s(pocompute.proveS)}, peak ${pocompute.peakProveMiB} MiB (${ratio(old.proveS, pocompute.proveS)} faster than ${OLD}'s flow) |`,
   ),
 ].join('\n');
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-const note = `Measured by \`npm run bench:engines\` on ${machine}, each model's three flows side by side in one run (dates per model in bench/engines.json), dev SRS: EZKL's own flow (calibration "resources", public input and output, fixed params) on each engine, one process per phase; peak memory is the larger of setup and prove. Shared machine: compare ratios.`;
-await writeJsonAtomic(recordPath, { machine, results });
+const note = `Measured by \`npm run bench:engines\` on ${[...new Set(results.map((r) => r.machine))].join('; ')}, each model's three flows side by side in one run (date and machine per model in bench/engines.json), dev SRS: EZKL's own flow (calibration "resources", public input and output, fixed params) on each engine, one process per phase; peak memory is the larger of setup and prove. Shared machine: compare ratios.`;
+await writeJsonAtomic(recordPath, { results });
 await replaceDocBlock('bench-engines', `${table}\n\n${note}`);
 process.stdout.write(`${table}\n\n${note}\n`);
