@@ -1,0 +1,108 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { defineOptions, flag, negatedFlag, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
+import { PocomputeError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/files.js';
+import { table } from '../core/output.js';
+import { readBundle } from '../proof/bundle.js';
+import { receiptJson } from '../proof/receipt.js';
+import { proofBytes } from '../verifier/calldata.js';
+import { createReceipt, signReceipt } from '../verifier/createReceipt.js';
+import { marketOptions, withMarket } from './marketOptions.js';
+
+const receiptOptions = defineOptions(marketOptions, commonOptions, {
+  out: option(z.string(), '<file>', 'where to write the receipt (JSON, pocompute-receipt@1)'),
+  task: option(
+    z.string().regex(/^\d+$/, 'must be a task id').optional(),
+    '<id>',
+    'the market task this proof was paid for: the receipt names the settlement (needs the chain)',
+  ),
+  model: option(
+    z.string().optional(),
+    '<file>',
+    "the ONNX model the bundle proves (default: the copy compiled here, found by the bundle's vk)",
+  ),
+  sign: flag('with --task: sign the receipt (EIP-712) with the key the task paid'),
+  inputValues: negatedFlag('leave the input values out (their commitment stays)'),
+});
+
+export function receiptCommand(): Command {
+  return receiptOptions
+    .addTo(new Command('receipt'))
+    .description(
+      'Write a receipt anyone can check: model, input, output, proof, verifier and (with --task) the payment',
+    )
+    .argument('<bundle>', 'a proof bundle written by `pocompute prove`')
+    .action((bundlePath: string, raw) =>
+      runCommand(raw, async (reporter) => {
+        const o = receiptOptions.parse(raw);
+        if (o.sign && !o.task)
+          throw new PocomputeError(
+            'USAGE',
+            '--sign needs --task: a receipt is signed by the worker a task paid',
+          );
+        const bundle = await readBundle(bundlePath);
+        const base = { bundle, model: o.model, omitInputValues: !o.inputValues };
+        const receipt = o.task
+          ? await withMarket(o, reporter, Boolean(o.sign), async (market, chain) => {
+              const { readSettlement } = await import('../market/readSettlement.js');
+              const { settlement, verifier } = await reporter.step(
+                `Reading task ${o.task}'s payment`,
+                () => readSettlement(market, o.task as string, proofBytes(bundle)),
+              );
+              const unsigned = await reporter.step(
+                'Verifying the bundle, writing the receipt',
+                () => createReceipt({ ...base, settlement, deployedVerifier: verifier }),
+              );
+              if (!o.sign) return unsigned;
+              const { signer, address } = await chain.signer();
+              if (address.toLowerCase() !== settlement.worker.toLowerCase())
+                throw new PocomputeError(
+                  'OPTION_INVALID',
+                  `the key's address ${address} is not the worker task ${o.task} paid (${settlement.worker})`,
+                  { hint: 'Sign with the key that submitted the proof (--key-env or --keystore).' },
+                );
+              return signReceipt(unsigned, signer);
+            })
+          : await reporter.step('Verifying the bundle, writing the receipt', () =>
+              createReceipt(base),
+            );
+        const text = receiptJson(receipt);
+        await writeFileAtomic(o.out, text);
+        reporter.result(
+          {
+            ok: true,
+            receipt: o.out,
+            bytes: Buffer.byteLength(text),
+            signed: Boolean(receipt.signature),
+            settlement: receipt.settlement ?? null,
+          },
+          () =>
+            [
+              `Receipt written to ${o.out} (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB)`,
+              table([
+                [
+                  'model',
+                  `${receipt.model.name} (sha256 ${receipt.model.onnxSha256.slice(0, 16)}…)`,
+                ],
+                [
+                  'output',
+                  receipt.output.tensors
+                    .map((t) => (t.values ?? []).map((v) => v.toFixed(4)).join(' '))
+                    .join('; '),
+                ],
+                [
+                  'settlement',
+                  receipt.settlement
+                    ? `task ${receipt.settlement.taskId} on chain ${receipt.settlement.chainId}, tx ${receipt.settlement.txHash.slice(0, 18)}…`
+                    : '—',
+                ],
+                ['signed by', receipt.signature?.signer ?? '—'],
+              ]),
+              `Check it: pocompute check ${o.out}`,
+            ].join('\n'),
+        );
+      }),
+    );
+}
