@@ -1,0 +1,292 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keccak256 } from 'ethers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import type { Receipt } from '../../src/proof/receipt.js';
+import { useAnvil } from '../helpers/anvil.js';
+import {
+  alterEvaluation,
+  compiledFixture,
+  expectCliError,
+  fixtureModel,
+  provedFixture,
+  runCli,
+  tempDir,
+} from '../helpers/pocompute.js';
+import { settledMlpReceipt, signedByAnother, tamperedReceipts } from '../helpers/receipts.js';
+
+/** Runtime code that returns true for any call: what a forger would put in a receipt. */
+const ALWAYS_TRUE = '0x600160005260206000f3';
+export const STABLE_RECEIPT = join(
+  PACKAGE_ROOT,
+  'test',
+  'fixtures',
+  'receipts',
+  'mlp-0.1.0.receipt.json',
+);
+
+interface CheckJson {
+  ok: boolean;
+  valid: boolean;
+  trust: string;
+  checks: { name: string; ok: boolean; detail: string }[];
+  warnings: string[];
+}
+
+const failedChecks = (r: CheckJson) => r.checks.filter((c) => !c.ok).map((c) => c.name);
+
+async function check(receipt: Receipt | string, ...flags: string[]) {
+  let path = receipt as string;
+  if (typeof receipt !== 'string') {
+    path = join(tempDir('pocompute-check-'), 'r.json');
+    writeFileSync(path, JSON.stringify(receipt));
+  }
+  const result = await runCli(['check', path, '--json', ...flags]);
+  return { code: result.code, json: result.json() as CheckJson, stderr: result.stderr };
+}
+
+describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
+  let bundlePath = '';
+  let receiptPath = '';
+  let honest: Receipt;
+  let artifactsDir = '';
+
+  beforeAll(async () => {
+    artifactsDir = (await compiledFixture('mlp')).dir;
+    bundlePath = (await provedFixture('mlp')).bundlePath;
+    receiptPath = join(tempDir('pocompute-receipt-'), 'mlp.receipt.json');
+    const written = await runCli(['receipt', bundlePath, '--out', receiptPath, '--json']);
+    expect(written.code, written.stderr).toBe(0);
+    honest = JSON.parse(readFileSync(receiptPath, 'utf8'));
+    console.log(
+      `mlp receipt: ${written.json().bytes} bytes (proof ${(honest.proof.bytes.length - 2) / 2} bytes)`,
+    );
+  });
+
+  it('writes the same bytes for the same bundle (canonical JSON)', async () => {
+    const again = join(tempDir('pocompute-receipt-'), 'again.json');
+    expect((await runCli(['receipt', bundlePath, '--out', again])).code).toBe(0);
+    expect(readFileSync(again)).toEqual(readFileSync(receiptPath));
+    // Keys sorted at every level, two-space indent: the file is its own canonical form.
+    const text = readFileSync(receiptPath, 'utf8');
+    expect(text.indexOf('"ezklVersion"')).toBeLessThan(text.indexOf('"format"'));
+  });
+
+  it('checks an honest receipt: exit 0, every check listed, its own verifier said to be self-consistency only', async () => {
+    const { code, json } = await check(receiptPath);
+    expect(code).toBe(0);
+    expect(json.valid).toBe(true);
+    expect(json.checks.map((c) => c.name)).toEqual([
+      'verifier',
+      'proof',
+      'input',
+      'output',
+      'model',
+    ]);
+    expect(json.trust).toBe('receipt-only');
+    expect(json.warnings.join(' ')).toMatch(/consistent, not that its verifier is the model's/);
+    // The outputs it states are the proof's: a person reads the largest logit first.
+    const top = honest.output.tensors[0].readable;
+    expect(top?.kind).toBe('top-k');
+    const values = honest.output.tensors[0].values ?? [];
+    expect(top?.kind === 'top-k' && top.top[0].value).toBe(Math.max(...values));
+  });
+
+  it("with --artifacts and --model: the verifier is EZKL's for the key and the model file is the one proved", async () => {
+    const { code, json } = await check(
+      receiptPath,
+      '--artifacts',
+      artifactsDir,
+      '--model',
+      fixtureModel('mlp'),
+    );
+    expect(code).toBe(0);
+    expect(json.trust).toBe('artifacts');
+    expect(json.checks.find((c) => c.name === 'model')?.detail).toMatch(
+      /model file, trusted artifacts/,
+    );
+  });
+
+  it('names each tampered field and exits 1: output, input, proof byte, model hash (with --model), a label', async () => {
+    const t = tamperedReceipts(honest, '0x000000000000000000000000000000000000dEaD', '');
+    const cases: [Receipt, string, string[]][] = [
+      [t.output, 'output', []],
+      [t.input, 'input', []],
+      [t.proof, 'proof', []],
+      [t.model, 'model', ['--model', fixtureModel('mlp')]],
+    ];
+    const relabelled = structuredClone(honest);
+    const readable = relabelled.output.tensors[0].readable;
+    if (readable?.kind === 'top-k') readable.top[0].index = 1;
+    cases.push([relabelled, 'output', []]);
+    for (const [receipt, field, flags] of cases) {
+      const { code, json } = await check(receipt, ...flags);
+      expect(code, field).toBe(1);
+      expect(failedChecks(json), field).toEqual([field]);
+    }
+  });
+
+  it('refuses a yes-to-anything verifier once a verifier is trusted (--artifacts, --code-hash)', async () => {
+    const forged = structuredClone(honest);
+    forged.verifier.runtime = ALWAYS_TRUE;
+    forged.verifier.codeHash = keccak256(ALWAYS_TRUE);
+    forged.output.tensors[0].values![0] += 1;
+    const ownTrust = await check(forged);
+    // On its own word, the receipt is not even consistent: its values are not the proof's.
+    expect(failedChecks(ownTrust.json)).toEqual(['output']);
+    const pinned = await check(forged, '--artifacts', artifactsDir);
+    expect(pinned.code).toBe(1);
+    expect(failedChecks(pinned.json)).toContain('verifier');
+    const byHash = await check(forged, '--code-hash', honest.verifier.codeHash);
+    expect(byHash.code).toBe(1);
+    expect(failedChecks(byHash.json)).toContain('verifier');
+  });
+
+  it('keeps the input commitment without the values (--no-input-values), and a changed commitment is named', async () => {
+    const out = join(tempDir('pocompute-receipt-'), 'novalues.json');
+    expect((await runCli(['receipt', bundlePath, '--no-input-values', '--out', out])).code).toBe(0);
+    const r: Receipt = JSON.parse(readFileSync(out, 'utf8'));
+    expect(r.input.tensors[0].values).toBeUndefined();
+    expect(r.input.commitment).toBe(honest.input.commitment);
+    expect((await check(out)).code).toBe(0);
+    r.input.commitment = keccak256('0x01');
+    expect(failedChecks((await check(r)).json)).toEqual(['input']);
+  });
+
+  it('refuses bad input with one line, a hint and exit 2; writes no receipt for a proof that fails', async () => {
+    const dir = tempDir('pocompute-receipt-');
+    writeFileSync(join(dir, 'truncated.json'), readFileSync(receiptPath, 'utf8').slice(0, 500));
+    expectCliError(
+      await runCli(['check', join(dir, 'truncated.json'), '--json']),
+      'RECEIPT_INVALID',
+      2,
+    );
+    writeFileSync(
+      join(dir, 'other.json'),
+      JSON.stringify({ ...honest, format: 'pocompute-receipt@9' }),
+    );
+    expectCliError(
+      await runCli(['check', join(dir, 'other.json'), '--json']),
+      'RECEIPT_INVALID',
+      2,
+    );
+    expectCliError(
+      await runCli(['check', join(dir, 'missing.json'), '--json']),
+      'FILE_NOT_FOUND',
+      2,
+    );
+    expectCliError(
+      await runCli(['receipt', bundlePath, '--sign', '--out', join(dir, 'x.json'), '--json']),
+      'USAGE',
+      2,
+    );
+    const bad = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    alterEvaluation(bad.proof);
+    writeFileSync(join(dir, 'bad.proof'), JSON.stringify(bad));
+    const refused = await runCli([
+      'receipt',
+      join(dir, 'bad.proof'),
+      '--out',
+      join(dir, 'bad.json'),
+      '--json',
+    ]);
+    expectCliError(refused, 'PROOF_INVALID', 1);
+    expect(() => readFileSync(join(dir, 'bad.json'))).toThrow();
+  });
+
+  it('checks the receipt written by pocompute 0.1.0 (a committed fixture: receipts stay checkable)', async () => {
+    const stable = await check(STABLE_RECEIPT, '--model', fixtureModel('mlp'));
+    expect(stable.code, JSON.stringify(stable.json.checks)).toBe(0);
+    expect(stable.json.checks.every((c) => c.ok)).toBe(true);
+  });
+});
+
+describe('receipts of a task paid on a real anvil market', () => {
+  const anvil = useAnvil();
+  let s: Awaited<ReturnType<typeof settledMlpReceipt>>;
+  const keys = () => anvil().accounts.map((a) => a.privateKey);
+
+  beforeAll(async () => {
+    s = await settledMlpReceipt(anvil().rpcUrl, keys());
+    return () => s.chain.close();
+  });
+
+  it('names the settlement, the paid verifier and the worker who signed', () => {
+    expect(s.receipt.settlement).toMatchObject({
+      taskId: s.taskId,
+      txHash: s.paid.txHash,
+      worker: s.workerAddress,
+      chainId: 31337,
+    });
+    expect(s.receipt.verifier.address?.toLowerCase()).toBe(
+      s.registered.verifier.verifier.address.toLowerCase(),
+    );
+    expect(s.receipt.signature?.signer).toBe(s.workerAddress);
+    expect(s.receipt.proof.hash).toBe(keccak256(s.receipt.proof.bytes));
+  });
+
+  it('checks against the chain: paid for this very proof, the verifier at its address, signed by the paid worker', async () => {
+    const started = performance.now();
+    const { code, json } = await check(s.receiptPath, '--rpc', anvil().rpcUrl);
+    console.log(
+      `check --rpc (CLI process, settled receipt): ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    expect(code).toBe(0);
+    expect(json.trust).toBe('chain');
+    expect(json.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['verifier', true],
+      ['proof', true],
+      ['input', true],
+      ['output', true],
+      ['model', true],
+      ['verifier address', true],
+      ['settlement', true],
+      ['signature', true],
+    ]);
+  });
+
+  it('names each tampered field against the chain: output, input, model hash, proof byte, verifier address, signature', async () => {
+    const t = tamperedReceipts(s.receipt, s.address, keys()[2]);
+    for (const [field, receipt] of Object.entries(t)) {
+      const { code, json } = await check(receipt, '--rpc', anvil().rpcUrl);
+      expect(code, field).toBe(1);
+      expect(failedChecks(json), field).toContain(field);
+      // Every change to signed contents also breaks the worker's signature.
+      expect(failedChecks(json), field).toContain('signature');
+    }
+    const forged = await signedByAnother(s.receipt, keys()[2]);
+    const { code, json } = await check(forged, '--rpc', anvil().rpcUrl);
+    expect(code).toBe(1);
+    expect(failedChecks(json)).toEqual(['signature']);
+    // Offline too, a signer that is not the settlement's worker is refused.
+    expect(failedChecks((await check(forged)).json)).toEqual(['signature']);
+  });
+
+  it('a settlement that claims another task or block is refused by the chain', async () => {
+    const other = structuredClone(s.receipt);
+    other.settlement!.blockNumber += 1;
+    expect(failedChecks((await check(other, '--rpc', anvil().rpcUrl)).json)).toEqual(
+      expect.arrayContaining(['settlement', 'signature']),
+    );
+  });
+
+  it('refuses to write a receipt for a task paid for another proof, or to sign with a key that was not paid', async () => {
+    const dir = tempDir('pocompute-receipt-');
+    const another = (await provedFixture('mlp')).bundlePath;
+    const base = ['--task', s.taskId, '--market', s.address, '--rpc', anvil().rpcUrl, '--json'];
+    expectCliError(
+      await runCli(['receipt', another, ...base, '--out', join(dir, 'a.json')]),
+      'OPTION_INVALID',
+      2,
+    );
+    const wrongKey = await runCli(
+      ['receipt', s.bundlePath, ...base, '--sign', '--out', join(dir, 'b.json')],
+      {
+        POCOMPUTE_PRIVATE_KEY: keys()[2],
+      },
+    );
+    expectCliError(wrongKey, 'OPTION_INVALID', 2);
+    expect(wrongKey.stdout + wrongKey.stderr).not.toContain(keys()[2].slice(2));
+  });
+});
