@@ -60,8 +60,11 @@ export async function settledMlpReceipt(rpcUrl: string, keys: string[]) {
 
 const clone = (r: Receipt): Receipt => structuredClone(r);
 
-/** Another address: the market's, which has code but is not the verifier. */
-export function tamperedReceipts(honest: Receipt, otherAddress: string, attackerKey: string) {
+/**
+ * The honest receipt with one field changed, by the name of the check that must catch it;
+ * `otherAddress` replaces the verifier's (the market's: it has code, but is not the verifier).
+ */
+export function tamperedReceipts(honest: Receipt, otherAddress: string) {
   const changedOutput = clone(honest);
   changedOutput.output.tensors[0].values![0] += 0.5;
   const changedInput = clone(honest);
