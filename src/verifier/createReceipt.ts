@@ -1,8 +1,9 @@
 import { hexlify, keccak256, sha256, type Signer, toUtf8Bytes } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/files.js';
 import { codePointSortedJson } from '../core/json.js';
 import { type Artifacts, readArtifactFile } from '../proof/artifacts.js';
-import { findArtifactsByVk } from '../proof/artifactsIndex.js';
+import { findCompilationsOfModel } from '../proof/artifactsIndex.js';
 import { type ProofBundle, readBundle } from '../proof/bundle.js';
 import { bundleVerifierCode } from '../proof/bundleVerifier.js';
 import { circuitLayout } from '../proof/circuitLayout.js';
@@ -13,6 +14,7 @@ import {
   RECEIPT_FORMAT,
   type Receipt,
   readableOutput,
+  receiptJson,
   receiptTypedData,
 } from '../proof/receipt.js';
 import { proofBytesOf } from '../proof/validateProof.js';
@@ -23,7 +25,7 @@ export interface CreateReceiptParams {
   bundle: string | ProofBundle;
   /**
    * The ONNX model the bundle proves (its sha256 must be the bundle's); default: the copy in the
-   * model's artifacts compiled here, found by the bundle's vk hash.
+   * model's artifacts compiled here (its compilation with the bundle's key).
    */
   model?: string;
   /** Leave the input values out; the receipt keeps their commitment (default: include them). */
@@ -35,15 +37,19 @@ export interface CreateReceiptParams {
 }
 
 /**
- * A receipt for a proof bundle. The bundle is verified first (against the artifacts compiled here
- * when there are some, else its own verifier): no receipt is written for a proof that fails. Every
- * value comes from the proof's instances read with the bundle's settings, the model identity
- * from the ONNX file, the verifier's hashes from the EVM that runs it.
+ * A receipt for a proof bundle. The bundle is verified first (against the model's artifacts
+ * compiled here when there are some, else its own verifier): no receipt is written for a proof
+ * that fails. Every value comes from the proof's instances read with the bundle's settings, the
+ * model identity from the ONNX file, the verifier's hashes from the EVM that runs it.
  */
 export async function createReceipt(params: CreateReceiptParams): Promise<Receipt> {
   const bundle =
     typeof params.bundle === 'string' ? await readBundle(params.bundle) : params.bundle;
-  const artifacts = await findArtifactsByVk(bundle.artifacts.vkSha256);
+  // This model's compilation with this key: another model may share the key (same circuit, other
+  // metadata), and its artifacts would name another model file.
+  const artifacts = (await findCompilationsOfModel(bundle.model.sha256)).find(
+    (a) => a.manifest.files['vk.key'] === bundle.artifacts.vkSha256,
+  );
   const verdict = await verifyBundle({ bundle, ...(artifacts ? { artifacts } : {}) });
   if (!verdict.valid) {
     const failed = verdict.checks.find((c) => !c.ok);
@@ -99,6 +105,21 @@ export async function createReceipt(params: CreateReceiptParams): Promise<Receip
     },
     ...(params.settlement ? { settlement: params.settlement } : {}),
   };
+}
+
+/** Where `prove --receipt` puts a bundle's receipt: beside it, `x.proof` → `x.receipt.json`. */
+export function receiptPathFor(bundlePath: string): string {
+  return `${bundlePath.replace(/\.(proof|json)$/, '')}.receipt.json`;
+}
+
+/** createReceipt, written atomically to `out` as its canonical bytes. */
+export async function writeReceipt(
+  params: CreateReceiptParams & { out: string },
+): Promise<{ path: string; bytes: number; receipt: Receipt }> {
+  const receipt = await createReceipt(params);
+  const text = receiptJson(receipt);
+  await writeFileAtomic(params.out, text);
+  return { path: params.out, bytes: Buffer.byteLength(text), receipt };
 }
 
 /** The receipt signed (EIP-712) by `signer`: who did the work. Never logs the key. */

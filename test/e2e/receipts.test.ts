@@ -1,20 +1,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keccak256 } from 'ethers';
+import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { feltFromHexLE } from '../../src/proof/felts.js';
+import { proofBytes } from '../../src/verifier/calldata.js';
+import { deployTestContract } from '../helpers/market.js';
 import type { Receipt } from '../../src/proof/receipt.js';
 import { useAnvil } from '../helpers/anvil.js';
 import {
   alterEvaluation,
   compiledFixture,
   expectCliError,
+  fixtureInput,
   fixtureModel,
   provedFixture,
   runCli,
   tempDir,
 } from '../helpers/pocompute.js';
 import { settledMlpReceipt, signedByAnother, tamperedReceipts } from '../helpers/receipts.js';
+
+const { onnx } = onnxProto;
 
 /** Runtime code that returns true for any call: what a forger would put in a receipt. */
 const ALWAYS_TRUE = '0x600160005260206000f3';
@@ -189,6 +196,74 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     expect(() => readFileSync(join(dir, 'bad.json'))).toThrow();
   });
 
+  it('prove --receipt writes the receipt beside the bundle, the bytes `receipt` writes', async () => {
+    const dir = tempDir('pocompute-receipt-');
+    const proved = await runCli([
+      'prove',
+      fixtureModel('mlp'),
+      '--input',
+      fixtureInput('mlp'),
+      '--out',
+      join(dir, 'x.proof'),
+      '--receipt',
+      '--json',
+    ]);
+    expect(proved.code, proved.stderr).toBe(0);
+    expect(proved.json().receipt).toBe(join(dir, 'x.receipt.json'));
+    expect(
+      (await runCli(['receipt', join(dir, 'x.proof'), '--out', join(dir, 'y.json')])).code,
+    ).toBe(0);
+    expect(readFileSync(join(dir, 'x.receipt.json'))).toEqual(readFileSync(join(dir, 'y.json')));
+    expect((await check(join(dir, 'x.receipt.json'))).code).toBe(0);
+  });
+
+  it("reads a labelled model's output as a person does: label names, top k with scores", async () => {
+    const dir = tempDir('pocompute-receipt-');
+    const model = onnx.ModelProto.decode(readFileSync(fixtureModel('mlp')));
+    model.metadataProps = [
+      onnx.StringStringEntryProto.create({ key: 'labels', value: '["cat","dog","bird"]' }),
+    ];
+    const labelled = join(dir, 'labelled.onnx');
+    writeFileSync(labelled, onnx.ModelProto.encode(model).finish());
+    const bundle = join(dir, 'labelled.proof');
+    const proved = await runCli([
+      'prove',
+      labelled,
+      '--input',
+      fixtureInput('mlp'),
+      '--out',
+      bundle,
+      '--receipt',
+    ]);
+    expect(proved.code, proved.stderr).toBe(0);
+    const r: Receipt = JSON.parse(readFileSync(join(dir, 'labelled.receipt.json'), 'utf8'));
+    expect(r.model.labels).toEqual(['cat', 'dog', 'bird']);
+    const values = r.output.tensors[0].values ?? [];
+    const order = [0, 1, 2].sort((a, b) => values[b] - values[a]);
+    expect(r.output.tensors[0].readable).toEqual({
+      kind: 'top-k',
+      top: order.map((i) => ({ index: i, label: ['cat', 'dog', 'bird'][i], value: values[i] })),
+    });
+    const shown = await runCli(['check', join(dir, 'labelled.receipt.json'), '--model', labelled]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(
+      `${['cat', 'dog', 'bird'][order[0]]} ${values[order[0]].toPrecision(6).replace(/\.?0+$/, '')}`,
+    );
+    // A label swapped in the receipt is not the model's reading of the proved values.
+    const swapped = structuredClone(r);
+    const top = swapped.output.tensors[0].readable;
+    if (top?.kind === 'top-k') top.top[0].label = 'wolf';
+    expect(failedChecks((await check(swapped, '--model', labelled)).json)).toEqual(['output']);
+    // Relabelled classes in the receipt's model are refused against the model file.
+    const renamed = structuredClone(r);
+    renamed.model.labels = ['dog', 'cat', 'bird'];
+    expect(failedChecks((await check(renamed, '--model', labelled)).json)).toEqual(
+      expect.arrayContaining(['model', 'output']),
+    );
+    // The unlabelled model is another file: named as such.
+    expect(failedChecks((await check(r, '--model', fixtureModel('mlp'))).json)).toEqual(['model']);
+  });
+
   it('checks the receipt written by pocompute 0.1.0 (a committed fixture: receipts stay checkable)', async () => {
     const stable = await check(STABLE_RECEIPT, '--model', fixtureModel('mlp'));
     expect(stable.code, JSON.stringify(stable.json.checks)).toBe(0);
@@ -262,6 +337,31 @@ describe('receipts of a task paid on a real anvil market', () => {
     other.settlement!.blockNumber += 1;
     expect(failedChecks((await check(other, '--rpc', anvil().rpcUrl)).json)).toEqual(
       expect.arrayContaining(['settlement', 'signature']),
+    );
+  });
+
+  it("the consumer example takes a receipt's answer only when the market paid for that very proof", async () => {
+    const consumer = await deployTestContract(
+      'ReceiptConsumerExample.sol',
+      'ReceiptConsumerExample',
+      keys()[3],
+      s.chain.provider,
+      [s.address, BigInt(s.modelId)],
+    );
+    const taskId = BigInt(s.taskId);
+    const another = keccak256(proofBytes((await provedFixture('mlp')).bundle));
+    expect(await consumer.paidFor(taskId, s.receipt.proof.hash)).toBe(true);
+    expect(await consumer.paidFor(taskId, another)).toBe(false);
+    await expect(consumer.acceptReceipt.staticCall(taskId, another)).rejects.toThrow();
+    await (await consumer.acceptReceipt(taskId, s.receipt.proof.hash)).wait();
+    expect(await consumer.acceptedProof(taskId)).toBe(s.receipt.proof.hash);
+    // The answer it holds is the market's record, the outputs the receipt's proof binds.
+    const numOutputs = s.receipt.output.tensors.reduce((n, t) => n + (t.values?.length ?? 0), 0);
+    const outputs = (await consumer.acceptReceipt.staticCall(taskId, s.receipt.proof.hash)).map(
+      String,
+    );
+    expect(outputs).toEqual(
+      s.receipt.proof.instances.slice(-numOutputs).map((f) => String(feltFromHexLE(f))),
     );
   });
 
