@@ -49,7 +49,8 @@ export function receiptCommand(): Command {
               const { readSettlement } = await import('../market/readSettlement.js');
               const { settlement, verifier } = await reporter.step(
                 `Reading task ${o.task}'s payment`,
-                () => readSettlement(market, o.task as string, proofBytes(bundle)),
+                () =>
+                  readSettlement(market, { taskId: o.task as string, proof: proofBytes(bundle) }),
               );
               const unsigned = await reporter.step(
                 'Verifying the bundle, writing the receipt',
@@ -63,7 +64,7 @@ export function receiptCommand(): Command {
                   `the key's address ${address} is not the worker task ${o.task} paid (${settlement.worker})`,
                   { hint: 'Sign with the key that submitted the proof (--key-env or --keystore).' },
                 );
-              return signReceipt(unsigned, signer);
+              return signReceipt({ receipt: unsigned, signer });
             })
           : await reporter.step('Verifying the bundle, writing the receipt', () =>
               createReceipt(base),

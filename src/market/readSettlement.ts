@@ -11,6 +11,12 @@ export interface TaskSettlement {
   verifier: { chainId: number; address: string };
 }
 
+export interface ReadSettlementParams {
+  taskId: bigint | number | string;
+  /** The proof bytes (0x hex) the receipt is for: the task must have been paid for exactly these. */
+  proof: string;
+}
+
 /**
  * Where and how a task was paid, read from the market: the TaskCompleted event of the task, the
  * submit call that emitted it — which must carry exactly `proof` (0x hex bytes) — and the task's
@@ -18,8 +24,7 @@ export interface TaskSettlement {
  */
 export async function readSettlement(
   market: Contract,
-  taskId: bigint | number | string,
-  proof: string,
+  { taskId, proof }: ReadSettlementParams,
 ): Promise<TaskSettlement> {
   const task = await readTask(market, taskId);
   const id = BigInt(taskId);

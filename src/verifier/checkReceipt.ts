@@ -14,6 +14,7 @@ import { hexToBytes } from '../core/bytes.js';
 import { isPocomputeError, PocomputeError } from '../core/errors.js';
 import { codePointSortedJson } from '../core/json.js';
 import type { PublicTensor } from '../proof/bundle.js';
+import type { ModelIdentity } from '../proof/modelIdentity.js';
 import { bundleVerifierCode } from '../proof/bundleVerifier.js';
 import {
   type CircuitLayout,
@@ -63,13 +64,6 @@ export interface ReceiptCheck {
  */
 export type ReceiptTrust = 'artifacts' | 'pinned-hash' | 'chain' | 'receipt-only';
 
-/** The model file, as the checker read it (Node: `check --model`). */
-export interface ModelIdentity {
-  onnxSha256: string;
-  weightsSha256: string;
-  labels?: string[];
-}
-
 export interface CheckReceiptParams {
   /** The parsed JSON of a receipt file. */
   receipt: unknown;
@@ -80,7 +74,7 @@ export interface CheckReceiptParams {
   trusted?:
     | { codeHash: string; vkaDigest?: string }
     | { runtime: string; vka?: string[]; vkSha256: string; settings: unknown };
-  /** The model file the checker holds: its hashes and labels must be the receipt's. */
+  /** The model file the checker holds (readModelIdentity): its hashes and labels must be the receipt's. */
   model?: ModelIdentity;
   /** An RPC of the settlement's chain: the verifier's code and the task's payment are read there. */
   rpc?: string | Provider;

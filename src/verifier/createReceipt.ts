@@ -122,8 +122,14 @@ export async function writeReceipt(
   return { path: params.out, bytes: Buffer.byteLength(text), receipt };
 }
 
+export interface SignReceiptParams {
+  receipt: Receipt;
+  /** The worker's key (an ethers Signer): the address the market paid. */
+  signer: Signer;
+}
+
 /** The receipt signed (EIP-712) by `signer`: who did the work. Never logs the key. */
-export async function signReceipt(receipt: Receipt, signer: Signer): Promise<Receipt> {
+export async function signReceipt({ receipt, signer }: SignReceiptParams): Promise<Receipt> {
   const { signature: _old, ...unsigned } = receipt;
   const { domain, types, value } = receiptTypedData(unsigned);
   const signature = await signer.signTypedData(domain, types, value);
