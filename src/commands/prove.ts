@@ -36,7 +36,7 @@ export function proveCommand(): Command {
         });
         const receipt = o.receipt
           ? await reporter.step('Writing the receipt', () =>
-              writeReceipt({ bundle, out: receiptPathFor(bundlePath) }),
+              writeReceipt({ bundle, artifacts, out: receiptPathFor(bundlePath) }),
             )
           : undefined;
         const error = (name: string, key: 'maxAbsError' | 'maxRelError') =>

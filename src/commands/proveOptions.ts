@@ -18,7 +18,7 @@ export const proveOptions = defineOptions(circuitOptions, commonOptions, {
     'prove in stages: split the model into N (or auto) stages first',
   ),
   receipt: flag(
-    'also write a receipt anyone can check beside the bundle (<out without .json/.proof>.receipt.json)',
+    'also write a receipt anyone can check beside the bundle (x.proof → x.receipt.json)',
   ),
   jobs: option(
     z.coerce.number().int().min(1, 'must be a whole number ≥ 1').optional(),

@@ -7,7 +7,6 @@ import { writeFileAtomic } from '../core/files.js';
 import { table } from '../core/output.js';
 import { readBundle } from '../proof/bundle.js';
 import { receiptJson } from '../proof/receipt.js';
-import { proofBytes } from '../verifier/calldata.js';
 import { createReceipt, signReceipt } from '../verifier/createReceipt.js';
 import { marketOptions, withMarket } from './marketOptions.js';
 
@@ -21,7 +20,7 @@ const receiptOptions = defineOptions(marketOptions, commonOptions, {
   model: option(
     z.string().optional(),
     '<file>',
-    "the ONNX model the bundle proves (default: the copy compiled here, found by the bundle's vk)",
+    'the ONNX model the bundle proves (default: its copy in the artifacts compiled here)',
   ),
   sign: flag('with --task: sign the receipt (EIP-712) with the key the task paid'),
   inputValues: negatedFlag('leave the input values out (their commitment stays)'),
@@ -49,8 +48,7 @@ export function receiptCommand(): Command {
               const { readSettlement } = await import('../market/readSettlement.js');
               const { settlement, verifier } = await reporter.step(
                 `Reading task ${o.task}'s payment`,
-                () =>
-                  readSettlement(market, { taskId: o.task as string, proof: proofBytes(bundle) }),
+                () => readSettlement(market, { taskId: o.task as string, bundle }),
               );
               const unsigned = await reporter.step(
                 'Verifying the bundle, writing the receipt',

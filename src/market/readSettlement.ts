@@ -1,7 +1,9 @@
 import { type Contract, keccak256 } from 'ethers';
 import { describeChainError } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
+import type { ProofBundle } from '../proof/bundle.js';
 import type { Receipt } from '../proof/receipt.js';
+import { proofBytes } from '../verifier/calldata.js';
 import { readModel } from './attestModel.js';
 import { readTask } from './market.js';
 
@@ -13,19 +15,20 @@ export interface TaskSettlement {
 
 export interface ReadSettlementParams {
   taskId: bigint | number | string;
-  /** The proof bytes (0x hex) the receipt is for: the task must have been paid for exactly these. */
-  proof: string;
+  /** The bundle the receipt is for: the task must have been paid for exactly its proof. */
+  bundle: ProofBundle;
 }
 
 /**
  * Where and how a task was paid, read from the market: the TaskCompleted event of the task, the
- * submit call that emitted it — which must carry exactly `proof` (0x hex bytes) — and the task's
+ * submit call that emitted it — which must carry exactly the bundle's proof — and the task's
  * model. A task that is not done, or was paid for another proof, is refused (OPTION_INVALID).
  */
 export async function readSettlement(
   market: Contract,
-  { taskId, proof }: ReadSettlementParams,
+  { taskId, bundle }: ReadSettlementParams,
 ): Promise<TaskSettlement> {
+  const proof = proofBytes(bundle);
   const task = await readTask(market, taskId);
   const id = BigInt(taskId);
   if (task.mode !== 'zk' || task.status !== 'done')

@@ -28,6 +28,8 @@ export interface CreateReceiptParams {
    * model's artifacts compiled here (its compilation with the bundle's key).
    */
   model?: string;
+  /** The artifacts the bundle was proved with (`prove --receipt`); default: found here. */
+  artifacts?: Artifacts;
   /** Leave the input values out; the receipt keeps their commitment (default: include them). */
   omitInputValues?: boolean;
   /** Where the proof was paid (readSettlement, src/market/readSettlement.ts). */
@@ -47,9 +49,11 @@ export async function createReceipt(params: CreateReceiptParams): Promise<Receip
     typeof params.bundle === 'string' ? await readBundle(params.bundle) : params.bundle;
   // This model's compilation with this key: another model may share the key (same circuit, other
   // metadata), and its artifacts would name another model file.
-  const artifacts = (await findCompilationsOfModel(bundle.model.sha256)).find(
-    (a) => a.manifest.files['vk.key'] === bundle.artifacts.vkSha256,
-  );
+  const artifacts =
+    params.artifacts ??
+    (await findCompilationsOfModel(bundle.model.sha256)).find(
+      (a) => a.manifest.files['vk.key'] === bundle.artifacts.vkSha256,
+    );
   const verdict = await verifyBundle({ bundle, ...(artifacts ? { artifacts } : {}) });
   if (!verdict.valid) {
     const failed = verdict.checks.find((c) => !c.ok);

@@ -226,6 +226,7 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     const labelled = join(dir, 'labelled.onnx');
     writeFileSync(labelled, onnx.ModelProto.encode(model).finish());
     const bundle = join(dir, 'labelled.proof');
+    // Compiled into its own root: a second model with the mlp's key must not be found by others.
     const proved = await runCli([
       'prove',
       labelled,
@@ -234,6 +235,8 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
       '--out',
       bundle,
       '--receipt',
+      '--artifacts-root',
+      join(dir, 'artifacts'),
     ]);
     expect(proved.code, proved.stderr).toBe(0);
     const r: Receipt = JSON.parse(readFileSync(join(dir, 'labelled.receipt.json'), 'utf8'));
