@@ -25,6 +25,7 @@ import {
 } from '../proof/circuitLayout.js';
 import { runVerifier, verifierIdentity } from '../proof/evm.js';
 import { feltFromHexLE } from '../proof/felts.js';
+import { sameValues } from '../proof/sameValues.js';
 import {
   inputCommitment,
   type Receipt,
@@ -563,15 +564,5 @@ function signatureCheck(receipt: Receipt, chain: ChainView | undefined): Receipt
     'signature',
     problems,
     `signed by ${sig.signer}${s ? ', the worker the market paid' : ''} (EIP-712)`,
-  );
-}
-
-/** Stated values equal to proved ones (the relative tolerance `verify` uses). */
-function sameValues(a: number[] | undefined, b: number[] | undefined): boolean {
-  const x = a ?? [];
-  const y = b ?? [];
-  if ((a === undefined) !== (b === undefined) || x.length !== y.length) return false;
-  return x.every(
-    (v, j) => Number.isFinite(v) && Math.abs(v - y[j]) <= 1e-12 * Math.max(1, Math.abs(y[j])),
   );
 }

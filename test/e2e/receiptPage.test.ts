@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { Receipt } from '../../src/proof/receipt.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { launchChromium } from '../helpers/browser.js';
-import { runCli, tempDir } from '../helpers/pocompute.js';
+import { expectCliError, runCli, startCli, tempDir } from '../helpers/pocompute.js';
 import { settledMlpReceipt, signedByAnother, tamperedReceipts } from '../helpers/receipts.js';
 
 /** What the page leaves in window.receiptVerdict after each check. */
@@ -151,5 +151,30 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
     const verdict = await checkInPage({ format: 'pocompute-proof@2' } as unknown as Receipt, '');
     expect(verdict.error?.code).toBe('RECEIPT_INVALID');
     await expect(page.textContent('#verdict')).resolves.toMatch(/Not a receipt/);
+  });
+});
+
+describe('pocompute page --port', () => {
+  it('serves the page the browser checks with, until SIGINT; --out and --port together are a usage error', async () => {
+    const { child, result } = startCli(['page', '--port', '0', '--json']);
+    let stdout = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout?.on('data', (chunk) => {
+        stdout += chunk;
+        const found = /"url": "([^"]+)"/.exec(stdout);
+        if (found) resolve(found[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`page exited ${code}: ${stdout}`)));
+    });
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<title>pocompute: check a receipt</title>');
+    // The script and the EVM are in the page itself: nothing else to fetch.
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect((await fetch(new URL('/other.js', url))).status).toBe(404);
+    child.kill('SIGINT');
+    expect((await result).code).toBe(0);
+    expectCliError(await runCli(['page', '--out', tempDir(), '--port', '0', '--json']), 'USAGE', 2);
   });
 });

@@ -177,6 +177,12 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
       'FILE_NOT_FOUND',
       2,
     );
+    // A chain that does not answer is a chain error (exit 4), not a verdict.
+    expectCliError(
+      await runCli(['check', receiptPath, '--rpc', 'http://127.0.0.1:9', '--json']),
+      'RPC_UNREACHABLE',
+      4,
+    );
     expectCliError(
       await runCli(['receipt', bundlePath, '--sign', '--out', join(dir, 'x.json'), '--json']),
       'USAGE',
