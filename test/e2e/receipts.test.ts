@@ -324,6 +324,22 @@ describe('receipts of a task paid on a real anvil market', () => {
     ]);
   });
 
+  it("with --artifacts too: the verifier the market paid is EZKL's for the key compiled here, byte for byte", async () => {
+    const { code, json } = await check(
+      s.receiptPath,
+      '--rpc',
+      anvil().rpcUrl,
+      '--artifacts',
+      s.artifacts.dir,
+      '--model',
+      fixtureModel('mlp'),
+    );
+    expect(code).toBe(0);
+    expect(json.trust).toBe('artifacts');
+    expect(json.checks.every((c) => c.ok)).toBe(true);
+    expect(json.warnings).toEqual([]);
+  });
+
   it('names each tampered field against the chain: output, input, model hash, proof byte, verifier address, signature', async () => {
     const t = tamperedReceipts(s.receipt, s.address);
     for (const [field, receipt] of Object.entries(t)) {
