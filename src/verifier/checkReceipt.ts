@@ -126,12 +126,12 @@ export async function checkReceipt(params: CheckReceiptParams): Promise<ReceiptC
     warnings.push(
       'Checked with the verifier inside the receipt, made by whoever made the receipt: this shows the ' +
         "receipt is consistent, not that its verifier is the model's. Pass an RPC URL (the verifier the " +
-        'market paid against), a pinned code hash, or --artifacts.',
+        'market paid against), a pinned code hash, or (`pocompute check`) --artifacts.',
     );
   if (trust === 'chain')
     warnings.push(
-      "The verifier is the one the market paid against; that it is EZKL's for the vk is attested only " +
-        'with --artifacts (a model compiled here).',
+      "The verifier is the one the market paid against; that it is EZKL's for the vk is attested by " +
+        '`pocompute check --artifacts` on a machine that compiled the model.',
     );
   return {
     valid: checks.every((c) => c.ok),
