@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../core/files.js';
 import { table } from '../core/output.js';
 import { readBundle } from '../proof/bundle.js';
 import { receiptJson } from '../proof/receipt.js';
-import { createReceipt, signReceipt } from '../verifier/createReceipt.js';
+import { createReceipt } from '../verifier/createReceipt.js';
+import { describeReceipt } from '../verifier/describeReceipt.js';
 import { marketOptions, withMarket } from './marketOptions.js';
 
 const receiptOptions = defineOptions(marketOptions, commonOptions, {
@@ -43,30 +44,19 @@ export function receiptCommand(): Command {
           );
         const bundle = await readBundle(bundlePath);
         const base = { bundle, model: o.model, omitInputValues: !o.inputValues };
-        const receipt = o.task
-          ? await withMarket(o, reporter, Boolean(o.sign), async (market, chain) => {
-              const { readSettlement } = await import('../market/readSettlement.js');
-              const { settlement, verifier } = await reporter.step(
-                `Reading task ${o.task}'s payment`,
-                () => readSettlement(market, { taskId: o.task as string, bundle }),
-              );
-              const unsigned = await reporter.step(
-                'Verifying the bundle, writing the receipt',
-                () => createReceipt({ ...base, settlement, deployedVerifier: verifier }),
-              );
-              if (!o.sign) return unsigned;
-              const { signer, address } = await chain.signer();
-              if (address.toLowerCase() !== settlement.worker.toLowerCase())
-                throw new PocomputeError(
-                  'OPTION_INVALID',
-                  `the key's address ${address} is not the worker task ${o.task} paid (${settlement.worker})`,
-                  { hint: 'Sign with the key that submitted the proof (--key-env or --keystore).' },
-                );
-              return signReceipt({ receipt: unsigned, signer });
-            })
-          : await reporter.step('Verifying the bundle, writing the receipt', () =>
-              createReceipt(base),
-            );
+        const receipt = await reporter.step(
+          o.task
+            ? `Reading task ${o.task}'s payment, verifying the bundle, writing the receipt`
+            : 'Verifying the bundle, writing the receipt',
+          () =>
+            o.task
+              ? withMarket(o, reporter, Boolean(o.sign), async (market, chain) => {
+                  const { createTaskReceipt } = await import('../market/taskReceipt.js');
+                  const signer = o.sign ? await chain.signer() : undefined;
+                  return createTaskReceipt(market, { ...base, taskId: o.task as string, signer });
+                })
+              : createReceipt(base),
+        );
         const text = receiptJson(receipt);
         await writeFileAtomic(o.out, text);
         reporter.result(
@@ -80,25 +70,7 @@ export function receiptCommand(): Command {
           () =>
             [
               `Receipt written to ${o.out} (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB)`,
-              table([
-                [
-                  'model',
-                  `${receipt.model.name} (sha256 ${receipt.model.onnxSha256.slice(0, 16)}…)`,
-                ],
-                [
-                  'output',
-                  receipt.output.tensors
-                    .map((t) => (t.values ?? []).map((v) => v.toFixed(4)).join(' '))
-                    .join('; '),
-                ],
-                [
-                  'settlement',
-                  receipt.settlement
-                    ? `task ${receipt.settlement.taskId} on chain ${receipt.settlement.chainId}, tx ${receipt.settlement.txHash.slice(0, 18)}…`
-                    : '—',
-                ],
-                ['signed by', receipt.signature?.signer ?? '—'],
-              ]),
+              table(describeReceipt(receipt).map((row) => [row.label, row.value])),
               `Check it: pocompute check ${o.out}`,
             ].join('\n'),
         );
