@@ -273,6 +273,32 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     expect(failedChecks((await check(r, '--model', fixtureModel('mlp'))).json)).toEqual(['model']);
   });
 
+  it('a hashed input: the receipt holds its Poseidon hash, checked against the proof', async () => {
+    const dir = tempDir('pocompute-receipt-');
+    const proved = await runCli([
+      'prove',
+      fixtureModel('mlp'),
+      '--input',
+      fixtureInput('mlp'),
+      '--input-visibility',
+      'hashed',
+      '--out',
+      join(dir, 'hashed.proof'),
+      '--receipt',
+      '--artifacts-root',
+      join(dir, 'artifacts'),
+    ]);
+    expect(proved.code, proved.stderr).toBe(0);
+    const r: Receipt = JSON.parse(readFileSync(join(dir, 'hashed.receipt.json'), 'utf8'));
+    expect(r.input.tensors[0]).toMatchObject({ visibility: 'hashed' });
+    expect(r.input.tensors[0].values).toBeUndefined();
+    expect(r.input.tensors[0].hash?.[0]).toBe(r.proof.instances[0]);
+    expect((await check(join(dir, 'hashed.receipt.json'))).code).toBe(0);
+    const other = structuredClone(r);
+    other.input.tensors[0].hash = [r.proof.instances[1]];
+    expect(failedChecks((await check(other)).json)).toEqual(['input']);
+  });
+
   it('checks the receipt written by pocompute 0.1.0 (a committed fixture: receipts stay checkable)', async () => {
     const stable = await check(STABLE_RECEIPT, '--model', fixtureModel('mlp'));
     expect(stable.code, JSON.stringify(stable.json.checks)).toBe(0);
