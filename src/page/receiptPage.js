@@ -26,7 +26,10 @@ function show(outcome) {
   warnings.replaceChildren();
   if (outcome.error) {
     verdict.className = 'invalid';
-    verdict.textContent = `✖ Not a receipt this page can check: ${outcome.error.message}`;
+    verdict.textContent =
+      outcome.error.code === 'RECEIPT_INVALID'
+        ? `✖ Not a receipt this page can check: ${outcome.error.message}`
+        : `✖ Could not check (${outcome.error.code}): ${outcome.error.message}`;
   } else {
     const r = outcome.result;
     const failed = r.checks.filter((c) => !c.ok).map((c) => c.name);

@@ -147,10 +147,15 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
     }
   });
 
-  it('says why a file is not a receipt', async () => {
+  it('says why a file is not a receipt, and when the chain cannot be read', async () => {
     const verdict = await checkInPage({ format: 'pocompute-proof@2' } as unknown as Receipt, '');
     expect(verdict.error?.code).toBe('RECEIPT_INVALID');
     await expect(page.textContent('#verdict')).resolves.toMatch(/Not a receipt/);
+    const unreachable = await checkInPage(s.receipt, 'http://127.0.0.1:9');
+    expect(unreachable.error?.code).toBe('RPC_UNREACHABLE');
+    await expect(page.textContent('#verdict')).resolves.toMatch(
+      /Could not check \(RPC_UNREACHABLE\)/,
+    );
   });
 });
 
