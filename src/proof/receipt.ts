@@ -65,6 +65,14 @@ export const receiptSchema = z
       /** Output class names, from the ONNX model's `labels` metadata. */
       labels: z.array(z.string()).optional(),
     }),
+    /**
+     * The SRS the keys were made with, as the prover states it: `insecure-dev` (made by the prover,
+     * who could forge proofs), `file` or `public-download`. Checked against trusted artifacts.
+     */
+    srs: z.object({
+      origin: z.enum(['insecure-dev', 'file', 'public-download']),
+      sha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
+    }),
     /** EZKL's settings.json: where the instances' layout and scales are read from. */
     settings: z.record(z.string(), z.unknown()),
     input: z.object({

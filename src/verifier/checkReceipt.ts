@@ -74,7 +74,13 @@ export interface CheckReceiptParams {
    */
   trusted?:
     | { codeHash: string; vkaDigest?: string }
-    | { runtime: string; vka?: string[]; vkSha256: string; settings: unknown };
+    | {
+        runtime: string;
+        vka?: string[];
+        vkSha256: string;
+        settings: unknown;
+        srs?: { origin: string; sha256: string };
+      };
   /** The model file the checker holds (readModelIdentity): its hashes and labels must be the receipt's. */
   model?: ModelIdentity;
   /** An RPC of the settlement's chain: the verifier's code and the task's payment are read there. */
@@ -122,6 +128,11 @@ export async function checkReceipt(params: CheckReceiptParams): Promise<ReceiptC
   if (receipt.signature) checks.push(signatureCheck(receipt, chain));
 
   const trust = trustOf(params, chain);
+  if (receipt.srs.origin === 'insecure-dev')
+    warnings.push(
+      'insecure-dev SRS: the prover generated it and could know its secret, so it could forge this ' +
+        'proof; the receipt is for local use only.',
+    );
   if (trust === 'receipt-only')
     warnings.push(
       'Checked with the verifier inside the receipt, made by whoever made the receipt: this shows the ' +
@@ -354,6 +365,13 @@ function modelCheck(
     const { timestamp: _b, ...theirs } = (trusted.settings ?? {}) as Record<string, unknown>;
     if (codePointSortedJson(ours) !== codePointSortedJson(theirs))
       problems.push("settings are not the trusted artifacts' settings");
+    if (
+      trusted.srs &&
+      (trusted.srs.sha256 !== receipt.srs.sha256 || trusted.srs.origin !== receipt.srs.origin)
+    )
+      problems.push(
+        `srs is not the trusted artifacts' SRS (${trusted.srs.origin}, ${trusted.srs.sha256.slice(0, 16)}…)`,
+      );
   }
   if (chain?.model) {
     done.push(`market model ${receipt.settlement?.modelId}`);

@@ -54,6 +54,7 @@ export async function checkReceiptFile(
       ...(record.vka ? { vka: record.vka } : {}),
       vkSha256: artifacts.manifest.files['vk.key'],
       settings,
+      srs: artifacts.manifest.srs,
     };
   } else if (params.codeHash) trusted = { codeHash: params.codeHash, vkaDigest: params.vkaDigest };
   return checkReceipt({ receipt, model, trusted, rpc: params.rpc });

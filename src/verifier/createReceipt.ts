@@ -84,6 +84,7 @@ export async function createReceipt(params: CreateReceiptParams): Promise<Receip
       settingsSha256: sha256(toUtf8Bytes(codePointSortedJson(bundle.settings))).slice(2),
       ...(labels ? { labels } : {}),
     },
+    srs: { origin: bundle.srs.origin, sha256: bundle.srs.sha256 },
     settings: bundle.settings,
     input: {
       commitment: inputCommitment(instances, layout),

@@ -107,6 +107,12 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     expect(json.checks.find((c) => c.name === 'model')?.detail).toMatch(
       /model file, trusted artifacts/,
     );
+    // The SRS the receipt names is compared with the trusted artifacts' own.
+    const otherSrs = structuredClone(honest);
+    otherSrs.srs = { origin: 'public-download', sha256: 'a'.repeat(64) };
+    const refused = await check(otherSrs, '--artifacts', artifactsDir);
+    expect(failedChecks(refused.json)).toEqual(['model']);
+    expect(refused.json.checks.find((c) => c.name === 'model')?.detail).toMatch(/srs is not/);
   });
 
   it('names each tampered field and exits 1: output, input, proof byte, model hash (with --model), a label', async () => {
@@ -363,7 +369,8 @@ describe('receipts of a task paid on a real anvil market', () => {
     expect(code).toBe(0);
     expect(json.trust).toBe('artifacts');
     expect(json.checks.every((c) => c.ok)).toBe(true);
-    expect(json.warnings).toEqual([]);
+    // Only what the receipt says of itself against its interest: the dev SRS of the suite.
+    expect(json.warnings).toEqual([expect.stringMatching(/^insecure-dev SRS/)]);
   });
 
   it('names each tampered field against the chain: output, input, model hash, proof byte, verifier address, signature', async () => {
