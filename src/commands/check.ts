@@ -29,6 +29,14 @@ const checkOptions = defineOptions(commonOptions, {
     'pin the verifier by its code hash (EXTCODEHASH of the deployed verifier)',
   ),
   vkaDigest: option(HASH, '<hash>', "with --code-hash, the reusable verifier's VKA digest"),
+  market: option(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+      .optional(),
+    '<address>',
+    'with --rpc, the market you trust: the settlement must be its (else the receipt names its own)',
+  ),
   rpc: option(
     z.string().url('must be an http(s) or ws(s) URL').optional(),
     '<url>',

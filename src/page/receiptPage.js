@@ -78,12 +78,14 @@ async function run() {
   verdict.textContent = 'Checking…';
   const rpc = $('rpc').value.trim();
   const codeHash = $('codeHash').value.trim();
+  const market = $('market').value.trim();
   const started = performance.now();
   try {
     const receipt = JSON.parse(lastText);
     const result = await checkReceipt({
       receipt,
       ...(rpc ? { rpc } : {}),
+      ...(market ? { market } : {}),
       ...(codeHash ? { trusted: { codeHash } } : {}),
     });
     show({ result, ms: performance.now() - started });

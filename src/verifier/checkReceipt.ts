@@ -85,6 +85,12 @@ export interface CheckReceiptParams {
   model?: ModelIdentity;
   /** An RPC of the settlement's chain: the verifier's code and the task's payment are read there. */
   rpc?: string | Provider;
+  /**
+   * The market the checker trusts (its address). The receipt names its market, and a contract
+   * that only looks like the market could record any payment and pin any verifier: the chain's
+   * word is trusted (`trust: 'chain'`) only for this market.
+   */
+  market?: string;
 }
 
 export interface ReceiptCheckResult {
@@ -119,7 +125,12 @@ export async function checkReceipt(params: CheckReceiptParams): Promise<ReceiptC
   if (chain) {
     if (receipt.verifier.address || receipt.settlement)
       checks.push(verifierAddressCheck(receipt, chain));
-    if (receipt.settlement) checks.push(settlementCheck(receipt, chain));
+    if (receipt.settlement) checks.push(settlementCheck(receipt, chain, params.market));
+    if (receipt.settlement && !params.market)
+      warnings.push(
+        `The market ${receipt.settlement.market} is the one the receipt names: a contract that only ` +
+          'looks like the market could record any payment. Pin the market you trust (--market).',
+      );
   } else if (receipt.settlement || receipt.verifier.address)
     warnings.push(
       'The settlement and the verifier address were not checked against the chain: pass an RPC URL of chain ' +
@@ -127,7 +138,10 @@ export async function checkReceipt(params: CheckReceiptParams): Promise<ReceiptC
     );
   if (receipt.signature) checks.push(signatureCheck(receipt, chain));
 
-  const trust = trustOf(params, chain);
+  const trust = trustOf(
+    { ...params, receiptMarket: receipt.settlement?.market.toLowerCase() },
+    chain,
+  );
   if (receipt.srs.origin === 'insecure-dev')
     warnings.push(
       'insecure-dev SRS: the prover generated it and could know its secret, so it could forge this ' +
@@ -178,10 +192,15 @@ function layoutOf(receipt: Receipt): CircuitLayout {
   }
 }
 
-function trustOf(params: CheckReceiptParams, chain: ChainView | undefined): ReceiptTrust {
+function trustOf(
+  params: CheckReceiptParams & { receiptMarket?: string },
+  chain: ChainView | undefined,
+): ReceiptTrust {
   if (params.trusted && 'runtime' in params.trusted) return 'artifacts';
   if (params.trusted) return 'pinned-hash';
-  if (chain?.model) return 'chain';
+  // The verifier a market pinned is trusted only when the market is: a receipt names its own.
+  const market = params.market?.toLowerCase();
+  if (chain?.model && market && market === params.receiptMarket) return 'chain';
   return 'receipt-only';
 }
 
@@ -501,10 +520,20 @@ function verifierAddressCheck(receipt: Receipt, chain: ChainView): ReceiptCheck 
 }
 
 /** The task was paid on this chain for this very proof, to this worker. */
-function settlementCheck(receipt: Receipt, chain: ChainView): ReceiptCheck {
+function settlementCheck(
+  receipt: Receipt,
+  chain: ChainView,
+  trustedMarket: string | undefined,
+): ReceiptCheck {
   const s = receipt.settlement!;
   const wrongChain = chainIdProblem(receipt, chain);
   if (wrongChain) return { name: 'settlement', ok: false, detail: wrongChain };
+  if (trustedMarket && getAddress(trustedMarket) !== getAddress(s.market))
+    return {
+      name: 'settlement',
+      ok: false,
+      detail: `settlement.market ${s.market} is not the trusted market ${trustedMarket}`,
+    };
   if (!chain.task || !chain.tx)
     return {
       name: 'settlement',
@@ -556,7 +585,8 @@ function settlementCheck(receipt: Receipt, chain: ChainView): ReceiptCheck {
   return check(
     'settlement',
     problems,
-    `task ${s.taskId} paid to ${s.worker} in block ${s.blockNumber} for this proof`,
+    `task ${s.taskId} paid to ${s.worker} in block ${s.blockNumber} for this proof` +
+      (trustedMarket ? ', by the trusted market' : ''),
   );
 }
 

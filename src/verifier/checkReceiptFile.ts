@@ -23,6 +23,8 @@ export interface CheckReceiptFileParams {
   vkaDigest?: string;
   /** An RPC of the receipt's chain: its verifier's code and its settlement are read there. */
   rpc?: string;
+  /** The market the checker trusts: the settlement must be its (see CheckReceiptParams.market). */
+  market?: string;
 }
 
 /**
@@ -57,5 +59,5 @@ export async function checkReceiptFile(
       srs: artifacts.manifest.srs,
     };
   } else if (params.codeHash) trusted = { codeHash: params.codeHash, vkaDigest: params.vkaDigest };
-  return checkReceipt({ receipt, model, trusted, rpc: params.rpc });
+  return checkReceipt({ receipt, model, trusted, rpc: params.rpc, market: params.market });
 }

@@ -33,6 +33,8 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
   /** Drops a receipt on the page's file input and waits for its verdict (no deadline of its own). */
   async function checkInPage(receipt: Receipt, rpc: string): Promise<PageVerdict> {
     await page.fill('#rpc', rpc);
+    // With the chain, the market the reader trusts (the one the test deployed).
+    await page.fill('#market', rpc ? s.address : '');
     await page.setInputFiles('#file', {
       name: 'receipt.json',
       mimeType: 'application/json',
@@ -53,7 +55,12 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
   async function checkInCli(receipt: Receipt, rpc: string) {
     const path = join(tempDir('pocompute-page-'), 'r.json');
     writeFileSync(path, JSON.stringify(receipt));
-    const result = await runCli(['check', path, '--json', ...(rpc ? ['--rpc', rpc] : [])]);
+    const result = await runCli([
+      'check',
+      path,
+      '--json',
+      ...(rpc ? ['--rpc', rpc, '--market', s.address] : []),
+    ]);
     return { code: result.code, json: result.json() };
   }
 

@@ -338,7 +338,13 @@ describe('receipts of a task paid on a real anvil market', () => {
 
   it('checks against the chain: paid for this very proof, the verifier at its address, signed by the paid worker', async () => {
     const started = performance.now();
-    const { code, json } = await check(s.receiptPath, '--rpc', anvil().rpcUrl);
+    const { code, json } = await check(
+      s.receiptPath,
+      '--rpc',
+      anvil().rpcUrl,
+      '--market',
+      s.address,
+    );
     console.log(
       `check --rpc (CLI process, settled receipt): ${(performance.now() - started).toFixed(0)} ms`,
     );
@@ -361,6 +367,8 @@ describe('receipts of a task paid on a real anvil market', () => {
       s.receiptPath,
       '--rpc',
       anvil().rpcUrl,
+      '--market',
+      s.address,
       '--artifacts',
       s.artifacts.dir,
       '--model',
@@ -376,26 +384,37 @@ describe('receipts of a task paid on a real anvil market', () => {
   it('names each tampered field against the chain: output, input, model hash, proof byte, verifier address, signature', async () => {
     const t = tamperedReceipts(s.receipt, s.address);
     for (const [field, receipt] of Object.entries(t)) {
-      const { code, json } = await check(receipt, '--rpc', anvil().rpcUrl);
+      const { code, json } = await check(receipt, '--rpc', anvil().rpcUrl, '--market', s.address);
       expect(code, field).toBe(1);
       expect(failedChecks(json), field).toContain(field);
       // Every change to signed contents also breaks the worker's signature.
       expect(failedChecks(json), field).toContain('signature');
     }
     const forged = await signedByAnother(s.receipt, keys()[2]);
-    const { code, json } = await check(forged, '--rpc', anvil().rpcUrl);
+    const { code, json } = await check(forged, '--rpc', anvil().rpcUrl, '--market', s.address);
     expect(code).toBe(1);
     expect(failedChecks(json)).toEqual(['signature']);
     // Offline too, a signer that is not the settlement's worker is refused.
     expect(failedChecks((await check(forged)).json)).toEqual(['signature']);
   });
 
+  it('trusts the chain only for the market the checker names: unpinned it says so, another is refused', async () => {
+    const unpinned = await runCli(['check', s.receiptPath, '--rpc', anvil().rpcUrl, '--json']);
+    expect(unpinned.code).toBe(0);
+    expect(unpinned.json().trust).toBe('receipt-only');
+    expect(unpinned.json().warnings.join(' ')).toMatch(/Pin the market you trust \(--market\)/);
+    const other = await check(s.receiptPath, '--rpc', anvil().rpcUrl, '--market', s.workerAddress);
+    expect(other.code).toBe(1);
+    expect(failedChecks(other.json)).toEqual(['settlement']);
+    expect(other.json.trust).toBe('receipt-only');
+  });
+
   it('a settlement that claims another task or block is refused by the chain', async () => {
     const other = structuredClone(s.receipt);
     other.settlement!.blockNumber += 1;
-    expect(failedChecks((await check(other, '--rpc', anvil().rpcUrl)).json)).toEqual(
-      expect.arrayContaining(['settlement', 'signature']),
-    );
+    expect(
+      failedChecks((await check(other, '--rpc', anvil().rpcUrl, '--market', s.address)).json),
+    ).toEqual(expect.arrayContaining(['settlement', 'signature']));
   });
 
   it("the consumer example takes a receipt's answer only when the market paid for that very proof", async () => {
