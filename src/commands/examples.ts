@@ -37,7 +37,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   ],
   check: [
     'pocompute check out/mlp.receipt.json',
-    'pocompute check out/task3.receipt.json --rpc http://127.0.0.1:8545 --model fixtures/mlp/model.onnx',
+    'pocompute check out/task3.receipt.json --rpc http://127.0.0.1:8545 --market 0x… --model fixtures/mlp/model.onnx',
     'pocompute check out/mlp.receipt.json --artifacts ~/.pocompute/artifacts/mlp-<key> --json',
   ],
   page: ['pocompute page --port 8080', 'pocompute page --out site/'],

@@ -1,3 +1,4 @@
+import { PocomputeError } from '../core/errors.js';
 import { readJsonFile } from '../core/files.js';
 import {
   type Artifacts,
@@ -34,6 +35,7 @@ export interface CheckReceiptFileParams {
 export async function checkReceiptFile(
   params: CheckReceiptFileParams,
 ): Promise<ReceiptCheckResult> {
+  refuseIgnoredOptions(params);
   prepareVerifierEvm();
   const receipt =
     typeof params.receipt === 'string'
@@ -60,4 +62,24 @@ export async function checkReceiptFile(
     };
   } else if (params.codeHash) trusted = { codeHash: params.codeHash, vkaDigest: params.vkaDigest };
   return checkReceipt({ receipt, model, trusted, rpc: params.rpc, market: params.market });
+}
+
+/** An option that would be silently ignored is a usage error naming it (exit 2). */
+function refuseIgnoredOptions(params: CheckReceiptFileParams): void {
+  const usage = (message: string, hint: string) => new PocomputeError('USAGE', message, { hint });
+  if (params.artifacts && params.codeHash)
+    throw usage(
+      '--artifacts and --code-hash both pin the verifier: pass one',
+      "Pass --artifacts <dir> (EZKL's verifier for a key compiled here) or --code-hash <hash>.",
+    );
+  if (params.vkaDigest && !params.codeHash)
+    throw usage(
+      '--vka-digest goes with --code-hash',
+      'Pass --code-hash <hash> --vka-digest <hash>.',
+    );
+  if (params.market && !params.rpc)
+    throw usage(
+      '--market is checked on the chain: it needs --rpc',
+      "Pass --rpc <url> of the receipt's chain with --market <address>.",
+    );
 }

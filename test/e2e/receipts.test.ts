@@ -183,6 +183,13 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
       'FILE_NOT_FOUND',
       2,
     );
+    // An option that would be ignored is refused, not dropped.
+    for (const flags of [
+      ['--artifacts', artifactsDir, '--code-hash', honest.verifier.codeHash],
+      ['--vka-digest', honest.verifier.codeHash],
+      ['--market', '0x000000000000000000000000000000000000dEaD'],
+    ])
+      expectCliError(await runCli(['check', receiptPath, ...flags, '--json']), 'USAGE', 2);
     // A chain that does not answer is a chain error (exit 4), not a verdict.
     expectCliError(
       await runCli(['check', receiptPath, '--rpc', 'http://127.0.0.1:9', '--json']),
