@@ -40,7 +40,9 @@ export async function readSettlement(
   const provider = market.runner!.provider!;
   let logs: Awaited<ReturnType<typeof market.queryFilter>>;
   try {
-    logs = await market.queryFilter(market.filters.TaskCompleted(id));
+    // The submit that paid it came after the claimant's commitment: the search starts there, not at
+    // genesis (providers cap the block range of eth_getLogs).
+    logs = await market.queryFilter(market.filters.TaskCompleted(id), task.commitBlock);
   } catch (error) {
     throw describeChainError(error, market.interface);
   }
