@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { proofBundleSchema } from '../src/proof/bundle.js';
+import { receiptSchema } from '../src/proof/receipt.js';
 
 export const BUNDLE_SCHEMA_PATH = join(PACKAGE_ROOT, 'schemas', 'bundle.schema.json');
 
@@ -16,6 +17,20 @@ export function bundleJsonSchema(): string {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
-// `npm run schema` (re)writes the published file; a unit test fails when it is out of date.
-if (process.argv[1]?.endsWith('bundleSchema.js'))
+export const RECEIPT_SCHEMA_PATH = join(PACKAGE_ROOT, 'schemas', 'receipt.schema.json');
+
+/** The JSON Schema of a receipt (pocompute-receipt@1), from the zod schema `check` parses with. */
+export function receiptJsonSchema(): string {
+  const schema = {
+    $id: 'https://github.com/pocompute/pocompute/schemas/receipt.schema.json',
+    title: 'pocompute receipt',
+    ...zodToJsonSchema(receiptSchema, { $refStrategy: 'none' }),
+  };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+// `npm run schema` (re)writes the published files; unit tests fail when they are out of date.
+if (process.argv[1]?.endsWith('bundleSchema.js')) {
   writeFileSync(BUNDLE_SCHEMA_PATH, bundleJsonSchema());
+  writeFileSync(RECEIPT_SCHEMA_PATH, receiptJsonSchema());
+}

@@ -1,6 +1,6 @@
 /**
- * pocompute's browser entry: verify a proof bundle in a page by running EZKL's Solidity verifier in
- * an in-process EVM (@ethereumjs/evm with the rustbn-wasm BN254 precompiles) — the code Node's
+ * pocompute's browser entry: verify a proof bundle (or check a receipt) in a page by running EZKL's
+ * Solidity verifier in an in-process EVM (@ethereumjs/evm with the rustbn-wasm BN254 precompiles) — the code Node's
  * `verify` runs, with nothing from Node. `npm run build:browser` bundles it into one ES module,
  * dist/browser/pocompute-verify.js.
  *
@@ -20,4 +20,20 @@ export {
 } from './verifier/verifyBundleProof.js';
 export { BUNDLE_FORMAT, type BundleVerifier } from './proof/bundleVerifier.js';
 export { type VerifierIdentity, type VerifierLayout, verifierIdentity } from './proof/evm.js';
+export {
+  checkReceipt,
+  type CheckReceiptParams,
+  type ReceiptCheck,
+  type ReceiptCheckResult,
+  type ReceiptTrust,
+} from './verifier/checkReceipt.js';
+export { describeReceipt, type ReceiptLine } from './verifier/describeReceipt.js';
+export {
+  RECEIPT_FORMAT,
+  receiptSchema,
+  type ReadableOutput,
+  type Receipt,
+  type ReceiptTensor,
+} from './proof/receipt.js';
+export type { ModelIdentity } from './proof/modelIdentity.js';
 export { PocomputeError, isPocomputeError } from './core/errors.js';

@@ -19,6 +19,9 @@ const COMMANDS: Record<string, CommandModule> = {
   prove: () => import('./commands/prove.js').then((m) => m.proveCommand()),
   split: () => import('./commands/split.js').then((m) => m.splitCommand()),
   verify: () => import('./commands/verify.js').then((m) => m.verifyCommand()),
+  receipt: () => import('./commands/receipt.js').then((m) => m.receiptCommand()),
+  check: () => import('./commands/check.js').then((m) => m.checkCommand()),
+  page: () => import('./commands/page.js').then((m) => m.pageCommand()),
   'deploy-verifier': () =>
     import('./commands/deployVerifier.js').then((m) => m.deployVerifierCommand()),
   calldata: () => import('./commands/calldata.js').then((m) => m.calldataCommand()),

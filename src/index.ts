@@ -57,6 +57,30 @@ export {
 } from './proof/bundle.js';
 export { inspectModel, type ModelInfo, type TensorInfo } from './proof/inspectModel.js';
 
+// Receipts: one file anyone can check (in Node, against a chain, or in the page).
+export {
+  createReceipt,
+  signReceipt,
+  writeReceipt,
+  type CreateReceiptParams,
+  type SignReceiptParams,
+} from './verifier/createReceipt.js';
+export { checkReceiptFile, type CheckReceiptFileParams } from './verifier/checkReceiptFile.js';
+export type {
+  ReceiptCheck,
+  ReceiptCheckResult,
+  ReceiptTrust,
+} from './verifier/checkReceipt.js';
+export {
+  RECEIPT_FORMAT,
+  receiptSchema,
+  type ReadableOutput,
+  type Receipt,
+  type ReceiptTensor,
+} from './proof/receipt.js';
+export type { ModelIdentity } from './proof/modelIdentity.js';
+export { serveReceiptPage, writeReceiptPage } from './page/servePage.js';
+
 // Staged proofs (a model cut into stages, proved in parallel, linked by Poseidon hashes).
 export { splitModel, type SplitModelParams } from './prover/stages/splitModel.js';
 export {
@@ -123,6 +147,11 @@ export { encodeCalldata } from './verifier/calldata.js';
 export { deployMarket, openMarket, readTask, listTasks, registerModel } from './market/market.js';
 export { postTask, type PostTaskParams } from './market/postTask.js';
 export { submitTaskProof } from './market/submitTaskProof.js';
+export {
+  readSettlement,
+  type ReadSettlementParams,
+  type TaskSettlement,
+} from './market/readSettlement.js';
 export { runWorker, type WorkerEvent, type WorkerParams } from './market/worker.js';
 
 // Environment.

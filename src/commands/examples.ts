@@ -31,6 +31,16 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
     'pocompute verify runs/ft1 --data fixtures/mlp/train.json',
     'pocompute verify out/mlp.staged.proof --artifacts out/mlp-stages',
   ],
+  receipt: [
+    'pocompute receipt out/mlp.proof --out out/mlp.receipt.json',
+    'pocompute receipt out/mlp.proof --task 3 --sign --rpc http://127.0.0.1:8545 --out out/task3.receipt.json',
+  ],
+  check: [
+    'pocompute check out/mlp.receipt.json',
+    'pocompute check out/task3.receipt.json --rpc http://127.0.0.1:8545 --market 0x… --model fixtures/mlp/model.onnx',
+    'pocompute check out/mlp.receipt.json --artifacts ~/.pocompute/artifacts/mlp-<key> --json',
+  ],
+  page: ['pocompute page --port 8080', 'pocompute page --out site/'],
   'deploy-verifier': [
     'pocompute deploy-verifier fixtures/mlp/model.onnx',
     'POCOMPUTE_PRIVATE_KEY=0x… pocompute deploy-verifier model.onnx --rpc https://rpc.example --chain-id 11155111',

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
+import { PocomputeError } from '../core/errors.js';
 import { proveInference } from '../prover/proveInference.js';
+import { receiptPathFor, writeReceipt } from '../verifier/createReceipt.js';
 import { circuitOptionsFrom } from './compile.js';
 import { isStagedModelDir } from '../proof/stagedModel.js';
 import { proveStagedCommand } from './proveStaged.js';
@@ -17,8 +19,14 @@ export function proveCommand(): Command {
     .action((target: string, raw) =>
       runCommand(raw, async (reporter) => {
         const o = proveOptions.parse(raw);
-        if (o.stages !== undefined || o.jobs !== undefined || isStagedModelDir(target))
+        if (o.stages !== undefined || o.jobs !== undefined || isStagedModelDir(target)) {
+          if (o.receipt)
+            throw new PocomputeError(
+              'USAGE',
+              '--receipt writes a receipt of one proof, not of a staged proof',
+            );
           return proveStagedCommand(target, o, reporter);
+        }
         const { bundle, bundlePath, artifacts } = await proveInference({
           target,
           input: o.input,
@@ -26,6 +34,11 @@ export function proveCommand(): Command {
           ...circuitOptionsFrom(o),
           reporter,
         });
+        const receipt = o.receipt
+          ? await reporter.step('Writing the receipt', () =>
+              writeReceipt({ bundle, artifacts, out: receiptPathFor(bundlePath) }),
+            )
+          : undefined;
         const error = (name: string, key: 'maxAbsError' | 'maxRelError') =>
           bundle.quantization.find((q) => q.name === name)?.[key].toExponential(2) ?? '—';
         if (bundle.srs.origin === 'insecure-dev')
@@ -34,6 +47,7 @@ export function proveCommand(): Command {
           {
             ok: true,
             bundle: bundlePath,
+            ...(receipt ? { receipt: receipt.path, receiptBytes: receipt.bytes } : {}),
             model: bundle.model,
             public: bundle.public,
             quantization: bundle.quantization,
@@ -51,6 +65,9 @@ export function proveCommand(): Command {
           () =>
             [
               `Proof bundle written to ${bundlePath}`,
+              ...(receipt
+                ? [`Receipt written to ${receipt.path} (${(receipt.bytes / 1024).toFixed(1)} KiB)`]
+                : []),
               `Artifacts (2^${artifacts.manifest.circuit.logrows} rows): ${artifacts.dir} — verify elsewhere with \`pocompute verify ${bundlePath} --artifacts <copy of it>\``,
               table(
                 bundle.public.outputs.map((o) => [

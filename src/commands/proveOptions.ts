@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineOptions, option, type OptionsOf } from '../core/cliOptions.js';
+import { defineOptions, flag, option, type OptionsOf } from '../core/cliOptions.js';
 import { commonOptions } from '../core/command.js';
 import { circuitOptions } from './compile.js';
 import { stagesOption } from './split.js';
@@ -16,6 +16,9 @@ export const proveOptions = defineOptions(circuitOptions, commonOptions, {
     stagesOption.optional(),
     '<n>',
     'prove in stages: split the model into N (or auto) stages first',
+  ),
+  receipt: flag(
+    'also write a receipt anyone can check beside the bundle (x.proof → x.receipt.json)',
   ),
   jobs: option(
     z.coerce.number().int().min(1, 'must be a whole number ≥ 1').optional(),

@@ -65,6 +65,11 @@ export const ERROR_CODES = {
     exit: EXIT.usage,
     hint: 'Pass a proof bundle written by `pocompute prove` (a JSON file); this one is unreadable or truncated.',
   },
+  RECEIPT_INVALID: {
+    when: 'a receipt is not one: truncated, not JSON, another format, or unreadable settings',
+    exit: EXIT.usage,
+    hint: 'Pass a receipt written by `pocompute receipt` (pocompute-receipt@1, schemas/receipt.schema.json).',
+  },
   RUN_INVALID: {
     when: "a training run's run.json is malformed or names a file outside it",
     exit: EXIT.usage,

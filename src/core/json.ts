@@ -101,3 +101,30 @@ function tooDeep(options: ParseJsonOptions, max: number, source = ''): Pocompute
     },
   );
 }
+
+/**
+ * Key-sorted JSON, so that hashes of options do not depend on property order (no `node:` import:
+ * receipts are written and checked in browsers too).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/**
+ * JSON with object keys in code-point order at every level, the same bytes in any JavaScript
+ * engine and locale (localeCompare is not): what a signed or hashed document is serialised as.
+ */
+export function codePointSortedJson(value: unknown, indent?: number): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    indent,
+  );
+}

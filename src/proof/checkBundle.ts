@@ -14,6 +14,7 @@ import {
 } from './circuitLayout.js';
 import { runVerifier, type VerifierCode } from './evm.js';
 import { feltFromHexLE } from './felts.js';
+import { sameValues } from './sameValues.js';
 import { proofBytesOf, validateProof } from './validateProof.js';
 import { readArtifactsVerifier, verifierCode } from './verifierRecord.js';
 
@@ -417,21 +418,6 @@ function bundleFieldMismatches(
 function circuitSettings(settings: unknown): string {
   const { timestamp: _timestamp, ...rest } = (settings ?? {}) as Record<string, unknown>;
   return canonicalJson(rest);
-}
-
-/** Stated values equal to trusted ones (relative tolerance 1e-12 of the trusted value, finite only). */
-export function sameValues(a: number[] | undefined, b: number[] | undefined): boolean {
-  const x = a ?? [];
-  const y = b ?? [];
-  if ((a === undefined) !== (b === undefined) || x.length !== y.length) return false;
-  // The tolerance is relative to the trusted value (never the stated one), and a stated value that
-  // is not finite is never equal: Infinity - y is Infinity, within 1e-12 of |Infinity|.
-  return x.every(
-    (v, j) =>
-      Number.isFinite(v) &&
-      Number.isFinite(y[j]) &&
-      Math.abs(v - y[j]) <= 1e-12 * Math.max(1, Math.abs(y[j])),
-  );
 }
 
 const short = (value: unknown) => {

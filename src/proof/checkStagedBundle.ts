@@ -1,10 +1,6 @@
 import type { PublicTensor } from './bundle.js';
-import {
-  checkBundleAgainst,
-  sameValues,
-  type VerifyBundleResult,
-  type VerifyCheck,
-} from './checkBundle.js';
+import { checkBundleAgainst, type VerifyBundleResult, type VerifyCheck } from './checkBundle.js';
+import { sameValues } from './sameValues.js';
 import { feltFromHexLE, feltHex } from './felts.js';
 import type { StagedArtifacts } from './stagedArtifacts.js';
 import type { StagedBundle } from './stagedBundle.js';

@@ -9,7 +9,7 @@ import {
   openArtifacts,
   VERIFYING_FILES,
 } from '../proof/artifacts.js';
-import { findArtifactsByVk } from '../proof/artifactsIndex.js';
+import { findArtifactsByVk, findCompilationsOfModel } from '../proof/artifactsIndex.js';
 import { readBundle } from '../proof/bundle.js';
 
 export interface ExportVerifyingKeyParams {
@@ -81,7 +81,12 @@ export async function exportVerifyingKey(
 async function artifactsOf(source: string): Promise<Artifacts> {
   if (isArtifactsDir(source)) return openArtifacts(source, { check: VERIFYING_FILES });
   const bundle = await readBundle(source);
-  const found = await findArtifactsByVk(bundle.artifacts.vkSha256);
+  // The bundle's own model's compilation first: two models (say, one with other metadata) can share
+  // a circuit and so a key, and the other's artifacts would name another model file.
+  const found =
+    (await findCompilationsOfModel(bundle.model.sha256)).find(
+      (a) => a.manifest.files['vk.key'] === bundle.artifacts.vkSha256,
+    ) ?? (await findArtifactsByVk(bundle.artifacts.vkSha256));
   if (!found)
     throw new PocomputeError(
       'FILE_NOT_FOUND',

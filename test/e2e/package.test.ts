@@ -56,6 +56,10 @@ describe('the packed npm package', () => {
         'dist/src/index.d.ts',
         'src/engine/ezkl_worker.py',
         'contracts/PocomputeMarket.sol',
+        'contracts/ReceiptConsumerExample.sol',
+        'schemas/receipt.schema.json',
+        // The receipt page `pocompute page` writes and serves, built by `npm run build`.
+        'dist/src/page/receipt-page.html',
         'package.json',
         'README.md',
       ]),

@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { defineOptions, flag, negatedFlag, option } from '../core/cliOptions.js';
+import { commonOptions, runCommand } from '../core/command.js';
+import { PocomputeError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/files.js';
+import { table } from '../core/output.js';
+import { readBundle } from '../proof/bundle.js';
+import { receiptJson } from '../proof/receipt.js';
+import { createReceipt } from '../verifier/createReceipt.js';
+import { describeReceipt } from '../verifier/describeReceipt.js';
+import { marketOptions, withMarket } from './marketOptions.js';
+
+const receiptOptions = defineOptions(marketOptions, commonOptions, {
+  out: option(z.string(), '<file>', 'where to write the receipt (JSON, pocompute-receipt@1)'),
+  task: option(
+    z.string().regex(/^\d+$/, 'must be a task id').optional(),
+    '<id>',
+    'the market task this proof was paid for: the receipt names the settlement (needs the chain)',
+  ),
+  model: option(
+    z.string().optional(),
+    '<file>',
+    'the ONNX model the bundle proves (default: its copy in the artifacts compiled here)',
+  ),
+  sign: flag('with --task: sign the receipt (EIP-712) with the key the task paid'),
+  inputValues: negatedFlag('leave the input values out (their commitment stays)'),
+});
+
+export function receiptCommand(): Command {
+  return receiptOptions
+    .addTo(new Command('receipt'))
+    .description(
+      'Write a receipt anyone can check: model, input, output, proof, verifier and (with --task) the payment',
+    )
+    .argument('<bundle>', 'a proof bundle written by `pocompute prove`')
+    .action((bundlePath: string, raw) =>
+      runCommand(raw, async (reporter) => {
+        const o = receiptOptions.parse(raw);
+        if (o.sign && !o.task)
+          throw new PocomputeError(
+            'USAGE',
+            '--sign needs --task: a receipt is signed by the worker a task paid',
+          );
+        const bundle = await readBundle(bundlePath);
+        const base = { bundle, model: o.model, omitInputValues: !o.inputValues };
+        const receipt = await reporter.step(
+          o.task
+            ? `Reading task ${o.task}'s payment, verifying the bundle, writing the receipt`
+            : 'Verifying the bundle, writing the receipt',
+          () =>
+            o.task
+              ? withMarket(o, reporter, Boolean(o.sign), async (market, chain) => {
+                  const { createTaskReceipt } = await import('../market/taskReceipt.js');
+                  const signer = o.sign ? await chain.signer() : undefined;
+                  return createTaskReceipt(market, { ...base, taskId: o.task as string, signer });
+                })
+              : createReceipt(base),
+        );
+        const text = receiptJson(receipt);
+        await writeFileAtomic(o.out, text);
+        reporter.result(
+          {
+            ok: true,
+            receipt: o.out,
+            bytes: Buffer.byteLength(text),
+            signed: Boolean(receipt.signature),
+            settlement: receipt.settlement ?? null,
+          },
+          () =>
+            [
+              `Receipt written to ${o.out} (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB)`,
+              table(describeReceipt(receipt).map((row) => [row.label, row.value])),
+              `Check it: pocompute check ${o.out}`,
+            ].join('\n'),
+        );
+      }),
+    );
+}

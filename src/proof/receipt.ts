@@ -1,0 +1,205 @@
+import { AbiCoder, keccak256, toUtf8Bytes } from 'ethers';
+import { z } from 'zod';
+import { codePointSortedJson } from '../core/json.js';
+import { bundleVerifierSchema } from './bundleVerifier.js';
+import type { CircuitLayout } from './circuitLayout.js';
+import { feltFromHexLE } from './felts.js';
+
+/**
+ * A receipt: one self-contained JSON file saying "this output came from this model on this input,
+ * proved (and, with a settlement, paid on this chain)". Everything in it is a claim; checkReceipt
+ * (src/verifier/checkReceipt.ts) decides what holds from the proof, the verifier and the chain.
+ * No `node:` import: receipts are checked in browsers (`pocompute page`).
+ */
+
+/** The receipt format this version writes and reads (a new major changes the number). */
+export const RECEIPT_FORMAT = 'pocompute-receipt@1';
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const finite = () => z.number().finite();
+
+const readableSchema = z.discriminatedUnion('kind', [
+  /** One value: a score. */
+  z.object({ kind: z.literal('score'), label: z.string().optional(), value: finite() }),
+  /** Several values: the k largest, highest first, with their label when the model names them. */
+  z.object({
+    kind: z.literal('top-k'),
+    top: z.array(
+      z.object({
+        index: z.number().int().nonnegative(),
+        label: z.string().optional(),
+        value: finite(),
+      }),
+    ),
+  }),
+]);
+export type ReadableOutput = z.infer<typeof readableSchema>;
+
+const tensorSchema = z.object({
+  name: z.string(),
+  dims: z.array(z.number().int().nonnegative()),
+  visibility: z.enum(['public', 'hashed', 'private']),
+  /** Dequantized values, for public tensors (an input's may be left out: its commitment stays). */
+  values: z.array(finite()).optional(),
+  /** Poseidon hash felts (hashed tensors). */
+  hash: z.array(z.string()).optional(),
+});
+export type ReceiptTensor = z.infer<typeof tensorSchema>;
+
+export const receiptSchema = z
+  .object({
+    format: z.literal(RECEIPT_FORMAT),
+    ezklVersion: z.string(),
+    model: z.object({
+      name: z.string(),
+      /** sha256 of the ONNX file (hex). */
+      onnxSha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
+      /** sha256 of the ONNX initializers (the weights), each encoded as ONNX TensorProto, by name. */
+      weightsSha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
+      /** sha256 of the verifying key file (what the market registers as vkHash). */
+      vkSha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
+      /** sha256 of `settings` serialised with sorted keys. */
+      settingsSha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
+      /** Output class names, from the ONNX model's `labels` metadata. */
+      labels: z.array(z.string()).optional(),
+    }),
+    /**
+     * The SRS the keys were made with, as the prover states it: `insecure-dev` (made by the prover,
+     * who could forge proofs), `file` or `public-download`. Checked against trusted artifacts.
+     */
+    srs: z.object({
+      origin: z.enum(['insecure-dev', 'file', 'public-download']),
+      sha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
+    }),
+    /** EZKL's settings.json: where the instances' layout and scales are read from. */
+    settings: z.record(z.string(), z.unknown()),
+    input: z.object({
+      /** keccak256(abi.encode(uint256[] input instances)): the market's task inputHash. */
+      commitment: z.string().regex(HEX32, 'must be a 0x bytes32'),
+      tensors: z.array(tensorSchema),
+    }),
+    output: z.object({
+      tensors: z.array(tensorSchema.extend({ readable: readableSchema.optional() })),
+    }),
+    proof: z.object({
+      /** The proof bytes verifyProof takes (0x hex). */
+      bytes: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x-prefixed hex bytes'),
+      /** keccak256 of the proof bytes: what the market's submit call carried. */
+      hash: z.string().regex(HEX32, 'must be a 0x bytes32'),
+      /** The public instances, 32-byte little-endian hex felts as EZKL writes them. */
+      instances: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a 32-byte felt in hex')),
+    }),
+    verifier: z.intersection(
+      bundleVerifierSchema,
+      z.object({
+        /** keccak256 of the runtime code: EXTCODEHASH of the deployed verifier. */
+        codeHash: z.string().regex(HEX32, 'must be a 0x bytes32'),
+        /** The reusable layout's VKA digest. */
+        vkaDigest: z.string().regex(HEX32, 'must be a 0x bytes32').optional(),
+        chainId: z.number().int().positive().optional(),
+        address: z.string().regex(ADDRESS, 'must be a 0x address').optional(),
+      }),
+    ),
+    settlement: z
+      .object({
+        chainId: z.number().int().positive(),
+        market: z.string().regex(ADDRESS, 'must be a 0x address'),
+        taskId: z.string().regex(/^\d+$/, 'must be a decimal integer'),
+        modelId: z.string().regex(/^\d+$/, 'must be a decimal integer'),
+        txHash: z.string().regex(HEX32, 'must be a 0x bytes32'),
+        blockNumber: z.number().int().nonnegative(),
+        worker: z.string().regex(ADDRESS, 'must be a 0x address'),
+      })
+      .optional(),
+    signature: z
+      .object({
+        signer: z.string().regex(ADDRESS, 'must be a 0x address'),
+        /** EIP-712 signature of receiptTypedData (65 bytes, 0x hex). */
+        value: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte signature'),
+      })
+      .optional(),
+  })
+  .strict();
+export type Receipt = z.infer<typeof receiptSchema>;
+
+/** The bytes of a receipt file: keys sorted by code point, two-space indent, one final newline. */
+export function receiptJson(receipt: Receipt): string {
+  return `${codePointSortedJson(receipt, 2)}\n`;
+}
+
+/** keccak256 of everything the receipt states but its signature (compact, sorted JSON). */
+export function receiptContentsHash(receipt: Receipt): string {
+  const { signature: _signature, ...contents } = receipt;
+  return keccak256(toUtf8Bytes(codePointSortedJson(contents)));
+}
+
+/**
+ * What a worker signs (EIP-712): the receipt's contents hash, with the proof's hash and the task
+ * in clear so that a wallet shows what is signed. The domain names the settlement's chain, so a
+ * signature does not carry over to another chain.
+ */
+export function receiptTypedData(receipt: Receipt) {
+  const s = receipt.settlement;
+  return {
+    domain: {
+      name: 'pocompute receipt',
+      version: '1',
+      ...(s ? { chainId: s.chainId, verifyingContract: s.market } : {}),
+    },
+    types: {
+      Receipt: [
+        { name: 'contents', type: 'bytes32' },
+        { name: 'proofHash', type: 'bytes32' },
+        { name: 'taskId', type: 'uint256' },
+      ],
+    },
+    value: {
+      contents: receiptContentsHash(receipt),
+      proofHash: receipt.proof.hash,
+      taskId: s ? BigInt(s.taskId) : 0n,
+    },
+  };
+}
+
+/** How many of a circuit's instances precede its public outputs: the market's `numInputs`. */
+export function inputInstanceCount(layout: CircuitLayout): number {
+  const inputHashes = layout.inputVisibility === 'hashed' ? layout.inputs.length : 0;
+  const publicInputs =
+    layout.inputVisibility === 'public'
+      ? layout.inputs.reduce((n, t) => n + (t.dims ?? []).reduce((a, b) => a * b, 1), 0)
+      : 0;
+  return inputHashes + layout.paramHashes + publicInputs;
+}
+
+/** keccak256(abi.encode(uint256[])) of the input instances, as the market hashes a task's inputs. */
+export function inputCommitment(instances: string[], layout: CircuitLayout): string {
+  const inputs = instances.slice(0, inputInstanceCount(layout)).map(feltFromHexLE);
+  return keccak256(AbiCoder.defaultAbiCoder().encode(['uint256[]'], [inputs]));
+}
+
+/** The largest values shown for an output of more than one value. */
+export const TOP_K = 5;
+/** Outputs with more values than this are left as values: no person reads them one by one. */
+export const READABLE_MAX_VALUES = 1024;
+
+/**
+ * An output as a person reads it: one value is a score, several are the top k with their labels
+ * (ties keep index order). The labels belong to the model's first output.
+ */
+export function readableOutput(
+  values: number[] | undefined,
+  labels: string[] | undefined,
+): ReadableOutput | undefined {
+  if (!values || values.length === 0 || values.length > READABLE_MAX_VALUES) return undefined;
+  const labelOf = (i: number) =>
+    labels && labels.length === values.length ? { label: labels[i] } : {};
+  if (values.length === 1) return { kind: 'score', ...labelOf(0), value: values[0] };
+  const top = values
+    .map((value, index) => ({ index, value }))
+    .sort((a, b) => b.value - a.value || a.index - b.index)
+    .slice(0, TOP_K)
+    .map(({ index, value }) => ({ index, ...labelOf(index), value }));
+  return { kind: 'top-k', top };
+}

@@ -1,0 +1,192 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import type { Receipt } from '../../src/proof/receipt.js';
+import { useAnvil } from '../helpers/anvil.js';
+import { launchChromium } from '../helpers/browser.js';
+import { expectCliError, runCli, startCli, tempDir } from '../helpers/pocompute.js';
+import { settledMlpReceipt, signedByAnother, tamperedReceipts } from '../helpers/receipts.js';
+
+/** What the page leaves in window.receiptVerdict after each check. */
+interface PageVerdict {
+  run: number;
+  valid?: boolean;
+  trust?: string;
+  checks?: { name: string; ok: boolean; detail: string }[];
+  error?: { code: string; message: string };
+  ms?: number;
+}
+
+const RESULTS = join(PACKAGE_ROOT, 'test-results');
+
+describe('the receipt page in headless Chromium (pocompute page --out, opened from disk)', () => {
+  const anvil = useAnvil();
+  let browser: Browser | undefined;
+  let page: Page;
+  let s: Awaited<ReturnType<typeof settledMlpReceipt>>;
+  let runs = 0;
+  const pageLog: string[] = [];
+
+  /** Drops a receipt on the page's file input and waits for its verdict (no deadline of its own). */
+  async function checkInPage(receipt: Receipt, rpc: string): Promise<PageVerdict> {
+    await page.fill('#rpc', rpc);
+    // With the chain, the market the reader trusts (the one the test deployed).
+    await page.fill('#market', rpc ? s.address : '');
+    await page.setInputFiles('#file', {
+      name: 'receipt.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(receipt)),
+    });
+    runs += 1;
+    await page.waitForFunction(
+      (n) => (window as unknown as { receiptVerdict?: { run: number } }).receiptVerdict?.run === n,
+      runs,
+      { timeout: 0 },
+    );
+    return page.evaluate(
+      () => (window as unknown as { receiptVerdict: PageVerdict }).receiptVerdict,
+    );
+  }
+
+  /** `pocompute check --json` on the same receipt: the page must agree with it check for check. */
+  async function checkInCli(receipt: Receipt, rpc: string) {
+    const path = join(tempDir('pocompute-page-'), 'r.json');
+    writeFileSync(path, JSON.stringify(receipt));
+    const result = await runCli([
+      'check',
+      path,
+      '--json',
+      ...(rpc ? ['--rpc', rpc, '--market', s.address] : []),
+    ]);
+    return { code: result.code, json: result.json() };
+  }
+
+  beforeAll(async () => {
+    s = await settledMlpReceipt(
+      anvil().rpcUrl,
+      anvil().accounts.map((a) => a.privateKey),
+    );
+    const dir = tempDir('pocompute-page-');
+    const written = await runCli(['page', '--out', dir, '--json']);
+    expect(written.code, written.stderr).toBe(0);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('console', (m) => pageLog.push(`console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
+    // Opened from disk: the page needs no server, and nothing of it is fetched.
+    await page.goto(pathToFileURL(join(dir, 'index.html')).href);
+    mkdirSync(RESULTS, { recursive: true });
+    return () => s.chain.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows an honest receipt green, offline and against the chain, with every check listed', async () => {
+    const offline = await checkInPage(s.receipt, '');
+    expect(offline.valid, pageLog.join('\n')).toBe(true);
+    expect(offline.trust).toBe('receipt-only');
+    const warm = await checkInPage(s.receipt, '');
+    const chained = await checkInPage(s.receipt, anvil().rpcUrl);
+    expect(chained.valid).toBe(true);
+    expect(chained.trust).toBe('chain');
+    expect(chained.checks?.map((c) => c.name)).toEqual([
+      'verifier',
+      'proof',
+      'input',
+      'output',
+      'model',
+      'verifier address',
+      'settlement',
+      'signature',
+    ]);
+    expect(chained.checks?.every((c) => c.ok)).toBe(true);
+    await expect(page.textContent('#verdict')).resolves.toMatch(/VALID RECEIPT/);
+    await expect(page.textContent('#summary')).resolves.toContain(
+      `task ${s.taskId} on chain 31337`,
+    );
+    await page.screenshot({ path: join(RESULTS, 'receipt-page-valid.png'), fullPage: true });
+    console.log(
+      `receipt check in Chromium: first ${offline.ms?.toFixed(0)} ms, warm ${warm.ms?.toFixed(0)} ms, ` +
+        `with the chain ${chained.ms?.toFixed(0)} ms`,
+    );
+  });
+
+  it('shows red naming the field: changed output, input, model hash, proof byte, verifier address, signature', async () => {
+    const cases: [string, Receipt][] = [
+      ...Object.entries(tamperedReceipts(s.receipt, s.address)),
+      ['signature', await signedByAnother(s.receipt, anvil().accounts[2].privateKey)],
+    ];
+    for (const [field, receipt] of cases) {
+      const verdict = await checkInPage(receipt, anvil().rpcUrl);
+      expect(verdict.valid, field).toBe(false);
+      const failed = verdict.checks?.filter((c) => !c.ok).map((c) => c.name);
+      expect(failed, field).toContain(field);
+      const row = await page.getAttribute(`#checks tr[data-check="${field}"]`, 'data-ok');
+      expect(row, field).toBe('false');
+      await expect(page.textContent('#verdict')).resolves.toContain('INVALID RECEIPT');
+      if (field === 'output')
+        await page.screenshot({ path: join(RESULTS, 'receipt-page-tampered.png'), fullPage: true });
+    }
+  });
+
+  it('gives the verdict `pocompute check` gives, check for check (honest and tampered, with and without the chain)', async () => {
+    const cases: Receipt[] = [
+      s.receipt,
+      ...Object.values(tamperedReceipts(s.receipt, s.address)),
+      await signedByAnother(s.receipt, anvil().accounts[2].privateKey),
+    ];
+    for (const rpc of [anvil().rpcUrl, '']) {
+      for (const receipt of cases) {
+        const inPage = await checkInPage(receipt, rpc);
+        const inCli = await checkInCli(receipt, rpc);
+        expect(inCli.code).toBe(inPage.valid ? 0 : 1);
+        expect({ valid: inPage.valid, trust: inPage.trust, checks: inPage.checks }).toEqual({
+          valid: inCli.json.valid,
+          trust: inCli.json.trust,
+          checks: inCli.json.checks,
+        });
+      }
+    }
+  });
+
+  it('says why a file is not a receipt, and when the chain cannot be read', async () => {
+    const verdict = await checkInPage({ format: 'pocompute-proof@2' } as unknown as Receipt, '');
+    expect(verdict.error?.code).toBe('RECEIPT_INVALID');
+    await expect(page.textContent('#verdict')).resolves.toMatch(/Not a receipt/);
+    const unreachable = await checkInPage(s.receipt, 'http://127.0.0.1:9');
+    expect(unreachable.error?.code).toBe('RPC_UNREACHABLE');
+    await expect(page.textContent('#verdict')).resolves.toMatch(
+      /Could not check \(RPC_UNREACHABLE\)/,
+    );
+  });
+});
+
+describe('pocompute page --port', () => {
+  it('serves the page the browser checks with, until SIGINT; --out and --port together are a usage error', async () => {
+    const { child, result } = startCli(['page', '--port', '0', '--json']);
+    let stdout = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout?.on('data', (chunk) => {
+        stdout += chunk;
+        const found = /"url": "([^"]+)"/.exec(stdout);
+        if (found) resolve(found[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`page exited ${code}: ${stdout}`)));
+    });
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<title>pocompute: check a receipt</title>');
+    // The script and the EVM are in the page itself: nothing else to fetch.
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect((await fetch(new URL('/other.js', url))).status).toBe(404);
+    child.kill('SIGINT');
+    expect((await result).code).toBe(0);
+    expectCliError(await runCli(['page', '--out', tempDir(), '--port', '0', '--json']), 'USAGE', 2);
+  });
+});
