@@ -5,10 +5,10 @@
  * real model) adjust it. Rows of fixtures not measured in a run keep their earlier figures;
  * BENCH_TRAINING=skip and BENCH_MARKET=skip keep the earlier training and market tables.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { EZKL_VERSION } from '../src/proof/engineVersion.js';
@@ -53,7 +53,9 @@ async function repeat(n: number, args: string[]): Promise<Measurement[]> {
 }
 
 async function benchFixture(fixture: string): Promise<Row> {
-  const work = mkdtempSync(join(tmpdir(), `pocompute-bench-${fixture}-`));
+  const work = mkdtempSync(join(tmpdir(), `pocompute-bench-${fixture.replace('/', '-')}-`));
+  // phase.js writes <work>/<fixture>.proof: real/<name> needs its directory.
+  mkdirSync(dirname(join(work, fixture)), { recursive: true });
   const args = (phase: string) => [phaseScript, phase, fixture, work];
   process.stderr.write(`bench ${fixture}: compile ×${runs}\n`);
   const compile = await repeat(runs, args('compile'));
