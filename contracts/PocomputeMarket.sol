@@ -5,6 +5,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IHalo2Verifier, IHalo2VerifierReusable} from "./interfaces/IHalo2Verifier.sol";
 import {IInferenceConsumer, TaskKind} from "./interfaces/IInferenceConsumer.sol";
 import {IPocomputeMarket} from "./interfaces/IPocomputeMarket.sol";
+import {PocomputeBatches} from "./PocomputeBatches.sol";
 import {InstanceLayout} from "./libraries/InstanceLayout.sol";
 import {ProofCommitment} from "./libraries/ProofCommitment.sol";
 import {VkaStore} from "./libraries/VkaStore.sol";
@@ -28,6 +29,10 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
     uint256 public immutable claimBondBps;
     /// The smallest challenger bond an optimistic task may ask for.
     uint256 public immutable minChallengerBond;
+    /// Batched tasks (PocomputeBatches), deployed with the market; it settles disputes with the
+    /// market's pinned verifiers through `checkBatchProof`. Its address is the market's first
+    /// CREATE (nonce 1).
+    address private immutable batches;
     uint256 public constant CALLBACK_GAS = 500_000;
     /// Gas kept back for the work after the callback (the payout and bookkeeping).
     uint256 private constant AFTER_CALLBACK_GAS = 40_000;
@@ -64,6 +69,7 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
         minClaimBond = minClaimBond_;
         claimBondBps = claimBondBps_;
         minChallengerBond = minChallengerBond_;
+        batches = address(new PocomputeBatches(claimTtl_, minChallengerBond_));
     }
 
     // ---------------------------------------------------------------- models and pipelines
@@ -316,6 +322,17 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
         emit TaskCompleted(taskId, worker, task.reward, outputs);
         _notifyConsumer(taskId, task, outputs);
         _pay(worker, payout);
+    }
+
+    /// @inheritdoc IPocomputeMarket
+    /// @dev A batch's dispute answer is made public here exactly as a `respond`: no claimant can
+    /// commit to it for a Proved task from this block on.
+    function checkBatchProof(uint256 modelId, bytes calldata proof, uint256[] calldata instances) external returns (bool) {
+        if (msg.sender != batches) revert NotBatches();
+        bytes32 key = ProofCommitment.key(proof);
+        if (key == bytes32(0) || !_verifyPinned(models[modelId], proof, instances)) return false;
+        if (proofFirstSeen[key] == 0) proofFirstSeen[key] = block.number;
+        return true;
     }
 
     // ---------------------------------------------------------------- payments and views
