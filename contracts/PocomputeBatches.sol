@@ -239,8 +239,13 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
         address consumer = b.consumer;
         if (consumer == address(0)) return;
         if (!Payout.gasForCallback()) revert IPocomputeMarket.NotEnoughGasForCallback();
-        bool ok = Payout.callConsumer(consumer, abi.encodeCall(IBatchInferenceConsumer.onBatchInference, (batchId, index, b.pipelineId, outputs, b.resultsRoot, path)));
-        emit BatchResultDelivered(batchId, index, consumer, ok);
+        bytes memory data = _callbackData(batchId, index, outputs, boundaries, path);
+        emit BatchResultDelivered(batchId, index, consumer, Payout.callConsumer(consumer, data));
+    }
+
+    function _callbackData(uint256 batchId, uint256 index, uint256[] calldata outputs, uint256[] calldata boundaries, bytes32[] calldata path) private view returns (bytes memory) {
+        Batch storage b = batches[batchId];
+        return abi.encodeCall(IBatchInferenceConsumer.onBatchInference, (batchId, index, b.pipelineId, outputs, boundaries, b.resultsRoot, path));
     }
 
     /// @inheritdoc IPocomputeBatches

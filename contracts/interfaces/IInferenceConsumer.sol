@@ -31,8 +31,9 @@ interface IBatchInferenceConsumer {
     /// @param index The task's position in the batch.
     /// @param pipelineId The pipeline the batch ran on (a pipeline id, never a model id).
     /// @param outputs The task's outputs as EZKL field elements.
+    /// @param boundaries The task's inner stage boundaries (the rest of its leaf).
     /// @param resultsRoot The batch's results root, as `getBatch(batchId).resultsRoot` holds it.
-    /// @param path The leaf's inclusion proof: a consumer may check it against `resultsRoot`
-    /// itself (`IPocomputeBatches.resultLeaf`, `BatchMerkle.includes`).
-    function onBatchInference(uint256 batchId, uint256 index, uint256 pipelineId, uint256[] calldata outputs, bytes32 resultsRoot, bytes32[] calldata path) external;
+    /// @param path The leaf's inclusion proof: a consumer may check it itself
+    /// (`IPocomputeBatches.isFinalResult(batchId, index, outputs, boundaries, path)`).
+    function onBatchInference(uint256 batchId, uint256 index, uint256 pipelineId, uint256[] calldata outputs, uint256[] calldata boundaries, bytes32 resultsRoot, bytes32[] calldata path) external;
 }
