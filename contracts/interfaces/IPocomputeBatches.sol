@@ -73,14 +73,11 @@ interface IPocomputeBatches {
     event PaymentCredited(address indexed to, uint256 amount);
 
     error UnknownBatch();
-    error NotMarket();
-    error EmptyBatch();
     error BatchTooLarge(uint256 max, uint256 got);
     error UnevenReward();
     error LeafOutOfRange(uint256 index, uint256 n);
     error TaskClosed(uint256 index);
     error LeafNotInRoot();
-    error ChallengeNotOpen();
     error AlreadyDelivered();
 
     /// @notice Posts `inputs.length / numInputs` tasks on `pipelineId`, `msg.value / n` each.
