@@ -30,6 +30,7 @@ import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, deployTestContract, gasCost, marketWithMlp } from '../helpers/market.js';
 import { minedRevert, pendingCall, sendCopy, withAutomineOff } from '../helpers/mempool.js';
 import { fixtureInput, runCli, tempDir } from '../helpers/pocompute.js';
+import { workUntil } from '../helpers/worker.js';
 
 const anvil = useAnvil();
 
@@ -301,5 +302,39 @@ describe('batched tasks: one root for N results, disputes per task', () => {
     await expect(
       closeBatchTasks({ market: cheater, batchId: posted.batchId, indices: [0], how: 'cancel' }),
     ).rejects.toThrow(/NotRequester/);
+  });
+
+  it('the worker (pocompute worker) serves a batch, answers a challenge of one of its tasks with the stage proof, and is paid at finalize', async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const posted = await post(2);
+    const key = `batch:${posted.batchId}`;
+    const w0 = await balance(account(1).address);
+    const hashes: string[] = [];
+    const { events } = await workUntil({
+      market: worker,
+      worker: account(1).address,
+      networkKey: chain.networkKey,
+      fromBlock: fromBlock + 1,
+      stop: (e) => e.event === 'paid' && e.taskId === key,
+      onEvent: async (e) => {
+        if ('txHashes' in e) hashes.push(...e.txHashes);
+        if (e.event === 'answered') hashes.push(e.txHash);
+        if (e.event === 'submitted' && e.taskId === key)
+          await challengeBatchTask({
+            market: challenger,
+            batchId: posted.batchId,
+            index: 1,
+            stage: 0,
+          });
+        if (e.event === 'answered') await advanceTime(chain.provider, WINDOW);
+      },
+    });
+    expect(events.map((e) => `${e.event} ${'taskId' in e ? e.taskId : ''}`)).toEqual(
+      expect.arrayContaining([`submitted ${key}`, `answered ${key}:1`, `paid ${key}`]),
+    );
+    // Two rewards and the false challenger's bond, less the gas of its transactions.
+    expect((await balance(account(1).address)) - w0).toBe(
+      2n * REWARD + CHALLENGER_BOND - (await gasCost(chain.provider, hashes)),
+    );
   });
 });
