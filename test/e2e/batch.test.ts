@@ -337,4 +337,128 @@ describe('batched tasks: one root for N results, disputes per task', () => {
       2n * REWARD + CHALLENGER_BOND - (await gasCost(chain.provider, hashes)),
     );
   });
+
+  it('the CLI posts and serves a batch (task post-batch, claim-batch, finalize-batch); bad input is a one-line error with its exit code', async () => {
+    const cli = (args: string[], key: number) =>
+      runCli([...args, '--rpc', anvil().rpcUrl, '--market', marketAddress, '--json'], {
+        POCOMPUTE_PRIVATE_KEY: account(key).privateKey,
+      });
+    const posted = await cli(
+      [
+        'task',
+        'post-batch',
+        '--pipeline',
+        pipelineId,
+        '--input',
+        ...inputs.slice(0, 3),
+        '--reward',
+        '0.01',
+        '--worker-bond',
+        '0.02',
+        '--challenger-bond',
+        '0.05',
+      ],
+      0,
+    );
+    expect(posted.code, posted.stderr).toBe(0);
+    const { batchId, tasks } = posted.json();
+    expect(tasks).toBe(3);
+    const served = await cli(['task', 'claim-batch', batchId], 1);
+    expect(served.code, served.stderr).toBe(0);
+    expect(served.json().outputs).toHaveLength(3);
+    const early = await cli(['task', 'finalize-batch', batchId], 2);
+    expect(early.code).toBe(4);
+    expect(early.json().error.message).toMatch(/WindowOpen/);
+    await advanceTime(chain.provider, WINDOW);
+    const w0 = await balance(account(1).address);
+    const paid = await cli(['task', 'finalize-batch', batchId], 2);
+    expect(paid.code, paid.stderr).toBe(0);
+    expect(paid.json().tasksPaid).toBe(3);
+    expect(await balance(account(1).address)).toBeGreaterThan(w0);
+
+    // Bad input: a usage error (exit 2) or a decoded revert (exit 4), one line, no stack trace,
+    // and nothing posted.
+    const before = await openBatches(requester).batchCount();
+    const badReward = await runCli(
+      [
+        'task',
+        'post-batch',
+        '--pipeline',
+        pipelineId,
+        '--input',
+        inputs[0],
+        '--reward',
+        'lots',
+        '--worker-bond',
+        '0.02',
+        '--challenger-bond',
+        '0.05',
+        '--rpc',
+        anvil().rpcUrl,
+        '--market',
+        marketAddress,
+      ],
+      { POCOMPUTE_PRIVATE_KEY: account(0).privateKey },
+    );
+    expect(badReward.code).toBe(2);
+    expect(badReward.stderr).not.toMatch(/\n\s+at /);
+    expect(await openBatches(requester).batchCount()).toBe(before);
+    const unknown = await cli(['task', 'show', '999:0'], 0);
+    expect(unknown.code).toBe(4);
+    expect(unknown.json().error.message).toMatch(/UnknownBatch/);
+    const badIndex = await cli(['task', 'show', `${batchId}:7`], 0);
+    expect(badIndex.code).toBe(2);
+  });
+
+  it('front-running rules hold for batches: a copied claim only makes the honest worker wait; a copied challenge pays the copier but the wrong task is still caught', async () => {
+    const posted = await post(2);
+    const id = BigInt(posted.batchId);
+    const copier = new Wallet(account(4).privateKey, chain.provider);
+    const batches = openBatches(worker);
+    const bond = (await requester.claimBondFor(REWARD * 2n)) as bigint;
+    // The honest claim is copied at a higher tip: the copy is mined first.
+    const claimCopy = await withAutomineOff(chain.provider, async () => {
+      const honest = batches.claim(id, { value: bond, gasLimit: 300_000n });
+      const pending = await pendingCall(chain.provider, batches, account(1).address, 'claim');
+      const copy = await sendCopy(copier, pending);
+      await chain.provider.send('evm_mine', []);
+      return { honest: (await honest).hash, copy: copy.hash };
+    });
+    expect(await minedRevert(batches, claimCopy.copy)).toBeUndefined();
+    // The honest claim, mined after it, reverted (AlreadyClaimed): the copier holds the batch.
+    expect((await chain.provider.getTransactionReceipt(claimCopy.honest))!.status).toBe(0);
+    expect((await readBatch(requester, posted.batchId)).claimant).toBe(copier.address);
+    // The copier holds the claim and states a wrong result for task 0.
+    const asCopier = openBatches(requester).connect(copier) as Contract;
+    const view = await readBatch(requester, posted.batchId);
+    const tasks = await readBatchInputs(requester, view);
+    const outputs: bigint[] = [];
+    for (const task of tasks)
+      outputs.push(...(await witnessPipeline({ stages: [mlp], inputs: task })).outputs);
+    outputs[0] += 1n;
+    await sendMarketTx(asCopier, 'submitResults', [id, outputs, []], { value: WORKER_BOND * 2n });
+    // The honest watcher's challenge is copied (by the cheater's accomplice) at a higher tip.
+    const accomplice = new Wallet(account(5).privateKey, chain.provider);
+    const asWatcher = openBatches(challenger);
+    const challengeCopy = await withAutomineOff(chain.provider, async () => {
+      const honest = asWatcher.challenge(id, 0, 0, {
+        value: CHALLENGER_BOND,
+        gasLimit: 300_000n,
+      });
+      const pending = await pendingCall(chain.provider, asWatcher, account(2).address, 'challenge');
+      const copy = await sendCopy(accomplice, pending);
+      await chain.provider.send('evm_mine', []);
+      return { honest: (await honest).hash, copy: copy.hash };
+    });
+    // The honest challenge, mined after the copy, reverted (ChallengeOpen); the copy stands.
+    expect(await minedRevert(asWatcher, challengeCopy.copy)).toBeUndefined();
+    expect((await chain.provider.getTransactionReceipt(challengeCopy.honest))!.status).toBe(0);
+    expect((await asWatcher.getChallenge(id, 0, 0)).challenger).toBe(accomplice.address);
+    // Nobody answers (a wrong result has no proof): the wrong task is caught all the same.
+    await advanceTime(chain.provider, RESPONSE);
+    const r0 = await balance(account(0).address);
+    await settleBatchChallenge({ market: challenger, batchId: posted.batchId, index: 0, stage: 0 });
+    expect((await balance(account(0).address)) - r0).toBe(REWARD + WORKER_BOND / 2n);
+    expect(await openBatches(requester).isClosed(id, 0)).toBe(true);
+  });
 });
