@@ -31,6 +31,7 @@ import { advanceTime, deployTestContract, gasCost, marketWithMlp } from '../help
 import { minedRevert, pendingCall, sendCopy, withAutomineOff } from '../helpers/mempool.js';
 import { fixtureInput, runCli, tempDir } from '../helpers/pocompute.js';
 import { workUntil } from '../helpers/worker.js';
+import { runWatcher, type WatchEvent } from '../../src/market/watcher.js';
 
 const anvil = useAnvil();
 
@@ -460,5 +461,47 @@ describe('batched tasks: one root for N results, disputes per task', () => {
     await settleBatchChallenge({ market: challenger, batchId: posted.batchId, index: 0, stage: 0 });
     expect((await balance(account(0).address)) - r0).toBe(REWARD + WORKER_BOND / 2n);
     expect(await openBatches(requester).isClosed(id, 0)).toBe(true);
+  });
+
+  it('the watcher (pocompute watch) judges every task of a batch, challenges the wrong one and settles it when unanswered', async () => {
+    const fromBlock = await chain.provider.getBlockNumber();
+    const posted = await post(3);
+    const id = BigInt(posted.batchId);
+    const view = await readBatch(cheater, posted.batchId);
+    const outputs: bigint[] = [];
+    for (const task of await readBatchInputs(cheater, view))
+      outputs.push(...(await witnessPipeline({ stages: [mlp], inputs: task })).outputs);
+    outputs[outputs.length - 1] += 1n; // the last task's last output is a lie
+    const batches = openBatches(cheater);
+    const bond = (await requester.claimBondFor(REWARD * 3n)) as bigint;
+    await sendMarketTx(batches, 'claim', [id], { value: bond });
+    await sendMarketTx(batches, 'submitResults', [id, outputs, []], { value: WORKER_BOND * 3n });
+    const stateFile = join(tempDir(), 'watch.json');
+    await writeFile(
+      stateFile,
+      JSON.stringify({ version: 1, nextBlock: fromBlock + 1, watching: [], mine: {} }),
+    );
+    const watchOnce = async () => {
+      const events: WatchEvent[] = [];
+      await runWatcher({
+        market: challenger,
+        watcher: account(2).address,
+        networkKey: chain.networkKey,
+        signal: new AbortController().signal,
+        log: (e) => events.push(e),
+        stateFile,
+        once: true,
+      });
+      return events.map((e) => `${e.event} ${'taskId' in e ? e.taskId : ''}`);
+    };
+    const key = `batch:${posted.batchId}`;
+    expect(await watchOnce()).toEqual([`challenged ${key}:2`]);
+    expect(await watchOnce()).toEqual([]); // judged once; its challenge is pending
+    await advanceTime(chain.provider, RESPONSE);
+    const c0 = await balance(account(2).address);
+    expect(await watchOnce()).toEqual([`settled ${key}:2`]);
+    expect(await balance(account(2).address)).toBeGreaterThan(c0);
+    expect(await openBatches(requester).isClosed(id, 2)).toBe(true);
+    expect(await openBatches(requester).isClosed(id, 1)).toBe(false);
   });
 });
