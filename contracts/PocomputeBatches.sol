@@ -7,6 +7,7 @@ import {IPocomputeBatches} from "./interfaces/IPocomputeBatches.sol";
 import {IPocomputeMarket} from "./interfaces/IPocomputeMarket.sol";
 import {BatchMerkle} from "./libraries/BatchMerkle.sol";
 import {InstanceLayout} from "./libraries/InstanceLayout.sol";
+import {OptimisticBounds} from "./libraries/OptimisticBounds.sol";
 import {Payout} from "./libraries/Payout.sol";
 
 /// @title PocomputeBatches
@@ -56,7 +57,7 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
 
     /// @inheritdoc IPocomputeBatches
     function postBatch(uint256 pipelineId, uint256[] calldata inputs, uint64 deadline, address consumer, IPocomputeMarket.OptimisticTerms calldata terms) external payable returns (uint256 batchId) {
-        if (terms.window < 60 || terms.window > 30 days || terms.responseTime < 60 || terms.responseTime > 7 days || terms.workerBond == 0) revert IPocomputeMarket.BadTerms();
+        if (terms.window < OptimisticBounds.MIN_WINDOW || terms.window > OptimisticBounds.MAX_WINDOW || terms.responseTime < OptimisticBounds.MIN_RESPONSE_TIME || terms.responseTime > OptimisticBounds.MAX_RESPONSE_TIME || terms.workerBond == 0) revert IPocomputeMarket.BadTerms();
         if (terms.challengerBond < minChallengerBond) revert IPocomputeMarket.ChallengerBondTooLow(minChallengerBond, terms.challengerBond);
         if (deadline <= block.timestamp) revert IPocomputeMarket.DeadlinePassed();
         if (consumer != address(0) && consumer.code.length == 0) revert IPocomputeMarket.ConsumerHasNoCode();

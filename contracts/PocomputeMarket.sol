@@ -7,6 +7,7 @@ import {IInferenceConsumer, TaskKind} from "./interfaces/IInferenceConsumer.sol"
 import {IPocomputeMarket} from "./interfaces/IPocomputeMarket.sol";
 import {PocomputeBatches} from "./PocomputeBatches.sol";
 import {InstanceLayout} from "./libraries/InstanceLayout.sol";
+import {OptimisticBounds} from "./libraries/OptimisticBounds.sol";
 import {ProofCommitment} from "./libraries/ProofCommitment.sol";
 import {VkaStore} from "./libraries/VkaStore.sol";
 
@@ -40,10 +41,10 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
     uint256 private constant PAY_GAS = 10_000;
 
     uint256 public constant MAX_STAGES = 64;
-    uint32 public constant MIN_WINDOW = 60;
-    uint32 public constant MAX_WINDOW = 30 days;
-    uint32 public constant MIN_RESPONSE_TIME = 60;
-    uint32 public constant MAX_RESPONSE_TIME = 7 days;
+    uint32 public constant MIN_WINDOW = OptimisticBounds.MIN_WINDOW;
+    uint32 public constant MAX_WINDOW = OptimisticBounds.MAX_WINDOW;
+    uint32 public constant MIN_RESPONSE_TIME = OptimisticBounds.MIN_RESPONSE_TIME;
+    uint32 public constant MAX_RESPONSE_TIME = OptimisticBounds.MAX_RESPONSE_TIME;
 
     Model[] private models;
     Task[] private tasks;
@@ -327,7 +328,7 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
     /// @inheritdoc IPocomputeMarket
     /// @dev A batch's dispute answer is made public here exactly as a `respond`: no claimant can
     /// commit to it for a Proved task from this block on.
-    function checkBatchProof(uint256 modelId, bytes calldata proof, uint256[] calldata instances) external returns (bool) {
+    function checkBatchProof(uint256 modelId, bytes calldata proof, uint256[] calldata instances) external nonReentrant returns (bool) {
         if (msg.sender != batches) revert NotBatches();
         bytes32 key = ProofCommitment.key(proof);
         if (key == bytes32(0) || !_verifyPinned(models[modelId], proof, instances)) return false;

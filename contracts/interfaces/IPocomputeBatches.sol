@@ -118,6 +118,7 @@ interface IPocomputeBatches {
     function getBatch(uint256 batchId) external view returns (Batch memory);
     function batchCount() external view returns (uint256);
     function isClosed(uint256 batchId, uint256 index) external view returns (bool);
+    function isDelivered(uint256 batchId, uint256 index) external view returns (bool);
     function getChallenge(uint256 batchId, uint256 index, uint32 stage) external view returns (LeafChallenge memory);
     /// @notice Whether (outputs, boundaries) is task `index`'s finalized result in the batch.
     function isFinalResult(uint256 batchId, uint256 index, uint256[] calldata outputs, uint256[] calldata boundaries, bytes32[] calldata path) external view returns (bool);
