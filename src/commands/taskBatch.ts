@@ -72,6 +72,16 @@ export async function showBatchTask(market: Contract, id: { batchId: string; ind
     attested: true,
     rewardEth: view.rewardPerTaskEth,
     worker: view.submitter,
+    batch: {
+      tasks: view.tasks,
+      status: view.status,
+      deadline: view.deadline,
+      claimant: view.claimant,
+      windowEnd: view.windowEnd,
+      openChallenges: view.openChallenges,
+      closed: view.closed,
+      lost: view.lost,
+    },
     ...proof,
     outputValues: proof.final
       ? dequantizeOutputs(proof.outputs.map(BigInt), stages[stages.length - 1].manifest)
@@ -85,6 +95,14 @@ export const renderBatchTask = (t: Awaited<ReturnType<typeof showBatchTask>>) =>
     ['pipeline', t.pipelineId],
     ['status', t.final ? `${t.status}: final (included in the results root)` : t.status],
     ['reward', `${t.rewardEth} ETH`],
+    [
+      'batch',
+      `${t.batch.tasks} tasks, ${t.batch.status}` +
+        (t.batch.windowEnd
+          ? `, challengeable until ${new Date(t.batch.windowEnd * 1000).toISOString()}`
+          : '') +
+        `, ${t.batch.openChallenges} open challenges, ${t.batch.closed} closed (${t.batch.lost} lost)`,
+    ],
     ['worker', t.worker],
     [
       'outputs',

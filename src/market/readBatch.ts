@@ -1,4 +1,4 @@
-import { type Contract, formatEther } from 'ethers';
+import { type Contract, formatEther, ZeroHash } from 'ethers';
 import { describeChainError } from '../chain/provider.js';
 import { PocomputeError } from '../core/errors.js';
 import {
@@ -9,6 +9,7 @@ import {
   chunk,
   requireRoot,
 } from './batchTree.js';
+import { ZERO } from './attestModel.js';
 import { TASK_STATUS } from './market.js';
 import { openBatches } from './openBatches.js';
 
@@ -198,13 +199,33 @@ export async function batchTaskProof(params: {
       `batch ${id} has tasks 0..${view.tasks - 1} (got ${index})`,
     );
   const inputs = await readBatchInputs(market, view);
+  const inputPath = batchPath(
+    inputs.map((t, i) => batchInputLeaf(id, i, t)),
+    index,
+  );
+  const batches = openBatches(market);
+  const closed = (await batches.isClosed(id, index)) as boolean;
+  if (view.submitter === ZERO)
+    // No results yet: the task's inputs and their inclusion proof only.
+    return {
+      batchId: view.batchId,
+      index,
+      inputs: inputs[index].map(String),
+      outputs: [],
+      boundaries: [],
+      resultsRoot: view.resultsRoot,
+      resultLeaf: ZeroHash,
+      resultPath: [],
+      inputsRoot: view.inputsRoot,
+      inputPath,
+      closed,
+      final: false,
+    };
   const results = await readBatchResults(market, view);
   const leaves = resultLeaves(id, results);
   const resultPath = batchPath(leaves, index);
   if (!batchIncludes(view.resultsRoot, view.tasks, index, leaves[index], resultPath))
     throw new PocomputeError('INTERNAL', `batch ${id}: computed path does not verify`);
-  const batches = openBatches(market);
-  const closed = (await batches.isClosed(id, index)) as boolean;
   const final = (await batches.isFinalResult(
     id,
     index,
@@ -222,10 +243,7 @@ export async function batchTaskProof(params: {
     resultLeaf: leaves[index],
     resultPath,
     inputsRoot: view.inputsRoot,
-    inputPath: batchPath(
-      inputs.map((t, i) => batchInputLeaf(id, i, t)),
-      index,
-    ),
+    inputPath,
     closed,
     final,
   };

@@ -364,6 +364,11 @@ describe('batched tasks: one root for N results, disputes per task', () => {
     expect(posted.code, posted.stderr).toBe(0);
     const { batchId, tasks } = posted.json();
     expect(tasks).toBe(3);
+    // Before any result: the task's inputs and their inclusion proof, not final.
+    const open = await cli(['task', 'show', `${batchId}:1`], 2);
+    expect(open.code, open.stderr).toBe(0);
+    expect(open.json()).toMatchObject({ final: false, outputs: [], status: 'open' });
+    expect(open.json().inputPath).toHaveLength(2);
     const served = await cli(['task', 'claim-batch', batchId], 1);
     expect(served.code, served.stderr).toBe(0);
     expect(served.json().outputs).toHaveLength(3);
