@@ -477,6 +477,8 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
     /// The one payout policy: pushed with a gas cap and no return data copied; a recipient that
     /// refuses (reverts, burns gas, needs more) is credited instead, so no payout can block a
     /// settlement, and `withdraw` pays the credit.
+    /// @dev libraries/Payout.sol states the same policy for PocomputeBatches; it is written out
+    /// here because calling the library costs the single-task path 32-98 gas more (measured).
     function _pay(address to, uint256 amount) private {
         if (amount == 0) return;
         bool ok;
