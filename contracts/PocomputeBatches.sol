@@ -76,6 +76,7 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
         b.rewardPerTask = uint128(msg.value / n);
         b.terms = terms;
         b.inputsRoot = _inputsRoot(batchId, inputs, b.numInputs, n);
+        b.postedBlock = uint64(block.number);
         emit BatchPosted(batchId, pipelineId, msg.sender, n, msg.value / n, b.inputsRoot, inputs);
     }
 
@@ -137,6 +138,7 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
         }
         b.status = IPocomputeMarket.Status.Submitted;
         b.submitter = msg.sender;
+        b.resultsBlock = uint64(block.number);
         b.windowEnd = uint64(block.timestamp) + b.terms.window;
         b.resultsRoot = BatchMerkle.root(leaves);
         emit BatchResultSubmitted(batchId, msg.sender, b.resultsRoot, outputs, boundaries, b.windowEnd);

@@ -37,7 +37,9 @@ interface IPocomputeBatches {
         uint32 openChallenges;
         uint128 claimBond;
         uint64 windowEnd;
+        uint64 postedBlock; // the block of BatchPosted (the inputs): read it without a range scan
         address submitter;
+        uint64 resultsBlock; // the block of BatchResultSubmitted (the results)
         bytes32 resultsRoot;
     }
 

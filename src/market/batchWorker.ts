@@ -110,7 +110,18 @@ async function answerOpenChallenges(
   const { market } = params;
   const batches = openBatches(market);
   const id = BigInt(view.batchId);
-  const logs = await batches.queryFilter(batches.filters.LeafChallenged(id), 0, 'latest');
+  // Challenges come after the results: read from their block on, in bounded ranges.
+  const latest = await market.runner!.provider!.getBlockNumber();
+  const range = params.maxBlockRange ?? 500;
+  const logs = [];
+  for (let from = view.resultsBlock; from <= latest; from += range)
+    logs.push(
+      ...(await batches.queryFilter(
+        batches.filters.LeafChallenged(id),
+        from,
+        Math.min(latest, from + range - 1),
+      )),
+    );
   const open: { index: number; stage: number; deadline: number; challenger: string }[] = [];
   for (const log of logs) {
     const { index, stage } = (log as unknown as { args: { index: bigint; stage: bigint } }).args;

@@ -44,6 +44,9 @@ export interface BatchView {
   numInputs: number;
   numOutputs: number;
   numStages: number;
+  /** The blocks of the BatchPosted and BatchResultSubmitted events (0: no results yet). */
+  postedBlock: number;
+  resultsBlock: number;
 }
 
 /** A batch's state on the chain. */
@@ -85,12 +88,15 @@ export async function readBatch(
     numInputs: Number(b.numInputs),
     numOutputs: Number(b.numOutputs),
     numStages: Number(b.numStages),
+    postedBlock: Number(b.postedBlock),
+    resultsBlock: Number(b.resultsBlock),
   };
 }
 
-async function batchEvent(market: Contract, name: string, batchId: bigint) {
+/** The batch's event of that name, read from the one block the batch records for it. */
+async function batchEvent(market: Contract, name: string, batchId: bigint, block: number) {
   const batches = openBatches(market);
-  const logs = await batches.queryFilter(batches.filters[name](batchId), 0, 'latest');
+  const logs = await batches.queryFilter(batches.filters[name](batchId), block, block);
   return logs.at(-1) as (typeof logs)[number] & { args: Record<string, unknown> };
 }
 
@@ -100,7 +106,7 @@ async function batchEvent(market: Contract, name: string, batchId: bigint) {
  */
 export async function readBatchInputs(market: Contract, view: BatchView): Promise<bigint[][]> {
   const id = BigInt(view.batchId);
-  const event = await batchEvent(market, 'BatchPosted', id);
+  const event = await batchEvent(market, 'BatchPosted', id, view.postedBlock);
   if (!event)
     throw new PocomputeError(
       'BATCH_MISMATCH',
@@ -137,7 +143,7 @@ export async function readBatchResults(market: Contract, view: BatchView): Promi
   const event =
     view.submitter === '0x0000000000000000000000000000000000000000'
       ? undefined
-      : await batchEvent(market, 'BatchResultSubmitted', id);
+      : await batchEvent(market, 'BatchResultSubmitted', id, view.resultsBlock);
   if (!event)
     throw new PocomputeError(
       'BATCH_MISMATCH',

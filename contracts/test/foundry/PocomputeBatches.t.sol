@@ -93,9 +93,11 @@ contract PocomputeBatchesTest is BatchFixture {
         IPocomputeBatches.Batch memory b = batches.getBatch(id);
         assertEq(b.n, 5, "n");
         assertEq(b.inputsRoot, rootOf(inputLeaves(id, flat)), "inputs root computed from the calldata");
+        assertEq(b.postedBlock, block.number, "the block of the inputs' event");
         claimBy(worker, id);
         (uint256[] memory outputs, uint256[] memory boundaries) = submitBy(worker, id, flat, 0);
         assertEq(batches.getBatch(id).resultsRoot, rootOf(resultLeaves(id, outputs, boundaries)), "results root computed from the calldata");
+        assertEq(batches.getBatch(id).resultsBlock, block.number, "the block of the results' event");
         vm.warp(block.timestamp + WINDOW);
         uint256 before = worker.balance;
         batches.finalize(id);
