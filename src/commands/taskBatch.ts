@@ -1,8 +1,7 @@
 import { type Command, Command as NewCommand } from 'commander';
 import { z } from 'zod';
 import { defineOptions, option } from '../core/cliOptions.js';
-import { commonOptions, runCommand } from '../core/command.js';
-import { PocomputeError } from '../core/errors.js';
+import { commonOptions, parseOptions, runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { attestPipeline } from '../market/attestPipeline.js';
 import { closeBatchTasks, finalizeBatch } from '../market/batchDisputes.js';
@@ -167,9 +166,7 @@ export function addBatchCommands(task: Command): void {
       .action((id: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = batchOptions.parse(raw);
-          const parsed = batchId.safeParse(id);
-          if (!parsed.success)
-            throw new PocomputeError('USAGE', `batch id: ${parsed.error.issues[0].message}`);
+          parseOptions(batchId, id);
           const result = await withMarket(o, reporter, true, async (market, chain) => {
             const { address } = await chain.signer();
             return reporter.step(
@@ -196,9 +193,7 @@ export function addBatchCommands(task: Command): void {
       .action((id: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = batchOptions.parse(raw);
-          const parsed = batchId.safeParse(id);
-          if (!parsed.success)
-            throw new PocomputeError('USAGE', `batch id: ${parsed.error.issues[0].message}`);
+          parseOptions(batchId, id);
           const result = await withMarket(o, reporter, true, (market) =>
             finalizeBatch({ market, batchId: id }),
           );
