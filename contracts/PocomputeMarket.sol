@@ -5,7 +5,9 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IHalo2Verifier, IHalo2VerifierReusable} from "./interfaces/IHalo2Verifier.sol";
 import {IInferenceConsumer, TaskKind} from "./interfaces/IInferenceConsumer.sol";
 import {IPocomputeMarket} from "./interfaces/IPocomputeMarket.sol";
+import {PocomputeBatches} from "./PocomputeBatches.sol";
 import {InstanceLayout} from "./libraries/InstanceLayout.sol";
+import {OptimisticBounds} from "./libraries/OptimisticBounds.sol";
 import {ProofCommitment} from "./libraries/ProofCommitment.sol";
 import {VkaStore} from "./libraries/VkaStore.sol";
 
@@ -28,6 +30,10 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
     uint256 public immutable claimBondBps;
     /// The smallest challenger bond an optimistic task may ask for.
     uint256 public immutable minChallengerBond;
+    /// Batched tasks (PocomputeBatches), deployed with the market; it settles disputes with the
+    /// market's pinned verifiers through `checkBatchProof`. Its address is the market's first
+    /// CREATE (nonce 1).
+    address private immutable batches;
     uint256 public constant CALLBACK_GAS = 500_000;
     /// Gas kept back for the work after the callback (the payout and bookkeeping).
     uint256 private constant AFTER_CALLBACK_GAS = 40_000;
@@ -35,10 +41,10 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
     uint256 private constant PAY_GAS = 10_000;
 
     uint256 public constant MAX_STAGES = 64;
-    uint32 public constant MIN_WINDOW = 60;
-    uint32 public constant MAX_WINDOW = 30 days;
-    uint32 public constant MIN_RESPONSE_TIME = 60;
-    uint32 public constant MAX_RESPONSE_TIME = 7 days;
+    uint32 public constant MIN_WINDOW = OptimisticBounds.MIN_WINDOW;
+    uint32 public constant MAX_WINDOW = OptimisticBounds.MAX_WINDOW;
+    uint32 public constant MIN_RESPONSE_TIME = OptimisticBounds.MIN_RESPONSE_TIME;
+    uint32 public constant MAX_RESPONSE_TIME = OptimisticBounds.MAX_RESPONSE_TIME;
 
     Model[] private models;
     Task[] private tasks;
@@ -64,6 +70,7 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
         minClaimBond = minClaimBond_;
         claimBondBps = claimBondBps_;
         minChallengerBond = minChallengerBond_;
+        batches = address(new PocomputeBatches(claimTtl_, minChallengerBond_));
     }
 
     // ---------------------------------------------------------------- models and pipelines
@@ -318,6 +325,17 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
         _pay(worker, payout);
     }
 
+    /// @inheritdoc IPocomputeMarket
+    /// @dev A batch's dispute answer is made public here exactly as a `respond`: no claimant can
+    /// commit to it for a Proved task from this block on.
+    function checkBatchProof(uint256 modelId, bytes calldata proof, uint256[] calldata instances) external nonReentrant returns (bool) {
+        if (msg.sender != batches) revert NotBatches();
+        bytes32 key = ProofCommitment.key(proof);
+        if (key == bytes32(0) || !_verifyPinned(models[modelId], proof, instances)) return false;
+        if (proofFirstSeen[key] == 0) proofFirstSeen[key] = block.number;
+        return true;
+    }
+
     // ---------------------------------------------------------------- payments and views
 
     /// @inheritdoc IPocomputeMarket
@@ -459,6 +477,8 @@ contract PocomputeMarket is IPocomputeMarket, ReentrancyGuard {
     /// The one payout policy: pushed with a gas cap and no return data copied; a recipient that
     /// refuses (reverts, burns gas, needs more) is credited instead, so no payout can block a
     /// settlement, and `withdraw` pays the credit.
+    /// @dev libraries/Payout.sol states the same policy for PocomputeBatches; it is written out
+    /// here because calling the library costs the single-task path 32-98 gas more (measured).
     function _pay(address to, uint256 amount) private {
         if (amount == 0) return;
         bool ok;

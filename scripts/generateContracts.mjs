@@ -14,6 +14,7 @@ const OUT = join(root, 'src', 'chain', 'generated', 'contracts.ts');
 /** The contracts pocompute deploys, by file and name; the enums the TypeScript side reads. */
 const CONTRACTS = [
   ['PocomputeMarket.sol', 'PocomputeMarket', 'pocomputeMarket'],
+  ['PocomputeBatches.sol', 'PocomputeBatches', 'pocomputeBatches'],
   ['InferenceConsumerExample.sol', 'InferenceConsumerExample', 'inferenceConsumerExample'],
 ];
 const ENUMS = ['TaskKind', 'Status'];

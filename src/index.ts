@@ -153,6 +153,26 @@ export {
   type TaskSettlement,
 } from './market/readSettlement.js';
 export { runWorker, type WorkerEvent, type WorkerParams } from './market/worker.js';
+export { registerPipeline, type RegisteredPipeline } from './market/registerPipeline.js';
+
+// Batches: N optimistic tasks posted, served and paid in one transaction each, disputed per task.
+export { postBatch, type PostBatchParams, type PostBatchResult } from './market/postBatch.js';
+export { serveBatch, type ServeBatchResult } from './market/serveBatch.js';
+export {
+  readBatch,
+  readBatchInputs,
+  batchTaskProof,
+  type BatchView,
+  type BatchTaskProof,
+} from './market/readBatch.js';
+export {
+  challengeBatchTask,
+  respondBatchChallenge,
+  settleBatchChallenge,
+  finalizeBatch,
+  deliverBatchResult,
+  closeBatchTasks,
+} from './market/batchDisputes.js';
 
 // Environment.
 export { checkEnvironment, type EnvironmentCheck } from './doctor/checkEnvironment.js';

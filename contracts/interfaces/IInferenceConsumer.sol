@@ -21,3 +21,19 @@ interface IInferenceConsumer {
     /// negatives as r - |x|).
     function onInference(uint256 taskId, TaskKind kind, uint256 id, uint256[] calldata outputs) external;
 }
+
+/// @notice A contract that acts on the results of batched tasks (`IPocomputeBatches`). A batch's
+/// results are committed by one Merkle root; each is delivered on its own, with its inclusion proof.
+interface IBatchInferenceConsumer {
+    /// @notice Called once per task of a finalized batch, by whoever delivers it
+    /// (`IPocomputeBatches.deliver`), with at most `CALLBACK_GAS`; a revert here blocks nothing.
+    /// @param batchId The batch's id on the batch settlement contract (`msg.sender`).
+    /// @param index The task's position in the batch.
+    /// @param pipelineId The pipeline the batch ran on (a pipeline id, never a model id).
+    /// @param outputs The task's outputs as EZKL field elements.
+    /// @param boundaries The task's inner stage boundaries (the rest of its leaf).
+    /// @param resultsRoot The batch's results root, as `getBatch(batchId).resultsRoot` holds it.
+    /// @param path The leaf's inclusion proof: a consumer may check it itself
+    /// (`IPocomputeBatches.isFinalResult(batchId, index, outputs, boundaries, path)`).
+    function onBatchInference(uint256 batchId, uint256 index, uint256 pipelineId, uint256[] calldata outputs, uint256[] calldata boundaries, bytes32 resultsRoot, bytes32[] calldata path) external;
+}

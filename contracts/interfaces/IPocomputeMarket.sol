@@ -129,6 +129,8 @@ interface IPocomputeMarket {
     error BoundaryMismatch();
     error OutputMismatch();
     error NothingToWithdraw();
+    /// Only the market's batch contract (PocomputeBatches) may ask it to verify a batch's stage proof.
+    error NotBatches();
 
     // ------------------------------------------------------------ models and pipelines
 
@@ -181,6 +183,10 @@ interface IPocomputeMarket {
 
     /// @notice Pays an unchallenged result after its window.
     function finalize(uint256 taskId) external;
+
+    /// @notice For the market's batch contract only: verifies a stage proof with the model's
+    /// pinned verifier and records the proof as public (as `respond` does).
+    function checkBatchProof(uint256 modelId, bytes calldata proof, uint256[] calldata instances) external returns (bool);
 
     // ------------------------------------------------------------ payments and views
 

@@ -14,6 +14,13 @@ import { attestPipeline } from '../market/attestPipeline.js';
 import { bondsText, describePhase, readResult } from '../market/readResult.js';
 import type { Contract } from 'ethers';
 import { marketOptions, withMarket } from './marketOptions.js';
+import {
+  addBatchCommands,
+  closeBatchTask,
+  parseBatchTask,
+  renderBatchTask,
+  showBatchTask,
+} from './taskBatch.js';
 
 const postOptions = defineOptions(marketOptions, commonOptions, {
   mode: option(
@@ -139,7 +146,9 @@ async function showOptimistic(market: Contract, id: string) {
 }
 
 export function taskCommand(): Command {
-  const task = new Command('task').description('Compute tasks: post, list, show, cancel, refund');
+  const task = new Command('task').description(
+    'Compute tasks: post, list, show, cancel, refund; batches: post-batch, claim-batch, finalize-batch',
+  );
   task.addCommand(
     postOptions
       .addTo(new Command('post'))
@@ -204,11 +213,21 @@ export function taskCommand(): Command {
   task.addCommand(
     taskOptions
       .addTo(new Command('show'))
-      .description('Show one task, with its verified outputs when done')
+      .description(
+        'Show one task, with its verified outputs when done; <batch>:<index> shows a task of a batch with its inclusion proof',
+      )
       .argument('<task-id>')
       .action((id: string, raw) =>
         runCommand(raw, async (reporter) => {
           const o = taskOptions.parse(raw);
+          const batched = parseBatchTask(id);
+          if (batched) {
+            const b = await withMarket(o, reporter, false, (market) =>
+              showBatchTask(market, batched),
+            );
+            reporter.result({ ok: true, ...b }, () => renderBatchTask(b));
+            return;
+          }
           const t = await withMarket(o, reporter, false, async (market) => {
             const task = await readTask(market, parseOptions(taskId, id));
             if (task.mode === 'optimistic') return showOptimistic(market, task.taskId);
@@ -235,12 +254,18 @@ export function taskCommand(): Command {
       taskOptions
         .addTo(new Command(name))
         .description(description)
-        .argument('<task-id>')
+        .argument('<task-id>', 'a task id, or <batch>:<index> for a task of a batch')
         .action((id: string, raw) =>
           runCommand(raw, async (reporter) => {
             const o = taskOptions.parse(raw);
-            const receipt = await withMarket(o, reporter, true, (market) =>
-              sendMarketTx(market, method, [BigInt(parseOptions(taskId, id))]),
+            const batched = parseBatchTask(id);
+            const receipt = await withMarket(o, reporter, true, async (market) =>
+              batched
+                ? await closeBatchTask(market, batched, method).then((r) => ({
+                    hash: r.txHash,
+                    gasUsed: BigInt(r.gasUsed),
+                  }))
+                : sendMarketTx(market, method, [BigInt(parseOptions(taskId, id))]),
             );
             reporter.result(
               { ok: true, taskId: id, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() },
@@ -250,5 +275,6 @@ export function taskCommand(): Command {
         ),
     );
   }
+  addBatchCommands(task);
   return task;
 }

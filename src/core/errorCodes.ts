@@ -187,6 +187,11 @@ export const ERROR_CODES = {
     exit: EXIT.invalid,
     hint: "The model's on-chain verifier is not the one EZKL emits for its key: do not post, work on or trust tasks of this model.",
   },
+  BATCH_MISMATCH: {
+    when: "a batch's published inputs or results do not match the Merkle root the chain holds",
+    exit: EXIT.invalid,
+    hint: 'Do not work on (or trust a result of) this batch: what its transaction published is not what its root commits to.',
+  },
   VKA_TOO_LARGE: {
     when: "a reusable model's VKA does not fit one VKA store (EIP-170): split the model",
     exit: EXIT.usage,

@@ -82,7 +82,16 @@ export async function handleOptimisticTask(
     return claimedByOther(taskId, task, now);
   if (await market.lapsedClaimant(BigInt(taskId), me))
     return skip('my claim on it lapsed; the market bars a second claim');
-  const work = await whyNotWork(params, state, view);
+  const work = await whyNotTakeResult(params, state, {
+    id: taskId,
+    pipelineId: task.modelId,
+    consumer: task.consumer,
+    rewardEth: task.rewardEth,
+    challengerBondWei: view.challengerBondWei,
+    workerBondWei: view.workerBondWei,
+    responseSeconds: view.responseSeconds,
+    answers: 1,
+  });
   if (typeof work === 'string') return skip(work);
   const { pipeline, proveSeconds } = work;
   const inputs = (await market.getTaskInputs(BigInt(taskId))) as bigint[];
@@ -185,23 +194,41 @@ async function answerChallenge(
   }
 }
 
-/** The reason not to take an optimistic task, or its attested pipeline. */
-async function whyNotWork(
+/** What a worker weighs before stating results with a bond: a single task's, or a batch's. */
+export interface ResultTerms {
+  /** The task id, or `batch:<id>`: its load is left out of the standing ones. */
+  id: string;
+  pipelineId: string;
+  consumer: string;
+  /** Per task. */
+  rewardEth: string;
+  challengerBondWei: bigint;
+  /** All the worker bonds it would lock. */
+  workerBondWei: bigint;
+  responseSeconds: number;
+  /**
+   * How many stage proofs could be demanded at once, all due within one response time: 1 for a
+   * single task (one challenge at a time), N × stages for a batch (every task, every stage).
+   */
+  answers: number;
+}
+
+/** The reason not to take an optimistic task (or batch), or its attested pipeline. */
+export async function whyNotTakeResult(
   params: WorkerParams,
   state: WorkerState,
-  view: OptimisticResultView,
+  task: ResultTerms,
 ): Promise<{ pipeline: AttestedPipeline; proveSeconds: number } | string> {
-  const { task } = view;
   let pipeline: AttestedPipeline;
   try {
     pipeline = await attestPipeline({
       market: params.market,
-      pipelineId: task.modelId,
+      pipelineId: task.pipelineId,
       artifactsRoots: params.artifactsRoots,
     });
   } catch (error) {
     const e = toPocomputeError(error);
-    if (e.code === 'ARTIFACTS_INVALID') return `pipeline ${task.modelId}: ${e.message}`;
+    if (e.code === 'ARTIFACTS_INVALID') return `pipeline ${task.pipelineId}: ${e.message}`;
     if (e.code === 'VERIFIER_UNTRUSTED') return `pipeline fails attestation: ${e.message}`;
     throw e;
   }
@@ -213,11 +240,11 @@ async function whyNotWork(
     return `reward ${task.rewardEth} ETH is below the minimum ${formatEther(params.minRewardWei)} ETH`;
   const minBond =
     params.minChallengerBondWei ?? ((await params.market.minChallengerBond()) as bigint);
-  if (view.challengerBondWei < minBond)
-    return `challenger bond ${formatEther(view.challengerBondWei)} ETH is below the minimum ${formatEther(minBond)} ETH: a false challenge would not pay for the answer`;
+  if (task.challengerBondWei < minBond)
+    return `challenger bond ${formatEther(task.challengerBondWei)} ETH is below the minimum ${formatEther(minBond)} ETH: a false challenge would not pay for the answer`;
   const balance = await provider.getBalance(params.worker);
-  if (balance <= view.workerBondWei)
-    return `the worker bond (${formatEther(view.workerBondWei)} ETH) is more than this key holds`;
+  if (balance <= task.workerBondWei)
+    return `the worker bond (${formatEther(task.workerBondWei)} ETH) is more than this key holds`;
   // Every challenge must be answerable, all of them at once: the slowest stage's prove time
   // (measured here, else a conservative estimate from its circuit) for this result and for each
   // of my standing ones must fit their response times, answered earliest deadline first.
@@ -230,16 +257,16 @@ async function whyNotWork(
   const slowest = slowestStage(measuredMs, estimatedSeconds);
   const shortfall = capacityShortfall({
     candidate: {
-      responseSeconds: view.responseSeconds,
-      proveSeconds: slowest.seconds,
-      how: slowest.how,
+      responseSeconds: task.responseSeconds,
+      proveSeconds: slowest.seconds * task.answers,
+      how: task.answers > 1 ? `${slowest.how}, × ${task.answers} answers` : slowest.how,
     },
     standing: Object.entries(state.optimisticLoad ?? {})
-      .filter(([id]) => id !== task.taskId && state.optimistic[id] !== undefined)
+      .filter(([id]) => id !== task.id && state.optimistic[id] !== undefined)
       .map(([, load]) => load),
     safetySeconds: params.safetySeconds,
     maxOpen: params.maxOpenResults,
   });
   if (shortfall) return shortfall;
-  return { pipeline, proveSeconds: slowest.seconds };
+  return { pipeline, proveSeconds: slowest.seconds * task.answers };
 }

@@ -10,16 +10,17 @@ import { attestPipeline } from './attestPipeline.js';
 import { challengeStage } from './challengeStage.js';
 import { readResult, type OptimisticResultView } from './readResult.js';
 import { settleChallenge } from './settleChallenge.js';
-import {
-  type PipelineResult,
-  type UnwitnessableStage,
-  unwitnessableStage,
-  witnessPipeline,
-} from './witnessPipeline.js';
+import { type PipelineResult, unwitnessableStage, witnessPipeline } from './witnessPipeline.js';
+import { firstWrongStage, unanswerableStage } from './watchVerdict.js';
+import { type BatchWatchEvent, type BatchWatchState, watchBatch } from './batchWatcher.js';
+import { openBatches } from './openBatches.js';
+
+export { firstWrongStage, unanswerableStage } from './watchVerdict.js';
 import { isTransientChainError } from '../chain/provider.js';
 import { sleep } from '../core/sleep.js';
 
 export type WatchEvent =
+  | BatchWatchEvent
   | { event: 'correct'; taskId: string; submitter: string }
   | {
       event: 'challenged';
@@ -65,58 +66,15 @@ export interface WatcherParams {
 interface WatcherState {
   version: 1;
   nextBlock: number;
+  /** Task ids, and `batch:<id>` for batches. */
   watching: string[];
   mine: Record<string, number>;
+  batches?: Record<string, BatchWatchState>;
 }
 
 /**
- * The first stage a result gets wrong, judged against the watcher's own witnesses: the first inner
- * boundary that differs (the stage that produced it from a correct input), else the last stage if
- * only the outputs differ; undefined when the result is right.
- */
-export function firstWrongStage(
-  stated: PipelineResult,
-  expected: PipelineResult,
-): { stage: number; reason: string } | undefined {
-  for (const [i, b] of expected.boundaries.entries())
-    if (stated.boundaries[i] !== b)
-      return {
-        stage: i,
-        reason: `boundary ${i} is ${stated.boundaries[i]}, the witness gives ${b}`,
-      };
-  const n = expected.boundaries.length + 1;
-  if (
-    stated.outputs.length !== expected.outputs.length ||
-    stated.outputs.some((v, i) => v !== expected.outputs[i])
-  )
-    return { stage: n - 1, reason: 'the outputs differ from the witness' };
-  return undefined;
-}
-
-/**
- * The stage to challenge in a result on an input the trusted pipeline cannot witness: the first
- * stated boundary that differs from the correct ones before the failure (that stage lied from a
- * correct input), else the stage that cannot be witnessed — no proof of it on the committed input
- * can exist, so an honest worker could never have stated a result and the challenge must win.
- */
-export function unanswerableStage(
-  stated: PipelineResult,
-  failure: UnwitnessableStage,
-): { stage: number; reason: string } {
-  for (const [i, b] of failure.boundaries.entries())
-    if (stated.boundaries[i] !== b)
-      return {
-        stage: i,
-        reason: `boundary ${i} is ${stated.boundaries[i]}, the witness gives ${b}`,
-      };
-  return {
-    stage: failure.stage,
-    reason: `stage ${failure.stage} cannot be witnessed on the committed input, so no proof can answer: ${failure.reason}`,
-  };
-}
-
-/**
- * Follows optimistic results (ResultSubmitted, in bounded block ranges), recomputes each one's
+ * Follows optimistic results (ResultSubmitted, and batches' BatchResultSubmitted, in bounded block
+ * ranges), recomputes each one's
  * outputs and boundaries from the quantized witnesses of its pipeline's stages — with this
  * machine's attested artifacts and the task's on-chain inputs, never what the submission says
  * about itself — and challenges the first wrong stage. It settles challenges left unanswered.
@@ -152,6 +110,16 @@ export async function runWatcher(
           const id = (event as unknown as { args: { taskId: bigint } }).args.taskId.toString();
           if (!state.watching.includes(id)) state.watching.push(id);
         }
+        const batches = openBatches(market);
+        for (const event of await batches.queryFilter(
+          batches.filters.BatchResultSubmitted(),
+          state.nextBlock,
+          to,
+        )) {
+          const id = (event as unknown as { args: { batchId: bigint } }).args.batchId;
+          const key = `batch:${id}`;
+          if (!state.watching.includes(key)) state.watching.push(key);
+        }
         state.nextBlock = to + 1;
         await save();
       }
@@ -170,7 +138,16 @@ export async function runWatcher(
       if (signal.aborted) break;
       let done: boolean;
       try {
-        done = await watchTask(params, state, taskId, totals);
+        if (taskId.startsWith('batch:')) {
+          state.batches ??= {};
+          state.batches[taskId] ??= { judged: false, mine: [] };
+          done = await watchBatch({
+            ...params,
+            key: taskId,
+            state: state.batches[taskId],
+            totals,
+          });
+        } else done = await watchTask(params, state, taskId, totals);
       } catch (error) {
         const e = toPocomputeError(error);
         if (isTransientChainError(e)) continue;
@@ -180,6 +157,7 @@ export async function runWatcher(
       if (done) {
         state.watching = state.watching.filter((t) => t !== taskId);
         delete state.mine[taskId];
+        delete state.batches?.[taskId];
       }
       await save();
     }

@@ -19,6 +19,9 @@ import { attestModel, ZERO } from './attestModel.js';
 import { dequantizeInputs } from './instanceLayout.js';
 import { readTask, type TaskView } from './market.js';
 import { handleOptimisticTask } from './optimisticWorker.js';
+import { batchKey, handleBatch, isBatchKey } from './batchWorker.js';
+import { openBatches } from './openBatches.js';
+import { readBatch } from './readBatch.js';
 import {
   claimedByOther,
   type Outcome,
@@ -70,10 +73,22 @@ export async function runWorker(
       while (state.nextBlock <= latest && !signal.aborted) {
         const to = Math.min(latest, state.nextBlock + maxRange - 1);
         const events = await market.queryFilter(postedTopics(market), state.nextBlock, to);
-        for (const event of events) {
-          const id = (event as unknown as { args: { taskId: bigint } }).args.taskId.toString();
+        const batches = openBatches(market);
+        const posted = await batches.queryFilter(
+          batches.filters.BatchPosted(),
+          state.nextBlock,
+          to,
+        );
+        const ids = [
+          ...events.map((e) =>
+            (e as unknown as { args: { taskId: bigint } }).args.taskId.toString(),
+          ),
+          ...posted.map((e) =>
+            batchKey((e as unknown as { args: { batchId: bigint } }).args.batchId.toString()),
+          ),
+        ];
+        for (const id of ids)
           if (!(id in state.handled) && !state.pending.includes(id)) state.pending.push(id);
-        }
         state.nextBlock = to + 1;
         await save();
       }
@@ -160,6 +175,12 @@ async function answerFirst(
   for (const taskId of state.pending) {
     if (state.optimistic[taskId] === undefined) continue;
     try {
+      if (isBatchKey(taskId)) {
+        // A batch of mine under challenge: first (its answers are ordered within the batch).
+        const batch = await readBatch(params.market, taskId.slice('batch:'.length));
+        if (batch.openChallenges > 0) deadlines.set(taskId, 0);
+        continue;
+      }
       const view = await readResult(params.market, taskId);
       if (view.challenger !== ZERO && view.submitter.toLowerCase() === params.worker.toLowerCase())
         deadlines.set(taskId, view.responseDeadline);
@@ -228,6 +249,7 @@ async function handleTask(
   const skip = (reason: string) => skipped(taskId, reason);
   let claimLive = false;
   try {
+    if (isBatchKey(taskId)) return await handleBatch(params, state, taskId);
     const task = await readTask(market, taskId);
     if (task.mode === 'optimistic') return await handleOptimisticTask(params, state, taskId);
     const now = (await market.runner!.provider!.getBlock('latest'))!.timestamp;

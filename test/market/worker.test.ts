@@ -9,6 +9,10 @@ import { tempDir } from '../helpers/pocompute.js';
 // The engine and the attestation are not under test here: a proof is a label, attesting always
 // succeeds, witnessing fails only when a test says so.
 const engine = vi.hoisted(() => ({ proofs: 0, unwitnessable: false }));
+/** These fake markets hold no batches: their batch contract finds no BatchPosted event. */
+vi.mock('../../src/market/openBatches.js', () => ({
+  openBatches: () => ({ filters: { BatchPosted: () => ({}) }, queryFilter: async () => [] }),
+}));
 vi.mock('../../src/market/attestModel.js', async (original) => ({
   ...(await original<object>()),
   attestModel: async () => ({ artifacts: { dir: '/nowhere', manifest: { key: 'mlp' } } }),

@@ -1,8 +1,13 @@
 import { join } from 'node:path';
 import type { Contract } from 'ethers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nextTry, type Outcome, runWorker, type WorkerEvent } from '../../src/market/worker.js';
 import { tempDir } from '../helpers/pocompute.js';
+
+/** These fake markets hold no batches: their batch contract finds no BatchPosted event. */
+vi.mock('../../src/market/openBatches.js', () => ({
+  openBatches: () => ({ filters: { BatchPosted: () => ({}) }, queryFilter: async () => [] }),
+}));
 
 type Retrying = Extract<Outcome, { final: false }>;
 

@@ -1,0 +1,199 @@
+import { formatEther } from 'ethers';
+import { toPocomputeError } from '../core/errors.js';
+import { revertName } from '../chain/provider.js';
+import { ZERO } from './attestModel.js';
+import { attestPipeline } from './attestPipeline.js';
+import { finalizeBatch, respondBatchChallenge } from './batchDisputes.js';
+import { whyNotTakeResult } from './optimisticWorker.js';
+import { openBatches } from './openBatches.js';
+import { chainNow } from './postTask.js';
+import { type BatchView, readBatch } from './readBatch.js';
+import { serveBatch } from './serveBatch.js';
+import {
+  claimedByOther,
+  type Outcome,
+  skipped,
+  type WorkerParams,
+  type WorkerState,
+} from './workerTypes.js';
+
+/** How the worker names a batch among its pending tasks. */
+export const batchKey = (batchId: string) => `batch:${batchId}`;
+export const isBatchKey = (key: string) => key.startsWith('batch:');
+
+/**
+ * One round of a batch for the worker, as handleOptimisticTask for a single task: serve an open
+ * batch it can answer for (every task, every stage challenged at once must fit the response time),
+ * then, while its results stand, answer every open challenge of them with the stage's proof,
+ * earliest deadline first, and finalize after the window. Not final until paid.
+ */
+export async function handleBatch(
+  params: WorkerParams,
+  state: WorkerState,
+  key: string,
+): Promise<Outcome> {
+  const { market } = params;
+  const me = params.worker.toLowerCase();
+  const batchId = key.slice('batch:'.length);
+  const skip = (reason: string) => skipped(key, reason);
+  const view = await readBatch(market, batchId);
+  const now = await chainNow(market.runner!.provider!);
+  const mine = view.submitter.toLowerCase() === me;
+  if (view.status === 'done' && mine) return paid(key, view, '0', []);
+  if (view.status === 'done' || view.status === 'refunded') return skip(`already ${view.status}`);
+  if (view.status === 'submitted') {
+    if (!mine) return skip(`served by ${view.submitter}`);
+    const answered = await answerOpenChallenges(params, state, view, key, now);
+    if (answered) return answered;
+    if (view.openChallenges > 0 || now < view.windowEnd)
+      return { final: false, retryAt: Date.now() + 1_000 };
+    const finalized = await finalizeBatch({ market, batchId });
+    return paid(key, await readBatch(market, batchId), finalized.gasUsed, [finalized.txHash]);
+  }
+
+  // Open: serve it if it is ours to take.
+  if (view.deadline <= now) return skip('expired');
+  if (view.claimant !== ZERO && view.claimExpiry > now && view.claimant.toLowerCase() !== me)
+    return claimedByOther(key, view, now);
+  if (await openBatches(market).lapsedClaimant(BigInt(batchId), me))
+    return skip('my claim on it lapsed; the market bars a second claim');
+  const work = await whyNotTakeResult(params, state, {
+    id: key,
+    pipelineId: view.pipelineId,
+    consumer: view.consumer,
+    rewardEth: view.rewardPerTaskEth,
+    challengerBondWei: view.challengerBondWei,
+    workerBondWei: view.workerBondWei * BigInt(view.tasks),
+    responseSeconds: view.responseSeconds,
+    answers: view.tasks * view.numStages,
+  });
+  if (typeof work === 'string') return skip(work);
+  let served: Awaited<ReturnType<typeof serveBatch>>;
+  try {
+    served = await serveBatch({ market, batchId, worker: params.worker });
+  } catch (error) {
+    const e = toPocomputeError(error);
+    if (revertName(e) === 'AlreadyClaimed') return { final: false, retryAt: Date.now() + 5_000 };
+    // A batch whose published inputs do not match its root is never served.
+    if (e.code === 'BATCH_MISMATCH') return skip(e.message);
+    throw e;
+  }
+  state.optimistic[key] = served.submitTxHash;
+  state.optimisticLoad = {
+    ...state.optimisticLoad,
+    [key]: { responseSeconds: view.responseSeconds, proveSeconds: work.proveSeconds },
+  };
+  return {
+    final: false,
+    retryAt: 0,
+    event: {
+      event: 'submitted',
+      taskId: key,
+      outputs: served.outputs.flat(),
+      boundaries: served.boundaries.flat(),
+      windowEnd: served.windowEnd,
+      submitGas: served.submitGas,
+      txHashes: [served.claimTxHash ?? '', served.submitTxHash].filter(Boolean),
+    },
+  };
+}
+
+/** Answers the open challenge of my batch with the earliest deadline, if any is still in time. */
+async function answerOpenChallenges(
+  params: WorkerParams,
+  state: WorkerState,
+  view: BatchView,
+  key: string,
+  now: number,
+): Promise<Outcome | undefined> {
+  if (view.openChallenges === 0) return undefined;
+  const { market } = params;
+  const batches = openBatches(market);
+  const id = BigInt(view.batchId);
+  // Challenges come after the results: read from their block on, in bounded ranges.
+  const latest = await market.runner!.provider!.getBlockNumber();
+  const range = params.maxBlockRange ?? 500;
+  const logs = [];
+  for (let from = view.resultsBlock; from <= latest; from += range)
+    logs.push(
+      ...(await batches.queryFilter(
+        batches.filters.LeafChallenged(id),
+        from,
+        Math.min(latest, from + range - 1),
+      )),
+    );
+  const open: { index: number; stage: number; deadline: number; challenger: string }[] = [];
+  for (const log of logs) {
+    const { index, stage } = (log as unknown as { args: { index: bigint; stage: bigint } }).args;
+    const c = await batches.getChallenge(id, index, stage);
+    if (c.challenger !== ZERO && Number(c.responseDeadline) > now)
+      open.push({
+        index: Number(index),
+        stage: Number(stage),
+        deadline: Number(c.responseDeadline),
+        challenger: c.challenger,
+      });
+  }
+  const next = open.sort((a, b) => a.deadline - b.deadline)[0];
+  if (!next) return undefined;
+  params.log({
+    event: 'challenged',
+    taskId: `${key}:${next.index}`,
+    stage: next.stage,
+    challenger: next.challenger,
+    responseDeadline: next.deadline,
+  });
+  try {
+    const { stages } = await attestPipeline({
+      market,
+      pipelineId: view.pipelineId,
+      artifactsRoots: params.artifactsRoots,
+    });
+    const sent = await respondBatchChallenge({
+      market,
+      batchId: view.batchId,
+      index: next.index,
+      stage: next.stage,
+      stages,
+    });
+    state.proveMs[stages[next.stage].manifest.key] = sent.proveMs;
+    return {
+      final: false,
+      retryAt: 0,
+      event: {
+        event: 'answered',
+        taskId: `${key}:${next.index}`,
+        stage: next.stage,
+        proveMs: sent.proveMs,
+        respondGas: sent.gasUsed,
+        txHash: sent.txHash,
+      },
+    };
+  } catch (error) {
+    const e = toPocomputeError(error);
+    const leftMs = (next.deadline - now) * 1000;
+    return {
+      final: false,
+      retryAt: Date.now() + 1_000,
+      maxBackoffMs: Math.max(1_000, leftMs / 4),
+      event: { event: 'retry', taskId: key, attempt: 0, code: e.code, reason: e.message },
+    };
+  }
+}
+
+function paid(key: string, view: BatchView, gas: string, txHashes: string[]): Outcome {
+  const tasksPaid = view.tasks - view.closed;
+  return {
+    final: true,
+    event: {
+      event: 'paid',
+      mode: 'optimistic',
+      taskId: key,
+      rewardEth: formatEther(view.rewardPerTaskWei * BigInt(tasksPaid)),
+      proveMs: 0,
+      submitGas: gas,
+      outputs: [],
+      txHashes,
+    },
+  };
+}
