@@ -17,8 +17,17 @@ export interface EzklOp {
 export interface PythonEngine {
   python: string;
   source: 'managed-venv' | 'user';
-  /** Runs ops in one Python process, in order; returns each op's value. */
-  run(ops: EzklOp[]): Promise<unknown[]>;
+  /**
+   * Runs ops in one Python process, in order; returns each op's value. `options.timings` gets each
+   * op that finished and its own time in ms (also when a later op fails: which one failed is the
+   * first op not in it).
+   */
+  run(ops: EzklOp[], options?: EngineRunOptions): Promise<unknown[]>;
+}
+
+export interface EngineRunOptions {
+  /** Filled with op name → ms (summed over ops of one name) for every op that finished. */
+  timings?: Record<string, number>;
 }
 
 const WORKER = join(PACKAGE_ROOT, 'src', 'engine', 'ezkl_worker.py');
@@ -78,10 +87,14 @@ async function resolvePythonEngine(reporter?: Reporter): Promise<PythonEngine> {
 }
 
 function makeEngine(python: string, source: PythonEngine['source']): PythonEngine {
-  return { python, source, run: (ops) => runWorker(python, ops) };
+  return { python, source, run: (ops, options) => runWorker(python, ops, options) };
 }
 
-async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
+async function runWorker(
+  python: string,
+  ops: EzklOp[],
+  options: EngineRunOptions = {},
+): Promise<unknown[]> {
   const work = await makeWorkDir('pocompute-ezkl');
   const dir = work.path;
   try {
@@ -104,7 +117,7 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
       },
     );
     let result: {
-      results: { op: string; value: unknown }[];
+      results: { op: string; value: unknown; ms?: number }[];
       error: null | { op: string; type: string; message: string };
     };
     try {
@@ -116,6 +129,8 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
         `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`,
       );
     }
+    const { timings } = options;
+    if (timings) for (const r of result.results) timings[r.op] = (timings[r.op] ?? 0) + (r.ms ?? 0);
     if (result.error) {
       const failed = ops.find((o) => o.op === result.error?.op);
       const model = typeof failed?.args?.model === 'string' ? failed.args.model : undefined;

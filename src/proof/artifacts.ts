@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { EZKL_VERSION } from './engineVersion.js';
-import { readJsonFile, sha256File, sha256Hex } from '../core/files.js';
+import type { ModelInfo } from './inspectModel.js';
+import { readFileSha256, readJsonFile, sha256File } from '../core/files.js';
 import {
   ARTIFACT_FILES,
   artifactsManifestSchema,
@@ -95,8 +95,7 @@ export async function readArtifactFile(
   artifacts: Artifacts,
   file: (typeof ARTIFACT_FILES)[number],
 ): Promise<Buffer> {
-  const bytes = await readFile(artifacts.path(file));
-  const actual = sha256Hex(bytes);
+  const { bytes, sha256: actual } = await readFileSha256(artifacts.path(file));
   const expected = artifacts.manifest.files[file];
   if (actual !== expected)
     throw new PocomputeError(
@@ -108,8 +107,8 @@ export async function readArtifactFile(
 
 /** The SRS the keys were set up with, read once and checked against the manifest's sha256. */
 export async function readArtifactSrs(artifacts: Artifacts): Promise<Buffer> {
-  const bytes = await readFile(artifacts.manifest.srs.path);
-  checkSrsHash(artifacts, sha256Hex(bytes));
+  const { bytes, sha256 } = await readFileSha256(artifacts.manifest.srs.path);
+  checkSrsHash(artifacts, sha256);
   return bytes;
 }
 
@@ -134,6 +133,12 @@ function checkSrsHash(artifacts: Artifacts, actual: string): void {
 /** Artifacts as compile returns them: built now, or found in the cache. */
 export interface CompileResult extends Artifacts {
   cached: boolean;
+  /**
+   * The model as compile read it (its sha256 is the manifest's): whoever proves next uses it
+   * rather than reading and parsing the artifacts' copy again. Absent when the artifacts were
+   * opened from a directory.
+   */
+  model?: ModelInfo;
   /**
    * A forced rebuild that made another verifying key: where the replaced compilation was kept
    * (still found by its vk hash, so proofs made with it still verify).

@@ -92,7 +92,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   if (!params.force) {
     // Complete directories are immutable: reading one needs no lock.
     const found = (await valid(dir)) ?? (await sibling());
-    if (found) return markCacheUse(found);
+    if (found) return { ...(await markCacheUse(found)), model };
     if (isArtifactsDir(dir)) reporter?.warn(`Rebuilding ${dir}: it does not match its manifest`);
   }
 
@@ -240,7 +240,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   }
   if (!built.cached && built.manifest.srs.origin === 'insecure-dev')
     reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
-  return built;
+  return { ...built, model };
 }
 
 /**
