@@ -73,7 +73,7 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
     reporter,
   });
   const witness = await step(`Generating ${count} stage witnesses (in order)`, 'witness', () =>
-    witnessStages(artifacts, params.input),
+    witnessStages(artifacts, params.input, artifacts.sampleWitnesses),
   );
   const proofs = await step(
     `Proving ${count} stage(s), ${jobs} at a time (native EZKL, one process each)`,
