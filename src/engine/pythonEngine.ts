@@ -28,6 +28,11 @@ export interface PythonEngine {
 export interface EngineRunOptions {
   /** Filled with op name → ms (summed over ops of one name) for every op that finished. */
   timings?: Record<string, number>;
+  /**
+   * Called once the Python process is started: synchronous work done here (loading solc) runs
+   * while EZKL works, not before or after it.
+   */
+  onStarted?: () => void;
 }
 
 const WORKER = join(PACKAGE_ROOT, 'src', 'engine', 'ezkl_worker.py');
@@ -107,15 +112,16 @@ async function runWorker(
       HOME: homePaths.engine(),
       RUST_LOG: process.env.RUST_LOG ?? 'error',
     };
-    const proc = await runProcess(python, [WORKER, request, resultPath], env).catch(
-      (error: Error) => {
-        throw new PocomputeError(
-          'ENGINE_MISSING',
-          `cannot start the EZKL engine (${python}): ${error.message}`,
-          { cause: error },
-        );
-      },
-    );
+    const running = runProcess(python, [WORKER, request, resultPath], env);
+    // EZKL works in its own process from here: the caller may use this thread meanwhile.
+    options.onStarted?.();
+    const proc = await running.catch((error: Error) => {
+      throw new PocomputeError(
+        'ENGINE_MISSING',
+        `cannot start the EZKL engine (${python}): ${error.message}`,
+        { cause: error },
+      );
+    });
     let result: {
       results: { op: string; value: unknown; ms?: number }[];
       error: null | { op: string; type: string; message: string };

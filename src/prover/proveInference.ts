@@ -18,6 +18,7 @@ import { loadInputs } from './inputs.js';
 import { inspectModel } from '../proof/inspectModel.js';
 import { bundlePublicTensors } from '../proof/circuitLayout.js';
 import { selfVerifyBundle } from './selfVerifyBundle.js';
+import { prepareVerifierEvm } from '../proof/evm.js';
 
 export interface ProveInferenceParams {
   /** An ONNX model (compiled if needed) or an artifacts directory. */
@@ -93,6 +94,8 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     const witnessFailed = async (error: unknown): Promise<never> => {
       throw await explainWitnessFailure(error, inputs.values, names, artifacts);
     };
+    // The self-check's EVM (its module, the BN254 WebAssembly) is made while EZKL proves.
+    prepareVerifierEvm();
     const native = await proveNative(artifacts, inputPath, work, step, witnessFailed);
     const { witness, proof } = native;
     Object.assign(timings, native.timings);
