@@ -10,13 +10,25 @@ import { resolve } from 'node:path';
  * SRS each time costs more than the check is worth. A hash is remembered under the identity of
  * the file it was read from (device, inode, size, mtime and ctime in ns, taken on the open file
  * before and after reading): any write changes the ctime, which no user call can set back, and a
- * file replaced under the same path is another inode; either is hashed again. A file that changed
+ * file replaced under the same path is another inode; either is hashed again (see identityOf for
+ * filesystems with whole-second timestamps). A file that changed
  * while it was read is not remembered. Concurrent requests for one file share one hashing.
  */
 const known = new Map<string, Promise<string>>();
 const hashCounts = new Map<string, number>();
 
-const identityOf = (s: BigIntStats) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+/**
+ * The file's identity, or undefined when it cannot be trusted to change with the content: on a
+ * filesystem with whole-second timestamps (both mtime and ctime whole), a file changed less than
+ * 2 s ago could change again within the same second unseen (git's "racily clean" entries).
+ */
+function identityOf(s: BigIntStats): string | undefined {
+  const second = 1_000_000_000n;
+  const coarse = s.mtimeNs % second === 0n && s.ctimeNs % second === 0n;
+  const recent = BigInt(Date.now()) * 1_000_000n - s.ctimeNs < 2n * second;
+  if (coarse && recent) return undefined;
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
 
 const counted = (path: string) => hashCounts.set(path, (hashCounts.get(path) ?? 0) + 1);
 
@@ -26,19 +38,22 @@ export async function sha256File(path: string): Promise<string> {
   const handle = await open(absolute, 'r');
   try {
     const identity = identityOf(await handle.stat({ bigint: true }));
-    const remembered = known.get(identity);
+    const remembered = identity && known.get(identity);
     if (remembered) return await remembered;
     const hashing = (async () => {
       counted(absolute);
       const hash = createHash('sha256');
       for await (const chunk of handle.createReadStream({ start: 0, autoClose: false }))
         hash.update(chunk as Buffer);
-      if (identityOf(await handle.stat({ bigint: true })) !== identity) known.delete(identity);
+      if (identity && identityOf(await handle.stat({ bigint: true })) !== identity)
+        known.delete(identity);
       return hash.digest('hex');
     })();
-    known.set(identity, hashing);
-    // A failed read is not remembered: the next request tries again.
-    hashing.catch(() => known.delete(identity));
+    if (identity) {
+      known.set(identity, hashing);
+      // A failed read is not remembered: the next request tries again.
+      hashing.catch(() => known.delete(identity));
+    }
     return await hashing;
   } finally {
     await handle.close();
@@ -55,7 +70,8 @@ export async function readFileSha256(path: string): Promise<{ bytes: Buffer; sha
   try {
     const identity = identityOf(await handle.stat({ bigint: true }));
     const bytes = await handle.readFile();
-    const unchanged = identityOf(await handle.stat({ bigint: true })) === identity;
+    const unchanged =
+      identity !== undefined && identityOf(await handle.stat({ bigint: true })) === identity;
     const remembered = unchanged ? known.get(identity) : undefined;
     const sha256 = remembered ? await remembered.catch(() => undefined) : undefined;
     if (sha256) return { bytes, sha256 };
