@@ -59,6 +59,8 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     options: params.options,
     srs: params.srs,
     artifactsRoot: params.artifactsRoot,
+    // The proving key (100+ MB on real models) is hashed while EZKL proves with it (below).
+    deferProvingKeyCheck: true,
     reporter,
   });
   const { manifest } = artifacts;
@@ -96,7 +98,15 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     };
     // The self-check's EVM (its module, the BN254 WebAssembly) is made while EZKL proves.
     prepareVerifierEvm();
-    const native = await proveNative(artifacts, inputPath, work, step, witnessFailed);
+    // A proof made with a proving key other than the manifest's is not used; a failure EZKL had
+    // with such a key is reported as the key's.
+    const native = await proveNative(artifacts, inputPath, work, step, witnessFailed).catch(
+      async (error) => {
+        await artifacts.deferredCheck;
+        throw error;
+      },
+    );
+    await artifacts.deferredCheck;
     const { witness, proof } = native;
     Object.assign(timings, native.timings);
     const float = await floatRun;
