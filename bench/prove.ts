@@ -263,7 +263,10 @@ const note =
   'Cached: `pocompute prove` with compiled artifacts against one Python process running gen_witness + prove ' +
   "on the same circuit, pk and SRS. Cold: `pocompute prove` from an empty home against EZKL's flow one " +
   'phase per process (gen_settings + calibrate "resources" + compile + gen_srs, setup, witness + prove, ' +
-  "verify). Measured by `npm run bench:prove`; bench/prove.json has each side's phases.";
+  "verify). Measured by `npm run bench:prove`; bench/prove.json has each side's phases." +
+  (beforeCli
+    ? ' "before": the same ratio for another build (BENCH_BEFORE_CLI), timed in the same alternations.'
+    : '');
 await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'prove.json'), {
   date: new Date().toISOString(),
   machine: {
