@@ -111,12 +111,22 @@ export function sizeBound(settings: EzklSettings): SizeBound {
 }
 
 /**
- * The same circuit over `cols` inner columns, as EZKL would calibrate it: the same assignments in
- * rows × cols, logrows the least that holds the rows and the longest table. What the search's
- * inner-columns dimension can reach on a row-bound circuit, estimated without EZKL.
+ * The same circuit over `cols` inner columns (and, given `decompBase`, its decomposition's range
+ * check shrunk to that base), as EZKL would calibrate it: the same assignments in rows × cols,
+ * logrows the least that holds the rows and the longest table. The most the search's layout
+ * dimensions can reach on a row-bound circuit, estimated without EZKL (a decomposition with
+ * more legs only adds rows).
  */
-export function withInnerColumns(settings: EzklSettings, cols: number): EzklSettings {
-  const { longestTable } = sizeBound(settings);
+export function withInnerColumns(
+  settings: EzklSettings,
+  cols: number,
+  decompBase = settings.run_args.decomp_base,
+): EzklSettings {
+  const base = settings.run_args.decomp_base;
+  const rangeChecks = settings.required_range_checks.map(([lo, hi]): [number, number] =>
+    lo === 0 && hi === base - 1 ? [0, decompBase - 1] : [lo, hi],
+  );
+  const { longestTable } = sizeBound({ ...settings, required_range_checks: rangeChecks });
   const rows = Math.ceil((settings.num_rows * settings.run_args.num_inner_cols) / cols);
   const logrows = Math.max(
     Math.ceil(Math.log2(rows + BLINDING_ROWS)),
@@ -124,7 +134,8 @@ export function withInnerColumns(settings: EzklSettings, cols: number): EzklSett
   );
   return {
     ...settings,
-    run_args: { ...settings.run_args, num_inner_cols: cols, logrows },
+    run_args: { ...settings.run_args, num_inner_cols: cols, logrows, decomp_base: decompBase },
     num_rows: rows,
+    required_range_checks: rangeChecks,
   };
 }

@@ -14,6 +14,7 @@ import { type ResolvedSrs, resolveSrs, type SrsSpec } from '../../engine/srs.js'
 import {
   type CandidateRunArgs,
   candidateLabel,
+  DECOMPOSITIONS,
   DIMENSIONS,
   INNER_COLUMNS,
   LOGROWS_BELOW,
@@ -38,9 +39,9 @@ export const COST_MARGIN = 0.8;
 /**
  * Whether the search cannot find a cheaper circuit, read off EZKL's settings alone: the circuit is
  * row-bound (sizeBound), and neither its 1–3 logrows-below variants (advice wrapped into more,
- * shorter columns) nor the same assignments over other inner columns are estimated cheap enough
- * to be tried. The other layout variants only add rows to a row-bound circuit (a decomposition
- * with more legs) or shrink a table that does not set its size
+ * shorter columns) nor the same assignments over other inner columns with the smallest
+ * decomposition table are estimated cheap enough to be tried. A decomposition with more legs only
+ * adds rows, and value-changing variants leave the rows as they are
  * (test/prover/optimizer/searchCannotPayOff.test.ts).
  */
 export function searchCannotPayOff(settings: EzklSettings): boolean {
@@ -51,10 +52,13 @@ export function searchCannotPayOff(settings: EzklSettings): boolean {
     const wrapped = { ...settings, run_args: { ...settings.run_args, logrows: k } };
     if (estimateProveCost(wrapped).cost <= COST_MARGIN * cost) return false;
   }
-  // Other inner columns: the same assignments, rounded to another power of two.
-  for (const cols of INNER_COLUMNS)
-    if (estimateProveCost(withInnerColumns(settings, cols)).cost <= COST_MARGIN * cost)
-      return false;
+  // Other inner columns (the same assignments, rounded to another power of two), with the
+  // smallest decomposition table the search could pair them with.
+  const smallestBase = Math.min(...DECOMPOSITIONS.map(([base]) => base));
+  for (const cols of INNER_COLUMNS) {
+    const variant = withInnerColumns(settings, cols, smallestBase);
+    if (estimateProveCost(variant).cost <= COST_MARGIN * cost) return false;
+  }
   return true;
 }
 

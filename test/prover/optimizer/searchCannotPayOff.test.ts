@@ -99,7 +99,7 @@ describe('the optimiser skips its search when EZKL settings are row-bound', () =
           );
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 5000 },
     );
   });
 });
