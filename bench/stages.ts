@@ -34,7 +34,7 @@ const MODELS: Record<string, { model: string; input: string }> = {
 };
 const chosen = (process.env.BENCH_STAGES_MODELS ?? 'mlp,lenet').split(',');
 const work = mkdtempSync(join(tmpdir(), 'pocompute-bench-stages-'));
-const worker = join(PACKAGE_ROOT, 'src', 'prover', 'engine', 'ezkl_worker.py');
+const worker = join(PACKAGE_ROOT, 'src', 'engine', 'ezkl_worker.py');
 const { python } = await getPythonEngine();
 
 /** One EZKL prove process (witness + prove), measured from outside. */

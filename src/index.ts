@@ -89,7 +89,11 @@ export {
   type StagedModel,
   type StagedModelManifest,
 } from './proof/stagedModel.js';
-export { compileStages, type CompileStagesParams } from './prover/stages/compileStages.js';
+export {
+  type CompiledStages,
+  compileStages,
+  type CompileStagesParams,
+} from './prover/stages/compileStages.js';
 export { openStagedArtifacts, type StagedArtifacts } from './proof/stagedArtifacts.js';
 export {
   witnessStages,
@@ -182,7 +186,7 @@ export type { OpenArtifactsOptions } from './proof/artifacts.js';
 export type { ProofFile } from './proof/bundle.js';
 export type { RunManifest } from './prover/training/runManifest.js';
 export type { ExportRunParams } from './prover/training/exportRun.js';
-export type { StageWitness } from './prover/stages/witnessStages.js';
+export type { KnownStageWitness, StageWitness } from './prover/stages/witnessStages.js';
 export type { DevAccount, StartAnvilOptions } from './chain/anvil.js';
 export type {
   MarketDeployment,

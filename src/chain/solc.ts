@@ -26,6 +26,14 @@ function loadSolc(): SolcModule {
   return loaded;
 }
 
+/**
+ * Loads solc now (about a second of this thread's time) rather than at the first compile: called
+ * while another process works (compile's key setup), so that the verifier's compile does not wait.
+ */
+export function preloadSolc(): void {
+  loadSolc();
+}
+
 /** EIP-170: the most runtime code a contract may have on a normal chain. */
 export const EIP170_LIMIT = 24_576;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { PocomputeError } from './errors.js';
@@ -151,11 +151,8 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+/** Remembered per file while it is unchanged: see fileHash.ts. */
+export { readFileSha256, sha256File } from './fileHash.js';
 
 export function requireFile(path: string, what: string): string {
   const absolute = resolve(path);

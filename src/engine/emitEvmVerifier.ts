@@ -11,7 +11,7 @@ import {
 } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
 import type { Reporter } from '../core/output.js';
-import { EIP170_LIMIT, compileSolidity } from '../chain/solc.js';
+import { EIP170_LIMIT, compileSolidity, preloadSolc } from '../chain/solc.js';
 import { installSolcShim } from '../chain/solcShim.js';
 import type { Artifacts } from '../proof/artifacts.js';
 import { type PythonEngine, getPythonEngine } from './pythonEngine.js';
@@ -24,6 +24,9 @@ import {
   readArtifactsVerifier,
   type VerifierLayout,
 } from '../proof/verifierRecord.js';
+
+/** Loads the Solidity compiler buildEvmVerifier will use (see preloadSolc): call it while EZKL works. */
+export const preloadVerifierCompiler = preloadSolc;
 
 /**
  * Emits EZKL's verifier for a key and compiles it, in `dir` (a directory being built). `auto` picks

@@ -17,8 +17,22 @@ export interface EzklOp {
 export interface PythonEngine {
   python: string;
   source: 'managed-venv' | 'user';
-  /** Runs ops in one Python process, in order; returns each op's value. */
-  run(ops: EzklOp[]): Promise<unknown[]>;
+  /**
+   * Runs ops in one Python process, in order; returns each op's value. `options.timings` gets each
+   * op that finished and its own time in ms (also when a later op fails: which one failed is the
+   * first op not in it).
+   */
+  run(ops: EzklOp[], options?: EngineRunOptions): Promise<unknown[]>;
+}
+
+export interface EngineRunOptions {
+  /** Filled with op name → ms (summed over ops of one name) for every op that finished. */
+  timings?: Record<string, number>;
+  /**
+   * Called once the Python process is started: synchronous work done here (loading solc) runs
+   * while EZKL works, not before or after it.
+   */
+  onStarted?: () => void;
 }
 
 const WORKER = join(PACKAGE_ROOT, 'src', 'engine', 'ezkl_worker.py');
@@ -78,10 +92,14 @@ async function resolvePythonEngine(reporter?: Reporter): Promise<PythonEngine> {
 }
 
 function makeEngine(python: string, source: PythonEngine['source']): PythonEngine {
-  return { python, source, run: (ops) => runWorker(python, ops) };
+  return { python, source, run: (ops, options) => runWorker(python, ops, options) };
 }
 
-async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
+async function runWorker(
+  python: string,
+  ops: EzklOp[],
+  options: EngineRunOptions = {},
+): Promise<unknown[]> {
   const work = await makeWorkDir('pocompute-ezkl');
   const dir = work.path;
   try {
@@ -94,17 +112,18 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
       HOME: homePaths.engine(),
       RUST_LOG: process.env.RUST_LOG ?? 'error',
     };
-    const proc = await runProcess(python, [WORKER, request, resultPath], env).catch(
-      (error: Error) => {
-        throw new PocomputeError(
-          'ENGINE_MISSING',
-          `cannot start the EZKL engine (${python}): ${error.message}`,
-          { cause: error },
-        );
-      },
-    );
+    const running = runProcess(python, [WORKER, request, resultPath], env);
+    // EZKL works in its own process from here: the caller may use this thread meanwhile.
+    options.onStarted?.();
+    const proc = await running.catch((error: Error) => {
+      throw new PocomputeError(
+        'ENGINE_MISSING',
+        `cannot start the EZKL engine (${python}): ${error.message}`,
+        { cause: error },
+      );
+    });
     let result: {
-      results: { op: string; value: unknown }[];
+      results: { op: string; value: unknown; ms?: number }[];
       error: null | { op: string; type: string; message: string };
     };
     try {
@@ -116,6 +135,8 @@ async function runWorker(python: string, ops: EzklOp[]): Promise<unknown[]> {
         `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`,
       );
     }
+    const { timings } = options;
+    if (timings) for (const r of result.results) timings[r.op] = (timings[r.op] ?? 0) + (r.ms ?? 0);
     if (result.error) {
       const failed = ops.find((o) => o.op === result.error?.op);
       const model = typeof failed?.args?.model === 'string' ? failed.args.model : undefined;

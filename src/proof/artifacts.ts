@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { EZKL_VERSION } from './engineVersion.js';
-import { readJsonFile, sha256File, sha256Hex } from '../core/files.js';
+import type { ModelInfo } from './inspectModel.js';
+import { readFileSha256, readJsonFile, sha256File } from '../core/files.js';
 import {
   ARTIFACT_FILES,
   artifactsManifestSchema,
@@ -14,6 +14,11 @@ export interface Artifacts {
   dir: string;
   manifest: ArtifactsManifest;
   path: (file: (typeof ARTIFACT_FILES)[number]) => string;
+  /**
+   * The check of the files opened with `defer`, still running: it rejects as openArtifacts would
+   * have. Whoever asked for it awaits it before trusting anything made with those files.
+   */
+  deferredCheck?: Promise<void>;
 }
 
 export const isArtifactsDir = (dir: string) => existsSync(join(dir, 'manifest.json'));
@@ -24,6 +29,11 @@ export const VERIFYING_FILES = ['settings.json', 'vk.key', 'verifier.json'] as c
 export interface OpenArtifactsOptions {
   /** The files to check against the manifest (default: all of them). */
   check?: readonly (typeof ARTIFACT_FILES)[number][];
+  /**
+   * Of those, the ones checked in the background (`deferredCheck`): prove hashes the 100+ MB
+   * proving key while EZKL proves with it, and refuses the proof if the key was not the manifest's.
+   */
+  defer?: readonly (typeof ARTIFACT_FILES)[number][];
 }
 
 /**
@@ -54,21 +64,36 @@ export async function openArtifacts(
     );
   }
   const manifest: ArtifactsManifest = parsed.data;
-  for (const file of options.check ?? ARTIFACT_FILES) {
-    const path = join(dir, file);
-    if (!existsSync(path))
+  const files = options.check ?? ARTIFACT_FILES;
+  const deferred = files.filter((file) => options.defer?.includes(file));
+  for (const file of files) {
+    if (!existsSync(join(dir, file)))
       throw new PocomputeError('ARTIFACTS_INVALID', `${dir} is incomplete: ${file} is missing`);
-    const actual = await sha256File(path);
-    if (actual !== manifest.files[file]) {
-      const code =
-        file === 'settings.json' || file === 'vk.key' ? 'SETTINGS_MISMATCH' : 'ARTIFACTS_INVALID';
-      throw new PocomputeError(
-        code,
-        `${join(dir, file)} does not match its manifest (sha256 ${actual.slice(0, 12)}…, expected ${manifest.files[file].slice(0, 12)}…)`,
-      );
-    }
+    if (!deferred.includes(file)) await checkArtifactFile(dir, manifest, file);
   }
-  return { dir, manifest, path: (file) => join(dir, file) };
+  const opened: Artifacts = { dir, manifest, path: (file) => join(dir, file) };
+  if (deferred.length === 0) return opened;
+  const deferredCheck = (async () => {
+    for (const file of deferred) await checkArtifactFile(dir, manifest, file);
+  })();
+  deferredCheck.catch(() => undefined); // reported to whoever awaits it, never as unhandled
+  return { ...opened, deferredCheck };
+}
+
+async function checkArtifactFile(
+  dir: string,
+  manifest: ArtifactsManifest,
+  file: (typeof ARTIFACT_FILES)[number],
+): Promise<void> {
+  const actual = await sha256File(join(dir, file));
+  if (actual !== manifest.files[file]) {
+    const code =
+      file === 'settings.json' || file === 'vk.key' ? 'SETTINGS_MISMATCH' : 'ARTIFACTS_INVALID';
+    throw new PocomputeError(
+      code,
+      `${join(dir, file)} does not match its manifest (sha256 ${actual.slice(0, 12)}…, expected ${manifest.files[file].slice(0, 12)}…)`,
+    );
+  }
 }
 
 /**
@@ -95,8 +120,7 @@ export async function readArtifactFile(
   artifacts: Artifacts,
   file: (typeof ARTIFACT_FILES)[number],
 ): Promise<Buffer> {
-  const bytes = await readFile(artifacts.path(file));
-  const actual = sha256Hex(bytes);
+  const { bytes, sha256: actual } = await readFileSha256(artifacts.path(file));
   const expected = artifacts.manifest.files[file];
   if (actual !== expected)
     throw new PocomputeError(
@@ -108,8 +132,8 @@ export async function readArtifactFile(
 
 /** The SRS the keys were set up with, read once and checked against the manifest's sha256. */
 export async function readArtifactSrs(artifacts: Artifacts): Promise<Buffer> {
-  const bytes = await readFile(artifacts.manifest.srs.path);
-  checkSrsHash(artifacts, sha256Hex(bytes));
+  const { bytes, sha256 } = await readFileSha256(artifacts.manifest.srs.path);
+  checkSrsHash(artifacts, sha256);
   return bytes;
 }
 
@@ -134,6 +158,12 @@ function checkSrsHash(artifacts: Artifacts, actual: string): void {
 /** Artifacts as compile returns them: built now, or found in the cache. */
 export interface CompileResult extends Artifacts {
   cached: boolean;
+  /**
+   * The model as compile read it (its sha256 is the manifest's): whoever proves next uses it
+   * rather than reading and parsing the artifacts' copy again. Absent when the artifacts were
+   * opened from a directory.
+   */
+  model?: ModelInfo;
   /**
    * A forced rebuild that made another verifying key: where the replaced compilation was kept
    * (still found by its vk hash, so proofs made with it still verify).

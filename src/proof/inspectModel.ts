@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../core/errors.js';
-import { requireRegularFile, sha256Hex } from '../core/files.js';
+import { readFileSha256, requireRegularFile } from '../core/files.js';
 
 const { onnx } = onnxProto;
 
@@ -56,9 +55,8 @@ export interface ModelInfo {
 export async function inspectModel(path: string): Promise<ModelInfo> {
   // A regular file only (a directory or a device would fail as a crash); no size cap: models are
   // large, and ONNX is decoded without the recursion a deep JSON file would cost.
-  const bytes = new Uint8Array(
-    await readFile(await requireRegularFile(path, 'model', 'ONNX_INVALID')),
-  );
+  const read = await readFileSha256(await requireRegularFile(path, 'model', 'ONNX_INVALID'));
+  const bytes = new Uint8Array(read.bytes);
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -91,7 +89,7 @@ export async function inspectModel(path: string): Promise<ModelInfo> {
   return {
     path,
     bytes,
-    sha256: sha256Hex(bytes),
+    sha256: read.sha256,
     inputs: declaredInputs.filter((v) => !initializers.has(v.name ?? '')).map(tensor),
     outputs: graph.output.map(tensor),
     ops: [...new Set(graph.node.map((n) => n.opType ?? '?'))],

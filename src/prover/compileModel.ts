@@ -14,7 +14,12 @@ import {
 import { homePaths } from '../core/paths.js';
 import { sweepStaleTemps } from '../core/tempDirs.js';
 import type { Reporter } from '../core/output.js';
-import { type CompileResult, isArtifactsDir, openArtifacts } from '../proof/artifacts.js';
+import {
+  type CompileResult,
+  isArtifactsDir,
+  type OpenArtifactsOptions,
+  openArtifacts,
+} from '../proof/artifacts.js';
 import {
   ARTIFACT_FILES,
   compileOptionsSchema,
@@ -28,7 +33,7 @@ import { loadInputs } from './inputs.js';
 import { inspectModel } from '../proof/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from '../engine/srs.js';
-import { buildEvmVerifier } from '../engine/emitEvmVerifier.js';
+import { buildEvmVerifier, preloadVerifierCompiler } from '../engine/emitEvmVerifier.js';
 import { VERIFIER_FILE } from '../proof/verifierRecord.js';
 
 export interface CompileModelParams {
@@ -44,6 +49,11 @@ export interface CompileModelParams {
    * rather than compiling for this one (what `prove` wants: one key per model, not per input).
    */
   anyCalibration?: boolean;
+  /**
+   * Found artifacts have their proving key checked in the background (`deferredCheck`), for a
+   * caller that proves meanwhile and awaits the check before trusting the proof (prove).
+   */
+  deferProvingKeyCheck?: boolean;
   reporter?: Reporter;
 }
 
@@ -80,19 +90,22 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   // Content-addressed: the same model under another file name or folder finds the same artifacts.
   const dir = (await dirWithKey(root, key)) ?? join(root, `${name}-${key}`);
 
+  const opening = params.deferProvingKeyCheck ? { defer: ['pk.key'] as const } : {};
   const valid = (at: string): Promise<CompileResult | undefined> =>
     isArtifactsDir(at)
-      ? openArtifacts(at).then(
+      ? openArtifacts(at, opening).then(
           (artifacts) => ({ ...artifacts, cached: true }),
           () => undefined,
         )
       : Promise.resolve(undefined);
   const sibling = () =>
-    params.anyCalibration ? calibratedSibling(root, circuitKey) : Promise.resolve(undefined);
+    params.anyCalibration
+      ? calibratedSibling(root, circuitKey, opening)
+      : Promise.resolve(undefined);
   if (!params.force) {
     // Complete directories are immutable: reading one needs no lock.
     const found = (await valid(dir)) ?? (await sibling());
-    if (found) return markCacheUse(found);
+    if (found) return { ...(await markCacheUse(found)), model };
     if (isArtifactsDir(dir)) reporter?.warn(`Rebuilding ${dir}: it does not match its manifest`);
   }
 
@@ -142,17 +155,21 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     } else {
       await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
         timed('setup', () =>
-          engine.run([
-            {
-              op: 'setup',
-              args: {
-                compiled: at('model.compiled'),
-                vk: at('vk.key'),
-                pk: at('pk.key'),
-                srs: srs.path,
+          engine.run(
+            [
+              {
+                op: 'setup',
+                args: {
+                  compiled: at('model.compiled'),
+                  vk: at('vk.key'),
+                  pk: at('pk.key'),
+                  srs: srs.path,
+                },
               },
-            },
-          ]),
+            ],
+            // solc (~1 s to load) loads while EZKL sets the keys up, for the verifier step next.
+            { onStarted: preloadVerifierCompiler },
+          ),
         ),
       );
     }
@@ -240,7 +257,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   }
   if (!built.cached && built.manifest.srs.origin === 'insecure-dev')
     reporter?.warn('Keys were set up with an insecure-dev SRS (local use only).');
-  return built;
+  return { ...built, model };
 }
 
 /**
@@ -250,6 +267,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
 async function calibratedSibling(
   root: string,
   circuitKey: string,
+  opening: OpenArtifactsOptions,
 ): Promise<CompileResult | undefined> {
   const names = await readdir(root).catch(() => [] as string[]);
   const family: { dir: string; createdAt: string }[] = [];
@@ -263,7 +281,7 @@ async function calibratedSibling(
   }
   family.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.dir.localeCompare(b.dir));
   for (const { dir } of family) {
-    const artifacts = await openArtifacts(dir).catch(() => undefined);
+    const artifacts = await openArtifacts(dir, opening).catch(() => undefined);
     if (artifacts) return { ...artifacts, cached: true };
   }
   return undefined;
@@ -298,8 +316,10 @@ export async function artifactsFor(
   target: string,
   params: Omit<CompileModelParams, 'model'>,
 ): Promise<CompileResult> {
-  if (isArtifactsDir(target))
-    return markCacheUse({ ...(await openArtifacts(target)), cached: true });
+  if (isArtifactsDir(target)) {
+    const opening = params.deferProvingKeyCheck ? { defer: ['pk.key'] as const } : {};
+    return markCacheUse({ ...(await openArtifacts(target, opening)), cached: true });
+  }
   if (
     !target.toLowerCase().endsWith('.onnx') &&
     !(await readFile(target).then(

@@ -84,4 +84,19 @@ describe('prove writes only bundles that verify', () => {
     ).rejects.toMatchObject({ code: 'SELF_CHECK_FAILED', exitCode: 3 });
     expect(existsSync(out)).toBe(false);
   });
+
+  it('writes nothing when the proving key is not its manifest (checked while EZKL proves)', async () => {
+    // The key is hashed in the background while EZKL proves with it: a key other than the
+    // manifest's fails the prove as ARTIFACTS_INVALID, whatever EZKL made of it.
+    const copy = join(dir, 'other-pk');
+    await cp(mlp.artifacts.dir, copy, { recursive: true });
+    const pk = await readFile(join(copy, 'pk.key'));
+    pk[pk.length - 1] = (pk[pk.length - 1] as number) ^ 1;
+    await writeFile(join(copy, 'pk.key'), pk);
+    const out = join(dir, 'other-pk.proof');
+    await expect(
+      proveInference({ target: copy, input: fixtureInput('mlp'), out }),
+    ).rejects.toMatchObject({ code: 'ARTIFACTS_INVALID' });
+    expect(existsSync(out)).toBe(false);
+  });
 });

@@ -1,6 +1,8 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fileHashCounts, resetFileHashes } from '../../src/core/fileHash.js';
+import { getPythonEngine } from '../../src/engine/pythonEngine.js';
 import { fixturePath } from '../../src/core/paths.js';
 import { bundlePublicTensors } from '../../src/proof/circuitLayout.js';
 import { feltFromHexLE } from '../../src/proof/felts.js';
@@ -130,6 +132,58 @@ describe('staged proof of the mlp fixture', () => {
     expect(witness.instances).toEqual(
       mlpBundle.stages.map((s) => s.proof.instances[0].map(feltFromHexLE)),
     );
+  });
+});
+
+describe('each thing once on the proving path (issue 22, item 6)', () => {
+  /** Runs `work` with every engine batch recorded and the file hashes counted from zero. */
+  async function recorded(work: () => Promise<unknown>) {
+    const engine = await getPythonEngine();
+    const run = vi.spyOn(engine, 'run');
+    resetFileHashes();
+    try {
+      await work();
+      // Read before mockRestore, which forgets the calls.
+      const ops = run.mock.calls.flatMap(([batch]) => batch.map((o) => o.op));
+      return { ops, hashes: fileHashCounts() };
+    } finally {
+      run.mockRestore();
+    }
+  }
+
+  it('a staged prove of compiled stages hashes each file once and makes each witness once', async () => {
+    const { ops, hashes } = await recorded(() =>
+      proveStaged({
+        target: join(dir, 'mlp-2'),
+        input: fixtureInput('mlp'),
+        out: join(dir, 'mlp.again.staged.proof'),
+        jobs: 2,
+      }),
+    );
+    expect([...hashes].filter(([, times]) => times > 1)).toEqual([]);
+    // The files that matter were checked: the split (source and stages) and each stage's keys.
+    const hashed = [...hashes.keys()];
+    for (const stage of mlp.artifacts.stages)
+      for (const file of ['pk.key', 'model.compiled', 'vk.key'] as const)
+        expect(hashed).toContain(stage.path(file));
+    expect(hashed).toContain(mlp.staged.sourcePath);
+    expect(ops.filter((op) => op === 'gen_witness')).toHaveLength(2);
+    expect(ops.filter((op) => op === 'prove')).toHaveLength(2);
+  });
+
+  it('a prove of a compiled model hashes each file once, witness and proof in one EZKL process', async () => {
+    const { ops, hashes } = await recorded(() =>
+      proveInference({
+        target: fixtureModel('mlp'),
+        input: fixtureInput('mlp'),
+        out: join(dir, 'mlp.again.proof'),
+      }),
+    );
+    expect([...hashes].filter(([, times]) => times > 1)).toEqual([]);
+    const hashed = [...hashes.keys()];
+    expect(hashed).toContain(mlpWhole.artifacts.path('pk.key'));
+    expect(hashed).toContain(mlpWhole.artifacts.manifest.srs.path);
+    expect(ops).toEqual(['gen_witness', 'prove']);
   });
 });
 

@@ -77,3 +77,65 @@ export function estimateProveCost(settings: EzklSettings): CostBreakdown {
     tableColumns,
   };
 }
+
+/** What sets a circuit's size (`sizeBound`). */
+export interface SizeBound {
+  /** `rows`: the circuit's own rows; `table`: its longest range-check or lookup table. */
+  by: 'rows' | 'table';
+  rows: number;
+  /** The longest table's length in rows (0 when there is none). */
+  longestTable: number;
+  logrows: number;
+}
+
+/**
+ * Row-bound or table-bound, read off EZKL's calibrated settings. Row-bound: the rows EZKL laid out
+ * need its 2^logrows on their own (they overflow 2^(logrows−1)) and no table is longer than they
+ * are — so shrinking a table (a smaller decomposition, lower scales) cannot shrink the circuit,
+ * and fewer rows only wrap advice into more columns for the same cost. The optimiser's search
+ * only pays off on table-bound circuits; on a row-bound one it keeps EZKL's settings at once.
+ */
+export function sizeBound(settings: EzklSettings): SizeBound {
+  const { logrows, lookup_range } = settings.run_args;
+  const tables = settings.required_range_checks.map(([lo, hi]) => hi - lo + 1);
+  if (settings.required_lookups.length > 0) tables.push(lookup_range[1] - lookup_range[0] + 1);
+  const longestTable = Math.max(0, ...tables);
+  const rows = settings.num_rows;
+  const rowsNeedAll = rows + BLINDING_ROWS > 2 ** (logrows - 1);
+  return {
+    by: rowsNeedAll && rows >= longestTable ? 'rows' : 'table',
+    rows,
+    longestTable,
+    logrows,
+  };
+}
+
+/**
+ * The same circuit over `cols` inner columns (and, given `decompBase`, its decomposition's range
+ * check shrunk to that base), as EZKL would calibrate it: the same assignments in rows × cols,
+ * logrows the least that holds the rows and the longest table. The most the search's layout
+ * dimensions can reach on a row-bound circuit, estimated without EZKL (a decomposition with
+ * more legs only adds rows).
+ */
+export function withInnerColumns(
+  settings: EzklSettings,
+  cols: number,
+  decompBase = settings.run_args.decomp_base,
+): EzklSettings {
+  const base = settings.run_args.decomp_base;
+  const rangeChecks = settings.required_range_checks.map(([lo, hi]): [number, number] =>
+    lo === 0 && hi === base - 1 ? [0, decompBase - 1] : [lo, hi],
+  );
+  const { longestTable } = sizeBound({ ...settings, required_range_checks: rangeChecks });
+  const rows = Math.ceil((settings.num_rows * settings.run_args.num_inner_cols) / cols);
+  const logrows = Math.max(
+    Math.ceil(Math.log2(rows + BLINDING_ROWS)),
+    Math.ceil(Math.log2(longestTable + BLINDING_ROWS)),
+  );
+  return {
+    ...settings,
+    run_args: { ...settings.run_args, num_inner_cols: cols, logrows, decomp_base: decompBase },
+    num_rows: rows,
+    required_range_checks: rangeChecks,
+  };
+}

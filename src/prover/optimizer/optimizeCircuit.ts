@@ -9,23 +9,58 @@ import { loadInputs } from '../inputs.js';
 import type { ModelInfo } from '../../proof/inspectModel.js';
 import { runFloatModel } from '../onnx/runFloatModel.js';
 import { quantizationError } from '../publicValues.js';
+import { preloadVerifierCompiler } from '../../engine/emitEvmVerifier.js';
 import { type ResolvedSrs, resolveSrs, type SrsSpec } from '../../engine/srs.js';
 import {
   type CandidateRunArgs,
   candidateLabel,
+  DECOMPOSITIONS,
   DIMENSIONS,
+  INNER_COLUMNS,
   LOGROWS_BELOW,
   MIN_LOGROWS,
   sameCandidate,
 } from './candidates.js';
 import { type CircuitChoice, runArgsSchema } from '../../proof/circuitChoice.js';
-import { type EzklSettings, estimateProveCost } from './costModel.js';
+import {
+  type EzklSettings,
+  estimateProveCost,
+  type SizeBound,
+  sizeBound,
+  withInnerColumns,
+} from './costModel.js';
 
 /**
  * A candidate is kept only if its estimated cost is at most this share of EZKL's: the estimate is
  * coarse, and "never slower than EZKL's own settings" matters more than a marginal gain.
  */
 export const COST_MARGIN = 0.8;
+
+/**
+ * Whether the search cannot find a cheaper circuit, read off EZKL's settings alone: the circuit is
+ * row-bound (sizeBound), and neither its 1–3 logrows-below variants (advice wrapped into more,
+ * shorter columns) nor the same assignments over other inner columns with the smallest
+ * decomposition table are estimated cheap enough to be tried. A decomposition with more legs only
+ * adds rows, and value-changing variants leave the rows as they are
+ * (test/prover/optimizer/searchCannotPayOff.test.ts).
+ */
+export function searchCannotPayOff(settings: EzklSettings): boolean {
+  if (sizeBound(settings).by !== 'rows') return false;
+  const { cost } = estimateProveCost(settings);
+  const logrows = settings.run_args.logrows;
+  for (let k = logrows - 1; k >= Math.max(MIN_LOGROWS, logrows - LOGROWS_BELOW); k--) {
+    const wrapped = { ...settings, run_args: { ...settings.run_args, logrows: k } };
+    if (estimateProveCost(wrapped).cost <= COST_MARGIN * cost) return false;
+  }
+  // Other inner columns (the same assignments, rounded to another power of two), with the
+  // smallest decomposition table the search could pair them with.
+  const smallestBase = Math.min(...DECOMPOSITIONS.map(([base]) => base));
+  for (const cols of INNER_COLUMNS) {
+    const variant = withInnerColumns(settings, cols, smallestBase);
+    if (estimateProveCost(variant).cost <= COST_MARGIN * cost) return false;
+  }
+  return true;
+}
 
 export interface BuildCircuitParams {
   engine: PythonEngine;
@@ -138,8 +173,14 @@ class CircuitSearch {
     }
   }
 
-  /** EZKL's own flow: gen_settings + calibrate_settings with its preset, as the baseline. */
-  private async ezklBaseline(): Promise<Sized & { error: CircuitChoice['error'] }> {
+  /**
+   * EZKL's own flow: gen_settings + calibrate_settings with its preset, as the baseline. For the
+   * search (`search`), a baseline no candidate can beat (searchCannotPayOff) is not mocked: it is
+   * kept as it is and, as in EZKL's own flow, checked by a real proof (prove's self-check).
+   */
+  private async ezklBaseline(
+    search = false,
+  ): Promise<Sized & { error: CircuitChoice['error']; bound: SizeBound; keep: boolean }> {
     const settingsPath = join(this.scratch, 'baseline.json');
     const target = this.p.options.calibrationTarget;
     await this.step(`EZKL baseline: gen_settings + calibrate_settings "${target}"`, () =>
@@ -167,11 +208,12 @@ class CircuitSearch {
       changesValues: false,
       baseline: true,
     };
-    const tested = await this.test(sized);
+    const keep = search && searchCannotPayOff(settings);
+    const tested = await this.test(sized, { mock: !keep });
     if (!tested.ok) {
-      throw new PocomputeError('ENGINE_FAILED', `EZKL's own settings fail mock: ${tested.why}`);
+      throw new PocomputeError('ENGINE_FAILED', `EZKL's own settings fail: ${tested.why}`);
     }
-    return { ...sized, error: tested.error };
+    return { ...sized, error: tested.error, bound: sizeBound(settings), keep };
   }
 
   async ezklPreset(noFloatReference?: string): Promise<CircuitChoice> {
@@ -221,8 +263,9 @@ class CircuitSearch {
   async run(): Promise<CircuitChoice> {
     const budgetSeconds = this.p.options.optimizerBudget;
     const budgetMs = budgetSeconds * 1000;
-    const baseline = await this.ezklBaseline();
+    const baseline = await this.ezklBaseline(true);
     const maxRelError = this.p.options.maxError ?? baseline.error.maxRelError;
+    if (baseline.keep) return this.keepRowBound(baseline, maxRelError);
     const pool: Sized[] = [baseline];
     let center: Sized = baseline;
     // Stage 1, no proving: coordinate descent on the estimated cost over the layout dimensions,
@@ -333,6 +376,48 @@ class CircuitSearch {
     };
   }
 
+  /**
+   * A baseline no candidate can beat (searchCannotPayOff) is kept at once: sizing, testing and
+   * acceptance proofs would only cost time (up to ~10 s on the real models) to end with these
+   * very settings.
+   */
+  private async keepRowBound(
+    baseline: Sized & { error: CircuitChoice['error']; bound: SizeBound },
+    maxRelError: number,
+  ): Promise<CircuitChoice> {
+    await this.adopt(baseline);
+    const { rows, longestTable, logrows } = baseline.bound;
+    const target = this.p.options.calibrationTarget;
+    const reason =
+      `EZKL's "${target}" settings: row-bound — its ${rows.toLocaleString('en')} rows need ` +
+      `2^${logrows} on their own and its longest table (${longestTable.toLocaleString('en')} rows) ` +
+      'does not set the size, so no candidate is estimated ≥ 25% cheaper; not searched';
+    this.p.reporter?.info(`Circuit: ${reason}`);
+    return {
+      strategy: 'search',
+      runArgs: runArgsOf(baseline.settings),
+      estimatedCost: baseline.cost,
+      error: baseline.error,
+      reason,
+      search: {
+        baseline: {
+          target,
+          runArgs: runArgsOf(baseline.settings),
+          estimatedCost: baseline.cost,
+          error: baseline.error,
+        },
+        maxRelError,
+        sized: 1,
+        tested: 1,
+        rejected: [],
+        proved: 0,
+        provingMs: 0,
+        budgetSeconds: this.p.options.optimizerBudget,
+        ms: Math.round(this.elapsed()),
+      },
+    };
+  }
+
   /** EZKL sizes each candidate (gen_settings + calibrate_settings at its scales), one process. */
   private async size(candidates: CandidateRunArgs[], changesValues: boolean): Promise<Sized[]> {
     const files = candidates.map(() => join(this.scratch, `settings-${this.counter++}.json`));
@@ -372,6 +457,7 @@ class CircuitSearch {
   /** compile_circuit + gen_witness + mock on every calibration input, and the output error. */
   private async test(
     candidate: Sized,
+    options: { mock?: boolean } = {},
   ): Promise<{ ok: true; error: CircuitChoice['error'] } | { ok: false; why: string }> {
     const id = this.counter++;
     const settings = join(this.scratch, `test-${id}.json`);
@@ -383,7 +469,14 @@ class CircuitSearch {
       [result] = (await this.p.engine.run([
         {
           op: 'try_circuit',
-          args: { model: this.p.modelPath, settings, compiled, data: this.inputs, witnesses },
+          args: {
+            model: this.p.modelPath,
+            settings,
+            compiled,
+            data: this.inputs,
+            witnesses,
+            mock: options.mock ?? true,
+          },
         },
       ])) as { ok: boolean; error?: string }[];
     } catch (error) {
@@ -420,20 +513,24 @@ class CircuitSearch {
     const proofs = witnesses.map((_, j) => join(this.scratch, `proof-${id}-${j}.json`));
     let result: { ok: boolean; error?: string };
     try {
-      [result] = (await this.p.engine.run([
-        {
-          op: 'try_proof',
-          args: {
-            compiled: compiledPath,
-            settings: settingsPath,
-            vk,
-            pk,
-            srs: srs.path,
-            witnesses,
-            proofs,
+      [result] = (await this.p.engine.run(
+        [
+          {
+            op: 'try_proof',
+            args: {
+              compiled: compiledPath,
+              settings: settingsPath,
+              vk,
+              pk,
+              srs: srs.path,
+              witnesses,
+              proofs,
+            },
           },
-        },
-      ])) as { ok: boolean; error?: string }[];
+          // compile builds the verifier next: solc loads while EZKL proves (see preloadSolc).
+        ],
+        { onStarted: preloadVerifierCompiler },
+      )) as { ok: boolean; error?: string }[];
     } catch (error) {
       return { ok: false, why: (error as Error).message };
     }

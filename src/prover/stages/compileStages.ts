@@ -27,7 +27,7 @@ import {
 } from '../../proof/stagedArtifacts.js';
 import { readStagedModel, type StagedModel } from '../../proof/stagedModel.js';
 import { stageInstanceLayout } from '../../proof/stageInstanceLayout.js';
-import { type StageInput, witnessStage } from './witnessStages.js';
+import { type KnownStageWitness, type StageInput, witnessStage } from './witnessStages.js';
 
 export interface CompileStagesParams {
   staged: StagedModel | string;
@@ -38,6 +38,15 @@ export interface CompileStagesParams {
   reporter?: Reporter;
 }
 
+/** Compiled stages, and the stage witnesses compiling them made on the sample input. */
+export interface CompiledStages extends StagedArtifacts {
+  /**
+   * Stages 0..N−2 on `input` (each one's output calibrates the next stage): the same witnesses
+   * `witnessStages` makes for that input, which it then reuses instead of running them again.
+   */
+  sampleWitnesses: KnownStageWitness[];
+}
+
 /**
  * Compiles every stage of a split model into its own circuit, cached and content-addressed like
  * any compile. Every stage gets the whole model's circuit choice (the optimiser's run args on the
@@ -45,7 +54,7 @@ export interface CompileStagesParams {
  * computes; stage i+1's input scale is stage i's output scale, and its calibration sample is
  * stage i's witness output. Visibilities follow stageInstanceLayout; params are fixed.
  */
-export async function compileStages(params: CompileStagesParams): Promise<StagedArtifacts> {
+export async function compileStages(params: CompileStagesParams): Promise<CompiledStages> {
   const { reporter } = params;
   const staged =
     typeof params.staged === 'string' ? await readStagedModel(params.staged) : params.staged;
@@ -56,6 +65,7 @@ export async function compileStages(params: CompileStagesParams): Promise<Staged
   const count = staged.manifest.stages.length;
   const work = await makeWorkDir('pocompute-prove');
   const stages: CompileResult[] = [];
+  const sampleWitnesses: KnownStageWitness[] = [];
   try {
     let input: string = params.input;
     let inputScale = runArgs.input_scale;
@@ -87,7 +97,9 @@ export async function compileStages(params: CompileStagesParams): Promise<Staged
         i === 0
           ? (await loadInputs(input, artifacts.manifest.model.inputs)).ezkl
           : (JSON.parse(await readFile(input, 'utf8')) as StageInput);
-      const { outputs } = await witnessStage(artifacts, sample, i, count);
+      const result = await witnessStage(artifacts, sample, i, count);
+      sampleWitnesses.push({ index: i, input: sample, result });
+      const { outputs } = result;
       input = join(work.path, `stage-${i + 1}-input.json`);
       await writeFile(input, JSON.stringify({ input_data: outputs }));
       inputScale = artifacts.manifest.circuit.outputScales[0];
@@ -114,7 +126,7 @@ export async function compileStages(params: CompileStagesParams): Promise<Staged
     await mkdir(dir, { recursive: true });
     await writeJsonAtomic(join(dir, STAGED_ARTIFACTS_FILE), record);
   }
-  return { dir, source: staged.manifest.source, stages, runArgs };
+  return { dir, source: staged.manifest.source, stages, runArgs, sampleWitnesses };
 }
 
 const runArgsRecordSchema = z.object({ runArgs: runArgsSchema, calibrationSha256: z.string() });

@@ -13,6 +13,7 @@ import { inspectModel } from '../../proof/inspectModel.js';
 import { loadInputs } from '../inputs.js';
 import type { SrsSpec } from '../../engine/srs.js';
 import { checkStagedBundle } from '../../proof/checkStagedBundle.js';
+import { prepareVerifierEvm } from '../../proof/evm.js';
 import { compileStages } from './compileStages.js';
 import type { StagedArtifacts } from '../../proof/stagedArtifacts.js';
 import { proveStage } from './proveStage.js';
@@ -73,8 +74,14 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
     reporter,
   });
   const witness = await step(`Generating ${count} stage witnesses (in order)`, 'witness', () =>
-    witnessStages(artifacts, params.input),
+    witnessStages(artifacts, params.input, artifacts.sampleWitnesses),
   );
+  // The float model (a report; it never rejects) and the self-check's EVM (its module, the BN254
+  // WebAssembly) are made while EZKL proves, as in proveInference.
+  const model = await inspectModel(staged.sourcePath);
+  const inputs = await loadInputs(params.input, model.inputs, model.graphInputs);
+  const floatRun = floatReference(model, inputs.values);
+  prepareVerifierEvm();
   const proofs = await step(
     `Proving ${count} stage(s), ${jobs} at a time (native EZKL, one process each)`,
     'prove',
@@ -116,9 +123,7 @@ export async function proveStaged(params: ProveStagedParams): Promise<ProveStage
       timings: { prove: proofs[k].ms },
     });
   }
-  const model = await inspectModel(staged.sourcePath);
-  const inputs = await loadInputs(params.input, model.inputs, model.graphInputs);
-  const float = await floatReference(model, inputs.values);
+  const float = await floatRun;
   const last = artifacts.stages[count - 1].manifest.model.outputs;
   const bundle: StagedBundle = {
     format: STAGED_BUNDLE_FORMAT,

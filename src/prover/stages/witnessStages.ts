@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PocomputeError } from '../../core/errors.js';
+import { canonicalJson } from '../../core/files.js';
 import { makeWorkDir } from '../../core/tempDirs.js';
 import { type Artifacts, readArtifactFile } from '../../proof/artifacts.js';
 import type { CompileResult } from '../../proof/artifacts.js';
@@ -45,6 +46,13 @@ export interface WitnessStagesResult {
   witnesses: Uint8Array[];
 }
 
+/** A stage witness already made (by compileStages, on the same input): not made again. */
+export interface KnownStageWitness {
+  index: number;
+  input: StageInput;
+  result: StageWitness;
+}
+
 /**
  * Runs every stage's witness in order (native gen_witness; no proving): stage i+1 gets stage i's
  * quantized outputs, dequantized (k / 2^scale), which EZKL re-quantizes to the same integers, so
@@ -54,6 +62,7 @@ export interface WitnessStagesResult {
 export async function witnessStages(
   staged: StagedArtifacts,
   input: string | StageInput,
+  known: KnownStageWitness[] = [],
 ): Promise<WitnessStagesResult> {
   const first = staged.stages[0];
   const model = first.manifest.model;
@@ -66,7 +75,14 @@ export async function witnessStages(
   let outputs: number[][] = [];
   for (const [i, artifacts] of staged.stages.entries()) {
     stageInputs.push(next);
-    const result = await witnessStage(artifacts, next, i, staged.stages.length).catch((error) => {
+    // gen_witness runs once per stage: a witness compile made on this very input is reused.
+    const made = known.find(
+      (w) => w.index === i && canonicalJson(w.input) === canonicalJson(stageInputs[i]),
+    )?.result;
+    const making = made
+      ? Promise.resolve(made)
+      : witnessStage(artifacts, next, i, staged.stages.length);
+    const result = await making.catch((error) => {
       // Which stage EZKL could not witness, and the boundaries before it: a watcher judges a
       // result on an unprovable input from these (see watcher.ts).
       if (isWitnessFailure(error))

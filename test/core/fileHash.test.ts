@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  fileHashCounts,
+  readFileSha256,
+  resetFileHashes,
+  sha256File,
+} from '../../src/core/fileHash.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pocompute-filehash-'));
+  resetFileHashes();
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('file hashes, once per process while a file is unchanged', () => {
+  it('hashes a file once however often and by whichever reader it is asked', async () => {
+    const path = join(dir, 'pk.key');
+    await writeFile(path, 'proving key');
+    expect(await sha256File(path)).toBe(sha('proving key'));
+    expect(await sha256File(path)).toBe(sha('proving key'));
+    const read = await readFileSha256(path);
+    expect(read.bytes.toString()).toBe('proving key');
+    expect(read.sha256).toBe(sha('proving key'));
+    expect(fileHashCounts().get(path)).toBe(1);
+  });
+
+  it('hashes a file once when several ask at the same time (parallel stage proofs, one SRS)', async () => {
+    const path = join(dir, 'dev-k9.srs');
+    await writeFile(path, Buffer.alloc(1 << 20, 7));
+    const hashes = await Promise.all([sha256File(path), sha256File(path), sha256File(path)]);
+    expect(new Set(hashes).size).toBe(1);
+    expect(fileHashCounts().get(path)).toBe(1);
+  });
+
+  it('hashes again a file rewritten in place, even with its old mtime and size restored', async () => {
+    const path = join(dir, 'settings.json');
+    await writeFile(path, 'aaaa');
+    const before = await stat(path);
+    expect(await sha256File(path)).toBe(sha('aaaa'));
+    await writeFile(path, 'bbbb');
+    await utimes(path, before.atime, before.mtime);
+    expect((await readFileSha256(path)).sha256).toBe(sha('bbbb'));
+    expect(await sha256File(path)).toBe(sha('bbbb'));
+    expect(fileHashCounts().get(path)).toBe(2);
+  });
+
+  it('hashes again a file replaced under the same path (another inode)', async () => {
+    const path = join(dir, 'model.onnx');
+    await writeFile(path, 'first');
+    expect((await readFileSha256(path)).sha256).toBe(sha('first'));
+    await writeFile(join(dir, 'next'), 'other');
+    await rename(join(dir, 'next'), path);
+    expect((await readFileSha256(path)).sha256).toBe(sha('other'));
+    expect(fileHashCounts().get(path)).toBe(2);
+  });
+
+  it('finds a file whose directory was renamed (an atomic build) without hashing it again', async () => {
+    await writeFile(join(dir, 'vk.key'), 'verifying key');
+    await mkdir(join(dir, 'build.tmp'));
+    await rename(join(dir, 'vk.key'), join(dir, 'build.tmp', 'vk.key'));
+    await sha256File(join(dir, 'build.tmp', 'vk.key'));
+    await rename(join(dir, 'build.tmp'), join(dir, 'artifacts'));
+    expect(await sha256File(join(dir, 'artifacts', 'vk.key'))).toBe(sha('verifying key'));
+    expect(fileHashCounts().get(join(dir, 'artifacts', 'vk.key'))).toBeUndefined();
+  });
+});
