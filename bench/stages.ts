@@ -5,6 +5,7 @@
  * stage) against proving the whole circuit. Writes bench/stages.json and the docs block.
  * BENCH_STAGES_MODELS=mlp,lenet,transformer_block chooses the models.
  */
+import { EZKL_VERSION } from '../src/proof/engineVersion.js';
 import { mkdtempSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -145,7 +146,7 @@ const table = [
     return `| ${r.model} | ${r.stages} | 2^${r.wholeLogrows} → ${r.stageLogrows.map((k) => `2^${k}`).join(', ')} | ${r.whole.peakMiB} → ${r.perStage.map((m) => m.peakMiB).join(', ')} MiB | ${(r.whole.peakMiB / largest).toFixed(1)}× | ${secs(r.whole.ms)} | ${secs(r.oneJobMs)} | ${secs(r.twoJobsMs)} | ${(r.oneJobMs / r.twoJobsMs).toFixed(2)}× | ${r.outputsEqual ? 'yes (bit-exact)' : `no: max diff ${r.maxOutputDiff.toExponential(1)}`} |`;
   }),
   '',
-  `Measured by \`npm run bench:stages\` on ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB (shared with other jobs: compare ratios), EZKL 21.0.0, dev SRS, \`--stages auto\`. Peak and wall are the EZKL prove processes (witness + prove) alone, one run each; "2 jobs" runs two stage processes at once.`,
+  `Measured by \`npm run bench:stages\` on ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB (shared with other jobs: compare ratios), EZKL ${EZKL_VERSION}, dev SRS, \`--stages auto\`. Peak and wall are the EZKL prove processes (witness + prove) alone, one run each; "2 jobs" runs two stage processes at once.`,
 ].join('\n');
 await writeJsonAtomic(join(PACKAGE_ROOT, 'bench', 'stages.json'), {
   date: new Date().toISOString(),
