@@ -188,7 +188,7 @@ async function checkParsedReceipt(
   checks.push(inputCheck(receipt, layout, proved?.inputs, settings.trusted));
   checks.push(outputCheck(receipt, proved?.outputs, settings.trusted, model));
   const chain = params.rpc ? await readChain(receipt, params.rpc) : undefined;
-  checks.push(modelCheck(receipt, settings, model, chain));
+  checks.push(modelCheck(receipt, settings, model, chain, params.trusted));
   if (chain && (receipt.verifier.address || receipt.settlement))
     checks.push(verifierAddressCheck(receipt, chain, marketPinned));
   const settlement = receipt.settlement
@@ -492,8 +492,8 @@ function outputCheck(
         `output[${i}].readable is not the proved values${labels ? " with the model's labels" : ''}`,
       );
   });
-  const named = receipt.output.tensors.some(
-    (t) => t.readable?.kind === 'score' ? t.readable.label : t.readable?.top.some((e) => e.label),
+  const named = receipt.output.tensors.some((t) =>
+    t.readable?.kind === 'score' ? t.readable.label : t.readable?.top.some((e) => e.label),
   );
   const notChecked = !settingsTrusted
     ? `the values are read with the receipt's own settings (scales, layout) — ${TRUST_SETTINGS}`
@@ -509,6 +509,7 @@ function modelCheck(
   settings: { trusted: boolean; problems: string[] },
   model: ModelTrust,
   chain: ChainView | undefined,
+  trusted: CheckReceiptParams['trusted'],
 ): ReceiptCheck {
   const m = receipt.model;
   const problems: string[] = [...settings.problems];
@@ -535,6 +536,16 @@ function modelCheck(
     names('output', receipt.output.tensors, artifacts.outputs);
   }
   if (settings.trusted) done.push('settings');
+  const t = trusted && 'runtime' in trusted ? trusted : undefined;
+  if (t) {
+    done.push("trusted artifacts' key and SRS");
+    if (t.vkSha256 !== m.vkSha256)
+      problems.push("model.vkSha256 is not the trusted artifacts' key");
+    if (t.srs && (t.srs.sha256 !== receipt.srs.sha256 || t.srs.origin !== receipt.srs.origin))
+      problems.push(
+        `srs is not the trusted artifacts' SRS (${t.srs.origin}, ${t.srs.sha256.slice(0, 16)}…)`,
+      );
+  }
   if (chain?.model) {
     // The registration is its registrant's word: it can contradict the receipt, never vouch for it.
     if (chain.model.vkHash.toLowerCase() !== `0x${m.vkSha256}`)
@@ -727,9 +738,16 @@ function settlementCheck(
     detail,
   });
   if (receipt.verifier.chainId !== undefined && receipt.verifier.chainId !== s.chainId)
-    return fail(`verifier.chainId ${receipt.verifier.chainId} is not settlement.chainId ${s.chainId}`);
+    return fail(
+      `verifier.chainId ${receipt.verifier.chainId} is not settlement.chainId ${s.chainId}`,
+    );
   if (!chain)
-    return check('settlement', [], '', `task ${s.taskId} paid to the receipt's claimed worker — ${TRUST_SETTLEMENT}`);
+    return check(
+      'settlement',
+      [],
+      '',
+      `task ${s.taskId} paid to the receipt's claimed worker — ${TRUST_SETTLEMENT}`,
+    );
   const wrongChain = chainIdProblem(receipt, chain);
   if (wrongChain) return fail(wrongChain);
   if (trustedMarket && !sameAddress(trustedMarket, s.market))
@@ -753,9 +771,7 @@ function settlementCheck(
     problems.push(
       `settlement.blockNumber ${s.blockNumber}: the transaction is in block ${tx.blockNumber}`,
     );
-  if (
-    !tx.completed.some((e) => String(e.taskId) === s.taskId && sameAddress(e.worker, s.worker))
-  )
+  if (!tx.completed.some((e) => String(e.taskId) === s.taskId && sameAddress(e.worker, s.worker)))
     problems.push(`the transaction did not complete task ${s.taskId} for settlement.worker`);
   const call = (() => {
     try {
