@@ -27,7 +27,8 @@ const address = () =>
     .regex(ADDRESS, 'must be a 0x address')
     .refine((a) => isAddress(a), 'must be an address with a valid checksum (or all one case)');
 /** Control characters (C0, DEL, C1), bidirectional overrides and isolates, line separators. */
-export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+export const UNPRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 /** A name a receipt shows (model, tensor, label): bounded, no control or bidi characters. */
 const text = (max: number) =>
   z
@@ -152,7 +153,8 @@ const RECEIPT_MAX_DEPTH = 64;
  * deeper than any receipt does. No `node:` import: the page parses dropped files with it.
  */
 export function parseReceiptText(text: string): unknown {
-  const invalid = (message: string) => new PocomputeError('RECEIPT_INVALID', `not a receipt: ${message}`);
+  const invalid = (message: string) =>
+    new PocomputeError('RECEIPT_INVALID', `not a receipt: ${message}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -165,7 +167,8 @@ export function parseReceiptText(text: string): unknown {
     const c = text[i];
     if (c === '{' || c === '[') {
       open.push(c === '{' ? new Set() : null);
-      if (open.length > RECEIPT_MAX_DEPTH) throw invalid(`nested more than ${RECEIPT_MAX_DEPTH} levels`);
+      if (open.length > RECEIPT_MAX_DEPTH)
+        throw invalid(`nested more than ${RECEIPT_MAX_DEPTH} levels`);
     } else if (c === '}' || c === ']') open.pop();
     else if (c === '"') {
       let j = i + 1;
@@ -175,7 +178,8 @@ export function parseReceiptText(text: string): unknown {
       while (/\s/.test(text[k] ?? '')) k++;
       if (keys && text[k] === ':') {
         const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (keys.has(key)) throw invalid(`the key "${key.slice(0, 40)}" appears twice in one object`);
+        if (keys.has(key))
+          throw invalid(`the key "${key.slice(0, 40)}" appears twice in one object`);
         keys.add(key);
       }
       i = j;
