@@ -34,7 +34,8 @@ export async function buildReceiptPage({ outfile = RECEIPT_PAGE } = {}) {
   const script = result.outputFiles[0].text.replaceAll('</script', '<\\/script');
   const template = readFileSync(join(root, 'src', 'page', 'receiptPage.html'), 'utf8');
   if (!template.includes(MARK)) throw new Error(`src/page/receiptPage.html has no ${MARK}`);
-  if (!template.includes(HASH_MARK)) throw new Error(`src/page/receiptPage.html has no ${HASH_MARK}`);
+  if (!template.includes(HASH_MARK))
+    throw new Error(`src/page/receiptPage.html has no ${HASH_MARK}`);
   const hash = createHash('sha256').update(script).digest('base64');
   const html = template.replace(HASH_MARK, () => `sha256-${hash}`).replace(MARK, () => script);
   mkdirSync(dirname(outfile), { recursive: true });

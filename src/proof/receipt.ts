@@ -28,6 +28,7 @@ const address = () =>
     .refine((a) => isAddress(a), 'must be an address with a valid checksum (or all one case)');
 /** Control characters (C0, DEL, C1), bidirectional overrides and isolates, line separators. */
 export const UNPRINTABLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is refused
   /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 /** A name a receipt shows (model, tensor, label): bounded, no control or bidi characters. */
 const text = (max: number) =>

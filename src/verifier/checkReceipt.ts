@@ -184,7 +184,7 @@ async function checkParsedReceipt(
   checks.push(verifier);
   checks.push(await proofCheck(receipt, layout, Boolean(proved), verifier.ok));
   const settings = settingsTrust(receipt, params);
-  const model = modelTrust(receipt, params);
+  const model = modelTrust(params);
   checks.push(inputCheck(receipt, layout, proved?.inputs, settings.trusted));
   checks.push(outputCheck(receipt, proved?.outputs, settings.trusted, model));
   const chain = params.rpc ? await readChain(receipt, params.rpc) : undefined;
@@ -420,7 +420,7 @@ function settingsTrust(receipt: Receipt, params: CheckReceiptParams) {
 }
 
 /** The trusted model identity (the model file, the artifacts' model.onnx), and its labels. */
-function modelTrust(receipt: Receipt, params: CheckReceiptParams) {
+function modelTrust(params: CheckReceiptParams) {
   const t = params.trusted;
   const artifactsModel = t && 'runtime' in t ? t.model : undefined;
   const identities = [params.model, artifactsModel?.identity].filter(

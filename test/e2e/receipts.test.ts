@@ -396,11 +396,36 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     expect(withArtifacts.code).toBe(1);
     expect(failedChecks(withArtifacts.json)).toEqual(expect.arrayContaining(['model', 'output']));
     const lies: [string, (r: Receipt) => void][] = [
-      ['onnx hash', (r) => void (r.model.onnxSha256 = 'ab'.repeat(32))],
-      ['weights hash', (r) => void (r.model.weightsSha256 = 'cd'.repeat(32))],
-      ['name', (r) => void (r.model.name = 'gpt-safety-v9.onnx')],
-      ['output name', (r) => void (r.output.tensors[0].name = 'fraud_probability')],
-      ['input name', (r) => void (r.input.tensors[0].name = 'salary')],
+      [
+        'onnx hash',
+        (r) => {
+          r.model.onnxSha256 = 'ab'.repeat(32);
+        },
+      ],
+      [
+        'weights hash',
+        (r) => {
+          r.model.weightsSha256 = 'cd'.repeat(32);
+        },
+      ],
+      [
+        'name',
+        (r) => {
+          r.model.name = 'gpt-safety-v9.onnx';
+        },
+      ],
+      [
+        'output name',
+        (r) => {
+          r.output.tensors[0].name = 'fraud_probability';
+        },
+      ],
+      [
+        'input name',
+        (r) => {
+          r.input.tensors[0].name = 'salary';
+        },
+      ],
     ];
     for (const [what, mutate] of lies) {
       const lie = await consistentLie(honest, mutate);
