@@ -76,6 +76,7 @@ export function receiptCommand(): Command {
                   verifier: true,
                   settings: true,
                   model: true,
+                  names: true,
                   labels: true,
                   settlement: true,
                 }).map((row) => [row.label, row.value]),

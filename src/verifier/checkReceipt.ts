@@ -39,8 +39,10 @@ import { validateProof } from '../proof/validateProof.js';
 /**
  * A receipt checked: its proof through the verifier it names in the in-process EVM, every value
  * and hash it states against what the proof binds, its signature, and — given an RPC — its
- * verifier's code and its settlement on the chain. No `node:` import: `pocompute check` and the
- * page (`pocompute page`) run exactly this, so they give the same verdict.
+ * verifier's code and its settlement on the chain. A check is `ok` only against something the
+ * checker trusts (its artifacts or model file, a pinned hash, the pinned market for the payment);
+ * what rests on the receipt's own word is `not-checked`, never green. No `node:` import:
+ * `pocompute check` and the page (`pocompute page`) run exactly this, so they give the same verdict.
  */
 
 /** One check of a receipt; `name` is the receipt field it covers. */
@@ -80,8 +82,10 @@ export interface ReceiptTrusted {
   verifier: boolean;
   /** The settings (scales, layout) the values are read with are trusted ones. */
   settings: boolean;
-  /** The model's identity (hashes, name, labels) is a trusted model file's / artifacts'. */
+  /** The model's identity (ONNX and weights hashes, labels) is a trusted model file's / artifacts'. */
   model: boolean;
+  /** The model's name and tensor names are the trusted artifacts' manifest's. */
+  names: boolean;
   /** The output label names are a trusted model's. */
   labels: boolean;
   /** The settlement was read from the chain, from the market the checker pinned. */
@@ -117,8 +121,9 @@ export interface CheckReceiptParams {
   rpc?: string | Provider;
   /**
    * The market the checker trusts (its address). The receipt names its market, and a contract
-   * that only looks like the market could record any payment and pin any verifier: the chain's
-   * word is trusted (`trust: 'chain'`) only for this market.
+   * that only looks like the market could record any payment: the settlement is checked (`ok`)
+   * only for this market. Even then the chain is evidence of payment only — registration is open,
+   * so the registered verifier, vkHash and metadata never make the verifier or the model trusted.
    */
   market?: string;
 }
@@ -234,6 +239,7 @@ async function checkParsedReceipt(
       verifier: verifier.ok,
       settings: settings.trusted,
       model: model.source !== undefined,
+      names: model.artifactsModel !== undefined,
       labels: model.labels !== undefined,
       settlement: settlementTrusted,
     },
@@ -559,7 +565,7 @@ function modelCheck(
   return check(
     'model',
     problems,
-    `${m.name}: agrees with the ${done.join(', ')}`,
+    `${m.name}: agrees with the ${done.join(', ')}${artifacts ? '' : ' (its name and tensor names not checked: --artifacts <dir>)'}`,
     model.source
       ? undefined
       : `its name, ONNX and weights hashes and labels are the receipt's own claims — ${TRUST_MODEL}`,

@@ -46,6 +46,7 @@ const NOTHING_TRUSTED: ReceiptTrusted = {
   verifier: false,
   settings: false,
   model: false,
+  names: false,
   labels: false,
   settlement: false,
 };
@@ -64,16 +65,16 @@ export function describeReceipt(
   const lines: ReceiptLine[] = [
     {
       label: 'model',
-      value: `${receipt.model.name} (onnx sha256 ${receipt.model.onnxSha256.slice(0, 16)}…, vk ${receipt.model.vkSha256.slice(0, 16)}…)${unchecked(trusted.model)}`,
+      value: `${receipt.model.name} (onnx sha256 ${receipt.model.onnxSha256.slice(0, 16)}…, vk ${receipt.model.vkSha256.slice(0, 16)}…)${trusted.model && !trusted.names ? ' (name not checked)' : unchecked(trusted.model)}`,
     },
     ...receipt.input.tensors.map((t, i) => ({
-      label: `input ${(trusted.model && t.name) || i}`,
+      label: `input ${(trusted.names && t.name) || i}`,
       value:
         (t.values ? tensorText(t, false) : `commitment ${receipt.input.commitment.slice(0, 18)}…`) +
         unchecked(trusted.settings || !t.values),
     })),
     ...receipt.output.tensors.map((t, i) => ({
-      label: `output ${(trusted.model && t.name) || i}`,
+      label: `output ${(trusted.names && t.name) || i}`,
       value: tensorText(t, trusted.labels) + unchecked(trusted.settings),
     })),
   ];
