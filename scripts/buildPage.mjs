@@ -7,11 +7,14 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const RECEIPT_PAGE = join(root, 'dist', 'src', 'page', 'receipt-page.html');
 const MARK = '/*PAGE_SCRIPT*/';
+// The page's Content-Security-Policy allows its one inline script by hash (see receiptPage.html).
+const HASH_MARK = 'PAGE_SCRIPT_SHA256';
 
 /** Builds the page; returns its path and size in bytes. */
 export async function buildReceiptPage({ outfile = RECEIPT_PAGE } = {}) {
@@ -31,7 +34,10 @@ export async function buildReceiptPage({ outfile = RECEIPT_PAGE } = {}) {
   const script = result.outputFiles[0].text.replaceAll('</script', '<\\/script');
   const template = readFileSync(join(root, 'src', 'page', 'receiptPage.html'), 'utf8');
   if (!template.includes(MARK)) throw new Error(`src/page/receiptPage.html has no ${MARK}`);
-  const html = template.replace(MARK, () => script);
+  if (!template.includes(HASH_MARK))
+    throw new Error(`src/page/receiptPage.html has no ${HASH_MARK}`);
+  const hash = createHash('sha256').update(script).digest('base64');
+  const html = template.replace(HASH_MARK, () => `sha256-${hash}`).replace(MARK, () => script);
   mkdirSync(dirname(outfile), { recursive: true });
   const temp = `${outfile}.${process.pid}.tmp`;
   writeFileSync(temp, html);

@@ -25,10 +25,13 @@ export {
   type CheckReceiptParams,
   type ReceiptCheck,
   type ReceiptCheckResult,
+  type ReceiptCheckStatus,
   type ReceiptTrust,
+  type ReceiptTrusted,
 } from './verifier/checkReceipt.js';
-export { describeReceipt, type ReceiptLine } from './verifier/describeReceipt.js';
+export { describeReceipt, printable, type ReceiptLine } from './verifier/describeReceipt.js';
 export {
+  parseReceiptText,
   RECEIPT_FORMAT,
   receiptSchema,
   type ReadableOutput,

@@ -69,9 +69,12 @@ export { checkReceiptFile, type CheckReceiptFileParams } from './verifier/checkR
 export type {
   ReceiptCheck,
   ReceiptCheckResult,
+  ReceiptCheckStatus,
   ReceiptTrust,
+  ReceiptTrusted,
 } from './verifier/checkReceipt.js';
 export {
+  parseReceiptText,
   RECEIPT_FORMAT,
   receiptSchema,
   type ReadableOutput,

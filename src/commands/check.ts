@@ -1,10 +1,11 @@
 import { Command } from 'commander';
+import { isAddress } from 'ethers';
 import { z } from 'zod';
 import { defineOptions, option } from '../core/cliOptions.js';
 import { commonOptions, runCommand } from '../core/command.js';
 import { EXIT } from '../core/errorCodes.js';
 import { table } from '../core/output.js';
-import { describeReceipt } from '../verifier/describeReceipt.js';
+import { describeReceipt, printable } from '../verifier/describeReceipt.js';
 import { checkReceiptFile } from '../verifier/checkReceiptFile.js';
 
 const HASH = z
@@ -29,10 +30,19 @@ const checkOptions = defineOptions(commonOptions, {
     'pin the verifier by its code hash (EXTCODEHASH of the deployed verifier)',
   ),
   vkaDigest: option(HASH, '<hash>', "with --code-hash, the reusable verifier's VKA digest"),
+  settingsHash: option(
+    z
+      .string()
+      .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be a sha256 in hex')
+      .optional(),
+    '<hash>',
+    "pin the settings the proved values are read with (a trusted receipt's model.settingsSha256)",
+  ),
   market: option(
     z
       .string()
       .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+      .refine((a) => isAddress(a), 'must be an address with a valid checksum (or all one case)')
       .optional(),
     '<address>',
     'with --rpc, the market you trust: the settlement must be its (else the receipt names its own)',
@@ -58,22 +68,32 @@ export function checkCommand(): Command {
           'Checking the receipt (Solidity verifier, in-process EVM)',
           () => checkReceiptFile({ receipt: receiptPath, ...o }),
         );
-        for (const warning of result.warnings) reporter.warn(warning);
+        for (const warning of result.warnings) reporter.warn(printable(warning, 1000));
         const { receipt, ...summary } = result;
-        reporter.result({ ok: result.valid, ...summary, summary: describeReceipt(receipt) }, () => {
-          const mark = (ok: boolean) => (ok ? reporter.c.green('✔') : reporter.c.red('✖'));
+        const rows = describeReceipt(receipt, result.trusted);
+        reporter.result({ ok: result.valid, ...summary, summary: rows }, () => {
+          const mark = (c: (typeof result.checks)[number]) =>
+            c.status === 'ok'
+              ? reporter.c.green('✔')
+              : c.status === 'failed'
+                ? reporter.c.red('✖')
+                : reporter.c.yellow('?');
+          const named = (status: string) =>
+            result.checks
+              .filter((c) => c.status === status)
+              .map((c) => c.name)
+              .join(', ');
           return [
-            table(describeReceipt(receipt).map((row) => [row.label, row.value])),
-            table(result.checks.map((c) => [mark(c.ok), c.name, c.detail])),
+            table(rows.map((row) => [row.label, row.value])),
+            table(result.checks.map((c) => [mark(c), c.name, printable(c.detail, 1000)])),
             `trust: ${result.trust}`,
-            result.valid
+            result.verdict === 'valid'
               ? reporter.c.green('VALID RECEIPT')
-              : reporter.c.red(
-                  `INVALID RECEIPT: ${result.checks
-                    .filter((c) => !c.ok)
-                    .map((c) => c.name)
-                    .join(', ')}`,
-                ),
+              : result.verdict === 'unchecked'
+                ? reporter.c.yellow(
+                    `NOT FULLY CHECKED: nothing failed, but not checked: ${named('not-checked')} (see each row for what to pass)`,
+                  )
+                : reporter.c.red(`INVALID RECEIPT: ${named('failed')}`),
           ].join('\n');
         });
         return result.valid ? EXIT.ok : EXIT.invalid;

@@ -70,7 +70,17 @@ export function receiptCommand(): Command {
           () =>
             [
               `Receipt written to ${o.out} (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB)`,
-              table(describeReceipt(receipt).map((row) => [row.label, row.value])),
+              // Written here from a bundle verified against these artifacts (and the chain, --task).
+              table(
+                describeReceipt(receipt, {
+                  verifier: true,
+                  settings: true,
+                  model: true,
+                  names: true,
+                  labels: true,
+                  settlement: true,
+                }).map((row) => [row.label, row.value]),
+              ),
               `Check it: pocompute check ${o.out}`,
             ].join('\n'),
         );

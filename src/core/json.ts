@@ -115,8 +115,11 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * JSON with object keys in code-point order at every level, the same bytes in any JavaScript
- * engine and locale (localeCompare is not): what a signed or hashed document is serialised as.
+ * JSON with object keys sorted by UTF-16 code units (JavaScript's `<` on strings; the same as code
+ * points for keys without astral characters) at every level — except that integer-like keys come
+ * first in ascending numeric order, as JavaScript objects keep them — the same bytes in any
+ * JavaScript engine and locale (localeCompare is not): what a signed or hashed document is
+ * serialised as. The name stays for the receipts and bundles already hashed with it.
  */
 export function codePointSortedJson(value: unknown, indent?: number): string {
   return JSON.stringify(

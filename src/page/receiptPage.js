@@ -1,8 +1,9 @@
 // The receipt page's script (`pocompute page`): reads a dropped receipt and runs checkReceipt —
 // the code `pocompute check` runs — in the browser. scripts/buildPage.mjs bundles it with the EVM
 // into the page itself, so the written page works offline from one file.
+import { parseReceiptText, RECEIPT_MAX_BYTES } from '../proof/receipt.js';
 import { checkReceipt } from '../verifier/checkReceipt.js';
-import { describeReceipt } from '../verifier/describeReceipt.js';
+import { describeReceipt, printable } from '../verifier/describeReceipt.js';
 
 const $ = (id) => document.getElementById(id);
 let lastText;
@@ -26,34 +27,43 @@ function show(outcome) {
   warnings.replaceChildren();
   if (outcome.error) {
     verdict.className = 'invalid';
+    const message = printable(outcome.error.message, 1000);
     verdict.textContent =
       outcome.error.code === 'RECEIPT_INVALID'
-        ? `✖ Not a receipt this page can check: ${outcome.error.message}`
-        : `✖ Could not check (${outcome.error.code}): ${outcome.error.message}`;
+        ? `✖ Not a receipt this page can check: ${message}`
+        : `✖ Could not check (${outcome.error.code}): ${message}`;
   } else {
     const r = outcome.result;
-    const failed = r.checks.filter((c) => !c.ok).map((c) => c.name);
-    verdict.className = r.valid ? 'valid' : 'invalid';
-    verdict.textContent = r.valid
-      ? `✔ VALID RECEIPT (trust: ${r.trust}, ${outcome.ms.toFixed(0)} ms)`
-      : `✖ INVALID RECEIPT: ${failed.join(', ')}`;
-    for (const line of describeReceipt(r.receipt)) {
+    const named = (status) =>
+      r.checks
+        .filter((c) => c.status === status)
+        .map((c) => c.name)
+        .join(', ');
+    verdict.className = r.verdict;
+    verdict.textContent =
+      r.verdict === 'valid'
+        ? `✔ VALID RECEIPT (trust: ${r.trust}, ${outcome.ms.toFixed(0)} ms)`
+        : r.verdict === 'unchecked'
+          ? `? NOT FULLY CHECKED: nothing failed, but not checked: ${named('not-checked')}`
+          : `✖ INVALID RECEIPT: ${named('failed')}`;
+    for (const line of describeReceipt(r.receipt, r.trusted)) {
       const row = summary.insertRow();
       cell(row, line.label);
       cell(row, line.value);
     }
     for (const c of r.checks) {
       const row = checks.insertRow();
-      row.className = c.ok ? 'ok' : 'failed';
+      row.className = c.status;
       row.dataset.check = c.name;
       row.dataset.ok = String(c.ok);
-      cell(row, c.ok ? '✔' : '✖', 'mark');
+      row.dataset.status = c.status;
+      cell(row, c.status === 'ok' ? '✔' : c.status === 'failed' ? '✖' : '?', 'mark');
       cell(row, c.name);
-      cell(row, c.detail);
+      cell(row, printable(c.detail, 1000));
     }
-    for (const w of r.warnings) {
+    for (const w of [...(outcome.notes ?? []), ...r.warnings]) {
       const li = document.createElement('li');
-      li.textContent = w;
+      li.textContent = printable(w, 1000);
       warnings.append(li);
     }
   }
@@ -64,6 +74,7 @@ function show(outcome) {
     : {
         run: runs,
         valid: outcome.result.valid,
+        verdict: outcome.result.verdict,
         trust: outcome.result.trust,
         checks: outcome.result.checks,
         warnings: outcome.result.warnings,
@@ -79,16 +90,23 @@ async function run() {
   const rpc = $('rpc').value.trim();
   const codeHash = $('codeHash').value.trim();
   const market = $('market').value.trim();
+  const settingsHash = $('settingsHash').value.trim();
   const started = performance.now();
   try {
-    const receipt = JSON.parse(lastText);
+    const receipt = parseReceiptText(lastText);
+    // The market is checked on the chain: without an RPC URL it is not used, and the page says so.
+    const notes =
+      market && !rpc
+        ? ['The market address was not used: it is checked on the chain, so type an RPC URL too.']
+        : [];
     const result = await checkReceipt({
       receipt,
       ...(rpc ? { rpc } : {}),
-      ...(market ? { market } : {}),
+      ...(market && rpc ? { market } : {}),
       ...(codeHash ? { trusted: { codeHash } } : {}),
+      ...(settingsHash ? { settingsSha256: settingsHash } : {}),
     });
-    show({ result, ms: performance.now() - started });
+    show({ result, notes, ms: performance.now() - started });
   } catch (error) {
     show({
       error: { code: error?.code ?? 'RECEIPT_INVALID', message: String(error?.message ?? error) },
@@ -97,6 +115,16 @@ async function run() {
 }
 
 async function load(file) {
+  if (file.size > RECEIPT_MAX_BYTES) {
+    lastText = undefined;
+    show({
+      error: {
+        code: 'RECEIPT_INVALID',
+        message: `the file is ${(file.size / 1048576).toFixed(1)} MiB, over the ${RECEIPT_MAX_BYTES / 1048576} MiB a receipt can be`,
+      },
+    });
+    return;
+  }
   lastText = await file.text();
   await run();
 }

@@ -1,4 +1,5 @@
-import { AbiCoder, keccak256, toUtf8Bytes } from 'ethers';
+import { AbiCoder, isAddress, keccak256, toUtf8Bytes } from 'ethers';
+import { PocomputeError } from '../core/errors.js';
 import { z } from 'zod';
 import { codePointSortedJson } from '../core/json.js';
 import { bundleVerifierSchema } from './bundleVerifier.js';
@@ -19,17 +20,36 @@ const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const finite = () => z.number().finite();
+/** An address: 0x and 40 hex digits, all one case or with a valid EIP-55 checksum. */
+const address = () =>
+  z
+    .string()
+    .regex(ADDRESS, 'must be a 0x address')
+    .refine((a) => isAddress(a), 'must be an address with a valid checksum (or all one case)');
+/** Control characters (C0, DEL, C1), bidirectional overrides and isolates, line separators. */
+export const UNPRINTABLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is refused
+  /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+/** A name a receipt shows (model, tensor, label): bounded, no control or bidi characters. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((t) => !UNPRINTABLE.test(t), 'must not hold control or bidirectional characters');
+/** A chain id JavaScript numbers hold exactly. */
+const chainId = () => z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const uint = () => z.string().regex(/^\d{1,78}$/, 'must be a decimal integer');
 
 const readableSchema = z.discriminatedUnion('kind', [
   /** One value: a score. */
-  z.object({ kind: z.literal('score'), label: z.string().optional(), value: finite() }),
+  z.object({ kind: z.literal('score'), label: text(200).optional(), value: finite() }),
   /** Several values: the k largest, highest first, with their label when the model names them. */
   z.object({
     kind: z.literal('top-k'),
     top: z.array(
       z.object({
         index: z.number().int().nonnegative(),
-        label: z.string().optional(),
+        label: text(200).optional(),
         value: finite(),
       }),
     ),
@@ -38,7 +58,7 @@ const readableSchema = z.discriminatedUnion('kind', [
 export type ReadableOutput = z.infer<typeof readableSchema>;
 
 const tensorSchema = z.object({
-  name: z.string(),
+  name: text(200),
   dims: z.array(z.number().int().nonnegative()),
   visibility: z.enum(['public', 'hashed', 'private']),
   /** Dequantized values, for public tensors (an input's may be left out: its commitment stays). */
@@ -51,9 +71,9 @@ export type ReceiptTensor = z.infer<typeof tensorSchema>;
 export const receiptSchema = z
   .object({
     format: z.literal(RECEIPT_FORMAT),
-    ezklVersion: z.string(),
+    ezklVersion: text(64),
     model: z.object({
-      name: z.string(),
+      name: text(200),
       /** sha256 of the ONNX file (hex). */
       onnxSha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
       /** sha256 of the ONNX initializers (the weights), each encoded as ONNX TensorProto, by name. */
@@ -63,7 +83,7 @@ export const receiptSchema = z
       /** sha256 of `settings` serialised with sorted keys. */
       settingsSha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
       /** Output class names, from the ONNX model's `labels` metadata. */
-      labels: z.array(z.string()).optional(),
+      labels: z.array(text(200)).max(100_000).optional(),
     }),
     /**
      * The SRS the keys were made with, as the prover states it: `insecure-dev` (made by the prover,
@@ -98,24 +118,24 @@ export const receiptSchema = z
         codeHash: z.string().regex(HEX32, 'must be a 0x bytes32'),
         /** The reusable layout's VKA digest. */
         vkaDigest: z.string().regex(HEX32, 'must be a 0x bytes32').optional(),
-        chainId: z.number().int().positive().optional(),
-        address: z.string().regex(ADDRESS, 'must be a 0x address').optional(),
+        chainId: chainId().optional(),
+        address: address().optional(),
       }),
     ),
     settlement: z
       .object({
-        chainId: z.number().int().positive(),
-        market: z.string().regex(ADDRESS, 'must be a 0x address'),
-        taskId: z.string().regex(/^\d+$/, 'must be a decimal integer'),
-        modelId: z.string().regex(/^\d+$/, 'must be a decimal integer'),
+        chainId: chainId(),
+        market: address(),
+        taskId: uint(),
+        modelId: uint(),
         txHash: z.string().regex(HEX32, 'must be a 0x bytes32'),
         blockNumber: z.number().int().nonnegative(),
-        worker: z.string().regex(ADDRESS, 'must be a 0x address'),
+        worker: address(),
       })
       .optional(),
     signature: z
       .object({
-        signer: z.string().regex(ADDRESS, 'must be a 0x address'),
+        signer: address(),
         /** EIP-712 signature of receiptTypedData (65 bytes, 0x hex). */
         value: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte signature'),
       })
@@ -124,7 +144,52 @@ export const receiptSchema = z
   .strict();
 export type Receipt = z.infer<typeof receiptSchema>;
 
-/** The bytes of a receipt file: keys sorted by code point, two-space indent, one final newline. */
+/** The largest receipt file read (the page refuses a larger dropped file before reading it). */
+export const RECEIPT_MAX_BYTES = 32 * 1024 * 1024;
+const RECEIPT_MAX_DEPTH = 64;
+
+/**
+ * A receipt file's text parsed as JSON, refused (RECEIPT_INVALID) when an object repeats a key —
+ * JSON.parse keeps the last, so a reader and the checker could see different values — or nests
+ * deeper than any receipt does. No `node:` import: the page parses dropped files with it.
+ */
+export function parseReceiptText(text: string): unknown {
+  const invalid = (message: string) =>
+    new PocomputeError('RECEIPT_INVALID', `not a receipt: ${message}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid('not valid JSON');
+  }
+  // A scan of the (valid) text: a stack of the keys seen in each open object (null: an array).
+  const open: (Set<string> | null)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      open.push(c === '{' ? new Set() : null);
+      if (open.length > RECEIPT_MAX_DEPTH)
+        throw invalid(`nested more than ${RECEIPT_MAX_DEPTH} levels`);
+    } else if (c === '}' || c === ']') open.pop();
+    else if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const keys = open.at(-1);
+      let k = j + 1;
+      while (/\s/.test(text[k] ?? '')) k++;
+      if (keys && text[k] === ':') {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (keys.has(key))
+          throw invalid(`the key "${key.slice(0, 40)}" appears twice in one object`);
+        keys.add(key);
+      }
+      i = j;
+    }
+  }
+  return parsed;
+}
+
+/** The bytes of a receipt file: keys sorted (codePointSortedJson), two-space indent, one final newline. */
 export function receiptJson(receipt: Receipt): string {
   return `${codePointSortedJson(receipt, 2)}\n`;
 }

@@ -1,5 +1,5 @@
 import { PocomputeError } from '../core/errors.js';
-import { readJsonFile } from '../core/files.js';
+import { readFileCapped } from '../core/files.js';
 import {
   type Artifacts,
   openArtifacts,
@@ -8,7 +8,8 @@ import {
 } from '../proof/artifacts.js';
 import { parseJsonText } from '../core/json.js';
 import { prepareVerifierEvm } from '../proof/evm.js';
-import { readModelIdentity } from '../proof/modelIdentity.js';
+import { modelIdentity, readModelIdentity } from '../proof/modelIdentity.js';
+import { parseReceiptText } from '../proof/receipt.js';
 import { readArtifactsVerifier } from '../proof/verifierRecord.js';
 import { type CheckReceiptParams, checkReceipt, type ReceiptCheckResult } from './checkReceipt.js';
 
@@ -26,6 +27,8 @@ export interface CheckReceiptFileParams {
   rpc?: string;
   /** The market the checker trusts: the settlement must be its (see CheckReceiptParams.market). */
   market?: string;
+  /** A pinned settings hash (see CheckReceiptParams.settingsSha256). */
+  settingsHash?: string;
 }
 
 /**
@@ -39,8 +42,19 @@ export async function checkReceiptFile(
   prepareVerifierEvm();
   const receipt =
     typeof params.receipt === 'string'
-      ? await readJsonFile(params.receipt, 'receipt', 'RECEIPT_INVALID')
+      ? parseReceiptText(
+          (await readFileCapped(params.receipt, 'receipt', 'RECEIPT_INVALID')).toString('utf8'),
+        )
       : params.receipt;
+  if (
+    params.market &&
+    typeof receipt === 'object' &&
+    receipt !== null &&
+    !('settlement' in receipt)
+  )
+    throw new PocomputeError('USAGE', '--market checks a settlement: this receipt has none', {
+      hint: 'Leave out --market (and --rpc) for a receipt without a settlement.',
+    });
   const model = params.model ? await readModelIdentity(params.model) : undefined;
   let trusted: CheckReceiptParams['trusted'];
   if (params.artifacts) {
@@ -53,7 +67,17 @@ export async function checkReceiptFile(
       (await readArtifactFile(artifacts, 'settings.json')).toString('utf8'),
       { what: 'artifacts settings', code: 'ARTIFACTS_INVALID' },
     );
+    const manifestModel = artifacts.manifest.model;
     trusted = {
+      model: {
+        name: manifestModel.name,
+        inputs: manifestModel.inputs.map((t) => t.name),
+        outputs: manifestModel.outputs.map((t) => t.name),
+        identity: modelIdentity(
+          await readArtifactFile(artifacts, 'model.onnx'),
+          "the artifacts' model.onnx",
+        ),
+      },
       runtime: record.verifier.deployedBytecode,
       ...(record.vka ? { vka: record.vka } : {}),
       vkSha256: artifacts.manifest.files['vk.key'],
@@ -61,7 +85,14 @@ export async function checkReceiptFile(
       srs: artifacts.manifest.srs,
     };
   } else if (params.codeHash) trusted = { codeHash: params.codeHash, vkaDigest: params.vkaDigest };
-  return checkReceipt({ receipt, model, trusted, rpc: params.rpc, market: params.market });
+  return checkReceipt({
+    receipt,
+    model,
+    trusted,
+    rpc: params.rpc,
+    market: params.market,
+    ...(params.settingsHash ? { settingsSha256: params.settingsHash } : {}),
+  });
 }
 
 /** An option that would be silently ignored is a usage error naming it (exit 2). */

@@ -8,14 +8,30 @@ import type { Receipt } from '../../src/proof/receipt.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { launchChromium } from '../helpers/browser.js';
 import { expectCliError, runCli, startCli, tempDir } from '../helpers/pocompute.js';
-import { settledMlpReceipt, signedByAnother, tamperedReceipts } from '../helpers/receipts.js';
+import {
+  consistentLie,
+  settledMlpReceipt,
+  signedByAnother,
+  tamperedReceipts,
+  yesVerifierReceipt,
+} from '../helpers/receipts.js';
+
+/** What the reader pins in the page (and passes to `check`): a verifier and settings hash. */
+interface Pins {
+  codeHash?: string;
+  settingsHash?: string;
+  /** The market field, when it is not the test's market (with an RPC URL) or empty (without). */
+  market?: string;
+}
 
 /** What the page leaves in window.receiptVerdict after each check. */
 interface PageVerdict {
   run: number;
   valid?: boolean;
+  verdict?: string;
   trust?: string;
-  checks?: { name: string; ok: boolean; detail: string }[];
+  checks?: { name: string; ok: boolean; status: string; detail: string }[];
+  warnings?: string[];
   error?: { code: string; message: string };
   ms?: number;
 }
@@ -31,10 +47,12 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
   const pageLog: string[] = [];
 
   /** Drops a receipt on the page's file input and waits for its verdict (no deadline of its own). */
-  async function checkInPage(receipt: Receipt, rpc: string): Promise<PageVerdict> {
+  async function checkInPage(receipt: Receipt, rpc: string, pins: Pins = {}): Promise<PageVerdict> {
     await page.fill('#rpc', rpc);
     // With the chain, the market the reader trusts (the one the test deployed).
-    await page.fill('#market', rpc ? s.address : '');
+    await page.fill('#market', pins.market ?? (rpc ? s.address : ''));
+    await page.fill('#codeHash', pins.codeHash ?? '');
+    await page.fill('#settingsHash', pins.settingsHash ?? '');
     await page.setInputFiles('#file', {
       name: 'receipt.json',
       mimeType: 'application/json',
@@ -52,7 +70,7 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
   }
 
   /** `pocompute check --json` on the same receipt: the page must agree with it check for check. */
-  async function checkInCli(receipt: Receipt, rpc: string) {
+  async function checkInCli(receipt: Receipt, rpc: string, pins: Pins = {}) {
     const path = join(tempDir('pocompute-page-'), 'r.json');
     writeFileSync(path, JSON.stringify(receipt));
     const result = await runCli([
@@ -60,6 +78,8 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
       path,
       '--json',
       ...(rpc ? ['--rpc', rpc, '--market', s.address] : []),
+      ...(pins.codeHash ? ['--code-hash', pins.codeHash] : []),
+      ...(pins.settingsHash ? ['--settings-hash', pins.settingsHash] : []),
     ]);
     return { code: result.code, json: result.json() };
   }
@@ -89,11 +109,18 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
   it('shows an honest receipt green, offline and against the chain, with every check listed', async () => {
     const offline = await checkInPage(s.receipt, '');
     expect(offline.valid, pageLog.join('\n')).toBe(true);
+    // Nothing pinned: consistent, but not checked (yellow, never green).
+    expect(offline.verdict).toBe('unchecked');
     expect(offline.trust).toBe('receipt-only');
+    await expect(page.getAttribute('#verdict', 'class')).resolves.toBe('unchecked');
     const warm = await checkInPage(s.receipt, '');
-    const chained = await checkInPage(s.receipt, anvil().rpcUrl);
+    const pins = {
+      codeHash: s.receipt.verifier.codeHash,
+      settingsHash: s.receipt.model.settingsSha256,
+    };
+    const chained = await checkInPage(s.receipt, anvil().rpcUrl, pins);
     expect(chained.valid).toBe(true);
-    expect(chained.trust).toBe('chain');
+    expect(chained.trust).toBe('pinned-hash');
     expect(chained.checks?.map((c) => c.name)).toEqual([
       'verifier',
       'proof',
@@ -104,12 +131,17 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
       'settlement',
       'signature',
     ]);
-    expect(chained.checks?.every((c) => c.ok)).toBe(true);
-    await expect(page.textContent('#verdict')).resolves.toMatch(/VALID RECEIPT/);
+    // The page takes no model file: the model's identity stays "not checked", everything else holds.
+    expect(chained.checks?.filter((c) => !c.ok).map((c) => [c.name, c.status])).toEqual([
+      ['model', 'not-checked'],
+    ]);
+    await expect(page.textContent('#verdict')).resolves.toMatch(/NOT FULLY CHECKED.*model/);
     await expect(page.textContent('#summary')).resolves.toContain(
       `task ${s.taskId} on chain 31337`,
     );
     await page.screenshot({ path: join(RESULTS, 'receipt-page-valid.png'), fullPage: true });
+    // The page runs under its Content-Security-Policy, and nothing of it was refused.
+    expect(pageLog.join('\n')).not.toMatch(/Content Security Policy|Refused to/);
     console.log(
       `receipt check in Chromium: first ${offline.ms?.toFixed(0)} ms, warm ${warm.ms?.toFixed(0)} ms, ` +
         `with the chain ${chained.ms?.toFixed(0)} ms`,
@@ -145,13 +177,65 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
         const inPage = await checkInPage(receipt, rpc);
         const inCli = await checkInCli(receipt, rpc);
         expect(inCli.code).toBe(inPage.valid ? 0 : 1);
-        expect({ valid: inPage.valid, trust: inPage.trust, checks: inPage.checks }).toEqual({
+        expect({
+          valid: inPage.valid,
+          verdict: inPage.verdict,
+          trust: inPage.trust,
+          checks: inPage.checks,
+        }).toEqual({
           valid: inCli.json.valid,
+          verdict: inCli.json.verdict,
           trust: inCli.json.trust,
           checks: inCli.json.checks,
         });
       }
     }
+  });
+
+  it('attack: lying receipts (a yes-verifier paid on the real market, re-signed scales and labels, an unknown task) are not green in the page, as in `check`', async () => {
+    const keys = anvil().accounts.map((a) => a.privateKey);
+    const rpc = anvil().rpcUrl;
+    const pins = {
+      codeHash: s.receipt.verifier.codeHash,
+      settingsHash: s.receipt.model.settingsSha256,
+    };
+    const yes = await yesVerifierReceipt(s, keys);
+    const scale = await consistentLie(
+      s.receipt,
+      (r) => {
+        r.settings.model_output_scales = [(r.settings.model_output_scales as number[])[0] - 3];
+      },
+      keys[1],
+    );
+    const labels = await consistentLie(
+      s.receipt,
+      (r) => {
+        r.model.labels = ['APPROVED', 'denied', 'review'];
+      },
+      keys[1],
+    );
+    const unknownTask = structuredClone(s.receipt);
+    unknownTask.settlement!.taskId = '999999';
+    for (const [what, lie, p] of [
+      ['yes-verifier', yes, {}],
+      ['yes-verifier pinned', yes, pins],
+      ['scales', scale, {}],
+      ['scales pinned', scale, pins],
+      ['labels', labels, {}],
+      ['unknown task', unknownTask, {}],
+    ] as const) {
+      const inPage = await checkInPage(lie, rpc, p);
+      expect(inPage.error, what).toBeUndefined();
+      expect(inPage.verdict, what).not.toBe('valid');
+      await expect(page.getAttribute('#verdict', 'class')).resolves.not.toBe('valid');
+      await expect(page.textContent('#summary')).resolves.not.toContain('APPROVED');
+      const inCli = await checkInCli(lie, rpc, p);
+      expect(inPage.checks, what).toEqual(inCli.json.checks);
+    }
+    // The market field is used only with an RPC URL, and the page says so.
+    const noRpc = await checkInPage(s.receipt, '', { market: s.address });
+    expect(noRpc.verdict).toBe('unchecked');
+    await expect(page.textContent('#warnings')).resolves.toMatch(/market address was not used/);
   });
 
   it('says why a file is not a receipt, and when the chain cannot be read', async () => {
@@ -184,6 +268,9 @@ describe('pocompute page --port', () => {
     expect(html).toContain('<title>pocompute: check a receipt</title>');
     // The script and the EVM are in the page itself: nothing else to fetch.
     expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-/,
+    );
     expect((await fetch(new URL('/other.js', url))).status).toBe(404);
     child.kill('SIGINT');
     expect((await result).code).toBe(0);

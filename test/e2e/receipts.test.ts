@@ -19,7 +19,13 @@ import {
   runCli,
   tempDir,
 } from '../helpers/pocompute.js';
-import { settledMlpReceipt, signedByAnother, tamperedReceipts } from '../helpers/receipts.js';
+import {
+  consistentLie,
+  settledMlpReceipt,
+  signedByAnother,
+  tamperedReceipts,
+  yesVerifierReceipt,
+} from '../helpers/receipts.js';
 
 const { onnx } = onnxProto;
 
@@ -30,12 +36,25 @@ const STABLE_RECEIPT = join(PACKAGE_ROOT, 'test', 'fixtures', 'receipts', 'mlp-0
 interface CheckJson {
   ok: boolean;
   valid: boolean;
+  verdict: 'valid' | 'unchecked' | 'invalid';
   trust: string;
-  checks: { name: string; ok: boolean; detail: string }[];
+  checks: { name: string; ok: boolean; status: string; detail: string }[];
   warnings: string[];
+  summary: { label: string; value: string }[];
 }
 
-const failedChecks = (r: CheckJson) => r.checks.filter((c) => !c.ok).map((c) => c.name);
+const failedChecks = (r: CheckJson) =>
+  r.checks.filter((c) => c.status === 'failed').map((c) => c.name);
+const statusOf = (r: CheckJson, name: string) => r.checks.find((c) => c.name === name)?.status;
+/** What a lie must never get: a check it touches shown ✔ (it is failed or not checked). */
+const notGreen = (r: CheckJson, ...names: string[]) => {
+  expect(
+    r.checks.every((c) => c.ok),
+    'every check ✔',
+  ).toBe(false);
+  expect(r.verdict).not.toBe('valid');
+  for (const name of names) expect(r.checks.find((c) => c.name === name)?.ok, name).toBe(false);
+};
 
 async function check(receipt: Receipt | string, ...flags: string[]) {
   let path = receipt as string;
@@ -86,6 +105,9 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
       'model',
     ]);
     expect(json.trust).toBe('receipt-only');
+    // Nothing the checker trusts covers it: consistent, every check "not checked", none green.
+    expect(json.verdict).toBe('unchecked');
+    expect(json.checks.map((c) => c.status)).toEqual(Array(5).fill('not-checked'));
     expect(json.warnings.join(' ')).toMatch(/consistent, not that its verifier is the model's/);
     // The outputs it states are the proof's: a person reads the largest logit first.
     const top = honest.output.tensors[0].readable;
@@ -104,8 +126,9 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     );
     expect(code).toBe(0);
     expect(json.trust).toBe('artifacts');
+    expect(json.verdict).toBe('valid');
     expect(json.checks.find((c) => c.name === 'model')?.detail).toMatch(
-      /model file, trusted artifacts/,
+      /model file, settings, trusted artifacts' key and SRS/,
     );
     // The SRS the receipt names is compared with the trusted artifacts' own.
     const otherSrs = structuredClone(honest);
@@ -279,11 +302,16 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     // Relabelled classes in the receipt's model are refused against the model file.
     const renamed = structuredClone(r);
     renamed.model.labels = ['dog', 'cat', 'bird'];
-    expect(failedChecks((await check(renamed, '--model', labelled)).json)).toEqual(
-      expect.arrayContaining(['model', 'output']),
-    );
-    // The unlabelled model is another file: named as such.
-    expect(failedChecks((await check(r, '--model', fixtureModel('mlp'))).json)).toEqual(['model']);
+    expect(failedChecks((await check(renamed, '--model', labelled)).json)).toEqual(['model']);
+    // The unlabelled model is another file: named as such (and its reading has no label names).
+    expect(failedChecks((await check(r, '--model', fixtureModel('mlp'))).json)).toEqual([
+      'output',
+      'model',
+    ]);
+    // Without a trusted model the label names are the receipt's: indices shown, output not checked.
+    const own = await check(join(dir, 'labelled.receipt.json'));
+    expect(own.json.summary.find((l) => l.label === 'output 0')?.value).toMatch(/^#\d/);
+    expect(statusOf(own.json, 'output')).toBe('not-checked');
   });
 
   it('a hashed input: the receipt holds its Poseidon hash, checked against the proof', async () => {
@@ -312,10 +340,196 @@ describe('receipts of a real proof, checked offline (mlp, EZKL 23)', () => {
     expect(failedChecks((await check(other)).json)).toEqual(['input']);
   });
 
+  it('attack: settings that read the proved numbers otherwise (scales) are never shown as checked', async () => {
+    const outScale = await consistentLie(honest, (r) => {
+      r.settings.model_output_scales = [(r.settings.model_output_scales as number[])[0] - 3];
+    });
+    const inScale = await consistentLie(honest, (r) => {
+      r.settings.model_input_scales = [(r.settings.model_input_scales as number[])[0] - 3];
+    });
+    for (const [lie, side] of [
+      [outScale, 'output'],
+      [inScale, 'input'],
+    ] as const) {
+      // Its own word: consistent, but the values are read with its own scales — not checked.
+      notGreen((await check(lie)).json, side);
+      const byHash = await check(lie, '--code-hash', honest.verifier.codeHash);
+      notGreen(byHash.json, side);
+      expect(statusOf(byHash.json, side)).toBe('not-checked');
+      // Bound to trusted settings (the artifacts', a pinned hash), the lie is refused.
+      const artifacts = await check(lie, '--artifacts', artifactsDir);
+      expect(artifacts.code, side).toBe(1);
+      expect(failedChecks(artifacts.json)).toContain('model');
+      const pinned = await check(
+        lie,
+        '--code-hash',
+        honest.verifier.codeHash,
+        '--settings-hash',
+        honest.model.settingsSha256,
+      );
+      expect(pinned.code, side).toBe(1);
+      expect(pinned.json.checks.find((c) => c.name === 'model')?.detail).toMatch(/pinned hash/);
+    }
+    // The honest receipt with both pinned: its values are checked.
+    const honestPinned = await check(
+      receiptPath,
+      '--code-hash',
+      honest.verifier.codeHash,
+      '--settings-hash',
+      honest.model.settingsSha256,
+    );
+    expect(statusOf(honestPinned.json, 'output')).toBe('ok');
+    expect(statusOf(honestPinned.json, 'input')).toBe('ok');
+  });
+
+  it("attack: labels, model name, tensor names and model hashes the receipt gives itself are not the model's", async () => {
+    const labels = await consistentLie(honest, (r) => {
+      r.model.labels = ['APPROVED', 'denied', 'review'];
+    });
+    for (const flags of [[], ['--code-hash', honest.verifier.codeHash]]) {
+      const { json } = await check(labels, ...flags);
+      notGreen(json, 'output', 'model');
+      // Without a trusted model the reading shows indices, never the receipt's label names.
+      expect(JSON.stringify(json.summary)).not.toContain('APPROVED');
+    }
+    const withArtifacts = await check(labels, '--artifacts', artifactsDir);
+    expect(withArtifacts.code).toBe(1);
+    expect(failedChecks(withArtifacts.json)).toEqual(expect.arrayContaining(['model', 'output']));
+    const lies: [string, (r: Receipt) => void][] = [
+      [
+        'onnx hash',
+        (r) => {
+          r.model.onnxSha256 = 'ab'.repeat(32);
+        },
+      ],
+      [
+        'weights hash',
+        (r) => {
+          r.model.weightsSha256 = 'cd'.repeat(32);
+        },
+      ],
+      [
+        'name',
+        (r) => {
+          r.model.name = 'gpt-safety-v9.onnx';
+        },
+      ],
+      [
+        'output name',
+        (r) => {
+          r.output.tensors[0].name = 'fraud_probability';
+        },
+      ],
+      [
+        'input name',
+        (r) => {
+          r.input.tensors[0].name = 'salary';
+        },
+      ],
+    ];
+    for (const [what, mutate] of lies) {
+      const lie = await consistentLie(honest, mutate);
+      notGreen((await check(lie)).json, 'model');
+      const refused = await check(lie, '--artifacts', artifactsDir);
+      expect(refused.code, what).toBe(1);
+      expect(failedChecks(refused.json), what).toEqual(['model']);
+    }
+  });
+
+  it('attack: escape sequences, bidi overrides, bad checksums, duplicate keys, huge chain ids are not a receipt (exit 2, never exit 5)', async () => {
+    const dir = tempDir('pocompute-receipt-');
+    const ansi = structuredClone(honest);
+    ansi.model.name = 'm\n\n\x1b[32mVALID RECEIPT\x1b[0m\x1b[8m';
+    const bidi = structuredClone(honest);
+    bidi.output.tensors[0].name = 'score\u202e';
+    const mixedCase = (a: string) => `0x${a.slice(2, 3).toUpperCase()}${a.slice(3).toLowerCase()}`;
+    const badChecksum = structuredClone(honest);
+    badChecksum.signature = {
+      signer: mixedCase('0xaaaa00000000000000000000000000000000000a'),
+      value: `0x${'11'.repeat(65)}`,
+    };
+    for (const [what, receipt] of [
+      ['escape', ansi],
+      ['bidi', bidi],
+      ['checksum', badChecksum],
+    ] as const) {
+      const path = join(dir, `${what}.json`);
+      writeFileSync(path, JSON.stringify(receipt));
+      const result = await runCli(['check', path]);
+      expect(result.code, what).toBe(2);
+      expect(result.stdout + result.stderr, what).not.toContain('\x1b[32mVALID');
+      expect(result.stdout + result.stderr, what).toMatch(/RECEIPT_INVALID/);
+    }
+    // A key given twice: JSON.parse would keep the last, a reader may see the first.
+    const text = readFileSync(receiptPath, 'utf8').replace(
+      '"name": "model.onnx"',
+      '"name": "model.onnx", "name": "other.onnx"',
+    );
+    writeFileSync(join(dir, 'dup.json'), text);
+    expectCliError(await runCli(['check', join(dir, 'dup.json'), '--json']), 'RECEIPT_INVALID', 2);
+    // A faulty verifier in the receipt is the receipt's fault, not the artifacts'.
+    const badVka = structuredClone(honest) as Receipt & { verifier: { vka?: string[] } };
+    badVka.verifier.layout = 'reusable';
+    badVka.verifier.vka = [`0x${'00'.repeat(32)}`];
+    writeFileSync(join(dir, 'vka.json'), JSON.stringify(badVka));
+    expectCliError(await runCli(['check', join(dir, 'vka.json'), '--json']), 'RECEIPT_INVALID', 2);
+    // --market with a bad checksum is a usage error; so is --market for a receipt with no settlement.
+    const badMarket = mixedCase('0xbbbb00000000000000000000000000000000000b');
+    expectCliError(
+      await runCli([
+        'check',
+        receiptPath,
+        '--rpc',
+        'http://127.0.0.1:9',
+        '--market',
+        badMarket,
+        '--json',
+      ]),
+      'OPTION_INVALID',
+      2,
+    );
+    expectCliError(
+      await runCli([
+        'check',
+        receiptPath,
+        '--rpc',
+        'http://127.0.0.1:9',
+        '--market',
+        '0x000000000000000000000000000000000000dEaD',
+        '--json',
+      ]),
+      'USAGE',
+      2,
+    );
+    const bigChain = structuredClone(honest);
+    bigChain.verifier.chainId = 2 ** 53 + 2;
+    bigChain.verifier.address = '0x000000000000000000000000000000000000dEaD';
+    writeFileSync(join(dir, 'bigchain.json'), JSON.stringify(bigChain));
+    expectCliError(
+      await runCli(['check', join(dir, 'bigchain.json'), '--json']),
+      'RECEIPT_INVALID',
+      2,
+    );
+  });
+
   it('checks the receipt written by pocompute 0.1.0 (a committed fixture: receipts stay checkable)', async () => {
     const stable = await check(STABLE_RECEIPT, '--model', fixtureModel('mlp'));
     expect(stable.code, JSON.stringify(stable.json.checks)).toBe(0);
-    expect(stable.json.checks.every((c) => c.ok)).toBe(true);
+    expect(stable.json.verdict).toBe('unchecked');
+    expect(statusOf(stable.json, 'model')).toBe('ok');
+    // Its verifier and settings pinned (by their hashes), every check holds: its proof verifies.
+    const fixture: Receipt = JSON.parse(readFileSync(STABLE_RECEIPT, 'utf8'));
+    const pinned = await check(
+      STABLE_RECEIPT,
+      '--model',
+      fixtureModel('mlp'),
+      '--code-hash',
+      fixture.verifier.codeHash,
+      '--settings-hash',
+      fixture.model.settingsSha256,
+    );
+    expect(pinned.code).toBe(0);
+    expect(pinned.json.verdict, JSON.stringify(pinned.json.checks)).toBe('valid');
   });
 });
 
@@ -356,17 +570,22 @@ describe('receipts of a task paid on a real anvil market', () => {
       `check --rpc (CLI process, settled receipt): ${(performance.now() - started).toFixed(0)} ms`,
     );
     expect(code).toBe(0);
-    expect(json.trust).toBe('chain');
-    expect(json.checks.map((c) => [c.name, c.ok])).toEqual([
-      ['verifier', true],
-      ['proof', true],
-      ['input', true],
-      ['output', true],
-      ['model', true],
-      ['verifier address', true],
-      ['settlement', true],
-      ['signature', true],
+    // The chain is evidence of payment only: the verifier, settings and model stay not checked.
+    expect(json.trust).toBe('receipt-only');
+    expect(json.verdict).toBe('unchecked');
+    expect(json.checks.map((c) => [c.name, c.status])).toEqual([
+      ['verifier', 'not-checked'],
+      ['proof', 'not-checked'],
+      ['input', 'not-checked'],
+      ['output', 'not-checked'],
+      ['model', 'not-checked'],
+      ['verifier address', 'ok'],
+      ['settlement', 'ok'],
+      ['signature', 'ok'],
     ]);
+    expect(json.checks.find((c) => c.name === 'signature')?.detail).toMatch(
+      /the worker the market paid/,
+    );
   });
 
   it("with --artifacts too: the verifier the market paid is EZKL's for the key compiled here, byte for byte", async () => {
@@ -383,6 +602,7 @@ describe('receipts of a task paid on a real anvil market', () => {
     );
     expect(code).toBe(0);
     expect(json.trust).toBe('artifacts');
+    expect(json.verdict).toBe('valid');
     expect(json.checks.every((c) => c.ok)).toBe(true);
     // Only what the receipt says of itself against its interest: the dev SRS of the suite.
     expect(json.warnings).toEqual([expect.stringMatching(/^insecure-dev SRS/)]);
@@ -409,11 +629,122 @@ describe('receipts of a task paid on a real anvil market', () => {
     const unpinned = await runCli(['check', s.receiptPath, '--rpc', anvil().rpcUrl, '--json']);
     expect(unpinned.code).toBe(0);
     expect(unpinned.json().trust).toBe('receipt-only');
+    // Whatever the contract it names says, the settlement is not checked until the market is pinned.
+    expect(statusOf(unpinned.json(), 'settlement')).toBe('not-checked');
     expect(unpinned.json().warnings.join(' ')).toMatch(/Pin the market you trust \(--market\)/);
     const other = await check(s.receiptPath, '--rpc', anvil().rpcUrl, '--market', s.workerAddress);
     expect(other.code).toBe(1);
     expect(failedChecks(other.json)).toEqual(['settlement']);
     expect(other.json.trust).toBe('receipt-only');
+  });
+
+  it('attack: a yes-to-anything verifier registered on the real market, paid for made-up outputs, is never green', async () => {
+    const forged = await yesVerifierReceipt(s, keys());
+    const rpc = anvil().rpcUrl;
+    const onChain = await check(forged, '--rpc', rpc, '--market', s.address);
+    // The payment is real — but the chain is evidence of payment only: registration is open.
+    expect(statusOf(onChain.json, 'settlement')).toBe('ok');
+    expect(onChain.json.trust).toBe('receipt-only');
+    notGreen(onChain.json, 'verifier', 'proof', 'output', 'model');
+    expect(onChain.json.checks.find((c) => c.name === 'proof')?.detail).not.toMatch(/EZKL/);
+    // A trusted verifier refuses it: the artifacts' (EZKL's for the key), a pinned code hash.
+    for (const flags of [
+      ['--artifacts', s.artifacts.dir],
+      ['--code-hash', s.receipt.verifier.codeHash],
+    ]) {
+      const refused = await check(forged, '--rpc', rpc, '--market', s.address, ...flags);
+      expect(refused.code, flags[0]).toBe(1);
+      expect(failedChecks(refused.json), flags[0]).toContain('verifier');
+    }
+  });
+
+  it('attack: re-signed lies (scales, labels) checked against the real market are not green', async () => {
+    const rpc = anvil().rpcUrl;
+    const scale = await consistentLie(
+      s.receipt,
+      (r) => {
+        r.settings.model_output_scales = [(r.settings.model_output_scales as number[])[0] - 3];
+      },
+      keys()[1],
+    );
+    const labels = await consistentLie(
+      s.receipt,
+      (r) => {
+        r.model.labels = ['APPROVED', 'denied', 'review'];
+      },
+      keys()[1],
+    );
+    for (const lie of [scale, labels]) {
+      const { json } = await check(lie, '--rpc', rpc, '--market', s.address);
+      expect(statusOf(json, 'settlement')).toBe('ok');
+      notGreen(json, 'output', 'model');
+      expect(JSON.stringify(json.summary)).not.toContain('APPROVED');
+      const withArtifacts = await check(
+        lie,
+        '--rpc',
+        rpc,
+        '--market',
+        s.address,
+        '--artifacts',
+        s.artifacts.dir,
+      );
+      expect(withArtifacts.code).toBe(1);
+      expect(failedChecks(withArtifacts.json)).toContain('model');
+    }
+  });
+
+  it('offline, a settlement is a claim: "not checked", the signer only the claimed worker', async () => {
+    const { code, json } = await check(s.receiptPath);
+    expect(code).toBe(0);
+    expect(statusOf(json, 'settlement')).toBe('not-checked');
+    expect(json.checks.find((c) => c.name === 'settlement')?.detail).toMatch(
+      /--rpc <url> and --market <address>/,
+    );
+    expect(json.checks.find((c) => c.name === 'signature')?.detail).toMatch(/claimed worker/);
+    expect(json.checks.find((c) => c.name === 'signature')?.detail).not.toMatch(/market paid/);
+    const row = json.summary.find((l) => l.label === 'settlement')?.value ?? '';
+    expect(row).toMatch(/not checked/);
+    expect(row).not.toMatch(/paid to/);
+    // verifier.chainId is not the settlement's: a contradiction, offline too.
+    const otherChain = structuredClone(s.receipt);
+    otherChain.verifier.chainId = 1;
+    expect(failedChecks((await check(otherChain)).json)).toContain('settlement');
+  });
+
+  it('attack: an unknown task, a contract that is not a market, a task id over 2^256 are failed settlements (exit 1, not 4); bad checksums exit 2', async () => {
+    const rpc = anvil().rpcUrl;
+    const unknownTask = structuredClone(s.receipt);
+    unknownTask.settlement!.taskId = '999999';
+    const notMarket = structuredClone(s.receipt);
+    notMarket.settlement!.market = s.receipt.verifier.address!;
+    const huge = structuredClone(s.receipt);
+    huge.settlement!.taskId = (2n ** 256n).toString();
+    for (const [what, receipt, market] of [
+      ['unknown task', unknownTask, s.address],
+      ['not a market', notMarket, s.receipt.verifier.address!],
+      ['task id over 2^256', huge, s.address],
+    ] as const) {
+      const { code, json } = await check(receipt, '--rpc', rpc, '--market', market);
+      expect(code, what).toBe(1);
+      expect(failedChecks(json), what).toContain('settlement');
+    }
+    const badWorker = structuredClone(s.receipt);
+    // One letter's case flipped: a mixed-case address whose checksum is wrong.
+    badWorker.settlement!.worker = s.receipt.settlement!.worker.replace(/[a-fA-F](?!.*x)/, (c) =>
+      c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
+    );
+    const dir = tempDir('pocompute-receipt-');
+    writeFileSync(join(dir, 'w.json'), JSON.stringify(badWorker));
+    const refused = await runCli([
+      'check',
+      join(dir, 'w.json'),
+      '--rpc',
+      rpc,
+      '--market',
+      s.address,
+      '--json',
+    ]);
+    expect(refused.code).toBe(2);
   });
 
   it('a settlement that claims another task or block is refused by the chain', async () => {

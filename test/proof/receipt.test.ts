@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { describeReceipt, printable } from '../../src/verifier/describeReceipt.js';
 import {
+  parseReceiptText,
   type Receipt,
   readableOutput,
   receiptContentsHash,
@@ -83,5 +85,45 @@ describe('readableOutput', () => {
     });
     expect(readableOutput(new Array(2000).fill(0), undefined)).toBeUndefined();
     expect(readableOutput(undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe('receipt text and strings a receipt carries', () => {
+  const text = readFileSync(
+    join(PACKAGE_ROOT, 'test', 'fixtures', 'receipts', 'mlp-0.1.0.receipt.json'),
+    'utf8',
+  );
+
+  it('parses the canonical file, refuses a key given twice (at any depth, escaped or not)', () => {
+    expect(parseReceiptText(text)).toEqual(JSON.parse(text));
+    expect(parseReceiptText(receiptJson(fixture))).toEqual(fixture);
+    for (const dup of [
+      text.replace('"format":', '"format": "x", "format":'),
+      text.replace('"name": "model.onnx"', '"name": "a", "n\\u0061me": "model.onnx"'),
+      text.replace('"commitment":', '"commitment": "0x00",\n      "commitment"   :'),
+    ])
+      expect(() => parseReceiptText(dup)).toThrow(/appears twice/);
+    // The same key in two objects, and key-like strings in values, are fine.
+    expect(parseReceiptText('{"a": {"b": 1}, "c": {"b": "\\"b\\": 2"}}')).toBeTruthy();
+    expect(() => parseReceiptText('{"a": ')).toThrow(/not valid JSON/);
+  });
+
+  it('escapes control and bidi characters, and cuts long text; names holding them are not a receipt', () => {
+    expect(printable('ok \u001b[32mVALID\u001b[0m\n\u202eevil')).toBe(
+      'ok \\u{1b}[32mVALID\\u{1b}[0m\\u{a}\\u{202e}evil',
+    );
+    expect(printable('x'.repeat(500), 10)).toBe(`${'x'.repeat(10)}…`);
+    for (const name of ['a\u001bb', 'a\u009bb', 'a\u2066b', 'x'.repeat(201)]) {
+      const r = structuredClone(fixture);
+      r.model.name = name;
+      expect(receiptSchema.safeParse(r).success, JSON.stringify(name)).toBe(false);
+    }
+    // Without anything trusted, a label name is never shown: the index is.
+    const labelled = structuredClone(fixture);
+    labelled.output.tensors[0].readable = {
+      kind: 'top-k',
+      top: [{ index: 0, label: 'APPROVED', value: 1 }],
+    };
+    expect(JSON.stringify(describeReceipt(labelled))).not.toContain('APPROVED');
   });
 });
