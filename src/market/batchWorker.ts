@@ -4,11 +4,11 @@ import { revertName } from '../chain/provider.js';
 import { ZERO } from './attestModel.js';
 import { attestPipeline } from './attestPipeline.js';
 import { finalizeBatch, respondBatchChallenge } from './batchDisputes.js';
-import { whyNotTakeResult } from './optimisticWorker.js';
+import { batchSpacing, whyNotTakeResult } from './optimisticWorker.js';
 import { openBatches } from './openBatches.js';
 import { chainNow } from './postTask.js';
 import { type BatchView, readBatch } from './readBatch.js';
-import { serveBatch } from './serveBatch.js';
+import { batchResultWords, MAX_RESULT_WORDS, serveBatch } from './serveBatch.js';
 import {
   claimedByOther,
   type Outcome,
@@ -53,6 +53,14 @@ export async function handleBatch(
 
   // Open: serve it if it is ours to take.
   if (view.deadline <= now) return skip('expired');
+  const words = batchResultWords(view.tasks, view.numOutputs, view.numStages);
+  if (words > MAX_RESULT_WORDS)
+    return skip(
+      `its results are ${words} words, more than one submitResults carries (${MAX_RESULT_WORDS})`,
+    );
+  const claimTtl = Number(await market.claimTtl());
+  if (view.claimant.toLowerCase() !== me && now + claimTtl > view.deadline)
+    return skip(`its deadline is ${view.deadline - now} s away, less than a claim (${claimTtl} s)`);
   if (view.claimant !== ZERO && view.claimExpiry > now && view.claimant.toLowerCase() !== me)
     return claimedByOther(key, view, now);
   if (await openBatches(market).lapsedClaimant(BigInt(batchId), me))
@@ -76,12 +84,18 @@ export async function handleBatch(
     if (revertName(e) === 'AlreadyClaimed') return { final: false, retryAt: Date.now() + 5_000 };
     // A batch whose published inputs do not match its root is never served.
     if (e.code === 'BATCH_MISMATCH') return skip(e.message);
+    // Too large to submit, or a deadline closer than a whole claim: refused before any bond.
+    if (e.details?.refused) return skip(e.message);
     throw e;
   }
   state.optimistic[key] = served.submitTxHash;
   state.optimisticLoad = {
     ...state.optimisticLoad,
-    [key]: { responseSeconds: view.responseSeconds, proveSeconds: work.proveSeconds },
+    [key]: {
+      responseSeconds: view.responseSeconds,
+      proveSeconds: work.proveSeconds,
+      ...batchSpacing(view.responseSeconds, view.tasks * view.numStages),
+    },
   };
   return {
     final: false,
