@@ -27,6 +27,11 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
     using InstanceLayout for uint256[];
 
     uint256 public constant MAX_BATCH = 1024;
+    /// The most result words (n × (outputs + stages − 1)) a batch may ask `submitResults` for:
+    /// 3,072 words are 98,304 bytes of calldata (under the 128 KiB a geth/reth pool accepts for a
+    /// transaction, with room for the header) and about 5M gas: a claimed batch can always be
+    /// submitted, so no claim bond is lost to a batch built to be unsubmittable.
+    uint256 public constant MAX_RESULT_WORDS = 3072;
     uint256 public constant CALLBACK_GAS = Payout.CALLBACK_GAS;
     uint8 private constant CANCELLED = 0;
     uint8 private constant REFUNDED = 1;
@@ -105,14 +110,15 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
     function claim(uint256 batchId) external payable nonReentrant {
         Batch storage b = _batch(batchId);
         if (b.status != IPocomputeMarket.Status.Open) revert IPocomputeMarket.TaskNotOpen();
-        if (block.timestamp >= b.deadline) revert IPocomputeMarket.DeadlinePassed();
+        // A claim always lasts its full TTL: a deadline inside the claim would let the requester
+        // take the bond of a worker whose submit lands at the deadline.
+        if (block.timestamp + claimTtl > b.deadline) revert DeadlineInsideClaim(b.deadline, block.timestamp + claimTtl);
         if (b.claimant != address(0) && block.timestamp < b.claimExpiry) revert IPocomputeMarket.AlreadyClaimed(b.claimant, b.claimExpiry);
         _settleLapsedClaim(batchId, b);
         if (lapsedClaimant[batchId][msg.sender]) revert IPocomputeMarket.ClaimLapsedBefore();
         uint256 bond = market.claimBondFor(uint256(b.rewardPerTask) * (b.n - b.closed));
         if (msg.value != bond) revert IPocomputeMarket.WrongBond(bond, msg.value);
         uint64 expiry = uint64(block.timestamp + claimTtl);
-        if (expiry > b.deadline) expiry = b.deadline;
         b.claimant = msg.sender;
         b.claimExpiry = expiry;
         b.claimBond = uint128(bond);
@@ -159,8 +165,15 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
         if (c.challenger != address(0)) revert IPocomputeMarket.ChallengeOpen(stage, c.responseDeadline);
         if (msg.value != b.terms.challengerBond) revert IPocomputeMarket.WrongBond(b.terms.challengerBond, msg.value);
         c.challenger = msg.sender;
-        // From the challenge, not from the window's end: a last-second challenge leaves the full time.
-        c.responseDeadline = uint64(block.timestamp) + b.terms.responseTime;
+        // From the challenge, not from the window's end: a last-second challenge leaves the full
+        // time. And never sooner than half a response time after the batch's latest deadline: the
+        // submitter answers one at a time, so K challenges opened in one block fall due one after
+        // another (the k-th ≥ responseTime + (k − 1) × responseTime / 2), never all at once.
+        uint64 due = uint64(block.timestamp) + b.terms.responseTime;
+        uint64 queued = b.lastResponseDeadline + b.terms.responseTime / 2;
+        if (queued > due) due = queued;
+        c.responseDeadline = due;
+        b.lastResponseDeadline = due;
         b.openChallenges += 1;
         emit LeafChallenged(batchId, index, stage, msg.sender, c.responseDeadline);
     }
@@ -304,10 +317,13 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
         if (inputCount == 0 || inputCount % numInputs != 0) revert IPocomputeMarket.WrongInstanceCount(numInputs, inputCount);
         uint256 n = inputCount / numInputs;
         if (n > MAX_BATCH) revert BatchTooLarge(MAX_BATCH, n);
+        uint256 numOutputs = market.getModel(stages[stages.length - 1]).numOutputs;
+        uint256 words = n * (numOutputs + stages.length - 1);
+        if (words > MAX_RESULT_WORDS) revert ResultsTooLarge(MAX_RESULT_WORDS, words);
         b.numStages = uint8(stages.length);
         b.n = uint32(n);
         b.numInputs = uint32(numInputs);
-        b.numOutputs = market.getModel(stages[stages.length - 1]).numOutputs;
+        b.numOutputs = uint32(numOutputs);
         b.pipelineId = uint64(pipelineId);
     }
 
@@ -336,7 +352,9 @@ contract PocomputeBatches is IPocomputeBatches, ReentrancyGuard {
     function _checkAnswer(uint256 batchId, Batch storage b, uint256 index, uint32 stage, LeafProof calldata leaf, uint256[] calldata instances) private view returns (uint256 modelId) {
         if (!BatchMerkle.includes(b.resultsRoot, b.n, index, _resultLeaf(batchId, index, leaf.outputs, leaf.boundaries), leaf.resultPath)) revert LeafNotInRoot();
         modelId = market.getPipeline(b.pipelineId)[stage];
-        _checkStageInstances(batchId, b, index, stage, market.getModel(modelId).numInputs, leaf, instances);
+        // A later stage reads one felt (registerPipeline): no `getModel`, whose copy of the model's
+        // metadataURI (of any length, chosen by whoever registered it) the worker would pay for.
+        _checkStageInstances(batchId, b, index, stage, stage == 0 ? b.numInputs : 1, leaf, instances);
     }
 
     /// The public values a stage proof must carry, as for a single task (PocomputeMarket's

@@ -41,6 +41,7 @@ interface IPocomputeBatches {
         address submitter;
         uint64 resultsBlock; // the block of BatchResultSubmitted (the results)
         bytes32 resultsRoot;
+        uint64 lastResponseDeadline; // the latest challenge's deadline: the next one falls due ≥ responseTime / 2 later
     }
 
     /// @notice One open or answered challenge of one stage of one task of a batch.
@@ -76,6 +77,10 @@ interface IPocomputeBatches {
 
     error UnknownBatch();
     error BatchTooLarge(uint256 max, uint256 got);
+    /// @notice n × (outputs + stages − 1) result words would not fit one `submitResults`.
+    error ResultsTooLarge(uint256 max, uint256 got);
+    /// @notice The batch's deadline falls before a claim made now would end (now + claimTtl).
+    error DeadlineInsideClaim(uint64 deadline, uint256 claimEnd);
     error UnevenReward();
     error LeafOutOfRange(uint256 index, uint256 n);
     error TaskClosed(uint256 index);
@@ -88,6 +93,7 @@ interface IPocomputeBatches {
 
     /// @notice Reserves the whole batch for the market's `claimTtl` against the claim bond of its
     /// open tasks' rewards (`market.claimBondFor`); a lapsed claim's bond goes to the requester.
+    /// Refused (`DeadlineInsideClaim`) unless the whole claim ends by the batch's deadline.
     function claim(uint256 batchId) external payable;
 
     /// @notice The live claimant states every task's outputs and inner boundaries (task after

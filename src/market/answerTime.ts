@@ -27,39 +27,81 @@ export async function estimateArtifactsProveSeconds(artifacts: Artifacts): Promi
 }
 
 /**
+ * A standing result's load on the prover: its response time, its slowest stage's prove time and,
+ * for a batch, how many answers a challenge of all its (task, stage) pairs asks for and how far
+ * apart the contract spaces their deadlines (PocomputeBatches: the k-th falls due at least
+ * responseTime + (k − 1) × ⌊responseTime / 2⌋ after they are opened together).
+ */
+export interface AnswerLoad {
+  responseSeconds: number;
+  proveSeconds: number;
+  answers?: number;
+  spacingSeconds?: number;
+  how?: string;
+}
+
+/** The time a batch answer takes to be mined once proved (one answer per block, 12 s blocks). */
+export const ANSWER_MINE_SECONDS = 12;
+
+/**
  * Why one more standing result would be too many to answer, or undefined. Every standing result
  * may be challenged at the same moment, and the worker proves one answer at a time, earliest
- * deadline first; so, sorted by response time, the k-th must fit the prove times of the first k
- * plus one more (a failed attempt, re-proved) and a safety margin (a busy machine, a slow RPC,
+ * deadline first; so, sorted by deadline, the k-th answer must fit the time of the first k plus
+ * one more (a failed attempt, re-proved) and a safety margin (a busy machine, a slow RPC,
  * a retried transaction). With nothing standing this is the single-task rule: twice the prove
- * time plus the margin.
+ * time plus the margin. A batch's answers each take their prove time plus the time to mine one
+ * (`mineSeconds`, default ANSWER_MINE_SECONDS), and fall due `spacingSeconds` apart.
  */
 export function capacityShortfall(params: {
   /** The candidate task: its response time and its slowest stage's prove time (s). */
-  candidate: { responseSeconds: number; proveSeconds: number; how?: string };
+  candidate: AnswerLoad;
   /** The standing results that could be challenged together with it. */
-  standing: { responseSeconds: number; proveSeconds: number }[];
+  standing: AnswerLoad[];
   safetySeconds?: number;
   maxOpen?: number;
+  mineSeconds?: number;
 }): string | undefined {
   const { candidate, standing } = params;
   const safety = params.safetySeconds ?? 30;
+  const mine = params.mineSeconds ?? ANSWER_MINE_SECONDS;
   if (params.maxOpen !== undefined && standing.length + 1 > params.maxOpen)
     return `already ${standing.length} standing results (the limit is ${params.maxOpen})`;
-  const all = [...standing, candidate].sort((a, b) => a.responseSeconds - b.responseSeconds);
+  const jobs: { deadline: number; cost: number; batch: boolean }[] = [];
+  for (const r of [...standing, candidate]) {
+    if (r.answers === undefined) {
+      jobs.push({ deadline: r.responseSeconds, cost: r.proveSeconds, batch: false });
+      continue;
+    }
+    const spacing = r.spacingSeconds ?? 0;
+    for (let k = 0; k < r.answers; k++)
+      jobs.push({
+        deadline: r.responseSeconds + k * spacing,
+        cost: r.proveSeconds + mine,
+        batch: true,
+      });
+  }
+  jobs.sort((a, b) => a.deadline - b.deadline);
   let busy = 0;
-  for (const r of all) {
-    busy += r.proveSeconds;
-    const needed = busy + r.proveSeconds + safety;
-    if (r.responseSeconds >= needed) continue;
-    if (standing.length === 0)
+  let done = 0;
+  for (const r of jobs) {
+    busy += r.cost;
+    done += 1;
+    const needed = busy + r.cost + safety;
+    if (r.deadline >= needed) continue;
+    if (standing.length === 0 && !r.batch)
       return (
         `too little time to answer a challenge: ${candidate.responseSeconds} s, proving takes ` +
         `~${candidate.proveSeconds} s (${candidate.how ?? 'measured'}); needs at least ${needed} s`
       );
+    if (standing.length === 0)
+      return (
+        `too little time to answer every challenge of the batch: answer ${done} of ${jobs.length} ` +
+        `falls due ${r.deadline} s after they are opened together, but proving (~${candidate.proveSeconds} s each, ` +
+        `${candidate.how ?? 'measured'}) and mining (${mine} s each) end at ${needed} s`
+      );
     return (
       `too many results to answer at once: with ${standing.length} standing, all challenged ` +
-      `together need ${needed} s for one whose response time is ${r.responseSeconds} s`
+      `together need ${needed} s for one whose response time is ${r.deadline} s`
     );
   }
   return undefined;

@@ -4,11 +4,11 @@ import { revertName } from '../chain/provider.js';
 import { ZERO } from './attestModel.js';
 import { attestPipeline } from './attestPipeline.js';
 import { finalizeBatch, respondBatchChallenge } from './batchDisputes.js';
-import { whyNotTakeResult } from './optimisticWorker.js';
+import { batchSpacing, whyNotTakeResult } from './optimisticWorker.js';
 import { openBatches } from './openBatches.js';
 import { chainNow } from './postTask.js';
 import { type BatchView, readBatch } from './readBatch.js';
-import { serveBatch } from './serveBatch.js';
+import { batchResultWords, MAX_RESULT_WORDS, serveBatch } from './serveBatch.js';
 import {
   claimedByOther,
   type Outcome,
@@ -53,6 +53,14 @@ export async function handleBatch(
 
   // Open: serve it if it is ours to take.
   if (view.deadline <= now) return skip('expired');
+  const words = batchResultWords(view.tasks, view.numOutputs, view.numStages);
+  if (words > MAX_RESULT_WORDS)
+    return skip(
+      `its results are ${words} words, more than one submitResults carries (${MAX_RESULT_WORDS})`,
+    );
+  const claimTtl = Number(await market.claimTtl());
+  if (view.claimant.toLowerCase() !== me && now + claimTtl > view.deadline)
+    return skip(`its deadline is ${view.deadline - now} s away, less than a claim (${claimTtl} s)`);
   if (view.claimant !== ZERO && view.claimExpiry > now && view.claimant.toLowerCase() !== me)
     return claimedByOther(key, view, now);
   if (await openBatches(market).lapsedClaimant(BigInt(batchId), me))
@@ -76,12 +84,18 @@ export async function handleBatch(
     if (revertName(e) === 'AlreadyClaimed') return { final: false, retryAt: Date.now() + 5_000 };
     // A batch whose published inputs do not match its root is never served.
     if (e.code === 'BATCH_MISMATCH') return skip(e.message);
+    // Too large to submit, or a deadline closer than a whole claim: refused before any bond.
+    if (e.details?.refused) return skip(e.message);
     throw e;
   }
   state.optimistic[key] = served.submitTxHash;
   state.optimisticLoad = {
     ...state.optimisticLoad,
-    [key]: { responseSeconds: view.responseSeconds, proveSeconds: work.proveSeconds },
+    [key]: {
+      responseSeconds: view.responseSeconds,
+      proveSeconds: work.proveSeconds,
+      ...batchSpacing(view.responseSeconds, view.tasks * view.numStages),
+    },
   };
   return {
     final: false,
@@ -98,6 +112,19 @@ export async function handleBatch(
   };
 }
 
+/**
+ * The challenges of a batch seen so far, read incrementally: each round scans only the blocks
+ * after the last one read, keeps the (task, stage) pairs not yet known answered or settled with
+ * the deadline their event states, and checks on chain only the one it is about to answer.
+ */
+interface ChallengeBook {
+  scannedTo: number;
+  open: Map<string, { index: number; stage: number; deadline: number; challenger: string }>;
+}
+const books = new Map<string, ChallengeBook>();
+/** The attested stages of a pipeline, per market: attested once, not once per answer. */
+const attested = new Map<string, Awaited<ReturnType<typeof attestPipeline>>>();
+
 /** Answers the open challenge of my batch with the earliest deadline, if any is still in time. */
 async function answerOpenChallenges(
   params: WorkerParams,
@@ -110,31 +137,46 @@ async function answerOpenChallenges(
   const { market } = params;
   const batches = openBatches(market);
   const id = BigInt(view.batchId);
-  // Challenges come after the results: read from their block on, in bounded ranges.
+  const bookKey = `${await market.getAddress()}:${key}`;
+  const book = books.get(bookKey) ?? { scannedTo: view.resultsBlock - 1, open: new Map() };
+  books.set(bookKey, book);
+  // Challenges come after the results: read from their block on, in bounded ranges, once.
   const latest = await market.runner!.provider!.getBlockNumber();
   const range = params.maxBlockRange ?? 500;
-  const logs = [];
-  for (let from = view.resultsBlock; from <= latest; from += range)
-    logs.push(
-      ...(await batches.queryFilter(
-        batches.filters.LeafChallenged(id),
-        from,
-        Math.min(latest, from + range - 1),
-      )),
-    );
-  const open: { index: number; stage: number; deadline: number; challenger: string }[] = [];
-  for (const log of logs) {
-    const { index, stage } = (log as unknown as { args: { index: bigint; stage: bigint } }).args;
-    const c = await batches.getChallenge(id, index, stage);
-    if (c.challenger !== ZERO && Number(c.responseDeadline) > now)
-      open.push({
-        index: Number(index),
-        stage: Number(stage),
-        deadline: Number(c.responseDeadline),
-        challenger: c.challenger,
+  for (let from = book.scannedTo + 1; from <= latest; from += range) {
+    const to = Math.min(latest, from + range - 1);
+    for (const log of await batches.queryFilter(batches.filters.LeafChallenged(id), from, to)) {
+      const a = (
+        log as unknown as {
+          args: { index: bigint; stage: bigint; challenger: string; responseDeadline: bigint };
+        }
+      ).args;
+      book.open.set(`${a.index}:${a.stage}`, {
+        index: Number(a.index),
+        stage: Number(a.stage),
+        deadline: Number(a.responseDeadline),
+        challenger: a.challenger,
       });
+    }
+    book.scannedTo = to;
   }
-  const next = open.sort((a, b) => a.deadline - b.deadline)[0];
+  // Earliest deadline first; a pair found closed on chain leaves the book.
+  let next: { index: number; stage: number; deadline: number; challenger: string } | undefined;
+  for (const candidate of [...book.open.values()].sort((a, b) => a.deadline - b.deadline)) {
+    const pairKey = `${candidate.index}:${candidate.stage}`;
+    if (candidate.deadline <= now) {
+      book.open.delete(pairKey);
+      continue;
+    }
+    const c = await batches.getChallenge(id, candidate.index, candidate.stage);
+    if (c.challenger === ZERO) {
+      book.open.delete(pairKey);
+      continue;
+    }
+    // A pair challenged again after a settle carries a new deadline.
+    next = { ...candidate, deadline: Number(c.responseDeadline), challenger: c.challenger };
+    break;
+  }
   if (!next) return undefined;
   params.log({
     event: 'challenged',
@@ -144,11 +186,16 @@ async function answerOpenChallenges(
     responseDeadline: next.deadline,
   });
   try {
-    const { stages } = await attestPipeline({
-      market,
-      pipelineId: view.pipelineId,
-      artifactsRoots: params.artifactsRoots,
-    });
+    const pipelineKey = `${bookKey}:${view.pipelineId}`;
+    const pipeline =
+      attested.get(pipelineKey) ??
+      (await attestPipeline({
+        market,
+        pipelineId: view.pipelineId,
+        artifactsRoots: params.artifactsRoots,
+      }));
+    attested.set(pipelineKey, pipeline);
+    const { stages } = pipeline;
     const sent = await respondBatchChallenge({
       market,
       batchId: view.batchId,
@@ -157,6 +204,7 @@ async function answerOpenChallenges(
       stages,
     });
     state.proveMs[stages[next.stage].manifest.key] = sent.proveMs;
+    book.open.delete(`${next.index}:${next.stage}`);
     return {
       final: false,
       retryAt: 0,

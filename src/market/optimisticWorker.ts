@@ -214,6 +214,14 @@ export interface ResultTerms {
 }
 
 /** The reason not to take an optimistic task (or batch), or its attested pipeline. */
+/**
+ * A batch's answers as the contract schedules them: challenged all at once, the k-th falls due
+ * responseTime + (k − 1) × ⌊responseTime / 2⌋ after (PocomputeBatches.challenge).
+ */
+export function batchSpacing(responseSeconds: number, answers: number) {
+  return { answers, spacingSeconds: Math.floor(responseSeconds / 2) };
+}
+
 export async function whyNotTakeResult(
   params: WorkerParams,
   state: WorkerState,
@@ -258,8 +266,9 @@ export async function whyNotTakeResult(
   const shortfall = capacityShortfall({
     candidate: {
       responseSeconds: task.responseSeconds,
-      proveSeconds: slowest.seconds * task.answers,
-      how: task.answers > 1 ? `${slowest.how}, × ${task.answers} answers` : slowest.how,
+      proveSeconds: slowest.seconds,
+      how: slowest.how,
+      ...(task.answers > 1 ? batchSpacing(task.responseSeconds, task.answers) : {}),
     },
     standing: Object.entries(state.optimisticLoad ?? {})
       .filter(([id]) => id !== task.id && state.optimistic[id] !== undefined)
@@ -268,5 +277,5 @@ export async function whyNotTakeResult(
     maxOpen: params.maxOpenResults,
   });
   if (shortfall) return shortfall;
-  return { pipeline, proveSeconds: slowest.seconds * task.answers };
+  return { pipeline, proveSeconds: slowest.seconds };
 }

@@ -1,6 +1,7 @@
 import { type Contract, formatEther } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
 import type { Reporter } from '../core/output.js';
+import { batchResultWords, MAX_RESULT_WORDS } from './serveBatch.js';
 import { ZERO } from './attestModel.js';
 import { attestPipeline } from './attestPipeline.js';
 import { openBatches } from './openBatches.js';
@@ -53,11 +54,29 @@ export async function postBatch(params: PostBatchParams): Promise<PostBatchResul
       `--challenger-bond ${params.challengerBondEth} ETH is below this market's minimum (${formatEther(minBond)} ETH)`,
     );
   const provider = market.runner!.provider!;
-  const { stages } = await attestPipeline({
+  const { stages, models } = await attestPipeline({
     market,
     pipelineId: params.pipelineId,
     reporter: params.reporter,
   });
+  // The contract refuses a batch whose results one submitResults could not carry, and a worker
+  // cannot claim one whose deadline is closer than a claim: refuse both before any gas is spent.
+  const words = batchResultWords(
+    params.inputs.length,
+    models[models.length - 1].numOutputs,
+    stages.length,
+  );
+  if (words > MAX_RESULT_WORDS)
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `${params.inputs.length} tasks make ${words} result words, more than one submitResults carries (${MAX_RESULT_WORDS}): post fewer tasks per batch`,
+    );
+  const claimTtl = Number(await market.claimTtl());
+  if (params.deadlineSeconds < claimTtl)
+    throw new PocomputeError(
+      'OPTION_INVALID',
+      `a deadline ${params.deadlineSeconds} s away is shorter than this market's claim (${claimTtl} s): no worker could claim the batch`,
+    );
   const consumer = params.consumer ?? ZERO;
   await requireConsumerCode(provider, consumer);
   const felts: bigint[][] = [];

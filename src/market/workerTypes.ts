@@ -96,7 +96,10 @@ export interface WorkerState {
    * slowest stage's prove time (s). A new result is taken only while all of them, challenged
    * together, could be answered in time (see answerTime.ts).
    */
-  optimisticLoad?: Record<string, { responseSeconds: number; proveSeconds: number }>;
+  optimisticLoad?: Record<
+    string,
+    { responseSeconds: number; proveSeconds: number; answers?: number; spacingSeconds?: number }
+  >;
 }
 
 /** Another worker's live claim: not final, that claim may lapse and the task open again. */

@@ -155,6 +155,8 @@ describe('batched tasks: one root for N results, disputes per task', () => {
     expect(delivered.callbackOk).toBe(true);
     expect(await consumer.calls()).toBe(1n);
     expect(await consumer.lastIncluded()).toBe(true);
+    // Who asked: the callback does not say, the batch does (a consumer refuses strangers' batches).
+    expect(await consumer.lastRequester()).toBe(account(0).address);
     expect(await consumer.lastOutputs(0)).toBe(BigInt(proof.outputs[0]));
     // `task show <batch>:<index>` prints the inclusion proof.
     const shown = await runCli(

@@ -139,3 +139,50 @@ describe('how many results a worker can answer at once (earliest deadline first)
     ).toBeUndefined();
   });
 });
+
+describe('a batch: every (task, stage) challenged in one block (issue 19 review)', () => {
+  // The review's case: 1 s proofs, 256 tasks × 2 stages, a 1,100 s response time.
+  const batch = (
+    responseSeconds: number,
+    proveSeconds: number,
+    answers: number,
+    spacing: number,
+  ) => ({
+    responseSeconds,
+    proveSeconds,
+    answers,
+    spacingSeconds: spacing,
+  });
+
+  it('counts the time to mine each answer, not only to prove it: 512 answers due together do not fit 1,100 s', () => {
+    // The old contract: every deadline the same (no spacing). 512 × (1 + 12) s ≫ 1,100 s.
+    expect(capacityShortfall({ candidate: batch(1100, 1, 512, 0), standing: [] })).toMatch(
+      /too little time to answer every challenge of the batch: answer 82 of 512/,
+    );
+  });
+
+  it('takes the batch when the contract spaces the deadlines ⌊responseTime / 2⌋ apart', () => {
+    expect(
+      capacityShortfall({ candidate: batch(1100, 1, 512, 550), standing: [] }),
+    ).toBeUndefined();
+  });
+
+  it('refuses it when one answer (prove + mine) takes longer than the spacing', () => {
+    // 540 s + 12 s > 550 s: the queue of answers falls behind its deadlines.
+    expect(capacityShortfall({ candidate: batch(1100, 540, 8, 550), standing: [] })).toMatch(
+      /too little time to answer every challenge of the batch/,
+    );
+    expect(
+      capacityShortfall({ candidate: batch(1100, 500, 8, 550), standing: [] }),
+    ).toBeUndefined();
+  });
+
+  it('counts a standing batch against a new single task', () => {
+    // Alone each fits: the batch's 4 answers (20 s + 12 s mined) due at 100, 130, 160, 190 s.
+    expect(capacityShortfall({ candidate: batch(100, 20, 4, 30), standing: [] })).toBeUndefined();
+    expect(capacityShortfall({ candidate: result(100, 10), standing: [] })).toBeUndefined();
+    expect(
+      capacityShortfall({ candidate: result(100, 10), standing: [batch(100, 20, 4, 30)] }),
+    ).toMatch(/too many results to answer at once: with 1 standing/);
+  });
+});

@@ -378,7 +378,8 @@ contract PocomputeBatchesTest is BatchFixture {
         batches.challenge{value: CHALLENGER_BOND}(id, 1, 1);
         challengeBy(challenger, id, 0, 1); // another leaf: never blocked
         challengeBy(challenger, id, 1, 0); // another stage of the same leaf: never blocked
-        vm.warp(block.timestamp + RESPONSE);
+        // Opened together, they fall due one after another (RESPONSE / 2 apart): go past the last.
+        vm.warp(batches.getChallenge(id, 1, 0).responseDeadline);
         batches.settleChallenge(id, 1, 1);
         assertTrue(batches.isClosed(id, 1), "the wrong leaf is caught");
         batches.settleChallenge(id, 1, 0); // moot: the leaf is already lost, the bond returned
