@@ -1,13 +1,18 @@
 // The receipt page's script (`pocompute page`): reads a dropped receipt and runs checkReceipt —
 // the code `pocompute check` runs — in the browser. scripts/buildPage.mjs bundles it with the EVM
 // into the page itself, so the written page works offline from one file.
+import { modelIdentity } from '../proof/modelIdentity.js';
 import { parseReceiptText, RECEIPT_MAX_BYTES } from '../proof/receipt.js';
 import { checkReceipt } from '../verifier/checkReceipt.js';
 import { describeReceipt, printable } from '../verifier/describeReceipt.js';
 
 const $ = (id) => document.getElementById(id);
 let lastText;
+// The model file the reader trusts, dropped on the page: its identity, or why it has none.
+let model;
 let runs = 0;
+// A model file larger than this is refused before it is read (the CLI's own cap is larger).
+const MODEL_MAX_BYTES = 256 * 1048576;
 
 function cell(row, text, className) {
   const td = document.createElement('td');
@@ -99,8 +104,10 @@ async function run() {
       market && !rpc
         ? ['The market address was not used: it is checked on the chain, so type an RPC URL too.']
         : [];
+    if (model?.error) throw model.error;
     const result = await checkReceipt({
       receipt,
+      ...(model ? { model: model.identity } : {}),
       ...(rpc ? { rpc } : {}),
       ...(market && rpc ? { market } : {}),
       ...(codeHash ? { trusted: { codeHash } } : {}),
@@ -129,20 +136,59 @@ async function load(file) {
   await run();
 }
 
+async function loadModel(file) {
+  const status = $('modelStatus');
+  try {
+    if (file.size > MODEL_MAX_BYTES)
+      throw Object.assign(
+        new Error(
+          `${file.name} is ${(file.size / 1048576).toFixed(0)} MiB, over ${MODEL_MAX_BYTES / 1048576} MiB`,
+        ),
+        { code: 'ONNX_INVALID' },
+      );
+    // The identity `pocompute check --model` computes: the file's hash, its weights' hash, its labels.
+    const identity = modelIdentity(new Uint8Array(await file.arrayBuffer()), file.name);
+    model = { identity };
+    status.textContent = `model ${file.name}: sha256 ${identity.onnxSha256.slice(0, 16)}…${identity.labels ? `, labels ${identity.labels.join(', ')}` : ''}`;
+  } catch (error) {
+    model = {
+      error: { code: error?.code ?? 'ONNX_INVALID', message: String(error?.message ?? error) },
+    };
+    status.textContent = `model ${file.name}: not usable`;
+  }
+  status.textContent = printable(status.textContent, 300);
+  await run();
+}
+
+$('modelFile').addEventListener('change', (e) => {
+  const file = e.target.files?.[0];
+  if (file) loadModel(file);
+  else {
+    // The model file cleared: the model check rests on the receipt's word again.
+    model = undefined;
+    $('modelStatus').textContent = 'no model file';
+    run();
+  }
+});
 $('file').addEventListener('change', (e) => {
   const file = e.target.files?.[0];
   if (file) load(file);
 });
 $('check').addEventListener('click', run);
-const drop = $('drop');
-drop.addEventListener('dragover', (e) => {
-  e.preventDefault();
-  drop.classList.add('over');
-});
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (e) => {
-  e.preventDefault();
-  drop.classList.remove('over');
-  const file = e.dataTransfer?.files?.[0];
-  if (file) load(file);
-});
+for (const [id, read] of [
+  ['drop', load],
+  ['modelDrop', loadModel],
+]) {
+  const zone = $(id);
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const file = e.dataTransfer?.files?.[0];
+    if (file) read(file);
+  });
+}

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+// No `node:` import: the receipt page computes a dropped model's identity with this same code
+// (readModelIdentity, which reads a file, is in readModelIdentity.ts).
+import { sha256 } from 'ethers';
 import onnxProto from 'onnx-proto';
 import { PocomputeError } from '../core/errors.js';
-import { readFileCapped } from '../core/files.js';
 
 const { onnx } = onnxProto;
 
@@ -32,27 +33,30 @@ export function modelIdentity(bytes: Uint8Array, what = 'the model'): ModelIdent
       },
     );
   }
-  const weights = createHash('sha256');
   const initializers = [...(model.graph?.initializer ?? [])].sort((a, b) =>
     (a.name ?? '') < (b.name ?? '') ? -1 : (a.name ?? '') > (b.name ?? '') ? 1 : 0,
   );
-  for (const tensor of initializers) {
-    const encoded = onnx.TensorProto.encode(tensor).finish();
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64BE(BigInt(encoded.length));
-    weights.update(length).update(encoded);
+  // Each initializer as its 8-byte big-endian length and its encoding, hashed as one stream.
+  const parts = initializers.map((tensor) => onnx.TensorProto.encode(tensor).finish());
+  const stream = new Uint8Array(parts.reduce((n, p) => n + 8 + p.length, 0));
+  const view = new DataView(stream.buffer);
+  let at = 0;
+  for (const part of parts) {
+    view.setBigUint64(at, BigInt(part.length));
+    stream.set(part, at + 8);
+    at += 8 + part.length;
   }
   const labels = labelsOf(model.metadataProps ?? [], what);
   return {
-    onnxSha256: createHash('sha256').update(bytes).digest('hex'),
-    weightsSha256: weights.digest('hex'),
+    onnxSha256: hex(bytes),
+    weightsSha256: hex(stream),
     ...(labels ? { labels } : {}),
   };
 }
 
-/** The identity of an ONNX file. */
-export async function readModelIdentity(path: string): Promise<ModelIdentity> {
-  return modelIdentity(await readFileCapped(path, 'model file', 'ONNX_INVALID'), path);
+/** sha256 as bare lowercase hex (ethers' sha256 is browser-safe; it returns 0x-prefixed hex). */
+function hex(bytes: Uint8Array): string {
+  return sha256(bytes).slice(2);
 }
 
 function labelsOf(props: { key?: string | null; value?: string | null }[], what: string) {

@@ -8,7 +8,8 @@ import {
 } from '../proof/artifacts.js';
 import { parseJsonText } from '../core/json.js';
 import { prepareVerifierEvm } from '../proof/evm.js';
-import { modelIdentity, readModelIdentity } from '../proof/modelIdentity.js';
+import { modelIdentity } from '../proof/modelIdentity.js';
+import { readModelIdentity } from '../proof/readModelIdentity.js';
 import { parseReceiptText } from '../proof/receipt.js';
 import { readArtifactsVerifier } from '../proof/verifierRecord.js';
 import { type CheckReceiptParams, checkReceipt, type ReceiptCheckResult } from './checkReceipt.js';

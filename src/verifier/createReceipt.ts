@@ -8,7 +8,8 @@ import { type ProofBundle, readBundle } from '../proof/bundle.js';
 import { bundleVerifierCode } from '../proof/bundleVerifier.js';
 import { circuitLayout } from '../proof/circuitLayout.js';
 import { verifierIdentity } from '../proof/evm.js';
-import { type ModelIdentity, modelIdentity, readModelIdentity } from '../proof/modelIdentity.js';
+import { type ModelIdentity, modelIdentity } from '../proof/modelIdentity.js';
+import { readModelIdentity } from '../proof/readModelIdentity.js';
 import {
   inputCommitment,
   RECEIPT_FORMAT,

@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { Receipt } from '../../src/proof/receipt.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { launchChromium } from '../helpers/browser.js';
-import { expectCliError, runCli, startCli, tempDir } from '../helpers/pocompute.js';
+import { expectCliError, fixtureModel, runCli, startCli, tempDir } from '../helpers/pocompute.js';
 import {
   consistentLie,
   settledMlpReceipt,
@@ -22,6 +22,8 @@ interface Pins {
   settingsHash?: string;
   /** The market field, when it is not the test's market (with an RPC URL) or empty (without). */
   market?: string;
+  /** The model file the reader trusts (dropped in the page, `--model` to `check`). */
+  model?: string;
 }
 
 /** What the page leaves in window.receiptVerdict after each check. */
@@ -44,6 +46,8 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
   let page: Page;
   let s: Awaited<ReturnType<typeof settledMlpReceipt>>;
   let runs = 0;
+  /** The model file now in the page's model input. */
+  let modelInPage: string | undefined;
   const pageLog: string[] = [];
 
   /** Drops a receipt on the page's file input and waits for its verdict (no deadline of its own). */
@@ -53,6 +57,20 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
     await page.fill('#market', pins.market ?? (rpc ? s.address : ''));
     await page.fill('#codeHash', pins.codeHash ?? '');
     await page.fill('#settingsHash', pins.settingsHash ?? '');
+    if (pins.model !== modelInPage) {
+      await page.setInputFiles('#modelFile', pins.model ? [pins.model] : []);
+      modelInPage = pins.model;
+      // With a receipt already in the page, a new (or cleared) model file checks it again.
+      if (runs > 0) {
+        runs += 1;
+        await page.waitForFunction(
+          (n) =>
+            (window as unknown as { receiptVerdict?: { run: number } }).receiptVerdict?.run === n,
+          runs,
+          { timeout: 0 },
+        );
+      }
+    }
     await page.setInputFiles('#file', {
       name: 'receipt.json',
       mimeType: 'application/json',
@@ -80,6 +98,7 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
       ...(rpc ? ['--rpc', rpc, '--market', s.address] : []),
       ...(pins.codeHash ? ['--code-hash', pins.codeHash] : []),
       ...(pins.settingsHash ? ['--settings-hash', pins.settingsHash] : []),
+      ...(pins.model ? ['--model', pins.model] : []),
     ]);
     return { code: result.code, json: result.json() };
   }
@@ -131,7 +150,7 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
       'settlement',
       'signature',
     ]);
-    // The page takes no model file: the model's identity stays "not checked", everything else holds.
+    // No model file dropped: the model's identity stays "not checked", everything else holds.
     expect(chained.checks?.filter((c) => !c.ok).map((c) => [c.name, c.status])).toEqual([
       ['model', 'not-checked'],
     ]);
@@ -139,13 +158,82 @@ describe('the receipt page in headless Chromium (pocompute page --out, opened fr
     await expect(page.textContent('#summary')).resolves.toContain(
       `task ${s.taskId} on chain 31337`,
     );
-    await page.screenshot({ path: join(RESULTS, 'receipt-page-valid.png'), fullPage: true });
+    await page.screenshot({ path: join(RESULTS, 'receipt-page-unchecked.png'), fullPage: true });
     // The page runs under its Content-Security-Policy, and nothing of it was refused.
     expect(pageLog.join('\n')).not.toMatch(/Content Security Policy|Refused to/);
     console.log(
       `receipt check in Chromium: first ${offline.ms?.toFixed(0)} ms, warm ${warm.ms?.toFixed(0)} ms, ` +
         `with the chain ${chained.ms?.toFixed(0)} ms`,
     );
+  });
+
+  it('with the pins and the model file dropped, an honest receipt is green (as `check --model`); another model or changed labels are red naming `model`', async () => {
+    const rpc = anvil().rpcUrl;
+    const pins = {
+      codeHash: s.receipt.verifier.codeHash,
+      settingsHash: s.receipt.model.settingsSha256,
+    };
+    const mlp = { ...pins, model: fixtureModel('mlp') };
+    const honest = await checkInPage(s.receipt, rpc, mlp);
+    expect(honest.verdict, pageLog.join('\n')).toBe('valid');
+    expect(honest.checks?.every((c) => c.status === 'ok')).toBe(true);
+    await expect(page.getAttribute('#verdict', 'class')).resolves.toBe('valid');
+    await expect(page.textContent('#verdict')).resolves.toMatch(/VALID RECEIPT/);
+    await expect(page.textContent('#modelStatus')).resolves.toContain('model.onnx: sha256');
+    await page.screenshot({ path: join(RESULTS, 'receipt-page-valid.png'), fullPage: true });
+    // Offline the settlement is not checked (yellow), but the model is, from the file.
+    const offline = await checkInPage(s.receipt, '', mlp);
+    expect(offline.checks?.find((c) => c.name === 'model')?.status).toBe('ok');
+    expect(offline.verdict).toBe('unchecked');
+    const labels = await consistentLie(
+      s.receipt,
+      (r) => {
+        r.model.labels = ['APPROVED', 'denied', 'review'];
+      },
+      anvil().accounts[1].privateKey,
+    );
+    for (const [what, receipt, p, failed] of [
+      ['honest', s.receipt, mlp, []],
+      ['another model (cnn)', s.receipt, { ...pins, model: fixtureModel('cnn') }, ['model']],
+      [
+        'another model (two_input)',
+        s.receipt,
+        { ...pins, model: fixtureModel('two_input') },
+        ['model'],
+      ],
+      ['labels added', labels, mlp, ['model']],
+    ] as const) {
+      const inPage = await checkInPage(receipt, rpc, p);
+      expect(inPage.error, what).toBeUndefined();
+      const red = inPage.checks?.filter((c) => c.status === 'failed').map((c) => c.name);
+      // Changed labels also make the output's readable value the receipt's own lie.
+      if (failed.length) expect(red, what).toEqual(expect.arrayContaining([...failed]));
+      else expect(red, what).toEqual([]);
+      expect(inPage.verdict, what).toBe(failed.length ? 'invalid' : 'valid');
+      await expect(page.getAttribute('#verdict', 'class')).resolves.toBe(inPage.verdict);
+      if (failed.length) {
+        await expect(page.textContent('#verdict')).resolves.toMatch(/INVALID RECEIPT: .*model/);
+        expect(await page.getAttribute('#checks tr[data-check="model"]', 'data-ok')).toBe('false');
+      }
+      const inCli = await checkInCli(receipt, rpc, p);
+      expect(inCli.code, what).toBe(failed.length ? 1 : 0);
+      expect({ verdict: inPage.verdict, trust: inPage.trust, checks: inPage.checks }, what).toEqual(
+        {
+          verdict: inCli.json.verdict,
+          trust: inCli.json.trust,
+          checks: inCli.json.checks,
+        },
+      );
+    }
+    // A file that is not ONNX is refused as the model, as `check --model` refuses it.
+    const notOnnx = join(tempDir('pocompute-page-'), 'not.onnx');
+    writeFileSync(notOnnx, '{"not": "onnx"}');
+    const refused = await checkInPage(s.receipt, '', { ...pins, model: notOnnx });
+    expect(refused.error?.code).toBe('ONNX_INVALID');
+    // Cleared, the model check rests on the receipt's word again; no CSP refusal on the way.
+    const cleared = await checkInPage(s.receipt, '', pins);
+    expect(cleared.checks?.find((c) => c.name === 'model')?.status).toBe('not-checked');
+    expect(pageLog.join('\n')).not.toMatch(/Content Security Policy|Refused to/);
   });
 
   it('shows red naming the field: changed output, input, model hash, proof byte, verifier address, signature', async () => {
