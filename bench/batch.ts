@@ -9,7 +9,6 @@ import { mkdtempSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Contract, Wallet } from 'ethers';
 import { openChain } from '../src/chain/chainContext.js';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
@@ -19,8 +18,8 @@ import {
   finalizeBatch,
   respondBatchChallenge,
 } from '../src/market/batchDisputes.js';
-import { deployMarket, registerModel } from '../src/market/market.js';
-import { marketArtifact } from '../src/market/marketArtifact.js';
+import { registerModel } from '../src/market/market.js';
+import { openDevMarket } from './devMarket.js';
 import { postBatch } from '../src/market/postBatch.js';
 import { registerPipeline } from '../src/market/registerPipeline.js';
 import { serveBatch } from '../src/market/serveBatch.js';
@@ -43,20 +42,7 @@ interface Row {
 }
 const rows: Row[] = [];
 try {
-  const { abi } = await marketArtifact();
-  const wallets = chain.devAccounts
-    .slice(0, 3)
-    .map((a) => new Wallet(a.privateKey, chain.provider));
-  const asDev = {
-    ...chain,
-    signer: async () => ({
-      signer: wallets[0],
-      address: wallets[0].address,
-      source: 'dev' as const,
-    }),
-  };
-  const { address } = await deployMarket(asDev);
-  const [requester, worker, challenger] = wallets.map((w) => new Contract(address, abi, w));
+  const { asDev, wallets, requester, worker, challenger } = await openDevMarket(chain);
   const mlp = await compileModel({ model, input });
   const modelId = (await registerModel({ chain: asDev, market: requester, artifacts: mlp }))
     .modelId;

@@ -11,13 +11,13 @@ import { mkdtempSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Contract, formatEther, parseUnits, Wallet } from 'ethers';
+import { formatEther, parseUnits } from 'ethers';
 import { openChain } from '../src/chain/chainContext.js';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
 import { capacityShortfall } from '../src/market/answerTime.js';
-import { deployMarket, registerModel } from '../src/market/market.js';
-import { marketArtifact } from '../src/market/marketArtifact.js';
+import { registerModel } from '../src/market/market.js';
+import { openDevMarket } from './devMarket.js';
 import { postOptimisticTask } from '../src/market/postOptimisticTask.js';
 import { quantizeTaskInput } from '../src/market/postTask.js';
 import { proveStageAnswer } from '../src/market/proveStageAnswer.js';
@@ -35,20 +35,7 @@ const work = mkdtempSync(join(tmpdir(), 'pocompute-bench-challenges-'));
 const chain = await openChain({});
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 try {
-  const { abi } = await marketArtifact();
-  const wallets = chain.devAccounts
-    .slice(0, 3)
-    .map((a) => new Wallet(a.privateKey, chain.provider));
-  const asDev = {
-    ...chain,
-    signer: async () => ({
-      signer: wallets[0],
-      address: wallets[0].address,
-      source: 'dev' as const,
-    }),
-  };
-  const { address } = await deployMarket(asDev);
-  const [requester, worker, challenger] = wallets.map((w) => new Contract(address, abi, w));
+  const { asDev, wallets, requester, worker, challenger } = await openDevMarket(chain);
   const cnn = await compileModel({ model, input });
   const modelId = (await registerModel({ chain: asDev, market: requester, artifacts: cnn }))
     .modelId;

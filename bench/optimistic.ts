@@ -7,14 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Contract, Wallet } from 'ethers';
 import { openChain } from '../src/chain/chainContext.js';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
 import { challengeStage } from '../src/market/challengeStage.js';
 import { finalizeResult } from '../src/market/finalizeResult.js';
-import { deployMarket, registerModel } from '../src/market/market.js';
-import { marketArtifact } from '../src/market/marketArtifact.js';
+import { registerModel } from '../src/market/market.js';
+import { openDevMarket } from './devMarket.js';
 import { postOptimisticTask } from '../src/market/postOptimisticTask.js';
 import { postTask } from '../src/market/postTask.js';
 import { proveStageAnswer } from '../src/market/proveStageAnswer.js';
@@ -37,20 +36,7 @@ const work = mkdtempSync(join(tmpdir(), 'pocompute-bench-optimistic-'));
 const chain = await openChain({});
 const gas: Record<string, number> = {};
 try {
-  const { abi } = await marketArtifact();
-  const wallets = chain.devAccounts
-    .slice(0, 3)
-    .map((a) => new Wallet(a.privateKey, chain.provider));
-  const asDev = {
-    ...chain,
-    signer: async () => ({
-      signer: wallets[0],
-      address: wallets[0].address,
-      source: 'dev' as const,
-    }),
-  };
-  const { address } = await deployMarket(asDev);
-  const [requester, worker, challenger] = wallets.map((w) => new Contract(address, abi, w));
+  const { asDev, wallets, requester, worker, challenger } = await openDevMarket(chain);
   const mlp = await compileModel({ model, input });
   const modelId = (await registerModel({ chain: asDev, market: requester, artifacts: mlp }))
     .modelId;

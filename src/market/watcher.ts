@@ -19,28 +19,9 @@ export { firstWrongStage, unanswerableStage } from './watchVerdict.js';
 import { isTransientChainError } from '../chain/provider.js';
 import { sleep } from '../core/sleep.js';
 
+/** The single task's events are a batch task's (batchWatcher.ts), plus the loop's own. */
 export type WatchEvent =
   | BatchWatchEvent
-  | { event: 'correct'; taskId: string; submitter: string }
-  | {
-      event: 'challenged';
-      taskId: string;
-      stage: number;
-      reason: string;
-      submitter: string;
-      txHash: string;
-      responseDeadline: number;
-    }
-  | {
-      event: 'settled';
-      taskId: string;
-      stage: number;
-      paidEth: string;
-      challenger: string;
-      txHash: string;
-    }
-  | { event: 'answered'; taskId: string; stage: number; lostEth: string }
-  | { event: 'skipped'; taskId: string; reason: string }
   | { event: 'failed'; taskId: string; code: string; reason: string }
   | { event: 'rpc-retry'; attempt: number; reason: string };
 

@@ -404,6 +404,12 @@ contract PocomputeBatchesTest is BatchFixture {
         batches.postBatch{value: REWARD * 3}(PIPELINE, flat, uint64(block.timestamp + 1 days), address(0), t);
         vm.expectRevert(IPocomputeMarket.ConsumerHasNoCode.selector);
         batches.postBatch{value: REWARD * 3}(PIPELINE, batchInputs(0, 3), uint64(block.timestamp + 1 days), copier, t);
+        // A 1-wei challenger bond would make a false challenge cost nothing; a zero worker bond, a lie.
+        uint256 minBond = market.minChallengerBond();
+        vm.expectRevert(abi.encodeWithSelector(IPocomputeMarket.ChallengerBondTooLow.selector, minBond, 1));
+        batches.postBatch{value: REWARD * 3}(PIPELINE, batchInputs(0, 3), uint64(block.timestamp + 1 days), address(0), terms(WINDOW, RESPONSE, WORKER_BOND, 1));
+        vm.expectRevert(IPocomputeMarket.BadTerms.selector);
+        batches.postBatch{value: REWARD * 3}(PIPELINE, batchInputs(0, 3), uint64(block.timestamp + 1 days), address(0), terms(WINDOW, RESPONSE, 0, CHALLENGER_BOND));
         vm.stopPrank();
         vm.expectRevert(IPocomputeMarket.NotBatches.selector);
         market.checkBatchProof(0, "", new uint256[](0));
