@@ -34,7 +34,16 @@ export function readMlp(modelBytes: Uint8Array): MlpSpec {
   const graph = model.graph;
   if (!graph) throw new PocomputeError('ONNX_INVALID', 'not an ONNX model: it has no graph');
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const unsupported = (graph.node ?? [])
+  const nodes = graph.node ?? [];
+  // A leading Flatten(axis=1) of the input (what torch exports for nn.Flatten) changes nothing on
+  // the [batch, features] rows a step or an evaluation feeds in.
+  const flatten =
+    nodes[0]?.opType === 'Flatten' &&
+    Number(nodes[0].attribute?.find((a) => a.name === 'axis')?.i ?? 1) === 1
+      ? nodes[0]
+      : undefined;
+  const unsupported = nodes
+    .slice(flatten ? 1 : 0)
     .map((n) => n.opType ?? '')
     .filter((op) => op !== 'Gemm' && op !== 'Relu');
   if (unsupported.length) {
@@ -46,9 +55,10 @@ export function readMlp(modelBytes: Uint8Array): MlpSpec {
   const input = (graph.input ?? []).find((i) => !initializers.has(i.name ?? ''));
   if (!input) throw new PocomputeError('ONNX_INVALID', 'the model has no input');
   const layers: DenseLayer[] = [];
-  let current = input.name ?? '';
-  const nodes = graph.node ?? [];
-  for (let i = 0; i < nodes.length; i++) {
+  if (flatten && flatten.input?.[0] !== input.name)
+    throw new PocomputeError('ONNX_UNSUPPORTED', 'the Flatten does not read the model input');
+  let current = flatten ? (flatten.output?.[0] ?? '') : (input.name ?? '');
+  for (let i = flatten ? 1 : 0; i < nodes.length; i++) {
     const node = nodes[i];
     if (node.opType !== 'Gemm' || node.input?.[0] !== current)
       throw new PocomputeError(
