@@ -124,6 +124,8 @@ interface IPocomputeBounties {
     error ResponseTimeNotOver(uint64 deadline);
     error NothingToSettle();
     error ChallengesOpen(uint32 open);
+    /// The worker is paid (or its bond returned) only once no step can be challenged any more.
+    error ChallengeWindowOpen(uint64 challengeEnd);
     error NothingToWithdraw();
     error TransferFailed();
 
