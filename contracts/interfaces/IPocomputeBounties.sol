@@ -151,7 +151,8 @@ interface IPocomputeBounties {
 
     /// @notice Answers a challenge with the step's proof, the committed trajectory and the
     /// inclusion path of the step's batch leaf under `batchRoot`. Anyone may send it; the
-    /// challenger bond goes to the worker.
+    /// challenger bond goes to the worker. Refused (`WrongPhase`) once the bounty is terminal:
+    /// its bonds are settled and `closeChallenge` returns the challenger's.
     function respond(uint256 bountyId, uint32 step, bytes calldata proof, uint256[] calldata instances, uint256[] calldata trajectory, bytes32[] calldata batchPath) external;
 
     /// @notice Upholds a challenge not answered in time: the bounty fails.
