@@ -78,9 +78,8 @@ describe('the evaluation circuit with EZKL', () => {
       ];
       expect(instances).toHaveLength(k + 2 + wFelts.length + bFelts.length + evalFelts.length + 1);
       // The hashed inputs: Poseidon of each tensor at its input scale.
-      tensors.forEach((t, i) =>
-        expect(instances[i]).toBe(poseidonOfTensor(t, circuit.inputScales[i])),
-      );
+      for (const [i, t] of tensors.entries())
+        expect(instances[i]).toBe(poseidonOfTensor(t, circuit.inputScales[i]));
       // The public copies come out at the input scales, the same felts.
       expect(circuit.outputScales.slice(0, k + 2)).toEqual(circuit.inputScales);
       let at = k + 2;
