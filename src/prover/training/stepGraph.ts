@@ -100,37 +100,18 @@ export function buildTrainingStepGraph(spec: MlpSpec, options: StepOptions): Tra
   });
 
   // Loss and its gradient with respect to the logits.
-  let dz: string;
-  let loss: string;
   const scalar = (name: string, value: number) => g.initializer(name, [1], [value]);
-  if (options.loss === 'mse') {
-    const diff = g.node('Sub', [z, labels], {}, 'diff');
-    loss = g.node(
-      'ReduceMean',
-      [g.node('Mul', [diff, diff], {}, 'sq')],
-      { axes: [0, 1], keepdims: 1 },
-      'loss',
-    );
-    dz = g.node('Mul', [diff, scalar('mse_scale', 2 / (B * C))], {}, 'dlogits');
-  } else {
-    const probs = g.node('Softmax', [z], { axis: 1 }, 'probs');
-    const picked = g.node('Mul', [labels, g.node('Log', [probs], {}, 'logp')], {}, 'picked');
-    loss = g.node(
-      'Mul',
-      [
-        g.node('ReduceMean', [picked], { axes: [0, 1], keepdims: 1 }, 'mean_picked'),
-        scalar('ce_scale', -C),
-      ],
-      {},
-      'loss',
-    );
-    dz = g.node(
-      'Mul',
-      [g.node('Sub', [probs, labels], {}, 'p_minus_y'), scalar('batch_scale', 1 / B)],
-      {},
-      'dlogits',
-    );
-  }
+  const mean = batchLoss(g, z, labels, options.loss, C);
+  const loss = mean.loss;
+  let dz =
+    options.loss === 'mse'
+      ? g.node('Mul', [mean.diff!, scalar('mse_scale', 2 / (B * C))], {}, 'dlogits')
+      : g.node(
+          'Mul',
+          [g.node('Sub', [mean.probs!, labels], {}, 'p_minus_y'), scalar('batch_scale', 1 / B)],
+          {},
+          'dlogits',
+        );
 
   // Backward from the head down to the lowest trainable layer, then the SGD update.
   const ones = g.initializer('ones_batch', [1, B], new Float32Array(B).fill(1));
@@ -203,4 +184,40 @@ export function buildTrainingStepGraph(spec: MlpSpec, options: StepOptions): Tra
   g.output(loss, [1, 1]);
   outputs.push({ name: 'loss', dims: [1, 1] });
   return { model: g.encode(), inputs, outputs, trainable };
+}
+
+/**
+ * The batch mean loss of logits `z` [rows, C] against `labels` [rows, C], as the step graph and the
+ * evaluation graph compute it, over every row: MSE = mean((z − y)²), cross-entropy = −C·mean(y·log softmax(z))
+ * (= −(1/rows)·Σ y·log p). Also gives what the gradient reuses: `diff` (mse) or `probs` (ce).
+ */
+export function batchLoss(
+  g: GraphBuilder,
+  z: string,
+  labels: string,
+  loss: Loss,
+  C: number,
+): { loss: string; diff?: string; probs?: string } {
+  if (loss === 'mse') {
+    const diff = g.node('Sub', [z, labels], {}, 'diff');
+    const mean = g.node(
+      'ReduceMean',
+      [g.node('Mul', [diff, diff], {}, 'sq')],
+      { axes: [0, 1], keepdims: 1 },
+      'loss',
+    );
+    return { loss: mean, diff };
+  }
+  const probs = g.node('Softmax', [z], { axis: 1 }, 'probs');
+  const picked = g.node('Mul', [labels, g.node('Log', [probs], {}, 'logp')], {}, 'picked');
+  const mean = g.node(
+    'Mul',
+    [
+      g.node('ReduceMean', [picked], { axes: [0, 1], keepdims: 1 }, 'mean_picked'),
+      g.initializer('ce_scale', [1], [-C]),
+    ],
+    {},
+    'loss',
+  );
+  return { loss: mean, probs };
 }
