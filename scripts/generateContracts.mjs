@@ -15,9 +15,10 @@ const OUT = join(root, 'src', 'chain', 'generated', 'contracts.ts');
 const CONTRACTS = [
   ['PocomputeMarket.sol', 'PocomputeMarket', 'pocomputeMarket'],
   ['PocomputeBatches.sol', 'PocomputeBatches', 'pocomputeBatches'],
+  ['PocomputeBounties.sol', 'PocomputeBounties', 'pocomputeBounties'],
   ['InferenceConsumerExample.sol', 'InferenceConsumerExample', 'inferenceConsumerExample'],
 ];
-const ENUMS = ['TaskKind', 'Status'];
+const ENUMS = ['TaskKind', 'Status', 'Phase', 'Metric'];
 
 function resolveImport(path) {
   // Package imports (@openzeppelin/…) from node_modules; everything else relative to contracts/.

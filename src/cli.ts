@@ -29,6 +29,7 @@ const COMMANDS: Record<string, CommandModule> = {
   market: () => import('./commands/market.js').then((m) => m.marketCommand()),
   model: () => import('./commands/model.js').then((m) => m.modelCommand()),
   task: () => import('./commands/task.js').then((m) => m.taskCommand()),
+  bounty: () => import('./commands/bounty.js').then((m) => m.bountyCommand()),
   submit: () => import('./commands/submit.js').then((m) => m.submitCommand()),
   worker: () => import('./commands/worker.js').then((m) => m.workerCommand()),
   watch: () => import('./commands/watch.js').then((m) => m.watchCommand()),

@@ -181,6 +181,30 @@ export {
   closeBatchTasks,
 } from './market/batchDisputes.js';
 
+// Training bounties: a proved fine-tune paid for reaching a target on an evaluation set revealed
+// only after the worker committed its run.
+export { postBounty, type PostBountyParams, type PostedBounty } from './market/postBounty.js';
+export {
+  openBounties,
+  readBounty,
+  listBounties,
+  revealBounty,
+  readSecret as readBountySecret,
+  challengeBountyStep,
+  settleBountyChallenge,
+  settleBounty,
+  cancelBounty,
+  type BountyView,
+  type BountySecret,
+} from './market/bounty.js';
+export {
+  prepareBountyWork,
+  commitBountyRun,
+  proveBountyMetric,
+  respondBountyChallenges,
+  type BountyWork,
+} from './market/workBounty.js';
+
 // Environment.
 export { checkEnvironment, type EnvironmentCheck } from './doctor/checkEnvironment.js';
 

@@ -192,6 +192,16 @@ export const ERROR_CODES = {
     exit: EXIT.invalid,
     hint: 'Do not work on (or trust a result of) this batch: what its transaction published is not what its root commits to.',
   },
+  BOUNTY_INVALID: {
+    when: "a bounty's terms, secret or registered circuits are not what pocompute posts",
+    exit: EXIT.usage,
+    hint: 'Bounties are posted with `pocompute bounty post`; `pocompute bounty show <id>` prints their terms.',
+  },
+  BOUNTY_MISMATCH: {
+    when: 'the base model, data or circuits given do not match what the bounty committed to on chain',
+    exit: EXIT.invalid,
+    hint: "Do not work on this bounty with these files: get the base model and training data whose hashes the bounty's terms hold.",
+  },
   VKA_TOO_LARGE: {
     when: "a reusable model's VKA does not fit one VKA store (EIP-170): split the model",
     exit: EXIT.usage,

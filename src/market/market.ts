@@ -29,7 +29,13 @@ import type { VerifierLayout } from '../proof/verifierRecord.js';
 import { attestVerifierCode } from './attestModel.js';
 import { instanceCounts } from './instanceLayout.js';
 import { marketArtifact } from './marketArtifact.js';
-import { Status, TaskKind } from '../chain/generated/contracts.js';
+import {
+  pocomputeBountiesAbi,
+  pocomputeBountiesBytecode,
+  pocomputeBountiesRuntimeSize,
+  Status,
+  TaskKind,
+} from '../chain/generated/contracts.js';
 
 export interface MarketDeployment extends DeployedContract {
   chainId: string;
@@ -65,6 +71,8 @@ export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 /** The record `market` names the chain's default market; every market also has its own record. */
 const DEFAULT_MARKET = 'market';
 const marketRecordName = (address: string) => `market-${address.toLowerCase()}`;
+/** The record of a market's bounty contract (PocomputeBounties), written when the market is deployed. */
+export const bountiesRecordName = (market: string) => `bounties-${market.toLowerCase()}`;
 
 /**
  * Deploys the market contract and records it. It becomes the chain's default market only when
@@ -80,7 +88,7 @@ export async function deployMarket(
     makeDefault?: boolean;
     reporter?: Reporter;
   } = {},
-): Promise<MarketDeployment & { isDefault: boolean; defaultMarket: string }> {
+): Promise<MarketDeployment & { bounties: string; isDefault: boolean; defaultMarket: string }> {
   const artifact = await marketArtifact();
   const { signer, address } = await chain.signer();
   const claimTtl = options.claimTtl ?? 600;
@@ -108,10 +116,39 @@ export async function deployMarket(
     compilerVersion: artifact.compilerVersion,
   };
   await writeDeployment(chain.networkKey, marketRecordName(record.address), record);
+  // The market's bounty contract settles with the market's registered (pinned) verifiers. It is a
+  // contract of its own: inside the market's constructor it would push the market's init code
+  // past EIP-3860's 48 KiB.
+  const bounties = await deployBounties(chain, record.address, options.reporter);
   const current = await defaultMarket(chain);
   const isDefault = options.makeDefault === true || !current;
   if (isDefault) await writeDeployment(chain.networkKey, DEFAULT_MARKET, record);
-  return { ...record, isDefault, defaultMarket: isDefault ? record.address : current!.address };
+  return {
+    ...record,
+    bounties: bounties.address,
+    isDefault,
+    defaultMarket: isDefault ? record.address : current!.address,
+  };
+}
+
+/** Deploys a market's bounty contract (PocomputeBounties) and records it beside the market. */
+export async function deployBounties(
+  chain: ChainContext,
+  market: string,
+  reporter?: Reporter,
+): Promise<DeployedContract> {
+  const { signer } = await chain.signer();
+  const artifact = {
+    abi: pocomputeBountiesAbi,
+    bytecode: pocomputeBountiesBytecode,
+    runtimeSize: pocomputeBountiesRuntimeSize,
+  };
+  const deploy = () => deployContract(signer, 'PocomputeBounties', artifact, [market]);
+  const deployed = reporter
+    ? await reporter.step('Deploying PocomputeBounties', deploy, 'deployBounties')
+    : await deploy();
+  await writeDeployment(chain.networkKey, bountiesRecordName(market), deployed);
+  return deployed;
 }
 
 /** The chain's default market, if one is recorded and its code is still there. */

@@ -8,7 +8,7 @@ import { poseidonOfTensor } from '../poseidon.js';
 import { proveInference } from '../proveInference.js';
 import { batchSchedule, derivedSeed } from './batchSchedule.js';
 import { commitTrainingData, merklePath } from './dataCommitment.js';
-import { readMlp } from './mlpSpec.js';
+import { readMlp, type MlpSpec } from './mlpSpec.js';
 import {
   DATA_SCHEME,
   RUN_MANIFEST,
@@ -16,7 +16,13 @@ import {
   type RunManifest,
   type RunStep,
 } from './runManifest.js';
-import { buildTrainingStepGraph, type Loss, type StepOptions } from './stepGraph.js';
+import {
+  buildTrainingStepGraph,
+  type Loss,
+  type StepOptions,
+  type TrainingStepGraph,
+} from './stepGraph.js';
+import type { CompileResult } from '../../proof/artifacts.js';
 import { stepInstances } from './stepInstances.js';
 import { readTrainingData, type TrainingData } from './trainingData.js';
 
@@ -64,16 +70,26 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
     await readFileCapped(params.model, 'model', 'ONNX_INVALID', MAX_MODEL_BYTES),
   );
   const spec = readMlp(baseBytes);
-  const step = buildTrainingStepGraph(spec, {
+  const options = {
     trainable: params.trainable,
     loss: params.loss,
     lr: params.lr,
     batch: params.batch,
-  });
+  };
+  buildTrainingStepGraph(spec, options); // bad options are refused before anything is written
   const data = await readTrainingData(params.data, spec);
   await mkdir(join(out, 'steps'), { recursive: true });
   await writeFile(join(out, 'base.onnx'), baseBytes);
-  await writeFile(join(out, 'step.onnx'), step.model);
+  const { step, artifacts, scales, batchScales } = await compileStepCircuit({
+    spec,
+    data,
+    options,
+    dir: out,
+    srs: params.srs,
+    reporter,
+  });
+  const m = artifacts.manifest;
+  const k = scales.length;
 
   const trainableLayers = step.trainable.map((i) => spec.layers[i]);
   let weights: number[][] = trainableLayers.flatMap((l) => [
@@ -88,35 +104,7 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   const stepInput = (w: number[][], b: { features: number[][]; labels: number[][] }) => ({
     input_data: [...w, b.features.flat(), b.labels.flat()],
   });
-  await writeJsonAtomic(
-    join(out, 'calibration.json'),
-    stepInput(weights, rowsOf(calibrationRows(data, params.batch))),
-  );
-
-  const artifacts = await compileModel({
-    model: join(out, 'step.onnx'),
-    input: join(out, 'calibration.json'),
-    options: {
-      inputVisibility: 'hashed',
-      outputVisibility: 'hashed',
-      paramVisibility: 'fixed',
-      calibrationTarget: 'resources',
-    },
-    srs: params.srs,
-    reporter,
-  });
-  const m = artifacts.manifest;
-  const k = weights.length;
-  const scales = m.circuit.inputScales.slice(0, k);
-  // Steps chain by hash only if new weights come out at the scale old weights go in.
-  if (m.circuit.outputScales.slice(0, k).some((s, i) => s !== scales[i])) {
-    throw new PocomputeError(
-      'ENGINE_FAILED',
-      `the step circuit's weight outputs have scales ${m.circuit.outputScales.slice(0, k)} but its inputs ${scales}: steps would not chain`,
-    );
-  }
   const hashWeights = (w: number[][]) => w.map((t, i) => poseidonOfTensor(t, scales[i]));
-  const batchScales = m.circuit.inputScales.slice(k, k + 2);
   const committed = commitTrainingData(data, batchScales);
   const seed = params.seed ?? derivedSeed(committed.commitment);
   const scheduled = batchSchedule(seed, committed.rows, params.batch);
@@ -208,6 +196,69 @@ export async function trainRun(params: TrainParams): Promise<RunManifest> {
   };
   await writeJsonAtomic(join(out, RUN_MANIFEST), manifest);
   return manifest;
+}
+
+export interface StepCircuit {
+  step: TrainingStepGraph;
+  artifacts: CompileResult;
+  /** The scales the trainable tensors are hashed at (inputs 0..k of the step circuit). */
+  scales: number[];
+  /** The scales of the batch's features and labels. */
+  batchScales: number[];
+}
+
+/**
+ * Builds one SGD step's circuit for the model and options and compiles it (hashed inputs and
+ * outputs, calibrated on the rows with the largest features): `dir` receives `step.onnx` and
+ * `calibration.json`. Refuses a circuit whose new weights come out at another scale than the old
+ * ones go in (the steps would not chain by hash).
+ */
+export async function compileStepCircuit(params: {
+  spec: MlpSpec;
+  data: TrainingData;
+  options: StepOptions;
+  dir: string;
+  srs?: string;
+  reporter?: Reporter;
+}): Promise<StepCircuit> {
+  const { spec, data, options, dir } = params;
+  const step = buildTrainingStepGraph(spec, options);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'step.onnx'), step.model);
+  const weights = step.trainable
+    .map((i) => spec.layers[i])
+    .flatMap((l) => [Array.from(l.weights), Array.from(l.bias)]);
+  const rows = calibrationRows(data, options.batch);
+  await writeJsonAtomic(join(dir, 'calibration.json'), {
+    input_data: [
+      ...weights,
+      rows.flatMap((r) => data.features[r]),
+      rows.flatMap((r) => data.targets[r]),
+    ],
+  });
+  const artifacts = await compileModel({
+    model: join(dir, 'step.onnx'),
+    input: join(dir, 'calibration.json'),
+    options: {
+      inputVisibility: 'hashed',
+      outputVisibility: 'hashed',
+      paramVisibility: 'fixed',
+      calibrationTarget: 'resources',
+    },
+    srs: params.srs,
+    reporter: params.reporter,
+  });
+  const m = artifacts.manifest;
+  const k = weights.length;
+  const scales = m.circuit.inputScales.slice(0, k);
+  // Steps chain by hash only if new weights come out at the scale old weights go in.
+  if (m.circuit.outputScales.slice(0, k).some((s, i) => s !== scales[i])) {
+    throw new PocomputeError(
+      'ENGINE_FAILED',
+      `the step circuit's weight outputs have scales ${m.circuit.outputScales.slice(0, k)} but its inputs ${scales}: steps would not chain`,
+    );
+  }
+  return { step, artifacts, scales, batchScales: m.circuit.inputScales.slice(k, k + 2) };
 }
 
 /**

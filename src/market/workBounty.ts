@@ -1,0 +1,427 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Contract } from 'ethers';
+import { PocomputeError } from '../core/errors.js';
+import { readFileCapped, readJsonFile, sha256Hex, writeJsonAtomic } from '../core/files.js';
+import type { Reporter } from '../core/output.js';
+import { openArtifacts } from '../proof/artifacts.js';
+import { readBundle } from '../proof/bundle.js';
+import { feltFromHexLE, feltToSigned } from '../proof/felts.js';
+import { proveInference } from '../prover/proveInference.js';
+import { scheduledBatchHashes, batchLeaf } from '../prover/training/evalSet.js';
+import { readRunJson, readRunManifest, runFile } from '../prover/training/runManifest.js';
+import { trainRun } from '../prover/training/trainRun.js';
+import { instancesAsUint256, proofBytes } from '../verifier/calldata.js';
+import { attestModel, readModel } from './attestModel.js';
+import { readBounty, sendBountyTx } from './bounty.js';
+import { chainNow } from './postTask.js';
+import {
+  bountyCommitments,
+  bountyModel,
+  compileBountyCircuits,
+  headWeights,
+  parseRecipeURI,
+  type BountyCircuits,
+  type BountyModel,
+  type BountyRecipe,
+} from './bountySpec.js';
+import { batchPath, batchRoot } from './batchTree.js';
+import { bountyCircuitDir } from './postBounty.js';
+import { stagedOf } from './witnessPipeline.js';
+import { witnessStages } from '../prover/stages/witnessStages.js';
+import { batchSchedule } from '../prover/training/batchSchedule.js';
+
+/** What a worker checked before it locks a bond: the bounty's files and circuits are what it committed to. */
+export interface BountyWork {
+  bountyId: string;
+  recipe: BountyRecipe;
+  model: BountyModel;
+  circuits: BountyCircuits;
+  terms: Awaited<ReturnType<Contract['getTerms']>>;
+}
+
+/**
+ * Checks a bounty against the files a worker was given, before any bond: the base model's sha256
+ * and the data's commitment are the terms', both registered circuits are exactly the compilations
+ * of the step and evaluation graphs rebuilt here from the base model and the recipe (attested, as
+ * any market model), step 0's weights are the base model's, and the scheduled batches' root is the
+ * one the chain will check each challenged step against (else an honest step would lose).
+ */
+export async function prepareBountyWork(params: BountyFilesParams): Promise<BountyWork> {
+  const { bounties, bountyId } = params;
+  // Only an open bounty takes a run: a worker trains only if nobody has committed yet.
+  const view = await readBounty(bounties, bountyId);
+  if (view.phase !== 'open' || (await chainNow(bounties.runner!.provider!)) > view.commitDeadline)
+    throw new PocomputeError(
+      'BOUNTY_INVALID',
+      `bounty ${bountyId} takes no run: it is ${view.phase}${view.phase === 'open' ? ' but its commit deadline passed' : ''}`,
+    );
+  return checkBountyFiles(params);
+}
+
+interface BountyFilesParams {
+  bounties: Contract;
+  market: Contract;
+  bountyId: string;
+  base: string;
+  data: string;
+  srs?: string;
+  reporter?: Reporter;
+}
+
+/** The checks of prepareBountyWork, in any phase (an auditor runs them too). */
+export async function checkBountyFiles(params: BountyFilesParams): Promise<BountyWork> {
+  const { bounties, market, bountyId, reporter } = params;
+  const terms = await bounties.getTerms(bountyId);
+  const stepModel = await readModel(market, terms.stepModelId);
+  const { recipe, base: recipeBase } = parseRecipeURI(stepModel.metadataURI);
+  const baseBytes = new Uint8Array(await readFileCapped(params.base, 'base model', 'ONNX_INVALID'));
+  const mismatch = (what: string) =>
+    new PocomputeError('BOUNTY_MISMATCH', `bounty ${bountyId}: ${what}`);
+  const baseSha = sha256Hex(baseBytes);
+  if (baseSha !== String(terms.baseModelSha256).slice(2) || recipeBase !== baseSha)
+    throw mismatch(
+      `${params.base} (sha256 ${baseSha.slice(0, 16)}…) is not its base model (${String(terms.baseModelSha256).slice(2, 18)}…)`,
+    );
+  const model = bountyModel(baseBytes, await readJsonFile(params.data, 'training data'), recipe);
+  const dataSha = sha256Hex(new Uint8Array(await readFile(params.data)));
+  const circuits = await compileBountyCircuits({
+    model,
+    recipe,
+    dir: bountyCircuitDir(baseSha, dataSha, recipe),
+    srs: params.srs,
+    reporter,
+  });
+  for (const [id, local] of [
+    [terms.stepModelId, circuits.step.artifacts],
+    [terms.evalModelId, circuits.evaluation.artifacts],
+  ] as const) {
+    const { artifacts } = await attestModel({ market, modelId: id, reporter });
+    if (artifacts.manifest.files['vk.key'] !== local.manifest.files['vk.key'])
+      throw mismatch(
+        `its model ${id} is not the circuit rebuilt here from the base model and its recipe`,
+      );
+  }
+  const c = bountyCommitments(model, circuits, recipe);
+  const chainBase = ((await bounties.getBaseWeightsHash(bountyId)) as bigint[]).map(String);
+  if (chainBase.join() !== c.baseWeightsHash.map(String).join())
+    throw mismatch("its base weights hash is not the base model's trainable weights");
+  if (String(terms.dataCommitment).slice(2) !== c.dataCommitment)
+    throw mismatch(
+      `${params.data} is not its training data (commitment ${c.dataCommitment.slice(0, 16)}…)`,
+    );
+  if (String(terms.batchRoot) !== batchRoot(c.leaves))
+    throw mismatch(
+      'its batch root is not the schedule of its training data: an honest step could not answer a challenge',
+    );
+  return { bountyId, recipe, model, circuits, terms };
+}
+
+/** The run directory's link to its bounty (written by `commitBountyRun`). */
+interface BountyRunLink {
+  format: 'pocompute-bounty-run@1';
+  bountyId: string;
+  contract: string;
+  evalArtifacts: string;
+  maxSteps: number;
+  /** The committed hashes, as sent (a challenge's answer must repeat them). */
+  trajectory: string[];
+}
+
+/**
+ * The worker's run: trains the head on the bounty's data (proving every step, as `train`) — or
+ * takes a run already made (`run`: any bounty with the same base model, data and recipe accepts
+ * it) — checks that it is a run of this bounty's step circuit from its base weights on its data,
+ * and commits the per-step weight hashes with the worker bond. The run directory keeps what the
+ * later phases need (`bounty/<id>.json`).
+ */
+export async function commitBountyRun(params: {
+  bounties: Contract;
+  work: BountyWork;
+  /** Train this many steps into `out`... */
+  steps?: number;
+  out?: string;
+  /** ...or commit this run directory (made by an earlier `bounty work`). */
+  run?: string;
+  srs?: string;
+  reporter?: Reporter;
+  /** Tests only: replace a step's committed hashes (a forged run). */
+  tamperTrajectory?: (trajectory: bigint[]) => bigint[];
+}) {
+  const { bounties, work, reporter } = params;
+  const { recipe, model, terms } = work;
+  const maxSteps = Number(terms.maxSteps);
+  const dir = resolve(params.run ?? params.out ?? '');
+  if (!params.run) {
+    if (!params.out)
+      throw new PocomputeError('OPTION_INVALID', 'a bounty run needs --out <dir> (or --run <dir>)');
+    if (!Number.isInteger(params.steps) || params.steps! < 1 || params.steps! > maxSteps)
+      throw new PocomputeError(
+        'OPTION_INVALID',
+        `--steps must be 1 to ${maxSteps} (the bounty's maximum), got ${params.steps}`,
+      );
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'head.onnx'), model.headBytes);
+    await writeJsonAtomic(join(dir, 'features.json'), {
+      features: model.data.features,
+      labels: model.data.targets,
+    });
+    await trainRun({
+      model: join(dir, 'head.onnx'),
+      data: join(dir, 'features.json'),
+      trainable: 'all',
+      loss: recipe.loss,
+      lr: recipe.lr,
+      batch: recipe.batch,
+      steps: params.steps!,
+      out: dir,
+      srs: params.srs,
+      reporter,
+    });
+  }
+  const run = await readRunManifest(dir);
+  const mismatch = (what: string) =>
+    new PocomputeError('BOUNTY_MISMATCH', `bounty ${work.bountyId}: the run ${what}`);
+  const chainBase = ((await bounties.getBaseWeightsHash(work.bountyId)) as bigint[]).map(String);
+  if (run.base.weightsHash.map((h) => feltFromHexLE(h).toString()).join() !== chainBase.join())
+    throw mismatch("does not start from the bounty's base weights");
+  if (run.stepModel.vkSha256 !== work.circuits.step.artifacts.manifest.files['vk.key'])
+    throw mismatch("was not proved with the bounty's step circuit");
+  if (
+    `0x${run.data.commitment}` !== String(terms.dataCommitment) ||
+    run.data.seedSource !== 'derived'
+  )
+    throw mismatch("is not on the bounty's training data and its derived schedule");
+  if (run.steps.length < 1 || run.steps.length > maxSteps)
+    throw mismatch(`has ${run.steps.length} steps; the bounty takes 1 to ${maxSteps}`);
+  let trajectory = run.steps.flatMap((s) => s.outputWeightsHash.map(feltFromHexLE));
+  if (params.tamperTrajectory) trajectory = params.tamperTrajectory(trajectory);
+  const link: BountyRunLink = {
+    format: 'pocompute-bounty-run@1',
+    bountyId: work.bountyId,
+    contract: String(bounties.target),
+    evalArtifacts: work.circuits.evaluation.artifacts.dir,
+    maxSteps,
+    trajectory: trajectory.map(String),
+  };
+  await mkdir(join(dir, 'bounty'), { recursive: true });
+  await writeJsonAtomic(linkPath(dir, work.bountyId), link);
+  const commit = () =>
+    sendBountyTx(bounties, 'commit', [BigInt(work.bountyId), trajectory], {
+      value: terms.workerBond,
+    });
+  const receipt = reporter
+    ? await reporter.step('Committing the run (worker bond locked)', commit, 'commitRun')
+    : await commit();
+  return {
+    bountyId: work.bountyId,
+    run: dir,
+    steps: run.steps.length,
+    losses: run.steps.map((s) => s.loss),
+    finalWeightsHash: trajectory.slice(-run.tensors.length).map(String),
+    txHash: receipt.hash,
+    gasUsed: receipt.gasUsed.toString(),
+    proveMs: run.steps.reduce((t, s) => t + s.proveMs, 0),
+  };
+}
+
+const linkPath = (run: string, bountyId: string) => join(run, 'bounty', `${bountyId}.json`);
+
+async function readLink(run: string, bountyId: string, bounties: Contract) {
+  const raw = (await readJsonFile(
+    linkPath(run, bountyId),
+    'bounty run link',
+    'RUN_INVALID',
+  )) as BountyRunLink;
+  if (
+    raw?.format !== 'pocompute-bounty-run@1' ||
+    raw.bountyId !== bountyId ||
+    raw.contract.toLowerCase() !== String(bounties.target).toLowerCase() ||
+    !Array.isArray(raw.trajectory)
+  )
+    throw new PocomputeError(
+      'RUN_INVALID',
+      `${run} holds no run committed to bounty ${bountyId} on ${bounties.target} (\`pocompute bounty work\` writes it)`,
+    );
+  return raw;
+}
+
+/** The evaluation set the requester revealed, from its EvalRevealed event. */
+async function revealedSet(bounties: Contract, bountyId: string): Promise<bigint[]> {
+  const logs = await bounties.queryFilter(bounties.filters.EvalRevealed(BigInt(bountyId)));
+  const last = logs.at(-1) as { args?: { evalFelts: bigint[] } } | undefined;
+  if (!last?.args)
+    throw new PocomputeError(
+      'BOUNTY_INVALID',
+      `bounty ${bountyId}: the evaluation set is not revealed yet`,
+      {
+        hint: 'The requester reveals it after your commit (`pocompute bounty reveal`); prove after that.',
+      },
+    );
+  return [...last.args.evalFelts];
+}
+
+/**
+ * Proves the metric of the committed final weights on the revealed evaluation set and sends it: the
+ * proof's public outputs carry the final weights (the delivery), the set (compared by the chain) and
+ * the metric. Checks locally first that the proof's copies are the revealed set, exactly.
+ */
+export async function proveBountyMetric(params: {
+  bounties: Contract;
+  bountyId: string;
+  run: string;
+  reporter?: Reporter;
+}) {
+  const { bounties, reporter } = params;
+  const link = await readLink(params.run, params.bountyId, bounties);
+  const felts = await revealedSet(bounties, link.bountyId);
+  const artifacts = await openArtifacts(link.evalArtifacts);
+  const manifest = await readRunManifest(params.run);
+  const k = manifest.tensors.length;
+  const scales = artifacts.manifest.circuit.inputScales;
+  const head = manifest.tensors;
+  const weights = (await readRunJson(
+    params.run,
+    manifest.final.weights,
+    'final weights',
+  )) as number[][];
+  // The set is rows × (features, then labels): the head's bias is as wide as a label row.
+  const classes = head.at(-1)?.dims[0] ?? 1;
+  const inFeatures = (head.at(-2)?.dims ?? [0]).reduce((a, b) => a * b, 1) / classes;
+  const rows = felts.length / (inFeatures + classes);
+  if (!Number.isInteger(rows))
+    throw new PocomputeError(
+      'BOUNTY_INVALID',
+      `bounty ${link.bountyId}: the revealed set does not have whole rows`,
+    );
+  const nFeatures = rows * inFeatures;
+  const toFloat = (f: bigint, scale: number) => Number(feltToSigned(f)) / 2 ** scale;
+  const features = felts.slice(0, nFeatures).map((f) => toFloat(f, scales[k]));
+  const labels = felts.slice(nFeatures).map((f) => toFloat(f, scales[k + 1]));
+  const input = join(params.run, 'bounty', `${link.bountyId}-eval-input.json`);
+  await writeJsonAtomic(input, { input_data: [...weights, features, labels] });
+  const proved = await proveInference({
+    target: artifacts.dir,
+    input,
+    out: join(params.run, 'bounty', `${link.bountyId}-eval-proof.json`),
+    reporter,
+  });
+  const instances = instancesAsUint256(proved.bundle);
+  const weightFelts = weights.reduce((n, t) => n + t.length, 0);
+  const copies = instances.slice(k + 2 + weightFelts, k + 2 + weightFelts + felts.length);
+  if (copies.map(String).join() !== felts.map(String).join())
+    throw new PocomputeError(
+      'BOUNTY_INVALID',
+      `bounty ${link.bountyId}: the evaluation proof does not carry the revealed set exactly (quantisation)`,
+    );
+  const metricScale = artifacts.manifest.circuit.outputScales.at(-1) ?? 0;
+  const metric = Number(feltToSigned(instances.at(-1)!)) / 2 ** metricScale;
+  const send = () =>
+    sendBountyTx(bounties, 'proveMetric', [
+      BigInt(link.bountyId),
+      proofBytes(proved.bundle),
+      instances,
+    ]);
+  const receipt = reporter
+    ? await reporter.step('Sending the evaluation proof', send, 'proveMetric')
+    : await send();
+  const event = receipt.logs
+    .map((l) => bounties.interface.parseLog(l))
+    .find((e) => e?.name === 'MetricProved');
+  return {
+    bountyId: link.bountyId,
+    metric,
+    met: Boolean(event?.args.met),
+    txHash: receipt.hash,
+    gasUsed: receipt.gasUsed.toString(),
+  };
+}
+
+/**
+ * Answers every open challenge on the run's steps with the step's proof, the committed trajectory
+ * and the batch's inclusion path (recomputed from the run's data and schedule).
+ */
+export async function respondBountyChallenges(params: {
+  bounties: Contract;
+  bountyId: string;
+  run: string;
+}) {
+  const { bounties } = params;
+  const link = await readLink(params.run, params.bountyId, bounties);
+  const manifest = await readRunManifest(params.run);
+  const features = (await readRunJson(params.run, 'features.json', 'features')) as {
+    features: number[][];
+    labels: number[][];
+  };
+  const hashes = scheduledBatchHashes(
+    { features: features.features, targets: features.labels },
+    manifest.batchScales,
+    manifest.data.seed,
+    manifest.options.batch,
+    link.maxSteps,
+  );
+  const leaves = hashes.map(([f, l], i) => batchLeaf(i, f, l));
+  const answered = [];
+  for (let step = 0; step < manifest.steps.length; step++) {
+    const c = await bounties.getChallenge(BigInt(link.bountyId), step);
+    if (c.challenger === '0x0000000000000000000000000000000000000000') continue;
+    const bundle = await readBundle(
+      await runFile(params.run, manifest.steps[step].proof, `step ${step} proof`),
+    );
+    const args = [
+      BigInt(link.bountyId),
+      step,
+      proofBytes(bundle),
+      instancesAsUint256(bundle),
+      link.trajectory.map(BigInt),
+      batchPath(leaves, step),
+    ];
+    const estimate = await bounties.getFunction('respond').estimateGas(...args);
+    const receipt = await sendBountyTx(bounties, 'respond', args, {
+      gasLimit: (estimate * 5n) / 4n,
+    });
+    answered.push({ step, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() });
+  }
+  return { bountyId: link.bountyId, answered };
+}
+
+/**
+ * Audits a committed run without its weights: SGD with a fixed schedule is deterministic, so the
+ * honest run is recomputed from the base model and the data with EZKL's witness of the step circuit
+ * (no proving), step by step, and compared with the committed hashes. The first step whose hashes
+ * differ is the one to challenge: its proof cannot exist (undefined: the run is the honest one).
+ */
+export async function auditBountyRun(params: BountyFilesParams): Promise<{
+  bountyId: string;
+  steps: number;
+  firstWrongStep: number | undefined;
+}> {
+  const { bounties, bountyId } = params;
+  const work = await checkBountyFiles(params);
+  const logs = await bounties.queryFilter(bounties.filters.RunCommitted(BigInt(bountyId)));
+  const committed = (logs.at(-1) as { args?: { trajectory: bigint[] } } | undefined)?.args;
+  if (!committed)
+    throw new PocomputeError('BOUNTY_INVALID', `bounty ${bountyId} has no committed run to audit`);
+  const trajectory = [...committed.trajectory].map(String);
+  const { step, artifacts } = { step: work.circuits.step, artifacts: work.circuits.step.artifacts };
+  const k = step.scales.length;
+  const steps = trajectory.length / k;
+  const c = bountyCommitments(work.model, work.circuits, work.recipe);
+  const schedule = batchSchedule(c.seed, work.model.data.features.length, work.recipe.batch);
+  let weights = headWeights(work.model.head);
+  for (let i = 0; i < steps; i++) {
+    const rows = schedule(i);
+    const witness = await witnessStages(stagedOf([artifacts]), {
+      input_data: [
+        ...weights,
+        rows.flatMap((r) => work.model.data.features[r]),
+        rows.flatMap((r) => work.model.data.targets[r]),
+      ],
+    });
+    const out = witness.instances[0].slice(k + 2, 2 * k + 2).map(String);
+    if (out.join() !== trajectory.slice(i * k, (i + 1) * k).join())
+      return { bountyId, steps, firstWrongStep: i };
+    weights = witness.outputs.slice(0, k);
+  }
+  return { bountyId, steps, firstWrongStep: undefined };
+}

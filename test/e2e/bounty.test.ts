@@ -1,0 +1,310 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Contract, parseEther, Wallet } from 'ethers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChainContext } from '../../src/chain/chainContext.js';
+import { fixturePath } from '../../src/core/paths.js';
+import {
+  challengeBountyStep,
+  openBounties,
+  readBounty,
+  readSecret,
+  revealBounty,
+  settleBounty,
+  settleBountyChallenge,
+} from '../../src/market/bounty.js';
+import { postBounty } from '../../src/market/postBounty.js';
+import {
+  auditBountyRun,
+  commitBountyRun,
+  prepareBountyWork,
+  proveBountyMetric,
+  type BountyWork,
+} from '../../src/market/workBounty.js';
+import { useAnvil } from '../helpers/anvil.js';
+import { advanceTime, gasCost, marketWithMlp, revertOf } from '../helpers/market.js';
+import { minedRevert, pendingCall, sendCopy, withAutomineOff } from '../helpers/mempool.js';
+import { runCli, tempDir } from '../helpers/pocompute.js';
+
+const anvil = useAnvil();
+
+const BASE = fixturePath('real', 'mlp_784_56_10', 'model.onnx');
+const REWARD = parseEther('1');
+const WORKER_BOND = parseEther('0.1');
+const CHALLENGER_BOND = parseEther('0.05');
+const MINUTES_10 = 600;
+
+/**
+ * Training bounties on anvil with real EZKL proofs: the digits MLP of fixtures/real fine-tuned on
+ * its head (the frozen trunk's features computed once, outside the circuits), its accuracy proved
+ * on an evaluation set revealed only after the worker committed its run.
+ */
+describe('training bounties: a proved fine-tune paid for reaching a target on a secret set', () => {
+  let chain: ChainContext & { close(): Promise<void> };
+  let marketAddress: string;
+  let market: Contract;
+  /** The bounty contract as each account sees it: 0 requester, 1 worker, 2 challenger, 3 copycat. */
+  let as: (i: number) => Contract;
+  let dir: string;
+  let train: string;
+  let evalSet: string;
+  const account = (i: number) => anvil().accounts[i];
+  const balance = (i: number) => chain.provider.getBalance(account(i).address);
+  const cli = (i: number, args: string[]) =>
+    runCli([...args, '--rpc', anvil().rpcUrl, '--market', marketAddress, '--json'], {
+      POCOMPUTE_PRIVATE_KEY: account(i).privateKey,
+    });
+  const post = (target: string) =>
+    postBounty({
+      chain,
+      market,
+      bounties: as(0),
+      base: BASE,
+      data: train,
+      eval: evalSet,
+      target,
+      recipe: { layers: 'head', loss: 'cross-entropy', lr: 0.05, batch: 8, maxSteps: 4 },
+      rewardEth: '1',
+      workerBondEth: '0.1',
+      challengerBondEth: '0.05',
+      commitSeconds: 3600,
+      revealSeconds: MINUTES_10,
+      proveSeconds: MINUTES_10,
+      challengeSeconds: MINUTES_10,
+      responseSeconds: MINUTES_10,
+    });
+  const prepare = (bountyId: string) =>
+    prepareBountyWork({ bounties: as(1), market, bountyId, base: BASE, data: train });
+  /** Commits the run the CLI test trained (one proved step): every bounty here takes it. */
+  const commit = (work: BountyWork, tamper?: (t: bigint[]) => bigint[]) =>
+    commitBountyRun({ bounties: as(1), work, run, tamperTrajectory: tamper });
+  const reveal = async (bountyId: string) =>
+    revealBounty({
+      bounties: as(0),
+      bountyId,
+      secret: await readSecret((await secretOf(bountyId))!),
+    });
+  const secrets = new Map<string, string>();
+  /** The bounty the CLI test ran honestly (audited by the forged-step test). */
+  let honestId = '';
+  let run = '';
+  const secretOf = async (id: string) => secrets.get(id);
+
+  beforeAll(async () => {
+    const keys = anvil().accounts.map((a) => a.privateKey);
+    const setup = await marketWithMlp(anvil().rpcUrl, keys);
+    chain = setup.chain;
+    marketAddress = setup.address;
+    market = await setup.as(0);
+    const bounties = await openBounties({ chain, market });
+    as = (i: number) =>
+      bounties.connect(new Wallet(keys[i], chain.provider)) as unknown as Contract;
+    // 64 training rows and 14 evaluation rows of held-out digits (rows 64 and 85 are ones the
+    // base model gets wrong: its accuracy on the set is below 0.95).
+    dir = tempDir();
+    const test = JSON.parse(
+      readFileSync(fixturePath('real', 'mlp_784_56_10', 'test.json'), 'utf8'),
+    ) as { inputs: number[][]; labels: number[] };
+    train = join(dir, 'train.json');
+    evalSet = join(dir, 'eval.json');
+    writeFileSync(
+      train,
+      JSON.stringify({ features: test.inputs.slice(0, 64), labels: test.labels.slice(0, 64) }),
+    );
+    const rows = [...Array.from({ length: 13 }, (_, i) => 64 + i), 85];
+    writeFileSync(
+      evalSet,
+      JSON.stringify({
+        features: rows.map((r) => test.inputs[r]),
+        labels: rows.map((r) => test.labels[r]),
+      }),
+    );
+    return () => chain.close();
+  });
+
+  it('an honest bounty, through the CLI: committed, a challenged step answered, revealed, proved, paid', async () => {
+    const posted = await cli(0, [
+      'bounty',
+      'post',
+      '--base',
+      BASE,
+      '--data',
+      train,
+      '--eval',
+      evalSet,
+      '--target',
+      'accuracy>=0.75',
+      '--reward',
+      '1',
+      '--max-steps',
+      '4',
+      '--reveal-time',
+      '10m',
+      '--prove-time',
+      '10m',
+      '--challenge-window',
+      '10m',
+      '--response-time',
+      '10m',
+      '--worker-bond',
+      '0.1',
+      '--challenger-bond',
+      '0.05',
+    ]);
+    expect(posted.code, posted.stderr).toBe(0);
+    const id = posted.json().bountyId as string;
+    honestId = id;
+    secrets.set(id, posted.json().secret);
+    const listed = await cli(2, ['bounty', 'list']);
+    expect(
+      listed.json().bounties.find((b: { bountyId: string }) => b.bountyId === id),
+    ).toMatchObject({
+      phase: 'open',
+      metric: 'accuracy',
+      rewardEth: '1.0',
+    });
+    // The evaluation set cannot be revealed before a worker has committed.
+    const early = await cli(0, ['bounty', 'reveal', id]);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr + early.stdout).toContain('NotCommitted');
+
+    const workerBefore = await balance(1);
+    run = join(dir, 'run');
+    const worked = await cli(1, [
+      'bounty',
+      'work',
+      id,
+      '--base',
+      BASE,
+      '--data',
+      train,
+      '--steps',
+      '1',
+      '--out',
+      run,
+    ]);
+    expect(worked.code, worked.stderr).toBe(0);
+    // A challenger doubts step 0; the worker answers with the step's proof and takes its bond.
+    await challengeBountyStep(as(2), id, 0);
+    const answered = await cli(1, ['bounty', 'respond', id, '--run', run]);
+    expect(answered.code, answered.stderr).toBe(0);
+    expect(answered.json().answered.map((a: { step: number }) => a.step)).toEqual([0]);
+
+    const revealed = await cli(0, ['bounty', 'reveal', id]);
+    expect(revealed.code, revealed.stderr).toBe(0);
+    const proved = await cli(1, ['bounty', 'prove', id, '--run', run]);
+    expect(proved.code, proved.stderr).toBe(0);
+    expect(proved.json().met).toBe(true);
+    expect(proved.json().metric).toBeGreaterThanOrEqual(0.75);
+    // Not paid before the challenge window is over.
+    expect(await revertOf(as(2), as(2).settle(BigInt(id)))).toContain('ChallengeWindowOpen');
+    await advanceTime(chain.provider, MINUTES_10 + 1);
+    const settled = await cli(2, ['bounty', 'settle', id]);
+    expect(settled.code, settled.stderr).toBe(0);
+    expect(settled.json().phase).toBe('paid');
+    const spent = await gasCost(chain.provider, [
+      worked.json().txHash,
+      ...answered.json().answered.map((a: { txHash: string }) => a.txHash),
+      proved.json().txHash,
+    ]);
+    expect((await balance(1)) - workerBefore + spent).toBe(REWARD + CHALLENGER_BOND);
+  });
+
+  it('a run that misses the target is not paid: the reward goes back, the honest bond too', async () => {
+    const posted = await post('accuracy>=0.95');
+    secrets.set(posted.bountyId, posted.secret);
+    const work = await prepare(posted.bountyId);
+    const committed = await commit(work);
+    await reveal(posted.bountyId);
+    const proved = await proveBountyMetric({ bounties: as(1), bountyId: posted.bountyId, run });
+    expect(proved.met).toBe(false);
+    expect(proved.metric).toBeLessThan(0.95);
+    await advanceTime(chain.provider, MINUTES_10 + 1);
+    const [requester, worker] = [await balance(0), await balance(1)];
+    const settled = await settleBounty(as(2), posted.bountyId);
+    expect(settled.phase).toBe('refunded');
+    expect((await balance(0)) - requester).toBe(REWARD);
+    expect((await balance(1)) - worker).toBe(WORKER_BOND);
+    expect(committed.steps).toBe(1);
+  });
+
+  it('a forged step is challenged, cannot be answered, and costs the worker its bond', async () => {
+    const posted = await post('accuracy>=0.75');
+    const work = await prepare(posted.bountyId);
+    // The worker commits a run whose step 0 claims weights its proof does not give.
+    await commit(work, (t) => [t[0] + 1n, ...t.slice(1)]);
+    // A challenger who holds the base model and the data recomputes the run (witnesses, no
+    // proofs) and finds the forged step: it challenges that one, through the CLI.
+    const audit = await cli(2, [
+      'bounty',
+      'audit',
+      posted.bountyId,
+      '--base',
+      BASE,
+      '--data',
+      train,
+      '--challenge',
+    ]);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.json()).toMatchObject({ steps: 1, firstWrongStep: 0 });
+    // An honest run audits clean.
+    expect(
+      (
+        await auditBountyRun({
+          bounties: as(2),
+          market,
+          bountyId: honestId,
+          base: BASE,
+          data: train,
+        })
+      ).firstWrongStep,
+    ).toBeUndefined();
+    await advanceTime(chain.provider, MINUTES_10 + 1);
+    const [requester, challenger] = [await balance(0), await balance(2)];
+    const upheld = await settleBountyChallenge(as(3), posted.bountyId, 0);
+    expect(upheld.step).toBe(0);
+    expect((await readBounty(as(0), posted.bountyId)).phase).toBe('failed');
+    expect((await balance(2)) - challenger).toBe(CHALLENGER_BOND + WORKER_BOND / 2n);
+    expect((await balance(0)) - requester).toBe(REWARD + WORKER_BOND / 2n);
+  });
+
+  it('a requester who never reveals pays the worker who committed', async () => {
+    const posted = await post('accuracy>=0.75');
+    const work = await prepare(posted.bountyId);
+    await commit(work);
+    await advanceTime(chain.provider, MINUTES_10 + 1);
+    const worker = await balance(1);
+    const settled = await settleBounty(as(2), posted.bountyId);
+    expect(settled.phase).toBe('paid');
+    expect((await balance(1)) - worker).toBe(REWARD + WORKER_BOND);
+  });
+
+  it('a copycat who front-runs the commit at a higher tip cannot prove and pays its bond to the requester', async () => {
+    const posted = await post('accuracy>=0.75');
+    secrets.set(posted.bountyId, posted.secret);
+    const work = await prepare(posted.bountyId);
+    const copier = new Wallet(account(3).privateKey, chain.provider);
+    const { honestError, copy } = await withAutomineOff(chain.provider, async () => {
+      const honest = commit(work).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      const pending = await pendingCall(chain.provider, as(1), account(1).address, 'commit');
+      const sent = await sendCopy(copier, pending);
+      await chain.provider.send('evm_mine', []);
+      return { honestError: await honest, copy: sent.hash };
+    });
+    expect(await minedRevert(as(1), copy)).toBeUndefined();
+    expect(String(honestError?.message)).toContain('WrongPhase');
+    expect((await readBounty(as(0), posted.bountyId)).worker.toLowerCase()).toBe(
+      account(3).address.toLowerCase(),
+    );
+    // The copycat holds hashes, not weights: it cannot prove; after the deadline its bond is the requester's.
+    await reveal(posted.bountyId);
+    await advanceTime(chain.provider, MINUTES_10 + 1);
+    const requester = await balance(0);
+    const settled = await settleBounty(as(2), posted.bountyId);
+    expect(settled.phase).toBe('failed');
+    expect((await balance(0)) - requester).toBe(REWARD + WORKER_BOND);
+  });
+});
