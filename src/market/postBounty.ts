@@ -140,9 +140,12 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
     srs: params.srs,
     reporter,
   });
+  // Both circuits take hashed inputs, as a pipeline stage past the first does (`stage`): the
+  // market's input-commitment rule is for tasks, which a bounty's circuits never serve.
   const step = await registerModel({
     chain,
     market,
+    stage: true,
     artifacts: circuits.step.artifacts,
     metadataURI: recipeURI('step', recipe, model.baseSha256),
     reporter,
@@ -150,6 +153,7 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
   const evaluation = await registerModel({
     chain,
     market,
+    stage: true,
     artifacts: circuits.evaluation.artifacts,
     metadataURI: recipeURI('eval', recipe, model.baseSha256),
     reporter,

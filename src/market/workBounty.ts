@@ -96,7 +96,7 @@ export async function checkBountyFiles(params: BountyFilesParams): Promise<Bount
     [terms.stepModelId, circuits.step.artifacts],
     [terms.evalModelId, circuits.evaluation.artifacts],
   ] as const) {
-    const { artifacts } = await attestModel({ market, modelId: id, reporter });
+    const { artifacts } = await attestModel({ market, modelId: id, stage: true, reporter });
     if (artifacts.manifest.files['vk.key'] !== local.manifest.files['vk.key'])
       throw mismatch(
         `its model ${id} is not the circuit rebuilt here from the base model and its recipe`,
@@ -418,7 +418,13 @@ export async function auditBountyRun(params: BountyFilesParams): Promise<{
         rows.flatMap((r) => work.model.data.targets[r]),
       ],
     });
-    const out = witness.instances[0].slice(k + 2, 2 * k + 2).map(String);
+    // The hashes of the new weights, as the step's proof will publish them (its hashed outputs).
+    const made = JSON.parse(new TextDecoder().decode(witness.witnesses[0])) as {
+      processed_outputs?: { poseidon_hash?: string[] } | null;
+    };
+    const out = (made.processed_outputs?.poseidon_hash ?? [])
+      .slice(0, k)
+      .map((h) => feltFromHexLE(h).toString());
     if (out.join() !== trajectory.slice(i * k, (i + 1) * k).join())
       return { bountyId, steps, firstWrongStep: i };
     weights = witness.outputs.slice(0, k);

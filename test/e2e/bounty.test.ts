@@ -268,6 +268,24 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
     expect((await balance(0)) - requester).toBe(REWARD + WORKER_BOND / 2n);
   });
 
+  it('a worker with another base model is refused before any bond', async () => {
+    const posted = await post('accuracy>=0.75');
+    const other = join(dir, 'other.onnx');
+    const bytes = readFileSync(BASE);
+    bytes[bytes.length - 1] ^= 1; // one bit of the last weight
+    writeFileSync(other, bytes);
+    await expect(
+      prepareBountyWork({
+        bounties: as(1),
+        market,
+        bountyId: posted.bountyId,
+        base: other,
+        data: train,
+      }),
+    ).rejects.toMatchObject({ code: 'BOUNTY_MISMATCH' });
+    expect((await readBounty(as(0), posted.bountyId)).phase).toBe('open');
+  });
+
   it('a requester who never reveals pays the worker who committed', async () => {
     const posted = await post('accuracy>=0.75');
     const work = await prepare(posted.bountyId);
