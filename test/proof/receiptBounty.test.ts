@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256, toUtf8Bytes } from 'ethers';
+import { Interface, type Provider, sha256, toUtf8Bytes } from 'ethers';
+import { pocomputeBountiesAbi, pocomputeMarketAbi } from '../../src/chain/generated/contracts.js';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { codePointSortedJson } from '../../src/core/json.js';
 import { circuitLayout } from '../../src/proof/circuitLayout.js';
-import { BN254_R, feltHex } from '../../src/proof/felts.js';
+import { BN254_R, feltFromHexLE, feltHex } from '../../src/proof/felts.js';
+import { prepareVerifierEvm } from '../../src/proof/evm.js';
 import {
   bountyMetricMet,
   inputCommitment,
@@ -14,6 +16,7 @@ import {
   receiptContentsHash,
   receiptSchema,
 } from '../../src/proof/receipt.js';
+import { checkReceipt } from '../../src/verifier/checkReceipt.js';
 import { checkReceiptFile } from '../../src/verifier/checkReceiptFile.js';
 import { describeReceipt } from '../../src/verifier/describeReceipt.js';
 
@@ -207,5 +210,195 @@ describe('the bounty section of a receipt', () => {
     const chain = bountyReceipt();
     chain.verifier = { ...chain.verifier, chainId: 1 };
     expect((await bountyChecks(chain)).bounty.detail).toMatch(/verifier\.chainId 1/);
+  });
+});
+
+// ---------------------------------------------------------------- the chain, faked
+
+const bountiesAbi = new Interface(pocomputeBountiesAbi);
+const marketAbi = new Interface(pocomputeMarketAbi);
+const MARKET = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512';
+const OTHER = '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0';
+const PROVE_TX = `0x${'c'.repeat(64)}`;
+const SETTLE_TX = `0x${'d'.repeat(64)}`;
+
+interface FakeChain {
+  phase: number;
+  worker: string;
+  metricValue: bigint;
+  dataCommitment: string;
+  metric: number;
+  target: bigint;
+  proof: string;
+  instances: bigint[];
+  provedMetric: bigint;
+  settledPhase: number;
+}
+
+/** The chain a paid bounty leaves, as a Provider answering the calls checkReceipt makes. */
+function fakeChain(receipt: Receipt, edit: (c: FakeChain) => void = () => {}): Provider {
+  const b = receipt.bounty!;
+  const c: FakeChain = {
+    phase: 6,
+    worker: b.worker,
+    metricValue: METRIC_RAW,
+    dataCommitment: `0x${b.dataCommitment}`,
+    metric: 1,
+    target: 112n,
+    proof: receipt.proof.bytes,
+    instances: receipt.proof.instances.map(feltFromHexLE),
+    provedMetric: METRIC_RAW,
+    settledPhase: 6,
+  };
+  edit(c);
+  const zero = `0x${'0'.repeat(64)}`;
+  const log = (name: string, values: unknown[]) => ({
+    address: b.contract,
+    ...bountiesAbi.encodeEventLog(name, values),
+  });
+  const txs: Record<string, { data: string; logs: ReturnType<typeof log>[] }> = {
+    [PROVE_TX]: {
+      data: bountiesAbi.encodeFunctionData('proveMetric', [0n, c.proof, c.instances]),
+      logs: [log('MetricProved', [0n, c.provedMetric, true, [11n, 12n]])],
+    },
+    [SETTLE_TX]: {
+      data: bountiesAbi.encodeFunctionData('settle', [0n]),
+      logs: [log('BountySettled', [0n, c.settledPhase, c.worker, 10n ** 18n])],
+    },
+  };
+  /** A function's struct result: the given fields, every other one a zero of its type. */
+  const struct = (abi: Interface, name: string, fields: Record<string, unknown>) => {
+    const components = abi.getFunction(name)!.outputs[0].components!;
+    const zeroOf = (type: string) =>
+      type === 'address'
+        ? OTHER
+        : type === 'bytes32'
+          ? zero
+          : type === 'string'
+            ? ''
+            : type === 'bool'
+              ? false
+              : 0;
+    return abi.encodeFunctionResult(name, [
+      components.map((p) => (p.name in fields ? fields[p.name] : zeroOf(p.type))),
+    ]);
+  };
+  const answer = (to: string, data: string): string => {
+    if (to.toLowerCase() === MARKET.toLowerCase())
+      return struct(marketAbi, 'getModel', {
+        verifier: OTHER,
+        vkHash: `0x${receipt.model.vkSha256}`,
+        verifierCodeHash: receipt.verifier.codeHash,
+        metadataURI: `pocompute-eval#${receipt.model.onnxSha256}`,
+      });
+    const call = bountiesAbi.parseTransaction({ data })!;
+    if (call.name === 'market') return bountiesAbi.encodeFunctionResult('market', [MARKET]);
+    if (call.name === 'getBounty')
+      return struct(bountiesAbi, 'getBounty', {
+        phase: c.phase,
+        worker: c.worker,
+        metricValue: c.metricValue,
+      });
+    if (call.name === 'getTerms')
+      return struct(bountiesAbi, 'getTerms', {
+        baseModelSha256: `0x${'a'.repeat(64)}`,
+        dataCommitment: c.dataCommitment,
+        metric: c.metric,
+        target: c.target,
+        evalModelId: 1n,
+      });
+    throw new Error(`unexpected call ${call.name}`);
+  };
+  return {
+    getNetwork: async () => ({ chainId: 31337n }),
+    getCode: async () => '0x6001',
+    call: async (tx: { to: string; data: string }) => answer(tx.to, tx.data),
+    getTransaction: async (hash: string) =>
+      txs[hash] ? { to: b.contract, data: txs[hash].data } : null,
+    getTransactionReceipt: async (hash: string) =>
+      txs[hash]
+        ? {
+            status: 1,
+            blockNumber: hash === PROVE_TX ? 12 : 17,
+            logs: txs[hash].logs,
+          }
+        : null,
+  } as unknown as Provider;
+}
+
+const onChain = async (receipt: Receipt, rpc: Provider, market: string | null = MARKET) => {
+  prepareVerifierEvm();
+  const result = await checkReceipt({
+    receipt,
+    rpc,
+    ...(market ? { market } : {}),
+    settingsSha256: receipt.model.settingsSha256,
+  });
+  return {
+    result,
+    bounty: result.checks.find((c) => c.name === 'bounty')!,
+    payment: result.checks.find((c) => c.name === 'bounty payment')!,
+  };
+};
+
+describe('the bounty payment, checked on a (fake) chain', () => {
+  it("is ok for the pinned market, not checked for the receipt's own contract", async () => {
+    const r = bountyReceipt();
+    const pinned = await onChain(r, fakeChain(r));
+    expect(pinned.payment).toMatchObject({ status: 'ok' });
+    expect(pinned.payment.detail).toMatch(
+      /bounty 0 paid to 0x7099.* by the bounty contract of the trusted market/,
+    );
+    expect(pinned.result.trusted.bounty).toBe(true);
+    const own = await onChain(r, fakeChain(r), null);
+    expect(own.payment.status).toBe('not-checked');
+    expect(own.result.warnings.join()).toMatch(/Pin the market you trust/);
+    const other = await onChain(r, fakeChain(r), OTHER);
+    expect(other.payment.status).toBe('failed');
+    expect(other.payment.detail).toMatch(/not the trusted market/);
+  });
+
+  it('fails what the chain contradicts', async () => {
+    const r = bountyReceipt();
+    const failed = async (edit: (c: FakeChain) => void, detail: RegExp) => {
+      const { payment, result } = await onChain(r, fakeChain(r, edit));
+      expect(payment.status).toBe('failed');
+      expect(payment.detail).toMatch(detail);
+      expect(result.verdict).toBe('invalid');
+    };
+    await failed((c) => (c.phase = 4), /is met on the contract, not paid/);
+    await failed((c) => (c.worker = OTHER), /worker is 0x9fE4/);
+    await failed((c) => (c.dataCommitment = `0x${'f'.repeat(64)}`), /dataCommitment/);
+    await failed((c) => (c.metric = 0), /metric\.kind/);
+    await failed((c) => (c.target = 120n), /metric\.target is not the terms' target \(0\.9375\)/);
+    await failed((c) => (c.metricValue = 100n), /metric the contract recorded/);
+    await failed((c) => (c.proof = `${c.proof.slice(0, -2)}00`), /another proof/);
+    await failed(
+      (c) => (c.instances = [...c.instances.slice(0, -1), 116n]),
+      /instances are not the receipt's/,
+    );
+    await failed((c) => (c.provedMetric = 116n), /MetricProved event's metric/);
+    await failed((c) => (c.settledPhase = 8), /settleTxHash/);
+  });
+
+  it('fails a receipt whose claims the chain contradicts', async () => {
+    const block = bountyReceipt();
+    block.bounty!.proveBlock = 13;
+    expect((await onChain(block, fakeChain(block))).payment.detail).toMatch(/proveBlock 13/);
+    const base = bountyReceipt();
+    base.bounty!.baseModelSha256 = 'e'.repeat(64);
+    expect((await onChain(base, fakeChain(base))).payment.detail).toMatch(/baseModelSha256/);
+    const tx = bountyReceipt();
+    tx.bounty!.proveTxHash = `0x${'9'.repeat(64)}`;
+    expect((await onChain(tx, fakeChain(tx))).payment.detail).toMatch(/no transaction/);
+    const chain = bountyReceipt();
+    chain.bounty!.chainId = 1;
+    expect((await onChain(chain, fakeChain(chain))).payment.detail).toMatch(/serves chain 31337/);
+    // A tampered metric is the offline check's: it fails even when the payment checks.
+    const metric = bountyReceipt();
+    metric.bounty!.metric.value = 0.99;
+    const tampered = await onChain(metric, fakeChain(metric));
+    expect(tampered.bounty.status).toBe('failed');
+    expect(tampered.result.verdict).toBe('invalid');
   });
 });
