@@ -212,10 +212,10 @@ async function checkParsedReceipt(
       `The market ${receipt.settlement.market} is the one the receipt names: a contract that only ` +
         'looks like the market could record any payment. Pin the market you trust (--market).',
     );
-  if (!chain && (receipt.settlement || receipt.verifier.address))
+  if (!chain && (receipt.settlement || receipt.bounty || receipt.verifier.address))
     warnings.push(
-      'The settlement and the verifier address were not checked against the chain: pass an RPC URL of chain ' +
-        `${receipt.settlement?.chainId ?? receipt.verifier.chainId} and the market you trust.`,
+      `The ${receipt.bounty ? 'bounty' : 'settlement'} and the verifier address were not checked against the chain: pass an RPC URL of chain ` +
+        `${receipt.settlement?.chainId ?? receipt.bounty?.chainId ?? receipt.verifier.chainId} and the market you trust.`,
     );
   let bountyPaid: ReceiptCheck | undefined;
   if (receipt.bounty) {
