@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Interface, type Provider, sha256, toUtf8Bytes } from 'ethers';
+import { type Contract, hexlify, Interface, type Provider, sha256, toUtf8Bytes } from 'ethers';
+import { createBountyReceipt } from '../../src/market/bountyReceipt.js';
+import type { ProofBundle } from '../../src/proof/bundle.js';
+import { proofBytesOf } from '../../src/proof/validateProof.js';
 import { pocomputeBountiesAbi, pocomputeMarketAbi } from '../../src/chain/generated/contracts.js';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
@@ -400,5 +403,89 @@ describe('the bounty payment, checked on a (fake) chain', () => {
     const tampered = await onChain(metric, fakeChain(metric));
     expect(tampered.bounty.status).toBe('failed');
     expect(tampered.result.verdict).toBe('invalid');
+  });
+});
+
+// ---------------------------------------------------------------- createBountyReceipt's refusals
+
+describe('createBountyReceipt', () => {
+  const proof = JSON.parse(
+    readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'ezkl23', 'proof.json'), 'utf8'),
+  );
+  const bundle = { proof } as unknown as ProofBundle;
+  const CONTRACT = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+
+  /** A bounty contract as createBountyReceipt reads it: bounty 0 in `phase`, proved by `sent`. */
+  function fakeBounties(phase: number, sent: { proof: string; instances: bigint[] }) {
+    const data = bountiesAbi.encodeFunctionData('proveMetric', [0n, sent.proof, sent.instances]);
+    const zero = `0x${'0'.repeat(64)}`;
+    return {
+      runner: {
+        provider: {
+          getTransaction: async () => ({ to: CONTRACT, data }),
+          getNetwork: async () => ({ chainId: 31337n }),
+        },
+      },
+      getAddress: async () => CONTRACT,
+      interface: bountiesAbi,
+      filters: { MetricProved: () => 'proved', BountySettled: () => 'settled' },
+      queryFilter: async (filter: string) =>
+        filter === 'proved' ? [{ transactionHash: PROVE_TX, blockNumber: 12 }] : [],
+      bountyCount: async () => 1n,
+      getBounty: async () => ({
+        phase,
+        requester: OTHER,
+        worker: OTHER,
+        reward: 0n,
+        steps: 1,
+        revealDeadline: 0,
+        proveDeadline: 0,
+        challengeEnd: 0,
+        openChallenges: 0,
+        metricValue: 0n,
+      }),
+      getTerms: async () => ({
+        metric: 1,
+        target: 0n,
+        maxSteps: 1,
+        stepModelId: 0n,
+        evalModelId: 1n,
+        baseModelSha256: zero,
+        dataCommitment: zero,
+        commitDeadline: 0,
+        workerBond: 0n,
+        challengerBond: 0n,
+      }),
+    } as unknown as Contract;
+  }
+  const honest = {
+    proof: hexlify(proofBytesOf(proof)),
+    instances: (proof.instances[0] as string[]).map(feltFromHexLE),
+  };
+
+  it('refuses a bounty that is not Paid (OPTION_INVALID, exit 2)', async () => {
+    for (const phase of [4, 5, 8])
+      await expect(
+        createBountyReceipt({ bundle, bounties: fakeBounties(phase, honest), bountyId: '0' }),
+      ).rejects.toMatchObject({ code: 'OPTION_INVALID', message: /only a bounty that paid/ });
+  });
+
+  it('refuses a bundle that is not the proof the proveMetric transaction carried', async () => {
+    // The proof it carried passes this point (the fake has nothing more to answer).
+    const past = await createBountyReceipt({
+      bundle,
+      bounties: fakeBounties(6, honest),
+      bountyId: '0',
+    }).catch((error: Error) => error);
+    expect(String(past)).not.toMatch(/another proof|only a bounty that paid/);
+    const another = { ...honest, proof: `${honest.proof.slice(0, -2)}00` };
+    const others = { ...honest, instances: [...honest.instances.slice(0, -1), 1n] };
+    for (const sent of [another, others])
+      await expect(
+        createBountyReceipt({ bundle, bounties: fakeBounties(6, sent), bountyId: '0' }),
+      ).rejects.toMatchObject({
+        code: 'OPTION_INVALID',
+        message: /proved with another proof or other instances/,
+      });
   });
 });
