@@ -66,6 +66,7 @@ export {
   type SignReceiptParams,
 } from './verifier/createReceipt.js';
 export { checkReceiptFile, type CheckReceiptFileParams } from './verifier/checkReceiptFile.js';
+export { createBountyReceipt, type BountyReceiptParams } from './market/bountyReceipt.js';
 export type {
   ReceiptCheck,
   ReceiptCheckResult,
@@ -79,6 +80,7 @@ export {
   receiptSchema,
   type ReadableOutput,
   type Receipt,
+  type ReceiptBounty,
   type ReceiptTensor,
 } from './proof/receipt.js';
 export type { ModelIdentity } from './proof/modelIdentity.js';

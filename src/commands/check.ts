@@ -45,12 +45,12 @@ const checkOptions = defineOptions(commonOptions, {
       .refine((a) => isAddress(a), 'must be an address with a valid checksum (or all one case)')
       .optional(),
     '<address>',
-    'with --rpc, the market you trust: the settlement must be its (else the receipt names its own)',
+    'with --rpc, the market you trust: the settlement (or the bounty contract) must be its (else the receipt names its own)',
   ),
   rpc: option(
     z.string().url('must be an http(s) or ws(s) URL').optional(),
     '<url>',
-    "an RPC of the receipt's chain: check the verifier's code there and that the task was paid for this proof",
+    "an RPC of the receipt's chain: check the verifier's code there and that the task (or bounty) was paid for this proof",
   ),
 });
 
@@ -58,7 +58,7 @@ export function checkCommand(): Command {
   return checkOptions
     .addTo(new Command('check'))
     .description(
-      'Check a receipt: proof, input, output, model, verifier, payment, signature. Exit 0 valid, 1 invalid, 2 input error',
+      'Check a receipt: proof, input, output, model, verifier, payment (task or bounty), signature. Exit 0 valid, 1 invalid, 2 input error',
     )
     .argument('<receipt>', 'a receipt written by `pocompute receipt`')
     .action((receiptPath: string, raw) =>

@@ -18,6 +18,19 @@ const receiptOptions = defineOptions(marketOptions, commonOptions, {
     '<id>',
     'the market task this proof was paid for: the receipt names the settlement (needs the chain)',
   ),
+  bounty: option(
+    z.string().regex(/^\d+$/, 'must be a bounty id').optional(),
+    '<id>',
+    "the training bounty this evaluation proof was paid for (`bounty prove`'s bundle): the receipt names it (needs the chain)",
+  ),
+  bounties: option(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address')
+      .optional(),
+    '<address>',
+    "with --bounty, the market's bounty contract (default: the one recorded with the market)",
+  ),
   model: option(
     z.string().optional(),
     '<file>',
@@ -31,7 +44,7 @@ export function receiptCommand(): Command {
   return receiptOptions
     .addTo(new Command('receipt'))
     .description(
-      'Write a receipt anyone can check: model, input, output, proof, verifier and (with --task) the payment',
+      'Write a receipt anyone can check: model, input, output, proof, verifier and (with --task or --bounty) the payment',
     )
     .argument('<bundle>', 'a proof bundle written by `pocompute prove`')
     .action((bundlePath: string, raw) =>
@@ -42,20 +55,42 @@ export function receiptCommand(): Command {
             'USAGE',
             '--sign needs --task: a receipt is signed by the worker a task paid',
           );
+        if (o.bounty && (o.task || o.sign))
+          throw new PocomputeError(
+            'USAGE',
+            '--bounty is a receipt of a bounty, --task (and --sign) of a task: pass one',
+          );
+        if (o.bounties && !o.bounty)
+          throw new PocomputeError('USAGE', '--bounties goes with --bounty <id>');
         const bundle = await readBundle(bundlePath);
         const base = { bundle, model: o.model, omitInputValues: !o.inputValues };
         const receipt = await reporter.step(
           o.task
             ? `Reading task ${o.task}'s payment, verifying the bundle, writing the receipt`
-            : 'Verifying the bundle, writing the receipt',
+            : o.bounty
+              ? `Reading bounty ${o.bounty}'s payment, verifying the bundle, writing the receipt`
+              : 'Verifying the bundle, writing the receipt',
           () =>
-            o.task
-              ? withMarket(o, reporter, Boolean(o.sign), async (market, chain) => {
-                  const { createTaskReceipt } = await import('../market/taskReceipt.js');
-                  const signer = o.sign ? await chain.signer() : undefined;
-                  return createTaskReceipt(market, { ...base, taskId: o.task as string, signer });
+            o.bounty
+              ? withMarket(o, reporter, false, async (market, chain) => {
+                  const { openBounties } = await import('../market/bounty.js');
+                  const { createBountyReceipt } = await import('../market/bountyReceipt.js');
+                  const bounties = await openBounties({ chain, market, address: o.bounties });
+                  return createBountyReceipt({
+                    ...base,
+                    // The path: the run's link beside it names the evaluation artifacts.
+                    bundle: bundlePath,
+                    bounties,
+                    bountyId: o.bounty as string,
+                  });
                 })
-              : createReceipt(base),
+              : o.task
+                ? withMarket(o, reporter, Boolean(o.sign), async (market, chain) => {
+                    const { createTaskReceipt } = await import('../market/taskReceipt.js');
+                    const signer = o.sign ? await chain.signer() : undefined;
+                    return createTaskReceipt(market, { ...base, taskId: o.task as string, signer });
+                  })
+                : createReceipt(base),
         );
         const text = receiptJson(receipt);
         await writeFileAtomic(o.out, text);
@@ -66,6 +101,7 @@ export function receiptCommand(): Command {
             bytes: Buffer.byteLength(text),
             signed: Boolean(receipt.signature),
             settlement: receipt.settlement ?? null,
+            bounty: receipt.bounty ?? null,
           },
           () =>
             [
@@ -79,6 +115,7 @@ export function receiptCommand(): Command {
                   names: true,
                   labels: true,
                   settlement: true,
+                  bounty: true,
                 }).map((row) => [row.label, row.value]),
               ),
               `Check it: pocompute check ${o.out}`,

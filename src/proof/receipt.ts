@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { codePointSortedJson } from '../core/json.js';
 import { bundleVerifierSchema } from './bundleVerifier.js';
 import type { CircuitLayout } from './circuitLayout.js';
-import { feltFromHexLE } from './felts.js';
+import { feltFromHexLE, feltHex, feltToSigned } from './felts.js';
 
 /**
  * A receipt: one self-contained JSON file saying "this output came from this model on this input,
@@ -67,6 +67,41 @@ const tensorSchema = z.object({
   hash: z.array(z.string()).optional(),
 });
 export type ReceiptTensor = z.infer<typeof tensorSchema>;
+
+/** A paid training bounty (IPocomputeBounties): its terms, the proved metric, the transactions. */
+const bountySchema = z
+  .object({
+    chainId: chainId(),
+    /** The bounty contract. */
+    contract: address(),
+    bountyId: uint(),
+    /** The terms' base model file (sha256, hex). */
+    baseModelSha256: z.string().regex(SHA256, 'must be a sha256 in hex'),
+    /** The terms' training data commitment (sha256-merkle@1, hex). */
+    dataCommitment: z.string().regex(SHA256, 'must be a sha256 in hex'),
+    /** The Poseidon hashes of the final trainable tensors: the proof's first k instances (0x bytes32, big-endian). */
+    finalWeightsHash: z.array(z.string().regex(HEX32, 'must be a 0x bytes32')).min(1).max(1024),
+    metric: z
+      .object({
+        kind: z.enum(['loss', 'accuracy']),
+        /** The proved metric (the proof's last instance), dequantized at its output scale. */
+        value: finite(),
+        /** The terms' target, dequantized at the same scale. */
+        target: finite(),
+        /** loss: value <= target; accuracy: value >= target. */
+        met: z.boolean(),
+      })
+      .strict(),
+    /** The proveMetric transaction (it emitted MetricProved) and its block. */
+    proveTxHash: z.string().regex(HEX32, 'must be a 0x bytes32'),
+    proveBlock: z.number().int().nonnegative(),
+    /** The settle transaction that paid the worker (BountySettled, phase Paid). */
+    settleTxHash: z.string().regex(HEX32, 'must be a 0x bytes32').optional(),
+    /** The committed worker the bounty paid. */
+    worker: address(),
+  })
+  .strict();
+export type ReceiptBounty = z.infer<typeof bountySchema>;
 
 export const receiptSchema = z
   .object({
@@ -133,6 +168,11 @@ export const receiptSchema = z
         worker: address(),
       })
       .optional(),
+    /**
+     * A training bounty this proof (the evaluation proof) was paid for: `receipt --bounty`. The
+     * receipt's model is the evaluation circuit's ONNX, its proof the one `proveMetric` carried.
+     */
+    bounty: bountySchema.optional(),
     signature: z
       .object({
         signer: address(),
@@ -268,3 +308,37 @@ export function readableOutput(
     .map(({ index, value }) => ({ index, ...labelOf(index), value }));
   return { kind: 'top-k', top };
 }
+
+/**
+ * What an evaluation proof (a training bounty's) binds, read from its instances with its settings:
+ * the Poseidon hashes of the k trainable tensors (its first k instances: the circuit hashes the k
+ * weight tensors, the features and the labels), and the metric (its last instance, a signed felt)
+ * at the last output's scale. A circuit that is not laid out so is a message, never a reading.
+ */
+export function provedBountyClaim(
+  instances: string[],
+  layout: CircuitLayout,
+):
+  | { finalWeightsHash: string[]; metricRaw: bigint; metricScale: number; metric: number }
+  | { error: string } {
+  const k = layout.inputs.length - 2;
+  if (layout.inputVisibility !== 'hashed' || layout.outputVisibility !== 'public' || k < 1)
+    return {
+      error:
+        'the settings are not an evaluation circuit (hashed weights, features and labels; public outputs)',
+    };
+  const metricScale = layout.outputs.at(-1)?.scale;
+  if (metricScale === undefined || instances.length !== layout.instanceCount)
+    return { error: `${instances.length} instances, the settings lay out ${layout.instanceCount}` };
+  const metricRaw = feltToSigned(feltFromHexLE(instances.at(-1) as string));
+  return {
+    finalWeightsHash: instances.slice(0, k).map((f) => feltHex(feltFromHexLE(f))),
+    metricRaw,
+    metricScale,
+    metric: Number(metricRaw) / 2 ** metricScale,
+  };
+}
+
+/** Whether a metric meets its target: a loss at most, an accuracy at least. */
+export const bountyMetricMet = (kind: 'loss' | 'accuracy', value: number, target: number) =>
+  kind === 'loss' ? value <= target : value >= target;

@@ -8,7 +8,7 @@ import {
   verifyTypedData,
 } from 'ethers';
 import type { Provider } from 'ethers';
-import { pocomputeMarketAbi } from '../chain/generated/contracts.js';
+import { Phase, pocomputeBountiesAbi, pocomputeMarketAbi } from '../chain/generated/contracts.js';
 import { connectRpc } from '../chain/provider.js';
 import { hexToBytes } from '../core/bytes.js';
 import { isPocomputeError, PocomputeError } from '../core/errors.js';
@@ -27,7 +27,9 @@ import { runVerifier, verifierIdentity } from '../proof/evm.js';
 import { feltFromHexLE } from '../proof/felts.js';
 import { sameValues } from '../proof/sameValues.js';
 import {
+  bountyMetricMet,
   inputCommitment,
+  provedBountyClaim,
   type Receipt,
   type ReceiptTensor,
   readableOutput,
@@ -55,6 +57,8 @@ export interface ReceiptCheck {
     | 'output'
     | 'model'
     | 'settlement'
+    | 'bounty'
+    | 'bounty payment'
     | 'signature';
   /** `status === 'ok'`: checked against something the checker trusts, and it holds. */
   ok: boolean;
@@ -90,6 +94,8 @@ export interface ReceiptTrusted {
   labels: boolean;
   /** The settlement was read from the chain, from the market the checker pinned. */
   settlement: boolean;
+  /** The bounty's payment, terms and metric were read from the chain, from the pinned market's bounty contract. */
+  bounty: boolean;
 }
 
 export interface CheckReceiptParams {
@@ -192,7 +198,8 @@ async function checkParsedReceipt(
   const model = modelTrust(params);
   checks.push(inputCheck(receipt, layout, proved?.inputs, settings.trusted));
   checks.push(outputCheck(receipt, proved?.outputs, settings.trusted, model));
-  const chain = params.rpc ? await readChain(receipt, params.rpc) : undefined;
+  const provider = params.rpc ? await providerOf(params.rpc) : undefined;
+  const chain = provider ? await readChain(receipt, provider) : undefined;
   checks.push(modelCheck(receipt, settings, model, chain, params.trusted));
   if (chain && (receipt.verifier.address || receipt.settlement))
     checks.push(verifierAddressCheck(receipt, chain, marketPinned));
@@ -205,11 +212,23 @@ async function checkParsedReceipt(
       `The market ${receipt.settlement.market} is the one the receipt names: a contract that only ` +
         'looks like the market could record any payment. Pin the market you trust (--market).',
     );
-  if (!chain && (receipt.settlement || receipt.verifier.address))
+  if (!chain && (receipt.settlement || receipt.bounty || receipt.verifier.address))
     warnings.push(
-      'The settlement and the verifier address were not checked against the chain: pass an RPC URL of chain ' +
-        `${receipt.settlement?.chainId ?? receipt.verifier.chainId} and the market you trust.`,
+      `The ${receipt.bounty ? 'bounty' : 'settlement'} and the verifier address were not checked against the chain: pass an RPC URL of chain ` +
+        `${receipt.settlement?.chainId ?? receipt.bounty?.chainId ?? receipt.verifier.chainId} and the market you trust.`,
     );
+  let bountyPaid: ReceiptCheck | undefined;
+  if (receipt.bounty) {
+    checks.push(bountyCheck(receipt, layout, settings.trusted));
+    const view = provider ? await readBountyChain(receipt, provider) : undefined;
+    bountyPaid = bountyPaymentCheck(receipt, layout, view, trustedMarket);
+    checks.push(bountyPaid);
+    if (view && !trustedMarket)
+      warnings.push(
+        `The bounty contract ${receipt.bounty.contract} is the one the receipt names: a contract that ` +
+          "only looks like a market's could record any payment. Pin the market you trust (--market).",
+      );
+  }
   const settlementTrusted = settlement?.ok === true;
   if (receipt.signature) checks.push(signatureCheck(receipt, chain, settlementTrusted));
 
@@ -242,6 +261,7 @@ async function checkParsedReceipt(
       names: model.artifactsModel !== undefined,
       labels: model.labels !== undefined,
       settlement: settlementTrusted,
+      bounty: bountyPaid?.ok === true,
     },
     checks,
     receipt,
@@ -599,8 +619,23 @@ function contractFault(error: unknown): string | undefined {
   return e.revert?.name ? `${e.revert.name}()` : (e.shortMessage ?? e.code);
 }
 
-async function readChain(receipt: Receipt, rpc: string | Provider): Promise<ChainView> {
-  const provider = typeof rpc === 'string' ? (await connectRpc(rpc, { retries: 1 })).provider : rpc;
+async function providerOf(rpc: string | Provider): Promise<Provider> {
+  return typeof rpc === 'string' ? (await connectRpc(rpc, { retries: 1 })).provider : rpc;
+}
+
+/** A failure to read the chain: the RPC's (RPC_UNREACHABLE), never the receipt's. */
+function unreachable(error: unknown): never {
+  if (isPocomputeError(error)) throw error;
+  throw new PocomputeError(
+    'RPC_UNREACHABLE',
+    `reading the chain failed: ${String((error as Error).message ?? error)
+      .split('\n')[0]
+      .slice(0, 200)}`,
+    { cause: error },
+  );
+}
+
+async function readChain(receipt: Receipt, provider: Provider): Promise<ChainView> {
   try {
     const view: ChainView = { chainId: (await provider.getNetwork()).chainId };
     const expected = receipt.settlement?.chainId ?? receipt.verifier.chainId;
@@ -667,14 +702,7 @@ async function readChain(receipt: Receipt, rpc: string | Provider): Promise<Chai
       };
     return view;
   } catch (error) {
-    if (isPocomputeError(error)) throw error;
-    throw new PocomputeError(
-      'RPC_UNREACHABLE',
-      `reading the chain failed: ${String((error as Error).message ?? error)
-        .split('\n')[0]
-        .slice(0, 200)}`,
-      { cause: error },
-    );
+    unreachable(error);
   }
 }
 
@@ -844,4 +872,289 @@ function signatureCheck(
       : ", the receipt's claimed worker (payment not checked)"
     : '';
   return check('signature', problems, `signed by ${sig.signer}${who} (EIP-712)`);
+}
+
+// ---------------------------------------------------------------- training bounties
+
+const TRUST_BOUNTY = 'pass --rpc <url> and --market <address>';
+const bountiesInterface = new Interface(pocomputeBountiesAbi);
+const PAID = Phase.indexOf('Paid');
+
+/**
+ * The bounty section against what the proof binds: its first k instances are `finalWeightsHash`,
+ * its last (the metric) read at the settings' last output scale is `metric.value`, and `met` is
+ * what the value and target say. The metric is read with the settings: trusted ones or not checked.
+ */
+function bountyCheck(receipt: Receipt, layout: CircuitLayout, settingsTrusted: boolean) {
+  const b = receipt.bounty!;
+  const claim = provedBountyClaim(receipt.proof.instances, layout);
+  if ('error' in claim)
+    return check('bounty', [`the proof is not an evaluation proof: ${claim.error}`], '');
+  const problems: string[] = [];
+  const stated = b.finalWeightsHash.map((h) => h.toLowerCase());
+  if (stated.join() !== claim.finalWeightsHash.join())
+    problems.push(
+      `bounty.finalWeightsHash is not the proved weights' hashes (the proof's first ${claim.finalWeightsHash.length} instances)`,
+    );
+  if (b.metric.value !== claim.metric)
+    problems.push(`bounty.metric.value ${b.metric.value} is not the proved metric ${claim.metric}`);
+  if (!Number.isInteger(b.metric.target * 2 ** claim.metricScale))
+    problems.push(
+      `bounty.metric.target is not a value at the metric's scale (2^-${claim.metricScale})`,
+    );
+  if (b.metric.met !== bountyMetricMet(b.metric.kind, claim.metric, b.metric.target))
+    problems.push(
+      `bounty.metric.met is ${b.metric.met}, but the proved ${b.metric.kind} ${claim.metric} ${b.metric.met ? 'misses' : 'meets'} the target ${b.metric.target}`,
+    );
+  if (receipt.verifier.chainId !== undefined && receipt.verifier.chainId !== b.chainId)
+    problems.push(
+      `verifier.chainId ${receipt.verifier.chainId} is not bounty.chainId ${b.chainId}`,
+    );
+  if (receipt.settlement)
+    problems.push('a receipt is for a task (settlement) or a bounty, not both');
+  return check(
+    'bounty',
+    problems,
+    `the proof binds the final weights' hashes and the ${b.metric.kind} ${claim.metric} (${b.metric.met ? 'meets' : 'misses'} ${b.metric.target})`,
+    settingsTrusted
+      ? undefined
+      : `the metric is read with the receipt's own settings (scale, layout) — ${TRUST_SETTINGS}`,
+  );
+}
+
+/** What the chain says about the receipt's bounty, read once. */
+interface BountyChainView {
+  chainId: bigint;
+  /** Why the bounty could not be read from the contract it names (a failed check). */
+  error?: string;
+  /** The market the bounty contract names as its own. */
+  market?: string;
+  bounty?: { phase: number; worker: string; metricValue: bigint };
+  terms?: {
+    baseModelSha256: string;
+    dataCommitment: string;
+    metric: number;
+    target: bigint;
+    evalModelId: bigint;
+  };
+  model?: { verifier: string; vkHash: string; metadataURI: string };
+  prove?: TxView;
+  settle?: TxView;
+}
+
+interface TxView {
+  to: string | null;
+  data: string;
+  status: number | null;
+  blockNumber: number;
+  events: { name: string; args: Record<string, unknown> }[];
+}
+
+async function readTx(provider: Provider, hash: string, contract: string) {
+  const [tx, receipt] = await Promise.all([
+    provider.getTransaction(hash),
+    provider.getTransactionReceipt(hash),
+  ]);
+  if (!tx || !receipt) return undefined;
+  const events = receipt.logs
+    .filter((l) => sameAddress(l.address, contract))
+    .map((l) => {
+      try {
+        return bountiesInterface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
+    .filter((e) => e !== null)
+    .map((e) => ({ name: e.name, args: e.args.toObject() }));
+  return {
+    to: tx.to,
+    data: tx.data,
+    status: receipt.status,
+    blockNumber: receipt.blockNumber,
+    events,
+  } satisfies TxView;
+}
+
+async function readBountyChain(receipt: Receipt, provider: Provider): Promise<BountyChainView> {
+  const b = receipt.bounty!;
+  try {
+    const view: BountyChainView = { chainId: (await provider.getNetwork()).chainId };
+    if (view.chainId !== BigInt(b.chainId)) return view;
+    if ((await provider.getCode(b.contract)) === '0x') {
+      view.error = `no contract at bounty.contract ${b.contract} on chain ${view.chainId}`;
+      return view;
+    }
+    if (BigInt(b.bountyId) >= 2n ** 256n) {
+      view.error = 'bounty.bountyId is not a uint256';
+      return view;
+    }
+    const contract = new Contract(b.contract, pocomputeBountiesAbi, provider);
+    try {
+      const id = BigInt(b.bountyId);
+      view.market = String(await contract.market());
+      const [bounty, terms] = await Promise.all([contract.getBounty(id), contract.getTerms(id)]);
+      view.bounty = {
+        phase: Number(bounty.phase),
+        worker: bounty.worker,
+        metricValue: BigInt(bounty.metricValue),
+      };
+      view.terms = {
+        baseModelSha256: String(terms.baseModelSha256).toLowerCase(),
+        dataCommitment: String(terms.dataCommitment).toLowerCase(),
+        metric: Number(terms.metric),
+        target: BigInt(terms.target),
+        evalModelId: BigInt(terms.evalModelId),
+      };
+      const model = await new Contract(view.market, pocomputeMarketAbi, provider).getModel(
+        view.terms.evalModelId,
+      );
+      view.model = {
+        verifier: model.verifier,
+        vkHash: model.vkHash,
+        metadataURI: model.metadataURI,
+      };
+    } catch (error) {
+      const fault = contractFault(error);
+      if (fault === undefined) throw error;
+      view.error = `the contract at ${b.contract} does not answer as a bounty contract for bounty ${b.bountyId} (${fault})`;
+      return view;
+    }
+    view.prove = await readTx(provider, b.proveTxHash, b.contract);
+    if (b.settleTxHash) view.settle = await readTx(provider, b.settleTxHash, b.contract);
+    return view;
+  } catch (error) {
+    unreachable(error);
+  }
+}
+
+/**
+ * The bounty was paid on this chain for this very proof: the proveTx is a proveMetric call for the
+ * bounty that carried exactly this proof and these instances and emitted MetricProved with this
+ * metric; the bounty is Paid to `worker`; the terms are the receipt's (base model, data, metric,
+ * target); the settle transaction paid the worker. `ok` only for the bounty contract of the market
+ * the checker pinned (the bounty contract names its market: `market()`).
+ */
+function bountyPaymentCheck(
+  receipt: Receipt,
+  layout: CircuitLayout,
+  chain: BountyChainView | undefined,
+  trustedMarket: string | undefined,
+): ReceiptCheck {
+  const b = receipt.bounty!;
+  const fail = (detail: string) => check('bounty payment', [detail], '');
+  if (!chain)
+    return check(
+      'bounty payment',
+      [],
+      '',
+      `bounty ${b.bountyId} paid to the receipt's claimed worker — ${TRUST_BOUNTY}`,
+    );
+  if (chain.chainId !== BigInt(b.chainId))
+    return fail(`the RPC serves chain ${chain.chainId}, the receipt names chain ${b.chainId}`);
+  if (chain.error) return fail(chain.error);
+  const { bounty, terms, market: owner } = chain;
+  if (!bounty || !terms || !owner) return fail(`bounty ${b.bountyId} could not be read`);
+  if (trustedMarket && !sameAddress(owner, trustedMarket))
+    return fail(
+      `the bounty contract ${b.contract} belongs to market ${owner}, not the trusted market ${trustedMarket}`,
+    );
+  const problems: string[] = [];
+  const id = BigInt(b.bountyId);
+  if (bounty.phase !== PAID)
+    problems.push(
+      `bounty ${b.bountyId} is ${(Phase[bounty.phase] ?? String(bounty.phase)).toLowerCase()} on the contract, not paid`,
+    );
+  if (!sameAddress(bounty.worker, b.worker))
+    problems.push(`the bounty's worker is ${bounty.worker}, not bounty.worker`);
+  if (terms.baseModelSha256 !== `0x${b.baseModelSha256}`)
+    problems.push("bounty.baseModelSha256 is not the terms' base model");
+  if (terms.dataCommitment !== `0x${b.dataCommitment}`)
+    problems.push("bounty.dataCommitment is not the terms' data commitment");
+  if ((terms.metric === 0 ? 'loss' : 'accuracy') !== b.metric.kind)
+    problems.push(`bounty.metric.kind is not the terms' metric`);
+  const claim = provedBountyClaim(receipt.proof.instances, layout);
+  if (!('error' in claim)) {
+    if (Number(terms.target) / 2 ** claim.metricScale !== b.metric.target)
+      problems.push(
+        `bounty.metric.target is not the terms' target (${Number(terms.target) / 2 ** claim.metricScale})`,
+      );
+    if (bounty.metricValue !== claim.metricRaw)
+      problems.push("the metric the contract recorded is not the proof's");
+  }
+  const model = chain.model;
+  if (model) {
+    // The registration is its registrant's word: it can contradict the receipt, never vouch for it.
+    if (model.vkHash.toLowerCase() !== `0x${receipt.model.vkSha256}`)
+      problems.push("model.vkSha256 is not the evaluation model's registered vkHash");
+    if (receipt.verifier.address && !sameAddress(model.verifier, receipt.verifier.address))
+      problems.push(`the evaluation model's verifier is ${model.verifier}, not verifier.address`);
+    const uriSha = /#([0-9a-f]{64})$/.exec(model.metadataURI)?.[1];
+    if (uriSha && uriSha !== receipt.model.onnxSha256)
+      problems.push(`model.onnxSha256 is not the registered evaluation model's`);
+  }
+  const prove = chain.prove;
+  if (!prove)
+    problems.push(`no transaction ${b.proveTxHash.slice(0, 18)}… on chain ${chain.chainId}`);
+  else {
+    if (prove.status !== 1 || !prove.to || !sameAddress(prove.to, b.contract))
+      problems.push('bounty.proveTxHash is not a successful call of the bounty contract');
+    if (prove.blockNumber !== b.proveBlock)
+      problems.push(
+        `bounty.proveBlock ${b.proveBlock}: the transaction is in block ${prove.blockNumber}`,
+      );
+    const call = (() => {
+      try {
+        return bountiesInterface.parseTransaction({ data: prove.data });
+      } catch {
+        return null;
+      }
+    })();
+    if (call?.name !== 'proveMetric' || BigInt(call.args[0]) !== id)
+      problems.push(`the transaction is not proveMetric(${b.bountyId}, …)`);
+    else {
+      if (
+        keccak256(call.args[1]) !== receipt.proof.hash.toLowerCase() ||
+        keccak256(call.args[1]) !== keccak256(receipt.proof.bytes)
+      )
+        problems.push('the bounty was proved with another proof');
+      const sent = (call.args[2] as bigint[]).map(String);
+      const ours = receipt.proof.instances.map((f) => String(feltFromHexLE(f)));
+      if (sent.join() !== ours.join())
+        problems.push("the proveMetric call's instances are not the receipt's");
+    }
+    const proved = prove.events.find(
+      (e) => e.name === 'MetricProved' && BigInt(e.args.bountyId as bigint) === id,
+    );
+    if (!proved) problems.push(`the transaction emitted no MetricProved for bounty ${b.bountyId}`);
+    else {
+      if (!('error' in claim) && BigInt(proved.args.metric as bigint) !== claim.metricRaw)
+        problems.push("the MetricProved event's metric is not the proof's");
+      if (Boolean(proved.args.met) !== b.metric.met)
+        problems.push(`the MetricProved event says met = ${Boolean(proved.args.met)}`);
+    }
+  }
+  if (b.settleTxHash) {
+    const settle = chain.settle;
+    const paid = settle?.events.some(
+      (e) =>
+        e.name === 'BountySettled' &&
+        BigInt(e.args.bountyId as bigint) === id &&
+        Number(e.args.phase) === PAID &&
+        sameAddress(String(e.args.paidTo), b.worker),
+    );
+    if (settle?.status !== 1 || !paid)
+      problems.push(
+        `bounty.settleTxHash is not the transaction that paid bounty ${b.bountyId} to bounty.worker`,
+      );
+  }
+  const paid = `bounty ${b.bountyId} paid to ${b.worker} for this proof (proveMetric in block ${b.proveBlock})`;
+  return check(
+    'bounty payment',
+    problems,
+    `${paid}, by the bounty contract of the trusted market`,
+    trustedMarket
+      ? undefined
+      : `the contract at ${b.contract} says ${paid}, but it is the receipt's own bounty contract, not one of a market you pinned — pass --market <address>`,
+  );
 }

@@ -51,11 +51,16 @@ export async function checkReceiptFile(
     params.market &&
     typeof receipt === 'object' &&
     receipt !== null &&
-    !('settlement' in receipt)
+    !('settlement' in receipt) &&
+    !('bounty' in receipt)
   )
-    throw new PocomputeError('USAGE', '--market checks a settlement: this receipt has none', {
-      hint: 'Leave out --market (and --rpc) for a receipt without a settlement.',
-    });
+    throw new PocomputeError(
+      'USAGE',
+      '--market checks a settlement or a bounty: this receipt has neither',
+      {
+        hint: 'Leave out --market (and --rpc) for a receipt without a settlement or bounty.',
+      },
+    );
   const model = params.model ? await readModelIdentity(params.model) : undefined;
   let trusted: CheckReceiptParams['trusted'];
   if (params.artifacts) {

@@ -35,8 +35,10 @@ export interface CreateReceiptParams {
   omitInputValues?: boolean;
   /** Where the proof was paid (readSettlement, src/market/readSettlement.ts). */
   settlement?: Receipt['settlement'];
-  /** The verifier's deployment the settlement paid against. */
+  /** The verifier's deployment the settlement (or the bounty) paid against. */
   deployedVerifier?: { chainId: number; address: string };
+  /** The training bounty an evaluation proof was paid for (createBountyReceipt, src/market/bountyReceipt.ts). */
+  bounty?: Receipt['bounty'];
 }
 
 /**
@@ -110,6 +112,7 @@ export async function createReceipt(params: CreateReceiptParams): Promise<Receip
         : {}),
     },
     ...(params.settlement ? { settlement: params.settlement } : {}),
+    ...(params.bounty ? { bounty: params.bounty } : {}),
   };
 }
 

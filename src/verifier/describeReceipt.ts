@@ -49,6 +49,7 @@ const NOTHING_TRUSTED: ReceiptTrusted = {
   names: false,
   labels: false,
   settlement: false,
+  bounty: false,
 };
 
 /**
@@ -86,6 +87,20 @@ export function describeReceipt(
         ? `task ${s.taskId} on chain ${s.chainId}, market ${s.market}, tx ${s.txHash.slice(0, 18)}… (block ${s.blockNumber}), paid to ${s.worker}`
         : `claimed: task ${s.taskId} on chain ${s.chainId}, market ${s.market}, tx ${s.txHash.slice(0, 18)}… (block ${s.blockNumber}), worker ${s.worker} (not checked: pass --rpc and --market)`,
     });
+  const b = receipt.bounty;
+  if (b) {
+    const metric = `${b.metric.kind} ${number(b.metric.value)} (target ${b.metric.kind === 'loss' ? '<=' : '>='} ${number(b.metric.target)}: ${b.metric.met ? 'met' : 'missed'})`;
+    const where = `bounty ${b.bountyId} on chain ${b.chainId}, contract ${b.contract}`;
+    lines.push(
+      { label: 'bounty metric', value: metric + unchecked(trusted.settings) },
+      {
+        label: 'bounty',
+        value: trusted.bounty
+          ? `${where}, proved in tx ${b.proveTxHash.slice(0, 18)}… (block ${b.proveBlock}), paid to ${b.worker}; base model ${b.baseModelSha256.slice(0, 16)}…, data ${b.dataCommitment.slice(0, 16)}…`
+          : `claimed: ${where}, proved in tx ${b.proveTxHash.slice(0, 18)}… (block ${b.proveBlock}), worker ${b.worker}; base model ${b.baseModelSha256.slice(0, 16)}…, data ${b.dataCommitment.slice(0, 16)}… (not checked: pass --rpc and --market)`,
+      },
+    );
+  }
   lines.push({
     label: 'verifier',
     value:

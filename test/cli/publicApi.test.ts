@@ -24,6 +24,7 @@ describe('the public API', () => {
       'commitBountyRun',
       'compile',
       'compileStages',
+      'createBountyReceipt',
       'createReceipt',
       'deliverBatchResult',
       'deployMarket',
