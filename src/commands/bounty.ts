@@ -168,7 +168,11 @@ const renderBounty = (b: BountyView) =>
     ['bounty', b.bountyId],
     ['phase', b.phase],
     ['reward', `${b.rewardEth} ETH`],
-    ['target', `${b.metric === 'loss' ? 'loss <=' : 'accuracy >='} ${b.target} (circuit scale)`],
+    [
+      'target',
+      b.targetText ??
+        `${b.metric === 'loss' ? 'loss <=' : 'rows right >='} ${b.target} (at the circuit's scale)`,
+    ],
     ['base model', b.baseModelSha256],
     ['data commitment', b.dataCommitment],
     ['circuits', `step model ${b.stepModelId}, evaluation model ${b.evalModelId}`],
@@ -253,11 +257,11 @@ export function bountyCommand(): Command {
                 b.bountyId,
                 b.phase,
                 `${b.rewardEth} ETH`,
-                `${b.metric} ${b.metric === 'loss' ? '<=' : '>='} ${b.target}`,
+                b.targetText ?? `${b.metric} ${b.metric === 'loss' ? '<=' : '>='} ${b.target}`,
                 when(b.commitDeadline),
                 b.worker,
               ]),
-              ['bounty', 'phase', 'reward', 'target (circuit scale)', 'commit by', 'worker'],
+              ['bounty', 'phase', 'reward', 'target', 'commit by', 'worker'],
             ),
           );
         }),

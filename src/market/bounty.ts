@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Contract, formatEther, type Signer } from 'ethers';
 import type { ChainContext } from '../chain/chainContext.js';
 import { readDeployment, type DeployedContract } from '../chain/deployments.js';
 import { requireCode } from '../chain/provider.js';
-import { Metric, Phase, pocomputeBountiesAbi } from '../chain/generated/contracts.js';
+import {
+  Metric,
+  Phase,
+  pocomputeBountiesAbi,
+  pocomputeMarketAbi,
+} from '../chain/generated/contracts.js';
+import { parseRecipeURI } from './bountySpec.js';
 import { PocomputeError } from '../core/errors.js';
-import { readJsonFile, writeJsonAtomic } from '../core/files.js';
+import { readJsonFile } from '../core/files.js';
 import { pocomputeHome } from '../core/paths.js';
 import { chainNow } from './postTask.js';
 import { bountiesRecordName, sendMarketTx } from './market.js';
@@ -76,6 +82,12 @@ export interface BountyView {
   workerBondEth: string;
   challengerBondEth: string;
   metricValue: string;
+  /**
+   * The target in words ("at least 13 of 14 evaluation rows right", "loss <= 0.12"), read with the
+   * metric scale and rows the evaluation model's registration states (a label: the chain compares
+   * `target` itself); absent when the registration does not say.
+   */
+  targetText?: string;
 }
 
 export async function readBounty(
@@ -108,7 +120,29 @@ export async function readBounty(
     workerBondEth: formatEther(t.workerBond),
     challengerBondEth: formatEther(t.challengerBond),
     metricValue: String(b.metricValue),
+    targetText: await targetText(bounties, t.evalModelId, Metric[Number(t.metric)], t.target),
   };
+}
+
+async function targetText(
+  bounties: Contract,
+  evalModelId: bigint,
+  metric: (typeof Metric)[number],
+  target: bigint,
+): Promise<string | undefined> {
+  try {
+    const market = new Contract(await bounties.market(), pocomputeMarketAbi, bounties.runner);
+    const { recipe, metricScale } = parseRecipeURI(
+      (await market.getModel(evalModelId)).metadataURI,
+    );
+    if (metricScale === undefined) return undefined;
+    const value = Number(target) / 2 ** metricScale;
+    return metric === 'AccuracyAtLeast'
+      ? `at least ${value} of ${recipe.evalRows} evaluation rows right`
+      : `loss <= ${value}`;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function listBounties(bounties: Contract): Promise<BountyView[]> {
@@ -190,14 +224,14 @@ export const secretPath = (chainId: string, contract: string, id: string) =>
 
 export const newSalt = () => `0x${randomBytes(32).toString('hex')}` as const;
 
+/** Writes the secret readable by its owner only from its creation (a temp file, then a rename). */
 export async function writeSecret(
   secret: BountySecret,
   path = secretPath(secret.chainId, secret.contract, secret.bountyId),
 ) {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.tmp`;
-  await writeJsonAtomic(temp, secret);
-  await chmod(temp, 0o600);
+  await writeFile(temp, JSON.stringify(secret, null, 2), { mode: 0o600, flag: 'wx' });
   await rename(temp, path);
   return path;
 }

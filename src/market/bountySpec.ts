@@ -36,8 +36,19 @@ export interface BountyRecipe {
 
 const RECIPE_PREFIX = 'pocompute-bounty@1:';
 
-export function recipeURI(kind: 'step' | 'eval', recipe: BountyRecipe, baseSha256: string) {
-  const fields = { kind, base: baseSha256, ...recipe };
+export function recipeURI(
+  kind: 'step' | 'eval',
+  recipe: BountyRecipe,
+  baseSha256: string,
+  /** The evaluation circuit's metric scale (a display aid: `bounty show` reads the target with it). */
+  metricScale?: number,
+) {
+  const fields = {
+    kind,
+    base: baseSha256,
+    ...recipe,
+    ...(metricScale === undefined ? {} : { metricScale }),
+  };
   return `${RECIPE_PREFIX}${new URLSearchParams(
     Object.entries(fields).map(([k, v]) => [k, String(v)]),
   ).toString()}`;
@@ -47,6 +58,7 @@ export function parseRecipeURI(uri: string): {
   kind: 'step' | 'eval';
   base: string;
   recipe: BountyRecipe;
+  metricScale?: number;
 } {
   const bad = () =>
     new PocomputeError(
@@ -76,7 +88,9 @@ export function parseRecipeURI(uri: string): {
     !Number.isInteger(recipe.maxSteps)
   )
     throw bad();
-  return { kind, base, recipe };
+  const scale = q.get('metricScale');
+  const metricScale = scale !== null && /^-?\d{1,2}$/.test(scale) ? Number(scale) : undefined;
+  return { kind, base, recipe, ...(metricScale === undefined ? {} : { metricScale }) };
 }
 
 /** The part of the base model that is trained, and the features it is trained on. */

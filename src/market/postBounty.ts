@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from 'ethers';
 import type { ChainContext } from '../chain/chainContext.js';
@@ -7,6 +7,8 @@ import { readFileCapped, readJsonFile, sha256Hex } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
 import { pocomputeHome } from '../core/paths.js';
 import { evalCommitment, evalSetFelts } from '../prover/training/evalSet.js';
+import { circuitInputBounds } from '../prover/inputRange.js';
+import { feltToSigned } from '../proof/felts.js';
 import { newSalt, secretPath, sendBountyTx, writeSecret } from './bounty.js';
 import {
   bountyCommitments,
@@ -40,16 +42,23 @@ export function parseTarget(text: string): { metric: 'loss' | 'accuracy'; value:
 }
 
 /**
- * The target at the evaluation circuit's metric scale, rounded against the worker: a loss bound
- * down, an accuracy bound up, so a proved metric that meets the integer target meets the stated one.
+ * The target as the contract compares it, at the evaluation circuit's metric scale, rounded against
+ * the worker so a proved metric that meets it meets the stated one: a loss bound rounded down; an
+ * accuracy becomes the count of rows that must be right, ceil(x · rows) (the circuit's accuracy is
+ * that count, exact in fixed point).
  */
 export function targetAtScale(
   target: { metric: 'loss' | 'accuracy'; value: number },
   scale: number,
-) {
-  const x = target.value * 2 ** scale;
-  return BigInt(target.metric === 'loss' ? Math.floor(x) : Math.ceil(x));
+  rows: number,
+): bigint {
+  if (target.metric === 'loss') return BigInt(Math.floor(target.value * 2 ** scale));
+  // 0.7 · 10 is 7.000000000000001 in floating point: that is 7 rows, not 8.
+  return BigInt(Math.ceil(target.value * rows - 1e-9)) * 2n ** BigInt(scale);
 }
+
+/** The largest integer a float carries exactly: revealed values are fed to EZKL as floats. */
+const MAX_EXACT = 2n ** 53n - 1n;
 
 export interface BountyTimes {
   /** Seconds from now a worker has to commit its run. */
@@ -155,7 +164,7 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
     market,
     stage: true,
     artifacts: circuits.evaluation.artifacts,
-    metadataURI: recipeURI('eval', recipe, model.baseSha256),
+    metadataURI: recipeURI('eval', recipe, model.baseSha256, circuits.evaluation.metricScale),
     reporter,
   });
   const commitments = bountyCommitments(model, circuits, recipe);
@@ -164,6 +173,21 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
     e.featureScale,
     e.labelScale,
   ]);
+  // The contract refuses a revealed value beyond evalBound, and a worker refuses a bound beyond
+  // its evaluation circuit's range: the set must fit, said now rather than at the reveal.
+  const range = circuitInputBounds(
+    JSON.parse(await readFile(e.artifacts.path('settings.json'), 'utf8')),
+  ).range;
+  const evalBound = range && range.max < MAX_EXACT ? range.max : MAX_EXACT;
+  const beyond = evalFelts.findIndex((f) => {
+    const v = feltToSigned(BigInt(f));
+    return (v < 0n ? -v : v) > evalBound;
+  });
+  if (beyond >= 0)
+    throw new PocomputeError(
+      'INPUT_INVALID',
+      `evaluation value ${beyond} does not fit the evaluation circuit's range (±${evalBound} at scale 2^${e.featureScale})`,
+    );
   const salt = newSalt();
   const evalCommit = evalCommitment(evalFelts, salt);
   const weightFelts = model.head.layers.reduce((n, l) => n + l.weights.length + l.bias.length, 0);
@@ -176,7 +200,7 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
     batchRoot: batchRoot(commitments.leaves),
     evalCommit,
     metric: target.metric === 'loss' ? 0 : 1,
-    target: targetAtScale(target, e.metricScale),
+    target: targetAtScale(target, e.metricScale, recipe.evalRows),
     maxSteps: recipe.maxSteps,
     evalFelts: evalFelts.length,
     weightFelts,
@@ -187,7 +211,23 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
     responseTime: params.responseSeconds,
     workerBond,
     challengerBond,
+    evalBound,
   };
+  // The secret is written before the transaction (readable by its owner only): a crash after the
+  // post must not lose the salt, without which the set cannot be revealed and the reward is lost.
+  const chainId = chain.chainId.toString();
+  const contract = String(bounties.target);
+  const pending = await writeSecret(
+    {
+      format: 'pocompute-bounty-secret@1',
+      chainId,
+      contract,
+      bountyId: 'pending',
+      salt,
+      evalFelts,
+    },
+    `${params.secretOut ?? secretPath(chainId, contract, `pending-${evalCommit.slice(2, 18)}`)}`,
+  );
   const post = () =>
     sendBountyTx(bounties, 'postBounty', [terms, commitments.baseWeightsHash], { value: reward });
   const receipt = reporter
@@ -198,16 +238,10 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
     .find((ev) => ev?.name === 'BountyPosted');
   const bountyId = String(event!.args.bountyId);
   const secret = await writeSecret(
-    {
-      format: 'pocompute-bounty-secret@1',
-      chainId: chain.chainId.toString(),
-      contract: String(bounties.target),
-      bountyId,
-      salt,
-      evalFelts: evalFelts.map(String),
-    },
-    params.secretOut ?? secretPath(chain.chainId.toString(), String(bounties.target), bountyId),
+    { format: 'pocompute-bounty-secret@1', chainId, contract, bountyId, salt, evalFelts },
+    params.secretOut ?? secretPath(chainId, contract, bountyId),
   );
+  if (secret !== pending) await rm(pending, { force: true });
   return {
     bountyId,
     txHash: receipt.hash,

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Contract } from 'ethers';
+import { AbiCoder, keccak256, type Contract } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
 import { readFileCapped, readJsonFile, sha256Hex, writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
@@ -13,7 +13,8 @@ import { readRunJson, readRunManifest, runFile } from '../prover/training/runMan
 import { trainRun } from '../prover/training/trainRun.js';
 import { instancesAsUint256, proofBytes } from '../verifier/calldata.js';
 import { attestModel, readModel } from './attestModel.js';
-import { readBounty, sendBountyTx } from './bounty.js';
+import { circuitInputBounds } from '../prover/inputRange.js';
+import { newSalt, readBounty, sendBountyTx } from './bounty.js';
 import { chainNow } from './postTask.js';
 import {
   bountyCommitments,
@@ -110,12 +111,44 @@ export async function checkBountyFiles(params: BountyFilesParams): Promise<Bount
     throw mismatch(
       `${params.data} is not its training data (commitment ${c.dataCommitment.slice(0, 16)}…)`,
     );
-  if (String(terms.batchRoot) !== batchRoot(c.leaves))
+  // Every term the chain will hold an honest run to is checked against what the circuits say
+  // before any bond: a term that does not fit would make an honest step or metric unprovable.
+  const maxSteps = Number(terms.maxSteps);
+  if (maxSteps !== recipe.maxSteps || String(terms.batchRoot) !== batchRoot(c.leaves))
     throw mismatch(
-      'its batch root is not the schedule of its training data: an honest step could not answer a challenge',
+      'its batch root is not the schedule of its training data over its maxSteps: an honest step could not answer a challenge',
+    );
+  const e = circuits.evaluation;
+  const classes = model.head.layers[model.head.layers.length - 1].outFeatures;
+  const weightFelts = headWeights(model.head).reduce((n, t) => n + t.length, 0);
+  const evalFelts = recipe.evalRows * (model.head.inFeatures + classes);
+  if (Number(terms.weightFelts) !== weightFelts || Number(terms.evalFelts) !== evalFelts)
+    throw mismatch(
+      `it expects ${terms.weightFelts} weight and ${terms.evalFelts} evaluation field elements; its evaluation circuit has ${weightFelts} and ${evalFelts}`,
+    );
+  const accuracy = Number(terms.metric) === 1;
+  if (accuracy !== (recipe.metric === 'accuracy'))
+    throw mismatch(`its metric is not its evaluation circuit's (${recipe.metric})`);
+  const target = BigInt(terms.target);
+  const perfect = BigInt(recipe.evalRows) * 2n ** BigInt(e.metricScale);
+  if (accuracy && (target < 0n || target > perfect))
+    throw mismatch(`its target is no number of rows of ${recipe.evalRows}`);
+  const range = circuitInputBounds(
+    JSON.parse(await readFile(e.artifacts.path('settings.json'), 'utf8')),
+  ).range;
+  if (range && BigInt(terms.evalBound) > range.max)
+    throw mismatch(
+      `it lets the evaluation set hold values up to ${terms.evalBound}, beyond its circuit's range (${range.max}): a revealed set could be unprovable`,
+    );
+  if (Number(terms.proveTime) < MIN_PROVE_SECONDS || Number(terms.responseTime) < 600)
+    throw mismatch(
+      `it leaves ${terms.proveTime} s to prove the metric and ${terms.responseTime} s to answer a challenge: too little for the proofs (at least ${MIN_PROVE_SECONDS} s and 600 s)`,
     );
   return { bountyId, recipe, model, circuits, terms };
 }
+
+/** The least time a worker accepts to prove the metric after the reveal (the contract's floor). */
+const MIN_PROVE_SECONDS = 1800;
 
 /** The run directory's link to its bounty (written by `commitBountyRun`). */
 interface BountyRunLink {
@@ -126,14 +159,18 @@ interface BountyRunLink {
   maxSteps: number;
   /** The committed hashes, as sent (a challenge's answer must repeat them). */
   trajectory: string[];
+  /** The seal's salt: with the trajectory, what opens the seal. */
+  salt: string;
 }
 
 /**
- * The worker's run: trains the head on the bounty's data (proving every step, as `train`) — or
- * takes a run already made (`run`: any bounty with the same base model, data and recipe accepts
- * it) — checks that it is a run of this bounty's step circuit from its base weights on its data,
- * and commits the per-step weight hashes with the worker bond. The run directory keeps what the
- * later phases need (`bounty/<id>.json`).
+ * The worker's run, committed first and proved after: the honest run's per-step weight hashes come
+ * from EZKL's witnesses (seconds a step), are sealed with the worker bond — keccak(id, worker,
+ * keccak(trajectory), salt), so a copy of the pending transaction is worth nothing to a copier —
+ * and opened in a later block; then every step is proved (as `train`) for the challenges to come,
+ * and the proved run must be the committed one. `run` commits a run already made instead (any
+ * bounty with the same base model, data and recipe takes it). The run directory keeps what the
+ * later phases need (`bounty/<id>.json`, written before the seal).
  */
 export async function commitBountyRun(params: {
   bounties: Contract;
@@ -151,8 +188,27 @@ export async function commitBountyRun(params: {
   const { bounties, work, reporter } = params;
   const { recipe, model, terms } = work;
   const maxSteps = Number(terms.maxSteps);
+  const k = work.circuits.step.scales.length;
   const dir = resolve(params.run ?? params.out ?? '');
-  if (!params.run) {
+  const mismatch = (what: string) =>
+    new PocomputeError('BOUNTY_MISMATCH', `bounty ${work.bountyId}: the run ${what}`);
+  let trajectory: bigint[];
+  if (params.run) {
+    const run = await readRunManifest(dir);
+    const chainBase = ((await bounties.getBaseWeightsHash(work.bountyId)) as bigint[]).map(String);
+    if (run.base.weightsHash.map((h) => feltFromHexLE(h).toString()).join() !== chainBase.join())
+      throw mismatch("does not start from the bounty's base weights");
+    if (run.stepModel.vkSha256 !== work.circuits.step.artifacts.manifest.files['vk.key'])
+      throw mismatch("was not proved with the bounty's step circuit");
+    if (
+      `0x${run.data.commitment}` !== String(terms.dataCommitment) ||
+      run.data.seedSource !== 'derived'
+    )
+      throw mismatch("is not on the bounty's training data and its derived schedule");
+    if (run.steps.length < 1 || run.steps.length > maxSteps)
+      throw mismatch(`has ${run.steps.length} steps; the bounty takes 1 to ${maxSteps}`);
+    trajectory = run.steps.flatMap((s) => s.outputWeightsHash.map(feltFromHexLE));
+  } else {
     if (!params.out)
       throw new PocomputeError('OPTION_INVALID', 'a bounty run needs --out <dir> (or --run <dir>)');
     if (!Number.isInteger(params.steps) || params.steps! < 1 || params.steps! > maxSteps)
@@ -160,13 +216,57 @@ export async function commitBountyRun(params: {
         'OPTION_INVALID',
         `--steps must be 1 to ${maxSteps} (the bounty's maximum), got ${params.steps}`,
       );
-    await mkdir(dir, { recursive: true });
+    const witnessed = () => witnessTrajectory(work, params.steps!);
+    trajectory = (
+      reporter
+        ? await reporter.step(`Running ${params.steps} SGD steps (witnesses)`, witnessed, 'witness')
+        : await witnessed()
+    ).trajectory;
+  }
+  if (params.tamperTrajectory) trajectory = params.tamperTrajectory(trajectory);
+  const signer = bounties.runner as unknown as { getAddress(): Promise<string> };
+  const worker = await signer.getAddress();
+  const salt = newSalt();
+  const link: BountyRunLink = {
+    format: 'pocompute-bounty-run@1',
+    bountyId: work.bountyId,
+    contract: String(bounties.target),
+    evalArtifacts: work.circuits.evaluation.artifacts.dir,
+    maxSteps,
+    trajectory: trajectory.map(String),
+    salt,
+  };
+  await mkdir(join(dir, 'bounty'), { recursive: true });
+  await writeJsonAtomic(linkPath(dir, work.bountyId), link);
+  const seal = keccak256(
+    AbiCoder.defaultAbiCoder().encode(
+      ['uint256', 'address', 'bytes32', 'bytes32'],
+      [
+        BigInt(work.bountyId),
+        worker,
+        keccak256(AbiCoder.defaultAbiCoder().encode(['uint256[]'], [trajectory])),
+        salt,
+      ],
+    ),
+  );
+  const sealTx = () =>
+    sendBountyTx(bounties, 'seal', [BigInt(work.bountyId), seal], { value: terms.workerBond });
+  const sealed = reporter
+    ? await reporter.step('Sealing the run (worker bond locked)', sealTx, 'sealRun')
+    : await sealTx();
+  // The seal is mined: the opening goes in a later block, as the contract requires.
+  const open = () => sendBountyTx(bounties, 'commit', [BigInt(work.bountyId), trajectory, salt]);
+  const receipt = reporter
+    ? await reporter.step('Opening the sealed run', open, 'commitRun')
+    : await open();
+  let proveMs = 0;
+  if (!params.run) {
     await writeFile(join(dir, 'head.onnx'), model.headBytes);
     await writeJsonAtomic(join(dir, 'features.json'), {
       features: model.data.features,
       labels: model.data.targets,
     });
-    await trainRun({
+    const run = await trainRun({
       model: join(dir, 'head.onnx'),
       data: join(dir, 'features.json'),
       trainable: 'all',
@@ -178,50 +278,25 @@ export async function commitBountyRun(params: {
       srs: params.srs,
       reporter,
     });
+    const proved = run.steps.flatMap((s) => s.outputWeightsHash.map(feltFromHexLE));
+    if (!params.tamperTrajectory && proved.join() !== trajectory.join())
+      throw new PocomputeError(
+        'ENGINE_FAILED',
+        `bounty ${work.bountyId}: the proved run's weights differ from the witnessed run's that were committed`,
+      );
+    proveMs = run.steps.reduce((t, s) => t + s.proveMs, 0);
   }
-  const run = await readRunManifest(dir);
-  const mismatch = (what: string) =>
-    new PocomputeError('BOUNTY_MISMATCH', `bounty ${work.bountyId}: the run ${what}`);
-  const chainBase = ((await bounties.getBaseWeightsHash(work.bountyId)) as bigint[]).map(String);
-  if (run.base.weightsHash.map((h) => feltFromHexLE(h).toString()).join() !== chainBase.join())
-    throw mismatch("does not start from the bounty's base weights");
-  if (run.stepModel.vkSha256 !== work.circuits.step.artifacts.manifest.files['vk.key'])
-    throw mismatch("was not proved with the bounty's step circuit");
-  if (
-    `0x${run.data.commitment}` !== String(terms.dataCommitment) ||
-    run.data.seedSource !== 'derived'
-  )
-    throw mismatch("is not on the bounty's training data and its derived schedule");
-  if (run.steps.length < 1 || run.steps.length > maxSteps)
-    throw mismatch(`has ${run.steps.length} steps; the bounty takes 1 to ${maxSteps}`);
-  let trajectory = run.steps.flatMap((s) => s.outputWeightsHash.map(feltFromHexLE));
-  if (params.tamperTrajectory) trajectory = params.tamperTrajectory(trajectory);
-  const link: BountyRunLink = {
-    format: 'pocompute-bounty-run@1',
-    bountyId: work.bountyId,
-    contract: String(bounties.target),
-    evalArtifacts: work.circuits.evaluation.artifacts.dir,
-    maxSteps,
-    trajectory: trajectory.map(String),
-  };
-  await mkdir(join(dir, 'bounty'), { recursive: true });
-  await writeJsonAtomic(linkPath(dir, work.bountyId), link);
-  const commit = () =>
-    sendBountyTx(bounties, 'commit', [BigInt(work.bountyId), trajectory], {
-      value: terms.workerBond,
-    });
-  const receipt = reporter
-    ? await reporter.step('Committing the run (worker bond locked)', commit, 'commitRun')
-    : await commit();
+  const manifest = await readRunManifest(dir);
   return {
     bountyId: work.bountyId,
     run: dir,
-    steps: run.steps.length,
-    losses: run.steps.map((s) => s.loss),
-    finalWeightsHash: trajectory.slice(-run.tensors.length).map(String),
+    steps: trajectory.length / k,
+    losses: manifest.steps.map((s) => s.loss),
+    finalWeightsHash: trajectory.slice(-k).map(String),
     txHash: receipt.hash,
-    gasUsed: receipt.gasUsed.toString(),
-    proveMs: run.steps.reduce((t, s) => t + s.proveMs, 0),
+    sealTxHash: sealed.hash,
+    gasUsed: (sealed.gasUsed + receipt.gasUsed).toString(),
+    proveMs,
   };
 }
 
@@ -295,6 +370,18 @@ export async function proveBountyMetric(params: {
       `bounty ${link.bountyId}: the revealed set does not have whole rows`,
     );
   const nFeatures = rows * inFeatures;
+  // Fed to EZKL as floats k / 2^scale, exact while |k| < 2^53 (the contract's evalBound, which the
+  // worker checked against its circuit's range before its bond, keeps them far below).
+  if (
+    felts.some((f) => {
+      const v = feltToSigned(f);
+      return (v < 0n ? -v : v) >= 2n ** 53n;
+    })
+  )
+    throw new PocomputeError(
+      'BOUNTY_INVALID',
+      `bounty ${link.bountyId}: the revealed set holds values no float carries exactly`,
+    );
   const toFloat = (f: bigint, scale: number) => Number(feltToSigned(f)) / 2 ** scale;
   const features = felts.slice(0, nFeatures).map((f) => toFloat(f, scales[k]));
   const labels = felts.slice(nFeatures).map((f) => toFloat(f, scales[k + 1]));
@@ -315,7 +402,10 @@ export async function proveBountyMetric(params: {
       `bounty ${link.bountyId}: the evaluation proof does not carry the revealed set exactly (quantisation)`,
     );
   const metricScale = artifacts.manifest.circuit.outputScales.at(-1) ?? 0;
-  const metric = Number(feltToSigned(instances.at(-1)!)) / 2 ** metricScale;
+  const value = Number(feltToSigned(instances.at(-1)!)) / 2 ** metricScale;
+  // The accuracy circuit counts the rows right; the loss is the batch mean.
+  const accuracy = (await bounties.getTerms(link.bountyId)).metric === 1n;
+  const metric = accuracy ? value / rows : value;
   const send = () =>
     sendBountyTx(bounties, 'proveMetric', [
       BigInt(link.bountyId),
@@ -402,13 +492,29 @@ export async function auditBountyRun(params: BountyFilesParams): Promise<{
   const committed = (logs.at(-1) as { args?: { trajectory: bigint[] } } | undefined)?.args;
   if (!committed)
     throw new PocomputeError('BOUNTY_INVALID', `bounty ${bountyId} has no committed run to audit`);
-  const trajectory = [...committed.trajectory].map(String);
-  const { step, artifacts } = { step: work.circuits.step, artifacts: work.circuits.step.artifacts };
-  const k = step.scales.length;
+  const trajectory = [...committed.trajectory];
+  const k = work.circuits.step.scales.length;
   const steps = trajectory.length / k;
+  const { firstDifference } = await witnessTrajectory(work, steps, trajectory);
+  return { bountyId, steps, firstWrongStep: firstDifference };
+}
+
+/**
+ * The honest run's per-step weight hashes, from EZKL's witnesses of the step circuit (no proving):
+ * SGD on the schedule is deterministic, so this is what every step's proof will publish. With
+ * `compare`, it stops at the first step whose hashes differ from it.
+ */
+export async function witnessTrajectory(
+  work: BountyWork,
+  steps: number,
+  compare?: readonly bigint[],
+): Promise<{ trajectory: bigint[]; firstDifference: number | undefined }> {
+  const { artifacts, scales } = work.circuits.step;
+  const k = scales.length;
   const c = bountyCommitments(work.model, work.circuits, work.recipe);
   const schedule = batchSchedule(c.seed, work.model.data.features.length, work.recipe.batch);
   let weights = headWeights(work.model.head);
+  const trajectory: bigint[] = [];
   for (let i = 0; i < steps; i++) {
     const rows = schedule(i);
     const witness = await witnessStages(stagedOf([artifacts]), {
@@ -422,12 +528,11 @@ export async function auditBountyRun(params: BountyFilesParams): Promise<{
     const made = JSON.parse(new TextDecoder().decode(witness.witnesses[0])) as {
       processed_outputs?: { poseidon_hash?: string[] } | null;
     };
-    const out = (made.processed_outputs?.poseidon_hash ?? [])
-      .slice(0, k)
-      .map((h) => feltFromHexLE(h).toString());
-    if (out.join() !== trajectory.slice(i * k, (i + 1) * k).join())
-      return { bountyId, steps, firstWrongStep: i };
+    const out = (made.processed_outputs?.poseidon_hash ?? []).slice(0, k).map(feltFromHexLE);
+    if (compare && out.join() !== compare.slice(i * k, (i + 1) * k).join())
+      return { trajectory, firstDifference: i };
+    trajectory.push(...out);
     weights = witness.outputs.slice(0, k);
   }
-  return { bountyId, steps, firstWrongStep: undefined };
+  return { trajectory, firstDifference: undefined };
 }

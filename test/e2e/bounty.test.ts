@@ -21,6 +21,7 @@ import {
   proveBountyMetric,
   type BountyWork,
 } from '../../src/market/workBounty.js';
+import { checkReceiptFile } from '../../src/verifier/checkReceiptFile.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, gasCost, marketWithMlp, revertOf } from '../helpers/market.js';
 import { minedRevert, pendingCall, sendCopy, withAutomineOff } from '../helpers/mempool.js';
@@ -69,7 +70,7 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       challengerBondEth: '0.05',
       commitSeconds: 3600,
       revealSeconds: MINUTES_10,
-      proveSeconds: MINUTES_10,
+      proveSeconds: 1800,
       challengeSeconds: MINUTES_10,
       responseSeconds: MINUTES_10,
     });
@@ -162,6 +163,8 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       phase: 'open',
       metric: 'accuracy',
       rewardEth: '1.0',
+      // ⌈0.75 · 14⌉ rows of the 14, as the contract compares it
+      targetText: 'at least 11 of 14 evaluation rows right',
     });
     // The evaluation set cannot be revealed before a worker has committed.
     const early = await cli(0, ['bounty', 'reveal', id]);
@@ -203,11 +206,40 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
     expect(settled.code, settled.stderr).toBe(0);
     expect(settled.json().phase).toBe('paid');
     const spent = await gasCost(chain.provider, [
+      worked.json().sealTxHash,
       worked.json().txHash,
       ...answered.json().answered.map((a: { txHash: string }) => a.txHash),
       proved.json().txHash,
     ]);
     expect((await balance(1)) - workerBefore + spent).toBe(REWARD + CHALLENGER_BOND);
+
+    // The receipt of the paid bounty: base model, data, final weights, metric, proof, transactions.
+    const receiptFile = join(dir, 'bounty-receipt.json');
+    const written = await cli(1, [
+      'receipt',
+      join(run, 'bounty', `${id}-eval-proof.json`),
+      '--bounty',
+      id,
+      '--out',
+      receiptFile,
+    ]);
+    expect(written.code, written.stderr).toBe(0);
+    const receipt = JSON.parse(readFileSync(receiptFile, 'utf8'));
+    expect(receipt.bounty).toMatchObject({ bountyId: id, metric: { kind: 'accuracy', met: true } });
+    const evalArtifacts = JSON.parse(
+      readFileSync(join(run, 'bounty', `${id}.json`), 'utf8'),
+    ).evalArtifacts;
+    const check = (r: unknown) =>
+      checkReceiptFile({
+        receipt: r as never,
+        artifacts: evalArtifacts,
+        rpc: anvil().rpcUrl,
+        market: marketAddress,
+      });
+    expect((await check(receipt)).verdict).toBe('valid');
+    const inflated = structuredClone(receipt);
+    inflated.bounty.metric.value += 1;
+    expect((await check(inflated)).verdict).toBe('invalid');
   });
 
   it('a run that misses the target is not paid: the reward goes back, the honest bond too', async () => {
@@ -297,9 +329,8 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
     expect((await balance(1)) - worker).toBe(REWARD + WORKER_BOND);
   });
 
-  it('a copycat who front-runs the commit at a higher tip cannot prove and pays its bond to the requester', async () => {
+  it('a copy of the pending seal at a higher tip cannot be opened: its bond is the requester's, the honest worker commits after', async () => {
     const posted = await post('accuracy>=0.75');
-    secrets.set(posted.bountyId, posted.secret);
     const work = await prepare(posted.bountyId);
     const copier = new Wallet(account(3).privateKey, chain.provider);
     const { honestError, copy } = await withAutomineOff(chain.provider, async () => {
@@ -307,22 +338,35 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
         () => undefined,
         (error: unknown) => error as Error,
       );
-      const pending = await pendingCall(chain.provider, as(1), account(1).address, 'commit');
+      const pending = await pendingCall(chain.provider, as(1), account(1).address, 'seal');
       const sent = await sendCopy(copier, pending);
       await chain.provider.send('evm_mine', []);
       return { honestError: await honest, copy: sent.hash };
     });
+    // The copy was mined first and holds the bounty; the honest seal reverted (gas only).
     expect(await minedRevert(as(1), copy)).toBeUndefined();
     expect(String(honestError?.message)).toContain('WrongPhase');
     expect((await readBounty(as(0), posted.bountyId)).worker.toLowerCase()).toBe(
       account(3).address.toLowerCase(),
     );
-    // The copycat holds hashes, not weights: it cannot prove; after the deadline its bond is the requester's.
-    await reveal(posted.bountyId);
+    // The seal binds the honest worker's address and salt: the copier cannot open it, even with
+    // the honest run's hashes (which anyone can recompute) and a salt of its own.
+    const link = JSON.parse(readFileSync(join(run, 'bounty', `${posted.bountyId}.json`), 'utf8'));
+    expect(
+      await revertOf(
+        as(3),
+        as(3).commit(BigInt(posted.bountyId), link.trajectory.map(BigInt), link.salt),
+      ),
+    ).toContain('SealMismatch');
+    // Unopened in time: its bond goes to the requester and the bounty is open again.
     await advanceTime(chain.provider, MINUTES_10 + 1);
     const requester = await balance(0);
     const settled = await settleBounty(as(2), posted.bountyId);
-    expect(settled.phase).toBe('failed');
-    expect((await balance(0)) - requester).toBe(REWARD + WORKER_BOND);
+    expect(settled.phase).toBe('open');
+    expect((await balance(0)) - requester).toBe(WORKER_BOND);
+    await commit(await prepare(posted.bountyId));
+    const view = await readBounty(as(0), posted.bountyId);
+    expect(view.phase).toBe('committed');
+    expect(view.worker.toLowerCase()).toBe(account(1).address.toLowerCase());
   });
 });

@@ -17,9 +17,11 @@ describe('bounty terms', () => {
   it('reads a target and rounds it against the worker at the circuit scale', () => {
     expect(parseTarget('loss<=0.12')).toEqual({ metric: 'loss', value: 0.12 });
     expect(parseTarget(' accuracy >= 0.9 ')).toEqual({ metric: 'accuracy', value: 0.9 });
-    // 0.12·2^11 = 245.76: a loss bound rounds down, an accuracy bound (0.9·2^11 = 1843.2) up.
-    expect(targetAtScale({ metric: 'loss', value: 0.12 }, 11)).toBe(245n);
-    expect(targetAtScale({ metric: 'accuracy', value: 0.9 }, 11)).toBe(1844n);
+    // 0.12·2^11 = 245.76: a loss bound rounds down; an accuracy is a count of rows, rounded up.
+    expect(targetAtScale({ metric: 'loss', value: 0.12 }, 11, 14)).toBe(245n);
+    expect(targetAtScale({ metric: 'accuracy', value: 0.9 }, 11, 14)).toBe(13n * 2048n);
+    expect(targetAtScale({ metric: 'accuracy', value: 0.7 }, 0, 10)).toBe(7n);
+    expect(targetAtScale({ metric: 'accuracy', value: 1 }, 3, 14)).toBe(14n * 8n);
     for (const bad of ['loss<0.1', 'accuracy>=1.5', 'f1>=0.9', 'loss<=abc', ''])
       expect(() => parseTarget(bad), bad).toThrow(/--target|accuracy target/);
   });

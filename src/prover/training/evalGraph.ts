@@ -59,18 +59,36 @@ export function buildEvaluationGraph(head: MlpSpec, options: EvaluationOptions):
   if (options.metric === 'loss') {
     metric = batchLoss(g, z, labels, options.loss, C).loss;
   } else {
-    // correct_i = 1 − Sign(max_c z_ic − Σ_c z_ic·y_ic): the gap is 0 when the labelled class has
-    // the largest logit, else positive. A tie for the largest logit counts as correct.
-    const max = g.node('ReduceMax', [z], { axes: [1], keepdims: 1 }, 'max_logit');
+    // A row is right when its labelled logit is strictly the largest: with y one-hot,
+    // max_c (z_c − y_c) = max(largest other logit, labelled logit − 1), which is below the labelled
+    // logit exactly when no other logit reaches it; correct = Relu(Sign(labelled − that)). A tie
+    // is wrong: a model whose logits are all equal (a zeroed head) scores 0, not every row.
     const picked = g.node(
       'ReduceSum',
       [g.node('Mul', [z, labels], {}, 'labelled'), g.int64Initializer('class_axis', [1], [1])],
       { keepdims: 1 },
       'labelled_logit',
     );
-    const wrong = g.node('Sign', [g.node('Sub', [max, picked], {}, 'gap')], {}, 'wrong');
-    const correct = g.node('Sub', [g.initializer('one', [1], [1]), wrong], {}, 'correct');
-    metric = g.node('ReduceMean', [correct], { axes: [0, 1], keepdims: 1 }, 'accuracy');
+    const rival = g.node(
+      'ReduceMax',
+      [g.node('Sub', [z, labels], {}, 'others_first')],
+      { axes: [1], keepdims: 1 },
+      'rival_logit',
+    );
+    const correct = g.node(
+      'Relu',
+      [g.node('Sign', [g.node('Sub', [picked, rival], {}, 'margin')], {}, 'margin_sign')],
+      {},
+      'correct',
+    );
+    // The count of rows right, not their mean: a count is exact in fixed point (a mean divides by
+    // the rows with a rounded 1/R: 14 of 14 came out 0.998), so a target of k rows is met exactly.
+    metric = g.node(
+      'ReduceSum',
+      [correct, g.int64Initializer('all_axes', [2], [0, 1])],
+      { keepdims: 1 },
+      'rows_right',
+    );
   }
 
   const outputs: TensorSpec[] = inputs.map((t) => {
@@ -111,11 +129,12 @@ export function evaluationReference(
   const R = logits.length;
   const C = logits[0].length;
   if (options.metric === 'accuracy') {
+    // Strictly the largest: a tie is wrong.
     const correct = logits.filter((r, n) => {
       const picked = r.reduce((s, v, c) => s + v * labels[n][c], 0);
-      return Math.max(...r) - picked <= 0;
+      return r.every((v, c) => labels[n][c] === 1 || v < picked);
     }).length;
-    return correct / R;
+    return correct;
   }
   if (options.loss === 'mse')
     return (

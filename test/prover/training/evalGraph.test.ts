@@ -78,7 +78,7 @@ describe('the evaluation graph', () => {
     },
   );
 
-  it('accuracy counts the rows whose labelled class has the largest logit, ties as correct', async () => {
+  it('accuracy is the count of rows whose labelled logit is strictly the largest (a tie is wrong)', async () => {
     const labels = oneHot(sample.labels.slice(0, R));
     // The base model's argmax on these rows, counted independently.
     const argmaxRight = features.filter((row, n) => {
@@ -92,18 +92,18 @@ describe('the evaluation graph', () => {
       metric: 'accuracy',
       loss: 'mse',
     });
-    expect(want).toBe(argmaxRight / R);
+    expect(want).toBe(argmaxRight);
     expect(await evaluate({ metric: 'accuracy', loss: 'mse' }, base, labels)).toBe(want);
     // Shifted labels: mostly wrong.
     const wrong = oneHot(sample.labels.slice(1, R + 1));
-    const accuracy = await evaluate({ metric: 'accuracy', loss: 'mse' }, base, wrong);
-    expect(accuracy).toBeLessThan(0.5);
-    // A zero head: every logit ties, every row counts as correct.
+    const correct = await evaluate({ metric: 'accuracy', loss: 'mse' }, base, wrong);
+    expect(correct).toBeLessThan(R / 2);
+    // A zero head: every logit ties, no row is right.
     const zero = [new Float32Array(560), new Float32Array(10)];
-    expect(await evaluate({ metric: 'accuracy', loss: 'mse' }, zero, wrong)).toBe(1);
+    expect(await evaluate({ metric: 'accuracy', loss: 'mse' }, zero, wrong)).toBe(0);
     expect(
       evaluationReference(head, zero, features, wrong, { metric: 'accuracy', loss: 'mse' }),
-    ).toBe(1);
+    ).toBe(0);
     // Random weights give something in between, the same in both.
     const r = seededRandom(3);
     const random = [seededNormals(r, 560, 0.3), seededNormals(r, 10, 0.1)];
