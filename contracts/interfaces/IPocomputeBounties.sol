@@ -194,7 +194,8 @@ interface IPocomputeBounties {
     function getTerms(uint256 bountyId) external view returns (Terms memory);
     function getBaseWeightsHash(uint256 bountyId) external view returns (uint256[] memory);
     function getChallenge(uint256 bountyId, uint32 step) external view returns (Challenge memory);
-    /// @notice The current seal (zero when none: Open, or once opened the fields stay as sealed).
+    /// @notice The bounty's seal: all zero while none was sealed (or after an unopened seal was
+    /// settled); once opened it stays as sealed (a record).
     function getSeal(uint256 bountyId) external view returns (bytes32 sealHash, uint64 sealBlock, uint64 openDeadline);
     function bountyCount() external view returns (uint256);
 }
