@@ -10,6 +10,11 @@ import {OptimisticBounds} from "./libraries/OptimisticBounds.sol";
 import {Payout} from "./libraries/Payout.sol";
 import {PinnedVerifier} from "./libraries/PinnedVerifier.sol";
 
+/// The market's floor for a challenger bond (PocomputeMarket.minChallengerBond).
+interface IChallengerBondFloor {
+    function minChallengerBond() external view returns (uint256);
+}
+
 /// @title PocomputeBounties
 /// @notice See IPocomputeBounties. The market's registered models (verifiers pinned by code hash)
 /// decide every proof; this contract holds the escrow. Why each promise holds:
@@ -21,8 +26,17 @@ import {PinnedVerifier} from "./libraries/PinnedVerifier.sol";
 /// - Every step is the committed run's and trains on its scheduled batch: a step's answer must
 ///   carry the committed hashes before and after it (step 0: the base model's) and a batch whose
 ///   leaf sits at the step's index under `batchRoot`.
-/// - A copied commit is the copier's loss, not the worker's gain: the copier holds the bounty but
-///   can prove nothing it did not train, and its bond goes to the requester.
+/// - A copied seal is the copier's loss, not the worker's gain: the seal binds the worker's
+///   address (keccak256(bountyId, worker, trajectory hash, salt)), so a copy sent from another
+///   address can never be opened (`SealMismatch`), and the run it hides is not on chain until
+///   the opening, which comes in a later block (`SameBlock`) from the sealer only (`NotWorker`) —
+///   by then the bounty is the worker's. An unopened seal's bond goes to the requester at
+///   `openDeadline` and the bounty opens again, so a copier delays the worker by `responseTime`
+///   at the price of a worker bond.
+/// - A requester cannot make an honest run unprovable: the evaluation set it reveals must read
+///   within ±`evalBound` (the terms, seen before anyone seals), sizes fit a transaction
+///   (k × maxSteps ≤ MAX_TRAJECTORY), the worker has at least MIN_PROVE_TIME to prove and
+///   MIN_RESPONSE_TIME to answer or open, and a challenge costs at least the market's floor.
 /// - Challenges are per step and may be open side by side: no challenge blocks another, and
 ///   their deadlines are spaced (as in PocomputeBatches) so an answer is never due at once with
 ///   many others. The worker is paid only when the window is over and no challenge is open.
@@ -38,6 +52,12 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
     uint256 public constant MAX_FELTS = 3000;
     uint32 public constant MIN_TIME = OptimisticBounds.MIN_WINDOW;
     uint32 public constant MAX_TIME = OptimisticBounds.MAX_WINDOW;
+    /// The least time a worker has to prove the metric (an evaluation proof takes minutes).
+    uint32 public constant MIN_PROVE_TIME = 1800;
+    /// The least time a worker has to answer a challenge or open its seal.
+    uint32 public constant MIN_RESPONSE_TIME = 600;
+    /// The most trajectory felts (k × maxSteps) a run may have: it must fit a transaction.
+    uint256 public constant MAX_TRAJECTORY = 2048;
 
     IPocomputeMarket public immutable market;
 
@@ -47,6 +67,12 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
     /// keccak256(abi.encode(final weights hashes)): the last k entries of the committed trajectory.
     mapping(uint256 => bytes32) private finalWeightsHash;
     mapping(uint256 => mapping(uint32 => Challenge)) private challenges;
+    struct Seal {
+        bytes32 hash;
+        uint64 sealBlock;
+        uint64 openDeadline;
+    }
+    mapping(uint256 => Seal) private seals;
     /// Payments a recipient refused: withdraw() pays them.
     mapping(address => uint256) public credits;
 
@@ -81,14 +107,21 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
     }
 
     /// @inheritdoc IPocomputeBounties
-    /// @dev Anyone who knows the salt may reveal; the set must match the commitment exactly.
+    /// @dev Anyone who knows the salt may reveal; the set must match the commitment exactly, and
+    /// every felt must read, as a signed felt, within ±evalBound: a value no evaluation circuit
+    /// can take would leave the worker unable to prove (and its bond to the requester).
     function reveal(uint256 bountyId, uint256[] calldata evalFelts, bytes32 salt) external nonReentrant {
         Bounty storage b = _bounty(bountyId);
-        if (b.phase == Phase.Open) revert NotCommitted();
+        if (b.phase == Phase.Open || b.phase == Phase.Sealed) revert NotCommitted();
         if (b.phase != Phase.Committed) revert WrongPhase(b.phase);
         if (block.timestamp > b.revealDeadline) revert DeadlinePassed();
         Terms storage t = bountyTerms[bountyId];
-        if (evalFelts.length != t.evalFelts || InstanceLayout.firstNonFelt(evalFelts) != evalFelts.length) revert RevealMismatch();
+        if (evalFelts.length != t.evalFelts) revert RevealMismatch();
+        uint256 bound = t.evalBound;
+        for (uint256 i = 0; i < evalFelts.length; i++) {
+            uint256 x = evalFelts[i];
+            if (x >= FIELD || (x > HALF_FIELD ? FIELD - x : x) > bound) revert RevealMismatch();
+        }
         bytes32 dataHash = keccak256(abi.encode(evalFelts));
         if (keccak256(abi.encode(dataHash, salt)) != t.evalCommit) revert RevealMismatch();
         uint64 proveDeadline = uint64(block.timestamp) + t.proveTime;
@@ -101,25 +134,46 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
     // ---------------------------------------------------------------- worker
 
     /// @inheritdoc IPocomputeBounties
-    /// @dev The first commit takes the bounty: a later one (an honest worker's, or a copy) finds
-    /// it Committed. The trajectory is kept as its hash; `respond` shows it again.
-    function commit(uint256 bountyId, uint256[] calldata trajectory) external payable nonReentrant {
+    /// @dev The first seal takes the bounty: a later one (an honest worker's, or a copy) finds it
+    /// Sealed. The seal hides the run and binds the sealer's address, so a copy of a pending seal
+    /// from another address is a bond its sender can only lose.
+    function seal(uint256 bountyId, bytes32 sealHash) external payable nonReentrant {
         Bounty storage b = _bounty(bountyId);
         if (b.phase != Phase.Open) revert WrongPhase(b.phase);
         Terms storage t = bountyTerms[bountyId];
         if (block.timestamp > t.commitDeadline) revert DeadlinePassed();
         if (msg.value != t.workerBond) revert WrongBond(t.workerBond, msg.value);
+        uint64 openDeadline = uint64(block.timestamp) + t.responseTime;
+        b.worker = msg.sender;
+        b.phase = Phase.Sealed;
+        seals[bountyId] = Seal(sealHash, uint64(block.number), openDeadline);
+        emit RunSealed(bountyId, msg.sender, sealHash, openDeadline);
+    }
+
+    /// @inheritdoc IPocomputeBounties
+    /// @dev Opens the seal: only its worker, in a later block (the run is public only once the
+    /// bounty is surely the worker's), by `openDeadline`. The trajectory is kept as its hash;
+    /// `respond` shows it again.
+    function commit(uint256 bountyId, uint256[] calldata trajectory, bytes32 salt) external nonReentrant {
+        Bounty storage b = _bounty(bountyId);
+        if (b.phase != Phase.Sealed) revert WrongPhase(b.phase);
+        if (msg.sender != b.worker) revert NotWorker();
+        Seal storage sl = seals[bountyId];
+        if (block.number <= sl.sealBlock) revert SameBlock();
+        if (block.timestamp > sl.openDeadline) revert DeadlinePassed();
+        bytes32 trajectoryHash = keccak256(abi.encode(trajectory));
+        if (keccak256(abi.encode(bountyId, msg.sender, trajectoryHash, salt)) != sl.hash) revert SealMismatch();
+        Terms storage t = bountyTerms[bountyId];
         uint256 k = baseWeights[bountyId].length;
         uint256 n = trajectory.length;
         if (n == 0 || n % k != 0 || n / k > t.maxSteps || InstanceLayout.firstNonFelt(trajectory) != n) revert BadTrajectory();
         uint64 revealDeadline = uint64(block.timestamp) + t.revealTime;
         uint64 challengeEnd = uint64(block.timestamp) + t.challengeWindow;
-        b.worker = msg.sender;
         b.steps = uint32(n / k);
         b.committedAt = uint64(block.timestamp);
         b.revealDeadline = revealDeadline;
         b.challengeEnd = challengeEnd;
-        b.trajectoryHash = keccak256(abi.encode(trajectory));
+        b.trajectoryHash = trajectoryHash;
         b.phase = Phase.Committed;
         finalWeightsHash[bountyId] = keccak256(abi.encode(trajectory[n - k:]));
         emit RunCommitted(bountyId, msg.sender, trajectory, revealDeadline, challengeEnd);
@@ -239,6 +293,9 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
     /// @inheritdoc IPocomputeBounties
     /// @dev What is due, by phase:
     /// - Open, commit deadline passed: the reward back (Refunded).
+    /// - Sealed, open deadline passed (the seal was never opened): the worker bond to the
+    ///   requester; the worker and seal are cleared and the bounty is Open again if the commit
+    ///   deadline has not passed (another worker may seal), else Refunded with the reward back.
     /// - Committed, reveal deadline passed (the requester never revealed), window over and no
     ///   challenge open: the worker gets the reward and its bond (Paid).
     /// - Revealed, prove deadline passed (no metric proof): the reward and the worker bond to the
@@ -253,6 +310,17 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
         if (phase == Phase.Open) {
             if (block.timestamp <= bountyTerms[bountyId].commitDeadline) revert NothingToSettle();
             _finish(bountyId, b, Phase.Refunded, b.requester, reward);
+        } else if (phase == Phase.Sealed) {
+            if (block.timestamp <= seals[bountyId].openDeadline) revert NothingToSettle();
+            Terms storage t = bountyTerms[bountyId];
+            uint256 bond = t.workerBond;
+            b.worker = address(0);
+            delete seals[bountyId];
+            if (block.timestamp <= t.commitDeadline) {
+                _finish(bountyId, b, Phase.Open, b.requester, bond);
+            } else {
+                _finish(bountyId, b, Phase.Refunded, b.requester, reward + bond);
+            }
         } else if (phase == Phase.Revealed) {
             if (block.timestamp <= b.proveDeadline) revert NothingToSettle();
             _finish(bountyId, b, Phase.Failed, b.requester, reward + bountyTerms[bountyId].workerBond);
@@ -302,6 +370,12 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
         return challenges[bountyId][step];
     }
 
+    function getSeal(uint256 bountyId) external view returns (bytes32 sealHash, uint64 sealBlock, uint64 openDeadline) {
+        _bounty(bountyId);
+        Seal storage sl = seals[bountyId];
+        return (sl.hash, sl.sealBlock, sl.openDeadline);
+    }
+
     function bountyCount() external view returns (uint256) {
         return bounties.length;
     }
@@ -309,8 +383,11 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
     // ---------------------------------------------------------------- internals
 
     /// Terms any honest run can meet: known models whose public instances have the bounty's
-    /// layout, sizes a transaction can carry, times within the optimistic bounds, positive bonds,
-    /// field elements for the base hashes and a target a signed felt can reach.
+    /// layout, sizes a transaction can carry (k × maxSteps ≤ MAX_TRAJECTORY), times within the
+    /// optimistic bounds and no shorter than a proof takes (MIN_PROVE_TIME, MIN_RESPONSE_TIME), a
+    /// positive worker bond, a challenger bond at least the market's floor (it pays for an
+    /// answer), field elements for the base hashes, a target a signed felt can reach and an
+    /// evaluation bound in (0, 2**64).
     function _checkTerms(Terms calldata t, uint256[] calldata base) private view {
         uint256 k = base.length;
         uint256 models = market.modelCount();
@@ -319,7 +396,9 @@ contract PocomputeBounties is IPocomputeBounties, ReentrancyGuard {
             t.maxSteps == 0 || t.maxSteps > MAX_STEPS || t.evalFelts == 0 || t.evalFelts > MAX_FELTS || t.weightFelts == 0 || t.weightFelts > MAX_FELTS ||
             t.commitDeadline <= block.timestamp || !_inTimeBounds(t.revealTime) || !_inTimeBounds(t.proveTime) || !_inTimeBounds(t.responseTime) ||
             !_inTimeBounds(t.challengeWindow) || t.workerBond == 0 || t.challengerBond == 0 ||
-            t.target < -int256(HALF_FIELD) || t.target > int256(HALF_FIELD)
+            t.target < -int256(HALF_FIELD) || t.target > int256(HALF_FIELD) || t.proveTime < MIN_PROVE_TIME ||
+            t.responseTime < MIN_RESPONSE_TIME || k * t.maxSteps > MAX_TRAJECTORY || t.evalBound == 0 || t.evalBound >= 2 ** 64 ||
+            t.challengerBond < IChallengerBondFloor(address(market)).minChallengerBond()
         ) revert BadTerms();
         IPocomputeMarket.Model memory step = market.getModel(t.stepModelId);
         IPocomputeMarket.Model memory eval = market.getModel(t.evalModelId);

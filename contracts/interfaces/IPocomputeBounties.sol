@@ -12,17 +12,22 @@ pragma solidity 0.8.20;
 ///    circuit's market models, the base model (sha256 and the Poseidon hashes of its trainable
 ///    tensors), the training data's commitment, the root of the scheduled batches' hashes, the
 ///    evaluation set's commitment, the metric and its target, deadlines and bonds.
-/// 2. `commit`: one worker, before `commitDeadline`, with the worker bond, states its run: the
-///    Poseidon hashes of the trainable tensors after each step (the last entry: the final weights).
-/// 3. `reveal`: only after a commit, the evaluation set's field elements and the salt; they must
-///    match the commitment.
-/// 4. `proveMetric`: the evaluation proof of the committed final weights on the revealed set; its
+/// 2. `seal`: one worker, before `commitDeadline`, with the worker bond, takes the bounty with a
+///    sealed hash of its run (bound to its address and a salt): a copy of the pending seal from the
+///    mempool is a seal its sender can never open.
+/// 3. `commit`: the sealing worker, in a later block and within `responseTime` of the seal, opens
+///    it: its run, the Poseidon hashes of the trainable tensors after each step (the last entry:
+///    the final weights), and the salt. A seal not opened in time loses the bond to the requester
+///    and the bounty opens again (or, after `commitDeadline`, the reward goes back).
+/// 4. `reveal`: only after a commit, the evaluation set's field elements and the salt; they must
+///    match the commitment, and each must read (as a signed felt) within `evalBound`.
+/// 5. `proveMetric`: the evaluation proof of the committed final weights on the revealed set; its
 ///    public outputs carry the final weights (the delivery) and the metric.
-/// 5. Any step can be challenged until `challengeEnd`; the step's proof answers it (`respond`).
+/// 6. Any step can be challenged until `challengeEnd`; the step's proof answers it (`respond`).
 ///    An unanswered challenge fails the bounty: the worker bond is split between challenger and
 ///    requester, the reward goes back.
-/// 6. `settle`: pays whoever the state says (worker: target met, or no reveal in time; requester:
-///    no commit in time, no proof in time, target missed).
+/// 7. `settle`: pays whoever the state says (worker: target met, or no reveal in time; requester:
+///    no commit in time, a seal not opened in time, no proof in time, target missed).
 interface IPocomputeBounties {
     enum Metric {
         LossAtMost,
@@ -31,7 +36,8 @@ interface IPocomputeBounties {
 
     enum Phase {
         None,
-        Open, // posted, waiting for a commit
+        Open, // posted, waiting for a seal
+        Sealed, // a worker sealed its run with the worker bond; it must open it (commit) by openDeadline
         Committed, // a worker committed its run; the requester must reveal
         Revealed, // the evaluation set is public; the worker must prove the metric
         Met, // the metric was proved and meets the target: paid at settle (challenge window over)
@@ -57,9 +63,10 @@ interface IPocomputeBounties {
         uint32 revealTime; // seconds after the commit the requester has to reveal
         uint32 proveTime; // seconds after the reveal the worker has to prove the metric
         uint32 challengeWindow; // seconds after the commit a step can be challenged
-        uint32 responseTime; // seconds the worker has to answer a challenge
+        uint32 responseTime; // seconds the worker has to answer a challenge, and to open its seal
         uint128 workerBond;
-        uint128 challengerBond;
+        uint128 challengerBond; // at least the market's minChallengerBond (it pays for an answer)
+        uint256 evalBound; // the largest magnitude a revealed evaluation felt may have, read as a signed felt (x > r/2: r - x); 0 < evalBound < 2**64
     }
 
     struct Bounty {
@@ -87,6 +94,7 @@ interface IPocomputeBounties {
 
     event BountyPosted(uint256 indexed bountyId, address indexed requester, uint256 reward, Terms terms, uint256[] baseWeightsHash);
     event BountyCancelled(uint256 indexed bountyId);
+    event RunSealed(uint256 indexed bountyId, address indexed worker, bytes32 sealHash, uint64 openDeadline);
     event RunCommitted(uint256 indexed bountyId, address indexed worker, uint256[] trajectory, uint64 revealDeadline, uint64 challengeEnd);
     event EvalRevealed(uint256 indexed bountyId, uint256[] evalFelts, bytes32 salt, uint64 proveDeadline);
     event MetricProved(uint256 indexed bountyId, int256 metric, bool met, uint256[] finalWeights);
@@ -105,6 +113,12 @@ interface IPocomputeBounties {
     error DeadlinePassed();
     error WrongBond(uint256 expected, uint256 got);
     error BadTrajectory();
+    /// Only the worker who sealed may open the seal.
+    error NotWorker();
+    /// The seal is opened in a later block than it was sealed in.
+    error SameBlock();
+    /// keccak256(abi.encode(bountyId, worker, keccak256(abi.encode(trajectory)), salt)) is not the seal.
+    error SealMismatch();
     /// The evaluation set can only be revealed once a worker has committed its run.
     error NotCommitted();
     error RevealMismatch();
@@ -133,14 +147,21 @@ interface IPocomputeBounties {
     /// of the base model's trainable tensors, in the step circuit's order (step 0 must start there).
     function postBounty(Terms calldata terms, uint256[] calldata baseWeightsHash) external payable returns (uint256 bountyId);
 
-    /// @notice The requester withdraws a bounty nobody has committed to.
+    /// @notice The requester withdraws a bounty nobody has sealed (phase Open).
     function cancel(uint256 bountyId) external;
 
-    /// @notice A worker commits its run with the worker bond: `trajectory` is, per step, the
-    /// Poseidon hashes of the trainable tensors after it (steps × k felts; k: baseWeightsHash.length).
-    function commit(uint256 bountyId, uint256[] calldata trajectory) external payable;
+    /// @notice A worker takes an Open bounty (before `commitDeadline`) with the worker bond and a
+    /// seal of its run: `sealHash` = keccak256(abi.encode(bountyId, worker, keccak256(abi.encode(trajectory)), salt)).
+    /// It must open it with `commit` in a later block, by `openDeadline` = now + `responseTime`.
+    function seal(uint256 bountyId, bytes32 sealHash) external payable;
 
-    /// @notice Reveals the evaluation set (after a commit, before the reveal deadline).
+    /// @notice The sealing worker opens its seal: `trajectory` is, per step, the Poseidon hashes
+    /// of the trainable tensors after it (steps × k felts; k: baseWeightsHash.length), `salt` the
+    /// seal's salt. Only the worker, in a later block than the seal, by `openDeadline`.
+    function commit(uint256 bountyId, uint256[] calldata trajectory, bytes32 salt) external;
+
+    /// @notice Reveals the evaluation set (after a commit, before the reveal deadline); every felt
+    /// must read, as a signed felt, within ±`evalBound`.
     function reveal(uint256 bountyId, uint256[] calldata evalFelts, bytes32 salt) external;
 
     /// @notice The evaluation proof of the committed final weights on the revealed set.
@@ -162,6 +183,8 @@ interface IPocomputeBounties {
     function closeChallenge(uint256 bountyId, uint32 step) external;
 
     /// @notice Settles whatever is due (see the contract's description); reverts NothingToSettle.
+    /// A seal not opened by `openDeadline`: the worker bond to the requester, and the bounty is
+    /// Open again (before `commitDeadline`) or Refunded (after it, the reward back).
     function settle(uint256 bountyId) external;
 
     /// @notice Pays out what a recipient refused when it was sent.
@@ -171,5 +194,8 @@ interface IPocomputeBounties {
     function getTerms(uint256 bountyId) external view returns (Terms memory);
     function getBaseWeightsHash(uint256 bountyId) external view returns (uint256[] memory);
     function getChallenge(uint256 bountyId, uint32 step) external view returns (Challenge memory);
+    /// @notice The bounty's seal: all zero while none was sealed (or after an unopened seal was
+    /// settled); once opened it stays as sealed (a record).
+    function getSeal(uint256 bountyId) external view returns (bytes32 sealHash, uint64 sealBlock, uint64 openDeadline);
     function bountyCount() external view returns (uint256);
 }

@@ -7,9 +7,9 @@ import {InvariantTargets, TestBase} from "./base/MarketTest.sol";
 import {BountyHandler} from "./handlers/BountyHandler.sol";
 
 /// What must hold for bounties under any interleaving of honest requesters, an honest worker, a
-/// cheating worker, an honest challenger and an adversary (handlers/BountyHandler.sol):
+/// cheating worker, a seal copier, an honest challenger and an adversary (handlers/BountyHandler.sol):
 /// (a) the contract holds exactly what it owes: the rewards of bounties not terminal, the worker
-///     bonds of those with a worker, the bonds of open challenges (on any bounty), and every credit;
+///     bonds of those with a worker (sealed or committed), the bonds of open challenges (on any bounty), and every credit;
 /// (b) a bounty reaches a terminal phase at most once and never leaves it;
 /// (c) the worker is paid only if a metric proof met the target or the requester never revealed,
 ///     never after an upheld challenge, and never for a run with a forged step;
@@ -24,7 +24,7 @@ contract BountyInvariantTest is TestBase, InvariantTargets {
         handler = new BountyHandler();
         bounties = handler.bountiesUnderTest();
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](17);
+        bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = BountyHandler.requesterPost.selector;
         selectors[1] = BountyHandler.requesterPost.selector;
         selectors[2] = BountyHandler.requesterCancel.selector;
@@ -42,6 +42,7 @@ contract BountyInvariantTest is TestBase, InvariantTargets {
         selectors[14] = BountyHandler.withdraw.selector;
         selectors[15] = BountyHandler.advance.selector;
         selectors[16] = BountyHandler.advance.selector;
+        selectors[17] = BountyHandler.copierSeal.selector;
         targetSelector(address(handler), selectors);
         targetSender(address(0x5EED));
     }

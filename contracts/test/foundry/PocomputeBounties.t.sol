@@ -33,9 +33,21 @@ contract PocomputeBountiesTest is BountyFixture {
         id = bounties.postBounty{value: BOUNTY_REWARD}(bountyTerms(), baseHashes());
     }
 
-    function commitAs(address who, uint256 id, uint256[] memory t) internal {
+    function sealAs(address who, uint256 id, uint256[] memory t) internal {
         vm.prank(who);
-        bounties.commit{value: BOUNTY_WORKER_BOND}(id, t);
+        bounties.seal{value: BOUNTY_WORKER_BOND}(id, sealOf(id, who, t, SEAL_SALT));
+    }
+
+    function openAs(address who, uint256 id, uint256[] memory t) internal {
+        vm.prank(who);
+        bounties.commit(id, t, SEAL_SALT);
+    }
+
+    /// Seal, a later block, open.
+    function commitAs(address who, uint256 id, uint256[] memory t) internal {
+        sealAs(who, id, t);
+        vm.roll(block.number + 1);
+        openAs(who, id, t);
     }
 
     function revealNow(uint256 id) internal {
@@ -167,7 +179,7 @@ contract PocomputeBountiesTest is BountyFixture {
         uint256[] memory t = trajectoryOf(RUN, STEPS);
         vm.prank(worker);
         vm.expectRevert(IPocomputeBounties.DeadlinePassed.selector);
-        bounties.commit{value: BOUNTY_WORKER_BOND}(id, t);
+        bounties.seal{value: BOUNTY_WORKER_BOND}(id, sealOf(id, worker, t, SEAL_SALT));
         uint256 r0 = requester.balance;
         bounties.settle(id);
         assertEq(requester.balance, r0 + BOUNTY_REWARD, "refunded");
@@ -227,10 +239,58 @@ contract PocomputeBountiesTest is BountyFixture {
         t = bountyTerms();
         t.stepModelId = evalModel; // its instance layout is not a step's
         _expectBadTerms(t, base);
+        t = bountyTerms();
+        t.proveTime = 1799;
+        _expectBadTerms(t, base);
+        t = bountyTerms();
+        t.responseTime = 599;
+        _expectBadTerms(t, base);
+        t = bountyTerms();
+        t.challengerBond = uint128(market.minChallengerBond() - 1);
+        _expectBadTerms(t, base);
+        t = bountyTerms();
+        t.evalBound = 0;
+        _expectBadTerms(t, base);
+        t = bountyTerms();
+        t.evalBound = 2 ** 64;
+        _expectBadTerms(t, base);
         base[1] = FIELD;
         _expectBadTerms(bountyTerms(), base);
         _expectBadTerms(bountyTerms(), new uint256[](0));
         vm.stopPrank();
+    }
+
+    /// The floors are floors: at them, the terms pass.
+    function test_post_acceptsTermsAtTheFloors() public {
+        IPocomputeBounties.Terms memory t = bountyTerms();
+        t.proveTime = 1800;
+        t.responseTime = 600;
+        t.challengerBond = uint128(market.minChallengerBond());
+        t.evalBound = 2 ** 64 - 1;
+        vm.prank(requester);
+        bounties.postBounty{value: 1}(t, baseHashes());
+    }
+
+    /// k × maxSteps ≤ 2048: with k = 8, 256 steps pass; with k = 10, 205 steps (2050) do not.
+    /// (2049 = 3 × 683 has no split with maxSteps ≤ 256.)
+    function test_post_refusesTrajectoryTooLong() public {
+        _trajectoryTerms(8, 256, false);
+        _trajectoryTerms(10, 205, true);
+        _trajectoryTerms(9, 228, true); // 2052
+        _trajectoryTerms(64, 32, false); // 2048
+        _trajectoryTerms(64, 33, true); // 2112
+    }
+
+    function _trajectoryTerms(uint256 k, uint32 steps, bool bad) internal {
+        IPocomputeBounties.Terms memory t = bountyTerms();
+        t.stepModelId = market.registerModel(address(verifier), address(0), keccak256(abi.encode("step", k)), uint32(k + 2), uint32(k + 1), "");
+        t.evalModelId = market.registerModel(address(verifier), address(0), keccak256(abi.encode("eval", k)), uint32(k + 2), WEIGHT_FELTS + EVAL_FELTS + 1, "");
+        t.maxSteps = steps;
+        uint256[] memory base = new uint256[](k);
+        for (uint256 i = 0; i < k; i++) base[i] = i + 1;
+        vm.prank(requester);
+        if (bad) vm.expectRevert(IPocomputeBounties.BadTerms.selector);
+        bounties.postBounty{value: 1}(t, base);
     }
 
     function _expectBadTerms(IPocomputeBounties.Terms memory t, uint256[] memory base) internal {
@@ -238,33 +298,158 @@ contract PocomputeBountiesTest is BountyFixture {
         bounties.postBounty{value: 1}(t, base);
     }
 
+    /// Each bad trajectory is sealed (it opens the seal), and refused at the opening.
     function test_commit_refusesBadTrajectoryAndBond() public {
         uint256 id = post();
-        vm.startPrank(worker);
+        vm.prank(worker);
         vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongBond.selector, BOUNTY_WORKER_BOND, 1));
-        bounties.commit{value: 1}(id, trajectoryOf(RUN, STEPS));
-        vm.expectRevert(IPocomputeBounties.BadTrajectory.selector);
-        bounties.commit{value: BOUNTY_WORKER_BOND}(id, new uint256[](3)); // not whole steps
-        vm.expectRevert(IPocomputeBounties.BadTrajectory.selector);
-        bounties.commit{value: BOUNTY_WORKER_BOND}(id, new uint256[](0));
-        vm.expectRevert(IPocomputeBounties.BadTrajectory.selector);
-        bounties.commit{value: BOUNTY_WORKER_BOND}(id, trajectoryOf(RUN, MAX_STEPS + 1));
+        bounties.seal{value: 1}(id, bytes32(0));
+        uint256[] memory bad = new uint256[](3); // not whole steps
+        _expectBadTrajectory(bad);
+        _expectBadTrajectory(new uint256[](0));
+        _expectBadTrajectory(trajectoryOf(RUN, MAX_STEPS + 1));
         uint256[] memory t = trajectoryOf(RUN, STEPS);
         t[3] = FIELD;
-        vm.expectRevert(IPocomputeBounties.BadTrajectory.selector);
-        bounties.commit{value: BOUNTY_WORKER_BOND}(id, t);
-        vm.stopPrank();
+        _expectBadTrajectory(t);
     }
 
-    /// A copier sees the honest commit in the mempool and commits the same run at a higher tip: it
-    /// holds the bounty, but it cannot prove weights it never trained, and its bond is lost.
+    function _expectBadTrajectory(uint256[] memory t) internal {
+        uint256 id = post();
+        sealAs(worker, id, t);
+        vm.roll(block.number + 1);
+        vm.prank(worker);
+        vm.expectRevert(IPocomputeBounties.BadTrajectory.selector);
+        bounties.commit(id, t, SEAL_SALT);
+    }
+
+    function test_seal_checks() public {
+        uint256 id = post();
+        uint256[] memory t = trajectoryOf(RUN, STEPS);
+        // Opening an Open bounty (no seal).
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongPhase.selector, IPocomputeBounties.Phase.Open));
+        bounties.commit(id, t, SEAL_SALT);
+        sealAs(worker, id, t);
+        (bytes32 h, uint64 blk, uint64 openDeadline) = bounties.getSeal(id);
+        assertEq(h, sealOf(id, worker, t, SEAL_SALT), "seal hash");
+        assertEq(blk, block.number, "seal block");
+        assertEq(openDeadline, block.timestamp + RESPONSE_TIME, "open deadline");
+        assertEq(bounties.getBounty(id).worker, worker, "worker");
+        assertPhase(id, IPocomputeBounties.Phase.Sealed);
+        // A second seal finds it Sealed.
+        vm.prank(anyone);
+        vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongPhase.selector, IPocomputeBounties.Phase.Sealed));
+        bounties.seal{value: BOUNTY_WORKER_BOND}(id, bytes32(0));
+        // Neither reveal, challenge nor cancel in Sealed.
+        vm.prank(requester);
+        vm.expectRevert(IPocomputeBounties.NotCommitted.selector);
+        bounties.reveal(id, evalSet(), SALT);
+        vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongPhase.selector, IPocomputeBounties.Phase.Sealed));
+        challengeAs(challenger, id, 0);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongPhase.selector, IPocomputeBounties.Phase.Sealed));
+        bounties.cancel(id);
+        vm.expectRevert(IPocomputeBounties.NothingToSettle.selector);
+        bounties.settle(id);
+        // Wrong salt, wrong run.
+        vm.roll(block.number + 1);
+        vm.prank(worker);
+        vm.expectRevert(IPocomputeBounties.SealMismatch.selector);
+        bounties.commit(id, t, keccak256("other salt"));
+        vm.prank(worker);
+        vm.expectRevert(IPocomputeBounties.SealMismatch.selector);
+        bounties.commit(id, trajectoryOf("other run", STEPS), SEAL_SALT);
+        // Too late.
+        vm.warp(openDeadline + 1);
+        vm.prank(worker);
+        vm.expectRevert(IPocomputeBounties.DeadlinePassed.selector);
+        bounties.commit(id, t, SEAL_SALT);
+    }
+
+    /// The opening comes in a later block than the seal.
+    function test_openInTheSealBlock_refused() public {
+        uint256 id = post();
+        uint256[] memory t = trajectoryOf(RUN, STEPS);
+        sealAs(worker, id, t);
+        vm.prank(worker);
+        vm.expectRevert(IPocomputeBounties.SameBlock.selector);
+        bounties.commit(id, t, SEAL_SALT);
+        vm.roll(block.number + 1);
+        openAs(worker, id, t);
+        assertPhase(id, IPocomputeBounties.Phase.Committed);
+        assertEq(bounties.getBounty(id).trajectoryHash, keccak256(abi.encode(t)), "trajectory");
+    }
+
+    /// A copier sees the honest seal in the mempool and sends the same seal at a higher tip: it
+    /// holds the bounty, but the seal binds the worker's address, so the copier can never open it
+    /// (and the worker, not its sealer, cannot either): its bond goes to the requester, the bounty
+    /// opens again, and the worker seals, opens and is paid.
+    function test_frontRunSeal_copyCannotOpen_losesItsBond() public {
+        uint256 id = post();
+        uint256[] memory t = trajectoryOf(RUN, STEPS);
+        bytes32 honestSeal = sealOf(id, worker, t, SEAL_SALT);
+        vm.prank(copier);
+        bounties.seal{value: BOUNTY_WORKER_BOND}(id, honestSeal);
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongPhase.selector, IPocomputeBounties.Phase.Sealed));
+        bounties.seal{value: BOUNTY_WORKER_BOND}(id, honestSeal);
+        vm.roll(block.number + 1);
+        // Even knowing the run and the salt, the copy does not open: the seal is the worker's.
+        vm.prank(copier);
+        vm.expectRevert(IPocomputeBounties.SealMismatch.selector);
+        bounties.commit(id, t, SEAL_SALT);
+        vm.prank(worker);
+        vm.expectRevert(IPocomputeBounties.NotWorker.selector);
+        bounties.commit(id, t, SEAL_SALT);
+        (, , uint64 openDeadline) = bounties.getSeal(id);
+        vm.warp(openDeadline + 1);
+        uint256 r0 = requester.balance;
+        uint256 c0 = copier.balance;
+        bounties.settle(id);
+        assertEq(requester.balance, r0 + BOUNTY_WORKER_BOND, "requester: the copier's bond");
+        assertEq(copier.balance, c0, "copier gets nothing back");
+        assertPhase(id, IPocomputeBounties.Phase.Open);
+        assertEq(bounties.getBounty(id).worker, address(0), "worker cleared");
+        (bytes32 h, , ) = bounties.getSeal(id);
+        assertEq(h, bytes32(0), "seal cleared");
+        // The honest worker now seals, opens and is paid.
+        uint256 w0 = worker.balance;
+        commitAs(worker, id, t);
+        revealNow(id);
+        proveMetricNow(id, t, 1);
+        afterWindow();
+        bounties.settle(id);
+        assertPhase(id, IPocomputeBounties.Phase.Paid);
+        assertEq(worker.balance, w0 + BOUNTY_REWARD, "worker: reward (bond back)");
+        assertEq(address(bounties).balance, 0, "nothing left");
+    }
+
+    /// A seal left unopened past the commit deadline: bond to the requester, reward back.
+    function test_unopenedSeal_afterCommitDeadline_refunds() public {
+        uint256 id = post();
+        vm.warp(block.timestamp + 1 days - 10); // seal just before the commit deadline
+        sealAs(copier, id, trajectoryOf(RUN, STEPS));
+        (, , uint64 openDeadline) = bounties.getSeal(id);
+        vm.warp(openDeadline);
+        vm.expectRevert(IPocomputeBounties.NothingToSettle.selector);
+        bounties.settle(id);
+        vm.warp(openDeadline + 1);
+        uint256 r0 = requester.balance;
+        bounties.settle(id);
+        assertEq(requester.balance, r0 + BOUNTY_REWARD + BOUNTY_WORKER_BOND, "requester: reward + bond");
+        assertPhase(id, IPocomputeBounties.Phase.Refunded);
+        assertEq(address(bounties).balance, 0, "nothing left");
+    }
+
+    /// A copy of the whole run once committed is no longer possible: the honest worker opened in
+    /// a later block, so its bounty is taken; a copier's seal finds it Committed.
     function test_frontRunCommit_copierLosesItsBond() public {
         uint256 id = post();
         uint256[] memory t = trajectoryOf(RUN, STEPS);
         commitAs(copier, id, t);
         vm.prank(worker);
         vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongPhase.selector, IPocomputeBounties.Phase.Committed));
-        bounties.commit{value: BOUNTY_WORKER_BOND}(id, t);
+        bounties.seal{value: BOUNTY_WORKER_BOND}(id, sealOf(id, worker, t, SEAL_SALT));
         revealNow(id);
         vm.warp(block.timestamp + PROVE_TIME + 1);
         uint256 r0 = requester.balance;
@@ -301,6 +486,40 @@ contract PocomputeBountiesTest is BountyFixture {
         assertPhase(id, IPocomputeBounties.Phase.Revealed);
         vm.expectRevert(abi.encodeWithSelector(IPocomputeBounties.WrongPhase.selector, IPocomputeBounties.Phase.Revealed));
         bounties.reveal(id, evalSet(), SALT);
+    }
+
+    /// The requester committed a set with a felt beyond ±evalBound (one no evaluation circuit can
+    /// take): its reveal is refused, and the worker is paid as if it never revealed.
+    function test_reveal_beyondEvalBound_refused() public {
+        _revealRefused(int256(EVAL_BOUND) + 1);
+        _revealRefused(-int256(EVAL_BOUND) - 1);
+        _revealRefused(int256(FIELD / 2)); // the largest positive signed felt
+        // At the bound, both signs pass.
+        uint256[] memory e = evalSet();
+        e[0] = toFelt(int256(EVAL_BOUND));
+        e[1] = toFelt(-int256(EVAL_BOUND));
+        uint256 id = _postWithEval(e);
+        commitAs(worker, id, trajectoryOf(RUN, STEPS));
+        vm.prank(requester);
+        bounties.reveal(id, e, SALT);
+        assertPhase(id, IPocomputeBounties.Phase.Revealed);
+    }
+
+    function _postWithEval(uint256[] memory e) internal returns (uint256 id) {
+        IPocomputeBounties.Terms memory terms_ = bountyTerms();
+        terms_.evalCommit = evalCommitOf(e, SALT);
+        vm.prank(requester);
+        id = bounties.postBounty{value: BOUNTY_REWARD}(terms_, baseHashes());
+    }
+
+    function _revealRefused(int256 value) internal {
+        uint256[] memory e = evalSet();
+        e[2] = toFelt(value);
+        uint256 id = _postWithEval(e);
+        commitAs(worker, id, trajectoryOf(RUN, STEPS));
+        vm.prank(requester);
+        vm.expectRevert(IPocomputeBounties.RevealMismatch.selector);
+        bounties.reveal(id, e, SALT);
     }
 
     // ------------------------------------------------------------ metric proof

@@ -26,6 +26,9 @@ abstract contract BountyFixture is BatchFixture {
     uint32 internal constant RESPONSE_TIME = 1 hours;
     int256 internal constant TARGET = 100; // LossAtMost: a loss of at most 100 meets it
     bytes32 internal constant SALT = keccak256("salt");
+    /// The evaluation set's felts read within ±EVAL_BOUND (signed).
+    uint256 internal constant EVAL_BOUND = 1000;
+    bytes32 internal constant SEAL_SALT = keccak256("seal salt");
 
     PocomputeBounties internal bounties;
     uint256 internal stepModel;
@@ -75,9 +78,15 @@ abstract contract BountyFixture is BatchFixture {
         return pathOf(batchLeaves(), step);
     }
 
+    /// Small signed values (some negative), within ±EVAL_BOUND.
     function evalSet() internal pure returns (uint256[] memory e) {
         e = new uint256[](EVAL_FELTS);
-        for (uint256 i = 0; i < EVAL_FELTS; i++) e[i] = felt(abi.encode("eval", i));
+        for (uint256 i = 0; i < EVAL_FELTS; i++) e[i] = toFelt(int256(uint256(keccak256(abi.encode("eval", i))) % (2 * EVAL_BOUND + 1)) - int256(EVAL_BOUND));
+    }
+
+    /// The seal of run `t` by `worker` on bounty `id`.
+    function sealOf(uint256 id, address worker, uint256[] memory t, bytes32 salt) internal pure returns (bytes32) {
+        return keccak256(abi.encode(id, worker, keccak256(abi.encode(t)), salt));
     }
 
     function evalCommitOf(uint256[] memory e, bytes32 salt) internal pure returns (bytes32) {
@@ -103,6 +112,7 @@ abstract contract BountyFixture is BatchFixture {
         t.responseTime = RESPONSE_TIME;
         t.workerBond = BOUNTY_WORKER_BOND;
         t.challengerBond = BOUNTY_CHALLENGER_BOND;
+        t.evalBound = EVAL_BOUND;
     }
 
     /// The public values of step `step` of run `t`: [before ×K | features, labels | after ×K | loss].

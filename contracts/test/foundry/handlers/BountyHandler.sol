@@ -8,10 +8,12 @@ import {RefusingWallet} from "../base/MarketFixture.sol";
 
 /// Drives PocomputeBounties for BountyInvariant.t.sol with:
 /// - honest requesters: post bounties, cancel their own open ones, reveal (or not) in time;
-/// - an honest worker: commits a true run, answers every challenge and proves the metric before
-///   time moves on;
-/// - a cheater (a wallet that refuses payments until told otherwise): commits runs with forged
-///   steps (no proof of them exists), may prove the metric of its final weights, never answers;
+/// - an honest worker: seals a true run, opens it in the next block, answers every challenge and
+///   proves the metric before time moves on;
+/// - a cheater (a wallet that refuses payments until told otherwise): seals and opens runs with
+///   forged steps (no proof of them exists), or seals and never opens, may prove the metric of its
+///   final weights, never answers;
+/// - a copier: sends a copy of the honest worker's seal first and tries to open it;
 /// - an honest challenger: challenges every forged step while the window is open;
 /// - an adversary: challenges any step, answers any true step, settles, closes, reveals wrongly.
 /// Time moves only through `advance`, which first lets the honest parties act.
@@ -34,6 +36,7 @@ contract BountyHandler is BountyFixture {
     address public adversary = address(0x4001);
 
     uint256 public clock = 1_000_000;
+    uint256 public blockNo = 1_000;
 
     mapping(uint256 => uint256[]) internal runOf;
     mapping(uint256 => uint256) internal forgedMask; // bit s: step s of the committed run is false
@@ -72,7 +75,13 @@ contract BountyHandler is BountyFixture {
 
     modifier step() {
         vm.warp(clock);
+        vm.roll(blockNo);
         _;
+    }
+
+    function _nextBlock() internal {
+        blockNo += 1;
+        vm.roll(blockNo);
     }
 
     // ------------------------------------------------------------ bookkeeping
@@ -167,6 +176,7 @@ contract BountyHandler is BountyFixture {
         } catch {}
     }
 
+    /// Seal, next block, open. The cheater leaves its seal unopened when `forged`'s top bit is set.
     function workerCommit(uint256 seed, bool honest, uint256 steps, uint256 forged) external step {
         (bool ok, uint256 id) = _pick(seed);
         if (!ok) return;
@@ -175,14 +185,43 @@ contract BountyHandler is BountyFixture {
         uint256[] memory t = trajectoryOf(keccak256(abi.encode(id, honest, steps)), steps);
         address who = honest ? honestWorker : address(cheater);
         vm.prank(who);
-        try bounties.commit{value: BOUNTY_WORKER_BOND}(id, t) {
+        try bounties.seal{value: BOUNTY_WORKER_BOND}(id, sealOf(id, who, t, SEAL_SALT)) {} catch {
+            if (honest && b.phase == IPocomputeBounties.Phase.Open && clock <= bounties.getTerms(id).commitDeadline) _violate("an honest seal reverted");
+            return;
+        }
+        if (!honest && forged >> 255 == 1) return; // sealed, never opened
+        _nextBlock();
+        vm.prank(who);
+        try bounties.commit(id, t, SEAL_SALT) {
             runOf[id] = t;
             honestRun[id] = honest;
             uint256 mask = forged & ((uint256(1) << steps) - 1);
             forgedMask[id] = honest ? 0 : (mask == 0 ? 1 : mask);
         } catch {
-            if (honest && b.phase == IPocomputeBounties.Phase.Open && clock <= bounties.getTerms(id).commitDeadline) _violate("an honest commit reverted");
+            if (honest) _violate("an honest opening reverted");
         }
+    }
+
+    /// The copier sends the honest worker's seal (as seen in the mempool) first, then tries to
+    /// open it with the honest run (it learns it from nowhere, but try): it must fail.
+    function copierSeal(uint256 seed, uint256 steps) external step {
+        (bool ok, uint256 id) = _pick(seed);
+        if (!ok) return;
+        steps = bound(steps, 1, MAX_RUN);
+        uint256[] memory t = trajectoryOf(keccak256(abi.encode(id, true, steps)), steps);
+        vm.prank(adversary);
+        try bounties.seal{value: BOUNTY_WORKER_BOND}(id, sealOf(id, honestWorker, t, SEAL_SALT)) {} catch {
+            return;
+        }
+        _nextBlock();
+        vm.prank(adversary);
+        try bounties.commit(id, t, SEAL_SALT) {
+            _violate("a copied seal opened");
+        } catch {}
+        vm.prank(honestWorker);
+        try bounties.commit(id, t, SEAL_SALT) {
+            _violate("a seal opened by another than its sealer");
+        } catch {}
     }
 
     /// Anyone may send the metric proof of the committed final weights (a true statement).
