@@ -1,3 +1,4 @@
+import { Phase } from '../chain/generated/contracts.js';
 import { dirname, join } from 'node:path';
 import { Contract, EventLog, keccak256 } from 'ethers';
 import { pocomputeMarketAbi } from '../chain/generated/contracts.js';
@@ -137,8 +138,8 @@ export async function createBountyReceipt(params: BountyReceiptParams): Promise<
   });
 }
 
-/** IPocomputeBounties.Phase.Paid. */
-const PAID = 6;
+/** IPocomputeBounties.Phase.Paid (the generated enum). */
+const PAID = Phase.indexOf('Paid');
 const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The evaluation artifacts named by the run's link beside a bundle `<run>/bounty/<id>-eval-proof.json`. */

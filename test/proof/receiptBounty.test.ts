@@ -1,3 +1,4 @@
+import { Phase } from '../../src/chain/generated/contracts.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Contract, hexlify, Interface, type Provider, sha256, toUtf8Bytes } from 'ethers';
@@ -242,7 +243,7 @@ interface FakeChain {
 function fakeChain(receipt: Receipt, edit: (c: FakeChain) => void = () => {}): Provider {
   const b = receipt.bounty!;
   const c: FakeChain = {
-    phase: 6,
+    phase: Phase.indexOf('Paid'),
     worker: b.worker,
     metricValue: METRIC_RAW,
     dataCommitment: `0x${b.dataCommitment}`,
@@ -251,7 +252,7 @@ function fakeChain(receipt: Receipt, edit: (c: FakeChain) => void = () => {}): P
     proof: receipt.proof.bytes,
     instances: receipt.proof.instances.map(feltFromHexLE),
     provedMetric: METRIC_RAW,
-    settledPhase: 6,
+    settledPhase: Phase.indexOf('Paid'),
   };
   edit(c);
   const zero = `0x${'0'.repeat(64)}`;
@@ -369,7 +370,7 @@ describe('the bounty payment, checked on a (fake) chain', () => {
       expect(payment.detail).toMatch(detail);
       expect(result.verdict).toBe('invalid');
     };
-    await failed((c) => (c.phase = 4), /is met on the contract, not paid/);
+    await failed((c) => (c.phase = Phase.indexOf('Met')), /is met on the contract, not paid/);
     await failed((c) => (c.worker = OTHER), /worker is 0x9fE4/);
     await failed((c) => (c.dataCommitment = `0x${'f'.repeat(64)}`), /dataCommitment/);
     await failed((c) => (c.metric = 0), /metric\.kind/);
@@ -381,7 +382,7 @@ describe('the bounty payment, checked on a (fake) chain', () => {
       /instances are not the receipt's/,
     );
     await failed((c) => (c.provedMetric = 116n), /MetricProved event's metric/);
-    await failed((c) => (c.settledPhase = 8), /settleTxHash/);
+    await failed((c) => (c.settledPhase = Phase.indexOf('Refunded')), /settleTxHash/);
   });
 
   it('fails a receipt whose claims the chain contradicts', async () => {
@@ -464,7 +465,7 @@ describe('createBountyReceipt', () => {
   };
 
   it('refuses a bounty that is not Paid (OPTION_INVALID, exit 2)', async () => {
-    for (const phase of [4, 5, 8])
+    for (const phase of ['Met', 'Missed', 'Refunded'].map((p) => Phase.indexOf(p as never)))
       await expect(
         createBountyReceipt({ bundle, bounties: fakeBounties(phase, honest), bountyId: '0' }),
       ).rejects.toMatchObject({ code: 'OPTION_INVALID', message: /only a bounty that paid/ });
@@ -474,7 +475,7 @@ describe('createBountyReceipt', () => {
     // The proof it carried passes this point (the fake has nothing more to answer).
     const past = await createBountyReceipt({
       bundle,
-      bounties: fakeBounties(6, honest),
+      bounties: fakeBounties(Phase.indexOf('Paid'), honest),
       bountyId: '0',
     }).catch((error: Error) => error);
     expect(String(past)).not.toMatch(/another proof|only a bounty that paid/);
@@ -482,7 +483,11 @@ describe('createBountyReceipt', () => {
     const others = { ...honest, instances: [...honest.instances.slice(0, -1), 1n] };
     for (const sent of [another, others])
       await expect(
-        createBountyReceipt({ bundle, bounties: fakeBounties(6, sent), bountyId: '0' }),
+        createBountyReceipt({
+          bundle,
+          bounties: fakeBounties(Phase.indexOf('Paid'), sent),
+          bountyId: '0',
+        }),
       ).rejects.toMatchObject({
         code: 'OPTION_INVALID',
         message: /proved with another proof or other instances/,
