@@ -83,7 +83,7 @@ try {
       challengerBondEth: '0.05',
       commitSeconds: 3600,
       revealSeconds: 600,
-      proveSeconds: 600,
+      proveSeconds: 1800,
       challengeSeconds: 600,
       responseSeconds: 600,
     }),
@@ -105,11 +105,11 @@ try {
     commitBountyRun({ bounties: worker, work: prepared, steps: STEPS, out: run }),
   );
   phases.push({
-    phase: `work (check, train and prove ${STEPS} steps, commit)`,
+    phase: `work (check, witness ${STEPS} steps, seal + open, prove the steps)`,
     who: 'worker',
     gas: Number(committed.gasUsed),
     seconds: prepareSeconds + commitSeconds,
-    note: `${(committed.proveMs / STEPS / 1000).toFixed(1)} s per proved step; checks ${prepareSeconds.toFixed(1)} s`,
+    note: `seal + commit gas; ${(committed.proveMs / STEPS / 1000).toFixed(1)} s per proved step (after the commit); checks ${prepareSeconds.toFixed(1)} s`,
   });
   const [challenged, challengeSeconds] = await timed(() =>
     challengeBountyStep(as(2), bountyId, STEPS - 1),

@@ -204,6 +204,8 @@ export {
   commitBountyRun,
   proveBountyMetric,
   respondBountyChallenges,
+  auditBountyRun,
+  exportBountyModel,
   type BountyWork,
 } from './market/workBounty.js';
 

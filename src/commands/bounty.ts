@@ -25,6 +25,7 @@ import { parseTarget, postBounty } from '../market/postBounty.js';
 import {
   auditBountyRun,
   commitBountyRun,
+  exportBountyModel,
   prepareBountyWork,
   proveBountyMetric,
   respondBountyChallenges,
@@ -132,6 +133,10 @@ const auditOptions = defineOptions(bountyOptions, {
   base: option(z.string(), '<model.onnx>', "the bounty's base model"),
   data: option(z.string(), '<train.json>', "the bounty's training data"),
   challenge: flag('challenge the first wrong step (challenger bond)'),
+});
+const exportOptions = defineOptions(bountyOptions, {
+  base: option(z.string(), '<model.onnx>', "the bounty's base model"),
+  out: option(z.string(), '<model.onnx>', 'where to write the fine-tuned model'),
 });
 const runOptions = defineOptions(bountyOptions, {
   run: option(z.string(), '<dir>', 'the run directory `bounty work` wrote'),
@@ -474,6 +479,28 @@ export function bountyCommand(): Command {
           reporter.result(
             { ok: true, ...result },
             () => `Challenge of step ${n} upheld (gas ${result.gasUsed})`,
+          );
+        }),
+      ),
+  );
+  bounty.addCommand(
+    exportOptions
+      .addTo(new Command('export'))
+      .description(
+        'Write the fine-tuned model a bounty delivered: the base model with the final weights its evaluation proof published (checked against the committed hashes)',
+      )
+      .argument('<bounty-id>')
+      .action((bountyId: string, raw) =>
+        runCommand(raw, async (reporter) => {
+          const o = exportOptions.parse(raw);
+          parseOptions(id, bountyId);
+          const r = await withBounties(o, reporter, false, (bounties, market) =>
+            exportBountyModel({ bounties, market, bountyId, base: o.base, out: o.out }),
+          );
+          reporter.result(
+            { ok: true, ...r },
+            () =>
+              `Wrote ${r.out}: the base model with bounty ${bountyId}'s final ${r.tensors.join(', ')} (their hashes are the committed run's)`,
           );
         }),
       ),

@@ -88,6 +88,9 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   ],
   'bounty challenge': ['pocompute bounty challenge 0 2'],
   'bounty settle-challenge': ['pocompute bounty settle-challenge 0 2'],
+  'bounty export': [
+    'pocompute bounty export 0 --base fixtures/real/mlp_784_56_10/model.onnx --out tuned.onnx',
+  ],
   'bounty settle': ['pocompute bounty settle 0'],
   'bounty cancel': ['pocompute bounty cancel 0'],
   submit: ['pocompute submit 0 out/x.proof'],

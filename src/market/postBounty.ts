@@ -121,6 +121,22 @@ export async function postBounty(params: PostBountyParams): Promise<PostedBounty
   const reward = parseReward(params.rewardEth);
   const workerBond = parseEthAmount(params.workerBondEth, '--worker-bond');
   const challengerBond = parseEthAmount(params.challengerBondEth, '--challenger-bond');
+  // The contract's bounds, said before anything is compiled (BadTerms after minutes of work is no hint).
+  for (const [option, seconds, min] of [
+    ['--deadline', params.commitSeconds, 60],
+    ['--reveal-time', params.revealSeconds, 60],
+    ['--prove-time', params.proveSeconds, 1800],
+    ['--challenge-window', params.challengeSeconds, 60],
+    ['--response-time', params.responseSeconds, 600],
+  ] as const)
+    if (!Number.isInteger(seconds) || seconds < min || seconds > 30 * 86_400)
+      throw new PocomputeError(
+        'OPTION_INVALID',
+        `${option} must be between ${min} s and 30 days (got ${seconds} s)`,
+        {
+          hint: 'A worker needs time to prove the metric (≥ 30 min) and to answer a challenge with a step proof (≥ 10 min).',
+        },
+      );
   const baseBytes = new Uint8Array(await readFileCapped(params.base, 'base model', 'ONNX_INVALID'));
   const rawData = await readJsonFile(params.data, 'training data');
   const rawEval = (await readJsonFile(params.eval, 'evaluation set')) as { features?: unknown[] };

@@ -2,7 +2,18 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AbiCoder, keccak256, type Contract } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
-import { readFileCapped, readJsonFile, sha256Hex, writeJsonAtomic } from '../core/files.js';
+import {
+  readFileCapped,
+  readJsonFile,
+  sha256Hex,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../core/files.js';
+import { findArtifactsByVk } from '../proof/artifactsIndex.js';
+import { poseidonOfFelts } from '../prover/poseidon.js';
+import { withUpdatedWeights } from '../prover/training/applyWeights.js';
+import { splitHead } from '../prover/training/headSplit.js';
+import { readMlp } from '../prover/training/mlpSpec.js';
 import type { Reporter } from '../core/output.js';
 import { openArtifacts } from '../proof/artifacts.js';
 import { readBundle } from '../proof/bundle.js';
@@ -536,3 +547,78 @@ export async function witnessTrajectory(
   }
   return { trajectory, firstDifference: undefined };
 }
+
+/**
+ * The fine-tuned model a paid (or proved) bounty delivered: the final weights the evaluation proof
+ * published (its public copy, bound in the circuit to the committed final weights' Poseidon
+ * hashes), checked here against the committed hashes, written into the base model. Only the
+ * requester's base model file (its sha256 the terms') is written into.
+ */
+export async function exportBountyModel(params: {
+  bounties: Contract;
+  market: Contract;
+  bountyId: string;
+  base: string;
+  out: string;
+}): Promise<{ bountyId: string; out: string; tensors: string[]; finalWeightsHash: string[] }> {
+  const { bounties, market, bountyId } = params;
+  const terms = await bounties.getTerms(bountyId);
+  const baseBytes = new Uint8Array(await readFileCapped(params.base, 'base model', 'ONNX_INVALID'));
+  if (sha256Hex(baseBytes) !== String(terms.baseModelSha256).slice(2))
+    throw new PocomputeError(
+      'BOUNTY_MISMATCH',
+      `bounty ${bountyId}: ${params.base} is not its base model`,
+    );
+  const proved = (await bounties.queryFilter(bounties.filters.MetricProved(BigInt(bountyId)))).at(
+    -1,
+  ) as { args?: { finalWeights: bigint[] } } | undefined;
+  const committed = (
+    await bounties.queryFilter(bounties.filters.RunCommitted(BigInt(bountyId)))
+  ).at(-1) as { args?: { trajectory: bigint[] } } | undefined;
+  if (!proved?.args || !committed?.args)
+    throw new PocomputeError(
+      'BOUNTY_INVALID',
+      `bounty ${bountyId} has no proved metric yet: nothing was delivered`,
+    );
+  const evalModel = await readModel(market, terms.evalModelId);
+  const { recipe } = parseRecipeURI(evalModel.metadataURI);
+  const artifacts = await findArtifactsByVk(evalModel.vkHash.slice(2));
+  if (!artifacts)
+    throw new PocomputeError(
+      'ARTIFACTS_INVALID',
+      `bounty ${bountyId}: its evaluation circuit is not compiled here, so its weights' scales are unknown`,
+      { hint: 'The requester compiled it with `bounty post`; a worker with `bounty work`.' },
+    );
+  const { head } = splitHead(readMlp(baseBytes), recipe.layers);
+  const tensors = head.layers.flatMap((l) => [
+    { name: l.weightName, size: l.weights.length },
+    { name: l.biasName, size: l.bias.length },
+  ]);
+  const k = tensors.length;
+  const scales = artifacts.manifest.circuit.inputScales.slice(0, k);
+  const felts = [...proved.args.finalWeights];
+  const finalHash = [...committed.args.trajectory].slice(-k);
+  const updates: Record<string, number[]> = {};
+  let at = 0;
+  for (const [i, t] of tensors.entries()) {
+    const slice = felts.slice(at, at + t.size);
+    at += t.size;
+    // The delivered weights must be the committed ones: their Poseidon hash, as the step proofs'.
+    if (feltFromHexLE(poseidonOfFelts(slice.map(feltHexLE))) !== finalHash[i])
+      throw new PocomputeError(
+        'BOUNTY_MISMATCH',
+        `bounty ${bountyId}: the delivered ${t.name} does not hash to the committed final weights`,
+      );
+    updates[t.name] = slice.map((f) => Number(feltToSigned(f)) / 2 ** scales[i]);
+  }
+  await writeFileAtomic(params.out, withUpdatedWeights(baseBytes, updates));
+  return {
+    bountyId,
+    out: params.out,
+    tensors: tensors.map((t) => t.name),
+    finalWeightsHash: finalHash.map(String),
+  };
+}
+
+/** A felt as EZKL writes it: 32 bytes little-endian hex. */
+const feltHexLE = (f: bigint) => f.toString(16).padStart(64, '0').match(/../g)!.reverse().join('');

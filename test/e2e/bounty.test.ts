@@ -14,6 +14,7 @@ import {
   settleBountyChallenge,
 } from '../../src/market/bounty.js';
 import { postBounty } from '../../src/market/postBounty.js';
+import { bountyModel, compileBountyCircuits } from '../../src/market/bountySpec.js';
 import {
   auditBountyRun,
   commitBountyRun,
@@ -22,6 +23,7 @@ import {
   type BountyWork,
 } from '../../src/market/workBounty.js';
 import { checkReceiptFile } from '../../src/verifier/checkReceiptFile.js';
+import { readMlp } from '../../src/prover/training/mlpSpec.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, gasCost, marketWithMlp, revertOf } from '../helpers/market.js';
 import { minedRevert, pendingCall, sendCopy, withAutomineOff } from '../helpers/mempool.js';
@@ -120,6 +122,28 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
         labels: rows.map((r) => test.labels[r]),
       }),
     );
+    // Both circuits compiled here, under the hook's longer timeout (a fresh machine runs the
+    // optimiser's search and makes the keys): every post below finds them compiled.
+    const recipe = {
+      layers: 'head',
+      loss: 'cross-entropy',
+      lr: 0.05,
+      batch: 8,
+      maxSteps: 4,
+    } as const;
+    await compileBountyCircuits({
+      model: bountyModel(
+        new Uint8Array(readFileSync(BASE)),
+        JSON.parse(readFileSync(train, 'utf8')),
+        {
+          ...recipe,
+          metric: 'accuracy',
+          evalRows: 14,
+        },
+      ),
+      recipe: { ...recipe, metric: 'accuracy', evalRows: 14 },
+      dir: join(dir, 'circuits'),
+    });
     return () => chain.close();
   });
 
@@ -142,7 +166,7 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       '--reveal-time',
       '10m',
       '--prove-time',
-      '10m',
+      '30m',
       '--challenge-window',
       '10m',
       '--response-time',
@@ -152,7 +176,7 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       '--challenger-bond',
       '0.05',
     ]);
-    expect(posted.code, posted.stderr).toBe(0);
+    expect(posted.code, posted.stderr + posted.stdout).toBe(0);
     const id = posted.json().bountyId as string;
     honestId = id;
     secrets.set(id, posted.json().secret);
@@ -212,6 +236,19 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       proved.json().txHash,
     ]);
     expect((await balance(1)) - workerBefore + spent).toBe(REWARD + CHALLENGER_BOND);
+
+    // The requester exports the delivered model: the base model with the committed final weights,
+    // exactly the run's.
+    const tuned = join(dir, 'tuned.onnx');
+    const exported = await cli(0, ['bounty', 'export', id, '--base', BASE, '--out', tuned]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const head = readMlp(new Uint8Array(readFileSync(tuned))).layers.at(-1)!;
+    const final = JSON.parse(readFileSync(join(run, 'weights-final.json'), 'utf8')) as number[][];
+    expect(Array.from(head.weights)).toEqual(final[0].map(Math.fround));
+    expect(Array.from(head.bias)).toEqual(final[1].map(Math.fround));
+    expect(Array.from(head.weights)).not.toEqual(
+      Array.from(readMlp(new Uint8Array(readFileSync(BASE))).layers.at(-1)!.weights),
+    );
 
     // The receipt of the paid bounty: base model, data, final weights, metric, proof, transactions.
     const receiptFile = join(dir, 'bounty-receipt.json');
@@ -329,7 +366,7 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
     expect((await balance(1)) - worker).toBe(REWARD + WORKER_BOND);
   });
 
-  it('a copy of the pending seal at a higher tip cannot be opened: its bond is the requester's, the honest worker commits after', async () => {
+  it("a copy of the pending seal at a higher tip cannot be opened: its bond is the requester's, the honest worker commits after", async () => {
     const posted = await post('accuracy>=0.75');
     const work = await prepare(posted.bountyId);
     const copier = new Wallet(account(3).privateKey, chain.provider);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecipeURI, recipeURI, type BountyRecipe } from '../../src/market/bountySpec.js';
-import { parseTarget, targetAtScale } from '../../src/market/postBounty.js';
+import { parseTarget, postBounty, targetAtScale } from '../../src/market/postBounty.js';
 
 const recipe: BountyRecipe = {
   layers: 'head',
@@ -39,5 +39,25 @@ describe('bounty terms', () => {
       uri.replace('batch=8', 'batch=eight'),
     ])
       expect(() => parseRecipeURI(bad), bad).toThrow(/recipe/);
+  });
+
+  it('refuses too little time to prove or to answer before anything is compiled or sent', async () => {
+    const times = {
+      commitSeconds: 3600,
+      revealSeconds: 600,
+      proveSeconds: 1800,
+      challengeSeconds: 600,
+      responseSeconds: 600,
+    };
+    const post = (over: Partial<typeof times>) =>
+      postBounty({ ...({} as Parameters<typeof postBounty>[0]), ...times, ...over });
+    await expect(post({ proveSeconds: 1799 })).rejects.toMatchObject({
+      code: 'OPTION_INVALID',
+      message: /--prove-time must be between 1800 s/,
+    });
+    await expect(post({ responseSeconds: 599 })).rejects.toMatchObject({
+      code: 'OPTION_INVALID',
+      message: /--response-time/,
+    });
   });
 });
