@@ -80,7 +80,7 @@ try {
       recipe: { layers: 'head', loss: 'cross-entropy', lr: 0.05, batch: 8, maxSteps: 16 },
       rewardEth: '1',
       workerBondEth: '0.1',
-      challengerBondEth: '0.05',
+      challengerBondEth: '0.1',
       commitSeconds: 3600,
       revealSeconds: 600,
       proveSeconds: 1800,

@@ -20,7 +20,7 @@ import {
   settleBountyChallenge,
   type BountyView,
 } from '../market/bounty.js';
-import { parseDuration } from '../market/parseMarketOptions.js';
+import { parseDuration, parseEthAmount } from '../market/parseMarketOptions.js';
 import { parseTarget, postBounty } from '../market/postBounty.js';
 import {
   auditBountyRun,
@@ -100,7 +100,11 @@ const postOptions = defineOptions(bountyOptions, {
     'how long the worker has to answer a challenge',
   ),
   workerBond: option(z.string().default('0.1'), '<eth>', 'what a worker locks with its commit'),
-  challengerBond: option(z.string().default('0.05'), '<eth>', 'what a challenge locks'),
+  challengerBond: option(
+    z.string().default('0.1'),
+    '<eth>',
+    'what a challenge locks (workers ask it to pay for a step proof: 0.1 by default)',
+  ),
   secretOut: option(
     z.string().optional(),
     '<file>',
@@ -128,6 +132,11 @@ const workOptions = defineOptions(bountyOptions, {
     'commit a run already made by `bounty work` (same base model, data and recipe) instead of training',
   ),
   srs: option(z.string().optional(), '<file>', 'SRS file (default: the cached one)'),
+  minChallengerBond: option(
+    z.string().optional(),
+    '<eth>',
+    "the least challenger bond to work for: a false challenge must pay for the step proof's answer (default 0.1: 2M gas at 50 gwei)",
+  ),
 });
 const auditOptions = defineOptions(bountyOptions, {
   base: option(z.string(), '<model.onnx>', "the bounty's base model"),
@@ -312,6 +321,10 @@ export function bountyCommand(): Command {
               data: o.data,
               srs: o.srs,
               reporter,
+              minChallengerBondWei:
+                o.minChallengerBond === undefined
+                  ? undefined
+                  : parseEthAmount(o.minChallengerBond, '--min-challenger-bond', true),
             });
             return commitBountyRun({
               bounties,

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AbiCoder, keccak256, type Contract } from 'ethers';
+import { AbiCoder, formatEther, keccak256, type Contract } from 'ethers';
 import { PocomputeError } from '../core/errors.js';
 import {
   readFileCapped,
@@ -39,9 +39,13 @@ import {
 } from './bountySpec.js';
 import { batchPath, batchRoot } from './batchTree.js';
 import { bountyCircuitDir } from './postBounty.js';
+import { GAS_PRICE_CEILING_WEI } from './market.js';
 import { stagedOf } from './witnessPipeline.js';
 import { witnessStages } from '../prover/stages/witnessStages.js';
 import { batchSchedule } from '../prover/training/batchSchedule.js';
+
+/** The gas a bounty's `respond` is priced at by default (a step proof's verification and the run). */
+export const BOUNTY_RESPOND_GAS_CEILING = 2_000_000n;
 
 /** What a worker checked before it locks a bond: the bounty's files and circuits are what it committed to. */
 export interface BountyWork {
@@ -59,8 +63,27 @@ export interface BountyWork {
  * any market model), step 0's weights are the base model's, and the scheduled batches' root is the
  * one the chain will check each challenged step against (else an honest step would lose).
  */
-export async function prepareBountyWork(params: BountyFilesParams): Promise<BountyWork> {
+export async function prepareBountyWork(
+  params: BountyFilesParams & {
+    /**
+     * The least challenger bond the worker accepts (wei): a false challenge must pay for the
+     * answer it forces — a step proof's `respond` (1,435,133 gas for the digits MLP's head) — at
+     * the gas prices the worker expects. Default: 2,000,000 gas at 50 gwei (0.1 ETH).
+     */
+    minChallengerBondWei?: bigint;
+  },
+): Promise<BountyWork> {
   const { bounties, bountyId } = params;
+  const terms = await bounties.getTerms(bountyId);
+  const floor = params.minChallengerBondWei ?? BOUNTY_RESPOND_GAS_CEILING * GAS_PRICE_CEILING_WEI;
+  if (BigInt(terms.challengerBond) < floor)
+    throw new PocomputeError(
+      'BOUNTY_INVALID',
+      `bounty ${bountyId}'s challenger bond (${formatEther(terms.challengerBond)} ETH) is below ${formatEther(floor)} ETH: a false challenge would cost more to answer than it pays`,
+      {
+        hint: 'Answering a challenge is a step proof on chain (about 1.5M gas). Work on it anyway with --min-challenger-bond <eth>.',
+      },
+    );
   // Only an open bounty takes a run: a worker trains only if nobody has committed yet.
   const view = await readBounty(bounties, bountyId);
   if (view.phase !== 'open' || (await chainNow(bounties.runner!.provider!)) > view.commitDeadline)

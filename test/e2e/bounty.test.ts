@@ -34,7 +34,7 @@ const anvil = useAnvil();
 const BASE = fixturePath('real', 'mlp_784_56_10', 'model.onnx');
 const REWARD = parseEther('1');
 const WORKER_BOND = parseEther('0.1');
-const CHALLENGER_BOND = parseEther('0.05');
+const CHALLENGER_BOND = parseEther('0.1');
 const MINUTES_10 = 600;
 
 /**
@@ -57,7 +57,7 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
     runCli([...args, '--rpc', anvil().rpcUrl, '--market', marketAddress, '--json'], {
       POCOMPUTE_PRIVATE_KEY: account(i).privateKey,
     });
-  const post = (target: string) =>
+  const post = (target: string, challengerBondEth = '0.1') =>
     postBounty({
       chain,
       market,
@@ -69,7 +69,7 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       recipe: { layers: 'head', loss: 'cross-entropy', lr: 0.05, batch: 8, maxSteps: 4 },
       rewardEth: '1',
       workerBondEth: '0.1',
-      challengerBondEth: '0.05',
+      challengerBondEth,
       commitSeconds: 3600,
       revealSeconds: MINUTES_10,
       proveSeconds: 1800,
@@ -174,7 +174,7 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       '--worker-bond',
       '0.1',
       '--challenger-bond',
-      '0.05',
+      '0.1',
     ]);
     expect(posted.code, posted.stderr + posted.stdout).toBe(0);
     const id = posted.json().bountyId as string;
@@ -353,6 +353,24 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
       }),
     ).rejects.toMatchObject({ code: 'BOUNTY_MISMATCH' });
     expect((await readBounty(as(0), posted.bountyId)).phase).toBe('open');
+  });
+
+  it('a worker refuses a challenger bond that would not pay for answering a false challenge', async () => {
+    // 0.05 ETH is the market's floor (1M gas at 50 gwei); a step proof's respond is 1.4M gas.
+    const posted = await post('accuracy>=0.75', '0.05');
+    await expect(prepare(posted.bountyId)).rejects.toMatchObject({
+      code: 'BOUNTY_INVALID',
+      message: /challenger bond \(0\.05 ETH\) is below 0\.1 ETH/,
+    });
+    const work = await prepareBountyWork({
+      bounties: as(1),
+      market,
+      bountyId: posted.bountyId,
+      base: BASE,
+      data: train,
+      minChallengerBondWei: parseEther('0.05'),
+    });
+    expect(work.bountyId).toBe(posted.bountyId);
   });
 
   it('a requester who never reveals pays the worker who committed', async () => {
