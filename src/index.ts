@@ -66,7 +66,6 @@ export {
   type SignReceiptParams,
 } from './verifier/createReceipt.js';
 export { checkReceiptFile, type CheckReceiptFileParams } from './verifier/checkReceiptFile.js';
-export { createBountyReceipt, type BountyReceiptParams } from './market/bountyReceipt.js';
 export type {
   ReceiptCheck,
   ReceiptCheckResult,
@@ -182,32 +181,6 @@ export {
   deliverBatchResult,
   closeBatchTasks,
 } from './market/batchDisputes.js';
-
-// Training bounties: a proved fine-tune paid for reaching a target on an evaluation set revealed
-// only after the worker committed its run.
-export { postBounty, type PostBountyParams, type PostedBounty } from './market/postBounty.js';
-export {
-  openBounties,
-  readBounty,
-  listBounties,
-  revealBounty,
-  readSecret as readBountySecret,
-  challengeBountyStep,
-  settleBountyChallenge,
-  settleBounty,
-  cancelBounty,
-  type BountyView,
-  type BountySecret,
-} from './market/bounty.js';
-export {
-  prepareBountyWork,
-  commitBountyRun,
-  proveBountyMetric,
-  respondBountyChallenges,
-  auditBountyRun,
-  exportBountyModel,
-  type BountyWork,
-} from './market/workBounty.js';
 
 // Environment.
 export { checkEnvironment, type EnvironmentCheck } from './doctor/checkEnvironment.js';
