@@ -1,6 +1,6 @@
-// Bundles the in-process EVM's dependencies into one CommonJS file, dist/src/proof/evmRuntime.cjs,
-// and replaces tsc's dist/src/proof/evmRuntime.js by a module that loads it with V8's code cache
-// (src/proof/codeCache.ts; see src/proof/evmRuntime.ts for why). Run by `npm run build` after tsc;
+// Bundles the in-process EVM's dependencies (mcl-wasm, keccak-256) into one CommonJS file,
+// dist/src/proof/evmRuntime.cjs, and replaces tsc's dist/src/proof/evmRuntime.js by a module that
+// loads it with V8's code cache (src/proof/codeCache.ts; see src/proof/evmRuntime.ts for why). Run by `npm run build` after tsc;
 // without it the unbundled re-exports still work, only slower to load.
 import { existsSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -38,41 +38,6 @@ const nativeMclDecode = {
   },
 };
 
-// The interpreter converts every word it stores (MSTORE, return data) between bigints and bytes
-// with @ethereumjs/util's helpers: bigIntToBytes goes through a 0x-string checked by a regular
-// expression, and setLength pads by spreading typed arrays into arrays. EZKL's verifiers do this tens
-// of thousands of times per proof. The pinned version's exact lines are replaced by equivalent
-// direct ones (same results, same errors for what the EVM passes), or the build fails.
-const UTIL_PATCHES = [
-  [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the dependency's source text, verbatim
-    'const bytes = hexToBytes(`0x${padToEven(num.toString(16))}`);',
-    'const bytes = hexToBytesNoble(padToEven(num.toString(16)));',
-  ],
-  [
-    `        return right
-            ? new Uint8Array([...msg, ...new Uint8Array(length - msg.length)])
-            : new Uint8Array([...new Uint8Array(length - msg.length), ...msg]);`,
-    `        const padded = new Uint8Array(length);
-        padded.set(msg, right ? 0 : length - msg.length);
-        return padded;`,
-  ],
-];
-const fastUtilBytes = {
-  name: 'fast-util-bytes',
-  setup(b) {
-    b.onLoad({ filter: /@ethereumjs[\\/]util[\\/]dist[\\/]esm[\\/]bytes\.js$/ }, async (args) => {
-      let source = await readFile(args.path, 'utf8');
-      for (const [from, to] of UTIL_PATCHES) {
-        if (!source.includes(from))
-          throw new Error(`${args.path}: @ethereumjs/util changed; update bundleEvm.mjs`);
-        source = source.replace(from, to);
-      }
-      return { contents: source, loader: 'js' };
-    });
-  },
-};
-
 await build({
   entryPoints: [file],
   outfile: bundle,
@@ -83,7 +48,7 @@ await build({
   minify: true,
   legalComments: 'eof',
   sourcemap: false,
-  plugins: [nativeMclDecode, fastUtilBytes],
+  plugins: [nativeMclDecode],
   logLevel: 'warning',
 });
 // tsc's source map describes the re-exports, not the bundle.
@@ -93,7 +58,8 @@ rmSync(`${file}.map`, { force: true });
 const names = Object.keys(createRequire(import.meta.url)(bundle)).filter(
   (n) => n !== 'saveCodeCache',
 );
-if (!names.includes('EVM')) throw new Error(`${bundle} does not export the EVM`);
+if (!names.includes('mcl') || !names.includes('keccak_256'))
+  throw new Error(`${bundle} does not export mcl and keccak_256`);
 await writeFile(
   file,
   `${LOADER_MARK} from src/proof/evmRuntime.ts: the bundle evmRuntime.cjs with V8's code cache.

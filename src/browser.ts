@@ -1,6 +1,6 @@
 /**
  * pocompute's browser entry: verify a proof bundle (or check a receipt) in a page by running EZKL's
- * Solidity verifier in an in-process EVM (@ethereumjs/evm with the rustbn-wasm BN254 precompiles) — the code Node's
+ * Solidity verifier in the in-process EVM (verifierVm.ts, mcl-wasm's BN254 precompiles) — the code Node's
  * `verify` runs, with nothing from Node. `npm run build:browser` bundles it into one ES module,
  * dist/browser/pocompute-verify.js.
  *

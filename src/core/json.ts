@@ -27,25 +27,41 @@ export interface ParseJsonOptions {
   maxDepth?: number;
 }
 
-/** The deepest nesting of arrays/objects in a JSON text, found by a scan (no recursion). */
+/**
+ * The deepest nesting of arrays/objects in a JSON text, found by a scan (no recursion): the regular
+ * expression engine finds the next quote or bracket, and a string is skipped to its closing quote
+ * (one with an even run of backslashes before it) by indexOf — hex strings and number arrays, most of
+ * a bundle, are not walked a character at a time in JavaScript.
+ */
 export function jsonTextDepth(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
+  const structural = /["[\]{}]/g;
   let depth = 0;
   let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+  for (let match = structural.exec(text); match; match = structural.exec(text)) {
+    const c = text.charCodeAt(match.index);
+    if (c === 0x22) {
+      const content = match.index + 1;
+      let from = content;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote < 0) return max; // unterminated: the rest is inside the string
+        let backslashes = 0;
+        while (
+          quote - backslashes - 1 >= content &&
+          text.charCodeAt(quote - backslashes - 1) === 0x5c
+        )
+          backslashes++;
+        from = quote + 1;
+        if (backslashes % 2 === 0) break;
+      }
+      structural.lastIndex = from;
+    } else if (c === 0x5b || c === 0x7b) {
       depth++;
       if (depth > max) {
         max = depth;
         if (max > stopAbove) return max;
       }
-    } else if (c === 0x5d || c === 0x7d) depth--;
+    } else depth--;
   }
   return max;
 }
@@ -63,7 +79,7 @@ export function jsonValueDepth(value: unknown, stopAbove = Number.POSITIVE_INFIN
       if (max > stopAbove) return max;
     }
     for (const child of Array.isArray(item) ? item : Object.values(item))
-      stack.push([child, level]);
+      if (child !== null && typeof child === 'object') stack.push([child, level]);
   }
   return max;
 }

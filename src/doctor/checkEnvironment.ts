@@ -91,7 +91,7 @@ export async function checkEnvironment(): Promise<EnvironmentCheck[]> {
     checks.push({
       part: 'verifier (in-process EVM)',
       status: 'ok',
-      detail: `@ethereumjs/evm loads, BN254 backend ${await bn254Backend()}`,
+      detail: `loads, BN254 backend ${await bn254Backend()}`,
     });
   } catch (error) {
     checks.push({

@@ -1,18 +1,17 @@
-import type { EVM } from '@ethereumjs/evm';
-import type { Address } from '@ethereumjs/util';
 import { bytesToHex, hexToBytes } from '../core/bytes.js';
 import { PocomputeError } from '../core/errors.js';
 import { MclBN254 } from './bn254Mcl.js';
 import { type ProofShape, shapeFromVka } from './transcript.js';
 import { validateProof } from './validateProof.js';
+import { VerifierVm, type VmAccount } from './verifierVm.js';
 
 /**
  * One verifier everywhere: a proof is verified in Node by running EZKL's own Solidity verifier —
- * the bytecode a chain would run — in an in-process EVM (@ethereumjs/evm), on the calldata a
+ * the bytecode a chain would run — in an in-process EVM (verifierVm.ts), on the calldata a
  * transaction would carry. The EVM is created on first use and reused; each verifier's runtime code
- * is installed once at an address of its own (no deployment transaction), and each call starts from
- * a clean access journal, as a transaction would, so gas is what the call's execution costs on
- * chain (without the transaction's intrinsic 21,000 + calldata gas).
+ * is installed once at an address of its own (no deployment transaction), and each call starts with
+ * cold storage, as a transaction would, so gas is what the call's execution costs on chain (without
+ * the transaction's intrinsic 21,000 + calldata gas).
  */
 
 export type VerifierLayout = 'single' | 'reusable';
@@ -42,8 +41,8 @@ export type EvmVerdict =
     }
   | { ok: false; reason: string };
 
-/** Who computes the BN254 precompiles: mcl (the default, fastest), rustbn or @noble/curves. */
-export type Bn254Backend = 'mcl-wasm' | 'rustbn-wasm' | 'noble';
+/** Who computes the BN254 precompiles: herumi's mcl, compiled to WebAssembly (bn254Mcl.ts). */
+export type Bn254Backend = 'mcl-wasm';
 
 /** The hardfork the EVM runs: Osaka (mainnet since Fusaka) — its ModExp pricing and gas cap. */
 export const EVM_HARDFORK = 'osaka';
@@ -115,21 +114,19 @@ export function encodeVerifierCalldata(
 // ——— The EVM ———
 
 interface VerifierEvm {
-  evm: EVM;
-  backend: Bn254Backend;
-  createAddress: (hex: string) => Address;
-  /** Installed runtime code: the code as hex → its address. */
-  installed: Map<string, Address>;
+  vm: VerifierVm;
+  keccak256: (data: Uint8Array) => Uint8Array;
+  /** Installed runtime code: the code as hex → its account. */
+  installed: Map<string, VmAccount>;
   /** Registered VKAs: `<address> <registerVka calldata as hex>` → the digest registerVka returned. */
   registered: Map<string, string>;
   /** Records V8's compiled code of the runtime, once a verification compiled what it uses. */
   saveCodeCache?: () => void;
 }
 
-const CALLER = '0x000000000000000000000000000000000000c0de';
+const CALLER = 0xc0den;
 
 let current: Promise<VerifierEvm> | undefined;
-let wantedBackend: Bn254Backend = 'mcl-wasm';
 
 /** mcl's state is global to its module: initialised for BN254 (its BN_SNARK1) once. */
 async function initMcl(mcl: typeof import('mcl-wasm')) {
@@ -137,56 +134,22 @@ async function initMcl(mcl: typeof import('mcl-wasm')) {
   return mcl;
 }
 
-async function createVerifierEvm(backend: Bn254Backend): Promise<VerifierEvm> {
+async function createVerifierEvm(): Promise<VerifierEvm> {
   // One module (bundled at build time: evmRuntime.ts), loaded on first use: commands that never
   // verify do not pay for it.
   const runtime = await import('./evmRuntime.js');
-  // createEVM (10.1.3) always installs NobleBN254 and ignores `bn254`; the EVM constructor honours
-  // it, so the EVM is assembled here with createEVM's own defaults and the WASM backend.
-  const bn254 =
-    backend === 'mcl-wasm'
-      ? new MclBN254(await initMcl(runtime.mcl))
-      : backend === 'rustbn-wasm'
-        ? new runtime.RustBN254(await (await import('rustbn-wasm')).initRustBN())
-        : new runtime.NobleBN254();
-  const common = new runtime.Common({ chain: runtime.Mainnet, hardfork: EVM_HARDFORK });
-  memoizeActivatedEips(common);
-  const evm = new runtime.EVM({
-    common,
-    blockchain: new runtime.EVMMockBlockchain(),
-    stateManager: new runtime.SimpleStateManager(),
-    bn254,
-  });
+  const bn254 = new MclBN254(await initMcl(runtime.mcl));
   return {
-    evm,
-    backend,
-    createAddress: (hex) => runtime.createAddressFromString(hex),
+    vm: new VerifierVm(bn254, runtime.keccak_256),
+    keccak256: runtime.keccak_256,
     installed: new Map(),
     registered: new Map(),
     saveCodeCache: runtime.saveCodeCache,
   };
 }
 
-/**
- * The interpreter asks Common whether an EIP is active several times per opcode, and Common answers
- * by scanning an array of ~80 EIPs: a third of the interpreter's time on a large verifier. The
- * answers are fixed here (one hardfork, no EIPs added later), so each is looked up once.
- */
-function memoizeActivatedEips(common: { isActivatedEIP: (eip: number) => boolean }): void {
-  const lookUp = common.isActivatedEIP.bind(common);
-  const answers = new Map<number, boolean>();
-  common.isActivatedEIP = (eip) => {
-    let active = answers.get(eip);
-    if (active === undefined) {
-      active = lookUp(eip);
-      answers.set(eip, active);
-    }
-    return active;
-  };
-}
-
 function verifierEvm(): Promise<VerifierEvm> {
-  current ??= createVerifierEvm(wantedBackend).catch((error) => {
+  current ??= createVerifierEvm().catch((error) => {
     current = undefined;
     throw error;
   });
@@ -202,76 +165,42 @@ export function prepareVerifierEvm(): void {
   verifierEvm().catch(() => undefined);
 }
 
-/**
- * Chooses the BN254 precompile backend (default mcl-wasm: ~5× faster than rustbn-wasm on ecMul,
- * which is ~3× faster than @noble/curves on pairings) and drops the current EVM: the next
- * verification creates a new one. For benchmarks and cross-checks.
- */
-export function useBn254Backend(backend: Bn254Backend): void {
-  wantedBackend = backend;
-  current = undefined;
-}
-
 /** The BN254 backend of the EVM in use (creating it if need be). */
 export async function bn254Backend(): Promise<Bn254Backend> {
-  return (await verifierEvm()).backend;
+  await verifierEvm();
+  return 'mcl-wasm';
 }
 
-let queue: Promise<unknown> = Promise.resolve();
-/** Calls run one at a time: the EVM's journal and state are shared. */
-function serialized<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
-  queue = run.catch(() => undefined);
-  return run;
+/** A call as the body of a transaction: storage cold, precompiles warm, EIP-7825's gas cap. */
+function call(ctx: VerifierEvm, to: VmAccount, data: Uint8Array) {
+  return ctx.vm.call({ to, caller: CALLER, data, gasLimit: Number(EVM_GAS_LIMIT) });
 }
 
-/** A call as the body of a transaction: fresh access journal, sender/target/precompiles warm. */
-async function call(ctx: VerifierEvm, to: Address, data: Uint8Array) {
-  const { evm } = ctx;
-  const caller = ctx.createAddress(CALLER);
-  evm.journal.cleanJournal();
-  evm.journal.addAlwaysWarmAddress(CALLER);
-  evm.journal.addAlwaysWarmAddress(to.toString());
-  for (const precompile of evm.precompiles.keys()) evm.journal.addAlwaysWarmAddress(precompile);
-  const result = await evm.runCall({
-    to,
-    caller,
-    origin: caller,
-    data,
-    gasLimit: EVM_GAS_LIMIT,
-    skipBalance: true,
-  });
-  return result.execResult;
-}
-
-async function install(ctx: VerifierEvm, runtime: Uint8Array): Promise<Address> {
+function install(ctx: VerifierEvm, runtime: Uint8Array): VmAccount {
   const key = bytesToHex(runtime);
-  let address = ctx.installed.get(key);
-  if (!address) {
-    address = ctx.createAddress(
-      `0x${(0xe2c1_0000 + ctx.installed.size).toString(16).padStart(40, '0')}`,
-    );
-    await ctx.evm.stateManager.putCode(address, runtime);
-    ctx.installed.set(key, address);
+  let account = ctx.installed.get(key);
+  if (!account) {
+    account = ctx.vm.account(0xe2c1_0000n + BigInt(ctx.installed.size), runtime);
+    ctx.installed.set(key, account);
   }
-  return address;
+  return account;
 }
 
 /** Registers the VKA with the reusable verifier (once), as on chain; returns its digest. */
-async function register(ctx: VerifierEvm, address: Address, vka: readonly string[]) {
+function register(ctx: VerifierEvm, account: VmAccount, vka: readonly string[]) {
   const data = encodeCall(SELECTOR.registerVka, [
     arrayTail(vka.map((w, i) => bytesWord(w, `VKA word ${i}`))),
   ]);
-  const key = `${address.toString()} ${bytesToHex(data)}`;
+  const key = `${account.address} ${bytesToHex(data)}`;
   let digest = ctx.registered.get(key);
   if (digest === undefined) {
-    const result = await call(ctx, address, data);
-    if (result.exceptionError || result.returnValue.length !== 32)
+    const result = call(ctx, account, data);
+    if (!result.ok || result.returnData.length !== 32)
       throw new PocomputeError(
         'INTERNAL',
-        `the reusable verifier refused to register the VKA (${result.exceptionError?.error ?? 'no digest'})`,
+        `the reusable verifier refused to register the VKA (${result.error ?? 'no digest'})`,
       );
-    digest = bytesToHex(result.returnValue);
+    digest = bytesToHex(result.returnData);
     ctx.registered.set(key, digest);
   }
   return digest;
@@ -291,14 +220,10 @@ export interface VerifierIdentity {
  * registerVka returns — so a pinned hash is compared with exactly the code and VKA that will run.
  */
 export function verifierIdentity(code: VerifierCode): Promise<VerifierIdentity> {
-  return serialized(async () => {
-    const ctx = await verifierEvm();
-    const address = await install(ctx, code.runtime);
-    const account = await ctx.evm.stateManager.getAccount(address);
-    if (!account) throw new PocomputeError('INTERNAL', 'the installed verifier has no account');
-    const codeHash = `0x${bytesToHex(account.codeHash)}`;
+  return verifierEvm().then((ctx) => {
+    const codeHash = `0x${bytesToHex(ctx.keccak256(code.runtime))}`;
     if (code.layout === 'single') return { codeHash };
-    return { codeHash, vkaDigest: `0x${await register(ctx, address, code.vka)}` };
+    return { codeHash, vkaDigest: `0x${register(ctx, install(ctx, code.runtime), code.vka)}` };
   });
 }
 
@@ -347,33 +272,32 @@ export async function runVerifier(
     instances,
     code.layout === 'reusable' ? code.vka : undefined,
   );
-  return serialized(async () => {
-    const ctx = await verifierEvm();
-    const address = await install(ctx, code.runtime);
-    const digest = code.layout === 'reusable' ? await register(ctx, address, code.vka) : '';
-    const result = await call(ctx, address, data);
-    ctx.saveCodeCache?.();
-    if (result.exceptionError) {
-      const error = result.exceptionError.error;
-      return {
-        ok: false,
-        reason: error === 'revert' ? 'the verifier reverted' : `the verifier failed: ${error}`,
-      };
-    }
-    if (code.layout === 'single') {
-      return U256(result.returnValue, 0) === 1n && result.returnValue.length === 32
-        ? { ok: true, gasUsed: result.executionGasUsed }
-        : { ok: false, reason: 'the verifier returned false' };
-    }
-    const decoded = decodeReusable(result.returnValue);
-    if (!decoded) return { ok: false, reason: 'the verifier returned malformed data' };
-    if (decoded.success !== 1n)
-      return { ok: false, reason: 'the verifier returned success = false' };
-    if (decoded.digest !== digest)
-      return {
-        ok: false,
-        reason: 'the verifier returned another VKA digest than the registered one',
-      };
-    return { ok: true, gasUsed: result.executionGasUsed, rescaledInstances: decoded.rescaled };
-  });
+  const ctx = await verifierEvm();
+  const account = install(ctx, code.runtime);
+  const digest = code.layout === 'reusable' ? register(ctx, account, code.vka) : '';
+  const result = call(ctx, account, data);
+  ctx.saveCodeCache?.();
+  if (!result.ok) {
+    return {
+      ok: false,
+      reason:
+        result.error === 'revert'
+          ? 'the verifier reverted'
+          : `the verifier failed: ${result.error}`,
+    };
+  }
+  if (code.layout === 'single') {
+    return U256(result.returnData, 0) === 1n && result.returnData.length === 32
+      ? { ok: true, gasUsed: result.gasUsed }
+      : { ok: false, reason: 'the verifier returned false' };
+  }
+  const decoded = decodeReusable(result.returnData);
+  if (!decoded) return { ok: false, reason: 'the verifier returned malformed data' };
+  if (decoded.success !== 1n) return { ok: false, reason: 'the verifier returned success = false' };
+  if (decoded.digest !== digest)
+    return {
+      ok: false,
+      reason: 'the verifier returned another VKA digest than the registered one',
+    };
+  return { ok: true, gasUsed: result.gasUsed, rescaledInstances: decoded.rescaled };
 }

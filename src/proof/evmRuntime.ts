@@ -1,15 +1,11 @@
 /**
- * Everything the in-process EVM needs from its dependencies, in one module. `npm run build` replaces
- * its compiled form (dist/src/proof/evmRuntime.js) with one tree-shaken file (scripts/bundleEvm.mjs):
- * loading @ethereumjs' ~250 modules one by one, and the BN254 libraries decoding their WebAssembly
- * with JavaScript base64 decoders, cost a cold `pocompute verify` about 350 ms. Run from source (tests),
- * it is these plain re-exports. rustbn-wasm (a slower BN254 backend, for comparisons) is not here:
- * it is imported only when asked for (useBn254Backend).
+ * What the in-process EVM (verifierVm.ts) needs from its dependencies, in one module: herumi's mcl
+ * (the BN254 precompiles, WebAssembly) and keccak-256. `npm run build` replaces its compiled form
+ * (dist/src/proof/evmRuntime.js) with one bundled file loaded with V8's code cache
+ * (scripts/bundleEvm.mjs): mcl-wasm decodes its WebAssembly with a JavaScript base64 decoder, which
+ * the bundle replaces by Buffer's. Run from source (tests), it is these plain re-exports.
  */
-export { EVM, EVMMockBlockchain, NobleBN254, RustBN254 } from '@ethereumjs/evm';
-export { Common, Mainnet } from '@ethereumjs/common';
-export { SimpleStateManager } from '@ethereumjs/statemanager';
-export { createAddressFromString } from '@ethereumjs/util';
+export { keccak_256 } from '@noble/hashes/sha3';
 import mcl from 'mcl-wasm';
 export { mcl };
 /**

@@ -180,7 +180,7 @@ describe('verifying in headless Chromium (the browser bundle, Debian chromium)',
     const [cold, warm] = verdicts;
     console.log(
       `browser bundle ${(bundleBytes / 1024).toFixed(0)} KiB; verify in Chromium: ` +
-        `first ${cold.ms.toFixed(0)} ms (EVM + rustbn-wasm set up), warm ${warm.ms.toFixed(0)} ms; ` +
+        `first ${cold.ms.toFixed(0)} ms (EVM + mcl-wasm set up), warm ${warm.ms.toFixed(0)} ms; ` +
         `screenshot ${SCREENSHOT}`,
     );
   });
