@@ -97,6 +97,31 @@ setGas(100, 0x5c, 0x5d);
 for (let op = 0x60; op <= 0x9f; op++) STATIC_GAS[op] = 3; // PUSH1–32, DUP1–16, SWAP1–16
 for (let n = 0; n <= 4; n++) STATIC_GAS[0xa0 + n] = 375 * (n + 1); // LOG0–4: 375 + 375 per topic
 
+/** How many stack items each opcode reads, and how much it grows the stack (out − in). */
+const STACK_IN = new Uint8Array(256);
+const STACK_GROWTH = new Int8Array(256);
+const setStack = (inputs: number, outputs: number, ...ops: number[]) => {
+  for (const op of ops) {
+    STACK_IN[op] = inputs;
+    STACK_GROWTH[op] = outputs - inputs;
+  }
+};
+setStack(2, 1, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14);
+setStack(2, 1, 0x16, 0x17, 0x18, 0x1a, 0x1b, 0x1c, 0x1d, 0x20);
+setStack(3, 1, 0x08, 0x09);
+setStack(1, 1, 0x15, 0x19, 0x1e, 0x35, 0x51, 0x54, 0x5c);
+setStack(0, 1, 0x30, 0x32, 0x33, 0x34, 0x36, 0x38, 0x3d, 0x58, 0x59, 0x5a, 0x5f);
+setStack(3, 0, 0x37, 0x39, 0x3e, 0x5e);
+setStack(1, 0, 0x50, 0x56);
+setStack(2, 0, 0x52, 0x53, 0x55, 0x57, 0x5d, 0xf3, 0xfd);
+setStack(6, 1, 0xfa);
+for (let op = 0x60; op <= 0x7f; op++) setStack(0, 1, op);
+for (let n = 1; n <= 16; n++) {
+  setStack(n, n + 1, 0x7f + n); // DUPn
+  setStack(n + 1, n + 1, 0x8f + n); // SWAPn
+}
+for (let n = 0; n <= 4; n++) setStack(n + 2, 0, 0xa0 + n);
+
 const WARM_ACCESS = 100;
 const COLD_SLOAD = 2100;
 const SSTORE_SET = 20000;
@@ -360,14 +385,6 @@ export class VerifierVm {
       gas -= amount;
       if (gas < 0) throw new Halt('out of gas');
     };
-    const pop = (): bigint => {
-      if (sp === 0) throw new Halt('stack underflow');
-      return stack[--sp];
-    };
-    const push = (value: bigint) => {
-      if (sp === STACK_LIMIT) throw new Halt('stack overflow');
-      stack[sp++] = value;
-    };
     /** A memory offset or size that gas allows (anything ≥ 2^32 cannot be paid for). */
     const small = (value: bigint): number => {
       if (value > 0xffffffffn) throw new Halt('out of gas');
@@ -416,68 +433,69 @@ export class VerifierVm {
       const op = pc < code.length ? code[pc] : 0x00;
       const staticGas = STATIC_GAS[op];
       if (staticGas < 0) unsupported(`opcode 0x${op.toString(16).padStart(2, '0')}`);
-      useGas(staticGas);
+      gas -= staticGas;
+      if (gas < 0) throw new Halt('out of gas');
+      // Operands are checked once here; instructions then read and write the stack directly.
+      if (sp < STACK_IN[op]) throw new Halt('stack underflow');
+      if (sp + STACK_GROWTH[op] > STACK_LIMIT) throw new Halt('stack overflow');
       pc++;
       switch (op) {
         case 0x00: // STOP
           return { data: EMPTY, gasLeft: gas };
-        case 0x01: {
-          const a = pop();
-          push(BigInt.asUintN(256, a + pop()));
+        case 0x01: // ADD: a (top) + b
+          sp--;
+          stack[sp - 1] = BigInt.asUintN(256, stack[sp] + stack[sp - 1]);
           break;
-        }
-        case 0x02: {
-          const a = pop();
-          push(BigInt.asUintN(256, a * pop()));
+        case 0x02:
+          sp--;
+          stack[sp - 1] = BigInt.asUintN(256, stack[sp] * stack[sp - 1]);
           break;
-        }
-        case 0x03: {
-          const a = pop();
-          push(BigInt.asUintN(256, a - pop()));
+        case 0x03:
+          sp--;
+          stack[sp - 1] = BigInt.asUintN(256, stack[sp] - stack[sp - 1]);
           break;
-        }
         case 0x04: {
-          const a = pop();
-          const b = pop();
-          push(b === 0n ? 0n : a / b);
+          sp--;
+          const b = stack[sp - 1];
+          stack[sp - 1] = b === 0n ? 0n : stack[sp] / b;
           break;
         }
         case 0x05: {
-          const a = BigInt.asIntN(256, pop());
-          const b = BigInt.asIntN(256, pop());
-          push(b === 0n ? 0n : BigInt.asUintN(256, a / b));
+          sp--;
+          const b = BigInt.asIntN(256, stack[sp - 1]);
+          stack[sp - 1] = b === 0n ? 0n : BigInt.asUintN(256, BigInt.asIntN(256, stack[sp]) / b);
           break;
         }
         case 0x06: {
-          const a = pop();
-          const b = pop();
-          push(b === 0n ? 0n : a % b);
+          sp--;
+          const b = stack[sp - 1];
+          stack[sp - 1] = b === 0n ? 0n : stack[sp] % b;
           break;
         }
         case 0x07: {
-          const a = BigInt.asIntN(256, pop());
-          const b = BigInt.asIntN(256, pop());
-          push(b === 0n ? 0n : BigInt.asUintN(256, a % b));
+          sp--;
+          const b = BigInt.asIntN(256, stack[sp - 1]);
+          stack[sp - 1] = b === 0n ? 0n : BigInt.asUintN(256, BigInt.asIntN(256, stack[sp]) % b);
           break;
         }
         case 0x08: {
-          const a = pop();
-          const b = pop();
-          const n = pop();
-          push(n === 0n ? 0n : (a + b) % n);
+          // ADDMOD a b n: a is the top.
+          sp -= 2;
+          const n = stack[sp - 1];
+          stack[sp - 1] = n === 0n ? 0n : (stack[sp + 1] + stack[sp]) % n;
           break;
         }
         case 0x09: {
-          const a = pop();
-          const b = pop();
-          const n = pop();
-          push(n === 0n ? 0n : (a * b) % n);
+          sp -= 2;
+          const n = stack[sp - 1];
+          stack[sp - 1] = n === 0n ? 0n : (stack[sp + 1] * stack[sp]) % n;
           break;
         }
         case 0x0a: {
           // EXP: 10 + 50 per byte of the exponent.
-          let base = pop();
-          let exponent = pop();
+          sp--;
+          let base = stack[sp];
+          let exponent = stack[sp - 1];
           useGas(50 * Math.ceil(bitLength(exponent) / 8));
           let result = 1n;
           while (exponent > 0n) {
@@ -485,128 +503,121 @@ export class VerifierVm {
             base = BigInt.asUintN(256, base * base);
             exponent >>= 1n;
           }
-          push(result);
+          stack[sp - 1] = result;
           break;
         }
         case 0x0b: {
-          const k = pop();
-          const x = pop();
-          if (k >= 31n) push(x);
-          else {
-            const bits = 8n * k + 8n;
-            push(BigInt.asUintN(256, BigInt.asIntN(Number(bits), x)));
-          }
+          sp--;
+          const k = stack[sp];
+          if (k < 31n)
+            stack[sp - 1] = BigInt.asUintN(256, BigInt.asIntN(Number(8n * k + 8n), stack[sp - 1]));
           break;
         }
-        case 0x10: {
-          const a = pop();
-          push(a < pop() ? 1n : 0n);
+        case 0x10:
+          sp--;
+          stack[sp - 1] = stack[sp] < stack[sp - 1] ? 1n : 0n;
           break;
-        }
-        case 0x11: {
-          const a = pop();
-          push(a > pop() ? 1n : 0n);
+        case 0x11:
+          sp--;
+          stack[sp - 1] = stack[sp] > stack[sp - 1] ? 1n : 0n;
           break;
-        }
-        case 0x12: {
-          const a = BigInt.asIntN(256, pop());
-          push(a < BigInt.asIntN(256, pop()) ? 1n : 0n);
+        case 0x12:
+          sp--;
+          stack[sp - 1] =
+            BigInt.asIntN(256, stack[sp]) < BigInt.asIntN(256, stack[sp - 1]) ? 1n : 0n;
           break;
-        }
-        case 0x13: {
-          const a = BigInt.asIntN(256, pop());
-          push(a > BigInt.asIntN(256, pop()) ? 1n : 0n);
+        case 0x13:
+          sp--;
+          stack[sp - 1] =
+            BigInt.asIntN(256, stack[sp]) > BigInt.asIntN(256, stack[sp - 1]) ? 1n : 0n;
           break;
-        }
-        case 0x14: {
-          const a = pop();
-          push(a === pop() ? 1n : 0n);
+        case 0x14:
+          sp--;
+          stack[sp - 1] = stack[sp] === stack[sp - 1] ? 1n : 0n;
           break;
-        }
         case 0x15:
-          push(pop() === 0n ? 1n : 0n);
+          stack[sp - 1] = stack[sp - 1] === 0n ? 1n : 0n;
           break;
-        case 0x16: {
-          const a = pop();
-          push(a & pop());
+        case 0x16:
+          sp--;
+          stack[sp - 1] = stack[sp] & stack[sp - 1];
           break;
-        }
-        case 0x17: {
-          const a = pop();
-          push(a | pop());
+        case 0x17:
+          sp--;
+          stack[sp - 1] = stack[sp] | stack[sp - 1];
           break;
-        }
-        case 0x18: {
-          const a = pop();
-          push(a ^ pop());
+        case 0x18:
+          sp--;
+          stack[sp - 1] = stack[sp] ^ stack[sp - 1];
           break;
-        }
         case 0x19:
-          push(MAX ^ pop());
+          stack[sp - 1] = MAX ^ stack[sp - 1];
           break;
         case 0x1a: {
-          const i = pop();
-          const x = pop();
-          push(i < 32n ? (x >> (8n * (31n - i))) & 0xffn : 0n);
+          sp--;
+          const i = stack[sp];
+          stack[sp - 1] = i < 32n ? (stack[sp - 1] >> (8n * (31n - i))) & 0xffn : 0n;
           break;
         }
         case 0x1b: {
-          const shift = pop();
-          const value = pop();
-          push(shift >= 256n ? 0n : BigInt.asUintN(256, value << shift));
+          sp--;
+          const shift = stack[sp];
+          stack[sp - 1] = shift >= 256n ? 0n : BigInt.asUintN(256, stack[sp - 1] << shift);
           break;
         }
         case 0x1c: {
-          const shift = pop();
-          const value = pop();
-          push(shift >= 256n ? 0n : value >> shift);
+          sp--;
+          const shift = stack[sp];
+          stack[sp - 1] = shift >= 256n ? 0n : stack[sp - 1] >> shift;
           break;
         }
         case 0x1d: {
-          const shift = pop();
-          const value = BigInt.asIntN(256, pop());
-          push(BigInt.asUintN(256, value >> (shift >= 256n ? 255n : shift)));
+          sp--;
+          const shift = stack[sp];
+          const value = BigInt.asIntN(256, stack[sp - 1]);
+          stack[sp - 1] = BigInt.asUintN(256, value >> (shift >= 256n ? 255n : shift));
           break;
         }
         case 0x1e: // CLZ (EIP-7939)
-          push(BigInt(256 - bitLength(pop())));
+          stack[sp - 1] = BigInt(256 - bitLength(stack[sp - 1]));
           break;
         case 0x20: {
-          const offsetWord = pop();
-          const sizeWord = pop();
+          sp--;
+          const offsetWord = stack[sp];
+          const sizeWord = stack[sp - 1];
           const size = small(sizeWord);
           useGas(6 * wordsOf(size));
           const offset = expand(offsetWord, sizeWord);
           const digest = this.keccak256(memory.subarray(offset, offset + size));
-          push(wordAt(new DataView(digest.buffer, digest.byteOffset, 32), 0));
+          stack[sp - 1] = wordAt(new DataView(digest.buffer, digest.byteOffset, 32), 0);
           break;
         }
         case 0x30:
-          push(to.address);
+          stack[sp++] = to.address;
           break;
         case 0x32:
         case 0x33:
-          push(message.caller);
+          stack[sp++] = message.caller;
           break;
         case 0x34: // CALLVALUE
-          push(0n);
+          stack[sp++] = 0n;
           break;
         case 0x35: {
-          const offsetWord = pop();
-          push(
-            offsetWord >= BigInt(calldata.length) ? 0n : wordAt(paddedCalldata, Number(offsetWord)),
-          );
+          const offsetWord = stack[sp - 1];
+          stack[sp - 1] =
+            offsetWord >= BigInt(calldata.length) ? 0n : wordAt(paddedCalldata, Number(offsetWord));
           break;
         }
         case 0x36:
-          push(BigInt(calldata.length));
+          stack[sp++] = BigInt(calldata.length);
           break;
         case 0x37:
         case 0x39:
         case 0x3e: {
-          const destWord = pop();
-          const fromWord = pop();
-          const sizeWord = pop();
+          sp -= 3;
+          const destWord = stack[sp + 2];
+          const fromWord = stack[sp + 1];
+          const sizeWord = stack[sp];
           const source = op === 0x37 ? calldata : op === 0x39 ? code : returned;
           if (op === 0x3e && fromWord + sizeWord > BigInt(returned.length))
             throw new Halt('return data out of bounds');
@@ -616,41 +627,44 @@ export class VerifierVm {
           break;
         }
         case 0x38:
-          push(BigInt(code.length));
+          stack[sp++] = BigInt(code.length);
           break;
         case 0x3d:
-          push(BigInt(returned.length));
+          stack[sp++] = BigInt(returned.length);
           break;
         case 0x50:
-          pop();
+          sp--;
           break;
         case 0x51: {
-          const offset = expand(pop(), 32n);
-          push(wordAt(view, offset));
+          const offset = expand(stack[sp - 1], 32n);
+          stack[sp - 1] = wordAt(view, offset);
           break;
         }
         case 0x52: {
-          const offset = expand(pop(), 32n);
-          writeWord(offset, pop());
+          sp -= 2;
+          const offset = expand(stack[sp + 1], 32n);
+          writeWord(offset, stack[sp]);
           break;
         }
         case 0x53: {
-          const offset = expand(pop(), 1n);
-          memory[offset] = Number(pop() & 0xffn);
+          sp -= 2;
+          const offset = expand(stack[sp + 1], 1n);
+          memory[offset] = Number(stack[sp] & 0xffn);
           break;
         }
         case 0x54: {
-          const slot = pop();
+          const slot = stack[sp - 1];
           useGas(warmSlots.has(slot) ? WARM_ACCESS : COLD_SLOAD);
           warmSlots.add(slot);
-          push(storage.get(slot) ?? 0n);
+          stack[sp - 1] = storage.get(slot) ?? 0n;
           break;
         }
         case 0x55: {
           // SSTORE: EIP-2200 with EIP-2929's cold surcharge and EIP-3529's prices (refunds aside).
           if (gas <= SSTORE_SENTRY) throw new Halt('out of gas');
-          const slot = pop();
-          const value = pop();
+          sp -= 2;
+          const slot = stack[sp + 1];
+          const value = stack[sp];
           const current = storage.get(slot) ?? 0n;
           const initial = original.get(slot) ?? 0n;
           let cost = WARM_ACCESS;
@@ -665,36 +679,35 @@ export class VerifierVm {
           break;
         }
         case 0x56:
-          jump(pop());
+          jump(stack[--sp]);
           break;
-        case 0x57: {
-          const destination = pop();
-          if (pop() !== 0n) jump(destination);
+        case 0x57:
+          sp -= 2;
+          if (stack[sp] !== 0n) jump(stack[sp + 1]);
           break;
-        }
         case 0x58:
-          push(BigInt(pc - 1));
+          stack[sp++] = BigInt(pc - 1);
           break;
         case 0x59:
-          push(BigInt(memoryWords * 32));
+          stack[sp++] = BigInt(memoryWords * 32);
           break;
         case 0x5a:
-          push(BigInt(gas));
+          stack[sp++] = BigInt(gas);
           break;
         case 0x5b:
           break;
         case 0x5c:
-          push(transient.get(pop()) ?? 0n);
+          stack[sp - 1] = transient.get(stack[sp - 1]) ?? 0n;
           break;
-        case 0x5d: {
-          const slot = pop();
-          transient.set(slot, pop());
+        case 0x5d:
+          sp -= 2;
+          transient.set(stack[sp + 1], stack[sp]);
           break;
-        }
         case 0x5e: {
-          const destWord = pop();
-          const fromWord = pop();
-          const sizeWord = pop();
+          sp -= 3;
+          const destWord = stack[sp + 2];
+          const fromWord = stack[sp + 1];
+          const sizeWord = stack[sp];
           copyGas(sizeWord);
           if (sizeWord !== 0n) {
             // Covering both ranges costs what covering the farther one does.
@@ -706,36 +719,39 @@ export class VerifierVm {
           break;
         }
         case 0x5f:
-          push(0n);
+          stack[sp++] = 0n;
           break;
         case 0xa0:
         case 0xa1:
         case 0xa2:
         case 0xa3:
         case 0xa4: {
-          const offsetWord = pop();
-          const sizeWord = pop();
-          for (let n = 0xa0; n < op; n++) pop();
+          // LOG0–4: the topics are dropped; 8 gas a byte and the memory are charged.
+          sp -= STACK_IN[op];
+          const offsetWord = stack[sp + STACK_IN[op] - 1];
+          const sizeWord = stack[sp + STACK_IN[op] - 2];
           useGas(8 * small(sizeWord));
           expand(offsetWord, sizeWord);
           break;
         }
         case 0xf3:
         case 0xfd: {
-          const offsetWord = pop();
-          const sizeWord = pop();
+          sp -= 2;
+          const offsetWord = stack[sp + 1];
+          const sizeWord = stack[sp];
           const offset = expand(offsetWord, sizeWord);
           const data = memory.slice(offset, offset + Number(sizeWord));
           if (op === 0xf3) return { data, gasLeft: gas };
           throw new Halt('revert', data, gas);
         }
         case 0xfa: {
-          const requested = pop();
-          const address = pop();
-          const inOffsetWord = pop();
-          const inSizeWord = pop();
-          const outOffsetWord = pop();
-          const outSizeWord = pop();
+          sp -= 5;
+          const requested = stack[sp + 4];
+          const address = stack[sp + 3];
+          const inOffsetWord = stack[sp + 2];
+          const inSizeWord = stack[sp + 1];
+          const outOffsetWord = stack[sp];
+          const outSizeWord = stack[sp - 1];
           expand(inOffsetWord, inSizeWord);
           expand(outOffsetWord, outSizeWord);
           useGas(WARM_ACCESS); // precompiles are always warm (EIP-2929)
@@ -747,29 +763,25 @@ export class VerifierVm {
           const result = precompile(BigInt.asUintN(160, address), input, gasLimit, bn254);
           useGas(result.gasUsed);
           returned = result.output;
-          if (result.ok && returned.length > 0 && outSizeWord !== 0n) {
-            const outOffset = Number(outOffsetWord);
-            memory.set(returned.subarray(0, Number(outSizeWord)), outOffset);
-          }
-          push(result.ok ? 1n : 0n);
+          if (result.ok && returned.length > 0 && outSizeWord !== 0n)
+            memory.set(returned.subarray(0, Number(outSizeWord)), Number(outOffsetWord));
+          stack[sp - 1] = result.ok ? 1n : 0n;
           break;
         }
         case 0xfe:
           throw new Halt('invalid opcode');
         default:
           if (op >= 0x60 && op <= 0x7f) {
-            push(pushes[pc - 1] as bigint);
+            stack[sp++] = pushes[pc - 1] as bigint;
             pc += op - 0x5f;
           } else if (op >= 0x80 && op <= 0x8f) {
-            const n = op - 0x7f;
-            if (sp < n) throw new Halt('stack underflow');
-            push(stack[sp - n]);
+            stack[sp] = stack[sp - (op - 0x7f)];
+            sp++;
           } else if (op >= 0x90 && op <= 0x9f) {
-            const n = op - 0x8f;
-            if (sp <= n) throw new Halt('stack underflow');
+            const other = sp - 2 - (op - 0x90);
             const top = stack[sp - 1];
-            stack[sp - 1] = stack[sp - 1 - n];
-            stack[sp - 1 - n] = top;
+            stack[sp - 1] = stack[other];
+            stack[other] = top;
           } else unsupported(`opcode 0x${op.toString(16)}`);
       }
     }

@@ -264,8 +264,12 @@ function program(rand: () => number): string {
       code += staticCall(rand);
       depth++;
     } else {
-      // A DUP or SWAP of what is there.
-      if (depth > 1) code += `${(rand() < 0.5 ? 0x80 : 0x90).toString(16).slice(0, 1)}0`;
+      // A DUP1–16 or SWAP1–16 of what is there (now and then one reaching below it: underflow).
+      const n = 1 + Math.floor(rand() * Math.min(16, depth + (rand() < 0.05 ? 2 : 0)));
+      if (rand() < 0.5) {
+        code += (0x7f + n).toString(16);
+        depth++;
+      } else code += (0x8f + n).toString(16);
     }
   }
   // Store the top of the stack (at most 8 words) and return it with MSIZE and GAS.
