@@ -118,6 +118,8 @@ interface VerifierEvm {
   keccak256: (data: Uint8Array) => Uint8Array;
   /** Installed runtime code: the code as hex → its account. */
   installed: Map<string, VmAccount>;
+  /** The same, by the array that was installed (the array must not change after). */
+  byArray: WeakMap<Uint8Array, VmAccount>;
   /** Registered VKAs: `<address> <registerVka calldata as hex>` → the digest registerVka returned. */
   registered: Map<string, string>;
   /** Records V8's compiled code of the runtime, once a verification compiled what it uses. */
@@ -143,6 +145,7 @@ async function createVerifierEvm(): Promise<VerifierEvm> {
     vm: new VerifierVm(bn254, runtime.keccak_256),
     keccak256: runtime.keccak_256,
     installed: new Map(),
+    byArray: new WeakMap(),
     registered: new Map(),
     saveCodeCache: runtime.saveCodeCache,
   };
@@ -177,12 +180,16 @@ function call(ctx: VerifierEvm, to: VmAccount, data: Uint8Array) {
 }
 
 function install(ctx: VerifierEvm, runtime: Uint8Array): VmAccount {
+  // The same array (a verifier loaded once, verifying many proofs) is found without hashing it.
+  let account = ctx.byArray.get(runtime);
+  if (account) return account;
   const key = bytesToHex(runtime);
-  let account = ctx.installed.get(key);
+  account = ctx.installed.get(key);
   if (!account) {
     account = ctx.vm.account(0xe2c1_0000n + BigInt(ctx.installed.size), runtime);
     ctx.installed.set(key, account);
   }
+  ctx.byArray.set(runtime, account);
   return account;
 }
 
