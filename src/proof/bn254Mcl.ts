@@ -41,6 +41,45 @@ interface McWasm {
   _mclBn_finalExp(y: number, x: number): void;
 }
 
+/** McWasm's functions, checked present: a missing one must not pass for a failed precompile call. */
+const MC_WASM_FUNCTIONS: readonly (keyof McWasm)[] = [
+  '_malloc',
+  '_free',
+  '_mclBnFr_setBigEndianMod',
+  '_mclBnFp_setBigEndianMod',
+  '_mclBnFp_setInt32',
+  '_mclBnFp_clear',
+  '_mclBnFp2_add',
+  '_mclBnFp2_mul',
+  '_mclBnFp2_div',
+  '_mclBnFp2_sqr',
+  '_mclBnFp2_isEqual',
+  '_mclBnG1_setStr',
+  '_mclBnG1_getStr',
+  '_mclBnG1_add',
+  '_mclBnG1_mul',
+  '_mclBnG2_isValidOrder',
+  '_mclBn_getUint64NumToPrecompute',
+  '_mclBn_precomputeG2',
+  '_mclBn_precomputedMillerLoop',
+  '_mclBn_precomputedMillerLoop2',
+  '_mclBnGT_mul',
+  '_mclBnGT_isOne',
+  '_mclBn_finalExp',
+];
+
+/** mcl-wasm's module, undefined before `mcl.init`; throws when it lacks what McWasm names. */
+function mclModule(mcl: Mcl): McWasm | undefined {
+  const mod = (mcl as unknown as { mod?: McWasm }).mod;
+  if (mod === undefined) return undefined;
+  const missing = MC_WASM_FUNCTIONS.filter((name) => typeof mod[name] !== 'function');
+  if (!(mod.wasmMemory instanceof WebAssembly.Memory) || missing.length > 0)
+    throw new Error(
+      `mcl-wasm's module lacks what the BN254 precompiles use (${missing.join(', ') || 'wasmMemory'}): is mcl-wasm still 2.4.1?`,
+    );
+  return mod;
+}
+
 /**
  * mcl's `IoEcAffineSerialize`: a G1 point as x ‖ y, each 32 bytes little-endian, (0, 0) for the
  * point at infinity; reading one refuses a coordinate ≥ p and a point off the curve.
@@ -159,13 +198,17 @@ const states = new FinalizationRegistry<WasmState>(freeState);
 export class MclBN254 implements EVMBN254Interface {
   private state: WasmState | undefined;
 
-  constructor(private readonly mcl: Mcl) {}
+  constructor(private readonly mcl: Mcl) {
+    mclModule(mcl); // a wrong mcl-wasm fails here, not in every precompile call
+  }
 
   /** This instance's state in mcl's current module (a new one if mcl was initialised again). */
   private wasm(): WasmState {
-    const mod = (this.mcl as unknown as { mod: McWasm }).mod;
     const state = this.state;
-    if (state?.mod === mod) return state;
+    const current = (this.mcl as unknown as { mod?: McWasm }).mod;
+    if (state !== undefined && state.mod === current) return state;
+    const mod = mclModule(this.mcl);
+    if (mod === undefined) throw new Error('mcl-wasm is not initialised (mcl.init(mcl.BN_SNARK1))');
     if (state) states.unregister(this); // its memory went with the module it was allocated in
     const scratch = mod._malloc(SCRATCH_SIZE);
     // b′ = 3 / (9 + i), for the on-curve check of G2 points.

@@ -305,6 +305,13 @@ describe('MclBN254: the BN254 precompiles on mcl, as rustbn-wasm computes them',
     );
   });
 
+  it('refuses an mcl-wasm module without the functions it calls; fails calls before mcl.init', () => {
+    const broken = { mod: { wasmMemory: mcl.getMemory() } } as unknown as typeof mcl;
+    expect(() => new MclBN254(broken)).toThrow(/mcl-wasm/);
+    const uninitialised = new MclBN254({} as unknown as typeof mcl);
+    expect(() => uninitialised.add(new Uint8Array(128))).toThrow(/not initialised/);
+  });
+
   it('fails on a pairing input that is not a whole number of pairs', () => {
     expect(outcome(ours, 'pairing', new Uint8Array(191))).toBe('fail');
   });
