@@ -6,7 +6,8 @@ type Mcl = typeof import('mcl-wasm');
  * The part of mcl-wasm's WebAssembly module used here: mcl's C API (bn.h) on pointers into the
  * module's memory. mcl-wasm exports the module as `mod` (untyped, meant for its tests); its typed
  * wrappers copy every operand to the wasm stack and back and go through strings to read or write a
- * point, which cost more than an ecAdd itself. mcl-wasm is pinned (package.json) for this reason.
+ * point, which cost more than an ecAdd itself. mcl-wasm is pinned in package.json, and a module
+ * without these functions is refused when an MclBN254 is built (mclModule).
  */
 interface McWasm {
   wasmMemory: WebAssembly.Memory;
@@ -82,7 +83,8 @@ function mclModule(mcl: Mcl): McWasm | undefined {
 
 /**
  * mcl's `IoEcAffineSerialize`: a G1 point as x ‖ y, each 32 bytes little-endian, (0, 0) for the
- * point at infinity; reading one refuses a coordinate ≥ p and a point off the curve.
+ * point at infinity; reading one refuses a point off the curve (coordinates are checked below p
+ * before, here).
  */
 const IO_EC_AFFINE_SERIALIZE = 4096;
 
