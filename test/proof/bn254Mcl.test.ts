@@ -58,6 +58,41 @@ const multiple = (k: bigint): bigint[] => {
   return [0, 32].map((o) => BigInt(`0x${Buffer.from(out.subarray(o, o + 32)).toString('hex')}`));
 };
 
+/** The first kG1 (k = 2, 3, …) whose affine coordinates pass `test`, with k. */
+const findMultiple = (test: (point: bigint[]) => boolean): [bigint, bigint[]] => {
+  for (let k = 2n; ; k++) {
+    const point = multiple(k);
+    if (test(point)) return [k, point];
+  }
+};
+
+/** kG2 from mcl, affine, in EIP-197's order (imaginary part first). */
+const g2Multiple = (k: bigint): bigint[] => {
+  const q = new mcl.G2();
+  q.setStr(`1 ${[G2[1], G2[0], G2[3], G2[2]].map((v) => v.toString(16)).join(' ')}`, 16);
+  const scalar = new mcl.Fr();
+  scalar.setStr(k.toString(), 10);
+  const m = mcl.normalize(mcl.mul(q, scalar));
+  const [x, y] = [m.getX(), m.getY()];
+  return [x.get_b(), x.get_a(), y.get_b(), y.get_a()].map((f) => BigInt(f.getStr(10)));
+};
+
+const powMod = (base: bigint, exponent: bigint, modulus: bigint): bigint => {
+  let result = 1n;
+  let b = base % modulus;
+  for (let e = exponent; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % modulus;
+    b = (b * b) % modulus;
+  }
+  return result;
+};
+
+/** √a mod p (p ≡ 3 mod 4), or undefined when a is not a square. */
+const sqrtModP = (a: bigint): bigint | undefined => {
+  const root = powMod(a, (P + 1n) / 4n, P);
+  return (root * root) % P === a % P ? root : undefined;
+};
+
 beforeAll(async () => {
   reference = new RustBN254(await initRustBN());
   if (mcl.curveType !== mcl.BN_SNARK1) await mcl.init(mcl.BN_SNARK1);
@@ -143,6 +178,138 @@ describe('MclBN254: the BN254 precompiles on mcl, as rustbn-wasm computes them',
     }
     agree('pairing', bytes(...G1, ...found));
     expect(outcome(ours, 'pairing', bytes(...G1, ...found))).toBe('fail');
+  });
+
+  it('coordinates with leading zero bytes, in and out; the point at infinity in each place', () => {
+    // Multiples of G1 whose x, then y, has a zero first byte (about 1 in 48 of them each).
+    const lowX = findMultiple(([x]) => x < 1n << 248n);
+    const lowY = findMultiple(([, y]) => y < 1n << 248n);
+    const other = multiple(5n);
+    for (const [k, point] of [lowX, lowY]) {
+      agree('mul', bytes(...G1, k)); // an output with a leading zero byte
+      agree('mul', bytes(...point, 3n)); // an input with one
+      agree('add', bytes(...point, ...other));
+      agree('add', bytes(...other, ...point));
+      agree('add', bytes(...point, 0n, 0n));
+      expect(outcome(ours, 'mul', bytes(...G1, k))).toBe(word(point[0]) + word(point[1]));
+    }
+    agree('mul', bytes(...G1, 1n)); // (1, 2): 31 zero bytes in each coordinate
+    agree('add', bytes(...G1, 0n, 0n));
+    agree('add', bytes(0n, 0n, ...G1));
+    agree('mul', bytes(0n, 0n, 0n));
+    agree('mul', bytes(0n, 0n, R - 1n));
+    agree('mul', bytes(...other, R)); // rO = O
+    agree('mul', bytes(...other, 0n));
+    expect(outcome(ours, 'mul', bytes(...other, R))).toBe(word(0n) + word(0n));
+  });
+
+  it('coordinates p − 1 and p, also as y, and 2²⁵⁶ − 1', () => {
+    const max = (1n << 256n) - 1n;
+    const point = multiple(77n);
+    for (const bad of [P - 1n, P, P + 1n, max]) {
+      agree('mul', bytes(bad, point[1], 2n));
+      agree('mul', bytes(point[0], bad, 2n));
+      agree('add', bytes(...point, bad, point[1]));
+      agree('add', bytes(...point, point[0], bad));
+      agree('add', bytes(bad, 0n, 0n, 0n));
+      agree('add', bytes(0n, bad, 0n, 0n));
+    }
+    // x = p − 1 is on the curve when (p − 1)³ + 3 = 2 is a square: then (p − 1, ±√2) are points.
+    const sqrt2 = sqrtModP(2n);
+    if (sqrt2 !== undefined) {
+      agree('mul', bytes(P - 1n, sqrt2, 9n));
+      agree('add', bytes(P - 1n, sqrt2, ...point));
+      agree('add', bytes(P - 1n, P - sqrt2, ...point));
+    }
+    for (const bad of [P - 1n, P, max])
+      for (let i = 0; i < 4; i++) {
+        const g2 = [...G2];
+        g2[i] = bad;
+        agree('pairing', bytes(...G1, ...g2));
+      }
+    agree('pairing', bytes(P, 0n, ...G2));
+    agree('pairing', bytes(0n, P, ...G2));
+    expect(outcome(ours, 'add', bytes(...point, point[0], P))).toBe('fail');
+  });
+
+  it('G2: the generator, a byte away from it, real and imaginary parts swapped; a refused point is not kept', () => {
+    agree('pairing', bytes(...G1, ...G2));
+    agree('pairing', bytes(...G1, G2[1], G2[0], G2[3], G2[2]));
+    for (let i = 0; i < 4; i++) {
+      const g2 = [...G2];
+      g2[i] ^= 1n;
+      agree('pairing', bytes(...G1, ...g2));
+      expect(outcome(ours, 'pairing', bytes(...G1, ...g2))).toBe('fail');
+      expect(outcome(ours, 'pairing', bytes(...G1, ...g2))).toBe('fail');
+    }
+    // A multiple of the generator takes the checks the generator skips; twice: then prepared.
+    const q = g2Multiple(5n);
+    const fiveG1 = multiple(5n);
+    const negG1 = [G1[0], P - G1[1]];
+    for (let i = 0; i < 2; i++) {
+      agree('pairing', bytes(...G1, ...q, ...fiveG1.slice(0, 1), P - fiveG1[1], ...G2));
+      expect(outcome(ours, 'pairing', bytes(...negG1, ...q, ...fiveG1, ...G2))).toBe(word(1n));
+    }
+  });
+
+  it('ecPairing: odd and even numbers of pairs, points at infinity between them', () => {
+    const [a, b] = [31n, 1009n];
+    const [aG2, bG2] = [g2Multiple(a), g2Multiple(b)];
+    const neg = ([x, y]: bigint[]) => [x, (P - y) % P];
+    const pairs = [
+      [...multiple(a), ...G2], // e(aG1, G2)
+      [...neg(G1), ...aG2], // · e(−G1, aG2) = 1
+      [0n, 0n, ...bG2], // · e(O, bG2) = 1
+      [...multiple(b), ...G2], // · e(bG1, G2)
+      [...G1, 0n, 0n, 0n, 0n], // · e(G1, O) = 1
+      [...neg(G1), ...bG2], // · e(−G1, bG2) = 1
+      [...multiple(7n), ...G2],
+    ];
+    for (let n = 1; n <= pairs.length; n++) {
+      agree('pairing', bytes(...pairs.slice(0, n).flat()));
+      agree('pairing', bytes(...pairs.slice(pairs.length - n).flat()));
+    }
+    expect(outcome(ours, 'pairing', bytes(...pairs.slice(0, 6).flat()))).toBe(word(1n));
+    expect(outcome(ours, 'pairing', bytes(...pairs.flat()))).toBe(word(0n));
+  });
+
+  it('ecPairing: more distinct G2 points than are kept prepared', () => {
+    // e(kG1, G2) · e(−G1, kG2) = 1 for each k: 70 G2 points, then the first ones again.
+    const neg = [G1[0], P - G1[1]];
+    const cases = Array.from({ length: 70 }, (_, i) => {
+      const k = BigInt(i + 2);
+      return bytes(...multiple(k), ...G2, ...neg, ...g2Multiple(k));
+    });
+    for (const input of [...cases, ...cases.slice(0, 3)])
+      expect(outcome(ours, 'pairing', input)).toBe(word(1n));
+    const wrong = bytes(...multiple(3n), ...G2, ...neg, ...g2Multiple(2n));
+    expect(outcome(ours, 'pairing', wrong)).toBe(word(0n));
+  });
+
+  it('inputs shorter than a precompile reads are padded with zeros; longer ones are cut', () => {
+    const input = bytes(...multiple(3n), ...multiple(4n));
+    for (const length of [0, 1, 31, 32, 63, 64, 65, 95, 96, 127, 128, 129, 160]) {
+      const cut = new Uint8Array(length);
+      cut.set(input.subarray(0, length));
+      agree('add', cut);
+      agree('mul', cut);
+    }
+  });
+
+  it('instances on the same mcl keep apart', () => {
+    const other = new MclBN254(mcl);
+    const input = bytes(...multiple(3n), 12345n);
+    expect(outcome(other, 'mul', input)).toBe(outcome(ours, 'mul', input));
+    expect(outcome(other, 'pairing', bytes(...G1, ...G2))).toBe(
+      outcome(ours, 'pairing', bytes(...G1, ...G2)),
+    );
+  });
+
+  it('refuses an mcl-wasm module without the functions it calls; fails calls before mcl.init', () => {
+    const broken = { mod: { wasmMemory: mcl.getMemory() } } as unknown as typeof mcl;
+    expect(() => new MclBN254(broken)).toThrow(/mcl-wasm/);
+    const uninitialised = new MclBN254({} as unknown as typeof mcl);
+    expect(() => uninitialised.add(new Uint8Array(128))).toThrow(/not initialised/);
   });
 
   it('fails on a pairing input that is not a whole number of pairs', () => {
