@@ -1,4 +1,4 @@
-import type { EVMBN254Interface } from '@ethereumjs/evm';
+import type { Bn254Arithmetic } from './verifierVm.js';
 
 type Mcl = typeof import('mcl-wasm');
 
@@ -197,7 +197,7 @@ const states = new FinalizationRegistry<WasmState>(freeState);
  * reports as a failed call. Points go to and from mcl as bytes in its memory, through mcl's C API
  * (see McWasm), not through mcl-wasm's objects and strings. `mcl` must be initialised for BN_SNARK1.
  */
-export class MclBN254 implements EVMBN254Interface {
+export class MclBN254 implements Bn254Arithmetic {
   private state: WasmState | undefined;
 
   constructor(private readonly mcl: Mcl) {
