@@ -66,6 +66,19 @@ const STATIC_GAS = new Int32Array(256).fill(-1);
 const setGas = (gas: number, ...ops: number[]) => {
   for (const op of ops) STATIC_GAS[op] = gas;
 };
+/** Whether Osaka defines the opcode (the ones not run here throw INTERNAL; others halt the call). */
+const DEFINED = new Uint8Array(256);
+for (const [from, to] of [
+  [0x00, 0x0b],
+  [0x10, 0x1e],
+  [0x20, 0x20],
+  [0x30, 0x4a],
+  [0x50, 0xa4],
+  [0xf0, 0xf5],
+  [0xfa, 0xfa],
+  [0xfd, 0xff],
+])
+  DEFINED.fill(1, from, to + 1);
 setGas(0, 0x00, 0xf3, 0xfd, 0xfe, 0x54, 0x55, 0xfa);
 setGas(
   3,
@@ -432,7 +445,10 @@ export class VerifierVm {
     for (;;) {
       const op = pc < code.length ? code[pc] : 0x00;
       const staticGas = STATIC_GAS[op];
-      if (staticGas < 0) unsupported(`opcode 0x${op.toString(16).padStart(2, '0')}`);
+      if (staticGas < 0) {
+        if (DEFINED[op]) unsupported(`opcode 0x${op.toString(16).padStart(2, '0')}`);
+        throw new Halt('invalid opcode'); // not an Osaka instruction: the EVM halts on it
+      }
       gas -= staticGas;
       if (gas < 0) throw new Halt('out of gas');
       // Operands are checked once here; instructions then read and write the stack directly.

@@ -369,6 +369,30 @@ describe('random programs: the same result, return data and gas as @ethereumjs/e
     }
   });
 
+  it('refuses, as an internal error and not a verdict, an instruction a verifier does not use', async () => {
+    for (const op of [
+      '31',
+      '3b',
+      '3f',
+      '40',
+      '41',
+      '42',
+      '46',
+      '47',
+      'f0',
+      'f1',
+      'f2',
+      'f4',
+      'f5',
+      'ff',
+    ]) {
+      const target = await deploy(Buffer.from(`${'6000'.repeat(7)}${op}00`, 'hex'));
+      expect(() =>
+        ours.call({ to: target.mine, caller: CALLER, data: new Uint8Array(0), gasLimit: GAS }),
+      ).toThrow(/does not run/);
+    }
+  });
+
   it('halts as the EVM does: a bad jump, stack underflow, INVALID, REVERT with data, out of gas', async () => {
     const cases = [
       '600556', // JUMP to 5, not a JUMPDEST
@@ -381,6 +405,25 @@ describe('random programs: the same result, return data and gas as @ethereumjs/e
       '6001600003600052', // MSTORE at 2^256-1: out of gas
       '60016000fa', // STATICCALL with too few operands
       '3d600060013e', // RETURNDATACOPY past empty return data
+      // Not Osaka instructions: the EVM halts on them.
+      ...[
+        '0c',
+        '0f',
+        '1f',
+        '21',
+        '2f',
+        '4b',
+        '4f',
+        'a5',
+        'b0',
+        'd0',
+        'e0',
+        'ef',
+        'f6',
+        'f9',
+        'fb',
+        'fc',
+      ],
     ];
     for (const c of cases) {
       const target = await deploy(Buffer.from(c, 'hex'));
