@@ -2,6 +2,7 @@ import { bytesToHex, hexToBytes } from '../core/bytes.js';
 import { PocomputeError } from '../core/errors.js';
 import { MclBN254 } from './bn254Mcl.js';
 import { type ProofShape, shapeFromVka } from './transcript.js';
+import { keccak256 } from './keccak.js';
 import { validateProof } from './validateProof.js';
 import { VerifierVm, type VmAccount } from './verifierVm.js';
 
@@ -137,13 +138,13 @@ async function initMcl(mcl: typeof import('mcl-wasm')) {
 }
 
 async function createVerifierEvm(): Promise<VerifierEvm> {
-  // One module (bundled at build time: evmRuntime.ts), loaded on first use: commands that never
+  // mcl-wasm (bundled at build time: evmRuntime.ts), loaded on first use: commands that never
   // verify do not pay for it.
   const runtime = await import('./evmRuntime.js');
   const bn254 = new MclBN254(await initMcl(runtime.mcl));
   return {
-    vm: new VerifierVm(bn254, runtime.keccak_256),
-    keccak256: runtime.keccak_256,
+    vm: new VerifierVm(bn254, keccak256),
+    keccak256,
     installed: new Map(),
     byArray: new WeakMap(),
     registered: new Map(),

@@ -1,11 +1,10 @@
 /**
- * What the in-process EVM (verifierVm.ts) needs from its dependencies, in one module: herumi's mcl
- * (the BN254 precompiles, WebAssembly) and keccak-256. `npm run build` replaces its compiled form
+ * herumi's mcl (the in-process EVM's BN254 precompiles, WebAssembly), in one module loaded on first
+ * use (evm.ts). `npm run build` replaces its compiled form
  * (dist/src/proof/evmRuntime.js) with one bundled file loaded with V8's code cache
  * (scripts/bundleEvm.mjs): mcl-wasm decodes its WebAssembly with a JavaScript base64 decoder, which
  * the bundle replaces by Buffer's. Run from source (tests), it is these plain re-exports.
  */
-export { keccak_256 } from '@noble/hashes/sha3';
 import mcl from 'mcl-wasm';
 export { mcl };
 /**
