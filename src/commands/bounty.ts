@@ -201,6 +201,28 @@ const renderBounty = (b: BountyView) =>
     ['bonds', `worker ${b.workerBondEth} ETH, challenger ${b.challengerBondEth} ETH`],
   ]);
 
+/** A subcommand that sends one transaction on one bounty (`settle`, `cancel`) and says its result. */
+function bountyTransaction<R extends object>(spec: {
+  name: string;
+  description: string;
+  send: (bounties: Contract, bountyId: string) => Promise<R>;
+  say: (bountyId: string, result: R) => string;
+}): Command {
+  return bountyOptions
+    .addTo(new Command(spec.name))
+    .description(spec.description)
+    .argument('<bounty-id>')
+    .action((bountyId: string, raw) =>
+      runCommand(raw, async (reporter) => {
+        const o = bountyOptions.parse(raw);
+        const r = await withBounties(o, reporter, true, (b) =>
+          spec.send(b, parseOptions(id, bountyId)),
+        );
+        reporter.result({ ok: true, ...r }, () => spec.say(bountyId, r));
+      }),
+    );
+}
+
 export function bountyCommand(): Command {
   const bounty = new Command('bounty').description(
     'Training bounties: pay for a proved fine-tune that reaches a target on a secret evaluation set',
@@ -518,43 +540,22 @@ export function bountyCommand(): Command {
         }),
       ),
   );
-  bounty.addCommand(
-    bountyOptions
-      .addTo(new Command('settle'))
-      .description('Settle what is due: pay the worker, or return the reward (anyone)')
-      .argument('<bounty-id>')
-      .action((bountyId: string, raw) =>
-        runCommand(raw, async (reporter) => {
-          const o = bountyOptions.parse(raw);
-          const r = await withBounties(o, reporter, true, (b) =>
-            settleBounty(b, parseOptions(id, bountyId)),
-          );
-          reporter.result(
-            { ok: true, ...r },
-            () =>
-              `Bounty ${bountyId} settled: ${r.phase}, ${r.amountEth} ETH to ${r.paidTo} (gas ${r.gasUsed})`,
-          );
-        }),
-      ),
-  );
-  bounty.addCommand(
-    bountyOptions
-      .addTo(new Command('cancel'))
-      .description('Withdraw a bounty nobody committed to (requester)')
-      .argument('<bounty-id>')
-      .action((bountyId: string, raw) =>
-        runCommand(raw, async (reporter) => {
-          const o = bountyOptions.parse(raw);
-          const r = await withBounties(o, reporter, true, (b) =>
-            cancelBounty(b, parseOptions(id, bountyId)),
-          );
-          reporter.result(
-            { ok: true, ...r },
-            () => `Bounty ${bountyId} cancelled (gas ${r.gasUsed})`,
-          );
-        }),
-      ),
-  );
+  for (const command of [
+    bountyTransaction({
+      name: 'settle',
+      description: 'Settle what is due: pay the worker, or return the reward (anyone)',
+      send: settleBounty,
+      say: (bountyId, r) =>
+        `Bounty ${bountyId} settled: ${r.phase}, ${r.amountEth} ETH to ${r.paidTo} (gas ${r.gasUsed})`,
+    }),
+    bountyTransaction({
+      name: 'cancel',
+      description: 'Withdraw a bounty nobody committed to (requester)',
+      send: cancelBounty,
+      say: (bountyId, r) => `Bounty ${bountyId} cancelled (gas ${r.gasUsed})`,
+    }),
+  ])
+    bounty.addCommand(command);
   return bounty;
 }
 

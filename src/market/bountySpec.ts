@@ -15,7 +15,11 @@ import { headModel, splitHead, trunkFeatures } from '../prover/training/headSpli
 import { readMlp, type DenseLayer, type MlpSpec } from '../prover/training/mlpSpec.js';
 import type { Loss } from '../prover/training/stepGraph.js';
 import { parseTrainingData, type TrainingData } from '../prover/training/trainingData.js';
-import { compileStepCircuit, type StepCircuit } from '../prover/training/trainRun.js';
+import {
+  calibrationRows,
+  compileStepCircuit,
+  type StepCircuit,
+} from '../prover/training/trainRun.js';
 
 /**
  * What a bounty's circuits are built from, besides the base model and the data: the training
@@ -180,7 +184,7 @@ export async function compileBountyCircuits(params: {
   const evalDir = join(dir, 'eval');
   await mkdir(evalDir, { recursive: true });
   await writeFile(join(evalDir, 'eval.onnx'), graph.model);
-  const rows = largestRows(model.data, recipe.evalRows);
+  const rows = calibrationRows(model.data, recipe.evalRows);
   await writeJsonAtomic(join(evalDir, 'calibration.json'), {
     input_data: [
       ...headWeights(model.head),
@@ -273,10 +277,4 @@ export function bountyCommitments(
   );
   const leaves = hashes.map(([f, l], i) => batchLeaf(i, f, l));
   return { baseWeightsHash, dataCommitment: committed.commitment, seed, leaves };
-}
-
-function largestRows(data: TrainingData, n: number): number[] {
-  const peak = (r: number) => Math.max(...data.features[r].map(Math.abs));
-  const byPeak = data.features.map((_, r) => r).sort((a, b) => peak(b) - peak(a) || a - b);
-  return Array.from({ length: n }, (_, i) => byPeak[i % byPeak.length]);
 }
