@@ -21,15 +21,6 @@ import {
   type BountyView,
 } from '../market/bounty.js';
 import { parseDuration, parseEthAmount } from '../market/parseMarketOptions.js';
-import { parseTarget, postBounty } from '../market/postBounty.js';
-import {
-  auditBountyRun,
-  commitBountyRun,
-  exportBountyModel,
-  prepareBountyWork,
-  proveBountyMetric,
-  respondBountyChallenges,
-} from '../market/workBounty.js';
 import { marketOptions, withMarket, type MarketOptions } from './marketOptions.js';
 
 const bountyOptions = defineOptions(marketOptions, commonOptions, {
@@ -160,6 +151,8 @@ const revealOptions = defineOptions(bountyOptions, {
 const id = z.string().regex(/^\d+$/, 'a bounty id is a number');
 const stepNumber = z.coerce.number().int().min(0).max(255);
 
+// The compile stack (EZKL, ONNX graphs) is loaded by the subcommands that build or prove circuits
+// (postBounty.js, workBounty.js, imported in their actions): `bounty list` and `show` never load it.
 async function withBounties<T>(
   o: MarketOptions & { bounties?: string },
   reporter: Reporter,
@@ -236,6 +229,7 @@ export function bountyCommand(): Command {
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const o = postOptions.parse(raw);
+          const { parseTarget, postBounty } = await import('../market/postBounty.js');
           parseTarget(o.target);
           const times = {
             commitSeconds: parseDuration(o.deadline),
@@ -334,6 +328,7 @@ export function bountyCommand(): Command {
               'OPTION_INVALID',
               'give --steps <n> and --out <dir> to train, or --run <dir> to commit a run already made',
             );
+          const { prepareBountyWork, commitBountyRun } = await import('../market/workBounty.js');
           const result = await withBounties(o, reporter, true, async (bounties, market) => {
             const work = await prepareBountyWork({
               bounties,
@@ -405,6 +400,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = runOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { proveBountyMetric } = await import('../market/workBounty.js');
           const result = await withBounties(o, reporter, true, (bounties) =>
             proveBountyMetric({ bounties, bountyId, run: o.run, reporter }),
           );
@@ -425,6 +421,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = runOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { respondBountyChallenges } = await import('../market/workBounty.js');
           const result = await withBounties(o, reporter, true, (bounties) =>
             respondBountyChallenges({ bounties, bountyId, run: o.run }),
           );
@@ -447,6 +444,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = auditOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { auditBountyRun } = await import('../market/workBounty.js');
           const result = await withBounties(
             o,
             reporter,
@@ -529,6 +527,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = exportOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { exportBountyModel } = await import('../market/workBounty.js');
           const r = await withBounties(o, reporter, false, (bounties, market) =>
             exportBountyModel({ bounties, market, bountyId, base: o.base, out: o.out }),
           );
