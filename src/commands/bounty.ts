@@ -21,15 +21,6 @@ import {
   type BountyView,
 } from '../market/bounty.js';
 import { parseDuration, parseEthAmount } from '../market/parseMarketOptions.js';
-import { parseTarget, postBounty } from '../market/postBounty.js';
-import {
-  auditBountyRun,
-  commitBountyRun,
-  exportBountyModel,
-  prepareBountyWork,
-  proveBountyMetric,
-  respondBountyChallenges,
-} from '../market/workBounty.js';
 import { marketOptions, withMarket, type MarketOptions } from './marketOptions.js';
 
 const bountyOptions = defineOptions(marketOptions, commonOptions, {
@@ -160,6 +151,8 @@ const revealOptions = defineOptions(bountyOptions, {
 const id = z.string().regex(/^\d+$/, 'a bounty id is a number');
 const stepNumber = z.coerce.number().int().min(0).max(255);
 
+// The compile stack (EZKL, ONNX graphs) is loaded by the subcommands that build or prove circuits
+// (postBounty.js, workBounty.js, imported in their actions): `bounty list` and `show` never load it.
 async function withBounties<T>(
   o: MarketOptions & { bounties?: string },
   reporter: Reporter,
@@ -201,6 +194,28 @@ const renderBounty = (b: BountyView) =>
     ['bonds', `worker ${b.workerBondEth} ETH, challenger ${b.challengerBondEth} ETH`],
   ]);
 
+/** A subcommand that sends one transaction on one bounty (`settle`, `cancel`) and says its result. */
+function bountyTransaction<R extends object>(spec: {
+  name: string;
+  description: string;
+  send: (bounties: Contract, bountyId: string) => Promise<R>;
+  say: (bountyId: string, result: R) => string;
+}): Command {
+  return bountyOptions
+    .addTo(new Command(spec.name))
+    .description(spec.description)
+    .argument('<bounty-id>')
+    .action((bountyId: string, raw) =>
+      runCommand(raw, async (reporter) => {
+        const o = bountyOptions.parse(raw);
+        const r = await withBounties(o, reporter, true, (b) =>
+          spec.send(b, parseOptions(id, bountyId)),
+        );
+        reporter.result({ ok: true, ...r }, () => spec.say(bountyId, r));
+      }),
+    );
+}
+
 export function bountyCommand(): Command {
   const bounty = new Command('bounty').description(
     'Training bounties: pay for a proved fine-tune that reaches a target on a secret evaluation set',
@@ -214,6 +229,7 @@ export function bountyCommand(): Command {
       .action((raw) =>
         runCommand(raw, async (reporter) => {
           const o = postOptions.parse(raw);
+          const { parseTarget, postBounty } = await import('../market/postBounty.js');
           parseTarget(o.target);
           const times = {
             commitSeconds: parseDuration(o.deadline),
@@ -312,6 +328,7 @@ export function bountyCommand(): Command {
               'OPTION_INVALID',
               'give --steps <n> and --out <dir> to train, or --run <dir> to commit a run already made',
             );
+          const { prepareBountyWork, commitBountyRun } = await import('../market/workBounty.js');
           const result = await withBounties(o, reporter, true, async (bounties, market) => {
             const work = await prepareBountyWork({
               bounties,
@@ -383,6 +400,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = runOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { proveBountyMetric } = await import('../market/workBounty.js');
           const result = await withBounties(o, reporter, true, (bounties) =>
             proveBountyMetric({ bounties, bountyId, run: o.run, reporter }),
           );
@@ -403,6 +421,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = runOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { respondBountyChallenges } = await import('../market/workBounty.js');
           const result = await withBounties(o, reporter, true, (bounties) =>
             respondBountyChallenges({ bounties, bountyId, run: o.run }),
           );
@@ -425,6 +444,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = auditOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { auditBountyRun } = await import('../market/workBounty.js');
           const result = await withBounties(
             o,
             reporter,
@@ -507,6 +527,7 @@ export function bountyCommand(): Command {
         runCommand(raw, async (reporter) => {
           const o = exportOptions.parse(raw);
           parseOptions(id, bountyId);
+          const { exportBountyModel } = await import('../market/workBounty.js');
           const r = await withBounties(o, reporter, false, (bounties, market) =>
             exportBountyModel({ bounties, market, bountyId, base: o.base, out: o.out }),
           );
@@ -518,43 +539,22 @@ export function bountyCommand(): Command {
         }),
       ),
   );
-  bounty.addCommand(
-    bountyOptions
-      .addTo(new Command('settle'))
-      .description('Settle what is due: pay the worker, or return the reward (anyone)')
-      .argument('<bounty-id>')
-      .action((bountyId: string, raw) =>
-        runCommand(raw, async (reporter) => {
-          const o = bountyOptions.parse(raw);
-          const r = await withBounties(o, reporter, true, (b) =>
-            settleBounty(b, parseOptions(id, bountyId)),
-          );
-          reporter.result(
-            { ok: true, ...r },
-            () =>
-              `Bounty ${bountyId} settled: ${r.phase}, ${r.amountEth} ETH to ${r.paidTo} (gas ${r.gasUsed})`,
-          );
-        }),
-      ),
-  );
-  bounty.addCommand(
-    bountyOptions
-      .addTo(new Command('cancel'))
-      .description('Withdraw a bounty nobody committed to (requester)')
-      .argument('<bounty-id>')
-      .action((bountyId: string, raw) =>
-        runCommand(raw, async (reporter) => {
-          const o = bountyOptions.parse(raw);
-          const r = await withBounties(o, reporter, true, (b) =>
-            cancelBounty(b, parseOptions(id, bountyId)),
-          );
-          reporter.result(
-            { ok: true, ...r },
-            () => `Bounty ${bountyId} cancelled (gas ${r.gasUsed})`,
-          );
-        }),
-      ),
-  );
+  for (const command of [
+    bountyTransaction({
+      name: 'settle',
+      description: 'Settle what is due: pay the worker, or return the reward (anyone)',
+      send: settleBounty,
+      say: (bountyId, r) =>
+        `Bounty ${bountyId} settled: ${r.phase}, ${r.amountEth} ETH to ${r.paidTo} (gas ${r.gasUsed})`,
+    }),
+    bountyTransaction({
+      name: 'cancel',
+      description: 'Withdraw a bounty nobody committed to (requester)',
+      send: cancelBounty,
+      say: (bountyId, r) => `Bounty ${bountyId} cancelled (gas ${r.gasUsed})`,
+    }),
+  ])
+    bounty.addCommand(command);
   return bounty;
 }
 

@@ -11,7 +11,7 @@ import {
   pocomputeBountiesAbi,
   pocomputeMarketAbi,
 } from '../chain/generated/contracts.js';
-import { parseRecipeURI } from './bountySpec.js';
+import { parseRecipeURI } from './bountyRecipe.js';
 import { PocomputeError } from '../core/errors.js';
 import { readJsonFile } from '../core/files.js';
 import { pocomputeHome } from '../core/paths.js';

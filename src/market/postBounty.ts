@@ -15,9 +15,8 @@ import {
   bountyModel,
   compileBountyCircuits,
   evaluationRows,
-  recipeURI,
-  type BountyRecipe,
 } from './bountySpec.js';
+import { recipeURI, type BountyRecipe } from './bountyRecipe.js';
 import { batchRoot } from './batchTree.js';
 import { registerModel } from './market.js';
 import { parseEthAmount, parseReward } from './parseMarketOptions.js';

@@ -25,18 +25,17 @@ import { trainRun } from '../prover/training/trainRun.js';
 import { instancesAsUint256, proofBytes } from '../verifier/calldata.js';
 import { attestModel, readModel } from './attestModel.js';
 import { circuitInputBounds } from '../prover/inputRange.js';
-import { newSalt, readBounty, sendBountyTx } from './bounty.js';
+import { BOUNTY_PHASE, newSalt, sendBountyTx } from './bounty.js';
 import { chainNow } from './postTask.js';
 import {
   bountyCommitments,
   bountyModel,
   compileBountyCircuits,
   headWeights,
-  parseRecipeURI,
   type BountyCircuits,
   type BountyModel,
-  type BountyRecipe,
 } from './bountySpec.js';
+import { parseRecipeURI, type BountyRecipe } from './bountyRecipe.js';
 import { batchPath, batchRoot } from './batchTree.js';
 import { bountyCircuitDir } from './postBounty.js';
 import { GAS_PRICE_CEILING_WEI } from './market.js';
@@ -85,13 +84,16 @@ export async function prepareBountyWork(
       },
     );
   // Only an open bounty takes a run: a worker trains only if nobody has committed yet.
-  const view = await readBounty(bounties, bountyId);
-  if (view.phase !== 'open' || (await chainNow(bounties.runner!.provider!)) > view.commitDeadline)
+  const phase = BOUNTY_PHASE[Number((await bounties.getBounty(bountyId)).phase)];
+  if (
+    phase !== 'open' ||
+    (await chainNow(bounties.runner!.provider!)) > Number(terms.commitDeadline)
+  )
     throw new PocomputeError(
       'BOUNTY_INVALID',
-      `bounty ${bountyId} takes no run: it is ${view.phase}${view.phase === 'open' ? ' but its commit deadline passed' : ''}`,
+      `bounty ${bountyId} takes no run: it is ${phase}${phase === 'open' ? ' but its commit deadline passed' : ''}`,
     );
-  return checkBountyFiles(params);
+  return checkBountyFiles(params, terms);
 }
 
 interface BountyFilesParams {
@@ -104,10 +106,16 @@ interface BountyFilesParams {
   reporter?: Reporter;
 }
 
-/** The checks of prepareBountyWork, in any phase (an auditor runs them too). */
-export async function checkBountyFiles(params: BountyFilesParams): Promise<BountyWork> {
+/**
+ * The checks of prepareBountyWork, in any phase (an auditor runs them too); `known` is the
+ * bounty's terms when the caller has read them already.
+ */
+export async function checkBountyFiles(
+  params: BountyFilesParams,
+  known?: BountyWork['terms'],
+): Promise<BountyWork> {
   const { bounties, market, bountyId, reporter } = params;
-  const terms = await bounties.getTerms(bountyId);
+  const terms = known ?? (await bounties.getTerms(bountyId));
   const stepModel = await readModel(market, terms.stepModelId);
   const { recipe, base: recipeBase } = parseRecipeURI(stepModel.metadataURI);
   const baseBytes = new Uint8Array(await readFileCapped(params.base, 'base model', 'ONNX_INVALID'));
@@ -463,7 +471,9 @@ export async function proveBountyMetric(params: {
 
 /**
  * Answers every open challenge on the run's steps with the step's proof, the committed trajectory
- * and the batch's inclusion path (recomputed from the run's data and schedule).
+ * and the batch's inclusion path (recomputed from the run's data and schedule). A path needs every
+ * scheduled batch's leaf (its siblings are subtrees of them), so the leaves are hashed once, and
+ * only when some challenge is open.
  */
 export async function respondBountyChallenges(params: {
   bounties: Contract;
@@ -473,22 +483,26 @@ export async function respondBountyChallenges(params: {
   const { bounties } = params;
   const link = await readLink(params.run, params.bountyId, bounties);
   const manifest = await readRunManifest(params.run);
-  const features = (await readRunJson(params.run, 'features.json', 'features')) as {
-    features: number[][];
-    labels: number[][];
+  const scheduledLeaves = async () => {
+    const features = (await readRunJson(params.run, 'features.json', 'features')) as {
+      features: number[][];
+      labels: number[][];
+    };
+    const hashes = scheduledBatchHashes(
+      { features: features.features, targets: features.labels },
+      manifest.batchScales,
+      manifest.data.seed,
+      manifest.options.batch,
+      link.maxSteps,
+    );
+    return hashes.map(([f, l], i) => batchLeaf(i, f, l));
   };
-  const hashes = scheduledBatchHashes(
-    { features: features.features, targets: features.labels },
-    manifest.batchScales,
-    manifest.data.seed,
-    manifest.options.batch,
-    link.maxSteps,
-  );
-  const leaves = hashes.map(([f, l], i) => batchLeaf(i, f, l));
+  let leaves: string[] | undefined;
   const answered = [];
   for (let step = 0; step < manifest.steps.length; step++) {
     const c = await bounties.getChallenge(BigInt(link.bountyId), step);
     if (c.challenger === '0x0000000000000000000000000000000000000000') continue;
+    leaves ??= await scheduledLeaves();
     const bundle = await readBundle(
       await runFile(params.run, manifest.steps[step].proof, `step ${step} proof`),
     );

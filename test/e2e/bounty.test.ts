@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Contract, parseEther, Wallet } from 'ethers';
+import { type Contract, parseEther, Wallet, ZeroAddress } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/chainContext.js';
 import { fixturePath } from '../../src/core/paths.js';
@@ -22,12 +22,16 @@ import {
   proveBountyMetric,
   type BountyWork,
 } from '../../src/market/workBounty.js';
+import { isPocomputeError } from '../../src/core/errors.js';
+import { type ProofBundle, readBundle } from '../../src/proof/bundle.js';
+import { encodeCalldata } from '../../src/verifier/calldata.js';
 import { checkReceiptFile } from '../../src/verifier/checkReceiptFile.js';
+import { verifyBundle } from '../../src/verifier/verifyBundle.js';
 import { readMlp } from '../../src/prover/training/mlpSpec.js';
 import { useAnvil } from '../helpers/anvil.js';
 import { advanceTime, gasCost, marketWithMlp, revertOf } from '../helpers/market.js';
 import { minedRevert, pendingCall, sendCopy, withAutomineOff } from '../helpers/mempool.js';
-import { runCli, tempDir } from '../helpers/pocompute.js';
+import { alterEvaluation, runCli, tempDir } from '../helpers/pocompute.js';
 
 const anvil = useAnvil();
 
@@ -223,6 +227,55 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
     expect(proved.code, proved.stderr).toBe(0);
     expect(proved.json().met).toBe(true);
     expect(proved.json().metric).toBeGreaterThanOrEqual(0.75);
+    const evalArtifacts = JSON.parse(
+      readFileSync(join(run, 'bounty', `${id}.json`), 'utf8'),
+    ).evalArtifacts;
+    // One verifier: Node's verdict on the evaluation proof (`verify`'s, with the evaluation
+    // circuit's artifacts) is the chain's — the registered evaluation verifier's own answer to the
+    // same calldata, its VKA read from the market's store — on the proof just sent and on tampered
+    // copies of it (no new proof).
+    const evalProof = await readBundle(join(run, 'bounty', `${id}-eval-proof.json`));
+    const evalModel = await market.getModel((await as(0).getTerms(id)).evalModelId);
+    // A VKA store's code is one 0x00 byte, then the words (contracts/libraries/VkaStore.sol).
+    const chainVka =
+      evalModel.vka === ZeroAddress
+        ? undefined
+        : ((await chain.provider.getCode(evalModel.vka)).slice(4).match(/.{64}/g) ?? []).map(
+            (word) => `0x${word}`,
+          );
+    expect(chainVka).toEqual(evalProof.verifier.vka);
+    const verdicts = async (bundle: ProofBundle) => ({
+      node: await verifyBundle({ bundle, artifacts: evalArtifacts }).then(
+        (r) => r.valid,
+        (error) => {
+          // A malformed proof is refused before the EVM (exit 2): not valid.
+          if (isPocomputeError(error, 'BUNDLE_INVALID')) return false;
+          throw error;
+        },
+      ),
+      chain: await chain.provider
+        .call({
+          to: evalModel.verifier,
+          data: encodeCalldata({ proof: bundle.proof, verifier: { vka: chainVka } }),
+        })
+        .then(
+          // As the bounty contract reads it (PinnedVerifier): the first word is 1, or a refusal.
+          (hex) => hex.length >= 66 && BigInt(hex.slice(0, 66)) === 1n,
+          () => false,
+        ),
+    });
+    expect(await verdicts(evalProof), 'honest').toEqual({ node: true, chain: true });
+    const flipped = structuredClone(evalProof);
+    alterEvaluation(flipped.proof as never); // one byte of the proof: well-formed, wrong
+    expect(await verdicts(flipped), 'a proof byte flipped').toEqual({ node: false, chain: false });
+    const otherMetric = structuredClone(evalProof);
+    const row = otherMetric.proof.instances[0] as string[];
+    const metricAt = row.length - 1; // the metric, the last public instance (little-endian hex)
+    row[metricAt] = (row[metricAt][0] === '0' ? '1' : '0') + row[metricAt].slice(1);
+    expect(await verdicts(otherMetric), 'the metric instance changed').toEqual({
+      node: false,
+      chain: false,
+    });
     // Not paid before the challenge window is over.
     expect(await revertOf(as(2), as(2).settle(BigInt(id)))).toContain('ChallengeWindowOpen');
     await advanceTime(chain.provider, MINUTES_10 + 1);
@@ -263,9 +316,6 @@ describe('training bounties: a proved fine-tune paid for reaching a target on a 
     expect(written.code, written.stderr).toBe(0);
     const receipt = JSON.parse(readFileSync(receiptFile, 'utf8'));
     expect(receipt.bounty).toMatchObject({ bountyId: id, metric: { kind: 'accuracy', met: true } });
-    const evalArtifacts = JSON.parse(
-      readFileSync(join(run, 'bounty', `${id}.json`), 'utf8'),
-    ).evalArtifacts;
     const check = (r: unknown) =>
       checkReceiptFile({
         receipt: r as never,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecipeURI, recipeURI, type BountyRecipe } from '../../src/market/bountySpec.js';
+import { parseRecipeURI, recipeURI, type BountyRecipe } from '../../src/market/bountyRecipe.js';
 import { parseTarget, postBounty, targetAtScale } from '../../src/market/postBounty.js';
 
 const recipe: BountyRecipe = {

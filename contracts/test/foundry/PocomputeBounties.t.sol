@@ -424,6 +424,58 @@ contract PocomputeBountiesTest is BountyFixture {
         assertEq(address(bounties).balance, 0, "nothing left");
     }
 
+    /// A copier retargets the honest worker's pending seal to another bounty with the same terms
+    /// (a twin the same run would meet), hoping to open it with the run and salt the worker's
+    /// opening will publish. The seal binds the bounty id and the sealer's address, so the copy
+    /// opens for nobody: the copier's bond goes to the twin's requester once its open deadline
+    /// passes, the twin is Open again, and the worker's own bounty is untouched (opened and paid).
+    /// (The same seal on the same bounty from the copier's address: test_frontRunSeal_copyCannotOpen_losesItsBond.)
+    function test_frontRunSeal_retargetedToAnotherBounty_cannotOpen_losesItsBond() public {
+        uint256 id = post();
+        vm.prank(anyone);
+        uint256 twin = bounties.postBounty{value: BOUNTY_REWARD}(bountyTerms(), baseHashes());
+        uint256[] memory t = trajectoryOf(RUN, STEPS);
+        uint256 w0 = worker.balance;
+        bytes32 honestSeal = sealOf(id, worker, t, SEAL_SALT);
+        vm.prank(worker);
+        bounties.seal{value: BOUNTY_WORKER_BOND}(id, honestSeal);
+        vm.prank(copier);
+        bounties.seal{value: BOUNTY_WORKER_BOND}(twin, honestSeal);
+        assertEq(bounties.getBounty(twin).worker, copier, "the copier holds the twin");
+        vm.roll(block.number + 1);
+        // The worker opens its seal: the run and the salt are now public...
+        openAs(worker, id, t);
+        assertPhase(id, IPocomputeBounties.Phase.Committed);
+        // ...and still open nothing else: the copied hash is keccak(id, worker, run, salt).
+        vm.prank(copier);
+        vm.expectRevert(IPocomputeBounties.SealMismatch.selector);
+        bounties.commit(twin, t, SEAL_SALT);
+        vm.prank(worker);
+        vm.expectRevert(IPocomputeBounties.NotWorker.selector);
+        bounties.commit(twin, t, SEAL_SALT);
+        // The worker's bounty goes on as if no copy had been sent.
+        revealNow(id);
+        proveMetricNow(id, t, 1);
+        assertPhase(id, IPocomputeBounties.Phase.Met);
+        // The copy is never opened: past its open deadline, its bond goes to the twin's requester.
+        (, , uint64 openDeadline) = bounties.getSeal(twin);
+        vm.warp(openDeadline + 1);
+        uint256 r0 = anyone.balance;
+        uint256 c0 = copier.balance;
+        bounties.settle(twin);
+        assertEq(anyone.balance, r0 + BOUNTY_WORKER_BOND, "twin's requester: the copier's bond");
+        assertEq(copier.balance, c0, "copier gets nothing back");
+        assertEq(copier.balance, 100 ether - BOUNTY_WORKER_BOND, "copier lost its bond");
+        assertPhase(twin, IPocomputeBounties.Phase.Open);
+        assertEq(bounties.getBounty(twin).worker, address(0), "twin's worker cleared");
+        // The honest worker is paid on its own bounty.
+        afterWindow();
+        bounties.settle(id);
+        assertPhase(id, IPocomputeBounties.Phase.Paid);
+        assertEq(worker.balance, w0 + BOUNTY_REWARD, "worker: reward (bond back)");
+        assertEq(address(bounties).balance, BOUNTY_REWARD, "only the twin's reward left");
+    }
+
     /// A seal left unopened past the commit deadline: bond to the requester, reward back.
     function test_unopenedSeal_afterCommitDeadline_refunds() public {
         uint256 id = post();

@@ -262,13 +262,14 @@ export async function compileStepCircuit(params: {
 }
 
 /**
- * The rows the step circuit is calibrated on: one sample sets the scales and ranges every step
- * must fit in, and the schedule may put any row in any batch, so the sample is the rows with the
- * largest features (the first rows left later batches out of range: EZKL's "General synthesis
- * error"). Chosen before the data is committed, since the commitment needs the circuit's scales.
+ * The `n` rows a circuit over the data is calibrated on (a step's batch, a bounty evaluation's
+ * rows): one sample sets the scales and ranges every proof must fit in, and the schedule may put
+ * any row in any batch, so the sample is the rows with the largest features, cycled if `n` exceeds
+ * the data (the first rows left later batches out of range: EZKL's "General synthesis error").
+ * Chosen before the data is committed, since the commitment needs the circuit's scales.
  */
-function calibrationRows(data: TrainingData, batch: number): number[] {
+export function calibrationRows(data: TrainingData, n: number): number[] {
   const peak = (r: number) => Math.max(...data.features[r].map(Math.abs));
   const byPeak = data.features.map((_, r) => r).sort((a, b) => peak(b) - peak(a) || a - b);
-  return Array.from({ length: batch }, (_, i) => byPeak[i % byPeak.length]);
+  return Array.from({ length: n }, (_, i) => byPeak[i % byPeak.length]);
 }
