@@ -1,4 +1,4 @@
-import type { Bn254Arithmetic } from './verifierVm.js';
+import { type Bn254Arithmetic, PrecompileInputError } from './verifierVm.js';
 
 type Mcl = typeof import('mcl-wasm');
 
@@ -131,8 +131,8 @@ function hexBytes(hex: string): Uint8Array {
   );
 }
 
-/** Why a precompile input is refused; the EVM turns any throw into a failed precompile call. */
-class Bn254InputError extends Error {}
+/** Why a precompile input is refused: the EVM fails the call (anything else thrown is no verdict). */
+class Bn254InputError extends PrecompileInputError {}
 
 /** A coordinate of the field, refused when it is not reduced (EIP-196: "not a valid field element"). */
 function checkCoordinate(input: Uint8Array, offset: number): void {

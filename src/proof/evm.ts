@@ -49,6 +49,23 @@ export type Bn254Backend = 'mcl-wasm';
 export const EVM_HARDFORK = 'osaka';
 /** EIP-7825 (Osaka): no transaction may use more gas, so neither may a verification here. */
 export const EVM_GAS_LIMIT = 1n << 24n;
+/** A transaction's intrinsic gas before its calldata. */
+const TX_BASE_GAS = 21_000;
+
+/**
+ * The execution gas a transaction calling the verifier with this calldata can give it under
+ * EIP-7825's cap: the cap less the intrinsic 21,000 and the calldata's gas (EIP-2028: 4 a zero
+ * byte, 16 any other). Under EIP-7623 the transaction also pays at least 10 gas a token (a zero
+ * byte one token, any other four) in all: when that floor alone is over the cap, nothing is left.
+ */
+export function verifierGasLimit(data: Uint8Array): number {
+  let zeros = 0;
+  for (const byte of data) if (byte === 0) zeros++;
+  const others = data.length - zeros;
+  const cap = Number(EVM_GAS_LIMIT);
+  if (TX_BASE_GAS + 10 * (zeros + 4 * others) > cap) return 0;
+  return Math.max(0, cap - TX_BASE_GAS - 4 * zeros - 16 * others);
+}
 
 const SELECTOR = {
   verifySingle: '1e8e1e13', // verifyProof(bytes,uint256[])
@@ -175,9 +192,14 @@ export async function bn254Backend(): Promise<Bn254Backend> {
   return 'mcl-wasm';
 }
 
-/** A call as the body of a transaction: storage cold, precompiles warm, EIP-7825's gas cap. */
+/**
+ * A call as the body of a transaction: storage cold, precompiles warm, with the gas a transaction
+ * under EIP-7825's cap can give it (verifierGasLimit): a verifier that needs more runs out of gas
+ * here as it would on chain. (A contract calling the verifier passes it at most 63/64 of its own
+ * gas, less again: the market's gas is measured on anvil, see docs/benchmarks.md.)
+ */
 function call(ctx: VerifierEvm, to: VmAccount, data: Uint8Array) {
-  return ctx.vm.call({ to, caller: CALLER, data, gasLimit: Number(EVM_GAS_LIMIT) });
+  return ctx.vm.call({ to, caller: CALLER, data, gasLimit: verifierGasLimit(data) });
 }
 
 function install(ctx: VerifierEvm, runtime: Uint8Array): VmAccount {

@@ -17,6 +17,13 @@ import { PocomputeError } from '../core/errors.js';
  * INTERNAL, never a verdict.
  */
 
+/**
+ * What a precompile implementation throws for an input the precompile refuses (EIP-196/197: a
+ * coordinate not below p, a point off the curve or outside the subgroup): the call fails, as on
+ * chain. Anything else it throws is pocompute's failure, an INTERNAL error, never a verdict.
+ */
+export class PrecompileInputError extends Error {}
+
 /** The BN254 precompiles' arithmetic (EIP-196/197), as MclBN254 implements it: throws on bad input. */
 export interface Bn254Arithmetic {
   add(input: Uint8Array): Uint8Array;
@@ -258,7 +265,15 @@ function bn254Call(
   let output: Uint8Array;
   try {
     output = run();
-  } catch {
+  } catch (error) {
+    if (!(error instanceof PrecompileInputError))
+      throw new PocomputeError(
+        'INTERNAL',
+        `a BN254 precompile failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     return { ok: false, gasUsed: gasLimit, output: EMPTY };
   }
   return output.length === size

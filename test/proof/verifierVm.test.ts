@@ -10,10 +10,20 @@ import { keccak_256 } from '@noble/hashes/sha3';
 import mcl from 'mcl-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MclBN254 } from '../../src/proof/bn254Mcl.js';
-import { EVM_GAS_LIMIT, EVM_HARDFORK, encodeVerifierCalldata } from '../../src/proof/evm.js';
+import {
+  EVM_GAS_LIMIT,
+  EVM_HARDFORK,
+  encodeVerifierCalldata,
+  verifierGasLimit,
+} from '../../src/proof/evm.js';
 import { feltFromHexLE } from '../../src/proof/felts.js';
 import { type LoadedVerifier, loadVerifierCode, parseVka } from '../../src/proof/verifierCache.js';
-import { VerifierVm, type VmAccount } from '../../src/proof/verifierVm.js';
+import {
+  type Bn254Arithmetic,
+  PrecompileInputError,
+  VerifierVm,
+  type VmAccount,
+} from '../../src/proof/verifierVm.js';
 
 // A differential test: pocompute's verifier EVM against @ethereumjs/evm (Osaka, the same BN254
 // arithmetic), on EZKL's verifiers with honest and tampered proofs and on random programs of every
@@ -429,5 +439,70 @@ describe('random programs: the same result, return data and gas as @ethereumjs/e
       const target = await deploy(Buffer.from(c, 'hex'));
       await expectSame(target, new Uint8Array(0));
     }
+  });
+});
+
+describe('what a transaction can give the verifier, and failures that are not verdicts', () => {
+  it("gives a verifier the cap less a transaction's intrinsic and calldata gas; a longer run runs out", async () => {
+    const cap = Number(EVM_GAS_LIMIT);
+    expect(verifierGasLimit(new Uint8Array(0))).toBe(cap - 21_000);
+    const data = Uint8Array.from({ length: 100 }, (_, i) => (i % 4 === 0 ? 0 : 7)); // 25 zeros
+    expect(verifierGasLimit(data)).toBe(cap - 21_000 - 25 * 4 - 75 * 16);
+    // EIP-7623's floor alone over the cap: nothing is left for execution.
+    expect(verifierGasLimit(new Uint8Array(420_000).fill(1))).toBe(0);
+    // A program that burns ~16.7M gas (a JUMPDEST loop counting down) then returns: it fits the cap
+    // but not what a transaction carrying calldata leaves it.
+    // JUMPDEST; counter − 1; jump back while not zero: 26 gas a loop.
+    const loops = BigInt(Math.floor((cap - 10_000) / 26));
+    const start = (push(loops).length / 2).toString(16).padStart(2, '0');
+    const code = `${push(loops)}5b600190038060${start}57600160005260206000f3`;
+    const target = await deploy(Buffer.from(code, 'hex'));
+    const full = ours.call({
+      to: target.mine,
+      caller: CALLER,
+      data: new Uint8Array(0),
+      gasLimit: cap,
+    });
+    const capped = ours.call({
+      to: target.mine,
+      caller: CALLER,
+      data: new Uint8Array(0),
+      gasLimit: verifierGasLimit(new Uint8Array(0)),
+    });
+    expect(full.ok).toBe(true);
+    expect(full.gasUsed > BigInt(cap - 21_000)).toBe(true);
+    expect(capped).toMatchObject({ ok: false, error: 'out of gas' });
+  });
+
+  it('fails the call on a refused precompile input, and throws INTERNAL on any other failure', async () => {
+    const refusing: Bn254Arithmetic = {
+      add: () => {
+        throw new PrecompileInputError('point not on the curve');
+      },
+      mul: () => {
+        throw new Error('mcl-wasm is not initialised');
+      },
+      pairing: () => new Uint8Array(32),
+    };
+    const vm = new VerifierVm(refusing, keccak_256);
+    // STATICCALL(gas, 6 or 7, 0, 128, 0, 64), then return its success word.
+    const callCode = (address: number) =>
+      `6040600060806000${push(BigInt(address))}${push(100_000n)}fa60005260206000f3`;
+    const add = vm.call({
+      to: vm.account(1n, Buffer.from(callCode(6), 'hex')),
+      caller: CALLER,
+      data: new Uint8Array(0),
+      gasLimit: GAS,
+    });
+    expect(add.ok).toBe(true);
+    expect(BigInt(`0x${hex(add.returnData)}`)).toBe(0n); // the precompile call failed
+    expect(() =>
+      vm.call({
+        to: vm.account(2n, Buffer.from(callCode(7), 'hex')),
+        caller: CALLER,
+        data: new Uint8Array(0),
+        gasLimit: GAS,
+      }),
+    ).toThrow(/BN254 precompile failed/);
   });
 });
