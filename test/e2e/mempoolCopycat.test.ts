@@ -29,6 +29,7 @@ import {
   advanceTime,
   deployTestContract,
   gasCost,
+  gasPaidBy,
   marketAs,
   marketWithMlp,
   revertOf,
@@ -345,8 +346,10 @@ describe('mempool copycats (automine off, the copy at a higher tip mined first)'
 
     // The honest worker is ahead: reward + the forfeited bond, minus all its gas (the lost claim
     // race included); the copier lost its bond and its gas.
-    const honestGas = await gasCost(chain.provider, [seen.hash, ...paid.txHashes]);
-    expect((await balance(honest())) - before.honest + honestGas).toBe(REWARD + BOND);
+    // Every transaction the honest worker sent counts (its lost claim, its submit, any retry).
+    const honestPaid = await gasPaidBy(chain.provider, honest(), from + 1);
+    expect(honestPaid.hashes).toEqual(expect.arrayContaining([seen.hash, ...paid.txHashes]));
+    expect((await balance(honest())) - before.honest + honestPaid.gas).toBe(REWARD + BOND);
     const copierGas = await gasCost(chain.provider, [copy.hash]);
     expect(before.copier - (await balance(copier.address))).toBe(BOND + copierGas);
   });

@@ -39,6 +39,25 @@ export async function gasCost(provider: JsonRpcProvider, hashes: string[]): Prom
   return total;
 }
 
+/**
+ * What `from` paid in gas for every transaction of it mined in blocks fromBlock…latest: all of a
+ * party's costs, those of transactions a test did not see it send (a retry on a slow machine) too.
+ */
+export async function gasPaidBy(
+  provider: JsonRpcProvider,
+  from: string,
+  fromBlock: number,
+): Promise<{ gas: bigint; hashes: string[] }> {
+  const hashes: string[] = [];
+  const latest = await provider.getBlockNumber();
+  for (let n = fromBlock; n <= latest; n++) {
+    const block = await provider.getBlock(n, true);
+    for (const tx of block?.prefetchedTransactions ?? [])
+      if (tx.from.toLowerCase() === from.toLowerCase()) hashes.push(tx.hash);
+  }
+  return { gas: await gasCost(provider, hashes), hashes };
+}
+
 /** Moves anvil's clock forward and mines a block. */
 export async function advanceTime(provider: JsonRpcProvider, seconds: number): Promise<void> {
   await provider.send('evm_increaseTime', [seconds]);
