@@ -75,6 +75,7 @@ const indent = (lines: string[]) => lines.map((l) => `  $ ${l}`).join('\n');
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe();
   const json = argv.includes('--json');
+  if (argv[2] === 'prove') prestartProve(argv.slice(3));
   const program = await buildProgram(argv[2]);
   // commander's own usage errors are printed as any other failure: under --json the same
   // {"ok": false, …} document on stdout, otherwise `error USAGE: …` with a hint on stderr.
@@ -108,6 +109,21 @@ export async function main(argv: string[]): Promise<void> {
         });
     process.exitCode = reporter.failure(usage);
   }
+}
+
+/**
+ * `prove` loads its modules for a while on this thread alone: onnxruntime's start-up for the float
+ * reference (its own thread) runs meanwhile. Not for help, nor a staged proof (no float thread).
+ */
+function prestartProve(args: string[]): void {
+  if (args.some((a) => ['-h', '--help', '--stages', '--jobs'].includes(a))) return;
+  Promise.all([import('./prover/floatReference.js'), import('./proof/stagedModel.js')]).then(
+    ([float, staged]) => {
+      if (!args.some((a) => !a.startsWith('-') && staged.isStagedModelDir(a)))
+        float.prestartFloatReference();
+    },
+    () => undefined,
+  );
 }
 
 /** `pocompute` and the command words the user typed (`pocompute market deploy`). */
