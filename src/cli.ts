@@ -6,6 +6,7 @@ import { PocomputeError } from './core/errors.js';
 import { PACKAGE_ROOT } from './core/paths.js';
 import { Reporter } from './core/output.js';
 import { COMMAND_EXAMPLES } from './commands/examples.js';
+import { prestartFloatReferenceThread } from './prover/floatReferenceThread.js';
 
 type CommandModule = () => Promise<Command>;
 
@@ -73,9 +74,10 @@ function addExamples(command: Command, path: string): void {
 const indent = (lines: string[]) => lines.map((l) => `  $ ${l}`).join('\n');
 
 export async function main(argv: string[]): Promise<void> {
+  // onnxruntime starts (its own thread) for prove's float reference while prove's modules load.
+  if (argv[2] === 'prove') prestartFloatReferenceThread(argv.slice(3));
   exitQuietlyOnClosedPipe();
   const json = argv.includes('--json');
-  if (argv[2] === 'prove') prestartProve(argv.slice(3));
   const program = await buildProgram(argv[2]);
   // commander's own usage errors are printed as any other failure: under --json the same
   // {"ok": false, …} document on stdout, otherwise `error USAGE: …` with a hint on stderr.
@@ -109,21 +111,6 @@ export async function main(argv: string[]): Promise<void> {
         });
     process.exitCode = reporter.failure(usage);
   }
-}
-
-/**
- * `prove` loads its modules for a while on this thread alone: onnxruntime's start-up for the float
- * reference (its own thread) runs meanwhile. Not for help, nor a staged proof (no float thread).
- */
-function prestartProve(args: string[]): void {
-  if (args.some((a) => ['-h', '--help', '--stages', '--jobs'].includes(a))) return;
-  Promise.all([import('./prover/floatReference.js'), import('./proof/stagedModel.js')]).then(
-    ([float, staged]) => {
-      if (!args.some((a) => !a.startsWith('-') && staged.isStagedModelDir(a)))
-        float.prestartFloatReference();
-    },
-    () => undefined,
-  );
 }
 
 /** `pocompute` and the command words the user typed (`pocompute market deploy`). */

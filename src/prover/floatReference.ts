@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import type { ProofBundle } from '../proof/bundle.js';
 import type { ModelInfo } from '../proof/inspectModel.js';
+import { floatReferenceThread } from './floatReferenceThread.js';
 import { type FloatModel, runFloatModel } from './onnx/runFloatModel.js';
 import { quantizationError } from './publicValues.js';
 
@@ -32,41 +32,15 @@ export interface FloatReferenceRunner {
 }
 
 /**
- * A float reference run in its own thread, started now: onnxruntime's start-up (loading and
- * initialising its WebAssembly, ~250 ms of CPU whatever the model) runs beside this thread, which
- * meanwhile checks files and drives EZKL, rather than holding it. The reference is floatReference's
+ * A float reference run in its own thread (started now, or by the CLI as `prove` began):
+ * onnxruntime's start-up (loading and initialising its WebAssembly, ~250 ms of CPU whatever the
+ * model) runs beside this thread, which meanwhile checks files and drives EZKL, rather than
+ * holding it. The reference is floatReference's
  * (same runtime, same single WebAssembly thread, same values); when no thread can run it (from the
  * TypeScript sources, or a thread that fails), it is computed here instead.
  */
 export function startFloatReference(): FloatReferenceRunner {
-  const runner = prestarted ?? floatReferenceThread();
-  prestarted = undefined;
-  return runner;
-}
-
-let prestarted: FloatReferenceRunner | undefined;
-
-/**
- * Starts the thread that startFloatReference will return, earlier: the CLI does as `prove` begins
- * loading its modules, which keep this thread alone busy for a while. One never used ends with
- * the process.
- */
-export function prestartFloatReference(): void {
-  prestarted ??= floatReferenceThread();
-}
-
-function floatReferenceThread(): FloatReferenceRunner {
-  let worker: Worker | undefined;
-  // The thread runs the compiled module; from the TypeScript sources (tests) there is none.
-  if (import.meta.url.endsWith('.js')) {
-    try {
-      worker = new Worker(new URL('./floatReferenceWorker.js', import.meta.url));
-      worker.unref(); // holds the process only while its reference is awaited
-      worker.on('error', () => undefined); // reported to `run`, below
-    } catch {
-      worker = undefined;
-    }
-  }
+  let worker = floatReferenceThread();
   const close = () => {
     void worker?.terminate();
     worker = undefined;
