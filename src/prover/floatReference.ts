@@ -35,9 +35,9 @@ export interface FloatReferenceRunner {
  * A float reference run in its own thread (started now, or by the CLI as `prove` began):
  * onnxruntime's start-up (loading and initialising its WebAssembly, ~250 ms of CPU whatever the
  * model) runs beside this thread, which meanwhile checks files and drives EZKL, rather than
- * holding it. The reference is floatReference's
- * (same runtime, same single WebAssembly thread, same values); when no thread can run it (from the
- * TypeScript sources, or a thread that fails), it is computed here instead.
+ * holding it. The reference is floatReference's (same runtime, same single WebAssembly thread,
+ * same values); when no thread can run it (from the TypeScript sources, or a thread that fails),
+ * it is computed here instead.
  */
 export function startFloatReference(): FloatReferenceRunner {
   let worker = floatReferenceThread();
