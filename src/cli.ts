@@ -6,6 +6,7 @@ import { PocomputeError } from './core/errors.js';
 import { PACKAGE_ROOT } from './core/paths.js';
 import { Reporter } from './core/output.js';
 import { COMMAND_EXAMPLES } from './commands/examples.js';
+import { prestartFloatReferenceThread } from './prover/floatReferenceThread.js';
 
 type CommandModule = () => Promise<Command>;
 
@@ -73,6 +74,8 @@ function addExamples(command: Command, path: string): void {
 const indent = (lines: string[]) => lines.map((l) => `  $ ${l}`).join('\n');
 
 export async function main(argv: string[]): Promise<void> {
+  // onnxruntime starts (its own thread) for prove's float reference while prove's modules load.
+  if (argv[2] === 'prove') prestartFloatReferenceThread(argv.slice(3));
   exitQuietlyOnClosedPipe();
   const json = argv.includes('--json');
   const program = await buildProgram(argv[2]);

@@ -3,7 +3,6 @@ import { runCommand } from '../core/command.js';
 import { table } from '../core/output.js';
 import { PocomputeError } from '../core/errors.js';
 import { proveInference } from '../prover/proveInference.js';
-import { receiptPathFor, writeReceipt } from '../verifier/createReceipt.js';
 import { circuitOptionsFrom } from './compile.js';
 import { isStagedModelDir } from '../proof/stagedModel.js';
 import { proveStagedCommand } from './proveStaged.js';
@@ -34,10 +33,12 @@ export function proveCommand(): Command {
           ...circuitOptionsFrom(o),
           reporter,
         });
+        // The receipt's module (ethers, ~100 ms to load) only when a receipt is asked for.
         const receipt = o.receipt
-          ? await reporter.step('Writing the receipt', () =>
-              writeReceipt({ bundle, artifacts, out: receiptPathFor(bundlePath) }),
-            )
+          ? await reporter.step('Writing the receipt', async () => {
+              const { receiptPathFor, writeReceipt } = await import('../verifier/createReceipt.js');
+              return writeReceipt({ bundle, artifacts, out: receiptPathFor(bundlePath) });
+            })
           : undefined;
         const error = (name: string, key: 'maxAbsError' | 'maxRelError') =>
           bundle.quantization.find((q) => q.name === name)?.[key].toExponential(2) ?? '—';

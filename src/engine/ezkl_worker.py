@@ -1,9 +1,14 @@
 """Runs a batch of EZKL 23.0.5 calls for pocompute and writes their results as JSON.
 
 Usage: python ezkl_worker.py <request.json> <result.json>
+       python ezkl_worker.py -
 
 The request is {"ops": [{"op": name, "args": {...}}, ...]}; ops run in order and the batch stops at
-the first failure. Each result carries its op's own time in ms. EZKL prints its own logs to stdout/stderr, so results travel through a file.
+the first failure. With "-" the request is read from stdin once EZKL is imported, and names its
+result file ("result": path): pocompute starts the worker before its ops are known, and an empty
+stdin (the ops were never sent) runs nothing and writes nothing.
+Each result carries its op's own time in ms. EZKL prints its own logs to stdout/stderr, so results
+travel through a file.
 The process ends with os._exit: EZKL's pyo3 runtime aborts during normal interpreter shutdown.
 """
 import asyncio
@@ -138,9 +143,21 @@ def run_op(op, a):
 
 
 def main():
-    request_path, result_path = sys.argv[1], sys.argv[2]
-    with open(request_path) as f:
-        request = json.load(f)
+    request_path = sys.argv[1]
+    if request_path == "-":
+        try:
+            import ezkl  # noqa: F401 -- imported while pocompute still prepares the ops
+        except BaseException:
+            pass  # the first op imports it again and reports the failure as that op's
+        text = sys.stdin.read()
+        if not text.strip():
+            return
+        request = json.loads(text)
+        result_path = request["result"]
+    else:
+        result_path = sys.argv[2]
+        with open(request_path) as f:
+            request = json.load(f)
     results = []
     error = None
     for item in request["ops"]:

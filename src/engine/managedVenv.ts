@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -21,18 +21,34 @@ export function runProcess(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnProcess(command, args, env).done;
+}
+
+/**
+ * A started process whose stdin is a pipe (`runProcess` closes it): the caller writes its input
+ * when it has it. `done` resolves when the process ends (rejects when it cannot start).
+ */
+export function spawnProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  options: { stdin?: 'pipe' | 'ignore' } = {},
+): { child: ChildProcess; done: Promise<ProcessResult> } {
+  const child = spawn(command, args, { env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  // A process that exits before reading its input makes writes to it fail (EPIPE): what it said
+  // and its exit code are the report, not the broken pipe.
+  child.stdin?.on('error', () => undefined);
+  const done = new Promise<ProcessResult>((resolve, reject) => {
     // Killed with us on SIGINT/SIGTERM, before our temporary directories are removed.
     const dispose = onInterrupt(() => child.kill('SIGKILL'));
     let stdout = '';
     let stderr = '';
     const keep = (s: string, chunk: Buffer) => (s + chunk.toString()).slice(-200_000);
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout?.on('data', (c: Buffer) => {
       stdout = keep(stdout, c);
       if (process.env.POCOMPUTE_DEBUG) process.stderr.write(c);
     });
-    child.stderr.on('data', (c: Buffer) => {
+    child.stderr?.on('data', (c: Buffer) => {
       stderr = keep(stderr, c);
       if (process.env.POCOMPUTE_DEBUG) process.stderr.write(c);
     });
@@ -45,6 +61,7 @@ export function runProcess(
       resolve({ code, stdout, stderr });
     });
   });
+  return { child, done };
 }
 
 export const venvDir = () => join(homePaths.engine(), `ezkl-${EZKL_VERSION}`, 'venv');

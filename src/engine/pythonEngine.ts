@@ -1,11 +1,17 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { PocomputeError, oneLine } from '../core/errors.js';
 import { PACKAGE_ROOT, homePaths } from '../core/paths.js';
 import type { Reporter } from '../core/output.js';
-import { makeWorkDir, sweepStaleTemps } from '../core/tempDirs.js';
-import { inspectManagedVenv, installManagedVenv, runProcess, venvDir } from './managedVenv.js';
+import { makeWorkDir, onInterrupt, sweepStaleTemps } from '../core/tempDirs.js';
+import {
+  inspectManagedVenv,
+  installManagedVenv,
+  type ProcessResult,
+  spawnProcess,
+  venvDir,
+} from './managedVenv.js';
 import { inspectModel } from '../proof/inspectModel.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 
@@ -95,63 +101,159 @@ function makeEngine(python: string, source: PythonEngine['source']): PythonEngin
   return { python, source, run: (ops, options) => runWorker(python, ops, options) };
 }
 
+/**
+ * A worker process started before its ops are known: Python starts and imports EZKL (~50 ms, more
+ * on a busy machine) while the caller still reads and checks its files; `run` then sends the ops.
+ */
+interface StartedWorker {
+  python: string;
+  /** Sends the ops (once) and waits for the process's end and its result. */
+  run(ops: EzklOp[], options: EngineRunOptions): Promise<unknown[]>;
+  /** Ends a worker that was never given ops: it exits on its closed stdin. */
+  cancel(): void;
+}
+
+/** Started by prestartPythonWorker for the next `run` of the same interpreter; used once. */
+let spare: StartedWorker | undefined;
+let prestarting: Promise<void> | undefined;
+/** Bumped by each cancel: a prestart still resolving the engine then ends what it starts. */
+let generation = 0;
+
+/**
+ * Starts the next EZKL worker now, for a caller about to run ops (prove: its worker's start-up
+ * overlaps the artifacts' checks). Only an engine that is ready is started: one that must be
+ * installed, or a user interpreter that fails its version check, is left to the `getPythonEngine`
+ * call that reports it, in its place. Never throws; a spare never used ends with the process.
+ */
+export function prestartPythonWorker(): void {
+  if (spare || prestarting) return;
+  const mine = generation;
+  prestarting = (async () => {
+    const { python: userPython } = await resolveConfig();
+    if (!userPython && (await inspectManagedVenv()).state !== 'ready') return;
+    const { python } = await getPythonEngine();
+    if (generation !== mine) return;
+    spare = startWorker(python);
+  })()
+    .catch(() => undefined)
+    .finally(() => {
+      prestarting = undefined;
+    });
+}
+
+/** Ends the spare worker, if one was started and not used (prove's run failed before EZKL). */
+export function cancelPrestartedWorker(): void {
+  generation += 1;
+  spare?.cancel();
+  spare = undefined;
+}
+
 async function runWorker(
   python: string,
   ops: EzklOp[],
   options: EngineRunOptions = {},
 ): Promise<unknown[]> {
-  const work = await makeWorkDir('pocompute-ezkl');
-  const dir = work.path;
+  let worker = spare?.python === python ? spare : undefined;
+  if (worker) spare = undefined;
+  worker ??= startWorker(python);
+  return worker.run(ops, options);
+}
+
+/**
+ * Python with EZKL imported, waiting for its ops on stdin; its result comes back in a file, in a
+ * directory made when the ops are sent (so a worker never given ops leaves nothing on disk).
+ */
+function startWorker(python: string): StartedWorker {
+  // HOME points at pocompute's engine home, where the npm-solc shim stands in for svm's solc 0.8.20.
+  const env = {
+    ...process.env,
+    HOME: homePaths.engine(),
+    RUST_LOG: process.env.RUST_LOG ?? 'error',
+  };
+  const { child, done } = spawnProcess(python, [WORKER, '-'], env, { stdin: 'pipe' });
+  // A spare never given ops does not keep this process alive (it exits on its closed stdin).
+  const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as {
+    unref?(): void;
+    ref?(): void;
+  }[];
+  for (const handle of handles) handle?.unref?.();
+  const ended = done.then(
+    (proc) => ({ proc }),
+    (error: Error) => ({ error }),
+  );
+  let used = false;
+  return {
+    python,
+    cancel: () => {
+      if (used) return;
+      used = true;
+      child.stdin?.end();
+    },
+    run: async (ops, options) => {
+      if (used) throw new Error('an EZKL worker runs one batch of ops');
+      used = true;
+      for (const handle of handles) handle?.ref?.();
+      const work = await makeWorkDir('pocompute-ezkl').catch((error) => {
+        child.stdin?.end();
+        throw error;
+      });
+      // On SIGINT/SIGTERM the worker is stopped before its directories are removed.
+      const disposeKill = onInterrupt(() => child.kill('SIGKILL'));
+      try {
+        const resultPath = join(work.path, 'result.json');
+        child.stdin?.end(JSON.stringify({ ops, result: resultPath }));
+        // EZKL works in its own process from here: the caller may use this thread meanwhile.
+        options.onStarted?.();
+        const outcome = await ended;
+        if ('error' in outcome) {
+          throw new PocomputeError(
+            'ENGINE_MISSING',
+            `cannot start the EZKL engine (${python}): ${outcome.error.message}`,
+            { cause: outcome.error },
+          );
+        }
+        return await workerResult(outcome.proc, resultPath, ops, options);
+      } finally {
+        disposeKill();
+        await work.remove();
+      }
+    },
+  };
+}
+
+async function workerResult(
+  proc: ProcessResult,
+  resultPath: string,
+  ops: EzklOp[],
+  options: EngineRunOptions,
+): Promise<unknown[]> {
+  let result: {
+    results: { op: string; value: unknown; ms?: number }[];
+    error: null | { op: string; type: string; message: string };
+  };
   try {
-    const request = join(dir, 'request.json');
-    const resultPath = join(dir, 'result.json');
-    await writeFile(request, JSON.stringify({ ops }));
-    // HOME points at pocompute's engine home, where the npm-solc shim stands in for svm's solc 0.8.20.
-    const env = {
-      ...process.env,
-      HOME: homePaths.engine(),
-      RUST_LOG: process.env.RUST_LOG ?? 'error',
-    };
-    const running = runProcess(python, [WORKER, request, resultPath], env);
-    // EZKL works in its own process from here: the caller may use this thread meanwhile.
-    options.onStarted?.();
-    const proc = await running.catch((error: Error) => {
-      throw new PocomputeError(
-        'ENGINE_MISSING',
-        `cannot start the EZKL engine (${python}): ${error.message}`,
-        { cause: error },
-      );
-    });
-    let result: {
-      results: { op: string; value: unknown; ms?: number }[];
-      error: null | { op: string; type: string; message: string };
-    };
-    try {
-      result = JSON.parse(await readFile(resultPath, 'utf8'));
-    } catch {
-      const tail = oneLine((proc.stderr || proc.stdout).trim().split('\n').slice(-3).join(' '));
-      throw new PocomputeError(
-        'ENGINE_MISSING',
-        `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`,
-      );
-    }
-    const { timings } = options;
-    if (timings) for (const r of result.results) timings[r.op] = (timings[r.op] ?? 0) + (r.ms ?? 0);
-    if (result.error) {
-      const failed = ops.find((o) => o.op === result.error?.op);
-      const model = typeof failed?.args?.model === 'string' ? failed.args.model : undefined;
-      const modelOps = model
-        ? await inspectModel(model).then(
-            (m) => m.ops,
-            () => undefined,
-          )
-        : undefined;
-      throw engineError(result.error, `${proc.stdout}\n${proc.stderr}`, modelOps);
-    }
-    return result.results.map((r) => r.value);
-  } finally {
-    await work.remove();
+    result = JSON.parse(await readFile(resultPath, 'utf8'));
+  } catch {
+    const tail = oneLine((proc.stderr || proc.stdout).trim().split('\n').slice(-3).join(' '));
+    throw new PocomputeError(
+      'ENGINE_MISSING',
+      `the EZKL engine exited (code ${proc.code}) without a result: ${tail || 'no output'}`,
+    );
   }
+  const { timings } = options;
+  if (timings) for (const r of result.results) timings[r.op] = (timings[r.op] ?? 0) + (r.ms ?? 0);
+  if (result.error) {
+    const failed = ops.find((o) => o.op === result.error?.op);
+    const model = typeof failed?.args?.model === 'string' ? failed.args.model : undefined;
+    const modelOps = model
+      ? await inspectModel(model).then(
+          (m) => m.ops,
+          () => undefined,
+        )
+      : undefined;
+    throw engineError(result.error, `${proc.stdout}\n${proc.stderr}`, modelOps);
+  }
+  return result.results.map((r) => r.value);
 }
 
 /**
@@ -202,4 +304,5 @@ function unsupportedOps(text: string): string[] {
 
 export function resetPythonEngine(): void {
   cached = undefined;
+  cancelPrestartedWorker();
 }

@@ -1,8 +1,7 @@
-import onnxProto from 'onnx-proto';
+import type onnxProto from 'onnx-proto';
+import { onnx } from './onnxProto.js';
 import { PocomputeError } from '../core/errors.js';
 import { readFileSha256, requireRegularFile } from '../core/files.js';
-
-const { onnx } = onnxProto;
 
 import type { Dtype } from './dtypes.js';
 

@@ -1,6 +1,7 @@
 import type { ProofBundle } from '../proof/bundle.js';
 import type { ModelInfo } from '../proof/inspectModel.js';
-import { runFloatModel } from './onnx/runFloatModel.js';
+import { floatReferenceThread } from './floatReferenceThread.js';
+import { type FloatModel, runFloatModel } from './onnx/runFloatModel.js';
 import { quantizationError } from './publicValues.js';
 
 export type FloatReference = { outputs: number[][] } | { unavailable: string };
@@ -11,7 +12,7 @@ export type FloatReference = { outputs: number[][] } | { unavailable: string };
  * no kernel for, say) but that EZKL proves is still proved.
  */
 export async function floatReference(
-  model: ModelInfo,
+  model: FloatModel,
   inputs: number[][],
 ): Promise<FloatReference> {
   try {
@@ -19,6 +20,55 @@ export async function floatReference(
   } catch (error) {
     return { unavailable: `no float reference: ${(error as Error).message}` };
   }
+}
+
+export interface FloatReferenceRunner {
+  /** Whether it runs in its own thread (else `run` holds this one while it computes). */
+  threaded: boolean;
+  /** floatReference(model, inputs), once per runner. */
+  run(model: ModelInfo, inputs: number[][]): Promise<FloatReference>;
+  /** Ends the thread (whether or not `run` was called). */
+  close(): void;
+}
+
+/**
+ * A float reference run in its own thread (started now, or by the CLI as `prove` began):
+ * onnxruntime's start-up (loading and initialising its WebAssembly, ~250 ms of CPU whatever the
+ * model) runs beside this thread, which meanwhile checks files and drives EZKL, rather than
+ * holding it. The reference is floatReference's (same runtime, same single WebAssembly thread,
+ * same values); when no thread can run it (from the TypeScript sources, or a thread that fails),
+ * it is computed here instead.
+ */
+export function startFloatReference(): FloatReferenceRunner {
+  let worker = floatReferenceThread();
+  const close = () => {
+    void worker?.terminate();
+    worker = undefined;
+  };
+  return {
+    threaded: worker !== undefined,
+    close,
+    run: (model, inputs) => {
+      const thread = worker;
+      if (!thread) return floatReference(model, inputs);
+      return new Promise<FloatReference>((resolve) => {
+        const done = (reference: FloatReference | undefined) => {
+          thread.off('message', done);
+          thread.off('error', failed);
+          thread.off('exit', failed);
+          close();
+          resolve(reference ?? floatReference(model, inputs));
+        };
+        const failed = () => done(undefined);
+        thread.on('message', done);
+        thread.on('error', failed);
+        thread.on('exit', failed);
+        thread.ref();
+        const { path, bytes, inputs: tensors, outputs } = model;
+        thread.postMessage({ model: { path, bytes, inputs: tensors, outputs }, inputs });
+      });
+    },
+  };
 }
 
 /**

@@ -10,9 +10,18 @@ import { BUNDLE_FORMAT, type ProofBundle } from '../proof/bundle.js';
 import { bundleKeyMaterial } from '../proof/bundleKeyMaterial.js';
 import { artifactsFor } from './compileModel.js';
 import type { CompileResult } from '../proof/artifacts.js';
-import { getPythonEngine } from '../engine/pythonEngine.js';
+import {
+  cancelPrestartedWorker,
+  getPythonEngine,
+  prestartPythonWorker,
+} from '../engine/pythonEngine.js';
 import { dequantize } from '../proof/felts.js';
-import { compareToFloat, floatReference } from './floatReference.js';
+import {
+  compareToFloat,
+  type FloatReference,
+  type FloatReferenceRunner,
+  startFloatReference,
+} from './floatReference.js';
 import { circuitInputBounds, explainWitnessFailure, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel } from '../proof/inspectModel.js';
@@ -43,9 +52,26 @@ export interface ProveInferenceResult {
 
 /** Proves that the model, run on the input, gave the output; writes a self-contained proof bundle. */
 export async function proveInference(params: ProveInferenceParams): Promise<ProveInferenceResult> {
-  const { reporter } = params;
   // A bundle that cannot be written is refused before any proving, not after it.
   await requireWritableFilePath(params.out, '--out');
+  // EZKL's worker starts (Python, `import ezkl`) while the artifacts and the input are checked;
+  // it gets its ops only once they are. One never given them ends here.
+  prestartPythonWorker();
+  // So does onnxruntime, in its own thread, for the float reference.
+  const floatRunner = startFloatReference();
+  try {
+    return await proveWith(params, floatRunner);
+  } finally {
+    cancelPrestartedWorker();
+    floatRunner.close();
+  }
+}
+
+async function proveWith(
+  params: ProveInferenceParams,
+  floatRunner: FloatReferenceRunner,
+): Promise<ProveInferenceResult> {
+  const { reporter } = params;
   // Phases are timed here, with or without a reporter: the timings go into the bundle.
   const timings: Record<string, number> = {};
   const step = async <T>(label: string, key: string, work: () => Promise<T>): Promise<T> => {
@@ -79,12 +105,21 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
         'not model inputs (initializer-backed, or past its inputs), as EZKL ignores them',
     );
   // The float model runs while EZKL proves (another process): its reference is only a report, and
-  // loading onnxruntime's WebAssembly would otherwise add to every prove. It never rejects.
-  const floatStarted = performance.now();
-  const floatRun = floatReference(model, inputs.values).then((reference) => {
-    timings.float = Math.round(performance.now() - floatStarted);
-    return reference;
-  });
+  // loading onnxruntime's WebAssembly would otherwise add to every prove. It runs in its own thread
+  // (or, without one, in this one once EZKL has its ops: not before, as it would hold this thread,
+  // which sends them). It never rejects.
+  let floatRun: Promise<FloatReference> | undefined;
+  const startFloat = () => {
+    if (!floatRun) {
+      const floatStarted = performance.now();
+      floatRun = floatRunner.run(model, inputs.values).then((reference) => {
+        timings.float = Math.round(performance.now() - floatStarted);
+        return reference;
+      });
+    }
+    return floatRun;
+  };
+  if (floatRunner.threaded) startFloat();
 
   // Holds the input and the witness: removed on every exit path, SIGINT/SIGTERM included.
   const workDir = await makeWorkDir('pocompute-prove');
@@ -96,20 +131,33 @@ export async function proveInference(params: ProveInferenceParams): Promise<Prov
     const witnessFailed = async (error: unknown): Promise<never> => {
       throw await explainWitnessFailure(error, inputs.values, names, artifacts);
     };
-    // The self-check's EVM (its module, the BN254 WebAssembly) is made while EZKL proves.
-    prepareVerifierEvm();
-    // A proof made with a proving key other than the manifest's is not used; a failure EZKL had
-    // with such a key is reported as the key's.
-    const native = await proveNative(artifacts, inputPath, work, step, witnessFailed).catch(
-      async (error) => {
-        await artifacts.deferredCheck;
-        throw error;
-      },
-    );
-    await artifacts.deferredCheck;
+    // EZKL reads the SRS by path: it is hashed while EZKL proves with it, as the proving key is.
+    const srsCheck = checkArtifactSrs(artifacts);
+    srsCheck.catch(() => undefined); // awaited below, on every path
+    const keysChecked = () => Promise.all([artifacts.deferredCheck, srsCheck]);
+    // Once EZKL has its ops: the float reference, and the self-check's EVM (its module, the BN254
+    // WebAssembly), are made while EZKL proves.
+    const started = () => {
+      startFloat();
+      prepareVerifierEvm();
+    };
+    // A proof made with a proving key or SRS other than the manifest's is not used; a failure
+    // EZKL had with such a key or SRS is reported as theirs.
+    const native = await proveNative(
+      artifacts,
+      inputPath,
+      work,
+      step,
+      witnessFailed,
+      started,
+    ).catch(async (error) => {
+      await keysChecked();
+      throw error;
+    });
+    await keysChecked();
     const { witness, proof } = native;
     Object.assign(timings, native.timings);
-    const float = await floatRun;
+    const float = await startFloat();
     if ('unavailable' in float) reporter?.warn(float.unavailable);
 
     const keyMaterial = await bundleKeyMaterial(artifacts);
@@ -166,11 +214,12 @@ async function proveNative(
   work: string,
   step: Step,
   witnessFailed: WitnessFailed,
+  onStarted: () => void,
 ): Promise<{ witness: Witness; proof: EzklProof; timings: Record<string, number> }> {
   const engine = await getPythonEngine();
-  // EZKL's Python reads by path: the compiled circuit and pk were hashed by openArtifacts, and an
-  // artifacts directory is never modified or replaced once complete; the SRS is hashed here.
-  await checkArtifactSrs(artifacts);
+  // EZKL's Python reads by path: the compiled circuit was hashed by openArtifacts, and an
+  // artifacts directory is never modified or replaced once complete; the pk and the SRS are
+  // hashed while EZKL proves (the caller awaits their checks).
   const witnessPath = join(work, 'witness.json');
   const proofPath = join(work, 'proof.json');
   const compiled = artifacts.path('model.compiled');
@@ -194,7 +243,7 @@ async function proveNative(
             },
           },
         ],
-        { timings: ran },
+        { timings: ran, onStarted },
       )
       // The witness is the input's: a failure there names the input; past it, EZKL's own error.
       .catch((error) =>

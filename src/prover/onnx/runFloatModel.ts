@@ -46,8 +46,11 @@ export async function ortSession(ort: Ort, bytes: Uint8Array, path: string): Pro
   }
 }
 
+/** What the float run reads of a model. */
+export type FloatModel = Pick<ModelInfo, 'path' | 'bytes' | 'inputs' | 'outputs'>;
+
 /** Runs the float model with onnxruntime: the reference that quantization error is measured against. */
-export async function runFloatModel(model: ModelInfo, inputs: number[][]): Promise<number[][]> {
+export async function runFloatModel(model: FloatModel, inputs: number[][]): Promise<number[][]> {
   const ort = await loadOnnxRuntime();
   const session = await ortSession(ort, model.bytes, model.path);
   try {

@@ -1,9 +1,8 @@
-import onnxProto from 'onnx-proto';
+import type onnxProto from 'onnx-proto';
+import { onnx } from '../../proof/onnxProto.js';
 import { PocomputeError } from '../../core/errors.js';
 import type { ModelInfo } from '../../proof/inspectModel.js';
 import { loadOnnxRuntime, ortSession } from '../onnx/runFloatModel.js';
-
-const { onnx } = onnxProto;
 
 /** What a tensor of the graph is at run time. */
 export interface ProbedTensor {

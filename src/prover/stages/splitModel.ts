@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import onnxProto from 'onnx-proto';
+import type onnxProto from 'onnx-proto';
+import { onnx } from '../../proof/onnxProto.js';
 import { PocomputeError } from '../../core/errors.js';
 import { sha256Hex, writeJsonAtomic } from '../../core/files.js';
 import { tmpSuffix } from '../../core/tempDirs.js';
@@ -23,8 +24,6 @@ import {
   isStagedModelDir,
   readStagedModel,
 } from '../../proof/stagedModel.js';
-
-const { onnx } = onnxProto;
 
 export interface SplitModelParams {
   model: string;
