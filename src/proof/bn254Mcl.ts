@@ -1,3 +1,5 @@
+import { hexToBytes } from '../core/bytes.js';
+import { BN254_P } from './validateProof.js';
 import { type Bn254Arithmetic, PrecompileInputError } from './verifierVm.js';
 
 type Mcl = typeof import('mcl-wasm');
@@ -115,21 +117,15 @@ const SCRATCH_SIZE = GT_3 + GT_SIZE;
 const MAX_PREPARED_G2 = 64;
 
 /** The base field modulus of BN254 (alt_bn128), big-endian: every coordinate must be below it (EIP-196). */
-const FIELD_MODULUS = hexBytes('30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47');
+const FIELD_MODULUS = hexToBytes(BN254_P.toString(16).padStart(64, '0'));
 
 /** The G2 generator in EIP-197's encoding: in the subgroup by definition, so never checked. */
-const G2_GENERATOR = hexBytes(
+const G2_GENERATOR = hexToBytes(
   '198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2' +
     '1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed' +
     '090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b' +
     '12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa',
 );
-
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from({ length: hex.length / 2 }, (_, i) =>
-    Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16),
-  );
-}
 
 /** Why a precompile input is refused: the EVM fails the call (anything else thrown is no verdict). */
 class Bn254InputError extends PrecompileInputError {}

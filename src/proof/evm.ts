@@ -42,9 +42,6 @@ export type EvmVerdict =
     }
   | { ok: false; reason: string };
 
-/** Who computes the BN254 precompiles: herumi's mcl, compiled to WebAssembly (bn254Mcl.ts). */
-export type Bn254Backend = 'mcl-wasm';
-
 /** The hardfork the EVM runs: Osaka (mainnet since Fusaka) — its ModExp pricing and gas cap. */
 export const EVM_HARDFORK = 'osaka';
 /** EIP-7825 (Osaka): no transaction may use more gas, so neither may a verification here. */
@@ -133,7 +130,6 @@ export function encodeVerifierCalldata(
 
 interface VerifierEvm {
   vm: VerifierVm;
-  keccak256: (data: Uint8Array) => Uint8Array;
   /** Installed runtime code: the code as hex → its account. */
   installed: Map<string, VmAccount>;
   /** The same, by the array that was installed (the array must not change after). */
@@ -161,7 +157,6 @@ async function createVerifierEvm(): Promise<VerifierEvm> {
   const bn254 = new MclBN254(await initMcl(runtime.mcl));
   return {
     vm: new VerifierVm(bn254, keccak256),
-    keccak256,
     installed: new Map(),
     byArray: new WeakMap(),
     registered: new Map(),
@@ -186,8 +181,8 @@ export function prepareVerifierEvm(): void {
   verifierEvm().catch(() => undefined);
 }
 
-/** The BN254 backend of the EVM in use (creating it if need be). */
-export async function bn254Backend(): Promise<Bn254Backend> {
+/** The BN254 backend of the EVM (herumi's mcl in WebAssembly, bn254Mcl.ts), creating the EVM. */
+export async function bn254Backend(): Promise<'mcl-wasm'> {
   await verifierEvm();
   return 'mcl-wasm';
 }
@@ -245,16 +240,15 @@ export interface VerifierIdentity {
 }
 
 /**
- * The identity of a verifier, computed by the EVM that runs it: the code hash its state manager
- * records when the code is installed and, for the reusable layout, the digest the verifier's own
- * registerVka returns — so a pinned hash is compared with exactly the code and VKA that will run.
+ * The identity of a verifier: the keccak-256 of the runtime code that will run (EXTCODEHASH on
+ * chain) and, for the reusable layout, the digest the verifier's own registerVka returns in the
+ * EVM — so a pinned hash is compared with exactly the code and VKA that will run.
  */
-export function verifierIdentity(code: VerifierCode): Promise<VerifierIdentity> {
-  return verifierEvm().then((ctx) => {
-    const codeHash = `0x${bytesToHex(ctx.keccak256(code.runtime))}`;
-    if (code.layout === 'single') return { codeHash };
-    return { codeHash, vkaDigest: `0x${register(ctx, install(ctx, code.runtime), code.vka)}` };
-  });
+export async function verifierIdentity(code: VerifierCode): Promise<VerifierIdentity> {
+  const codeHash = `0x${bytesToHex(keccak256(code.runtime))}`;
+  if (code.layout === 'single') return { codeHash };
+  const ctx = await verifierEvm();
+  return { codeHash, vkaDigest: `0x${register(ctx, install(ctx, code.runtime), code.vka)}` };
 }
 
 const U256 = (data: Uint8Array, offset: number): bigint =>

@@ -1,4 +1,7 @@
+import { bytesToHex } from '../core/bytes.js';
 import { PocomputeError } from '../core/errors.js';
+import { BN254_R } from './felts.js';
+import { BN254_P } from './validateProof.js';
 
 /**
  * The EVM that runs EZKL's Solidity verifiers in-process: an interpreter of the Osaka instruction set
@@ -174,11 +177,7 @@ const rightPad = (data: Uint8Array, length: number) => {
   return out;
 };
 
-function bytesToBigInt(data: Uint8Array): bigint {
-  let hex = '0x0';
-  for (let i = 0; i < data.length; i++) hex += (data[i] < 16 ? '0' : '') + data[i].toString(16);
-  return BigInt(hex);
-}
+const bytesToBigInt = (data: Uint8Array): bigint => BigInt(`0x0${bytesToHex(data)}`);
 
 function bigIntToBytes(value: bigint, length: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -190,10 +189,6 @@ function bigIntToBytes(value: bigint, length: number): Uint8Array {
 }
 
 const bitLength = (value: bigint) => (value === 0n ? 0 : value.toString(2).length);
-
-/** The BN254 base field's and scalar field's moduli (both prime). */
-const BN254_P = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n;
-const BN254_R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
 
 /** a⁻¹ mod m (m prime, 0 ≤ a < m) by the extended Euclidean algorithm; 0 for a = 0. */
 function inverse(a: bigint, m: bigint): bigint {
