@@ -74,46 +74,67 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Starts anvil on loopback and waits until it answers JSON-RPC. */
+/**
+ * Starts anvil on loopback and waits until it answers JSON-RPC. Without `port`, anvil binds a port
+ * the system chooses (`--port 0`) and says which: a port picked beforehand could be taken by
+ * another anvil starting at the same moment, and this one would then talk to that one's chain.
+ */
 export async function startAnvil(options: StartAnvilOptions = {}): Promise<AnvilHandle> {
-  const port = options.port ?? (await freePort());
   const chainId = options.chainId ?? 31337;
   const count = options.accounts ?? 10;
   const args = [
     '--host',
     '127.0.0.1',
     '--port',
-    String(port),
+    String(options.port ?? 0),
     '--chain-id',
     String(chainId),
     '--accounts',
     String(count),
     '--mnemonic',
     ANVIL_MNEMONIC,
-    '--silent',
   ];
   if (options.stateFile) args.push('--state', options.stateFile, '--state-interval', '1');
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
   if (options.codeSizeLimit) args.push('--code-size-limit', String(options.codeSizeLimit));
-  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Not --silent: anvil's "Listening on <host>:<port>" line is how the port it bound is known. The
+  // rest of what it prints (its banner, one line per request) is read and dropped, never kept.
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stderr = '';
   child.stderr?.on('data', (c) => (stderr += c));
+  let port: number | undefined;
+  let pending = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    if (port !== undefined) return;
+    pending = (pending + c.toString()).slice(-4096);
+    const listening = /Listening on 127\.0\.0\.1:(\d+)/.exec(pending);
+    if (listening) {
+      port = Number(listening[1]);
+      pending = '';
+    }
+  });
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
-  const rpcUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
+  let rpcUrl = '';
   for (;;) {
     if (child.exitCode !== null)
       throw new PocomputeError(
         'RPC_UNREACHABLE',
         `anvil exited (code ${child.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`,
       );
-    if (await answersRpc(rpcUrl)) break;
+    if (port !== undefined) {
+      rpcUrl = `http://127.0.0.1:${port}`;
+      if (await answersRpc(rpcUrl)) break;
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new PocomputeError('RPC_UNREACHABLE', `anvil did not answer on ${rpcUrl} within 20 s`);
+      throw new PocomputeError(
+        'RPC_UNREACHABLE',
+        `anvil did not answer${port === undefined ? '' : ` on ${rpcUrl}`} within 20 s`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
