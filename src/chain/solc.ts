@@ -26,14 +26,6 @@ function loadSolc(): SolcModule {
   return loaded;
 }
 
-/**
- * Loads solc now (about a second of this thread's time) rather than at the first compile: called
- * while another process works (compile's key setup), so that the verifier's compile does not wait.
- */
-export function preloadSolc(): void {
-  loadSolc();
-}
-
 /** EIP-170: the most runtime code a contract may have on a normal chain. */
 export const EIP170_LIMIT = 24_576;
 
@@ -71,6 +63,35 @@ export function resolveSolidityImport(path: string, baseDir?: string): string | 
   return candidates.find((file) => existsSync(file));
 }
 
+/** The source unit name every EZKL verifier is compiled under (it is in the code's metadata hash). */
+export const VERIFIER_SOURCE_UNIT = 'Verifier.sol';
+
+/** What pocompute asks solc for: the ABI and both bytecodes of every contract. */
+const OUTPUT_SELECTION = ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'];
+
+/**
+ * The standard-JSON input pocompute compiles `sources` with. Every setting that reaches the code's
+ * metadata (source names, optimizer, EVM version) is fixed here, so one source always gives the same
+ * bytes; `extraOutputs` adds outputs (which do not change the code) for another reader of the output.
+ */
+export function solidityInput(
+  sources: Record<string, string>,
+  options: { optimizerRuns?: number; extraOutputs?: readonly string[] } = {},
+): object {
+  const outputs = [...new Set([...OUTPUT_SELECTION, ...(options.extraOutputs ?? [])])];
+  return {
+    language: 'Solidity',
+    sources: Object.fromEntries(
+      Object.entries(sources).map(([name, content]) => [name, { content }]),
+    ),
+    settings: {
+      optimizer: { enabled: true, runs: options.optimizerRuns ?? 1 },
+      evmVersion: 'shanghai',
+      outputSelection: { '*': { '*': outputs } },
+    },
+  };
+}
+
 /**
  * Compiles Solidity sources with standard JSON; imports are read as `resolveSolidityImport` finds
  * them (relative to `baseDir`, then node_modules).
@@ -79,19 +100,7 @@ export function compileSolidity(
   sources: Record<string, string>,
   options: { optimizerRuns?: number; baseDir?: string } = {},
 ): SolidityOutput {
-  const input = {
-    language: 'Solidity',
-    sources: Object.fromEntries(
-      Object.entries(sources).map(([name, content]) => [name, { content }]),
-    ),
-    settings: {
-      optimizer: { enabled: true, runs: options.optimizerRuns ?? 1 },
-      evmVersion: 'shanghai',
-      outputSelection: {
-        '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] },
-      },
-    },
-  };
+  const input = solidityInput(sources, options);
   const importFile = (path: string) => {
     const file = resolveSolidityImport(path, options.baseDir);
     if (!file) return { error: `${path}: not found under the base directory or in node_modules` };
@@ -102,21 +111,25 @@ export function compileSolidity(
     }
   };
   const output = JSON.parse(loadSolc().compile(JSON.stringify(input), { import: importFile }));
-  const firstError = (output.errors ?? []).find(
-    (e: { severity: string }) => e.severity === 'error',
-  );
+  return readSolidityOutput(output, loadSolc().version());
+}
+
+/** The contracts of solc's standard-JSON output, or its first error as SOLC_FAILED. */
+export function readSolidityOutput(output: unknown, compilerVersion: string): SolidityOutput {
+  const { errors, contracts: files } = output as {
+    errors?: { severity: string; formattedMessage?: string; message: string }[];
+    contracts?: Record<string, Record<string, SolcContractOutput>>;
+  };
+  const firstError = (errors ?? []).find((e) => e.severity === 'error');
   if (firstError)
     throw new PocomputeError(
       'SOLC_FAILED',
-      `solc ${loadSolc().version()}: ${oneLine(firstError.formattedMessage ?? firstError.message)}`,
+      `solc ${compilerVersion}: ${oneLine(firstError.formattedMessage ?? firstError.message)}`,
     );
   const contracts: Record<string, CompiledSolidity> = {};
-  for (const file of Object.values(output.contracts ?? {}) as Record<
-    string,
-    SolcContractOutput
-  >[]) {
+  for (const file of Object.values(files ?? {})) {
     for (const [name, c] of Object.entries(file)) {
-      const deployed = c.evm.deployedBytecode.object as string;
+      const deployed = c.evm.deployedBytecode.object;
       contracts[name] = {
         abi: c.abi,
         bytecode: `0x${c.evm.bytecode.object}`,
@@ -125,5 +138,5 @@ export function compileSolidity(
       };
     }
   }
-  return { compilerVersion: loadSolc().version(), contracts };
+  return { compilerVersion, contracts };
 }

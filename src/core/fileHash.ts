@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
+import { type BigIntStats, closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
@@ -32,9 +32,19 @@ function identityOf(s: BigIntStats): string | undefined {
 
 const counted = (path: string) => hashCounts.set(path, (hashCounts.get(path) ?? 0) + 1);
 
+/**
+ * Files up to this size are read with one synchronous call: a verifier's settings, key and code
+ * are a few KiB, and each asynchronous step (open, stat, read, close) is a round trip through the
+ * thread pool that cost a warm verification ~3 ms of waiting. Larger files (a proving key, an SRS)
+ * are streamed and leave the event loop free.
+ */
+export const SMALL_FILE_BYTES = 4 * 1024 * 1024;
+
 /** The file's sha256 (streamed, never held whole in memory), remembered while it is unchanged. */
 export async function sha256File(path: string): Promise<string> {
   const absolute = resolve(path);
+  const small = smallFileSha256(absolute);
+  if (small !== undefined) return small;
   const handle = await open(absolute, 'r');
   try {
     const identity = identityOf(await handle.stat({ bigint: true }));
@@ -51,6 +61,7 @@ export async function sha256File(path: string): Promise<string> {
     })();
     if (identity) {
       known.set(identity, hashing);
+      hashing.then((sha256) => settled.set(hashing, sha256)).catch(() => undefined);
       // A failed read is not remembered: the next request tries again.
       hashing.catch(() => known.delete(identity));
     }
@@ -61,11 +72,67 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /**
+ * sha256File for a small file, synchronously; undefined for a large one (streamed instead), or one
+ * whose hash is still being computed by a stream (shared, as every concurrent request is).
+ */
+function smallFileSha256(absolute: string): string | undefined {
+  const read = readSmallFile(absolute);
+  if (!read) return undefined;
+  return read.sha256 ?? hashRead(absolute, read);
+}
+
+interface SmallRead {
+  bytes: Buffer;
+  /** The identity, when the file had it both before and after the read. */
+  identity?: string;
+  /** The remembered hash of that identity, when it was computed already. */
+  sha256?: string;
+}
+
+/** Reads a file of at most SMALL_FILE_BYTES whole, synchronously (undefined when larger). */
+function readSmallFile(absolute: string): SmallRead | undefined {
+  const fd = openSync(absolute, 'r');
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    if (before.size > BigInt(SMALL_FILE_BYTES)) return undefined;
+    const identity = identityOf(before);
+    const remembered = identity ? known.get(identity) : undefined;
+    // A hash a stream is still computing is awaited by the asynchronous path.
+    if (remembered && !settled.has(remembered)) return undefined;
+    const bytes = readFileSync(fd);
+    const unchanged =
+      identity !== undefined && identityOf(fstatSync(fd, { bigint: true })) === identity;
+    if (!unchanged) return { bytes };
+    return { bytes, identity, sha256: remembered ? settled.get(remembered) : undefined };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function hashRead(absolute: string, read: SmallRead): string {
+  counted(absolute);
+  const sha256 = createHash('sha256').update(read.bytes).digest('hex');
+  if (read.identity) remember(read.identity, sha256);
+  return sha256;
+}
+
+/** Hashes known whole (computed synchronously, or a stream's that has finished). */
+const settled = new WeakMap<Promise<string>, string>();
+
+function remember(identity: string, sha256: string): void {
+  const done = Promise.resolve(sha256);
+  settled.set(done, sha256);
+  known.set(identity, done);
+}
+
+/**
  * The file's bytes and the sha256 of those very bytes (what is checked is what is used), the hash
  * computed only when this file, as it is now, was not hashed before in this process.
  */
 export async function readFileSha256(path: string): Promise<{ bytes: Buffer; sha256: string }> {
   const absolute = resolve(path);
+  const small = readSmallFile(absolute);
+  if (small) return { bytes: small.bytes, sha256: small.sha256 ?? hashRead(absolute, small) };
   const handle = await open(absolute, 'r');
   try {
     const identity = identityOf(await handle.stat({ bigint: true }));
@@ -77,7 +144,7 @@ export async function readFileSha256(path: string): Promise<{ bytes: Buffer; sha
     if (sha256) return { bytes, sha256 };
     counted(absolute);
     const computed = createHash('sha256').update(bytes).digest('hex');
-    if (unchanged) known.set(identity, Promise.resolve(computed));
+    if (unchanged) remember(identity, computed);
     return { bytes, sha256: computed };
   } finally {
     await handle.close();

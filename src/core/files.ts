@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { PocomputeError } from './errors.js';
 import type { ErrorCode } from './errorCodes.js';
+import { SMALL_FILE_BYTES } from './fileHash.js';
 import { JSON_LIMITS, parseJsonText } from './json.js';
 import { withFileLock } from './lock.js';
 import { createDirRemovedOnInterrupt, removeStaleTemps, tmpSuffix } from './tempDirs.js';
@@ -152,7 +153,7 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /** Remembered per file while it is unchanged: see fileHash.ts. */
-export { readFileSha256, sha256File } from './fileHash.js';
+export { readFileSha256, SMALL_FILE_BYTES, sha256File } from './fileHash.js';
 
 export function requireFile(path: string, what: string): string {
   const absolute = resolve(path);
@@ -200,7 +201,7 @@ export async function readFileCapped(
   maxBytes = JSON_LIMITS.maxBytes(),
 ): Promise<Buffer> {
   const absolute = await requireRegularFile(path, what, code);
-  const { size } = await stat(absolute);
+  const { size } = statSync(absolute);
   if (size > maxBytes) {
     throw new PocomputeError(
       code,
@@ -208,7 +209,8 @@ export async function readFileCapped(
       { hint: 'Check the file; POCOMPUTE_MAX_JSON_MIB raises the cap if it really is that large.' },
     );
   }
-  return readFile(absolute);
+  // A small file in one synchronous read: each asynchronous step is a thread-pool round trip.
+  return size <= SMALL_FILE_BYTES ? readFileSync(absolute) : readFile(absolute);
 }
 
 /** Like requireFile, and refuses directories and devices: reading them would fail as a crash. */
@@ -218,7 +220,7 @@ export async function requireRegularFile(
   code: ErrorCode,
 ): Promise<string> {
   const absolute = requireFile(path, what);
-  const info = await stat(absolute);
+  const info = statSync(absolute);
   if (info.isDirectory())
     throw new PocomputeError(code, `${what} is a directory, not a file: ${path}`);
   if (!info.isFile()) throw new PocomputeError(code, `${what} is not a regular file: ${path}`);

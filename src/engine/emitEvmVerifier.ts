@@ -11,8 +11,8 @@ import {
 } from '../core/files.js';
 import { homePaths } from '../core/paths.js';
 import type { Reporter } from '../core/output.js';
-import { EIP170_LIMIT, compileSolidity, preloadSolc } from '../chain/solc.js';
-import { installSolcShim } from '../chain/solcShim.js';
+import { EIP170_LIMIT, VERIFIER_SOURCE_UNIT, compileSolidity } from '../chain/solc.js';
+import { installSolcShim, takeCompiledBesideSource } from '../chain/solcShim.js';
 import type { Artifacts } from '../proof/artifacts.js';
 import { type PythonEngine, getPythonEngine } from './pythonEngine.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
@@ -24,9 +24,6 @@ import {
   readArtifactsVerifier,
   type VerifierLayout,
 } from '../proof/verifierRecord.js';
-
-/** Loads the Solidity compiler buildEvmVerifier will use (see preloadSolc): call it while EZKL works. */
-export const preloadVerifierCompiler = preloadSolc;
 
 /**
  * Emits EZKL's verifier for a key and compiles it, in `dir` (a directory being built). `auto` picks
@@ -79,7 +76,11 @@ async function buildLayout(
   ];
   await engine.run(ops);
   const source = await readFile(sol, 'utf8');
-  const compiled = compileSolidity({ 'Verifier.sol': source });
+  // EZKL compiled it (for the ABI) through pocompute's solc shim, which compiled it as pocompute
+  // does and kept the contracts; compiling here happens only if EZKL did not ask solc.
+  const compiled =
+    (await takeCompiledBesideSource(sol, source)) ??
+    compileSolidity({ [VERIFIER_SOURCE_UNIT]: source });
   const vka = layout === 'reusable' ? parseVka(await readFile(vkaPath)) : undefined;
   const name = layout === 'single' ? 'Halo2Verifier' : 'Halo2VerifierReusable';
   const c = compiled.contracts[name];

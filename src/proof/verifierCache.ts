@@ -29,7 +29,6 @@ const CONTRACT: Record<VerifierLayout, string> = {
 };
 
 /** The source unit name emitEvmVerifier compiles under: it is part of the bytecode's metadata. */
-const SOURCE_UNIT = 'Verifier.sol';
 
 interface CacheRecord {
   format: number;
@@ -94,8 +93,8 @@ async function compile(
   // Read the layout first: a source pocompute cannot read is refused before solc is loaded.
   const shape = layout === 'single' ? shapeFromSingleVerifier(source, what) : undefined;
   const vkaLayout = layout === 'reusable' ? reusableVkaLayout(source, what) : undefined;
-  const { compileSolidity } = await import('../chain/solc.js');
-  const compiled = compileSolidity({ [SOURCE_UNIT]: source });
+  const { compileSolidity, VERIFIER_SOURCE_UNIT } = await import('../chain/solc.js');
+  const compiled = compileSolidity({ [VERIFIER_SOURCE_UNIT]: source });
   const contract = compiled.contracts[CONTRACT[layout]];
   if (!contract)
     throw new PocomputeError(

@@ -33,7 +33,7 @@ import { loadInputs } from './inputs.js';
 import { inspectModel } from '../proof/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from '../engine/srs.js';
-import { buildEvmVerifier, preloadVerifierCompiler } from '../engine/emitEvmVerifier.js';
+import { buildEvmVerifier } from '../engine/emitEvmVerifier.js';
 import { VERIFIER_FILE } from '../proof/verifierRecord.js';
 
 export interface CompileModelParams {
@@ -155,21 +155,17 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     } else {
       await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
         timed('setup', () =>
-          engine.run(
-            [
-              {
-                op: 'setup',
-                args: {
-                  compiled: at('model.compiled'),
-                  vk: at('vk.key'),
-                  pk: at('pk.key'),
-                  srs: srs.path,
-                },
+          engine.run([
+            {
+              op: 'setup',
+              args: {
+                compiled: at('model.compiled'),
+                vk: at('vk.key'),
+                pk: at('pk.key'),
+                srs: srs.path,
               },
-            ],
-            // solc (~1 s to load) loads while EZKL sets the keys up, for the verifier step next.
-            { onStarted: preloadVerifierCompiler },
-          ),
+            },
+          ]),
         ),
       );
     }

@@ -7,6 +7,7 @@ import {
   fileHashCounts,
   readFileSha256,
   resetFileHashes,
+  SMALL_FILE_BYTES,
   sha256File,
 } from '../../src/core/fileHash.js';
 
@@ -37,6 +38,26 @@ describe('file hashes, once per process while a file is unchanged', () => {
     const hashes = await Promise.all([sha256File(path), sha256File(path), sha256File(path)]);
     expect(new Set(hashes).size).toBe(1);
     expect(fileHashCounts().get(path)).toBe(1);
+  });
+
+  it('streams a file over the small-file size, once for every reader, sync or streamed', async () => {
+    const path = join(dir, 'pk.key');
+    const bytes = Buffer.alloc(SMALL_FILE_BYTES + 1, 3);
+    await writeFile(path, bytes);
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    const hashes = await Promise.all([sha256File(path), sha256File(path), readFileSha256(path)]);
+    expect(hashes.map((h) => (typeof h === 'string' ? h : h.sha256))).toEqual([
+      expected,
+      expected,
+      expected,
+    ]);
+    expect(fileHashCounts().get(path)).toBe(1);
+    // A small file next to it is read in one call, and remembered as the streamed one is.
+    const small = join(dir, 'vk.key');
+    await writeFile(small, 'key');
+    expect((await readFileSha256(small)).sha256).toBe(sha('key'));
+    expect(await sha256File(small)).toBe(sha('key'));
+    expect(fileHashCounts().get(small)).toBe(1);
   });
 
   it('hashes again a file rewritten in place, even with its old mtime and size restored', async () => {

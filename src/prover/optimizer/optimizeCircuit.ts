@@ -9,7 +9,6 @@ import { loadInputs } from '../inputs.js';
 import type { ModelInfo } from '../../proof/inspectModel.js';
 import { runFloatModel } from '../onnx/runFloatModel.js';
 import { quantizationError } from '../publicValues.js';
-import { preloadVerifierCompiler } from '../../engine/emitEvmVerifier.js';
 import { type ResolvedSrs, resolveSrs, type SrsSpec } from '../../engine/srs.js';
 import {
   type CandidateRunArgs,
@@ -513,24 +512,20 @@ class CircuitSearch {
     const proofs = witnesses.map((_, j) => join(this.scratch, `proof-${id}-${j}.json`));
     let result: { ok: boolean; error?: string };
     try {
-      [result] = (await this.p.engine.run(
-        [
-          {
-            op: 'try_proof',
-            args: {
-              compiled: compiledPath,
-              settings: settingsPath,
-              vk,
-              pk,
-              srs: srs.path,
-              witnesses,
-              proofs,
-            },
+      [result] = (await this.p.engine.run([
+        {
+          op: 'try_proof',
+          args: {
+            compiled: compiledPath,
+            settings: settingsPath,
+            vk,
+            pk,
+            srs: srs.path,
+            witnesses,
+            proofs,
           },
-          // compile builds the verifier next: solc loads while EZKL proves (see preloadSolc).
-        ],
-        { onStarted: preloadVerifierCompiler },
-      )) as { ok: boolean; error?: string }[];
+        },
+      ])) as { ok: boolean; error?: string }[];
     } catch (error) {
       return { ok: false, why: (error as Error).message };
     }
