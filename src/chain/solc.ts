@@ -41,6 +41,11 @@ export interface SolidityOutput {
   contracts: Record<string, CompiledSolidity>;
 }
 
+/** The npm solc pinned in package.json (0.8.20), read without loading the compiler. */
+export function pinnedSolcVersion(): string {
+  return (createRequire(import.meta.url)('solc/package.json') as { version: string }).version;
+}
+
 /** The pinned npm solc (0.8.20, the compiler EZKL's verifiers are built with here). */
 export const solcVersion = (): string => loadSolc().version();
 

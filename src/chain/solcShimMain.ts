@@ -10,11 +10,15 @@
  * `buildEvmVerifier` reads them instead of compiling again. EZKL's own optimizer setting would only
  * change the metadata hash (tested), and EZKL reads the ABI, which settings do not change.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
-import { besideSource, type CompiledBesideSource } from './solcShim.js';
+import {
+  BESIDE_SOURCE_FORMAT,
+  besideSource,
+  type CompiledBesideSource,
+  verifierInputSha256,
+} from './solcShim.js';
 import {
   readSolidityOutput,
   type SolidityOutput,
@@ -55,55 +59,82 @@ function importFile(path: string) {
   }
 }
 
-/**
- * One Solidity source given inline at an absolute path (EZKL's verifier): compiled as pocompute
- * compiles it, the contracts written beside the source, and the output returned under EZKL's name
- * for it. Anything else is undefined, and compiled as it was asked.
- */
-function compileVerifier(text: string): string | undefined {
-  let input: {
-    language?: string;
-    sources?: Record<string, { content?: unknown }>;
-    settings?: { outputSelection?: Record<string, Record<string, unknown>> };
-  };
+/** What EZKL's create_evm_verifier sends: anything else is compiled exactly as asked. */
+interface EzklVerifierInput {
+  path: string;
+  content: string;
+  /** The contract outputs it selects for every file and contract (`'*'` → `'*'`). */
+  outputs: string[];
+}
+
+/** EZKL's verifier request (tested against the one EZKL 23.0.5 sends), or undefined. */
+function ezklVerifierInput(text: string): EzklVerifierInput | undefined {
+  let input: unknown;
   try {
     input = JSON.parse(text);
   } catch {
     return undefined;
   }
-  const sources = Object.entries(input.sources ?? {});
-  if (input.language !== 'Solidity' || sources.length !== 1) return undefined;
-  const [[path, { content }]] = sources;
-  if (typeof content !== 'string' || !isAbsolute(path) || !path.endsWith('.sol')) return undefined;
-  const asked = Object.values(input.settings?.outputSelection?.['*'] ?? {}).flat();
-  const extraOutputs = asked.filter((output): output is string => typeof output === 'string');
-  const raw = JSON.parse(
-    solc.compile(
-      JSON.stringify(solidityInput({ [VERIFIER_SOURCE_UNIT]: content }, { extraOutputs })),
-      { import: importFile },
-    ),
-  ) as Record<string, unknown>;
-  let output: SolidityOutput | undefined;
+  const { language, sources, settings, ...other } = (input ?? {}) as Record<string, unknown>;
+  if (language !== 'Solidity' || Object.keys(other).length > 0) return undefined;
+  const entries = Object.entries((sources ?? {}) as Record<string, unknown>);
+  if (entries.length !== 1) return undefined;
+  const [[path, source]] = entries;
+  const content = (source as { content?: unknown } | null)?.content;
+  if (typeof content !== 'string' || Object.keys(source as object).length !== 1) return undefined;
+  if (!isAbsolute(path) || !path.endsWith('.sol')) return undefined;
+  // Only the settings EZKL sends, with values that do not change the code pocompute makes.
+  const { optimizer, outputSelection, evmVersion, libraries, ...rest } = (settings ?? {}) as Record<
+    string,
+    unknown
+  >;
+  if (Object.keys(rest).length > 0 || optimizer === undefined) return undefined;
+  if (evmVersion !== undefined && evmVersion !== 'shanghai') return undefined;
+  if (libraries !== undefined && Object.keys(libraries as object).length > 0) return undefined;
+  const selection = outputSelection as Record<string, Record<string, unknown>> | undefined;
+  if (!selection || Object.keys(selection).join() !== '*') return undefined;
+  if (Object.keys(selection['*'] ?? {}).join() !== '*') return undefined;
+  const outputs = selection['*']['*'];
+  if (!Array.isArray(outputs) || !outputs.every((o) => typeof o === 'string')) return undefined;
+  return { path, content, outputs };
+}
+
+/**
+ * EZKL's verifier source, compiled as pocompute compiles it: the contracts are written beside the
+ * source (for `takeCompiledBesideSource`), and the output is returned under EZKL's name for the
+ * source. Undefined for any other input, or a source that does not compile: those are compiled
+ * exactly as asked, so that solc's own answer (and errors) reach the caller.
+ */
+function compileVerifier(text: string): string | undefined {
+  const asked = ezklVerifierInput(text);
+  if (!asked) return undefined;
+  const { path, content } = asked;
+  const input = solidityInput({ [VERIFIER_SOURCE_UNIT]: content }, { extraOutputs: asked.outputs });
+  const raw = JSON.parse(solc.compile(JSON.stringify(input), { import: importFile })) as Record<
+    string,
+    unknown
+  >;
+  let output: SolidityOutput;
   try {
     output = readSolidityOutput(raw, solc.version());
   } catch {
-    // A source that does not compile: EZKL gets solc's errors, and nothing is written.
+    return undefined;
   }
-  if (output) {
-    const record: CompiledBesideSource = {
-      sourceSha256: createHash('sha256').update(content).digest('hex'),
-      output,
-    };
-    const target = besideSource(path);
-    const tmp = `${target}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify(record));
-      renameSync(tmp, target);
-    } catch {
-      // An unwritable directory only costs pocompute a compile of its own.
-    }
+  const record: CompiledBesideSource = {
+    format: BESIDE_SOURCE_FORMAT,
+    inputSha256: verifierInputSha256(content),
+    output,
+  };
+  const target = besideSource(path);
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(record));
+    renameSync(tmp, target);
+  } catch {
+    // An unwritable directory only costs pocompute a compile of its own.
+    rmSync(tmp, { force: true });
   }
-  return JSON.stringify(renamedSource(raw, VERIFIER_SOURCE_UNIT, path), null, 0);
+  return JSON.stringify(renamedSource(raw, VERIFIER_SOURCE_UNIT, path));
 }
 
 /** solc's output with the source unit `from` named `to`, as the caller named its source. */
@@ -113,11 +144,18 @@ function renamedSource(raw: Record<string, unknown>, from: string, to: string): 
     const { [from]: entry, ...rest } = table as Record<string, unknown>;
     return { ...rest, [to]: entry };
   };
-  const errors = (raw.errors as { sourceLocation?: { file?: string } }[] | undefined)?.map((e) =>
-    e.sourceLocation?.file === from
-      ? { ...e, sourceLocation: { ...e.sourceLocation, file: to } }
-      : e,
-  );
+  // Warnings only (a source with errors is compiled as asked): named as the caller named it.
+  const errors = (
+    raw.errors as { sourceLocation?: { file?: string }; formattedMessage?: string }[] | undefined
+  )?.map((e) => ({
+    ...e,
+    ...(e.formattedMessage
+      ? { formattedMessage: e.formattedMessage.replaceAll(`--> ${from}:`, `--> ${to}:`) }
+      : {}),
+    ...(e.sourceLocation?.file === from
+      ? { sourceLocation: { ...e.sourceLocation, file: to } }
+      : {}),
+  }));
   return {
     ...raw,
     ...(errors ? { errors } : {}),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type BigIntStats, closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { type BigIntStats, closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { PocomputeError } from './errors.js';
 import { resolve } from 'node:path';
 
 /**
@@ -81,6 +82,19 @@ function smallFileSha256(absolute: string): string | undefined {
   return read.sha256 ?? hashRead(absolute, read);
 }
 
+/**
+ * Only a regular file has an end: a device (`/dev/zero` reports size 0) or a FIFO would be read,
+ * and held or hashed, forever. Callers check what they are given; this is the last line.
+ */
+function requireRegular(stats: BigIntStats, absolute: string): void {
+  if (!stats.isFile())
+    throw new PocomputeError(
+      'INPUT_INVALID',
+      `${absolute} is not a regular file (a directory, device or pipe): it cannot be hashed`,
+      { hint: 'Pass the path of the file itself.' },
+    );
+}
+
 interface SmallRead {
   bytes: Buffer;
   /** The identity, when the file had it both before and after the read. */
@@ -91,9 +105,12 @@ interface SmallRead {
 
 /** Reads a file of at most SMALL_FILE_BYTES whole, synchronously (undefined when larger). */
 function readSmallFile(absolute: string): SmallRead | undefined {
+  // Checked before opening too: opening a FIFO to read waits for a writer.
+  requireRegular(statSync(absolute, { bigint: true }), absolute);
   const fd = openSync(absolute, 'r');
   try {
     const before = fstatSync(fd, { bigint: true });
+    requireRegular(before, absolute);
     if (before.size > BigInt(SMALL_FILE_BYTES)) return undefined;
     const identity = identityOf(before);
     const remembered = identity ? known.get(identity) : undefined;

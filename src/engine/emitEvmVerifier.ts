@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { copyFile, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import {
   buildDirAtomic,
@@ -65,7 +65,8 @@ async function buildLayout(
   dir: string,
   layout: VerifierLayout,
 ): Promise<Omit<EvmVerifier, 'reason'>> {
-  const sol = join(dir, `${layout}.sol`);
+  // Absolute: the solc shim keeps its compile only for a source it can name (see solcShimMain.ts).
+  const sol = resolve(dir, `${layout}.sol`);
   const vkaPath = join(dir, 'vka.bin');
   const ops = [
     {
@@ -148,14 +149,13 @@ export async function emitEvmVerifier(
  * `~/.pocompute/verifiers/<sha256>/contracts.json` without Python or solc.
  */
 export async function verifierForKey(key: KeyFiles): Promise<EvmVerifier> {
-  const id = sha256Hex(
-    canonicalJson({
-      vk: await sha256File(key.vk),
-      settings: await sha256File(key.settings),
-      srs: await sha256File(key.srs),
-      ezkl: EZKL_VERSION,
-    }),
-  );
+  const hashes = async (files: KeyFiles) => ({
+    vk: await sha256File(files.vk),
+    settings: await sha256File(files.settings),
+    srs: await sha256File(files.srs),
+  });
+  const hashed = await hashes(key);
+  const id = sha256Hex(canonicalJson({ ...hashed, ezkl: EZKL_VERSION }));
   const dir = join(homePaths.verifiers(), id);
   const recordPath = join(dir, 'contracts.json');
   if (!existsSync(recordPath))
@@ -171,6 +171,16 @@ export async function verifierForKey(key: KeyFiles): Promise<EvmVerifier> {
         copyFile(key.settings, copy.settings),
         copyFile(key.srs, copy.srs),
       ]);
+      // …and the copies are what the id names: a file replaced between hashing and copying would
+      // otherwise leave another key's verifier under this key's id.
+      const copied = await hashes(copy);
+      const changed = (['vk', 'settings', 'srs'] as const).filter((f) => copied[f] !== hashed[f]);
+      if (changed.length)
+        throw new PocomputeError(
+          'SETTINGS_MISMATCH',
+          `${changed.map((f) => key[f]).join(', ')} changed while pocompute read it`,
+          { hint: 'Run the command again once nothing is writing the key files.' },
+        );
       const evm = await buildEvmVerifier(copy, tmp);
       await rm(copy.srs);
       await writeJsonAtomic(join(tmp, 'contracts.json'), evm);

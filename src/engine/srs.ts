@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { link, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
@@ -63,6 +63,11 @@ export async function checkSrsFile(path: string, logrows: number): Promise<numbe
 function requireSrsFile(spec: string): string {
   const path = resolve(spec);
   if (!existsSync(path)) throw new PocomputeError('SRS_INVALID', `SRS file not found: ${spec}`);
+  // A device or a pipe never ends: it would be hashed (or read by EZKL) forever.
+  if (!statSync(path).isFile())
+    throw new PocomputeError('SRS_INVALID', `SRS is not a regular file: ${spec}`, {
+      hint: 'Pass the KZG params file itself (--srs <file>), or --srs dev for local use.',
+    });
   return path;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { EZKL_VERSION } from './engineVersion.js';
@@ -69,6 +69,9 @@ export async function openArtifacts(
   for (const file of files) {
     if (!existsSync(join(dir, file)))
       throw new PocomputeError('ARTIFACTS_INVALID', `${dir} is incomplete: ${file} is missing`);
+    // A directory, device or pipe in its place would fail as a crash, or be read forever.
+    if (!statSync(join(dir, file)).isFile())
+      throw new PocomputeError('ARTIFACTS_INVALID', `${join(dir, file)} is not a regular file`);
     if (!deferred.includes(file)) await checkArtifactFile(dir, manifest, file);
   }
   const opened: Artifacts = { dir, manifest, path: (file) => join(dir, file) };

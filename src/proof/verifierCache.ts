@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { readFileCapped, writeJsonAtomic } from '../core/files.js';
@@ -53,11 +52,6 @@ export type LoadedVerifier = VerifierCode & {
   fromCache: boolean;
 };
 
-/** The npm solc pinned in package.json, read without loading the compiler. */
-function pinnedSolc(): string {
-  return (createRequire(import.meta.url)('solc/package.json') as { version: string }).version;
-}
-
 export const verifierCachePath = (sourceSha256: string) =>
   join(homePaths.evm(), `${sourceSha256}.json`);
 
@@ -72,12 +66,13 @@ async function readCache(
   } catch {
     return undefined; // absent or unreadable: compile again and replace it
   }
+  const { pinnedSolcVersion } = await import('../chain/solc.js');
   const fits =
     record?.format === CACHE_FORMAT &&
     record.layout === layout &&
     record.sourceSha256 === sourceSha256 &&
     typeof record.compilerVersion === 'string' &&
-    record.compilerVersion.startsWith(`${pinnedSolc()}+`) &&
+    record.compilerVersion.startsWith(`${pinnedSolcVersion()}+`) &&
     typeof record.runtime === 'string' &&
     /^0x(?:[0-9a-f]{2})+$/.test(record.runtime) &&
     (layout === 'single' ? record.shape !== undefined : record.vkaLayout !== undefined);

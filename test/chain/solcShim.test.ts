@@ -85,30 +85,65 @@ describe("the solc shim compiles EZKL's verifier once, for EZKL and for pocomput
     expect(withoutMetadata(`0x${runs0}`)).toBe(withoutMetadata(verifier.deployedBytecode));
   });
 
-  it('compiles anything else exactly as asked, and keeps nothing', () => {
+  it('serves only a record of this very input and the pinned solc', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pocompute-shim-')), 'single.sol');
+    const forged = (change: (record: Record<string, unknown>) => void) => {
+      shim(ezklInput(path));
+      const record = JSON.parse(readFileSync(besideSource(path), 'utf8'));
+      change(record);
+      writeFileSync(besideSource(path), JSON.stringify(record));
+      return takeCompiledBesideSource(path, SOURCE);
+    };
+    // Another pocompute's settings (another digest), another format, another solc: compiled again.
+    expect(await forged((r) => Object.assign(r, { inputSha256: '00'.repeat(32) }))).toBeUndefined();
+    expect(await forged((r) => Object.assign(r, { format: 'other/1' }))).toBeUndefined();
+    expect(
+      await forged((r) =>
+        Object.assign(r.output as object, { compilerVersion: '0.8.21+commit.x' }),
+      ),
+    ).toBeUndefined();
+    expect(existsSync(besideSource(path))).toBe(false);
+  });
+
+  it("compiles anything but EZKL's request exactly as asked, and keeps nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), 'pocompute-shim-'));
     const a = join(dir, 'A.sol');
     const b = join(dir, 'B.sol');
-    writeFileSync(a, '');
-    const input = {
+    const contract = (name: string) =>
+      `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\ncontract ${name} {}`;
+    const two = {
       language: 'Solidity',
-      sources: {
-        [a]: { content: '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\ncontract A {}' },
-        [b]: { content: '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\ncontract B {}' },
-      },
+      sources: { [a]: { content: contract('A') }, [b]: { content: contract('B') } },
       settings: { outputSelection: { '*': { '*': ['abi'] } } },
     };
-    const output = shim(input);
-    expect(Object.keys(output.contracts).sort()).toEqual([a, b].sort());
-    expect(existsSync(besideSource(a))).toBe(false);
-    expect(existsSync(besideSource(b))).toBe(false);
+    expect(Object.keys(shim(two).contracts).sort()).toEqual([a, b].sort());
+    // A file-level output (the AST), another EVM version: solc's answer to exactly that.
+    const one = (settings: object) => ({
+      language: 'Solidity',
+      sources: { [a]: { content: contract('A') } },
+      settings,
+    });
+    const withAst = shim(one({ outputSelection: { '*': { '': ['ast'], '*': ['abi'] } } }));
+    expect(withAst.sources[a].ast).toBeDefined();
+    const paris = shim(
+      one({ evmVersion: 'paris', outputSelection: { '*': { '*': ['evm.bytecode.object'] } } }),
+    );
+    expect(paris.contracts[a].A.evm.bytecode.object).toMatch(/^[0-9a-f]+$/);
+    // A source entry that is not an object: solc's own error, not a crash.
+    const nullSource = runSolcCli(['--standard-json'], () =>
+      JSON.stringify({ language: 'Solidity', sources: { [a]: null } }),
+    );
+    expect(nullSource.code).toBe(0);
+    expect(JSON.parse(nullSource.stdout).errors?.length).toBeGreaterThan(0);
+    for (const file of [a, b]) expect(existsSync(besideSource(file))).toBe(false);
   });
 
-  it("a source that does not compile gives EZKL solc's error and keeps nothing", () => {
+  it("a source that does not compile gives EZKL solc's own error and keeps nothing", () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pocompute-shim-')), 'single.sol');
     const output = shim(ezklInput(path, 'contract {'));
     expect(output.errors.some((e: { severity: string }) => e.severity === 'error')).toBe(true);
     expect(output.errors[0].sourceLocation.file).toBe(path);
+    expect(output.errors[0].formattedMessage).toContain(path);
     expect(existsSync(besideSource(path))).toBe(false);
   });
 });

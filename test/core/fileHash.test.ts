@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,15 @@ describe('file hashes, once per process while a file is unchanged', () => {
     expect((await readFileSha256(small)).sha256).toBe(sha('key'));
     expect(await sha256File(small)).toBe(sha('key'));
     expect(fileHashCounts().get(small)).toBe(1);
+  });
+
+  it('refuses a device or a pipe (they never end) before reading it', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of ['/dev/zero', fifo, dir]) {
+      await expect(readFileSha256(path)).rejects.toThrow(/not a regular file/);
+      await expect(sha256File(path)).rejects.toThrow(/not a regular file/);
+    }
   });
 
   it('hashes again a file rewritten in place, even with its old mtime and size restored', async () => {

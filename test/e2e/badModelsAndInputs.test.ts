@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -118,5 +119,38 @@ describe('bad models and inputs', () => {
     ]);
     expectCliError(result, 'SRS_INVALID', 2);
     expect(readdirSync(dir).filter((f) => f.startsWith('model-'))).toEqual([]);
+  });
+
+  it('refuses a device, a pipe or a directory where a file is read, before reading it', async () => {
+    // /dev/zero reports size 0 and never ends: read whole, it filled memory; a FIFO waits forever.
+    const dir = tempDir();
+    const fifo = join(dir, 'pipe.srs');
+    execFileSync('mkfifo', [fifo]);
+    for (const srs of ['/dev/zero', fifo]) {
+      const compile = ['compile', fixtureModel('mlp'), '--input', fixtureInput('mlp')];
+      expectCliError(await runCli([...compile, '--srs', srs, '--json']), 'SRS_INVALID', 2);
+    }
+    // An artifacts directory whose vk.key is a device or a directory.
+    const artifacts = await compiledFixture('mlp');
+    const bundle = join(dir, 'proof.json');
+    const proved = await runCli([
+      'prove',
+      artifacts.dir,
+      '--input',
+      fixtureInput('mlp'),
+      '--out',
+      bundle,
+    ]);
+    expect(proved.code).toBe(0);
+    for (const swap of ['device', 'directory'] as const) {
+      const copy = join(dir, `artifacts-${swap}`);
+      await cp(artifacts.dir, copy, { recursive: true });
+      await rm(join(copy, 'vk.key'));
+      if (swap === 'device') await symlink('/dev/zero', join(copy, 'vk.key'));
+      else await mkdir(join(copy, 'vk.key'));
+      const verify = await runCli(['verify', bundle, '--artifacts', copy, '--json']);
+      expectCliError(verify, 'ARTIFACTS_INVALID', 2);
+      expect(verify.json().error.message).toMatch(/not a regular file/);
+    }
   });
 });
