@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { writeJsonAtomic } from '../src/core/files.js';
 import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
@@ -102,7 +102,10 @@ async function classAgreement(name: string, artifacts: CompileResult): Promise<A
 const rows: FlowRow[] = [];
 const agreements: Agreement[] = [];
 const failures: string[] = [];
-const resultsFile = join(PACKAGE_ROOT, 'bench', process.env.BENCH_OUT ?? 'circuits.json');
+// BENCH_OUT: relative to bench/ (circuits-a.json) or absolute (/tmp/circuits-a.json).
+const resultsFile = resolve(PACKAGE_ROOT, 'bench', process.env.BENCH_OUT ?? 'circuits.json');
+const started = new Date().toISOString();
+const targets = [...FIXTURES, ...TRAINING, ...REAL_MODELS].filter(wanted);
 /** One target at a time; a failure is recorded and the others still run. Results are saved as they come. */
 async function bench(name: string, work: () => Promise<void>): Promise<void> {
   try {
@@ -111,7 +114,14 @@ async function bench(name: string, work: () => Promise<void>): Promise<void> {
     failures.push(`${name}: ${(error as Error).message}`);
     process.stderr.write(`bench ${name} failed: ${(error as Error).stack}\n`);
   }
-  await writeJsonAtomic(resultsFile, { partial: true, rows, agreements, failures });
+  await writeJsonAtomic(resultsFile, {
+    partial: true,
+    started,
+    targets,
+    rows,
+    agreements,
+    failures,
+  });
 }
 for (const name of FIXTURES.filter(wanted)) {
   await bench(name, async () => {
@@ -151,5 +161,9 @@ for (const name of REAL_MODELS.filter(wanted)) {
   });
 }
 
-const table = await publishCircuits({ rows, agreements, failures, runs }, resultsFile, !only);
+const table = await publishCircuits(
+  { started, targets, rows, agreements, failures, runs },
+  resultsFile,
+  !only,
+);
 process.stdout.write(`${table}\n`);

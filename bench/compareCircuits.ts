@@ -1,8 +1,8 @@
 /**
  * EZKL's own flow (gen_settings + calibrate_settings "resources" / "accuracy") against pocompute's
  * circuit optimiser, side by side in one run, for one model: logrows, the cost estimate, prove
- * CPU / wall / peak memory (the EZKL prove process alone, measured from outside), WASM verify
- * time (warm), the largest error against onnxruntime and the on-chain verifyProof gas.
+ * CPU / wall / peak memory (the EZKL prove process alone, measured from outside), Node verify
+ * time (the in-process EVM running EZKL's Solidity verifier, warm, per proof), the largest error against onnxruntime and the on-chain verifyProof gas.
  */
 import { mkdtempSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -139,7 +139,7 @@ async function compareFlow(
       proveCpuMs: median(prove.map((m) => m.cpuMs)),
       proveWallMs: median(prove.map((m) => m.ms)),
       provePeakMiB: Math.max(...prove.map((m) => m.peakMiB)),
-      verifyMs: Math.round(median(verifyMs.slice(1))), // warm: the WASM engine is loaded
+      verifyMs: Math.round(median(verifyMs.slice(1))), // warm: the verifier EVM is loaded and compiled by V8
       // On the sample input, witness against onnxruntime (also for hashed outputs).
       maxAbsError: choice?.error.maxAbsError ?? Number.NaN,
       maxRelError: choice?.error.maxRelError ?? Number.NaN,
@@ -206,7 +206,7 @@ export function renderComparison(rows: FlowRow[]): string {
   const get = (m: string, f: Flow) =>
     rows.find((r) => r.model === m && r.flow === f) ?? ({} as Partial<FlowRow>);
   const perFlow = [
-    '| model | flow | rows | est. cost | prove CPU | prove wall | prove peak | verify (WASM) | max abs / rel error | verifyProof gas |',
+    '| model | flow | rows | est. cost | prove CPU | prove wall | prove peak | verify (Node, warm) | max abs / rel error | verifyProof gas |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
@@ -214,7 +214,7 @@ export function renderComparison(rows: FlowRow[]): string {
     ),
   ];
   const ratios = [
-    '| model | prove CPU: resources ÷ pocompute | accuracy ÷ pocompute | estimated (resources ÷ pocompute) | prove wall | prove peak memory | verify (WASM) | verifyProof gas |',
+    '| model | prove CPU: resources ÷ pocompute | accuracy ÷ pocompute | estimated (resources ÷ pocompute) | prove wall | prove peak memory | verify (Node, warm) | verifyProof gas |',
     '|---|---|---|---|---|---|---|---|',
     ...models.map((m) => {
       const [res, acc, opt] = FLOWS.map((f) => get(m, f));
@@ -265,6 +265,9 @@ export function renderAgreement(agreements: Agreement[]): string {
 }
 
 export interface CircuitsResults {
+  /** When the run (or part) started and which targets it was asked for (BENCH_CIRCUITS). */
+  started?: string;
+  targets?: string[];
   rows: FlowRow[];
   agreements: Agreement[];
   failures: string[];
