@@ -1,8 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { link, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
-import { sha256File } from '../core/files.js';
+import { requireRegularFile, sha256File } from '../core/files.js';
 import { withFileLock } from '../core/lock.js';
 import { homePaths } from '../core/paths.js';
 import { removeStaleTemps, tmpSuffix } from '../core/tempDirs.js';
@@ -27,7 +27,7 @@ export const INSECURE_DEV_WARNING =
 /** A stable identity for cache keys: the spec itself, or the content of a user's file. */
 export async function srsIdentity(spec: SrsSpec): Promise<string> {
   if (spec === 'dev' || spec === 'download') return spec;
-  return `file:${await sha256File(requireSrsFile(spec))}`;
+  return `file:${await sha256File(await requireSrsFile(spec))}`;
 }
 
 /** KZG params files are: k (u32 LE), 2^k G1 points, 2^k Lagrange G1 points, then G2 and s·G2. */
@@ -60,15 +60,11 @@ export async function checkSrsFile(path: string, logrows: number): Promise<numbe
   }
 }
 
-function requireSrsFile(spec: string): string {
+async function requireSrsFile(spec: string): Promise<string> {
   const path = resolve(spec);
   if (!existsSync(path)) throw new PocomputeError('SRS_INVALID', `SRS file not found: ${spec}`);
   // A device or a pipe never ends: it would be hashed (or read by EZKL) forever.
-  if (!statSync(path).isFile())
-    throw new PocomputeError('SRS_INVALID', `SRS is not a regular file: ${spec}`, {
-      hint: 'Pass the KZG params file itself (--srs <file>), or --srs dev for local use.',
-    });
-  return path;
+  return requireRegularFile(path, 'SRS file', 'SRS_INVALID');
 }
 
 /** Finds or makes the SRS for a circuit of 2^logrows rows. Dev and downloaded ones are cached per k. */
@@ -78,7 +74,7 @@ export async function resolveSrs(
   reporter?: Reporter,
 ): Promise<ResolvedSrs> {
   if (spec !== 'dev' && spec !== 'download') {
-    const path = requireSrsFile(spec);
+    const path = await requireSrsFile(spec);
     await checkSrsFile(path, logrows);
     return { path, sha256: await sha256File(path), origin: 'file', logrows };
   }

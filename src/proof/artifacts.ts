@@ -1,9 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
 import { EZKL_VERSION } from './engineVersion.js';
 import type { ModelInfo } from './inspectModel.js';
-import { readFileSha256, readJsonFile, sha256File } from '../core/files.js';
+import { readFileSha256, readJsonFile, requireRegularFile, sha256File } from '../core/files.js';
 import {
   ARTIFACT_FILES,
   artifactsManifestSchema,
@@ -70,8 +70,7 @@ export async function openArtifacts(
     if (!existsSync(join(dir, file)))
       throw new PocomputeError('ARTIFACTS_INVALID', `${dir} is incomplete: ${file} is missing`);
     // A directory, device or pipe in its place would fail as a crash, or be read forever.
-    if (!statSync(join(dir, file)).isFile())
-      throw new PocomputeError('ARTIFACTS_INVALID', `${join(dir, file)} is not a regular file`);
+    await requireRegularFile(join(dir, file), `artifacts file ${file}`, 'ARTIFACTS_INVALID');
     if (!deferred.includes(file)) await checkArtifactFile(dir, manifest, file);
   }
   const opened: Artifacts = { dir, manifest, path: (file) => join(dir, file) };
