@@ -1,8 +1,21 @@
 import { createHash } from 'node:crypto';
-import { type BigIntStats, closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import {
+  type BigIntStats,
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { PocomputeError } from './errors.js';
-import { resolve } from 'node:path';
+import { homePaths } from './paths.js';
+import { tmpSuffix } from './tempDirs.js';
 
 /**
  * sha256 of files, each computed once per process while the file stays the same: one prove reads
@@ -34,6 +47,56 @@ function identityOf(s: BigIntStats): string | undefined {
 const counted = (path: string) => hashCounts.set(path, (hashCounts.get(path) ?? 0) + 1);
 
 /**
+ * Hashes of large files (a proving key, an SRS) are kept across processes too, under the home
+ * (`cache/sha256/`), by the same identity: every prove checks its proving key, and hashing a real
+ * model's (GBs) cost seconds of CPU beside EZKL's proof on each prove. A record serves only the
+ * very identity it names: a written or replaced file has another (its ctime or inode). Only a
+ * file unchanged for KEEP_AFTER_NS before it was read is kept: the kernel stamps ctime from a
+ * coarse clock (a few ms), so a write in the same tick as the last one, during the read, would
+ * leave the identity as it was. The records sit beside the artifacts they describe (one home):
+ * whoever can write them can write the artifacts. A home that cannot be written costs a hash.
+ */
+const KEEP_AFTER_NS = 1_000_000_000n;
+
+function keptPath(identity: string): string {
+  const name = createHash('sha256').update(identity).digest('hex').slice(0, 32);
+  return join(homePaths.cache(), 'sha256', `${name}.json`);
+}
+
+function keptSha256(identity: string): string | undefined {
+  try {
+    const record = JSON.parse(readFileSync(keptPath(identity), 'utf8')) as {
+      identity?: unknown;
+      sha256?: unknown;
+    } | null;
+    const sha256 = record?.sha256;
+    return record?.identity === identity &&
+      typeof sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(sha256)
+      ? sha256
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function keep(identity: string, sha256: string): void {
+  const path = keptPath(identity);
+  const temporary = `${path}${tmpSuffix()}`;
+  try {
+    mkdirSync(join(homePaths.cache(), 'sha256'), { recursive: true });
+    writeFileSync(temporary, JSON.stringify({ identity, sha256 }));
+    renameSync(temporary, path);
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Nothing was written, or nothing can be removed: the next hash tries again.
+    }
+  }
+}
+
+/**
  * Files up to this size are read with one synchronous call: a verifier's settings, key and code
  * are a few KiB, and each asynchronous step (open, stat, read, close) is a round trip through the
  * thread pool that cost a warm verification ~3 ms of waiting. Larger files (a proving key, an SRS)
@@ -41,24 +104,36 @@ const counted = (path: string) => hashCounts.set(path, (hashCounts.get(path) ?? 
  */
 export const SMALL_FILE_BYTES = 4 * 1024 * 1024;
 
-/** The file's sha256 (streamed, never held whole in memory), remembered while it is unchanged. */
+/**
+ * The file's sha256 (streamed, never held whole in memory), remembered while it is unchanged: in
+ * this process, and for these large files also across processes (`kept`).
+ */
 export async function sha256File(path: string): Promise<string> {
   const absolute = resolve(path);
   const small = smallFileSha256(absolute);
   if (small !== undefined) return small;
   const handle = await open(absolute, 'r');
   try {
-    const identity = identityOf(await handle.stat({ bigint: true }));
+    const stats = await handle.stat({ bigint: true });
+    const identity = identityOf(stats);
     const remembered = identity && known.get(identity);
     if (remembered) return await remembered;
+    const kept = identity && keptSha256(identity);
+    if (identity && kept) {
+      remember(identity, kept);
+      return kept;
+    }
+    const settledBefore = BigInt(Date.now()) * 1_000_000n - stats.ctimeNs > KEEP_AFTER_NS;
     const hashing = (async () => {
       counted(absolute);
       const hash = createHash('sha256');
       for await (const chunk of handle.createReadStream({ start: 0, autoClose: false }))
         hash.update(chunk as Buffer);
+      const sha256 = hash.digest('hex');
       if (identity && identityOf(await handle.stat({ bigint: true })) !== identity)
         known.delete(identity);
-      return hash.digest('hex');
+      else if (identity && settledBefore) keep(identity, sha256);
+      return sha256;
     })();
     if (identity) {
       known.set(identity, hashing);

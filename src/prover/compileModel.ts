@@ -35,6 +35,7 @@ import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from '../engine/srs.js';
 import { buildEvmVerifier } from '../engine/emitEvmVerifier.js';
 import { VERIFIER_FILE } from '../proof/verifierRecord.js';
+import type { FloatReferenceSource } from './floatReference.js';
 
 export interface CompileModelParams {
   model: string;
@@ -54,6 +55,8 @@ export interface CompileModelParams {
    * caller that proves meanwhile and awaits the check before trusting the proof (prove).
    */
   deferProvingKeyCheck?: boolean;
+  /** What computes the optimiser's float reference (BuildCircuitParams.floatReference). */
+  floatReference?: FloatReferenceSource;
   reporter?: Reporter;
 }
 
@@ -143,6 +146,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         options,
         srs: srsSpec,
         keys: { vk: at('vk.key'), pk: at('pk.key') },
+        floatReference: params.floatReference,
         reporter,
       }),
     );
@@ -169,6 +173,12 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         ),
       );
     }
+    // The files are hashed for the manifest while EZKL and solc build the verifier: the proving
+    // key (100+ MB, GBs on real models) costs as much CPU as the verifier's compile.
+    const hashed = new Map<string, Promise<string>>();
+    for (const file of ARTIFACT_FILES)
+      if (file !== VERIFIER_FILE) hashed.set(file, sha256File(at(file)));
+    for (const hashing of hashed.values()) hashing.catch(() => undefined); // awaited below
     // EZKL's Solidity verifier for this key: what verify runs in-process and the chain deploys.
     const evm = await step(
       'Emitting and compiling the Solidity verifier (solc 0.8.20)',
@@ -188,7 +198,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     );
     await writeJsonAtomic(at(VERIFIER_FILE), evm);
     const files: Record<string, string> = {};
-    for (const file of ARTIFACT_FILES) files[file] = await sha256File(at(file));
+    for (const file of ARTIFACT_FILES)
+      files[file] = await (hashed.get(file) ?? sha256File(at(file)));
     const manifest: ArtifactsManifest = {
       format: 'pocompute-artifacts@2',
       key,

@@ -87,6 +87,8 @@ async function proveWith(
     artifactsRoot: params.artifactsRoot,
     // The proving key (100+ MB on real models) is hashed while EZKL proves with it (below).
     deferProvingKeyCheck: true,
+    // A first prove calibrates on this input: the optimiser's float reference is this prove's.
+    floatReference: floatRunner.run,
     reporter,
   });
   const { manifest } = artifacts;

@@ -102,3 +102,56 @@ describe('file hashes, once per process while a file is unchanged', () => {
     expect(fileHashCounts().get(join(dir, 'artifacts', 'vk.key'))).toBeUndefined();
   });
 });
+
+describe('large file hashes, kept across processes while a file is unchanged', () => {
+  const home = process.env.POCOMPUTE_HOME;
+  beforeEach(() => {
+    process.env.POCOMPUTE_HOME = join(dir, 'home');
+  });
+  afterEach(() => {
+    process.env.POCOMPUTE_HOME = home;
+  });
+  const settle = () => new Promise((done) => setTimeout(done, 1100));
+  const big = (fill: number) => Buffer.alloc(SMALL_FILE_BYTES + 1, fill);
+  const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('finds the hash of an unchanged proving key in a later process without reading it', async () => {
+    const path = join(dir, 'pk.key');
+    await writeFile(path, big(1));
+    await settle(); // written over a second ago, as a key is by the prove after its compile
+    expect(await sha256File(path)).toBe(digest(big(1)));
+    expect(fileHashCounts().get(path)).toBe(1);
+    resetFileHashes(); // what a new process remembers of its own
+    expect(await sha256File(path)).toBe(digest(big(1)));
+    expect(fileHashCounts().get(path)).toBeUndefined();
+  });
+
+  it('hashes again a kept file rewritten in place, with its old mtime and size restored', async () => {
+    const path = join(dir, 'pk.key');
+    await writeFile(path, big(1));
+    await settle();
+    const before = await stat(path);
+    expect(await sha256File(path)).toBe(digest(big(1)));
+    await writeFile(path, big(2));
+    await utimes(path, before.atime, before.mtime);
+    await settle();
+    resetFileHashes();
+    expect(await sha256File(path)).toBe(digest(big(2)));
+    expect(fileHashCounts().get(path)).toBe(1);
+  });
+
+  it('hashes again a kept file replaced under the same path, and one just written', async () => {
+    const path = join(dir, 'kzg.srs');
+    await writeFile(path, big(1));
+    await settle();
+    expect(await sha256File(path)).toBe(digest(big(1)));
+    await writeFile(join(dir, 'next'), big(3));
+    await rename(join(dir, 'next'), path);
+    resetFileHashes();
+    expect(await sha256File(path)).toBe(digest(big(3)));
+    // Read within a second of its last change: not kept, so a later process reads it again.
+    resetFileHashes();
+    expect(await sha256File(path)).toBe(digest(big(3)));
+    expect(fileHashCounts().get(path)).toBe(1);
+  });
+});

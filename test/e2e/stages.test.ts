@@ -1,9 +1,9 @@
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fileHashCounts, resetFileHashes } from '../../src/core/fileHash.js';
 import { getPythonEngine } from '../../src/engine/pythonEngine.js';
-import { fixturePath } from '../../src/core/paths.js';
+import { fixturePath, homePaths } from '../../src/core/paths.js';
 import { bundlePublicTensors } from '../../src/proof/circuitLayout.js';
 import { feltFromHexLE } from '../../src/proof/felts.js';
 import { poseidonOfTensor } from '../../src/prover/poseidon.js';
@@ -137,10 +137,12 @@ describe('staged proof of the mlp fixture', () => {
 
 describe('each thing once on the proving path (issue 22, item 6)', () => {
   /** Runs `work` with every engine batch recorded and the file hashes counted from zero. */
-  async function recorded(work: () => Promise<unknown>) {
+  /** What a new process does; on a home with no hashes kept by earlier ones unless `kept`. */
+  async function recorded(work: () => Promise<unknown>, kept = false) {
     const engine = await getPythonEngine();
     const run = vi.spyOn(engine, 'run');
     resetFileHashes();
+    if (!kept) await rm(join(homePaths.cache(), 'sha256'), { recursive: true, force: true });
     try {
       await work();
       // Read before mockRestore, which forgets the calls.
@@ -184,6 +186,21 @@ describe('each thing once on the proving path (issue 22, item 6)', () => {
     expect(hashed).toContain(mlpWhole.artifacts.path('pk.key'));
     expect(hashed).toContain(mlpWhole.artifacts.manifest.srs.path);
     expect(ops).toEqual(['gen_witness', 'prove']);
+  });
+
+  it("a later prove takes the proving key's hash an earlier process kept, and reads the key no more", async () => {
+    const prove = () =>
+      proveInference({
+        target: fixtureModel('mlp'),
+        input: fixtureInput('mlp'),
+        out: join(dir, 'mlp.kept.proof'),
+      });
+    const pk = mlpWhole.artifacts.path('pk.key');
+    // A key is kept once it is over a second old (fileHash.ts): it is, unless compiled just now.
+    const age = Date.now() - (await stat(pk)).ctimeMs;
+    if (age < 1100) await new Promise((done) => setTimeout(done, 1100 - age));
+    expect((await recorded(prove)).hashes.get(pk)).toBe(1); // hashed, and kept
+    expect((await recorded(prove, true)).hashes.get(pk)).toBeUndefined();
   });
 });
 

@@ -4,10 +4,14 @@ import { PocomputeError } from '../../core/errors.js';
 import type { Reporter } from '../../core/output.js';
 import { makeWorkDir } from '../../core/tempDirs.js';
 import type { CompileOptions } from '../../proof/artifactsManifest.js';
-import type { PythonEngine } from '../../engine/pythonEngine.js';
+import type { EzklOp, PythonEngine } from '../../engine/pythonEngine.js';
 import { loadInputs } from '../inputs.js';
 import type { ModelInfo } from '../../proof/inspectModel.js';
-import { runFloatModel } from '../onnx/runFloatModel.js';
+import {
+  type FloatReference,
+  type FloatReferenceSource,
+  floatReference,
+} from '../floatReference.js';
 import { quantizationError } from '../publicValues.js';
 import { type ResolvedSrs, resolveSrs, type SrsSpec } from '../../engine/srs.js';
 import {
@@ -78,6 +82,13 @@ export interface BuildCircuitParams {
    * not set them up again.
    */
   keys?: { vk: string; pk: string };
+  /**
+   * What computes the float model's outputs on the calibration input (default: onnxruntime in
+   * this thread). It starts once EZKL has its first ops, so that onnxruntime's start-up runs beside
+   * EZKL's calibration, not before it. prove passes its float reference thread, which then
+   * computes the reference once for both: a first prove calibrates on the input it proves.
+   */
+  floatReference?: FloatReferenceSource;
   reporter?: Reporter;
 }
 
@@ -116,10 +127,7 @@ export async function buildCircuit(params: BuildCircuitParams): Promise<BuiltCir
       ? await search.userSettings(options.settings)
       : options.optimizer === 'off'
         ? await search.ezklPreset()
-        : // Without a float reference no candidate's error can be bounded: EZKL's settings are kept.
-          search.noFloatReference
-          ? await search.ezklPreset(search.noFloatReference)
-          : await search.run();
+        : await search.run();
     return { choice, keysSrs: search.keysSrs };
   } finally {
     await workDir.remove();
@@ -128,9 +136,8 @@ export async function buildCircuit(params: BuildCircuitParams): Promise<BuiltCir
 
 class CircuitSearch {
   private inputs: string[] = [];
-  private float: number[][][] = [];
-  /** Why onnxruntime gave no float outputs for the calibration input (the model still proves). */
-  noFloatReference?: string;
+  private values: number[][] = [];
+  private floatRun?: Promise<FloatReference>;
   /** Set when the adopted candidate's keys were copied to `keys`. */
   keysSrs?: ResolvedSrs;
   private counter = 0;
@@ -159,17 +166,30 @@ class CircuitSearch {
     return performance.now() - this.started;
   }
 
-  /** The calibration inputs in EZKL's form and their float outputs (onnxruntime). */
+  /** The calibration inputs, in EZKL's form for EZKL and as values for the float model. */
   async prepare(): Promise<void> {
     const loaded = await loadInputs(this.p.calibrationPath, this.p.model.inputs);
     const file = join(this.scratch, 'input-0.json');
     await writeFile(file, JSON.stringify(loaded.ezkl));
     this.inputs = [file];
-    try {
-      this.float = [await runFloatModel(this.p.model, loaded.values)];
-    } catch (error) {
-      this.noFloatReference = `no float reference: ${(error as Error).message}`;
-    }
+    this.values = loaded.values;
+  }
+
+  /**
+   * The float model's outputs on the calibration input (onnxruntime), computed once: started when
+   * EZKL has its first ops (engineRun), awaited where an error is measured. Never rejects: a model
+   * onnxruntime cannot run is still proved, with EZKL's own settings (run).
+   */
+  private floatReference(): Promise<FloatReference> {
+    this.floatRun ??= (this.p.floatReference ?? floatReference)(this.p.model, this.values).catch(
+      (error: Error) => ({ unavailable: `no float reference: ${error.message}` }),
+    );
+    return this.floatRun;
+  }
+
+  /** EZKL's ops in one process; the float reference starts as soon as EZKL has them. */
+  private engineRun(ops: EzklOp[]): Promise<unknown[]> {
+    return this.p.engine.run(ops, { onStarted: () => void this.floatReference() });
   }
 
   /**
@@ -183,7 +203,7 @@ class CircuitSearch {
     const settingsPath = join(this.scratch, 'baseline.json');
     const target = this.p.options.calibrationTarget;
     await this.step(`EZKL baseline: gen_settings + calibrate_settings "${target}"`, () =>
-      this.p.engine.run([
+      this.engineRun([
         {
           op: 'gen_settings',
           args: { model: this.p.modelPath, settings: settingsPath, ...this.visibilities },
@@ -215,17 +235,22 @@ class CircuitSearch {
     return { ...sized, error: tested.error, bound: sizeBound(settings), keep };
   }
 
-  async ezklPreset(noFloatReference?: string): Promise<CircuitChoice> {
-    const baseline = await this.ezklBaseline();
+  async ezklPreset(): Promise<CircuitChoice> {
+    return this.preset(await this.ezklBaseline(), 'not optimised (--calibration)');
+  }
+
+  /** EZKL's calibrated settings, adopted as they are, and why. */
+  private async preset(
+    baseline: Sized & { error: CircuitChoice['error'] },
+    why: string,
+  ): Promise<CircuitChoice> {
     await this.adopt(baseline);
     return {
       strategy: 'ezkl-preset',
       runArgs: runArgsOf(baseline.settings),
       estimatedCost: baseline.cost,
       error: baseline.error,
-      reason: noFloatReference
-        ? `EZKL's "${this.p.options.calibrationTarget}" calibration, not optimised: ${noFloatReference}`
-        : `EZKL's "${this.p.options.calibrationTarget}" calibration, not optimised (--calibration)`,
+      reason: `EZKL's "${this.p.options.calibrationTarget}" calibration, ${why}`,
     };
   }
 
@@ -263,6 +288,9 @@ class CircuitSearch {
     const budgetSeconds = this.p.options.optimizerBudget;
     const budgetMs = budgetSeconds * 1000;
     const baseline = await this.ezklBaseline(true);
+    // Without a float reference no candidate's error can be bounded: EZKL's settings are kept.
+    const float = await this.floatReference();
+    if ('unavailable' in float) return this.preset(baseline, `not optimised: ${float.unavailable}`);
     const maxRelError = this.p.options.maxError ?? baseline.error.maxRelError;
     if (baseline.keep) return this.keepRowBound(baseline, maxRelError);
     const pool: Sized[] = [baseline];
@@ -420,7 +448,7 @@ class CircuitSearch {
   /** EZKL sizes each candidate (gen_settings + calibrate_settings at its scales), one process. */
   private async size(candidates: CandidateRunArgs[], changesValues: boolean): Promise<Sized[]> {
     const files = candidates.map(() => join(this.scratch, `settings-${this.counter++}.json`));
-    const results = (await this.p.engine.run(
+    const results = (await this.engineRun(
       candidates.map((c, i) => ({
         op: 'try_settings',
         args: {
@@ -465,7 +493,7 @@ class CircuitSearch {
     await writeFile(settings, JSON.stringify(candidate.settings));
     let result: { ok: boolean; error?: string };
     try {
-      [result] = (await this.p.engine.run([
+      [result] = (await this.engineRun([
         {
           op: 'try_circuit',
           args: {
@@ -483,11 +511,13 @@ class CircuitSearch {
       return { ok: false, why: (error as Error).message };
     }
     if (!result.ok) return { ok: false, why: result.error ?? 'EZKL failed' };
+    const reference = await this.floatReference();
+    const floats = 'outputs' in reference ? [reference.outputs] : [];
     let maxAbsError = 0;
     let maxRelError = 0;
     for (const [j, witness] of witnesses.entries()) {
       const outputs = await witnessOutputs(witness);
-      for (const [o, float] of (this.float[j] ?? []).entries()) {
+      for (const [o, float] of (floats[j] ?? []).entries()) {
         const e = quantizationError('', outputs[o] ?? [], float);
         maxAbsError = Math.max(maxAbsError, e.maxAbsError);
         maxRelError = Math.max(maxRelError, e.maxRelError);
@@ -512,7 +542,7 @@ class CircuitSearch {
     const proofs = witnesses.map((_, j) => join(this.scratch, `proof-${id}-${j}.json`));
     let result: { ok: boolean; error?: string };
     try {
-      [result] = (await this.p.engine.run([
+      [result] = (await this.engineRun([
         {
           op: 'try_proof',
           args: {
