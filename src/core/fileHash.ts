@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   type BigIntStats,
   closeSync,
+  constants,
   fstatSync,
   mkdirSync,
   openSync,
@@ -47,16 +48,26 @@ function identityOf(s: BigIntStats): string | undefined {
 const counted = (path: string) => hashCounts.set(path, (hashCounts.get(path) ?? 0) + 1);
 
 /**
- * Hashes of large files (a proving key, an SRS) are kept across processes too, under the home
- * (`cache/sha256/`), by the same identity: every prove checks its proving key, and hashing a real
- * model's (GBs) cost seconds of CPU beside EZKL's proof on each prove. A record serves only the
- * very identity it names: a written or replaced file has another (its ctime or inode). Only a
- * file unchanged for KEEP_AFTER_NS before it was read is kept: the kernel stamps ctime from a
- * coarse clock (a few ms), so a write in the same tick as the last one, during the read, would
- * leave the identity as it was. The records sit beside the artifacts they describe (one home):
- * whoever can write them can write the artifacts. A home that cannot be written costs a hash.
+ * Hashes a prover checks on every prove (its proving key, its SRS: `sha256File(path, { keep:
+ * true })`) are kept across processes too, under the home (`cache/sha256/`), by the same
+ * identity: hashing a real model's key (GBs) cost seconds of CPU beside EZKL's proof on each
+ * prove. A record serves only the very identity it names: a written or replaced file has another
+ * (its ctime or inode). Only a file unchanged for KEEP_AFTER_NS before it was read is kept: the
+ * kernel stamps ctime from a coarse clock (a few ms), so a write in the same tick as the last one,
+ * during the read, would leave the identity as it was.
+ *
+ * The identity does not follow every change, so no verdict rests on a kept hash: a write through
+ * a shared mmap to a page already dirty changes no time, and a network or FUSE filesystem reports
+ * what its server says. Only a prover's own checks keep: a key or SRS changed unseen makes a proof
+ * its verifier refuses (prove's self-check, SELF_CHECK_FAILED), never a wrong verdict. A kept hash
+ * is not remembered in this process either, so readFileSha256 hashes what it reads. The records
+ * sit beside the artifacts they describe (one home): whoever can write them can write the
+ * artifacts. A home that cannot be written costs a hash.
  */
 const KEEP_AFTER_NS = 1_000_000_000n;
+
+/** A record is a line of JSON: anything larger is not one of ours. */
+const KEPT_RECORD_BYTES = 1024;
 
 function keptPath(identity: string): string {
   const name = createHash('sha256').update(identity).digest('hex').slice(0, 32);
@@ -64,8 +75,16 @@ function keptPath(identity: string): string {
 }
 
 function keptSha256(identity: string): string | undefined {
+  let fd: number | undefined;
   try {
-    const record = JSON.parse(readFileSync(keptPath(identity), 'utf8')) as {
+    // Not through a link, not blocking on a FIFO, and only a small regular file is read.
+    fd = openSync(
+      keptPath(identity),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size > KEPT_RECORD_BYTES) return undefined;
+    const record = JSON.parse(readFileSync(fd, 'utf8')) as {
       identity?: unknown;
       sha256?: unknown;
     } | null;
@@ -77,6 +96,8 @@ function keptSha256(identity: string): string | undefined {
       : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -105,10 +126,11 @@ function keep(identity: string, sha256: string): void {
 export const SMALL_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
- * The file's sha256 (streamed, never held whole in memory), remembered while it is unchanged: in
- * this process, and for these large files also across processes (`kept`).
+ * The file's sha256 (streamed, never held whole in memory), remembered in this process while it is
+ * unchanged. `keep`: a prover's own check of a large file (its proving key, its SRS), whose hash
+ * is also kept for later processes (KEEP_AFTER_NS); never for a verdict.
  */
-export async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string, options: { keep?: boolean } = {}): Promise<string> {
   const absolute = resolve(path);
   const small = smallFileSha256(absolute);
   if (small !== undefined) return small;
@@ -118,12 +140,10 @@ export async function sha256File(path: string): Promise<string> {
     const identity = identityOf(stats);
     const remembered = identity && known.get(identity);
     if (remembered) return await remembered;
-    const kept = identity && keptSha256(identity);
-    if (identity && kept) {
-      remember(identity, kept);
-      return kept;
-    }
-    const settledBefore = BigInt(Date.now()) * 1_000_000n - stats.ctimeNs > KEEP_AFTER_NS;
+    const kept = options.keep && identity ? keptSha256(identity) : undefined;
+    if (kept) return kept;
+    const settledBefore =
+      options.keep && BigInt(Date.now()) * 1_000_000n - stats.ctimeNs > KEEP_AFTER_NS;
     const hashing = (async () => {
       counted(absolute);
       const hash = createHash('sha256');

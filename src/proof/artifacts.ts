@@ -76,7 +76,8 @@ export async function openArtifacts(
   const opened: Artifacts = { dir, manifest, path: (file) => join(dir, file) };
   if (deferred.length === 0) return opened;
   const deferredCheck = (async () => {
-    for (const file of deferred) await checkArtifactFile(dir, manifest, file);
+    // Deferred for a prove, which proves with them meanwhile: its own check, kept (sha256File).
+    for (const file of deferred) await checkArtifactFile(dir, manifest, file, { keep: true });
   })();
   deferredCheck.catch(() => undefined); // reported to whoever awaits it, never as unhandled
   return { ...opened, deferredCheck };
@@ -86,8 +87,9 @@ async function checkArtifactFile(
   dir: string,
   manifest: ArtifactsManifest,
   file: (typeof ARTIFACT_FILES)[number],
+  hashing: { keep?: boolean } = {},
 ): Promise<void> {
-  const actual = await sha256File(join(dir, file));
+  const actual = await sha256File(join(dir, file), hashing);
   if (actual !== manifest.files[file]) {
     const code =
       file === 'settings.json' || file === 'vk.key' ? 'SETTINGS_MISMATCH' : 'ARTIFACTS_INVALID';
@@ -144,7 +146,8 @@ export async function readArtifactSrs(artifacts: Artifacts): Promise<Buffer> {
  * files in pocompute's cache are never replaced once made, so the check holds while EZKL reads it.
  */
 export async function checkArtifactSrs(artifacts: Artifacts): Promise<void> {
-  checkSrsHash(artifacts, await sha256File(artifacts.manifest.srs.path));
+  // A prover's own check (prove, a stage's proof): kept across processes (sha256File).
+  checkSrsHash(artifacts, await sha256File(artifacts.manifest.srs.path, { keep: true }));
 }
 
 function checkSrsHash(artifacts: Artifacts, actual: string): void {

@@ -88,7 +88,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
   const calibrationSha256 = sha256Hex(canonicalJson(sample.ezkl));
   const key = sha256Hex(canonicalJson({ circuitKey, calibrationSha256 })).slice(0, 16);
   const root = resolve(params.artifactsRoot ?? config.artifactsDir ?? homePaths.artifacts());
-  await sweepStaleTemps([root, homePaths.srs()]);
+  await sweepStaleTemps([root, homePaths.srs(), join(homePaths.cache(), 'sha256')]);
   const name = artifactsName(params.model);
   // Content-addressed: the same model under another file name or folder finds the same artifacts.
   const dir = (await dirWithKey(root, key)) ?? join(root, `${name}-${key}`);

@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,15 +124,16 @@ describe('large file hashes, kept across processes while a file is unchanged', (
   const settle = () => new Promise((done) => setTimeout(done, 1100));
   const big = (fill: number) => Buffer.alloc(SMALL_FILE_BYTES + 1, fill);
   const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const keep = { keep: true };
 
   it('finds the hash of an unchanged proving key in a later process without reading it', async () => {
     const path = join(dir, 'pk.key');
     await writeFile(path, big(1));
     await settle(); // written over a second ago, as a key is by the prove after its compile
-    expect(await sha256File(path)).toBe(digest(big(1)));
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
     expect(fileHashCounts().get(path)).toBe(1);
     resetFileHashes(); // what a new process remembers of its own
-    expect(await sha256File(path)).toBe(digest(big(1)));
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
     expect(fileHashCounts().get(path)).toBeUndefined();
   });
 
@@ -131,12 +142,12 @@ describe('large file hashes, kept across processes while a file is unchanged', (
     await writeFile(path, big(1));
     await settle();
     const before = await stat(path);
-    expect(await sha256File(path)).toBe(digest(big(1)));
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
     await writeFile(path, big(2));
     await utimes(path, before.atime, before.mtime);
     await settle();
     resetFileHashes();
-    expect(await sha256File(path)).toBe(digest(big(2)));
+    expect(await sha256File(path, keep)).toBe(digest(big(2)));
     expect(fileHashCounts().get(path)).toBe(1);
   });
 
@@ -144,14 +155,49 @@ describe('large file hashes, kept across processes while a file is unchanged', (
     const path = join(dir, 'kzg.srs');
     await writeFile(path, big(1));
     await settle();
-    expect(await sha256File(path)).toBe(digest(big(1)));
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
     await writeFile(join(dir, 'next'), big(3));
     await rename(join(dir, 'next'), path);
     resetFileHashes();
-    expect(await sha256File(path)).toBe(digest(big(3)));
+    expect(await sha256File(path, keep)).toBe(digest(big(3)));
     // Read within a second of its last change: not kept, so a later process reads it again.
     resetFileHashes();
-    expect(await sha256File(path)).toBe(digest(big(3)));
+    expect(await sha256File(path, keep)).toBe(digest(big(3)));
+    expect(fileHashCounts().get(path)).toBe(1);
+  });
+
+  it('keeps nothing for a check that does not ask (a verdict), nor serves a kept hash to readers', async () => {
+    const path = join(dir, 'kzg.srs');
+    await writeFile(path, big(1));
+    await settle();
+    expect(await sha256File(path)).toBe(digest(big(1))); // verify's: not kept
+    resetFileHashes();
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
+    expect(fileHashCounts().get(path)).toBe(1); // hashed: nothing was kept before
+    resetFileHashes();
+    expect(await sha256File(path, keep)).toBe(digest(big(1))); // kept now
+    expect(fileHashCounts().get(path)).toBeUndefined();
+    // Those who read the bytes, or decide a verdict, hash them themselves.
+    expect((await readFileSha256(path)).sha256).toBe(digest(big(1)));
+    expect(await sha256File(path)).toBe(digest(big(1)));
+    expect(fileHashCounts().get(path)).toBe(1);
+  });
+
+  it('reads no record through a FIFO or a link to a device (it hashes instead, and does not hang)', async () => {
+    const path = join(dir, 'pk.key');
+    await writeFile(path, big(1));
+    await settle();
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
+    const records = join(dir, 'home', 'cache', 'sha256');
+    const [record] = await readdir(records);
+    await rm(join(records, record));
+    execFileSync('mkfifo', [join(records, record)]);
+    resetFileHashes();
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
+    await rm(join(records, record));
+    await symlink('/dev/zero', join(records, record));
+    resetFileHashes();
+    expect(await sha256File(path, keep)).toBe(digest(big(1)));
     expect(fileHashCounts().get(path)).toBe(1);
   });
 });
