@@ -30,7 +30,7 @@ import { getPythonEngine } from '../engine/pythonEngine.js';
 import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { calibrationInputBounds, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
-import { inspectModel } from '../proof/inspectModel.js';
+import { inspectModel, type ModelInfo } from '../proof/inspectModel.js';
 import { buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from '../engine/srs.js';
 import { buildEvmVerifier } from '../engine/emitEvmVerifier.js';
@@ -57,7 +57,27 @@ export interface CompileModelParams {
   deferProvingKeyCheck?: boolean;
   /** What computes the optimiser's float reference (BuildCircuitParams.floatReference). */
   floatReference?: FloatReferenceSource;
+  /**
+   * Called (and awaited) once the circuit's keys are set up, before the verifier is built (1–2 s
+   * of solc, which EZKL's own flow does not do): prove starts its proof here, so that EZKL proves
+   * while solc compiles. The files are in the build directory, which is renamed when the build
+   * completes: a caller links the files it goes on reading (BuiltKeys.dir's parent is on the
+   * same filesystem).
+   */
+  onKeys?: (keys: BuiltKeys) => Promise<void>;
   reporter?: Reporter;
+}
+
+/** A circuit's files as compile made them, before its verifier is built (onKeys). */
+export interface BuiltKeys {
+  /** The build directory. */
+  dir: string;
+  model: ModelInfo;
+  settings: string;
+  compiled: string;
+  pk: string;
+  srs: string;
+  logrows: number;
 }
 
 /**
@@ -173,6 +193,16 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
         ),
       );
     }
+    // Before the files are hashed: a caller's links change the keys' ctime (their link count).
+    await params.onKeys?.({
+      dir: tmp,
+      model,
+      settings: at('settings.json'),
+      compiled: at('model.compiled'),
+      pk: at('pk.key'),
+      srs: srs.path,
+      logrows,
+    });
     // The files are hashed for the manifest while EZKL and solc build the verifier: the proving
     // key (100+ MB, GBs on real models) costs as much CPU as the verifier's compile.
     const hashed = new Map<string, Promise<string>>();

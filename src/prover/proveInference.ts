@@ -1,14 +1,15 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PocomputeError } from '../core/errors.js';
+import { sha256File } from '../core/fileHash.js';
 import { requireWritableFilePath, writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
-import { makeWorkDir } from '../core/tempDirs.js';
+import { makeWorkDir, tmpSuffix } from '../core/tempDirs.js';
 import { checkArtifactSrs, readArtifactFile } from '../proof/artifacts.js';
 import type { CompileOptions } from '../proof/artifactsManifest.js';
 import { BUNDLE_FORMAT, type ProofBundle } from '../proof/bundle.js';
 import { bundleKeyMaterial } from '../proof/bundleKeyMaterial.js';
-import { artifactsFor } from './compileModel.js';
+import { artifactsFor, type BuiltKeys } from './compileModel.js';
 import type { CompileResult } from '../proof/artifacts.js';
 import {
   cancelPrestartedWorker,
@@ -80,17 +81,47 @@ async function proveWith(
     timings[key] = Math.round(performance.now() - started);
     return result;
   };
-  const artifacts = await artifactsFor(params.target, {
-    input: params.input,
-    options: params.options,
-    srs: params.srs,
-    artifactsRoot: params.artifactsRoot,
-    // The proving key (100+ MB on real models) is hashed while EZKL proves with it (below).
-    deferProvingKeyCheck: true,
-    // A first prove calibrates on this input: the optimiser's float reference is this prove's.
-    floatReference: floatRunner.run,
-    reporter,
-  });
+  // Holds the input and the witness: removed on every exit path, SIGINT/SIGTERM included.
+  const workDir = await makeWorkDir('pocompute-prove');
+  const work = workDir.path;
+  // A first prove starts proving once compile has the keys, while solc compiles the verifier.
+  let early: EarlyProof | undefined;
+  try {
+    const artifacts = await artifactsFor(params.target, {
+      input: params.input,
+      options: params.options,
+      srs: params.srs,
+      artifactsRoot: params.artifactsRoot,
+      // The proving key (100+ MB on real models) is hashed while EZKL proves with it (below).
+      deferProvingKeyCheck: true,
+      // A first prove calibrates on this input: the optimiser's float reference is this prove's.
+      floatReference: floatRunner.run,
+      onKeys: async (keys) => {
+        early = await startEarlyProof(keys, params.input, work);
+      },
+      reporter,
+    }).catch(async (error) => {
+      await early?.settled();
+      throw error;
+    });
+    return await proveCompiled(params, floatRunner, artifacts, work, early, { step, timings });
+  } finally {
+    await early?.settled();
+    await workDir.remove();
+  }
+}
+
+type Timed = { step: Step; timings: Record<string, number> };
+
+async function proveCompiled(
+  params: ProveInferenceParams,
+  floatRunner: FloatReferenceRunner,
+  artifacts: CompileResult,
+  work: string,
+  early: EarlyProof | undefined,
+  { step, timings }: Timed,
+): Promise<ProveInferenceResult> {
+  const { reporter } = params;
   const { manifest } = artifacts;
   // The model compile just read (same sha256 as the manifest's), else the artifacts' copy.
   const model = artifacts.model ?? (await inspectModel(artifacts.path('model.onnx')));
@@ -123,86 +154,76 @@ async function proveWith(
   };
   if (floatRunner.threaded) startFloat();
 
-  // Holds the input and the witness: removed on every exit path, SIGINT/SIGTERM included.
-  const workDir = await makeWorkDir('pocompute-prove');
-  const work = workDir.path;
-  try {
-    const inputPath = join(work, 'input.json');
-    await writeFile(inputPath, JSON.stringify(inputs.ezkl));
-    // A witness EZKL cannot make for an input outside the calibrated range names that input.
-    const witnessFailed = async (error: unknown): Promise<never> => {
-      throw await explainWitnessFailure(error, inputs.values, names, artifacts);
-    };
-    // EZKL reads the SRS by path: it is hashed while EZKL proves with it, as the proving key is.
-    const srsCheck = checkArtifactSrs(artifacts);
-    srsCheck.catch(() => undefined); // awaited below, on every path
-    const keysChecked = () => Promise.all([artifacts.deferredCheck, srsCheck]);
-    // Once EZKL has its ops: the float reference, and the self-check's EVM (its module, the BN254
-    // WebAssembly), are made while EZKL proves.
-    const started = () => {
-      startFloat();
-      prepareVerifierEvm();
-    };
-    // A proof made with a proving key or SRS other than the manifest's is not used; a failure
-    // EZKL had with such a key or SRS is reported as theirs.
-    const native = await proveNative(
-      artifacts,
-      inputPath,
-      work,
-      step,
-      witnessFailed,
-      started,
-    ).catch(async (error) => {
-      await keysChecked();
-      throw error;
-    });
+  const inputPath = join(work, 'input.json');
+  const ezklInput = JSON.stringify(inputs.ezkl);
+  await writeFile(inputPath, ezklInput);
+  // A witness EZKL cannot make for an input outside the calibrated range names that input.
+  const witnessFailed = async (error: unknown): Promise<never> => {
+    throw await explainWitnessFailure(error, inputs.values, names, artifacts);
+  };
+  // EZKL reads the SRS by path: it is hashed while EZKL proves with it, as the proving key is.
+  const srsCheck = checkArtifactSrs(artifacts);
+  srsCheck.catch(() => undefined); // awaited below, on every path
+  const keysChecked = () => Promise.all([artifacts.deferredCheck, srsCheck]);
+  // Once EZKL has its ops: the float reference, and the self-check's EVM (its module, the BN254
+  // WebAssembly), are made while EZKL proves.
+  const started = () => {
+    startFloat();
+    prepareVerifierEvm();
+  };
+  // A proof made with a proving key or SRS other than the manifest's is not used; a failure
+  // EZKL had with such a key or SRS is reported as theirs.
+  const proved = async () =>
+    (early && (await earlyNative(early, ezklInput, artifacts, step, witnessFailed, timings))) ??
+    (await proveNative(artifacts, inputPath, work, step, witnessFailed, started));
+  const native = await proved().catch(async (error) => {
     await keysChecked();
-    const { witness, proof } = native;
-    Object.assign(timings, native.timings);
-    const float = await startFloat();
-    if ('unavailable' in float) reporter?.warn(float.unavailable);
+    throw error;
+  });
+  await keysChecked();
+  const { witness, proof } = native;
+  Object.assign(timings, native.timings);
+  const float = await startFloat();
+  if ('unavailable' in float) reporter?.warn(float.unavailable);
 
-    const keyMaterial = await bundleKeyMaterial(artifacts);
-    // The bundle's layout is the compiled circuit's (settings), never the ONNX-declared shapes.
-    const claimed = bundlePublicTensors(proof, keyMaterial.settings, manifest);
-    if (!claimed)
-      throw new PocomputeError(
-        'SELF_CHECK_FAILED',
-        `the proof has ${proof.instances[0]?.length ?? 0} instances, ` +
-          "which its circuit's settings do not lay out",
-      );
-    // The witness holds every output, public or not: quantization error is measured on all of them.
-    const witnessOutputs: string[][] = witness.outputs;
-    const outputs = manifest.model.outputs.map((_, i) =>
-      witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])),
+  const keyMaterial = await bundleKeyMaterial(artifacts);
+  // The bundle's layout is the compiled circuit's (settings), never the ONNX-declared shapes.
+  const claimed = bundlePublicTensors(proof, keyMaterial.settings, manifest);
+  if (!claimed)
+    throw new PocomputeError(
+      'SELF_CHECK_FAILED',
+      `the proof has ${proof.instances[0]?.length ?? 0} instances, ` +
+        "which its circuit's settings do not lay out",
     );
-    const reference = compareToFloat(
-      manifest.model.outputs.map((o) => o.name),
-      outputs,
-      float,
-    );
-    const bundle: ProofBundle = {
-      format: BUNDLE_FORMAT,
-      kind: 'inference',
-      createdAt: new Date().toISOString(),
-      ...keyMaterial,
-      proof,
-      public: claimed,
-      ...reference,
-      timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
-      inputTypes: model.inputs.map((t, i) => ({ name: t.name, dtype: inputs.dtypes[i] })),
-    };
-    // Nothing is written unless the bundle passes the checks `verify --artifacts` runs.
-    await step('Checking the proof (its Solidity verifier, in-process EVM)', 'selfVerify', () =>
-      selfVerifyBundle(bundle, artifacts),
-    );
-    bundle.timings.selfVerify = timings.selfVerify;
-    await writeJsonAtomic(params.out, bundle);
-    const floatOutputs = 'outputs' in float ? float.outputs : [];
-    return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs };
-  } finally {
-    await workDir.remove();
-  }
+  // The witness holds every output, public or not: quantization error is measured on all of them.
+  const witnessOutputs: string[][] = witness.outputs;
+  const outputs = manifest.model.outputs.map((_, i) =>
+    witnessOutputs[i].map((f) => dequantize(f, manifest.circuit.outputScales[i])),
+  );
+  const reference = compareToFloat(
+    manifest.model.outputs.map((o) => o.name),
+    outputs,
+    float,
+  );
+  const bundle: ProofBundle = {
+    format: BUNDLE_FORMAT,
+    kind: 'inference',
+    createdAt: new Date().toISOString(),
+    ...keyMaterial,
+    proof,
+    public: claimed,
+    ...reference,
+    timings: artifacts.cached ? timings : { ...artifacts.manifest.timings, ...timings },
+    inputTypes: model.inputs.map((t, i) => ({ name: t.name, dtype: inputs.dtypes[i] })),
+  };
+  // Nothing is written unless the bundle passes the checks `verify --artifacts` runs.
+  await step('Checking the proof (its Solidity verifier, in-process EVM)', 'selfVerify', () =>
+    selfVerifyBundle(bundle, artifacts),
+  );
+  bundle.timings.selfVerify = timings.selfVerify;
+  await writeJsonAtomic(params.out, bundle);
+  const floatOutputs = 'outputs' in float ? float.outputs : [];
+  return { bundlePath: params.out, bundle, artifacts, outputs, floatOutputs };
 }
 
 type Step = <T>(label: string, key: string, work: () => Promise<T>) => Promise<T>;
@@ -217,44 +238,161 @@ async function proveNative(
   step: Step,
   witnessFailed: WitnessFailed,
   onStarted: () => void,
-): Promise<{ witness: Witness; proof: EzklProof; timings: Record<string, number> }> {
-  const engine = await getPythonEngine();
+): Promise<NativeProof> {
   // EZKL's Python reads by path: the compiled circuit was hashed by openArtifacts, and an
   // artifacts directory is never modified or replaced once complete; the pk and the SRS are
   // hashed while EZKL proves (the caller awaits their checks).
-  const witnessPath = join(work, 'witness.json');
-  const proofPath = join(work, 'proof.json');
-  const compiled = artifacts.path('model.compiled');
-  // Witness and proof in one Python process, as EZKL's own flow does: one start-up and one
-  // import of ezkl, not two. Each op is still timed on its own.
+  const files = {
+    compiled: artifacts.path('model.compiled'),
+    pk: artifacts.path('pk.key'),
+    srs: artifacts.manifest.srs.path,
+  };
   const ran: Record<string, number> = {};
   const rows = `2^${artifacts.manifest.circuit.logrows} rows`;
-  await step(`Generating the witness and proving (native EZKL, ${rows})`, 'witnessProve', () =>
-    engine
-      .run(
-        [
-          { op: 'gen_witness', args: { data: inputPath, compiled, witness: witnessPath } },
-          {
-            op: 'prove',
-            args: {
-              witness: witnessPath,
-              compiled,
-              pk: artifacts.path('pk.key'),
-              proof: proofPath,
-              srs: artifacts.manifest.srs.path,
-            },
-          },
-        ],
-        { timings: ran, onStarted },
-      )
+  return step(`Generating the witness and proving (native EZKL, ${rows})`, 'witnessProve', () =>
+    witnessAndProof(files, inputPath, work, ran, onStarted)
       // The witness is the input's: a failure there names the input; past it, EZKL's own error.
       .catch((error) =>
         ran.gen_witness === undefined ? witnessFailed(error) : Promise.reject(error),
       ),
+  );
+}
+
+/**
+ * gen_witness + prove in one Python process, as EZKL's own flow does: one start-up and one import
+ * of ezkl, not two. Each op is still timed on its own (`ran` gets those that finished).
+ */
+async function witnessAndProof(
+  files: { compiled: string; pk: string; srs: string },
+  inputPath: string,
+  work: string,
+  ran: Record<string, number>,
+  onStarted: () => void,
+): Promise<NativeProof> {
+  const engine = await getPythonEngine();
+  const witnessPath = join(work, 'witness.json');
+  const proofPath = join(work, 'proof.json');
+  const { compiled, pk, srs } = files;
+  await engine.run(
+    [
+      { op: 'gen_witness', args: { data: inputPath, compiled, witness: witnessPath } },
+      { op: 'prove', args: { witness: witnessPath, compiled, pk, proof: proofPath, srs } },
+    ],
+    { timings: ran, onStarted },
   );
   return {
     witness: JSON.parse(await readFile(witnessPath, 'utf8')),
     proof: JSON.parse(await readFile(proofPath, 'utf8')),
     timings: { witness: ran.gen_witness, prove: ran.prove },
   };
+}
+
+type NativeProof = { witness: Witness; proof: EzklProof; timings: Record<string, number> };
+
+/**
+ * A first prove's proof, started by compile's onKeys while solc compiles the verifier (1–2 s that
+ * EZKL's own flow does not spend): EZKL proves with links to the build's compiled circuit and
+ * proving key, which outlive the build directory's rename.
+ */
+interface EarlyProof {
+  links: { compiled: string; pk: string };
+  /** The input it proves, in EZKL's form (as written for EZKL). */
+  input: string;
+  /** EZKL's run: its proof, or its error; never rejects. */
+  run: Promise<{ native: NativeProof } | { error: unknown }>;
+  /** Each finished op's time (a failure before the witness is the input's). */
+  ran: Record<string, number>;
+  /** ms from the start of EZKL's run to its end. */
+  elapsed(): Promise<number>;
+  /** Once EZKL has ended: the links removed (when the prove no longer checks them). */
+  settled(): Promise<void>;
+}
+
+async function startEarlyProof(
+  keys: BuiltKeys,
+  input: string,
+  work: string,
+): Promise<EarlyProof | undefined> {
+  // Its own input, witness and proof: a proof made again from the artifacts (when these are not
+  // the files the artifacts hold) never shares a file with it.
+  const own = join(work, 'early');
+  // An input the circuit cannot hold is not proved here: the prove after compile says why.
+  let ezklInput: string;
+  try {
+    const inputs = await loadInputs(input, keys.model.inputs, keys.model.graphInputs);
+    const settings = JSON.parse(await readFile(keys.settings, 'utf8'));
+    const names = keys.model.inputs.map((t) => t.name);
+    requireInputsInRange(inputs.values, names, circuitInputBounds(settings));
+    ezklInput = JSON.stringify(inputs.ezkl);
+    await mkdir(own);
+    await writeFile(join(own, 'input.json'), ezklInput);
+  } catch {
+    return undefined;
+  }
+  // Beside the build directory (one filesystem, for link), named so that a dead process's is swept.
+  const dir = join(dirname(keys.dir), `.prove${tmpSuffix()}`);
+  const links = { compiled: join(dir, 'model.compiled'), pk: join(dir, 'pk.key') };
+  const remove = () => rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  try {
+    await mkdir(dir);
+    await link(keys.compiled, links.compiled);
+    await link(keys.pk, links.pk);
+  } catch {
+    await remove();
+    return undefined; // a filesystem without hard links: the proof waits for the artifacts
+  }
+  const ran: Record<string, number> = {};
+  const started = performance.now();
+  let ended = started;
+  const files = { ...links, srs: keys.srs };
+  const run = witnessAndProof(files, join(own, 'input.json'), own, ran, prepareVerifierEvm)
+    .then(
+      (native) => ({ native }),
+      (error: unknown) => ({ error }),
+    )
+    .finally(() => {
+      ended = performance.now();
+    });
+  return {
+    links,
+    input: ezklInput,
+    run,
+    ran,
+    elapsed: () => run.then(() => Math.round(ended - started)),
+    // Only once the prove is done with them: removing a link changes the key's ctime (fileHash).
+    settled: () => run.then(remove),
+  };
+}
+
+/**
+ * The early proof, if it was made of this prove's input (the input file read again says the same)
+ * with the very files the artifacts hold (the links' hashes are the manifest's: compile hashed
+ * those inodes), else undefined (proved again from the artifacts).
+ */
+async function earlyNative(
+  early: EarlyProof,
+  input: string,
+  artifacts: CompileResult,
+  step: Step,
+  witnessFailed: WitnessFailed,
+  timings: Record<string, number>,
+): Promise<NativeProof | undefined> {
+  const { files } = artifacts.manifest;
+  const same = async () =>
+    early.input === input &&
+    (await sha256File(early.links.compiled)) === files['model.compiled'] &&
+    (await sha256File(early.links.pk)) === files['pk.key'];
+  if (!(await same().catch(() => false))) return undefined;
+  const rows = `2^${artifacts.manifest.circuit.logrows} rows`;
+  const result = await step(
+    `Generating the witness and proving (native EZKL, ${rows}, begun while the verifier compiled)`,
+    'witnessProve',
+    () => early.run,
+  );
+  timings.witnessProve = await early.elapsed();
+  if ('error' in result)
+    return early.ran.gen_witness === undefined
+      ? witnessFailed(result.error)
+      : Promise.reject(result.error);
+  return result.native;
 }

@@ -125,11 +125,16 @@ describe('large file hashes, kept across processes while a file is unchanged', (
   const big = (fill: number) => Buffer.alloc(SMALL_FILE_BYTES + 1, fill);
   const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
   const keep = { keep: true };
+  /** A large file written over a second ago (as a key is by the prove after its compile). */
+  const settledFile = async (name: string, fill: number) => {
+    const path = join(dir, name);
+    await writeFile(path, big(fill));
+    await settle();
+    return path;
+  };
 
   it('finds the hash of an unchanged proving key in a later process without reading it', async () => {
-    const path = join(dir, 'pk.key');
-    await writeFile(path, big(1));
-    await settle(); // written over a second ago, as a key is by the prove after its compile
+    const path = await settledFile('pk.key', 1);
     expect(await sha256File(path, keep)).toBe(digest(big(1)));
     expect(fileHashCounts().get(path)).toBe(1);
     resetFileHashes(); // what a new process remembers of its own
@@ -138,9 +143,7 @@ describe('large file hashes, kept across processes while a file is unchanged', (
   });
 
   it('hashes again a kept file rewritten in place, with its old mtime and size restored', async () => {
-    const path = join(dir, 'pk.key');
-    await writeFile(path, big(1));
-    await settle();
+    const path = await settledFile('pk.key', 1);
     const before = await stat(path);
     expect(await sha256File(path, keep)).toBe(digest(big(1)));
     await writeFile(path, big(2));
@@ -152,9 +155,7 @@ describe('large file hashes, kept across processes while a file is unchanged', (
   });
 
   it('hashes again a kept file replaced under the same path, and one just written', async () => {
-    const path = join(dir, 'kzg.srs');
-    await writeFile(path, big(1));
-    await settle();
+    const path = await settledFile('kzg.srs', 1);
     expect(await sha256File(path, keep)).toBe(digest(big(1)));
     await writeFile(join(dir, 'next'), big(3));
     await rename(join(dir, 'next'), path);
@@ -167,9 +168,7 @@ describe('large file hashes, kept across processes while a file is unchanged', (
   });
 
   it('keeps nothing for a check that does not ask (a verdict), nor serves a kept hash to readers', async () => {
-    const path = join(dir, 'kzg.srs');
-    await writeFile(path, big(1));
-    await settle();
+    const path = await settledFile('kzg.srs', 1);
     expect(await sha256File(path)).toBe(digest(big(1))); // verify's: not kept
     resetFileHashes();
     expect(await sha256File(path, keep)).toBe(digest(big(1)));
@@ -184,9 +183,7 @@ describe('large file hashes, kept across processes while a file is unchanged', (
   });
 
   it('reads no record through a FIFO or a link to a device (it hashes instead, and does not hang)', async () => {
-    const path = join(dir, 'pk.key');
-    await writeFile(path, big(1));
-    await settle();
+    const path = await settledFile('pk.key', 1);
     expect(await sha256File(path, keep)).toBe(digest(big(1)));
     const records = join(dir, 'home', 'cache', 'sha256');
     const [record] = await readdir(records);

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fileHashCounts, resetFileHashes } from '../../src/core/fileHash.js';
@@ -186,6 +186,41 @@ describe('each thing once on the proving path (issue 22, item 6)', () => {
     expect(hashed).toContain(mlpWhole.artifacts.path('pk.key'));
     expect(hashed).toContain(mlpWhole.artifacts.manifest.srs.path);
     expect(ops).toEqual(['gen_witness', 'prove']);
+  });
+
+  it('a first prove proves while solc compiles the verifier, once, and its proof verifies', async () => {
+    const engine = await getPythonEngine();
+    const original = engine.run;
+    const batches: { ops: string[]; start: number; end: number }[] = [];
+    const run = vi.spyOn(engine, 'run').mockImplementation(async (ops, options) => {
+      const batch = { ops: ops.map((o) => o.op), start: performance.now(), end: Infinity };
+      batches.push(batch);
+      try {
+        return await original.call(engine, ops, options);
+      } finally {
+        batch.end = performance.now();
+      }
+    });
+    const root = join(dir, 'first-prove-root');
+    const out = join(dir, 'mlp.first.proof');
+    try {
+      await proveInference({
+        target: fixtureModel('mlp'),
+        input: fixtureInput('mlp'),
+        out,
+        artifactsRoot: root,
+      });
+    } finally {
+      run.mockRestore();
+    }
+    const verifier = batches.find((b) => b.ops.includes('create_evm_verifier'));
+    const proofs = batches.filter((b) => b.ops.includes('prove'));
+    expect(proofs.map((b) => b.ops)).toEqual([['gen_witness', 'prove']]);
+    expect(proofs[0].start).toBeLessThan(verifier?.end ?? 0);
+    const names = (await readdir(root)).filter((n) => !n.endsWith('.lock'));
+    expect(names).toHaveLength(1); // the artifacts, and no link left beside them
+    const verified = await runCli(['verify', out, '--artifacts', join(root, names[0]), '--json']);
+    expect(verified.code, verified.stdout).toBe(0);
   });
 
   it("a later prove takes the proving key's hash an earlier process kept, and reads the key no more", async () => {
