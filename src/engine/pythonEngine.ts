@@ -39,6 +39,8 @@ export interface EngineRunOptions {
    * while EZKL works, not before or after it.
    */
   onStarted?: () => void;
+  /** Stops the EZKL process (SIGKILL): its run then fails, and nothing it wrote is read. */
+  signal?: AbortSignal;
 }
 
 const WORKER = join(PACKAGE_ROOT, 'src', 'engine', 'ezkl_worker.py');
@@ -199,6 +201,9 @@ function startWorker(python: string): StartedWorker {
       });
       // On SIGINT/SIGTERM the worker is stopped before its directories are removed.
       const disposeKill = onInterrupt(() => child.kill('SIGKILL'));
+      const abort = () => child.kill('SIGKILL');
+      if (options.signal?.aborted) abort();
+      options.signal?.addEventListener('abort', abort, { once: true });
       try {
         const resultPath = join(work.path, 'result.json');
         child.stdin?.end(JSON.stringify({ ops, result: resultPath }));
@@ -214,6 +219,7 @@ function startWorker(python: string): StartedWorker {
         }
         return await workerResult(outcome.proc, resultPath, ops, options);
       } finally {
+        options.signal?.removeEventListener('abort', abort);
         disposeKill();
         await work.remove();
       }

@@ -4,7 +4,7 @@ import { PocomputeError } from '../core/errors.js';
 import { sha256File } from '../core/fileHash.js';
 import { requireWritableFilePath, writeJsonAtomic } from '../core/files.js';
 import type { Reporter } from '../core/output.js';
-import { makeWorkDir, tmpSuffix } from '../core/tempDirs.js';
+import { createDirRemovedOnInterrupt, makeWorkDir, tmpSuffix } from '../core/tempDirs.js';
 import { checkArtifactSrs, readArtifactFile } from '../proof/artifacts.js';
 import type { CompileOptions } from '../proof/artifactsManifest.js';
 import { BUNDLE_FORMAT, type ProofBundle } from '../proof/bundle.js';
@@ -101,7 +101,7 @@ async function proveWith(
       },
       reporter,
     }).catch(async (error) => {
-      await early?.settled();
+      await early?.stop();
       throw error;
     });
     return await proveCompiled(params, floatRunner, artifacts, work, early, { step, timings });
@@ -173,6 +173,7 @@ async function proveCompiled(
   };
   // A proof made with a proving key or SRS other than the manifest's is not used; a failure
   // EZKL had with such a key or SRS is reported as theirs.
+  if (early) startFloat(); // what `started` does once EZKL has its ops (the EVM: at the early start)
   const proved = async () =>
     (early && (await earlyNative(early, ezklInput, artifacts, step, witnessFailed, timings))) ??
     (await proveNative(artifacts, inputPath, work, step, witnessFailed, started));
@@ -268,6 +269,7 @@ async function witnessAndProof(
   work: string,
   ran: Record<string, number>,
   onStarted: () => void,
+  signal?: AbortSignal,
 ): Promise<NativeProof> {
   const engine = await getPythonEngine();
   const witnessPath = join(work, 'witness.json');
@@ -278,7 +280,7 @@ async function witnessAndProof(
       { op: 'gen_witness', args: { data: inputPath, compiled, witness: witnessPath } },
       { op: 'prove', args: { witness: witnessPath, compiled, pk, proof: proofPath, srs } },
     ],
-    { timings: ran, onStarted },
+    { timings: ran, onStarted, signal },
   );
   return {
     witness: JSON.parse(await readFile(witnessPath, 'utf8')),
@@ -298,6 +300,8 @@ interface EarlyProof {
   links: { compiled: string; pk: string };
   /** The input it proves, in EZKL's form (as written for EZKL). */
   input: string;
+  /** The SRS it proves with. */
+  srs: string;
   /** EZKL's run: its proof, or its error; never rejects. */
   run: Promise<{ native: NativeProof } | { error: unknown }>;
   /** Each finished op's time (a failure before the witness is the input's). */
@@ -306,6 +310,8 @@ interface EarlyProof {
   elapsed(): Promise<number>;
   /** Once EZKL has ended: the links removed (when the prove no longer checks them). */
   settled(): Promise<void>;
+  /** Its EZKL process stopped (the proof will not be used), then settled. */
+  stop(): Promise<void>;
 }
 
 async function startEarlyProof(
@@ -329,12 +335,20 @@ async function startEarlyProof(
   } catch {
     return undefined;
   }
-  // Beside the build directory (one filesystem, for link), named so that a dead process's is swept.
-  const dir = join(dirname(keys.dir), `.prove${tmpSuffix()}`);
-  const links = { compiled: join(dir, 'model.compiled'), pk: join(dir, 'pk.key') };
-  const remove = () => rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  // Beside the build directory (one filesystem, for link), named so that a dead process's is
+  // swept, and removed on SIGINT/SIGTERM (after EZKL is stopped): a link holds a key's GBs.
+  let made: ReturnType<typeof createDirRemovedOnInterrupt>;
   try {
-    await mkdir(dir);
+    made = createDirRemovedOnInterrupt(() => join(dirname(keys.dir), `.prove${tmpSuffix()}`));
+  } catch {
+    return undefined;
+  }
+  const links = { compiled: join(made.path, 'model.compiled'), pk: join(made.path, 'pk.key') };
+  const remove = async () => {
+    await rm(made.path, { recursive: true, force: true }).catch(() => undefined);
+    made.dispose();
+  };
+  try {
     await link(keys.compiled, links.compiled);
     await link(keys.pk, links.pk);
   } catch {
@@ -345,7 +359,15 @@ async function startEarlyProof(
   const started = performance.now();
   let ended = started;
   const files = { ...links, srs: keys.srs };
-  const run = witnessAndProof(files, join(own, 'input.json'), own, ran, prepareVerifierEvm)
+  const abort = new AbortController();
+  const run = witnessAndProof(
+    files,
+    join(own, 'input.json'),
+    own,
+    ran,
+    prepareVerifierEvm,
+    abort.signal,
+  )
     .then(
       (native) => ({ native }),
       (error: unknown) => ({ error }),
@@ -353,21 +375,29 @@ async function startEarlyProof(
     .finally(() => {
       ended = performance.now();
     });
+  // Only once the prove is done with them: removing a link changes the key's ctime (fileHash).
+  const settled = () => run.then(remove);
   return {
     links,
     input: ezklInput,
+    srs: keys.srs,
     run,
     ran,
     elapsed: () => run.then(() => Math.round(ended - started)),
-    // Only once the prove is done with them: removing a link changes the key's ctime (fileHash).
-    settled: () => run.then(remove),
+    settled,
+    stop: () => {
+      abort.abort();
+      return settled();
+    },
   };
 }
 
 /**
  * The early proof, if it was made of this prove's input (the input file read again says the same)
  * with the very files the artifacts hold (the links' hashes are the manifest's: compile hashed
- * those inodes), else undefined (proved again from the artifacts).
+ * those inodes) and its SRS, else undefined: it is stopped, and the proof is made again from the
+ * artifacts. So it is when EZKL failed past the witness (it proved beside solc; killed for memory,
+ * say): only a witness failure, the input's, is reported from it.
  */
 async function earlyNative(
   early: EarlyProof,
@@ -380,9 +410,13 @@ async function earlyNative(
   const { files } = artifacts.manifest;
   const same = async () =>
     early.input === input &&
+    early.srs === artifacts.manifest.srs.path &&
     (await sha256File(early.links.compiled)) === files['model.compiled'] &&
     (await sha256File(early.links.pk)) === files['pk.key'];
-  if (!(await same().catch(() => false))) return undefined;
+  if (!(await same().catch(() => false))) {
+    await early.stop();
+    return undefined;
+  }
   const rows = `2^${artifacts.manifest.circuit.logrows} rows`;
   const result = await step(
     `Generating the witness and proving (native EZKL, ${rows}, begun while the verifier compiled)`,
@@ -390,9 +424,6 @@ async function earlyNative(
     () => early.run,
   );
   timings.witnessProve = await early.elapsed();
-  if ('error' in result)
-    return early.ran.gen_witness === undefined
-      ? witnessFailed(result.error)
-      : Promise.reject(result.error);
-  return result.native;
+  if (!('error' in result)) return result.native;
+  return early.ran.gen_witness === undefined ? witnessFailed(result.error) : undefined;
 }

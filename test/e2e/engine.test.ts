@@ -2,12 +2,26 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { getPythonEngine } from '../../src/engine/pythonEngine.js';
 import { EZKL_VERSION } from '../../src/proof/engineVersion.js';
 import { runCli, tempDir } from '../helpers/pocompute.js';
 
 const venvIn = (home: string) => join(home, 'engine', `ezkl-${EZKL_VERSION}`, 'venv');
 
 describe('the managed EZKL engine', () => {
+  it('stops an EZKL run when its signal aborts: the run fails and writes nothing', async () => {
+    const engine = await getPythonEngine();
+    const srs = join(tempDir('pocompute-abort-'), 'k18.srs');
+    const abort = new AbortController();
+    // Seconds of work: aborted once EZKL has its ops, it never finishes the file.
+    const run = engine.run([{ op: 'gen_srs', args: { srs, logrows: 18 } }], {
+      signal: abort.signal,
+      onStarted: () => setTimeout(() => abort.abort(), 200),
+    });
+    await expect(run).rejects.toThrow(/without a result/);
+    expect(existsSync(srs)).toBe(false);
+  });
+
   it('reports a broken venv in doctor and recreates it on the next use', async () => {
     const home = tempDir('pocompute-home-');
     await mkdir(join(venvIn(home), 'bin'), { recursive: true });
