@@ -77,7 +77,6 @@ export interface BuiltKeys {
   compiled: string;
   pk: string;
   srs: string;
-  logrows: number;
 }
 
 /**
@@ -201,7 +200,6 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       compiled: at('model.compiled'),
       pk: at('pk.key'),
       srs: srs.path,
-      logrows,
     });
     // The files are hashed for the manifest while EZKL and solc build the verifier: the proving
     // key (100+ MB, GBs on real models) costs as much CPU as the verifier's compile.
