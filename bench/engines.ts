@@ -16,7 +16,7 @@ import { fixturePath, PACKAGE_ROOT } from '../src/core/paths.js';
 import { runProcess, venvPython } from '../src/engine/managedVenv.js';
 import { getPythonEngine } from '../src/engine/pythonEngine.js';
 import { EZKL_VERSION } from '../src/proof/engineVersion.js';
-import { replaceDocBlock } from './docBlocks.js';
+import { markdownTable, replaceDocBlock } from './docBlocks.js';
 import { type Measurement, measureCommand, measurePhase } from './measure.js';
 
 const OLD = '21.0.0';
@@ -139,14 +139,29 @@ const results = [
 const s = (x: number) => `${x.toFixed(1)} s`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const rowsOf = (r: EngineRow) => `2^${r.logrows} (${r.rows.toLocaleString('en')} rows)`;
-const table = [
-  `| model | EZKL ${OLD} circuit | EZKL ${EZKL_VERSION} circuit | setup ${OLD} / ${EZKL_VERSION} | prove ${OLD} / ${EZKL_VERSION} | prove faster on ${EZKL_VERSION} | peak prove memory ${EZKL_VERSION} ÷ ${OLD} | pocompute prove (${EZKL_VERSION}, its circuit) |`,
-  '|---|---|---|---|---|---|---|---|',
-  ...results.map(
-    ({ model, old, current, pocompute }) =>
-      `| ${model} | ${rowsOf(old)} | ${rowsOf(current)} | ${s(old.setupS)} / ${s(current.setupS)} | ${s(old.proveS)} / ${s(current.proveS)} | ${ratio(old.proveS, current.proveS)} | ${(Math.max(current.peakProveMiB, current.peakSetupMiB) / Math.max(old.peakProveMiB, old.peakSetupMiB)).toFixed(2)}× (${Math.max(current.peakProveMiB, current.peakSetupMiB)} / ${Math.max(old.peakProveMiB, old.peakSetupMiB)} MiB) | 2^${pocompute.logrows}: ${s(pocompute.proveS)}, peak ${pocompute.peakProveMiB} MiB (${ratio(old.proveS, pocompute.proveS)} faster than ${OLD}'s flow) |`,
-  ),
-].join('\n');
+const peak = (r: EngineRow) => Math.max(r.peakProveMiB, r.peakSetupMiB);
+const table = markdownTable([
+  [
+    'model',
+    `EZKL ${OLD} circuit`,
+    `EZKL ${EZKL_VERSION} circuit`,
+    `setup ${OLD} / ${EZKL_VERSION}`,
+    `prove ${OLD} / ${EZKL_VERSION}`,
+    `prove faster on ${EZKL_VERSION}`,
+    `peak prove memory ${EZKL_VERSION} ÷ ${OLD}`,
+    `pocompute prove (${EZKL_VERSION}, its circuit)`,
+  ],
+  ...results.map(({ model, old, current, pocompute }) => [
+    model,
+    rowsOf(old),
+    rowsOf(current),
+    `${s(old.setupS)} / ${s(current.setupS)}`,
+    `${s(old.proveS)} / ${s(current.proveS)}`,
+    ratio(old.proveS, current.proveS),
+    `${(peak(current) / peak(old)).toFixed(2)}× (${peak(current)} / ${peak(old)} MiB)`,
+    `2^${pocompute.logrows}: ${s(pocompute.proveS)}, peak ${pocompute.peakProveMiB} MiB (${ratio(old.proveS, pocompute.proveS)} faster than ${OLD}'s flow)`,
+  ]),
+]);
 const note = `Measured by \`npm run bench:engines\` on ${[...new Set(results.map((r) => r.machine))].join('; ')}, each model's three flows side by side in one run (date and machine per model in bench/engines.json), dev SRS: EZKL's own flow (calibration "resources", public input and output, fixed params) on each engine, one process per phase; peak memory is the larger of setup and prove. Shared machine: compare ratios.`;
 await writeJsonAtomic(recordPath, { results });
 await replaceDocBlock('bench-engines', `${table}\n\n${note}`);

@@ -29,7 +29,7 @@ def _run_args(args):
     run_args.param_visibility = args["param_visibility"]
     # The circuit-shape fields the optimiser searches over (src/prover/optimizer/).
     for field in ("num_inner_cols", "decomp_base", "decomp_legs", "input_scale", "param_scale",
-                  "scale_rebase_multiplier", "bounded_log_lookup", "logrows"):
+                  "scale_rebase_multiplier", "bounded_log_lookup", "logrows", "disable_freivalds"):
         if args.get(field) is not None:
             setattr(run_args, field, args[field])
     return run_args

@@ -12,6 +12,8 @@ export const runArgsSchema = z.object({
   param_scale: z.number(),
   scale_rebase_multiplier: z.number(),
   bounded_log_lookup: z.boolean(),
+  /** EZKL 23's einsums proved directly, not by Freivalds' argument (absent: EZKL's default, on). */
+  disable_freivalds: z.boolean().optional(),
 });
 const errorSchema = z.object({ maxAbsError: z.number(), maxRelError: z.number() });
 

@@ -31,7 +31,7 @@ import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { calibrationInputBounds, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel, type ModelInfo } from '../proof/inspectModel.js';
-import { buildCircuit } from './optimizer/optimizeCircuit.js';
+import { type AcceptanceProof, buildCircuit } from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from '../engine/srs.js';
 import { buildEvmVerifier } from '../engine/emitEvmVerifier.js';
 import { VERIFIER_FILE } from '../proof/verifierRecord.js';
@@ -77,6 +77,8 @@ export interface BuiltKeys {
   compiled: string;
   pk: string;
   srs: string;
+  /** The optimiser's acceptance proof, made with these very keys (BuiltCircuit.acceptanceProof). */
+  acceptanceProof?: AcceptanceProof;
 }
 
 /**
@@ -154,7 +156,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       return result;
     };
     // Settings → compiled circuit: EZKL's preset, --settings, or the optimiser's search.
-    const { choice, keysSrs } = await timed('compile', () =>
+    const { choice, keysSrs, acceptanceProof } = await timed('compile', () =>
       buildCircuit({
         engine,
         model,
@@ -173,7 +175,8 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
     const logrows: number = settings.run_args.logrows;
     const srs = await resolveSrs(srsSpec, logrows, reporter);
     // The optimiser's accepted circuit was set up (and proved) with this SRS already: its keys stay.
-    if (keysSrs?.path === srs.path && keysSrs.sha256 === srs.sha256) {
+    const keysKept = keysSrs?.path === srs.path && keysSrs.sha256 === srs.sha256;
+    if (keysKept) {
       reporter?.info(`Keys (2^${logrows} rows): the ones the optimiser's acceptance proof used`);
     } else {
       await step(`Setting up proving and verifying keys (2^${logrows} rows)`, 'setup', () =>
@@ -200,6 +203,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       compiled: at('model.compiled'),
       pk: at('pk.key'),
       srs: srs.path,
+      ...(keysKept && acceptanceProof ? { acceptanceProof } : {}),
     });
     // The files are hashed for the manifest while EZKL and solc build the verifier: the proving
     // key (100+ MB, GBs on real models) costs as much CPU as the verifier's compile.

@@ -302,6 +302,8 @@ interface EarlyProof {
   input: string;
   /** The SRS it proves with. */
   srs: string;
+  /** What it is, for the prove's step. */
+  label: string;
   /** EZKL's run: its proof, or its error; never rejects. */
   run: Promise<{ native: NativeProof } | { error: unknown }>;
   /** Each finished op's time (a failure before the witness is the input's). */
@@ -360,14 +362,12 @@ async function startEarlyProof(
   let ended = started;
   const files = { ...links, srs: keys.srs };
   const abort = new AbortController();
-  const run = witnessAndProof(
-    files,
-    join(own, 'input.json'),
-    own,
-    ran,
-    prepareVerifierEvm,
-    abort.signal,
-  )
+  // The optimiser proved this very input with these keys: its proof is not made a second time.
+  const accepted = acceptedProof(keys, ezklInput);
+  const proving = accepted
+    ? Promise.resolve(accepted)
+    : witnessAndProof(files, join(own, 'input.json'), own, ran, prepareVerifierEvm, abort.signal);
+  const run = proving
     .then(
       (native) => ({ native }),
       (error: unknown) => ({ error }),
@@ -381,6 +381,9 @@ async function startEarlyProof(
     links,
     input: ezklInput,
     srs: keys.srs,
+    label: accepted
+      ? "the optimiser's acceptance proof of this input"
+      : 'begun while the verifier compiled',
     run,
     ran,
     elapsed: () => run.then(() => Math.round(ended - started)),
@@ -390,6 +393,21 @@ async function startEarlyProof(
       return settled();
     },
   };
+}
+
+/**
+ * The optimiser's acceptance proof (BuiltKeys.acceptanceProof), when it is a proof of this very
+ * input in EZKL's form (as this prove writes it for EZKL): made with the keys compile kept, on the
+ * circuit it kept. Like any early proof, it is used only if the artifacts hold those very files,
+ * and checked by the self-check's verifier before a bundle is written.
+ */
+export function acceptedProof(
+  keys: Pick<BuiltKeys, 'acceptanceProof'>,
+  ezklInput: string,
+): NativeProof | undefined {
+  const accepted = keys.acceptanceProof;
+  if (!accepted || accepted.input !== ezklInput) return undefined;
+  return { witness: accepted.witness as Witness, proof: accepted.proof as EzklProof, timings: {} };
 }
 
 /**
@@ -419,7 +437,7 @@ async function earlyNative(
   }
   const rows = `2^${artifacts.manifest.circuit.logrows} rows`;
   const result = await step(
-    `Generating the witness and proving (native EZKL, ${rows}, begun while the verifier compiled)`,
+    `Generating the witness and proving (native EZKL, ${rows}, ${early.label})`,
     'witnessProve',
     () => early.run,
   );

@@ -188,39 +188,67 @@ describe('each thing once on the proving path (issue 22, item 6)', () => {
     expect(ops).toEqual(['gen_witness', 'prove']);
   });
 
-  it('a first prove proves while solc compiles the verifier, once, and its proof verifies', async () => {
+  /** A first prove into its own root, every EZKL batch recorded with its start and end. */
+  async function firstProve(name: string, options?: { optimizer: 'off' }) {
     const engine = await getPythonEngine();
     const original = engine.run;
     const batches: { ops: string[]; start: number; end: number }[] = [];
-    const run = vi.spyOn(engine, 'run').mockImplementation(async (ops, options) => {
+    const run = vi.spyOn(engine, 'run').mockImplementation(async (ops, runOptions) => {
       const batch = { ops: ops.map((o) => o.op), start: performance.now(), end: Infinity };
       batches.push(batch);
       try {
-        return await original.call(engine, ops, options);
+        return await original.call(engine, ops, runOptions);
       } finally {
         batch.end = performance.now();
       }
     });
-    const root = join(dir, 'first-prove-root');
-    const out = join(dir, 'mlp.first.proof');
+    const root = join(dir, `${name}-root`);
+    const out = join(dir, `${name}.proof`);
     try {
-      await proveInference({
+      const result = await proveInference({
         target: fixtureModel('mlp'),
         input: fixtureInput('mlp'),
         out,
         artifactsRoot: root,
+        ...(options ? { options } : {}),
       });
+      const names = (await readdir(root)).filter((n) => !n.endsWith('.lock'));
+      expect(names).toHaveLength(1); // the artifacts, and no link left beside them
+      const verified = await runCli(['verify', out, '--artifacts', join(root, names[0]), '--json']);
+      expect(verified.code, verified.stdout).toBe(0);
+      return { result, batches };
     } finally {
       run.mockRestore();
     }
+  }
+
+  it("a first prove takes the optimiser's acceptance proof of its input: EZKL proves once, and the proof verifies", async () => {
+    const { result, batches } = await firstProve('mlp.first');
+    // The optimiser proved its accepted candidate on this very input; no witness or proof after.
+    expect(batches.filter((b) => b.ops.includes('try_proof'))).toHaveLength(1);
+    expect(batches.filter((b) => b.ops.includes('prove') || b.ops.includes('gen_witness'))).toEqual(
+      [],
+    );
+    expect(result.bundle.timings.prove).toBeUndefined();
+    // It states what a proof made afresh with the same artifacts states.
+    const again = await proveInference({
+      target: fixtureModel('mlp'),
+      input: fixtureInput('mlp'),
+      out: join(dir, 'mlp.first.again.proof'),
+      artifactsRoot: join(dir, 'mlp.first-root'),
+    });
+    expect(again.artifacts.cached).toBe(true);
+    expect(again.bundle.public).toEqual(result.bundle.public);
+    expect(again.bundle.proof.instances).toEqual(result.bundle.proof.instances);
+    expect(again.outputs).toEqual(result.outputs);
+  });
+
+  it('a first prove with keys compile set up proves while solc compiles the verifier, once, and its proof verifies', async () => {
+    const { batches } = await firstProve('mlp.preset', { optimizer: 'off' });
     const verifier = batches.find((b) => b.ops.includes('create_evm_verifier'));
     const proofs = batches.filter((b) => b.ops.includes('prove'));
     expect(proofs.map((b) => b.ops)).toEqual([['gen_witness', 'prove']]);
     expect(proofs[0].start).toBeLessThan(verifier?.end ?? 0);
-    const names = (await readdir(root)).filter((n) => !n.endsWith('.lock'));
-    expect(names).toHaveLength(1); // the artifacts, and no link left beside them
-    const verified = await runCli(['verify', out, '--artifacts', join(root, names[0]), '--json']);
-    expect(verified.code, verified.stdout).toBe(0);
   });
 
   it("a later prove takes the proving key's hash an earlier process kept, and reads the key no more", async () => {

@@ -12,6 +12,11 @@ export interface CandidateRunArgs {
   bounded_log_lookup: boolean;
   /** Set only to go below the logrows EZKL calibrates (advice and tables then wrap into more columns). */
   logrows?: number;
+  /**
+   * EZKL 23 proves matrix products (einsums) with Freivalds' argument by default: fewer rows, but
+   * extra second-phase columns. Set to prove them directly, as EZKL 21 did (costModel.usesFreivalds).
+   */
+  disable_freivalds?: boolean;
 }
 
 /**
@@ -44,6 +49,7 @@ export const candidateLabel = (c: CandidateRunArgs): string =>
     `scales ${c.input_scale}/${c.param_scale}`,
     ...(c.scale_rebase_multiplier !== 1 ? [`rebase ×${c.scale_rebase_multiplier}`] : []),
     ...(c.bounded_log_lookup ? ['bounded log lookup'] : []),
+    ...(c.disable_freivalds ? ['no Freivalds'] : []),
   ].join(', ');
 
 /** One coordinate of the search: the variants of a candidate along one dimension. */

@@ -1,11 +1,12 @@
 /**
  * A prove-cost estimate read off EZKL settings, without proving: Halo2's prover does FFTs and
  * multi-scalar multiplications over every committed column, so its work grows with
- * 2^logrows × (committed columns). The column counts follow EZKL 21's layout (src/graph/vars.rs:
+ * 2^logrows × (committed columns). The column counts follow EZKL's layout (src/graph/vars.rs:
  * three advice tensors of `num_inner_cols` columns, duplicated into blocks when the rows overflow
  * 2^logrows; one lookup argument per lookup table or range check, per table piece, on each advice column
- * of the output; table and constant columns split at 2^logrows). The benchmark checks the estimate
- * against measured prove times (docs/commands.md, "The circuit optimiser").
+ * of the output; table and constant columns split at 2^logrows; on EZKL 23, the second-phase
+ * columns of Freivalds' argument for einsums). The benchmark checks the estimate against measured
+ * prove times (docs/commands.md, "The circuit optimiser").
  */
 
 /** The parts of EZKL's settings.json the estimate reads. */
@@ -20,6 +21,8 @@ export interface EzklSettings {
     scale_rebase_multiplier: number;
     lookup_range: [number, number];
     bounded_log_lookup: boolean;
+    /** EZKL 23: einsums proved directly, not by Freivalds' argument. */
+    disable_freivalds?: boolean;
   };
   num_rows: number;
   total_assignments: number;
@@ -28,6 +31,8 @@ export interface EzklSettings {
   required_range_checks: [number, number][];
   model_input_scales: number[];
   model_output_scales: number[];
+  /** EZKL 23: the einsums (matrix products) proved by Freivalds' argument, and their cells. */
+  einsum_params?: { total_einsum_col_size: number };
 }
 
 export interface CostBreakdown {
@@ -41,6 +46,8 @@ export interface CostBreakdown {
   adviceColumns: number;
   lookupArguments: number;
   tableColumns: number;
+  /** Second-phase columns of Freivalds' argument (EZKL 23's einsums; 0 when proved directly). */
+  freivaldsColumns: number;
 }
 
 /** Rows Halo2 keeps for blinding in each column (EZKL's RESERVED_BLINDING_ROWS, rounded up). */
@@ -51,6 +58,26 @@ const LOOKUP_WEIGHT = 3;
 const FIXED_WEIGHT = 0.5;
 /** Instance, selector and permutation columns every circuit has. */
 const BASE_COLUMNS = 4;
+/**
+ * Freivalds' argument (EZKL 23's einsums) commits its columns in a second phase, after a challenge:
+ * the prover computes and commits them apart, with their own extended-domain work. Fitted on the
+ * transformer block (docs/commands.md, "The circuit optimiser").
+ */
+const SECOND_PHASE_WEIGHT = 1.5;
+/** The columns one block of Freivalds' argument adds per inner column (challenge powers, products). */
+const FREIVALDS_COLUMNS_PER_BLOCK = 6;
+
+/**
+ * Whether EZKL 23 proves this circuit's einsums with Freivalds' argument: it has einsum cells and
+ * the settings do not disable it. Fewer rows than proving the products directly, but more columns;
+ * on a circuit made of matrix products (a transformer block) it is the slower of the two.
+ */
+export function usesFreivalds(settings: EzklSettings): boolean {
+  return (
+    settings.run_args.disable_freivalds !== true &&
+    (settings.einsum_params?.total_einsum_col_size ?? 0) > 0
+  );
+}
 
 export function estimateProveCost(settings: EzklSettings): CostBreakdown {
   const { logrows, num_inner_cols: cols, lookup_range } = settings.run_args;
@@ -67,14 +94,25 @@ export function estimateProveCost(settings: EzklSettings): CostBreakdown {
   const tablePieces = tables.reduce((sum, size) => sum + Math.ceil(size / usable), 0);
   const lookupArguments = tablePieces * cols * blocks;
   const tableColumns = tablePieces + Math.ceil(settings.total_const_size / usable);
+  // Freivalds' columns, duplicated like advice when the einsum cells overflow a column block.
+  const einsumCells = settings.einsum_params?.total_einsum_col_size ?? 0;
+  const freivaldsColumns = usesFreivalds(settings)
+    ? FREIVALDS_COLUMNS_PER_BLOCK * cols * (Math.floor(einsumCells / (usable * cols)) + 1)
+    : 0;
   const columns =
-    adviceColumns + LOOKUP_WEIGHT * lookupArguments + FIXED_WEIGHT * tableColumns + BASE_COLUMNS;
+    adviceColumns +
+    LOOKUP_WEIGHT * lookupArguments +
+    FIXED_WEIGHT * tableColumns +
+    SECOND_PHASE_WEIGHT * freivaldsColumns +
+    BASE_COLUMNS;
   return {
     cost: 2 ** logrows * columns,
-    verifierColumns: adviceColumns + LOOKUP_WEIGHT * lookupArguments + tableColumns,
+    verifierColumns:
+      adviceColumns + LOOKUP_WEIGHT * lookupArguments + tableColumns + freivaldsColumns,
     adviceColumns,
     lookupArguments,
     tableColumns,
+    freivaldsColumns,
   };
 }
 

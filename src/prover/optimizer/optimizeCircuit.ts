@@ -30,6 +30,7 @@ import {
   estimateProveCost,
   type SizeBound,
   sizeBound,
+  usesFreivalds,
   withInnerColumns,
 } from './costModel.js';
 
@@ -96,6 +97,18 @@ export interface BuiltCircuit {
   choice: CircuitChoice;
   /** Set when the keys were written to `keys`: the SRS they were set up with. */
   keysSrs?: ResolvedSrs;
+  /**
+   * Set with `keysSrs`: the acceptance proof those keys made of the calibration input (EZKL's
+   * form of it, as written for EZKL), with its witness. A first prove of that very input (compile's
+   * calibration input is the input it proves) uses it instead of proving again.
+   */
+  acceptanceProof?: AcceptanceProof;
+}
+
+export interface AcceptanceProof {
+  input: string;
+  witness: unknown;
+  proof: unknown;
 }
 
 interface Sized {
@@ -108,7 +121,7 @@ interface Sized {
   /** Set once the candidate compiled and passed mock. */
   tested?: { compiledPath: string; settingsPath: string; witnesses: string[] };
   /** Set once EZKL set the candidate up, proved and verified it at its size. */
-  proved?: { vk: string; pk: string; srs: ResolvedSrs };
+  proved?: { vk: string; pk: string; srs: ResolvedSrs; proofs: string[] };
 }
 
 /**
@@ -128,7 +141,7 @@ export async function buildCircuit(params: BuildCircuitParams): Promise<BuiltCir
       : options.optimizer === 'off'
         ? await search.ezklPreset()
         : await search.run();
-    return { choice, keysSrs: search.keysSrs };
+    return { choice, keysSrs: search.keysSrs, acceptanceProof: search.acceptanceProof };
   } finally {
     await workDir.remove();
   }
@@ -140,6 +153,8 @@ class CircuitSearch {
   private floatRun?: Promise<FloatReference>;
   /** Set when the adopted candidate's keys were copied to `keys`. */
   keysSrs?: ResolvedSrs;
+  /** Set with keysSrs, when its proof of the first calibration input could be read. */
+  acceptanceProof?: AcceptanceProof;
   private counter = 0;
   private readonly started = performance.now();
 
@@ -266,6 +281,7 @@ class CircuitSearch {
       param_scale: runArgs.param_scale ?? 7,
       scale_rebase_multiplier: runArgs.scale_rebase_multiplier ?? 1,
       bounded_log_lookup: runArgs.bounded_log_lookup ?? false,
+      disable_freivalds: runArgs.disable_freivalds,
     };
     const [sized] = await this.size([candidate], false);
     if (!sized)
@@ -292,12 +308,27 @@ class CircuitSearch {
     const float = await this.floatReference();
     if ('unavailable' in float) return this.preset(baseline, `not optimised: ${float.unavailable}`);
     const maxRelError = this.p.options.maxError ?? baseline.error.maxRelError;
-    if (baseline.keep) return this.keepRowBound(baseline, maxRelError);
     const pool: Sized[] = [baseline];
+    // EZKL 23 proves einsums by Freivalds' argument: fewer rows, more (second-phase) columns. The
+    // same circuit with its einsums proved directly is sized first, row-bound or not: on a model
+    // made of matrix products (a transformer block) it is the cheaper of the two, and the layout
+    // search that follows starts from it when it is. A variant EZKL cannot size (a panic ends
+    // its process) is only left out.
+    if (usesFreivalds(baseline.settings)) {
+      const direct = await this.step(
+        'Sizing the einsums proved directly, without Freivalds (EZKL calibrate, no proving)',
+        () => this.size([{ ...baseline.runArgs, disable_freivalds: true }], false),
+      ).catch((): Sized[] => []);
+      pool.push(...direct);
+    }
+    // A row-bound baseline: no layout or value variant can pay off (searchCannotPayOff).
+    if (baseline.keep && pool.length === 1) return this.keepRowBound(baseline, maxRelError);
     let center: Sized = baseline;
+    for (const s of pool)
+      if (s.cost < center.cost && s.verifierColumns <= baseline.verifierColumns) center = s;
     // Stage 1, no proving: coordinate descent on the estimated cost over the layout dimensions,
     // then the value-changing variants around the best layout. EZKL sizes each candidate.
-    for (const dimension of DIMENSIONS) {
+    for (const dimension of baseline.keep ? [] : DIMENSIONS) {
       if (this.elapsed() > budgetMs / 2) break;
       const variants = dimension
         .variants(center.runArgs)
@@ -315,7 +346,8 @@ class CircuitSearch {
     }
     // Fewer rows than EZKL calibrates: advice and tables wrap into more, shorter columns.
     const calibrated = center.settings.run_args.logrows;
-    for (let k = calibrated - 1; k >= Math.max(MIN_LOGROWS, calibrated - LOGROWS_BELOW); k--) {
+    const below = baseline.keep ? calibrated : Math.max(MIN_LOGROWS, calibrated - LOGROWS_BELOW);
+    for (let k = calibrated - 1; k >= below; k--) {
       pool.push(withLogrows(structuredClone(center), k));
     }
     // Stage 2: cheapest first, the first one that passes mock and the error bound wins.
@@ -366,12 +398,16 @@ class CircuitSearch {
       chosen = { ...candidate, error: result.error };
       break;
     }
+    // A row-bound baseline whose direct variant did not pass: kept, as without the variant.
+    if (!chosen && baseline.keep && !why)
+      return this.keepRowBound(baseline, maxRelError, { sized: pool.length, tested, rejected });
     const pick = chosen ?? baseline;
     await this.adopt(pick);
     const ratio = baseline.cost / pick.cost;
     const reason = chosen
       ? `cheapest candidate passing mock and a real proof (setup, prove, verify) within relative error ${maxRelError.toExponential(2)}: ` +
-        `2^${pick.settings.run_args.logrows} rows (EZKL: 2^${baseline.settings.run_args.logrows}), ` +
+        `2^${pick.settings.run_args.logrows} rows (EZKL: 2^${baseline.settings.run_args.logrows})` +
+        `${pick.runArgs.disable_freivalds ? ', einsums proved directly (no Freivalds)' : ''}, ` +
         `estimated ${ratio.toFixed(1)}× less prover work than EZKL's "${this.p.options.calibrationTarget}"`
       : `EZKL's "${this.p.options.calibrationTarget}" settings: ${
           why ||
@@ -406,11 +442,17 @@ class CircuitSearch {
   /**
    * A baseline no candidate can beat (searchCannotPayOff) is kept at once: sizing, testing and
    * acceptance proofs would only cost time (up to ~10 s on the real models) to end with these
-   * very settings.
+   * very settings. On EZKL 23 its einsums proved directly (no Freivalds) are sized, and tested,
+   * first (run): `tried` says what that found.
    */
   private async keepRowBound(
     baseline: Sized & { error: CircuitChoice['error']; bound: SizeBound },
     maxRelError: number,
+    tried: { sized: number; tested: number; rejected: { candidate: string; why: string }[] } = {
+      sized: 1,
+      tested: 1,
+      rejected: [],
+    },
   ): Promise<CircuitChoice> {
     await this.adopt(baseline);
     const { rows, longestTable, logrows } = baseline.bound;
@@ -418,7 +460,12 @@ class CircuitSearch {
     const reason =
       `EZKL's "${target}" settings: row-bound — its ${rows.toLocaleString('en')} rows need ` +
       `2^${logrows} on their own and its longest table (${longestTable.toLocaleString('en')} rows) ` +
-      'does not set the size, so no candidate is estimated ≥ 25% cheaper; not searched';
+      'does not set the size, so no candidate is estimated ≥ 25% cheaper; not searched' +
+      (tried.rejected.length > 0
+        ? ` (its einsums proved directly: ${tried.rejected.map((r) => r.why).join('; ')})`
+        : tried.sized > 1
+          ? ' (its einsums proved directly are not estimated ≥ 25% cheaper)'
+          : '');
     this.p.reporter?.info(`Circuit: ${reason}`);
     return {
       strategy: 'search',
@@ -434,9 +481,7 @@ class CircuitSearch {
           error: baseline.error,
         },
         maxRelError,
-        sized: 1,
-        tested: 1,
-        rejected: [],
+        ...tried,
         proved: 0,
         provingMs: 0,
         budgetSeconds: this.p.options.optimizerBudget,
@@ -560,7 +605,7 @@ class CircuitSearch {
       return { ok: false, why: (error as Error).message };
     }
     if (!result.ok) return { ok: false, why: `EZKL setup/prove/verify: ${result.error}` };
-    candidate.proved = { vk, pk, srs };
+    candidate.proved = { vk, pk, srs, proofs };
     return { ok: true };
   }
 
@@ -573,6 +618,20 @@ class CircuitSearch {
       await copyFile(candidate.proved.vk, this.p.keys.vk);
       await copyFile(candidate.proved.pk, this.p.keys.pk);
       this.keysSrs = candidate.proved.srs;
+      // Read before the scratch directory goes; one that cannot be read is only not reused.
+      const [input, witness, proof] = [
+        this.inputs[0],
+        candidate.tested.witnesses[0],
+        candidate.proved.proofs[0],
+      ];
+      this.acceptanceProof = await Promise.all([
+        readFile(input, 'utf8'),
+        readFile(witness, 'utf8').then(JSON.parse),
+        readFile(proof, 'utf8').then(JSON.parse),
+      ]).then(
+        ([text, w, p]) => ({ input: text, witness: w, proof: p }),
+        () => undefined,
+      );
     }
   }
 }
@@ -609,6 +668,8 @@ function runArgsOf(settings: EzklSettings): CandidateRunArgs & { logrows: number
     param_scale: r.param_scale,
     scale_rebase_multiplier: r.scale_rebase_multiplier,
     bounded_log_lookup: r.bounded_log_lookup,
+    // Only when set: EZKL's default (Freivalds on) and EZKL 21's settings carry no such field.
+    ...(r.disable_freivalds ? { disable_freivalds: true } : {}),
   };
 }
 

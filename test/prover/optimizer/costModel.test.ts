@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type EzklSettings, estimateProveCost } from '../../../src/prover/optimizer/costModel.js';
+import { readFileSync } from 'node:fs';
+import {
+  type EzklSettings,
+  estimateProveCost,
+  usesFreivalds,
+} from '../../../src/prover/optimizer/costModel.js';
 
 const mlpSettings = (run: Partial<EzklSettings['run_args']>, rows = 518): EzklSettings => ({
   run_args: {
@@ -57,5 +62,33 @@ describe('the prove-cost estimate', () => {
       mlpSettings({ logrows: 13, decomp_base: 256, decomp_legs: 4 }, 31_000),
     );
     expect(at13.cost).toBeGreaterThanOrEqual(0.8 * at15.cost);
+  });
+});
+
+describe("the estimate on EZKL 23's Freivalds' argument", () => {
+  const settingsOf = (file: string): EzklSettings =>
+    JSON.parse(readFileSync(new URL(`../../fixtures/ezkl23/${file}`, import.meta.url), 'utf8'));
+  const freivalds = settingsOf('transformer-settings.json');
+  const direct = settingsOf('transformer-direct-settings.json');
+
+  it("sees EZKL's default on the transformer block and not on its direct form", () => {
+    expect(usesFreivalds(freivalds)).toBe(true);
+    expect(usesFreivalds(direct)).toBe(false);
+    expect(
+      usesFreivalds({ ...freivalds, run_args: { ...freivalds.run_args, disable_freivalds: true } }),
+    ).toBe(false);
+    // Settings with no einsum cells (the mlp's, EZKL 21's) have nothing to prove by it.
+    expect(usesFreivalds(mlpSettings({}))).toBe(false);
+  });
+
+  it('ranks the direct form cheaper despite its 13% more rows, as measured (prove 113 s against 76 s)', () => {
+    expect(direct.num_rows).toBeGreaterThan(freivalds.num_rows);
+    const withIt = estimateProveCost(freivalds);
+    const without = estimateProveCost(direct);
+    expect(withIt.freivaldsColumns).toBeGreaterThan(0);
+    expect(without.freivaldsColumns).toBe(0);
+    // Within the optimiser's 25% bar (COST_MARGIN), so the search tries it.
+    expect(without.cost).toBeLessThanOrEqual(0.8 * withIt.cost);
+    expect(without.verifierColumns).toBeLessThan(withIt.verifierColumns);
   });
 });
