@@ -31,7 +31,11 @@ import { EZKL_VERSION } from '../proof/engineVersion.js';
 import { calibrationInputBounds, requireInputsInRange } from './inputRange.js';
 import { loadInputs } from './inputs.js';
 import { inspectModel, type ModelInfo } from '../proof/inspectModel.js';
-import { type AcceptanceProof, buildCircuit } from './optimizer/optimizeCircuit.js';
+import {
+  type AcceptanceProof,
+  buildCircuit,
+  OPTIMIZER_REVISION,
+} from './optimizer/optimizeCircuit.js';
 import { resolveSrs, srsIdentity, type SrsSpec } from '../engine/srs.js';
 import { buildEvmVerifier } from '../engine/emitEvmVerifier.js';
 import { VERIFIER_FILE } from '../proof/verifierRecord.js';
@@ -104,6 +108,7 @@ export async function compileModel(params: CompileModelParams): Promise<CompileR
       options,
       srs: await srsIdentity(srsSpec),
       ezkl: EZKL_VERSION,
+      optimizer: OPTIMIZER_REVISION,
     }),
   );
   const calibrationSha256 = sha256Hex(canonicalJson(sample.ezkl));

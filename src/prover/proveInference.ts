@@ -304,6 +304,8 @@ interface EarlyProof {
   srs: string;
   /** What it is, for the prove's step. */
   label: string;
+  /** The optimiser's acceptance proof (acceptedProof): EZKL did not prove here. */
+  accepted: boolean;
   /** EZKL's run: its proof, or its error; never rejects. */
   run: Promise<{ native: NativeProof } | { error: unknown }>;
   /** Each finished op's time (a failure before the witness is the input's). */
@@ -364,6 +366,7 @@ async function startEarlyProof(
   const abort = new AbortController();
   // The optimiser proved this very input with these keys: its proof is not made a second time.
   const accepted = acceptedProof(keys, ezklInput);
+  if (accepted) prepareVerifierEvm(); // what EZKL's start does below: the self-check's EVM
   const proving = accepted
     ? Promise.resolve(accepted)
     : witnessAndProof(files, join(own, 'input.json'), own, ran, prepareVerifierEvm, abort.signal);
@@ -384,6 +387,7 @@ async function startEarlyProof(
     label: accepted
       ? "the optimiser's acceptance proof of this input"
       : 'begun while the verifier compiled',
+    accepted: accepted !== undefined,
     run,
     ran,
     elapsed: () => run.then(() => Math.round(ended - started)),
@@ -397,9 +401,11 @@ async function startEarlyProof(
 
 /**
  * The optimiser's acceptance proof (BuiltKeys.acceptanceProof), when it is a proof of this very
- * input in EZKL's form (as this prove writes it for EZKL): made with the keys compile kept, on the
- * circuit it kept. Like any early proof, it is used only if the artifacts hold those very files,
- * and checked by the self-check's verifier before a bundle is written.
+ * input in EZKL's form (as this prove writes it for EZKL). What binds it to the artifacts is that
+ * compile, in this process, copied the very keys and circuit it was made with into them (and only
+ * when their SRS is the manifest's); like any early proof it is used only if the artifacts hold
+ * the files compile built, and the self-check verifies it against the artifacts' verifier before
+ * a bundle is written.
  */
 export function acceptedProof(
   keys: Pick<BuiltKeys, 'acceptanceProof'>,
@@ -441,7 +447,9 @@ async function earlyNative(
     'witnessProve',
     () => early.run,
   );
-  timings.witnessProve = await early.elapsed();
+  // The acceptance proof's time is compile's (its search): this prove timed no EZKL work.
+  if (early.accepted) delete timings.witnessProve;
+  else timings.witnessProve = await early.elapsed();
   if (!('error' in result)) return result.native;
   return early.ran.gen_witness === undefined ? witnessFailed(result.error) : undefined;
 }

@@ -130,6 +130,8 @@ describe('the optimiser on EZKL 23 einsums (Freivalds), real EZKL engine', () =>
     writeFileSync(tampered, JSON.stringify(bundle));
     const refused = await runCli(['verify', tampered, '--artifacts', join(root, built), '--json']);
     expect(refused.code, refused.stdout).toBe(1);
+    // Refused by the proof's own check (the verifier), not only by the bundle's consistency.
+    expect(refused.json().checks.find((c: { name: string }) => c.name === 'proof').ok).toBe(false);
   });
 });
 

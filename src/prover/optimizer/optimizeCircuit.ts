@@ -35,6 +35,14 @@ import {
 } from './costModel.js';
 
 /**
+ * What the search can choose, as a revision: part of the artifacts' content hash (compileModel,
+ * compileStages), so that artifacts an older search chose are not reused for a newer one's.
+ * 2: EZKL 23's einsums proved directly (`disable_freivalds`) are a candidate, and `--settings`
+ * honours that field.
+ */
+export const OPTIMIZER_REVISION = 2;
+
+/**
  * A candidate is kept only if its estimated cost is at most this share of EZKL's: the estimate is
  * coarse, and "never slower than EZKL's own settings" matters more than a marginal gain.
  */
@@ -323,9 +331,12 @@ class CircuitSearch {
     }
     // A row-bound baseline: no layout or value variant can pay off (searchCannotPayOff).
     if (baseline.keep && pool.length === 1) return this.keepRowBound(baseline, maxRelError);
+    // The layout search starts from the direct form only when it could be accepted on its own
+    // (the cost bar): the Freivalds form's layouts are not searched from there.
     let center: Sized = baseline;
     for (const s of pool)
-      if (s.cost < center.cost && s.verifierColumns <= baseline.verifierColumns) center = s;
+      if (s.cost <= COST_MARGIN * baseline.cost && s.verifierColumns <= baseline.verifierColumns)
+        center = s;
     // Stage 1, no proving: coordinate descent on the estimated cost over the layout dimensions,
     // then the value-changing variants around the best layout. EZKL sizes each candidate.
     for (const dimension of baseline.keep ? [] : DIMENSIONS) {
@@ -398,9 +409,17 @@ class CircuitSearch {
       chosen = { ...candidate, error: result.error };
       break;
     }
-    // A row-bound baseline whose direct variant did not pass: kept, as without the variant.
-    if (!chosen && baseline.keep && !why)
-      return this.keepRowBound(baseline, maxRelError, { sized: pool.length, tested, rejected });
+    // A row-bound baseline whose direct form did not pass (or ran out of budget): kept, as
+    // without that form, and why.
+    if (!chosen && baseline.keep)
+      return this.keepRowBound(baseline, maxRelError, {
+        sized: pool.length,
+        tested,
+        rejected,
+        proved: provedCount,
+        provingMs: Math.round(provingMs),
+        why,
+      });
     const pick = chosen ?? baseline;
     await this.adopt(pick);
     const ratio = baseline.cost / pick.cost;
@@ -448,11 +467,14 @@ class CircuitSearch {
   private async keepRowBound(
     baseline: Sized & { error: CircuitChoice['error']; bound: SizeBound },
     maxRelError: number,
-    tried: { sized: number; tested: number; rejected: { candidate: string; why: string }[] } = {
-      sized: 1,
-      tested: 1,
-      rejected: [],
-    },
+    tried: {
+      sized: number;
+      tested: number;
+      rejected: { candidate: string; why: string }[];
+      proved: number;
+      provingMs: number;
+      why?: string;
+    } = { sized: 1, tested: 1, rejected: [], proved: 0, provingMs: 0 },
   ): Promise<CircuitChoice> {
     await this.adopt(baseline);
     const { rows, longestTable, logrows } = baseline.bound;
@@ -462,10 +484,12 @@ class CircuitSearch {
       `2^${logrows} on their own and its longest table (${longestTable.toLocaleString('en')} rows) ` +
       'does not set the size, so no candidate is estimated ≥ 25% cheaper; not searched' +
       (tried.rejected.length > 0
-        ? ` (its einsums proved directly: ${tried.rejected.map((r) => r.why).join('; ')})`
-        : tried.sized > 1
-          ? ' (its einsums proved directly are not estimated ≥ 25% cheaper)'
-          : '');
+        ? ` (its einsums proved directly: ${tried.rejected.map((r) => firstLine(r.why)).join('; ')})`
+        : tried.why
+          ? ` (its einsums proved directly: not tried, ${tried.why})`
+          : tried.sized > 1
+            ? ' (its einsums proved directly are not estimated ≥ 25% cheaper)'
+            : '');
     this.p.reporter?.info(`Circuit: ${reason}`);
     return {
       strategy: 'search',
@@ -481,9 +505,11 @@ class CircuitSearch {
           error: baseline.error,
         },
         maxRelError,
-        ...tried,
-        proved: 0,
-        provingMs: 0,
+        sized: tried.sized,
+        tested: tried.tested,
+        rejected: tried.rejected,
+        proved: tried.proved,
+        provingMs: tried.provingMs,
         budgetSeconds: this.p.options.optimizerBudget,
         ms: Math.round(this.elapsed()),
       },
@@ -634,6 +660,12 @@ class CircuitSearch {
       );
     }
   }
+}
+
+/** An EZKL error's first line (a panic's message, without its backtrace), for a one-line reason. */
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0].trim();
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 function withLogrows(sized: Sized, logrows: number): Sized {

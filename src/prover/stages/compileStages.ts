@@ -1,3 +1,4 @@
+import { OPTIMIZER_REVISION } from '../optimizer/optimizeCircuit.js';
 import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
@@ -151,6 +152,7 @@ async function sourceRunArgs(
       options,
       srs: await srsIdentity(srs ?? config.srs),
       ezkl: EZKL_VERSION,
+      optimizer: OPTIMIZER_REVISION,
     }),
   ).slice(0, 16);
   const path = join(root, `staged-circuit-${key}.json`);
