@@ -402,9 +402,11 @@ function bundleFieldMismatches(
   const m = key.artifacts?.manifest;
   if (m) {
     differs('model.sha256', bundle.model.sha256, m.model.sha256);
-    differs('artifacts.key', bundle.artifacts.key, m.key);
-    // artifacts.settingsSha256/compiledSha256 are the prover's file hashes: two compilations of one
-    // circuit differ there (EZKL stamps settings with a time), so the content is compared above.
+    // artifacts.key, settingsSha256 and compiledSha256 name the prover's compilation: two
+    // compilations of one circuit differ there (the key hashes the calibration sample, EZKL stamps
+    // settings with a time), so what the proof is checked against is compared instead — the
+    // verifying key, the circuit's settings, its verifier, model, engine and SRS. A training
+    // run's steps, compiled on each batch, share one circuit and key under several such names.
     differs('ezklVersion', bundle.ezklVersion, m.ezklVersion);
     if (srs.source === 'artifacts') {
       differs('srs.origin', bundle.srs.origin, m.srs.origin);

@@ -117,6 +117,15 @@ describe('verify with a trusted key reports only what the proof binds', () => {
     }
   });
 
+  it("verifies against another compilation of the same circuit: the bundle's artifacts key is its prover's label", async () => {
+    // Another calibration sample of one circuit is another artifacts key with the very same
+    // verifying key and settings (a training run compiles its step on each batch).
+    const path = await forged('relabelled.proof', (b) => (b.artifacts.key = 'f00dfeedf00dfeed'));
+    const result = await runCli(['verify', path, ...trustedArgs(), '--json']);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.json().valid).toBe(true);
+  });
+
   it('reports model and SRS origin from the trusted artifacts, not the bundle', async () => {
     const result = await runCli(['verify', mlp.bundlePath, ...trustedArgs(), '--json']);
     expect(result.code).toBe(0);
