@@ -302,8 +302,6 @@ interface EarlyProof {
   input: string;
   /** The SRS it proves with. */
   srs: string;
-  /** What it is, for the prove's step. */
-  label: string;
   /** The optimiser's acceptance proof (acceptedProof): EZKL did not prove here. */
   accepted: boolean;
   /** EZKL's run: its proof, or its error; never rejects. */
@@ -384,9 +382,6 @@ async function startEarlyProof(
     links,
     input: ezklInput,
     srs: keys.srs,
-    label: accepted
-      ? "the optimiser's acceptance proof of this input"
-      : 'begun while the verifier compiled',
     accepted: accepted !== undefined,
     run,
     ran,
@@ -443,7 +438,11 @@ async function earlyNative(
   }
   const rows = `2^${artifacts.manifest.circuit.logrows} rows`;
   const result = await step(
-    `Generating the witness and proving (native EZKL, ${rows}, ${early.label})`,
+    `Generating the witness and proving (native EZKL, ${rows}, ${
+      early.accepted
+        ? "the optimiser's acceptance proof of this input"
+        : 'begun while the verifier compiled'
+    })`,
     'witnessProve',
     () => early.run,
   );

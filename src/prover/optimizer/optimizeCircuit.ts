@@ -157,6 +157,8 @@ export async function buildCircuit(params: BuildCircuitParams): Promise<BuiltCir
 
 class CircuitSearch {
   private inputs: string[] = [];
+  /** What `inputs` hold (EZKL's form), as written. */
+  private inputTexts: string[] = [];
   private values: number[][] = [];
   private floatRun?: Promise<FloatReference>;
   /** Set when the adopted candidate's keys were copied to `keys`. */
@@ -193,7 +195,8 @@ class CircuitSearch {
   async prepare(): Promise<void> {
     const loaded = await loadInputs(this.p.calibrationPath, this.p.model.inputs);
     const file = join(this.scratch, 'input-0.json');
-    await writeFile(file, JSON.stringify(loaded.ezkl));
+    this.inputTexts = [JSON.stringify(loaded.ezkl)];
+    await writeFile(file, this.inputTexts[0]);
     this.inputs = [file];
     this.values = loaded.values;
   }
@@ -329,8 +332,6 @@ class CircuitSearch {
       ).catch((): Sized[] => []);
       pool.push(...direct);
     }
-    // A row-bound baseline: no layout or value variant can pay off (searchCannotPayOff).
-    if (baseline.keep && pool.length === 1) return this.keepRowBound(baseline, maxRelError);
     // The layout search starts from the direct form only when it could be accepted on its own
     // (the cost bar): the Freivalds form's layouts are not searched from there.
     let center: Sized = baseline;
@@ -409,8 +410,8 @@ class CircuitSearch {
       chosen = { ...candidate, error: result.error };
       break;
     }
-    // A row-bound baseline whose direct form did not pass (or ran out of budget): kept, as
-    // without that form, and why.
+    // A row-bound baseline (searchCannotPayOff: no layout or value variant can pay off) is kept,
+    // with what its direct form found when there was one (not cheap enough, failed, no budget).
     if (!chosen && baseline.keep)
       return this.keepRowBound(baseline, maxRelError, {
         sized: pool.length,
@@ -645,17 +646,12 @@ class CircuitSearch {
       await copyFile(candidate.proved.pk, this.p.keys.pk);
       this.keysSrs = candidate.proved.srs;
       // Read before the scratch directory goes; one that cannot be read is only not reused.
-      const [input, witness, proof] = [
-        this.inputs[0],
-        candidate.tested.witnesses[0],
-        candidate.proved.proofs[0],
-      ];
+      const input = this.inputTexts[0];
       this.acceptanceProof = await Promise.all([
-        readFile(input, 'utf8'),
-        readFile(witness, 'utf8').then(JSON.parse),
-        readFile(proof, 'utf8').then(JSON.parse),
+        readFile(candidate.tested.witnesses[0], 'utf8').then(JSON.parse),
+        readFile(candidate.proved.proofs[0], 'utf8').then(JSON.parse),
       ]).then(
-        ([text, w, p]) => ({ input: text, witness: w, proof: p }),
+        ([witness, proof]) => ({ input, witness, proof }),
         () => undefined,
       );
     }
