@@ -4,7 +4,10 @@
  * - warm, in-process, per proof: pocompute's library `verify` against `ezkl.verify` in a
  *   persistent Python process;
  * - whole processes: `pocompute verify <bundle> --json` against `python -c "import ezkl; …"`;
- * - 20 proofs in one process each.
+ * - 20 proofs in one process each;
+ * - the verifier's execution alone, warm: pocompute's EVM against revm, a native EVM (Hardhat's
+ *   EDR, bench only: verifyNativeEvm.ts), on the same code and calldata (BENCH_NATIVE_EVM=skip
+ *   skips it).
  * Cases: the mlp fixture at its optimiser size, the same model at 2^15 and 2^17 rows, and the LeNet
  * at its own size (compiled and proved once, cached in bench/.work/verify). Writes bench/verify.json
  * and the docs block. Set BENCH_BEFORE_CLI to another build's bin/pocompute.js to time it in the
@@ -23,6 +26,7 @@ import {
   measureVerifyProcesses,
   type ProcessFigures,
 } from './verifyProcesses.js';
+import { EDR_VERSION, measureNativeEvm, type NativeEvmFigures } from './verifyNativeEvm.js';
 import { EzklVerifyServer, measureWarmVerify, type WarmFigures } from './verifyWarm.js';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -32,6 +36,8 @@ const warmCalls = Number(env('BENCH_WARM_CALLS', '5'));
 const caseNames = env('BENCH_CASES', VERIFY_CASE_SPECS.map((s) => s.name).join(',')).split(',');
 const batchCases = env('BENCH_BATCH_CASES', 'mlp,mlp-k15').split(',');
 const BATCH = 20;
+const nativeEvm = env('BENCH_NATIVE_EVM', 'run') !== 'skip';
+const nativeCalls = Number(env('BENCH_NATIVE_CALLS', '30'));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Issue 22's targets: pocompute / EZKL Python, per case and figure. */
@@ -54,6 +60,7 @@ const results: {
   logrows: number;
   warm: WarmFigures;
   process: ProcessFigures;
+  nativeEvm?: NativeEvmFigures;
   targets: (typeof TARGETS)[string];
 }[] = [];
 const server = new EzklVerifyServer(python);
@@ -66,6 +73,10 @@ try {
       rounds: warmRounds,
       perRound: warmCalls,
     });
+    if (nativeEvm) log(`bench verify: ${c.name}: the verifier alone, pocompute's EVM and revm`);
+    const native = nativeEvm
+      ? await measureNativeEvm({ verifyCase: c, calls: nativeCalls, log })
+      : undefined;
     log(`bench verify: ${c.name}: whole processes`);
     const processFigures = await measureVerifyProcesses({
       verifyCase: c,
@@ -78,6 +89,7 @@ try {
       logrows: c.logrows,
       warm,
       process: processFigures,
+      ...(native ? { nativeEvm: native } : {}),
       targets: TARGETS[c.name] ?? {},
     });
   }
@@ -99,6 +111,7 @@ const report = {
     warm: `${warmRounds} alternations of ${warmCalls} calls a side after 10 (pocompute) and 2 (Python) unrecorded; per alternation the median call`,
     process: `${runs} alternations after 1 unrecorded; wall time from spawn to exit`,
     ratio: 'median over alternations of pocompute / EZKL Python in that alternation',
+    nativeEvm: `${nativeCalls} alternating warm calls a side after 5 unrecorded; median call`,
   },
   emptyProcess: startup,
   cases: results.map((r) => ({
@@ -144,6 +157,31 @@ const table = [
               `${r.name} ${ms(r.process.single.before?.pocomputeMs ?? 0)} → ${ms(r.process.single.pocomputeMs)}`,
           )
           .join(', ')}.`,
+        '',
+      ]
+    : []),
+  ...(results.some((r) => r.nativeEvm)
+    ? [
+        markdownTable([
+          [
+            'proof',
+            'EZKL verify (Python, native)',
+            "verifyProof on pocompute's EVM",
+            'verifyProof on revm (native)',
+            "revm ÷ pocompute's EVM",
+          ],
+          ...results
+            .filter((r) => r.nativeEvm)
+            .map((r) => [
+              `${r.name} (2^${r.logrows})`,
+              ms(r.warm.library.ezklPythonMs),
+              ms(r.nativeEvm?.pocomputeEvmMs ?? 0),
+              ms(r.nativeEvm?.revmMs ?? 0),
+              `${r.nativeEvm?.revmOverPocompute.toFixed(2)}×`,
+            ]),
+        ]),
+        '',
+        `The verifier alone, warm, per proof: EZKL's Solidity verifier run by pocompute's EVM (\`runVerifier\`: proof checks, calldata, execution) and by revm, the Rust EVM of Hardhat's EDR ${EDR_VERSION} (native, installed for the bench only; \`eth_call\` of the same code and calldata), ${nativeCalls} alternating calls a side; both give the same verdict on the honest proof and on one with an instance changed. EZKL's verify (first column) is the warm figure of the table above.`,
         '',
       ]
     : []),
