@@ -69,7 +69,7 @@ async function revmChain(edr: Edr) {
     {
       allowBlocksWithSameTimestamp: false,
       allowUnlimitedContractSize: true,
-      bailOnCallFailure: false,
+      bailOnCallFailure: true, // a reverted eth_call is an error reply, not empty return data
       bailOnTransactionFailure: false,
       blockGasLimit: 60_000_000n,
       chainId: 31337n,
@@ -105,12 +105,18 @@ export interface NativeEvmFigures {
   pocomputeEvmMs: number;
   /** eth_call of the same code and calldata on revm (EDR), warm: median ms per call. */
   revmMs: number;
+  /**
+   * The same eth_call to a contract that stops at once (code 0x00), warm: what EDR's JSON-RPC and
+   * call set-up cost of `revmMs` (hex, JSON, the calldata's copy), not the verifier's execution.
+   */
+  revmCallOverheadMs: number;
   /** revm ÷ pocompute's EVM. */
   revmOverPocompute: number;
   calls: number;
 }
 
 const VERIFIER = '0x00000000000000000000000000000000000c0de1';
+const STOPS = '0x00000000000000000000000000000000000c0de2';
 
 /**
  * `calls` warm executions a side (after a few unrecorded), alternating, of the case's verifier on
@@ -126,26 +132,41 @@ export async function measureNativeEvm(params: {
   const key = await keyFromArtifacts(
     await openArtifacts(c.artifactsDir, { check: VERIFYING_FILES }),
   );
-  if (key.code.layout !== 'single') return undefined;
+  if (key.code.layout !== 'single') {
+    params.log(
+      `bench verify: ${c.name}: a reusable verifier, not run on revm (its VKA needs a transaction)`,
+    );
+    return undefined;
+  }
   const code = key.code;
   const bundle = await readBundle(c.bundle);
   const proof = proofBytesOf(bundle.proof);
   const instances = (bundle.proof.instances[0] ?? []).map(feltFromHexLE);
+  if (instances.length === 0) throw new Error(`${c.name}: a proof without public instances`);
   const tampered = [(instances[0] + 1n) % BN254_R, ...instances.slice(1)];
 
   chain ??= loadEdr(params.log).then(revmChain);
   const { rpc } = await chain;
   const set = await rpc('hardhat_setCode', [VERIFIER, `0x${bytesToHex(code.runtime)}`]);
-  if (set.result !== true) throw new Error(`revm: setCode failed: ${set.error?.message}`);
+  const stops = await rpc('hardhat_setCode', [STOPS, '0x00']);
+  if (set.result !== true || stops.result !== true)
+    throw new Error(`revm: setCode failed: ${(set.error ?? stops.error)?.message}`);
+  /** revm's verdict: true when the call returns the word 1, false when it reverts; else it throws. */
   const revm = async (values: readonly bigint[]) => {
     const data = `0x${bytesToHex(encodeVerifierCalldata('single', proof, values))}`;
     const reply = await rpc('eth_call', [{ to: VERIFIER, data, gas: '0x1000000' }, 'latest']);
-    // The verifier returns true, or reverts (an error reply, or empty return data).
-    return (
-      typeof reply.result === 'string' && reply.result.length > 2 && BigInt(reply.result) === 1n
+    if (typeof reply.result === 'string' && reply.result.length === 66)
+      return BigInt(reply.result) === 1n;
+    if (reply.error && /revert/i.test(reply.error.message)) return false;
+    throw new Error(
+      `${c.name}: revm neither returned a word nor reverted: ${JSON.stringify(reply)}`,
     );
   };
   const mine = async (values: readonly bigint[]) => (await runVerifier(code, proof, values)).ok;
+  const honestData = `0x${bytesToHex(encodeVerifierCalldata('single', proof, instances))}`;
+  const callOnly = async () =>
+    (await rpc('eth_call', [{ to: STOPS, data: honestData, gas: '0x1000000' }, 'latest']))
+      .result === '0x';
 
   // The two EVMs' verdicts, honest and tampered: they must agree (true, then false).
   const verdicts = {
@@ -166,15 +187,18 @@ export async function measureNativeEvm(params: {
   }
   const m: number[] = [];
   const r: number[] = [];
+  const o: number[] = [];
   for (let i = 0; i < calls; i++) {
     m.push(await timed(() => mine(instances)));
     r.push(await timed(() => revm(instances)));
+    o.push(await timed(callOnly));
   }
   const pocomputeEvmMs = median(m);
   const revmMs = median(r);
   return {
     pocomputeEvmMs: Math.round(pocomputeEvmMs * 100) / 100,
     revmMs: Math.round(revmMs * 100) / 100,
+    revmCallOverheadMs: Math.round(median(o) * 100) / 100,
     revmOverPocompute: Math.round((revmMs / pocomputeEvmMs) * 100) / 100,
     calls,
   };

@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
   await runCommand(argv);
   // A verdict printed is a verify finished: the process ends once its output is written, not once
   // V8's background threads finish compiling the in-process EVM's interpreter, which Node waits for
-  // and which cost 15–35 ms of a 0.2 s verify (docs/benchmarks.md, "verify, for CI").
+  // (≈ 10–15 ms of a 0.2–0.3 s verify: docs/benchmarks.md, "verify, for CI").
   if (argv[2] === 'verify') await exitOnceWritten();
 }
 
@@ -134,10 +134,14 @@ function commandPath(program: Command, argv: string[]): string {
   return words.join(' ');
 }
 
-/** Ends the process with its exit code once stdout and stderr have written what they hold. */
+/**
+ * Ends the process with its exit code once stdout and stderr have written what they hold: an empty
+ * write's callback runs after every write before it (where writes are asynchronous: a Windows
+ * terminal, a pipe a slow reader has filled).
+ */
 async function exitOnceWritten(): Promise<never> {
   for (const stream of [process.stdout, process.stderr])
-    if (stream.writableLength > 0) await new Promise((resolve) => stream.once('drain', resolve));
+    await new Promise<void>((resolve) => stream.write('', () => resolve()));
   process.exit(process.exitCode ?? EXIT.ok);
 }
 
