@@ -22,7 +22,7 @@ import { proofBytesOf } from '../src/proof/validateProof.js';
 import { median } from './sideBySide.js';
 import type { VerifyCase } from './verifyCases.js';
 
-/** Hardhat's EDR of Node 18–20 (0.12 and later need Node 22). */
+/** A released EDR that runs on Node 20 (pocompute's minimum; EDR 0.22, the current one, needs Node 22). */
 export const EDR_VERSION = '0.11.3';
 const EDR_DIR = join(PACKAGE_ROOT, 'bench', '.work', 'edr');
 
